@@ -1,0 +1,9 @@
+// One bind_* function per binding file, so each file stays small and owned by one component.
+// Adding a component: declare its bind_* here and call it from module.cpp (one line each).
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace shandian::pyext {
+void bind_build_info(pybind11::module_& m);
+void bind_ctp_library(pybind11::module_& m);
+}  // namespace shandian::pyext

@@ -1,0 +1,29 @@
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "ctp/library.hpp"
+
+namespace shandian::pyext {
+
+void bind_ctp_library(pybind11::module_& m) {
+  pybind11::register_exception<ctp::LibraryError>(m, "CtpLibraryError", PyExc_OSError);
+  m.def(
+      "probe_ctp_library",
+      [](const std::string& directory) {
+        pybind11::gil_scoped_release nogil;  // dlopen runs the vendor's static constructors: can be slow
+        ctp::LibraryPair pair{std::filesystem::path(directory)};
+        pybind11::gil_scoped_acquire gil;
+        pybind11::dict d;
+        d["trader_path"] = pair.trader_path();
+        d["md_path"] = pair.md_path();
+        d["trader_version"] = pair.trader_version();
+        d["md_version"] = pair.md_version();
+        return d;
+      },
+      pybind11::arg("directory"),
+      "dlopen a CTP library pair in DIRECTORY, resolve the 6.7.11 factories by mangled name and return "
+      "their GetApiVersion() strings. Raises CtpLibraryError naming the file or symbol that failed.");
+}
+
+}  // namespace shandian::pyext
