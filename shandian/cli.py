@@ -8,7 +8,9 @@ import sys
 
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser with one subcommand per tool."""
-    parser = argparse.ArgumentParser(prog="shandian", description="low-latency China-futures runtime over CTP")
+    parser = argparse.ArgumentParser(
+        prog="shandian", description="low-latency China-futures runtime over CTP"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="check prerequisites and print CTP library versions and build facts")
     return parser

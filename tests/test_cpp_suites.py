@@ -43,7 +43,9 @@ def cmake_build(flavour: str) -> Path:
     for cmd in (configure, ["cmake", "--build", str(build), "-j", str(os.cpu_count() or 2)]):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False)
         if proc.returncode != 0:
-            pytest.fail(f"{' '.join(cmd[:3])} failed for {flavour}:\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+            pytest.fail(
+                f"{' '.join(cmd[:3])} failed for {flavour}:\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}"
+            )
     return build
 
 
