@@ -46,6 +46,9 @@ def test_configure_when_registry_unreachable_fails_with_download_instructions(tm
         tmp_path,
         SHANDIAN_CACHE_DIR=str(tmp_path / "cache"),
         PIP_INDEX_URL="http://127.0.0.1:9/simple",  # nothing listens on the discard port
+        PIP_EXTRA_INDEX_URL="",  # no local mirror may satisfy the request either
+        PIP_FIND_LINKS="",
+        PIP_CONFIG_FILE=os.devnull,
         PIP_RETRIES="0",
         PIP_TIMEOUT="2",
         PIP_NO_CACHE_DIR="1",
