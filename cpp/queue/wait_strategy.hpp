@@ -1,0 +1,218 @@
+// Waiter: lets a consumer (the engine loop, the local front) wait until producers have published work,
+// with a configurable strategy (architecture.md: spin / yield / block; lessons.md: busy-spin is opt-in).
+//
+//   spin   busy-poll with the CPU relax hint: lowest latency, burns a core.
+//   yield  poll, calling sched_yield between polls: gives the core away when others want it.
+//   block  spin briefly (default 20 us), then sleep on a futex until a producer calls notify() or the
+//          timeout expires. Costs a syscall on the producer side only while someone is actually asleep.
+//
+// The queues themselves never wait; a Waiter sits beside them. Usage:
+//
+//   producer:  if (ring.try_push(e)) waiter.notify();              // after publishing
+//   consumer:  if (waiter.wait_for([&] { return ring.front() != nullptr; }, 1ms)) drain();
+//
+// wait_for() always takes a timeout: a consumer loop must come back periodically (to check for stop,
+// timers, heartbeats), so there is deliberately no "wait forever".
+//
+// Lost-wakeup argument (block strategy). The hazard is the consumer deciding to sleep after the producer
+// decided nobody was sleeping. The two sides run a Dekker-style store/load pattern:
+//
+//   producer (notify)                          consumer (block_until)
+//   P1  publish item (ring release store)      C1  sleepers_ += 1
+//   P2  seq_cst fence                          C2  seq_cst fence
+//   P3  load sleepers_                         C3  key = epoch_ (acquire)
+//   P4  if non-zero: epoch_ += 1 (release),    C4  if ready(): done         (loads the ring index)
+//       futex_wake(epoch_)                     C5  futex_wait(epoch_, key, remaining time)
+//
+// The seq_cst fences P2 and C2 are totally ordered. If C2 precedes P2, then P3 reads C1's increment (or a
+// later value of this same waiting episode), so the producer bumps the epoch and wakes. If P2 precedes C2,
+// then C4 reads the item published by P1, so the consumer does not sleep. When the producer does bump the
+// epoch, either the bump precedes C3 in epoch_'s order (then C3 acquires it, so P1 happens-before C4 and
+// C4 sees the item), or it follows C3 (then epoch_ != key and the kernel's atomic compare in futex_wait
+// returns at once, or the futex_wake that follows the bump wakes the sleeper). A stale view can only arise
+// when the producer reads sleepers_ after the consumer has already left its futex_wait (its decrement);
+// the consumer then re-registers (C1, C2) before checking ready() again, and by the same fence argument
+// that check sees the item. Spurious futex returns are harmless: the loop re-checks ready() and the
+// deadline. The futex is only a sleep hint; no data is handed over through it, so all happens-before
+// edges come from atomics (which is also what lets ThreadSanitizer reason about it).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <ctime>
+#endif
+
+#include "queue/cache_line.hpp"
+
+namespace shandian::queue {
+
+enum class WaitStrategy : std::uint8_t { Spin, Yield, Block };
+
+[[nodiscard]] constexpr std::string_view to_string(WaitStrategy strategy) noexcept {
+  switch (strategy) {
+    case WaitStrategy::Spin:
+      return "spin";
+    case WaitStrategy::Yield:
+      return "yield";
+    case WaitStrategy::Block:
+      return "block";
+  }
+  return "unknown";
+}
+
+// The configuration spelling ("spin", "yield", "block"); nullopt for anything else.
+[[nodiscard]] constexpr std::optional<WaitStrategy> parse_wait_strategy(std::string_view text) noexcept {
+  if (text == "spin") return WaitStrategy::Spin;
+  if (text == "yield") return WaitStrategy::Yield;
+  if (text == "block") return WaitStrategy::Block;
+  return std::nullopt;
+}
+
+class Waiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::nanoseconds kDefaultSpinBeforeBlock = std::chrono::microseconds(20);
+
+  explicit Waiter(WaitStrategy strategy, std::chrono::nanoseconds spin_before_block = kDefaultSpinBeforeBlock) noexcept
+      : strategy_(strategy), spin_before_block_(spin_before_block) {}
+
+  Waiter(const Waiter&) = delete;
+  Waiter& operator=(const Waiter&) = delete;
+
+  [[nodiscard]] WaitStrategy strategy() const noexcept { return strategy_; }
+
+  // Consumer side: returns true as soon as ready() does, false once `timeout` has elapsed without it.
+  // ready() is called repeatedly from this thread; it must be cheap and side-effect free (typically
+  // `ring.front() != nullptr`). Any number of threads may wait on one Waiter.
+  template <class Ready>
+  [[nodiscard]] bool wait_for(Ready&& ready, std::chrono::nanoseconds timeout) {
+    static_assert(std::is_invocable_r_v<bool, Ready&>, "ready must be callable as bool()");
+    if (ready()) return true;
+    const Clock::time_point deadline = Clock::now() + timeout;
+    switch (strategy_) {
+      case WaitStrategy::Spin:
+        return spin_until(ready, deadline);
+      case WaitStrategy::Yield:
+        return yield_until(ready, deadline);
+      case WaitStrategy::Block: {
+        const Clock::time_point spin_end = Clock::now() + spin_before_block_;
+        if (spin_until(ready, spin_end < deadline ? spin_end : deadline)) return true;
+        return block_until(ready, deadline);
+      }
+    }
+    return ready();
+  }
+
+  // Producer side: call after publishing (after the queue's release store). With nobody asleep this is a
+  // fence and one load of a line that stays shared in the producer's cache; the syscall happens only while
+  // a consumer is actually blocked. For spin and yield nobody ever sleeps, so it returns immediately.
+  void notify() noexcept {
+    if (strategy_ != WaitStrategy::Block) return;
+    // seq_cst fence (P2 above): orders the caller's publication before the load of sleepers_; without it
+    // the load could be satisfied before the publication is visible and both sides could miss each other.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // relaxed: the fence pair provides the ordering; the value is only a "is anybody asleep" hint.
+    if (sleepers_.load(std::memory_order_relaxed) == 0) return;
+    // release: a consumer whose key load (acquire) reads this bump also sees the caller's publication.
+    epoch_.fetch_add(1, std::memory_order_release);
+    futex_wake_all();
+  }
+
+ private:
+  // How many ready() polls between clock reads while spinning: a clock read costs about as much as a
+  // few dozen pauses, and the deadline does not need better than ~1 us resolution.
+  static constexpr int kPollsPerClockRead = 64;
+
+  template <class Ready>
+  static bool spin_until(Ready& ready, Clock::time_point deadline) {
+    for (;;) {
+      for (int i = 0; i < kPollsPerClockRead; ++i) {
+        if (ready()) return true;
+        cpu_relax();
+      }
+      if (Clock::now() >= deadline) return ready();
+    }
+  }
+
+  template <class Ready>
+  static bool yield_until(Ready& ready, Clock::time_point deadline) {
+    for (;;) {
+      std::this_thread::yield();
+      if (ready()) return true;
+      if (Clock::now() >= deadline) return ready();
+    }
+  }
+
+  template <class Ready>
+  bool block_until(Ready& ready, Clock::time_point deadline) {
+    for (;;) {
+      // C1. relaxed: the fence below orders it; the counter carries no data.
+      sleepers_.fetch_add(1, std::memory_order_relaxed);
+      // C2: pairs with the fence in notify() (see the argument at the top of the file).
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+      // C3. acquire: pairs with notify()'s release bump (see above).
+      const std::uint32_t key = epoch_.load(std::memory_order_acquire);
+      const bool is_ready = ready();  // C4
+      const Clock::time_point now = Clock::now();
+      if (is_ready || now >= deadline) {
+        // relaxed: leaving; a producer that still sees us counted only makes a harmless extra syscall.
+        sleepers_.fetch_sub(1, std::memory_order_relaxed);
+        return is_ready;
+      }
+      futex_wait(key, deadline - now);  // C5
+      // relaxed: as above. The next iteration re-registers before checking ready() again.
+      sleepers_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
+#if defined(__linux__)
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
+                    std::atomic<std::uint32_t>::is_always_lock_free,
+                "the futex word must be a plain 32-bit integer");
+
+  std::uint32_t* futex_word() noexcept { return reinterpret_cast<std::uint32_t*>(&epoch_); }
+
+  // Sleeps while epoch_ == key, at most `timeout`. EINTR, EAGAIN (epoch already moved) and ETIMEDOUT all
+  // simply return: the caller re-checks.
+  void futex_wait(std::uint32_t key, std::chrono::nanoseconds timeout) noexcept {
+    const auto ns = timeout.count() > 0 ? timeout.count() : 0;
+    timespec relative{};
+    relative.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+    relative.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    (void)syscall(SYS_futex, futex_word(), FUTEX_WAIT_PRIVATE, key, &relative, nullptr, 0);
+  }
+
+  void futex_wake_all() noexcept { (void)syscall(SYS_futex, futex_word(), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0); }
+#else
+  // Portable fallback without a futex: a short bounded sleep. Still correct (the caller polls ready()),
+  // only less prompt.
+  void futex_wait(std::uint32_t, std::chrono::nanoseconds timeout) noexcept {
+    const auto cap = std::chrono::microseconds(100);
+    std::this_thread::sleep_for(timeout < cap ? timeout : std::chrono::nanoseconds(cap));
+  }
+  void futex_wake_all() noexcept {}
+#endif
+
+  const WaitStrategy strategy_;
+  const std::chrono::nanoseconds spin_before_block_;
+  // Both words sit on their own line: the producer reads sleepers_ on every notify(), and keeping it away
+  // from the queue indices keeps those reads from being invalidated by index stores.
+  alignas(kFalseSharingRange) std::atomic<std::uint32_t> epoch_{0};
+  std::atomic<std::uint32_t> sleepers_{0};
+};
+
+}  // namespace shandian::queue
