@@ -165,6 +165,7 @@ void every_constructed_element_is_destroyed_exactly_once() {
     SpscRing<LifetimeCounter> ring(4);
     for (int i = 0; i < 4; ++i) CHECK(ring.try_emplace(i));
     CHECK_EQ(LifetimeCounter::live, 4);
+    REQUIRE(ring.front() != nullptr);  // pop()'s precondition
     ring.pop();
     CHECK_EQ(LifetimeCounter::live, 3);
     ring.pop_batch(ring.peek_batch(2).size());
