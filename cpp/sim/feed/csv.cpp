@@ -1,0 +1,591 @@
+#include "sim/feed/csv.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <ostream>
+#include <sstream>
+#include <unordered_map>
+
+#include "sim/feed/calendar.hpp"
+
+namespace shandian::sim {
+
+CsvError::CsvError(std::string file, int line, std::string column, std::string value, const std::string& reason)
+    : std::runtime_error(file + ":" + std::to_string(line) + ": column " + (column.empty() ? "-" : column) +
+                         ": value '" + value + "': " + reason),
+      file_(std::move(file)),
+      line_(line),
+      column_(std::move(column)),
+      value_(std::move(value)) {}
+
+namespace {
+
+// Splits one CSV record. Supports RFC 4180 quoting ("a,b" and "" escapes) for text columns such as vn.py's
+// name; a stray quote inside an unquoted field is kept verbatim (and then fails the value parse).
+std::vector<std::string> split_record(std::string_view line) {
+  std::vector<std::string> fields;
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        field += '"', ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"' && field.empty()) {
+      quoted = true;
+    } else if (c == ',') {
+      fields.push_back(std::move(field));
+      field.clear();
+    } else {
+      field += c;
+    }
+  }
+  fields.push_back(std::move(field));
+  return fields;
+}
+
+struct Record {
+  const std::string& file;
+  int line;
+  const std::vector<std::string>& header;
+  const std::vector<std::string>& fields;
+
+  [[noreturn]] void fail(std::size_t col, const std::string& reason) const {
+    throw CsvFormatError(file, line, header[col], fields[col], reason);
+  }
+  [[nodiscard]] const std::string& text(std::size_t col) const { return fields[col]; }
+
+  [[nodiscard]] double number(std::size_t col) const {
+    const std::string& s = fields[col];
+    double v = 0;
+    const char* begin = s.data();
+    const char* end = s.data() + s.size();
+    if (!s.empty() && *begin == '+') ++begin;
+    const auto [ptr, ec] = std::from_chars(begin, end, v);
+    if (s.empty() || ec != std::errc() || ptr != end || !std::isfinite(v)) fail(col, "not a finite number");
+    return v;
+  }
+  // A non-negative whole number (vn.py stores volumes as floats: "12.0" is accepted).
+  [[nodiscard]] std::int64_t count(std::size_t col) const {
+    const double v = number(col);
+    if (v < 0 || v != std::floor(v) || v > 2e9) fail(col, "not a non-negative whole number");
+    return static_cast<std::int64_t>(v);
+  }
+  // A price on the instrument's tick grid; `empty_is_none`: "" → DBL_MAX; `zero_is_none`: 0 → DBL_MAX (vn.py).
+  [[nodiscard]] double price(std::size_t col, const InstrumentSpec& spec, bool zero_is_none) const {
+    if (fields[col].empty()) return DBL_MAX;
+    const double v = number(col);
+    if (zero_is_none && v == 0.0) return DBL_MAX;
+    if (v <= 0) fail(col, "price must be positive (empty cell = no value)");
+    if (!spec.on_tick(v)) fail(col, "price is not a multiple of " + spec.instrument_id + "'s PriceTick");
+    return spec.from_ticks(spec.to_ticks(v));
+  }
+  [[nodiscard]] int seconds_of_day(std::size_t col) const {
+    const std::string& s = fields[col];
+    const auto digit = [&](std::size_t i) {
+      if (s[i] < '0' || s[i] > '9') fail(col, "expected HH:MM:SS");
+      return s[i] - '0';
+    };
+    if (s.size() != 8 || s[2] != ':' || s[5] != ':') fail(col, "expected HH:MM:SS");
+    const int h = digit(0) * 10 + digit(1), m = digit(3) * 10 + digit(4), sec = digit(6) * 10 + digit(7);
+    if (h > 23 || m > 59 || sec > 59) fail(col, "time out of range");
+    return (h * 60 + m) * 60 + sec;
+  }
+  [[nodiscard]] CivilDate date(std::size_t col) const {
+    try {
+      return parse_yyyymmdd(fields[col]);
+    } catch (const InvalidTradingDayError&) {
+      fail(col, "expected a YYYYMMDD date");
+    }
+  }
+};
+
+template <std::size_t N>
+void copy_text(char (&dest)[N], std::string_view text) noexcept {
+  const std::size_t n = std::min(text.size(), N - 1);
+  std::memcpy(dest, text.data(), n);
+  dest[n] = '\0';
+}
+
+void write_date(char (&dest)[9], CivilDate d) { copy_text(dest, format_yyyymmdd(d)); }
+
+// A blank tick with the fields a CSV does not carry set as the generator sets them.
+CThostFtdcDepthMarketDataField blank_tick() {
+  CThostFtdcDepthMarketDataField t;
+  std::memset(&t, 0, sizeof t);
+  t.PreDelta = 0.0;
+  t.CurrDelta = DBL_MAX;
+  t.BandingUpperPrice = t.BandingLowerPrice = DBL_MAX;
+  return t;
+}
+
+struct Row {
+  std::int64_t exchange_ns;
+  int instrument_index;
+  CThostFtdcDepthMarketDataField tick;
+};
+
+bool is_night_time(int seconds_of_day) { return seconds_of_day >= 20 * 3600 || seconds_of_day < 3 * 3600; }
+
+// Natural (calendar) date of a native row: ActionDay, except at DCE whose ActionDay is the trading day.
+CivilDate natural_date_of(const InstrumentSpec& spec, CivilDate trading_day, CivilDate action_day, int seconds) {
+  if (spec.exchange != ExchangeKind::DCE) return action_day;
+  if (seconds >= 20 * 3600) return night_session_date(trading_day);
+  if (seconds < 3 * 3600) return add_days(night_session_date(trading_day), 1);
+  return trading_day;
+}
+
+constexpr std::string_view kVnPyIgnored[] = {"", "Unnamed: 0", "name", "last_volume", "gateway_name", "localtime"};
+constexpr std::string_view kVnPyKnown[] = {
+    "symbol", "exchange", "datetime", "last_price", "volume", "turnover", "open_interest", "limit_up", "limit_down",
+    "open_price", "high_price", "low_price", "pre_close",
+    "bid_price_1", "bid_price_2", "bid_price_3", "bid_price_4", "bid_price_5",
+    "ask_price_1", "ask_price_2", "ask_price_3", "ask_price_4", "ask_price_5",
+    "bid_volume_1", "bid_volume_2", "bid_volume_3", "bid_volume_4", "bid_volume_5",
+    "ask_volume_1", "ask_volume_2", "ask_volume_3", "ask_volume_4", "ask_volume_5"};
+
+}  // namespace
+
+struct CsvSource::Impl {
+  std::string path;
+  std::vector<InstrumentSpec> instruments;
+  std::unordered_map<std::string, int> index_of;
+  std::string trading_day_text;
+  CivilDate trading_day{};
+  bool trading_day_known = false;
+  CsvDialect dialect = CsvDialect::Native;
+  std::vector<Row> rows;
+  struct PendingStatus {
+    std::int64_t exchange_ns;
+    int order;
+    CThostFtdcInstrumentStatusField field;
+  };
+  std::vector<PendingStatus> statuses;
+  std::size_t next_row = 0;
+  std::size_t next_status = 0;
+  std::unordered_map<std::string, std::size_t> column_of;  // header name → column
+
+  Impl(std::string file, std::vector<InstrumentSpec> specs, const std::string& day)
+      : path(std::move(file)), instruments(std::move(specs)) {
+    for (std::size_t i = 0; i < instruments.size(); ++i) index_of.emplace(instruments[i].instrument_id, static_cast<int>(i));
+    if (!day.empty()) {
+      trading_day = parse_trading_day(day);
+      trading_day_known = true;
+    }
+    load();
+    if (!trading_day_known) trading_day = parse_trading_day(std::string(kDefaultTradingDay)), trading_day_known = true;
+    trading_day_text = format_yyyymmdd(trading_day);
+    build_statuses();
+  }
+
+  [[noreturn]] void fail_file(int line, const std::string& column, const std::string& value, const std::string& why) const {
+    throw CsvFormatError(path, line, column, value, why);
+  }
+
+  std::size_t col(const std::string& name) const { return column_of.at(name); }
+  bool has(const std::string& name) const { return column_of.count(name) != 0; }
+
+  void load() {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail_file(0, "", path, "cannot open the file");
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t pos = 0;
+    int line_no = 0;
+    std::vector<std::string> header;
+    // UTF-8 byte-order mark (Excel, pandas with encoding="utf-8-sig").
+    if (content.size() >= 3 && content.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;
+    while (pos < content.size()) {
+      std::size_t eol = content.find('\n', pos);
+      if (eol == std::string::npos) eol = content.size();
+      std::string_view line(content.data() + pos, eol - pos);
+      pos = eol + 1;
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (header.empty()) {
+        if (line.empty()) fail_file(line_no, "", "", "the first line must be the header row");
+        header = split_record(line);
+        parse_header(header);
+        continue;
+      }
+      if (line.empty()) {
+        // Only a trailing newline may be empty; an empty line in the middle is a malformed row.
+        if (pos >= content.size()) break;
+        fail_file(line_no, "", "", "empty line in the middle of the data");
+      }
+      const std::vector<std::string> fields = split_record(line);
+      if (fields.size() != header.size()) {
+        fail_file(line_no, "", std::string(line),
+                  "expected " + std::to_string(header.size()) + " fields, found " + std::to_string(fields.size()));
+      }
+      const Record record{path, line_no, header, fields};
+      Row row = dialect == CsvDialect::Native ? native_row(record) : vnpy_row(record);
+      if (!rows.empty() && row.exchange_ns < rows.back().exchange_ns) {
+        const std::size_t c = dialect == CsvDialect::Native ? col("UpdateTime") : col("datetime");
+        throw CsvOrderError(path, line_no, header[c], fields[c], "earlier than the previous row: rows must be in time order");
+      }
+      rows.push_back(row);
+    }
+    if (header.empty()) fail_file(1, "", "", "empty file: expected a header row");
+  }
+
+  void parse_header(const std::vector<std::string>& header) {
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (!column_of.emplace(header[i], i).second && !header[i].empty()) {
+        fail_file(1, header[i], header[i], "duplicate column");
+      }
+    }
+    if (has("InstrumentID")) {
+      dialect = CsvDialect::Native;
+      for (std::string_view name : kNativeCsvColumns) {
+        if (!has(std::string(name))) fail_file(1, std::string(name), "", "missing column of the native format");
+      }
+      for (const std::string& name : header) {
+        if (std::find(kNativeCsvColumns.begin(), kNativeCsvColumns.end(), name) == kNativeCsvColumns.end()) {
+          fail_file(1, name, name, "unknown column in the native format");
+        }
+      }
+    } else if (has("symbol") && has("datetime")) {
+      dialect = CsvDialect::VnPy;
+      for (const char* name : {"exchange", "last_price", "volume"}) {
+        if (!has(name)) fail_file(1, name, "", "missing column of the vn.py TickData format");
+      }
+      for (const std::string& name : header) {
+        const auto known = [&](std::string_view k) { return k == name; };
+        if (std::none_of(std::begin(kVnPyKnown), std::end(kVnPyKnown), known) &&
+            std::none_of(std::begin(kVnPyIgnored), std::end(kVnPyIgnored), known)) {
+          fail_file(1, name, name, "unknown column in the vn.py TickData format");
+        }
+      }
+    } else {
+      fail_file(1, header.empty() ? "" : header[0], header.empty() ? "" : header[0],
+                "unrecognised header: expected shandian's native columns (TradingDay,...,InstrumentID,...) or "
+                "vn.py TickData columns (symbol,exchange,datetime,...)");
+    }
+  }
+
+  int instrument(const Record& r, std::size_t c) const {
+    const auto it = index_of.find(r.text(c));
+    if (it == index_of.end()) {
+      std::string known;
+      for (const InstrumentSpec& s : instruments) known += (known.empty() ? "" : ", ") + s.instrument_id;
+      throw CsvUnknownInstrumentError(path, r.line, r.header[c], r.text(c),
+                                      "instrument not in the front's instrument table (" + known + ")");
+    }
+    return it->second;
+  }
+
+  void check_exchange(const Record& r, std::size_t c, const InstrumentSpec& spec) const {
+    if (!r.text(c).empty() && r.text(c) != spec.exchange_id) {
+      r.fail(c, spec.instrument_id + " trades on " + spec.exchange_id);
+    }
+  }
+
+  // Establishes the file's trading day from its first row, then requires every row to belong to it.
+  void check_trading_day(const Record& r, std::size_t c, CivilDate row_day) {
+    if (!trading_day_known) {
+      if (!is_weekday(row_day)) r.fail(c, "row belongs to a weekend trading day");
+      trading_day = row_day, trading_day_known = true;
+    } else if (row_day != trading_day) {
+      r.fail(c, "row belongs to trading day " + format_yyyymmdd(row_day) + ", the replay's is " +
+                    format_yyyymmdd(trading_day) + " (one trading day per replay)");
+    }
+  }
+
+  void fill_book_and_stats(const Record& r, const InstrumentSpec& spec, CThostFtdcDepthMarketDataField& t) const {
+    double* bid_price[5] = {&t.BidPrice1, &t.BidPrice2, &t.BidPrice3, &t.BidPrice4, &t.BidPrice5};
+    double* ask_price[5] = {&t.AskPrice1, &t.AskPrice2, &t.AskPrice3, &t.AskPrice4, &t.AskPrice5};
+    int* bid_volume[5] = {&t.BidVolume1, &t.BidVolume2, &t.BidVolume3, &t.BidVolume4, &t.BidVolume5};
+    int* ask_volume[5] = {&t.AskVolume1, &t.AskVolume2, &t.AskVolume3, &t.AskVolume4, &t.AskVolume5};
+    const bool vnpy = dialect == CsvDialect::VnPy;
+    for (int level = 0; level < 5; ++level) {
+      const std::string n = std::to_string(level + 1);
+      const std::string bp = vnpy ? "bid_price_" + n : "BidPrice" + n, ap = vnpy ? "ask_price_" + n : "AskPrice" + n;
+      const std::string bv = vnpy ? "bid_volume_" + n : "BidVolume" + n, av = vnpy ? "ask_volume_" + n : "AskVolume" + n;
+      *bid_price[level] = has(bp) ? r.price(col(bp), spec, vnpy) : DBL_MAX;
+      *ask_price[level] = has(ap) ? r.price(col(ap), spec, vnpy) : DBL_MAX;
+      *bid_volume[level] = has(bv) ? static_cast<int>(r.count(col(bv))) : 0;
+      *ask_volume[level] = has(av) ? static_cast<int>(r.count(col(av))) : 0;
+    }
+  }
+
+  Row native_row(const Record& r) {
+    Row row{};
+    const std::size_t c_id = col("InstrumentID");
+    row.instrument_index = instrument(r, c_id);
+    const InstrumentSpec& spec = instruments[static_cast<std::size_t>(row.instrument_index)];
+    check_exchange(r, col("ExchangeID"), spec);
+    CThostFtdcDepthMarketDataField& t = row.tick;
+    t = blank_tick();
+    const CivilDate trading = r.date(col("TradingDay"));
+    const CivilDate action = r.date(col("ActionDay"));
+    const int seconds = r.seconds_of_day(col("UpdateTime"));
+    const std::int64_t ms = r.count(col("UpdateMillisec"));
+    if (ms > 999) r.fail(col("UpdateMillisec"), "milliseconds out of range 0..999");
+    const CivilDate natural = natural_date_of(spec, trading, action, seconds);
+    check_trading_day(r, col("TradingDay"), trading_day_of(natural, seconds));
+    row.exchange_ns = to_exchange_ns(natural, seconds, static_cast<int>(ms));
+
+    write_date(t.TradingDay, trading);
+    write_date(t.ActionDay, action);
+    copy_text(t.UpdateTime, r.text(col("UpdateTime")));
+    t.UpdateMillisec = static_cast<int>(ms);
+    copy_text(t.ExchangeID, spec.exchange_id);
+    copy_text(t.InstrumentID, spec.instrument_id);
+    copy_text(t.ExchangeInstID, spec.instrument_id);
+    const auto money = [&](const char* name) {
+      const std::size_t c = col(name);
+      if (r.text(c).empty()) return DBL_MAX;
+      const double v = r.number(c);
+      if (v < 0) r.fail(c, "must not be negative");
+      return v;
+    };
+    t.LastPrice = r.price(col("LastPrice"), spec, false);
+    t.PreSettlementPrice = r.price(col("PreSettlementPrice"), spec, false);
+    t.PreClosePrice = r.price(col("PreClosePrice"), spec, false);
+    t.PreOpenInterest = money("PreOpenInterest");
+    t.OpenPrice = r.price(col("OpenPrice"), spec, false);
+    t.HighestPrice = r.price(col("HighestPrice"), spec, false);
+    t.LowestPrice = r.price(col("LowestPrice"), spec, false);
+    t.Volume = static_cast<int>(r.count(col("Volume")));
+    t.Turnover = money("Turnover");
+    t.OpenInterest = money("OpenInterest");
+    t.ClosePrice = r.price(col("ClosePrice"), spec, false);
+    t.SettlementPrice = r.price(col("SettlementPrice"), spec, false);
+    t.UpperLimitPrice = r.price(col("UpperLimitPrice"), spec, false);
+    t.LowerLimitPrice = r.price(col("LowerLimitPrice"), spec, false);
+    t.AveragePrice = money("AveragePrice");
+    fill_book_and_stats(r, spec, t);
+    return row;
+  }
+
+  // "YYYY-MM-DD HH:MM:SS[.ffffff][+08:00]" (also 'T' as separator) → natural date, seconds, milliseconds.
+  void parse_vnpy_datetime(const Record& r, std::size_t c, CivilDate& date, int& seconds, int& millis) const {
+    std::string s = r.text(c);
+    if (s.size() >= 6 && (s.compare(s.size() - 6, 6, "+08:00") == 0)) s.resize(s.size() - 6);
+    if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':') {
+      r.fail(c, "expected YYYY-MM-DD HH:MM:SS[.ffffff][+08:00] (China time)");
+    }
+    const std::string ymd = s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2);
+    try {
+      date = parse_yyyymmdd(ymd);
+    } catch (const InvalidTradingDayError&) {
+      r.fail(c, "invalid date");
+    }
+    const std::vector<std::string> hms_header{r.header[c]};
+    const std::vector<std::string> hms_field{s.substr(11, 8)};
+    seconds = Record{r.file, r.line, hms_header, hms_field}.seconds_of_day(0);
+    millis = 0;
+    if (s.size() > 19) {
+      if (s[19] != '.' || s.size() == 20) r.fail(c, "expected a fraction of a second after '.'");
+      int scale = 100;
+      for (std::size_t i = 20; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9') r.fail(c, "expected digits in the fraction of a second");
+        if (scale > 0) millis += (s[i] - '0') * scale, scale /= 10;
+      }
+    }
+  }
+
+  Row vnpy_row(const Record& r) {
+    Row row{};
+    row.instrument_index = instrument(r, col("symbol"));
+    const InstrumentSpec& spec = instruments[static_cast<std::size_t>(row.instrument_index)];
+    check_exchange(r, col("exchange"), spec);
+    CThostFtdcDepthMarketDataField& t = row.tick;
+    t = blank_tick();
+    CivilDate natural{};
+    int seconds = 0, millis = 0;
+    parse_vnpy_datetime(r, col("datetime"), natural, seconds, millis);
+    const CivilDate trading = trading_day_of(natural, seconds);
+    check_trading_day(r, col("datetime"), trading);
+    row.exchange_ns = to_exchange_ns(natural, seconds, millis);
+    write_date(t.TradingDay, spec.exchange == ExchangeKind::CZCE ? natural : trading);
+    write_date(t.ActionDay, spec.exchange == ExchangeKind::DCE ? trading : natural);
+    char hhmmss[9];
+    const int parts[3] = {seconds / 3600, seconds / 60 % 60, seconds % 60};
+    for (int i = 0; i < 3; ++i) {
+      hhmmss[3 * i] = static_cast<char>('0' + parts[i] / 10), hhmmss[3 * i + 1] = static_cast<char>('0' + parts[i] % 10);
+      hhmmss[3 * i + 2] = i < 2 ? ':' : '\0';
+    }
+    copy_text(t.UpdateTime, std::string_view(hhmmss, 8));
+    t.UpdateMillisec = millis;
+    copy_text(t.ExchangeID, spec.exchange_id);
+    copy_text(t.InstrumentID, spec.instrument_id);
+    copy_text(t.ExchangeInstID, spec.instrument_id);
+    const auto optional_price = [&](const char* name) { return has(name) ? r.price(col(name), spec, true) : DBL_MAX; };
+    t.LastPrice = r.price(col("last_price"), spec, true);
+    t.PreSettlementPrice = DBL_MAX;
+    t.PreClosePrice = optional_price("pre_close");
+    t.PreOpenInterest = DBL_MAX;
+    t.OpenPrice = optional_price("open_price");
+    t.HighestPrice = optional_price("high_price");
+    t.LowestPrice = optional_price("low_price");
+    t.Volume = static_cast<int>(r.count(col("volume")));
+    t.Turnover = 0.0;
+    if (has("turnover") && !r.text(col("turnover")).empty()) {
+      t.Turnover = r.number(col("turnover"));
+      if (t.Turnover < 0) r.fail(col("turnover"), "must not be negative");
+    }
+    t.OpenInterest = DBL_MAX;
+    if (has("open_interest") && !r.text(col("open_interest")).empty()) {
+      t.OpenInterest = static_cast<double>(r.count(col("open_interest")));
+    }
+    t.ClosePrice = t.SettlementPrice = DBL_MAX;
+    t.UpperLimitPrice = optional_price("limit_up");
+    t.LowerLimitPrice = optional_price("limit_down");
+    t.AveragePrice = DBL_MAX;
+    if (t.Volume > 0 && t.Turnover > 0) {
+      t.AveragePrice = t.Turnover / t.Volume;
+      if (spec.exchange == ExchangeKind::CZCE) t.AveragePrice /= spec.volume_multiple;
+    }
+    fill_book_and_stats(r, spec, t);
+    return row;
+  }
+
+  void build_statuses() {
+    if (rows.empty()) return;
+    const bool include_night = is_night_time(seconds_of_day_of(rows.front().exchange_ns));
+    const std::int64_t last_ns = rows.back().exchange_ns;
+    std::vector<std::string> products;
+    for (const Row& row : rows) {
+      const InstrumentSpec& spec = instruments[static_cast<std::size_t>(row.instrument_index)];
+      const std::string key = spec.exchange_id + "." + spec.product_id;
+      if (std::find(products.begin(), products.end(), key) != products.end()) continue;
+      const int order = static_cast<int>(products.size());
+      products.push_back(key);
+      const SessionTimeline timeline = session_timeline(spec.sessions, spec.exchange, trading_day, include_night);
+      int segment = 0;
+      for (const StatusChange& change : timeline.status_changes) {
+        statuses.push_back({change.exchange_ns, order, make_status_field(spec, change, ++segment)});
+        if (change.exchange_ns >= last_ns) break;  // the close of the session in progress
+      }
+    }
+    std::stable_sort(statuses.begin(), statuses.end(), [](const PendingStatus& a, const PendingStatus& b) {
+      return a.exchange_ns != b.exchange_ns ? a.exchange_ns < b.exchange_ns : a.order < b.order;
+    });
+  }
+
+  bool next(FeedEvent& out) {
+    const bool have_row = next_row < rows.size();
+    if (next_status < statuses.size() && (!have_row || statuses[next_status].exchange_ns <= rows[next_row].exchange_ns)) {
+      const PendingStatus& s = statuses[next_status++];
+      out.kind = FeedEvent::Kind::Status;
+      out.exchange_ns = s.exchange_ns;
+      out.instrument_index = -1;
+      std::memcpy(&out.status, &s.field, sizeof s.field);
+      return true;
+    }
+    if (!have_row) {
+      out.kind = FeedEvent::Kind::EndOfData;
+      out.instrument_index = -1;
+      return false;
+    }
+    const Row& row = rows[next_row++];
+    out.kind = FeedEvent::Kind::Tick;
+    out.exchange_ns = row.exchange_ns;
+    out.instrument_index = row.instrument_index;
+    std::memcpy(&out.tick, &row.tick, sizeof row.tick);
+    return true;
+  }
+};
+
+CsvSource::CsvSource(std::string path, std::vector<InstrumentSpec> instruments, std::string trading_day)
+    : impl_(std::make_unique<Impl>(std::move(path), std::move(instruments), trading_day)) {}
+
+CsvSource::~CsvSource() = default;
+
+bool CsvSource::next(FeedEvent& out) { return impl_->next(out); }
+
+const char* CsvSource::trading_day() const noexcept { return impl_->trading_day_text.c_str(); }
+
+CsvDialect CsvSource::dialect() const noexcept { return impl_->dialect; }
+
+std::size_t CsvSource::tick_count() const noexcept { return impl_->rows.size(); }
+
+// ---------------------------------------------------------------------------------------------- writer
+
+namespace {
+
+void put_number(std::ostream& out, double v) {
+  if (v == DBL_MAX) return;  // no value: empty cell
+  char buf[32];
+  // Whole numbers (volumes, open interest, most prices) as plain integers, everything else in the shortest
+  // form that round-trips exactly — a replay reproduces the generator's doubles bit for bit.
+  const bool whole = std::fabs(v) < 1e15 && v == std::floor(v);
+  const auto [ptr, ec] = whole ? std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v))
+                               : std::to_chars(buf, buf + sizeof buf, v);
+  out.write(buf, ec == std::errc() ? ptr - buf : 0);
+}
+
+void put_int(std::ostream& out, long long v) {
+  char buf[24];
+  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.write(buf, ec == std::errc() ? ptr - buf : 0);
+}
+
+}  // namespace
+
+void write_csv_header(std::ostream& out) {
+  for (std::size_t i = 0; i < kNativeCsvColumns.size(); ++i) {
+    if (i) out << ',';
+    out << kNativeCsvColumns[i];
+  }
+  out << '\n';
+}
+
+void write_csv_row(std::ostream& out, const CThostFtdcDepthMarketDataField& t) {
+  out << t.TradingDay << ',' << t.ActionDay << ',' << t.UpdateTime << ',';
+  put_int(out, t.UpdateMillisec);
+  out << ',' << t.ExchangeID << ',' << t.InstrumentID;
+  const double before_volume[] = {t.LastPrice, t.PreSettlementPrice, t.PreClosePrice, t.PreOpenInterest,
+                                  t.OpenPrice, t.HighestPrice, t.LowestPrice};
+  for (double v : before_volume) out << ',', put_number(out, v);
+  out << ',';
+  put_int(out, t.Volume);
+  const double after_volume[] = {t.Turnover, t.OpenInterest, t.ClosePrice, t.SettlementPrice,
+                                 t.UpperLimitPrice, t.LowerLimitPrice, t.AveragePrice};
+  for (double v : after_volume) out << ',', put_number(out, v);
+  const double bid_price[5] = {t.BidPrice1, t.BidPrice2, t.BidPrice3, t.BidPrice4, t.BidPrice5};
+  const double ask_price[5] = {t.AskPrice1, t.AskPrice2, t.AskPrice3, t.AskPrice4, t.AskPrice5};
+  const int bid_volume[5] = {t.BidVolume1, t.BidVolume2, t.BidVolume3, t.BidVolume4, t.BidVolume5};
+  const int ask_volume[5] = {t.AskVolume1, t.AskVolume2, t.AskVolume3, t.AskVolume4, t.AskVolume5};
+  for (int i = 0; i < 5; ++i) {
+    out << ',', put_number(out, bid_price[i]);
+    out << ',', put_int(out, bid_volume[i]);
+    out << ',', put_number(out, ask_price[i]);
+    out << ',', put_int(out, ask_volume[i]);
+  }
+  out << '\n';
+}
+
+std::int64_t write_csv(FeedSource& source, std::ostream& out) {
+  write_csv_header(out);
+  std::int64_t rows = 0;
+  auto event = std::make_unique<FeedEvent>();  // ~1 KB: keep it off the stack
+  while (source.next(*event)) {
+    if (event->kind != FeedEvent::Kind::Tick) continue;
+    write_csv_row(out, event->tick);
+    ++rows;
+  }
+  return rows;
+}
+
+std::int64_t write_csv(FeedSource& source, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw std::runtime_error("write_csv: cannot open '" + path + "' for writing");
+  const std::int64_t rows = write_csv(source, out);
+  out.flush();
+  if (!out) throw std::runtime_error("write_csv: writing '" + path + "' failed");
+  return rows;
+}
+
+}  // namespace shandian::sim
