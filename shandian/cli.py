@@ -13,11 +13,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="check prerequisites and print CTP library versions and build facts")
+    bench = sub.add_parser("bench", add_help=False, help="latency harness: `shandian bench all --quick` "
+                           "(same as `python -m bench`; `shandian bench --help` for its options)")
+    bench.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "bench":  # every remaining argument belongs to the harness, options included
+        from shandian.bench import main as bench_main
+
+        return bench_main(argv[1:], prog="shandian bench")
     args = build_parser().parse_args(argv)
     if args.command == "doctor":
         from shandian import doctor

@@ -1,0 +1,147 @@
+"""shandian's latency harness: ``python -m bench <scenario>`` or ``shandian bench <scenario>``.
+
+Runs registered scenarios (see ``scenarios.py``), each in its own process by default so a crashing binding,
+a CTP library's symbols or one scenario's memory never reach another, and prints a table with
+percentiles, baseline ratios and provenance; writes the same as JSON and a PNG of the latency CDFs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from shandian.bench.scenarios import (
+    REGISTRY,
+    WAIT_STRATEGIES,
+    Context,
+    Result,
+    execute,
+    load_core,
+    with_baselines,
+)
+
+QUICK_TIMEOUT_S = 50.0
+FULL_TIMEOUT_S = 1800.0
+
+
+def build_parser(prog: str = "python -m bench") -> argparse.ArgumentParser:
+    """Build the harness's argument parser."""
+    names = ", ".join(REGISTRY)
+    parser = argparse.ArgumentParser(prog=prog, description="shandian latency and throughput harness",
+                                     epilog=f"scenarios: {names}")
+    parser.add_argument("scenarios", nargs="+", metavar="scenario",
+                        help="'all', 'list', or one or more scenario names")
+    parser.add_argument("--quick", action="store_true", help="small sizes: all in < 60 s (CI smoke)")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="write the JSON document here")
+    parser.add_argument("--png", type=Path, metavar="PATH", help="write the latency CDF/histogram PNG here")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"), metavar="DIR",
+                        help="directory for JSON/PNG not given explicitly (default: bench/results)")
+    parser.add_argument("--no-png", action="store_true", help="do not draw the PNG")
+    parser.add_argument("--pin", action="store_true", help="pin producer/consumer threads to distinct CPUs")
+    parser.add_argument("--wait", choices=WAIT_STRATEGIES, default="spin",
+                        help="wait strategy for scenarios that take one; always recorded in provenance")
+    parser.add_argument("--seed", type=int, default=20250617, help="seed of the shared tick stream")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run scenarios in this process (debugging; process figures then overlap)")
+    parser.add_argument("--timeout", type=float, metavar="S",
+                        help=f"per-scenario timeout (default {QUICK_TIMEOUT_S:.0f} s quick, "
+                             f"{FULL_TIMEOUT_S:.0f} s full)")
+    return parser
+
+
+def make_context(quick: bool, pin: bool, wait: str, seed: int) -> Context:
+    """Build a Context with the extension loaded (or the reason it is not)."""
+    core, error = load_core()
+    cpus = tuple(sorted(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else ()
+    return Context(quick=quick, pin=pin, wait=wait, seed=seed, core=core, core_error=error, cpus=cpus)
+
+
+def run_isolated(name: str, ctx: Context, timeout_s: float) -> Result:
+    """Run scenario NAME in a child process (``python -m shandian.bench.worker``); never raises."""
+    title = REGISTRY[name].title
+    with tempfile.TemporaryDirectory(prefix="shandian-bench-") as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, "-m", "shandian.bench.worker", name, json.dumps(ctx.to_dict()), str(out)]
+        t0 = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired:
+            return Result(name, title, "error", f"timed out after {timeout_s:.0f} s",
+                          seconds=time.perf_counter() - t0)
+        if proc.returncode != 0 or not out.exists():
+            how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
+            tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+            return Result(name, title, "error", f"worker died ({how}): {tail}",
+                          seconds=time.perf_counter() - t0)
+        return Result.from_dict(json.loads(out.read_text()))
+
+
+def _default_path(args: argparse.Namespace, names: list[str], suffix: str) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    label = "all" if "all" in args.scenarios else "+".join(names)
+    return args.out / f"{stamp}-{label}{'-quick' if args.quick else ''}.{suffix}"
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
+    """Run the harness; 0 when every scenario ran or was reported unavailable, 1 when one failed."""
+    from shandian.bench import provenance, report
+
+    args = build_parser(prog).parse_args(argv)
+    if args.scenarios == ["list"]:
+        ctx = make_context(args.quick, args.pin, args.wait, args.seed)
+        for scenario in REGISTRY.values():
+            reason = scenario.unavailable_reason(ctx)
+            print(f"{scenario.name:<16} {scenario.title}")
+            print(f"{'':<16} {'available' if reason is None else reason}")
+        return 0
+    unknown = [n for n in args.scenarios if n != "all" and n not in REGISTRY]
+    if unknown:
+        print(f"unknown scenario(s): {', '.join(unknown)}; known: all, list, {', '.join(REGISTRY)}",
+              file=sys.stderr)
+        return 2
+    names = list(REGISTRY) if "all" in args.scenarios else with_baselines(args.scenarios, REGISTRY)
+    ctx = make_context(args.quick, args.pin, args.wait, args.seed)
+    timeout_s = args.timeout or (QUICK_TIMEOUT_S if args.quick else FULL_TIMEOUT_S)
+
+    t0 = time.perf_counter()
+    prov = provenance.collect(options={**ctx.to_dict(), "isolation": "in-process" if args.in_process
+                                       else "one process per scenario", "argv": sys.argv[1:] if argv is None
+                                       else list(argv)})
+    results: list[Result] = []
+    for name in names:
+        scenario = REGISTRY[name]
+        if scenario.unavailable_reason(ctx) is not None or args.in_process:
+            results.append(execute(scenario, ctx))
+        else:
+            print(f"... running {name}", file=sys.stderr, flush=True)
+            results.append(run_isolated(name, ctx, timeout_s))
+    prov["harness_seconds"] = round(time.perf_counter() - t0, 3)
+
+    doc = report.document(prov, results)
+    print(report.render(doc, results))
+    json_path = args.json or _default_path(args, names, "json")
+    report.write_json(doc, json_path)
+    print(f"\njson: {json_path}")
+    if args.no_png:
+        print("png: skipped (--no-png)")
+    else:
+        png_path = args.png or _default_path(args, names, "png")
+        skipped = report.write_png(results, png_path, f"shandian bench — {prov['date_utc']} — "
+                                   f"{prov['cpu_model']} x{prov['cpu_count']}")
+        print(f"png: skipped: {skipped}" if skipped else f"png: {png_path}")
+    print(f"harness time {prov['harness_seconds']:.1f} s")
+    return 1 if any(r.status == "error" for r in results) else 0
+
+
+def context_from_options(options: dict[str, Any]) -> Context:
+    """Context for a worker process from the options its parent recorded."""
+    return make_context(bool(options["quick"]), bool(options["pin"]), str(options["wait"]),
+                        int(options["seed"]))

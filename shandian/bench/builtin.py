@@ -1,0 +1,192 @@
+"""The built-in scenarios. Each measures real code through its binding; none is simulated in Python.
+
+Scenarios whose code under test has not landed are registered with ``planned`` set, so the table shows
+what is missing instead of silently leaving a row out; the issue that builds the code replaces ``planned``
+with a runner.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from shandian.bench import baseline
+from shandian.bench.scenarios import Context, Metric, Output, Scenario, register
+from shandian.bench.stats import Histogram
+
+RING_REFERENCE_RATE = (
+    "rigtorp/SPSCQueue ≈ 260 M items/s on this workplace's 2-vCPU machines (quoted, not measured here)"
+)
+RING_REFERENCE_RTT = (
+    "rigtorp/SPSCQueue ≈ 160 ns round trip on this workplace's 2-vCPU machines (quoted, not measured here)"
+)
+BASELINE = "baseline"
+
+
+def _rate_metric(key: str, label: str, runs: list[dict[str, float]], rate_key: str, unit: str) -> Metric:
+    """Build a rate metric from repeated binding results: median of the runs, every run kept."""
+    rates = [float(r[rate_key]) for r in runs]
+    return Metric(key, label, "rate", rate=statistics.median(rates), unit=unit, runs=rates)
+
+
+# -- ring ------------------------------------------------------------------------------------------------
+def run_ring(ctx: Context) -> Output:
+    """SPSC throughput (repeated), SPSC ping-pong round trip, and MPSC throughput when bound."""
+    core = ctx.core
+    pair = ctx.pin_pair()
+    producer_cpu, consumer_cpu = pair if pair else (-1, -1)
+    items = ctx.size(2_000_000, 50_000_000)
+    reps = ctx.size(3, 5)
+    capacity = 65536
+    trips = ctx.size(20_000, 1_000_000)
+    warmup = ctx.size(2_000, 10_000)
+    rt_capacity = 1024
+    out = Output(params={
+        "spsc_items": items, "spsc_capacity": capacity, "repetitions": reps, "roundtrip_trips": trips,
+        "roundtrip_warmup": warmup, "roundtrip_capacity": rt_capacity,
+        "cpus": {"producer": producer_cpu, "consumer": consumer_cpu} if pair else "unpinned",
+        "wait": "busy-spin inside the binding (not selectable)",
+    })
+    core.bench_ring_throughput(max(items // 10, 1000), capacity, producer_cpu, consumer_cpu)  # warm-up
+    runs = [dict(core.bench_ring_throughput(items, capacity, producer_cpu, consumer_cpu))
+            for _ in range(reps)]
+    rate = _rate_metric("spsc_throughput", f"SPSC throughput ({capacity} slots)", runs, "items_per_s",
+                        "items/s")
+    rate.reference = RING_REFERENCE_RATE
+    out.metrics.append(rate)
+    samples = core.bench_ring_roundtrip(trips, warmup, rt_capacity, producer_cpu, consumer_cpu)
+    out.metrics.append(Metric("spsc_roundtrip", f"SPSC round trip ({rt_capacity} slots)", "latency",
+                              hist=Histogram.of(samples), reference=RING_REFERENCE_RTT, warmup=warmup))
+    if hasattr(core, "bench_mpsc_throughput"):
+        producers = 2
+        mpsc_items = ctx.size(1_000_000, 20_000_000)
+        mruns = [dict(core.bench_mpsc_throughput(mpsc_items, producers, capacity)) for _ in range(reps)]
+        out.params.update({"mpsc_items": mpsc_items, "mpsc_producers": producers})
+        key = next(k for k in ("items_per_s", *mruns[0]) if k.endswith("_per_s") and k in mruns[0])
+        out.metrics.append(_rate_metric("mpsc_throughput", f"MPSC throughput ({producers} producers)", mruns,
+                                        key, "items/s"))
+    else:
+        out.notes.append("MPSC throughput: not available in this build: _core.bench_mpsc_throughput missing")
+    return out
+
+
+register(Scenario(
+    name="ring",
+    title="lock-free rings (SpscRing, MpscQueue) between two threads",
+    run=run_ring,
+    requires=("bench_ring_throughput", "bench_ring_roundtrip"),
+))
+
+
+# -- local front -----------------------------------------------------------------------------------------
+FRONT_TICKS_TARGET = 1_000_000.0
+FRONT_INSERT_P50_TARGET_NS = 5_000
+
+
+def _local_front_dir(ctx: Context) -> str | None:
+    """Why the local front's libraries cannot be used, or None."""
+    from shandian.paths import library_dir
+
+    try:
+        library_dir("local")
+    except FileNotFoundError as exc:
+        return f"local front libraries not installed ({exc})"
+    return None
+
+
+def run_front(ctx: Context) -> Output:
+    """Local front: md callback thread → no-op C++ Spi (ticks/s); ReqOrderInsert → first OnRtnOrder."""
+    from shandian.paths import library_dir
+
+    core = ctx.core
+    lib_dir = str(library_dir("local"))
+    ticks = ctx.size(200_000, 5_000_000)
+    reps = ctx.size(2, 3)
+    orders = ctx.size(2_000, 100_000)
+    warmup = ctx.size(200, 5_000)
+    out = Output(params={"lib_dir": lib_dir, "ticks": ticks, "repetitions": reps, "orders": orders,
+                         "insert_warmup": warmup, "wait": "the front's own callback threads"})
+    runs = [dict(core.bench_front_ticks(lib_dir, ticks)) for _ in range(reps)]
+    rate = _rate_metric("md_ticks", "md callback thread → no-op C++ Spi", runs, "ticks_per_s", "ticks/s")
+    rate.target = "≥ 1 M ticks/s"
+    rate.target_met = rate.rate is not None and rate.rate >= FRONT_TICKS_TARGET
+    out.metrics.append(rate)
+    if hasattr(core, "bench_front_insert_latency"):
+        samples = core.bench_front_insert_latency(lib_dir, orders, warmup)
+        hist = Histogram.of(samples)
+        p50 = hist.percentile(50)
+        out.metrics.append(Metric("insert_ack", "ReqOrderInsert → first OnRtnOrder", "latency", hist=hist,
+                                  target="p50 ≤ 5 µs", warmup=warmup,
+                                  target_met=p50 is not None and p50 <= FRONT_INSERT_P50_TARGET_NS))
+    else:
+        out.notes.append("insert → OnRtnOrder: not available in this build: _core.bench_front_insert_latency"
+                         " missing")
+    return out
+
+
+register(Scenario(
+    name="front",
+    title="local front (shandian's CTP-ABI libraries) through the CTP API",
+    run=run_front,
+    requires=("bench_front_ticks",),
+    precheck=_local_front_dir,
+))
+
+
+# -- scenarios whose code lands with later issues --------------------------------------------------------
+_PLANNED: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("tick_agent", "tick → agent: vendor md callback entry → Python on_tick entry (and → C++ agent hook)",
+     "no engine loop / Agent API yet (lands with the Engine + Agent issue); compares with 'baseline'",
+     (BASELINE,)),
+    ("order_roundtrip", "agent.buy → ReqOrderInsert → local front → OnRtnOrder → agent.on_order",
+     "no Agent order API or gateway yet (lands with the gateway / order-manager issues)", ()),
+    ("risk", "risk check of one order (C++ rule engine)", "no risk engine yet (lands with the risk issue)",
+     ()),
+    ("order_manager", "order-manager apply of one CTP order/trade event",
+     "no order manager yet (lands with the order-manager issue)", ()),
+    ("throughput", "ticks/s into a no-op Python agent (and the backtest path)",
+     "no engine loop / backtest driver yet (lands with the Engine and backtest issues)", (BASELINE,)),
+    ("stages", "per-order stage stamps md → insert → ack → trade (Kungfu style)",
+     "no stamped order path yet (lands with the gateway / journal issues)", ()),
+)
+for _name, _title, _missing, _baselines in _PLANNED:
+    register(Scenario(name=_name, title=_title, planned=_missing, baselines=_baselines))
+
+
+# -- baselines --------------------------------------------------------------------------------------------
+def run_baseline(ctx: Context) -> Output:
+    """Measure the pure-Python queue pipeline (and vn.py's EventEngine if importable) on the tick stream."""
+    stream = ctx.stream
+    lat_n = ctx.size(3_000, 50_000)
+    warmup = ctx.size(300, 2_000)
+    thr_n = ctx.size(30_000, 500_000)
+    interval_us = 100
+    cpus = ctx.pin_pair()
+    out = Output(params={
+        "latency_ticks": lat_n, "latency_warmup": warmup, "pacing": f"time.sleep({interval_us} µs) per tick",
+        "throughput_ticks": thr_n, "stream_ticks": len(stream), "stream_seed": ctx.seed,
+        "dict_keys": 48, "consumer_wait": "block (queue.Queue.get)", "gc": "enabled",
+        "cpus": {"producer": cpus[0], "consumer": cpus[1]} if cpus else "unpinned",
+    })
+    pipelines = [("queue", "python queue.Queue pipeline", baseline.python_queue)]
+    missing = baseline.vnpy_available()
+    if missing is None:
+        pipelines.append(("vnpy", f"vn.py {baseline.vnpy_version()} EventEngine", baseline.vnpy_eventengine))
+        out.params["vnpy_version"] = baseline.vnpy_version()
+    else:
+        out.notes.append(f"vn.py EventEngine: not available: {missing} (optional extra `bench-vnpy`)")
+    for key, label, pipeline in pipelines:
+        lat = pipeline(stream, lat_n + warmup, interval_s=interval_us / 1e6, cpus=cpus)
+        out.metrics.append(Metric(f"{key}_latency", f"{label}: callback → handler", "latency",
+                                  hist=Histogram.of(lat.latencies_ns[warmup:]), warmup=warmup))
+        thr = pipeline(stream, thr_n, interval_s=0.0, cpus=cpus)
+        out.metrics.append(Metric(f"{key}_throughput", f"{label}: flat out", "rate", rate=thr.ticks_per_s,
+                                  unit="ticks/s", runs=[thr.ticks_per_s]))
+    return out
+
+
+register(Scenario(
+    name=BASELINE,
+    title="baselines: pure-Python callback → dict → queue.Queue → thread → handler; vn.py EventEngine",
+    run=run_baseline,
+    harness_owned=True,
+))

@@ -1,0 +1,230 @@
+"""Scenario registry: what ``python -m bench <scenario>`` can run, and the data each run returns.
+
+A scenario names the ``_core`` bindings it needs; when one is missing it is reported as "not available in
+this build: ..." and never faked. A scenario may declare baselines (other scenarios) it compares with;
+the runner adds them to the same run, and the report prints shandian / baseline for each metric whose
+``compare_with`` names one. Adding a scenario: write ``run(ctx) -> Output`` and call ``register``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from shandian.bench.stats import Histogram
+from shandian.bench.ticks import Tick, make_stream
+
+WAIT_STRATEGIES = ("spin", "yield", "block")
+
+
+@dataclass
+class Context:
+    """Options of one run, handed to every scenario."""
+
+    quick: bool = False
+    pin: bool = False
+    wait: str = "spin"
+    seed: int = 20250617
+    core: Any = None  # the shandian._core module, or None when it does not import
+    core_error: str | None = None
+    cpus: tuple[int, ...] = ()  # CPUs this process may run on
+    _stream: list[Tick] | None = None
+
+    def size(self, quick: int, full: int) -> int:
+        """QUICK in quick mode, FULL otherwise."""
+        return quick if self.quick else full
+
+    @property
+    def stream(self) -> list[Tick]:
+        """The run's tick stream (built once, shared by every scenario and baseline)."""
+        if self._stream is None:
+            self._stream = make_stream(self.seed)
+        return self._stream
+
+    def pin_pair(self) -> tuple[int, int] | None:
+        """Two distinct CPUs for a producer/consumer pair when --pin is on and two are available."""
+        if self.pin and len(self.cpus) >= 2:
+            return self.cpus[0], self.cpus[1]
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the options recorded in provenance."""
+        return {"quick": self.quick, "pin": self.pin, "wait": self.wait, "seed": self.seed}
+
+
+@dataclass
+class Metric:
+    """One number a scenario reports: a latency histogram or a rate (per second)."""
+
+    key: str
+    label: str
+    kind: Literal["latency", "rate"]
+    hist: Histogram | None = None
+    rate: float | None = None
+    unit: str = ""  # rate unit, e.g. "items/s"
+    runs: list[float] = field(default_factory=list)  # rate of each repetition; `rate` is their median
+    reference: str | None = None  # a quoted public figure, never measured in this run
+    target: str | None = None  # the issue's target, e.g. "p50 <= 5 µs"
+    target_met: bool | None = None
+    compare_with: str | None = None  # "scenario:metric_key" of the baseline this is the shandian side of
+    warmup: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: summary numbers plus the full histogram."""
+        out: dict[str, Any] = {"key": self.key, "label": self.label, "kind": self.kind}
+        if self.hist is not None:
+            out["summary"] = self.hist.summary()
+            out["histogram"] = self.hist.to_dict()
+            out["warmup_discarded"] = self.warmup
+        if self.kind == "rate":
+            out.update({"rate": self.rate, "unit": self.unit, "runs": self.runs})
+        for name in ("reference", "target", "target_met", "compare_with"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Metric:
+        """Inverse of to_dict (used to bring results back from a worker process)."""
+        hist = Histogram.from_dict(data["histogram"]) if "histogram" in data else None
+        return cls(
+            key=data["key"], label=data["label"], kind=data["kind"], hist=hist, rate=data.get("rate"),
+            unit=data.get("unit", ""), runs=list(data.get("runs", [])), reference=data.get("reference"),
+            target=data.get("target"), target_met=data.get("target_met"),
+            compare_with=data.get("compare_with"), warmup=data.get("warmup_discarded", 0),
+        )
+
+
+@dataclass
+class Output:
+    """What a scenario's run function returns."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: list[Metric] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    """One scenario's outcome in a run: ok with metrics, unavailable (and why), or error (and why)."""
+
+    name: str
+    title: str
+    status: Literal["ok", "unavailable", "error"]
+    reason: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: list[Metric] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    process: dict[str, Any] = field(default_factory=dict)
+
+    def metric(self, key: str) -> Metric | None:
+        """Return the metric named KEY, if this result has it."""
+        return next((m for m in self.metrics if m.key == key), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "name": self.name, "title": self.title, "status": self.status, "reason": self.reason,
+            "params": self.params, "metrics": [m.to_dict() for m in self.metrics], "notes": self.notes,
+            "seconds": self.seconds, "process": self.process,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        """Inverse of to_dict."""
+        return cls(
+            name=data["name"], title=data["title"], status=data["status"], reason=data.get("reason", ""),
+            params=data.get("params", {}), metrics=[Metric.from_dict(m) for m in data.get("metrics", [])],
+            notes=list(data.get("notes", [])), seconds=data.get("seconds", 0.0),
+            process=data.get("process", {}),
+        )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A registered scenario: what it needs from the build and how to run it."""
+
+    name: str
+    title: str
+    run: Callable[[Context], Output] | None = None
+    requires: tuple[str, ...] = ()  # attribute names on shandian._core
+    baselines: tuple[str, ...] = ()  # scenarios this one compares with: run alongside it
+    precheck: Callable[[Context], str | None] | None = None  # returns why it cannot run, or None
+    planned: str = ""  # set while the code under test does not exist: what is missing and where it lands
+    harness_owned: bool = False  # pure-Python: must never end in "error" (the smoke test checks it)
+
+    def unavailable_reason(self, ctx: Context) -> str | None:
+        """Why this scenario cannot run in this build, or None when it can."""
+        if self.planned or self.run is None:
+            return f"not available in this build: {self.planned or 'no runner registered'}"
+        if self.requires:
+            if ctx.core is None:
+                return f"not available in this build: shandian._core does not import ({ctx.core_error})"
+            missing = [f"_core.{name}" for name in self.requires if not hasattr(ctx.core, name)]
+            if missing:
+                return f"not available in this build: {', '.join(missing)} missing"
+        if self.precheck is not None:
+            reason = self.precheck(ctx)
+            if reason:
+                return f"not available in this build: {reason}"
+        return None
+
+
+REGISTRY: dict[str, Scenario] = {}
+
+
+def register(scenario: Scenario) -> Scenario:
+    """Add SCENARIO to the registry (the name must be new)."""
+    if scenario.name in REGISTRY or scenario.name in ("all", "list"):
+        raise ValueError(f"scenario name {scenario.name!r} is taken")
+    REGISTRY[scenario.name] = scenario
+    return scenario
+
+
+def with_baselines(names: list[str], registry: dict[str, Scenario]) -> list[str]:
+    """NAMES plus every baseline they declare (transitively), in registry order, without duplicates."""
+    wanted: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in wanted:
+            continue
+        wanted.add(name)
+        todo.extend(registry[name].baselines)
+    return [name for name in registry if name in wanted]
+
+
+def execute(scenario: Scenario, ctx: Context) -> Result:
+    """Run SCENARIO in this process: check availability, time it, wrap errors; never raises."""
+    from shandian.bench.process import ProcessFigures
+
+    reason = scenario.unavailable_reason(ctx)
+    if reason:
+        return Result(scenario.name, scenario.title, "unavailable", reason)
+    assert scenario.run is not None
+    t0 = time.perf_counter()
+    try:
+        with ProcessFigures() as figures:
+            out = scenario.run(ctx)
+    except Exception as exc:  # a failing scenario is a reported result, not a crashed harness
+        return Result(scenario.name, scenario.title, "error", f"{type(exc).__name__}: {exc}",
+                      seconds=time.perf_counter() - t0)
+    return Result(scenario.name, scenario.title, "ok", params=out.params, metrics=out.metrics,
+                  notes=out.notes, seconds=time.perf_counter() - t0, process=figures.result)
+
+
+def load_core() -> tuple[Any, str | None]:
+    """Import shandian._core: (module, None), or (None, why it did not import)."""
+    try:
+        from shandian import _core
+    except ImportError as exc:
+        return None, str(exc)
+    return _core, None
+
+
+# The built-in scenarios register themselves on import.
+from shandian.bench import builtin  # noqa: E402, F401
