@@ -1,0 +1,318 @@
+"""The latency harness (shandian.bench, `python -m bench`): histogram accuracy, registry, reports, smoke run.
+
+No test here asserts a timing: the harness is checked for what it computes and prints, not for how fast
+the machine is.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shandian.bench import baseline, provenance, report
+from shandian.bench.process import ProcessFigures
+from shandian.bench.scenarios import (
+    REGISTRY,
+    Context,
+    Metric,
+    Output,
+    Scenario,
+    execute,
+    with_baselines,
+)
+from shandian.bench.stats import Histogram, nearest_rank
+from shandian.bench.ticks import CTP_DEPTH_KEYS, ctp_dict, make_stream
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE_TIMEOUT_S = 240
+
+values = st.lists(st.integers(min_value=0, max_value=2**42), min_size=1, max_size=400)
+percents = st.one_of(st.sampled_from([0.0, 1.0, 50.0, 90.0, 99.0, 99.9, 100.0]),
+                     st.floats(min_value=0.0, max_value=100.0))
+
+
+# -- histogram --------------------------------------------------------------------------------------------
+@settings(max_examples=300, deadline=None)
+@given(values, percents, st.integers(min_value=2, max_value=12))
+def test_percentile_when_compared_with_sorted_list_is_within_relative_error(samples, p, bits):
+    hist = Histogram.of(samples, precision_bits=bits)
+    exact = nearest_rank(sorted(samples), p)
+    reported = hist.percentile(p)
+    assert reported is not None
+    assert exact <= reported  # never understates
+    assert reported - exact <= exact * hist.relative_error  # overstates by less than the documented bound
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=2**62), st.integers(min_value=2, max_value=16))
+def test_bucket_when_indexed_contains_value_and_is_narrow(value, bits):
+    hist = Histogram(bits)
+    index = hist.bucket_index(value)
+    low, high = hist.bucket_bounds(index)
+    assert low <= value <= high
+    assert high - low <= max(0, value * hist.relative_error)
+    if index > 0:
+        assert hist.bucket_bounds(index - 1)[1] == low - 1  # buckets are contiguous
+
+
+@settings(max_examples=200, deadline=None)
+@given(values, values)
+def test_merge_when_two_histograms_equals_histogram_of_all_samples(a, b):
+    merged = Histogram.of(a).merge(Histogram.of(b))
+    whole = Histogram.of(a + b)
+    assert merged.to_dict() == whole.to_dict()
+    for p in (0.0, 50.0, 99.9, 100.0):
+        assert merged.percentile(p) == whole.percentile(p)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values)
+def test_histogram_when_serialised_and_restored_is_identical(samples):
+    hist = Histogram.of(samples)
+    again = Histogram.from_dict(json.loads(json.dumps(hist.to_dict())))
+    assert again == hist
+    assert again.summary() == hist.summary()
+
+
+def test_percentile_when_empty_returns_none():
+    hist = Histogram()
+    assert hist.count == 0
+    assert hist.percentile(50) is None
+    assert hist.mean is None
+    assert hist.cdf() == []
+    assert set(hist.summary()) >= {"count", "p50", "p90", "p99", "p99.9", "max"}
+    assert Histogram.of([]).merge(Histogram()).count == 0
+
+
+@pytest.mark.parametrize("value", [0, 1, 511, 512, 123_456, 2**40 + 12345])
+def test_percentile_when_one_sample_returns_it_exactly(value):
+    hist = Histogram.of([value])
+    assert all(hist.percentile(p) == value for p in (0, 0.1, 50, 99.9, 100))
+    assert hist.min == hist.max == value
+    assert hist.mean == value
+
+
+def test_record_when_value_negative_raises():
+    with pytest.raises(ValueError):
+        Histogram().record(-1)
+    with pytest.raises(ValueError):
+        Histogram.of([3, -2])
+
+
+def test_merge_when_precisions_differ_raises():
+    with pytest.raises(ValueError):
+        Histogram(8).merge(Histogram(9))
+
+
+def test_max_and_mean_when_many_samples_are_exact():
+    samples = [1_000_003, 7, 99_999_999_999, 42]
+    hist = Histogram.of(samples)
+    assert hist.max == max(samples)
+    assert hist.min == min(samples)
+    assert hist.percentile(100) == max(samples)
+    assert hist.mean == sum(samples) / len(samples)
+
+
+# -- provenance -------------------------------------------------------------------------------------------
+def test_provenance_when_collected_has_every_field():
+    prov = provenance.collect(options={"quick": True, "pin": False, "wait": "spin"})
+    for name in provenance.REQUIRED_FIELDS:
+        assert name in prov, name
+    assert prov["date_utc"].endswith("Z")
+    assert prov["cpu_model"] and prov["cpu_count"] >= 1
+    assert prov["kernel"] and prov["python"]["version"]
+    build = prov["build"]
+    assert "error" in build or {"compiler", "flags", "build_type", "ctp_api_version"} <= set(build)
+    for flavour in ("sfit", "local"):
+        facts = prov["ctp"][flavour]
+        assert "error" in facts or {"trader_version", "md_version"} <= set(facts)
+    if (ROOT / ".git").exists():
+        assert prov["git"]["commit"] and prov["git"]["dirty"] in (True, False)
+    assert prov["options"]["wait"] == "spin"
+    assert all(provenance.one_line(prov))
+
+
+# -- registry, availability, comparisons ----------------------------------------------------------------
+def test_registry_when_listed_has_every_issue_scenario():
+    expected = {"ring", "front", "tick_agent", "order_roundtrip", "risk", "order_manager", "throughput",
+                "stages", "baseline"}
+    assert expected <= set(REGISTRY)
+    assert "baseline" in REGISTRY["tick_agent"].baselines
+    assert with_baselines(["tick_agent"], REGISTRY) == ["tick_agent", "baseline"]
+
+
+def test_scenario_when_binding_missing_is_reported_unavailable_naming_it():
+    ran = []
+    scenario = Scenario("needs", "needs a binding", run=lambda ctx: ran.append(1) or Output(),
+                        requires=("bench_present", "bench_absent"))
+    ctx = Context(core=types.SimpleNamespace(bench_present=lambda: None))
+    result = execute(scenario, ctx)
+    assert result.status == "unavailable"
+    assert "not available in this build" in result.reason and "_core.bench_absent" in result.reason
+    assert "bench_present" not in result.reason
+    assert ran == []
+
+
+def test_scenario_when_core_does_not_import_is_unavailable_with_the_import_error():
+    scenario = Scenario("needs", "t", run=lambda ctx: Output(), requires=("x",))
+    result = execute(scenario, Context(core=None, core_error="no module _core"))
+    assert result.status == "unavailable" and "no module _core" in result.reason
+
+
+def test_scenario_when_run_raises_is_an_error_result_not_a_crash():
+    def boom(ctx: Context) -> Output:
+        raise RuntimeError("binding exploded")
+
+    result = execute(Scenario("boom", "t", run=boom), Context())
+    assert result.status == "error" and "binding exploded" in result.reason
+    assert "ERROR" in report.render_table([result])
+
+
+def test_every_builtin_scenario_when_bindings_missing_is_unavailable_not_error():
+    ctx = Context(core=types.SimpleNamespace())
+    for scenario in REGISTRY.values():
+        if scenario.harness_owned:
+            continue
+        reason = scenario.unavailable_reason(ctx)
+        assert reason and reason.startswith("not available in this build"), scenario.name
+
+
+def _latency_scenario(name: str, samples: list[int], compare_with: str | None = None) -> Scenario:
+    def run(ctx: Context) -> Output:
+        return Output(params={"n": len(samples)}, metrics=[
+            Metric("lat", f"{name} latency", "latency", hist=Histogram.of(samples),
+                   compare_with=compare_with),
+            Metric("rate", f"{name} rate", "rate", rate=float(len(samples)), unit="ticks/s",
+                   runs=[float(len(samples))], compare_with=compare_with and f"{compare_with[:-4]}:rate"),
+        ])
+
+    return Scenario(name, name, run=run)
+
+
+def test_comparison_when_scenario_names_baseline_prints_shandian_over_baseline():
+    # values below 2**9 are exact at the default precision, so the ratios are exact too
+    fast = _latency_scenario("fast", [20] * 10 + [100], compare_with="slow:lat")
+    slow = _latency_scenario("slow", [200] * 10 + [500] * 2)
+    results = [execute(fast, Context()), execute(slow, Context())]
+    doc = report.document({}, results)
+    by_metric = {c["metric"]: c for c in doc["comparisons"]}
+    assert by_metric["lat"]["ratios"]["p50"] == pytest.approx(20 / 200)
+    assert by_metric["lat"]["ratios"]["p99"] == pytest.approx(100 / 500)
+    assert by_metric["rate"]["ratios"]["rate"] == pytest.approx(11 / 12)
+    table = report.render_table(results)
+    assert "vs slow:lat: p50 0.1×" in table
+
+
+def test_comparison_when_baseline_not_run_says_so():
+    fast = _latency_scenario("fast", [100], compare_with="slow:lat")
+    doc = report.document({}, [execute(fast, Context())])
+    assert "not in this run" in doc["comparisons"][0]["missing"]
+
+
+# -- baseline pipeline and tick stream ---------------------------------------------------------------------
+def test_tick_stream_when_seeded_is_deterministic_and_dict_has_48_ctp_keys():
+    assert make_stream(7, 64) == make_stream(7, 64)
+    assert make_stream(7, 64) != make_stream(8, 64)
+    d = ctp_dict(make_stream(7, 1)[0])
+    assert tuple(d) == CTP_DEPTH_KEYS and len(d) == 48
+
+
+@pytest.mark.parametrize("interval_s", [0.0, 0.00005])
+def test_python_queue_pipeline_when_run_small_times_every_tick(interval_s):
+    run = baseline.python_queue(make_stream(1, 32), 200, interval_s=interval_s, timeout_s=60)
+    assert run.ticks == 200 and len(run.latencies_ns) == 200
+    assert all(lat >= 0 for lat in run.latencies_ns)
+    assert run.seconds > 0 and run.ticks_per_s > 0
+
+
+def test_vnpy_eventengine_when_importable_times_every_tick():
+    if baseline.vnpy_available() is not None:
+        pytest.skip("vnpy not installed (optional extra bench-vnpy)")
+    run = baseline.vnpy_eventengine(make_stream(1, 32), 100, timeout_s=60)
+    assert len(run.latencies_ns) == 100
+
+
+# -- process figures and PNG, with and without the optional packages -----------------------------------------
+def test_process_figures_when_psutil_missing_fall_back_to_getrusage(monkeypatch):
+    monkeypatch.setitem(sys.modules, "psutil", None)
+    with ProcessFigures() as figures:
+        sum(range(10_000))
+    assert "getrusage" in figures.result["source"]
+    assert {"user_s", "system_s", "rss_bytes", "ctx_voluntary", "ctx_involuntary"} <= set(figures.result)
+
+
+def test_process_figures_when_psutil_present_report_rss_and_switches():
+    pytest.importorskip("psutil", exc_type=ImportError)
+    with ProcessFigures() as figures:
+        sum(range(10_000))
+    assert figures.result["source"].startswith("psutil")
+    assert figures.result["rss_bytes"] > 0 and figures.result["ctx_voluntary"] >= 0
+
+
+def _one_latency_result() -> list:
+    return [execute(_latency_scenario("x", [100, 200, 300, 5000]), Context())]
+
+
+def test_png_when_matplotlib_missing_is_skipped_with_reason(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    reason = report.write_png(_one_latency_result(), tmp_path / "x.png", "t")
+    assert reason and "matplotlib" in reason
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_png_when_matplotlib_present_is_written(tmp_path):
+    pytest.importorskip("matplotlib", exc_type=ImportError)
+    assert report.write_png(_one_latency_result(), tmp_path / "x.png", "t") is None
+    assert (tmp_path / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# -- command line -----------------------------------------------------------------------------------------
+def test_shandian_cli_when_bench_list_given_forwards_to_the_harness(capsys):
+    from shandian import cli
+
+    assert cli.main(["bench", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "ring" in out and "baseline" in out
+
+
+def test_bench_when_scenario_unknown_exits_2(capsys):
+    from shandian.bench import main
+
+    assert main(["no_such_scenario"]) == 2
+    assert "unknown scenario" in capsys.readouterr().err
+
+
+def test_bench_all_quick_when_run_from_repo_root_prints_table_and_writes_json(tmp_path):
+    out_json = tmp_path / "run.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "all", "--quick", "--json", str(out_json), "--png",
+         str(tmp_path / "run.png")],
+        cwd=ROOT, capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S, check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    for column in ("scenario", "p50", "p90", "p99", "p99.9", "max", "vs baseline"):
+        assert column in proc.stdout
+    assert "shandian / baseline" in proc.stdout and "git " in proc.stdout
+    doc = json.loads(out_json.read_text())
+    assert doc["schema"] == report.SCHEMA
+    assert set(provenance.REQUIRED_FIELDS) <= set(doc["provenance"])
+    by_name = {r["name"]: r for r in doc["results"]}
+    assert set(REGISTRY) == set(by_name)
+    for name, result in by_name.items():
+        assert result["status"] in ("ok", "unavailable", "error")
+        if result["status"] != "ok":
+            assert result["reason"], name
+        if REGISTRY[name].harness_owned:
+            assert result["status"] == "ok", result["reason"]
+    assert (proc.returncode == 1) == any(r["status"] == "error" for r in doc["results"])
+    base = by_name["baseline"]
+    lat = next(m for m in base["metrics"] if m["key"] == "queue_latency")
+    assert lat["summary"]["count"] > 0 and lat["summary"]["p99.9"] >= lat["summary"]["p50"]
+    assert "png:" in proc.stdout
