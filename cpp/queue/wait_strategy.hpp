@@ -15,26 +15,28 @@
 // timers, heartbeats), so there is deliberately no "wait forever".
 //
 // Lost-wakeup argument (block strategy). The hazard is the consumer deciding to sleep after the producer
-// decided nobody was sleeping. The two sides run a Dekker-style store/load pattern:
+// decided nobody was sleeping. Both sides perform a read-modify-write on the same word, sleepers_:
 //
 //   producer (notify)                          consumer (block_until)
-//   P1  publish item (ring release store)      C1  sleepers_ += 1
-//   P2  seq_cst fence                          C2  seq_cst fence
-//   P3  load sleepers_                         C3  key = epoch_ (acquire)
-//   P4  if non-zero: epoch_ += 1 (release),    C4  if ready(): done         (loads the ring index)
-//       futex_wake(epoch_)                     C5  futex_wait(epoch_, key, remaining time)
+//   P1  publish item (ring release store)      C1  sleepers_.fetch_add(1)        (acquire RMW)
+//   P2  n = sleepers_.fetch_add(0)             C2  key = epoch_                  (acquire)
+//       (release RMW)                          C3  if ready(): done              (loads the ring index)
+//   P3  if n != 0: epoch_ += 1 (release),      C4  futex_wait(epoch_, key, remaining time)
+//       futex_wake(epoch_)
 //
-// The seq_cst fences P2 and C2 are totally ordered. If C2 precedes P2, then P3 reads C1's increment (or a
-// later value of this same waiting episode), so the producer bumps the epoch and wakes. If P2 precedes C2,
-// then C4 reads the item published by P1, so the consumer does not sleep. When the producer does bump the
-// epoch, either the bump precedes C3 in epoch_'s order (then C3 acquires it, so P1 happens-before C4 and
-// C4 sees the item), or it follows C3 (then epoch_ != key and the kernel's atomic compare in futex_wait
-// returns at once, or the futex_wake that follows the bump wakes the sleeper). A stale view can only arise
-// when the producer reads sleepers_ after the consumer has already left its futex_wait (its decrement);
-// the consumer then re-registers (C1, C2) before checking ready() again, and by the same fence argument
-// that check sees the item. Spurious futex returns are harmless: the loop re-checks ready() and the
-// deadline. The futex is only a sleep hint; no data is handed over through it, so all happens-before
-// edges come from atomics (which is also what lets ThreadSanitizer reason about it).
+// All RMWs on sleepers_ are totally ordered (its modification order) and each reads the value written by
+// the one just before it. If C1 precedes P2, P2 reads C1's increment (or a later value of the same waiting
+// episode), so the producer bumps the epoch and wakes. If P2 precedes C1, C1 reads P2's value (or that of
+// a later RMW in P2's release sequence), so P2 synchronises-with C1: P1 happens-before C3, and C3 sees the
+// item, so the consumer does not sleep. When the producer does bump the epoch, either the bump precedes C2
+// in epoch_'s order (then C2 acquires it, P1 happens-before C3 and C3 sees the item), or it follows C2
+// (then epoch_ != key and the kernel's atomic compare in futex_wait returns at once, or the futex_wake
+// that follows the bump wakes the sleeper). A stale count can only be read by P2 after the consumer has
+// already left futex_wait (its decrement); the consumer then re-registers (C1) before checking ready()
+// again, and by the same argument that check sees the item. Spurious futex returns are harmless: the loop
+// re-checks ready() and the deadline. The futex is only a sleep hint; no data is handed over through it,
+// and every happens-before edge comes from atomic RMWs and loads, which ThreadSanitizer models (it does
+// not model std::atomic_thread_fence, and GCC rejects fences under -fsanitize=thread with -Werror).
 #pragma once
 
 #include <atomic>
@@ -117,16 +119,17 @@ class Waiter {
     return ready();
   }
 
-  // Producer side: call after publishing (after the queue's release store). With nobody asleep this is a
-  // fence and one load of a line that stays shared in the producer's cache; the syscall happens only while
-  // a consumer is actually blocked. For spin and yield nobody ever sleeps, so it returns immediately.
+  // Producer side: call after publishing (after the queue's release store). With nobody asleep this is
+  // one uncontended atomic RMW on a line that stays in the producer's cache (no consumer writes it unless
+  // it is about to sleep); the syscall happens only while a consumer is actually blocked. For spin and
+  // yield nobody ever sleeps, so it returns immediately.
   void notify() noexcept {
     if (strategy_ != WaitStrategy::Block) return;
-    // seq_cst fence (P2 above): orders the caller's publication before the load of sleepers_; without it
-    // the load could be satisfied before the publication is visible and both sides could miss each other.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    // relaxed: the fence pair provides the ordering; the value is only a "is anybody asleep" hint.
-    if (sleepers_.load(std::memory_order_relaxed) == 0) return;
+    // P2. An RMW rather than a load: it is ordered against the consumer's registering RMW in sleepers_'s
+    // modification order, which is what rules out a lost wake-up (see the top of the file). release: if
+    // a consumer registers after this, its acquire RMW synchronises with this one and so sees the
+    // caller's publication when it re-checks ready().
+    if (sleepers_.fetch_add(0, std::memory_order_release) == 0) return;
     // release: a consumer whose key load (acquire) reads this bump also sees the caller's publication.
     epoch_.fetch_add(1, std::memory_order_release);
     futex_wake_all();
@@ -160,20 +163,20 @@ class Waiter {
   template <class Ready>
   bool block_until(Ready& ready, Clock::time_point deadline) {
     for (;;) {
-      // C1. relaxed: the fence below orders it; the counter carries no data.
-      sleepers_.fetch_add(1, std::memory_order_relaxed);
-      // C2: pairs with the fence in notify() (see the argument at the top of the file).
-      std::atomic_thread_fence(std::memory_order_seq_cst);
-      // C3. acquire: pairs with notify()'s release bump (see above).
+      // C1. acquire: if a producer's notify() RMW came first in sleepers_'s order, this synchronises
+      // with it, so its publication is visible to ready() below (see the top of the file).
+      sleepers_.fetch_add(1, std::memory_order_acquire);
+      // C2. acquire: pairs with notify()'s release bump of the epoch.
       const std::uint32_t key = epoch_.load(std::memory_order_acquire);
-      const bool is_ready = ready();  // C4
+      const bool is_ready = ready();  // C3
       const Clock::time_point now = Clock::now();
       if (is_ready || now >= deadline) {
         // relaxed: leaving; a producer that still sees us counted only makes a harmless extra syscall.
+        // (An RMW of any order continues the release sequences the argument above relies on.)
         sleepers_.fetch_sub(1, std::memory_order_relaxed);
         return is_ready;
       }
-      futex_wait(key, deadline - now);  // C5
+      futex_wait(key, deadline - now);  // C4
       // relaxed: as above. The next iteration re-registers before checking ready() again.
       sleepers_.fetch_sub(1, std::memory_order_relaxed);
     }
@@ -209,8 +212,8 @@ class Waiter {
 
   const WaitStrategy strategy_;
   const std::chrono::nanoseconds spin_before_block_;
-  // Both words sit on their own line: the producer reads sleepers_ on every notify(), and keeping it away
-  // from the queue indices keeps those reads from being invalidated by index stores.
+  // Both words sit on their own line: the producer RMWs sleepers_ on every notify(), and keeping it away
+  // from the queue indices keeps that line in the producer's cache while nobody sleeps.
   alignas(kFalseSharingRange) std::atomic<std::uint32_t> epoch_{0};
   std::atomic<std::uint32_t> sleepers_{0};
 };
