@@ -1,0 +1,136 @@
+// What the engine hands to agents: one Batch per drained set of events, delivered through the
+// AgentDispatcher seam exactly once per batch, so a Python binding takes the GIL once per batch
+// (architecture.md: "takes the GIL once per drained batch"). Every record is POD and lives in
+// engine-owned, pre-reserved arrays that stay valid only for the duration of the on_batch call.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/events.hpp"
+#include "core/types.hpp"
+
+namespace shandian::core {
+
+// An order's state as published to agents (and to the journal seam). One record per change.
+struct OrderUpdate {
+  OrderId id;
+  AgentId agent;  // kNoAgent for orders this process did not place (other sessions, before a restart)
+  InstrumentIndex instrument;
+  InstrumentId symbol;
+  Direction direction;
+  Offset offset;
+  OrderKind kind;
+  OrderStatus status;
+  double price;
+  std::int32_t volume;
+  std::int32_t traded;
+  std::int64_t order_ref;
+  RejectCode reject_code;  // None unless this update is (or records) a refusal, incl. a refused cancel
+  std::int32_t ctp_error_id;
+  Message reason;          // human-readable, UTF-8 ("CTP:合约不存在", "cancel refused: ...")
+  std::int64_t recv_ns;    // the CTP callback's recv_ns; 0 for updates made on the engine thread
+  std::int64_t update_ns;  // engine time of the change
+};
+
+struct TradeUpdate {
+  OrderId order;   // kNoOrder when the order is not known to this process
+  AgentId agent;
+  InstrumentIndex instrument;
+  InstrumentId symbol;
+  ExchangeId exchange;
+  TradeId trade_id;
+  Direction direction;
+  Offset offset;
+  double price;
+  std::int32_t volume;
+  std::int32_t trade_ms;
+  bool from_reconcile;  // learned from a trade query (a push lost in a disconnect), not a live push
+  std::int64_t recv_ns;
+};
+
+enum class SessionNoticeKind : std::uint8_t {
+  TraderConnected,
+  TraderReady,         // logged in, settlement confirmed, state queried and reconciled
+  TraderDisconnected,  // agents must assume nothing is acknowledged until TraderReady again
+  MdConnected,
+  MdReady,             // logged in and (re)subscribed
+  MdDisconnected,
+  AuthFailed,          // 63: retrying stops (fatal until reconfigured)
+  LoginLocked,         // 75 / 143: reported, never hammered (fatal until the broker unlocks)
+  LoginFailed,         // other login refusals (3 bad credentials stops too: retrying would lock)
+  Warning,             // recoverable problem (query retries, settlement retry, subscription errors)
+  RingOverflow,        // a vendor-thread ring was full: counted; trader side triggers a reconcile
+};
+
+[[nodiscard]] constexpr const char* to_string(SessionNoticeKind k) noexcept {
+  switch (k) {
+    case SessionNoticeKind::TraderConnected: return "trader_connected";
+    case SessionNoticeKind::TraderReady: return "trader_ready";
+    case SessionNoticeKind::TraderDisconnected: return "trader_disconnected";
+    case SessionNoticeKind::MdConnected: return "md_connected";
+    case SessionNoticeKind::MdReady: return "md_ready";
+    case SessionNoticeKind::MdDisconnected: return "md_disconnected";
+    case SessionNoticeKind::AuthFailed: return "auth_failed";
+    case SessionNoticeKind::LoginLocked: return "login_locked";
+    case SessionNoticeKind::LoginFailed: return "login_failed";
+    case SessionNoticeKind::Warning: return "warning";
+    case SessionNoticeKind::RingOverflow: return "ring_overflow";
+  }
+  return "unknown";
+}
+
+struct SessionNotice {
+  SessionNoticeKind kind;
+  std::int32_t code;  // CTP error id or disconnect reason when there is one
+  FixedString<192> message;
+  std::int64_t ns;
+};
+
+struct TimerFired {
+  AgentId agent;
+  std::uint32_t timer_id;
+  std::int64_t now_ns;
+};
+
+enum class BatchItemKind : std::uint8_t { Tick, Order, Trade, Notice, Timer };
+
+// Position of one record in its typed array; `sequence` lists every record of the batch in the order the
+// engine processed it (the merged recv_ns order), so a dispatcher that needs the interleaving has it.
+struct BatchItem {
+  BatchItemKind kind;
+  std::uint32_t index;
+};
+
+struct Batch {
+  std::span<const BatchItem> sequence;
+  std::span<const TickData> ticks;
+  std::span<const OrderUpdate> orders;
+  std::span<const TradeUpdate> trades;
+  std::span<const SessionNotice> notices;
+  std::span<const TimerFired> timers;
+  std::int64_t dispatch_ns;
+
+  [[nodiscard]] bool empty() const noexcept { return sequence.empty(); }
+};
+
+// Implemented by the Python binding (and by tests). Called on the engine thread, once per non-empty
+// batch; agents act synchronously through the Engine API from inside the call. Orders placed during the
+// call publish their SUBMITTING update into the *next* batch (and to EngineObserver immediately).
+class AgentDispatcher {
+ public:
+  virtual ~AgentDispatcher() = default;
+  virtual void on_batch(const Batch& batch) = 0;
+};
+
+// Synchronous observer of every order update and trade at the moment it is published (the journal seam:
+// it sees SUBMITTING before ReqOrderInsert is written). Engine thread; must not block.
+class EngineObserver {
+ public:
+  virtual ~EngineObserver() = default;
+  virtual void on_order_update(const OrderUpdate&) noexcept {}
+  virtual void on_trade(const TradeUpdate&) noexcept {}
+  virtual void on_notice(const SessionNotice&) noexcept {}
+};
+
+}  // namespace shandian::core

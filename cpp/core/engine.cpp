@@ -1,0 +1,559 @@
+#include "core/engine.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "core/clock.hpp"
+
+namespace shandian::core {
+namespace {
+
+template <class Result>
+Result refuse(RejectCode code, const char* format, auto... args) noexcept {
+  Result r;
+  r.code = code;
+  std::snprintf(r.reason.data, sizeof r.reason.data, format, args...);
+  return r;
+}
+
+RejectCode code_for_request_failure(int rc) noexcept {
+  switch (rc) {
+    case -2: return RejectCode::RequestQueueFull;
+    case -3: return RejectCode::RequestRateLimited;
+    default: return RejectCode::RequestNetworkError;
+  }
+}
+
+}  // namespace
+
+void Engine::Buffers::reserve(std::size_t events, std::size_t extra_orders) {
+  sequence.reserve(events * 2 + extra_orders);
+  ticks.reserve(events);
+  orders.reserve(events + extra_orders);
+  trades.reserve(events);
+  notices.reserve(64);
+  timers.reserve(256);
+}
+
+void Engine::Buffers::clear() noexcept {
+  sequence.clear();
+  ticks.clear();
+  orders.clear();
+  trades.clear();
+  notices.clear();
+  timers.clear();
+}
+
+Engine::Engine(EngineConfig config, Gateway& gateway, RiskHook* risk)
+    : config_(config),
+      gateway_(gateway),
+      risk_(risk != nullptr ? risk : &permissive_),
+      waiter_(config.wait),
+      registry_(config.max_instruments),
+      orders_(config.orders) {
+  if (config_.max_agents == 0 || config_.max_agents > 64) throw std::invalid_argument("max_agents must be 1..64");
+  agent_names_.reserve(config_.max_agents);
+  timers_.reserve(config_.max_timers);
+  pending_subscriptions_.reserve(config_.max_pending_subscriptions);
+  // Orders created by agents inside one batch callback land in the other buffer: leave room for a burst
+  // as large as the pool (cancel_all over every live order) without growing.
+  pending_.reserve(config_.max_events_per_batch, config_.orders.live_orders);
+  dispatching_.reserve(config_.max_events_per_batch, config_.orders.live_orders);
+  gateway_.attach(*this, waiter_);
+}
+
+Engine::~Engine() { shutdown(); }
+
+AgentId Engine::add_agent(std::string_view name) {
+  if (agent_names_.size() >= config_.max_agents) throw std::length_error("too many agents (max_agents)");
+  agent_names_.emplace_back(name);
+  return static_cast<AgentId>(agent_names_.size() - 1);
+}
+
+std::string_view Engine::agent_name(AgentId agent) const noexcept {
+  return agent < agent_names_.size() ? std::string_view(agent_names_[agent]) : std::string_view();
+}
+
+// ---- subscriptions ---------------------------------------------------------------------------------
+
+void Engine::grant_subscription(AgentId agent, InstrumentIndex instrument) noexcept {
+  InstrumentState& state = registry_.at(instrument);
+  const bool first = state.subscribers == 0;
+  state.subscribers |= (1ULL << agent);
+  if (first) gateway_.want_market_data(instrument);
+}
+
+RejectCode Engine::subscribe(AgentId agent, std::string_view symbol) noexcept {
+  if (agent >= agent_names_.size()) return RejectCode::InvalidAgent;
+  if (symbol.empty() || symbol.size() > InstrumentId::capacity()) return RejectCode::UnknownInstrument;
+  const InstrumentIndex index = registry_.find(symbol);
+  if (index != kNoInstrument) {
+    grant_subscription(agent, index);
+    return RejectCode::None;
+  }
+  if (instruments_loaded_) return RejectCode::UnknownInstrument;
+  if (pending_subscriptions_.size() >= config_.max_pending_subscriptions) return RejectCode::UnknownInstrument;
+  pending_subscriptions_.push_back(PendingSubscription{agent, make_fixed<32>(symbol)});
+  return RejectCode::None;
+}
+
+void Engine::instruments_loaded() noexcept {
+  instruments_loaded_ = true;
+  for (const PendingSubscription& p : pending_subscriptions_) {
+    const InstrumentIndex index = registry_.find(p.symbol);
+    if (index != kNoInstrument) {
+      grant_subscription(p.agent, index);
+    } else {
+      char text[96];
+      std::snprintf(text, sizeof text, "subscription of agent %u to %s: no such instrument", p.agent, p.symbol.c_str());
+      publish_notice(SessionNoticeKind::Warning, 16, text);
+    }
+  }
+  pending_subscriptions_.clear();
+}
+
+// ---- order path --------------------------------------------------------------------------------------
+
+InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
+                                  double price, std::int32_t volume, OrderKind kind) noexcept {
+  const std::int64_t now = monotonic_ns();
+  if (agent >= agent_names_.size()) return refuse<InsertResult>(RejectCode::InvalidAgent, "agent %u is not registered", agent);
+  if (!registry_.contains(instrument)) {
+    return refuse<InsertResult>(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
+  }
+  const InstrumentState& state = registry_.at(instrument);
+  const InstrumentSpec& spec = state.spec;
+  if (volume <= 0) return refuse<InsertResult>(RejectCode::InvalidVolume, "%s: volume %d must be positive", spec.symbol.c_str(), volume);
+  if (spec.max_limit_order_volume > 0 && volume > spec.max_limit_order_volume) {
+    return refuse<InsertResult>(RejectCode::InvalidVolume, "%s: volume %d exceeds the exchange maximum %d",
+                                spec.symbol.c_str(), volume, spec.max_limit_order_volume);
+  }
+  std::int64_t ticks = 0;
+  if (kind != OrderKind::Market) {
+    if (!std::isfinite(price) || price <= 0.0) {
+      return refuse<InsertResult>(RejectCode::InvalidPrice, "%s: price %g is not a positive number", spec.symbol.c_str(), price);
+    }
+    const auto on_grid = price_to_ticks(price, spec.price_tick);
+    if (!on_grid) {
+      return refuse<InsertResult>(RejectCode::PriceNotOnTick, "%s: price %g is not a multiple of the tick %g",
+                                  spec.symbol.c_str(), price, spec.price_tick);
+    }
+    ticks = *on_grid;
+    if (state.has_tick && state.last_tick.upper_limit_price > 0.0 && state.last_tick.lower_limit_price > 0.0) {
+      const auto upper = price_to_ticks(state.last_tick.upper_limit_price, spec.price_tick);
+      const auto lower = price_to_ticks(state.last_tick.lower_limit_price, spec.price_tick);
+      if (upper && lower && (ticks > *upper || ticks < *lower)) {
+        return refuse<InsertResult>(RejectCode::PriceOutsideLimits, "%s: price %g is outside the limits [%g, %g]",
+                                    spec.symbol.c_str(), price, state.last_tick.lower_limit_price,
+                                    state.last_tick.upper_limit_price);
+      }
+    }
+  } else {
+    price = 0.0;
+  }
+  if (!gateway_.trading_ready()) {
+    return refuse<InsertResult>(RejectCode::SessionNotReady, "%s: trading session is not ready", spec.symbol.c_str());
+  }
+  const OrderIntent intent{agent, instrument, direction, offset, kind, price, ticks, volume, now};
+  const RiskVerdict verdict = risk_->check_order(intent, RiskContext{registry_});
+  if (!verdict.accepted()) {
+    InsertResult r;
+    r.code = verdict.code;
+    r.reason = verdict.reason;
+    return r;
+  }
+  Order* order = orders_.create(agent, instrument, now);
+  if (order == nullptr) {
+    return refuse<InsertResult>(RejectCode::OrderPoolExhausted, "%s: %zu orders alive, pool exhausted",
+                                spec.symbol.c_str(), orders_.capacity());
+  }
+  order->symbol = spec.symbol;
+  order->exchange = spec.exchange;
+  order->direction = direction;
+  order->offset = offset;
+  order->kind = kind;
+  order->price = price;
+  order->price_ticks = ticks;
+  order->volume = volume;
+  gateway_.prepare_insert(*order);
+  InsertResult result;
+  result.order = order->id;
+  if (!orders_.bind_ref(*order)) {
+    orders_.reject(*order, RejectCode::OrderPoolExhausted, 0, "order identity map full (orders_per_day)");
+  } else {
+    // SUBMITTING is published before the request is written: no reply can overtake it (vnpy_ctp#104).
+    publish_order(*order, 0, now);
+    const int rc = gateway_.write_insert(*order);
+    if (rc == 0) {
+      ++stats_.orders_sent;
+      return result;
+    }
+    char text[64];
+    std::snprintf(text, sizeof text, "ReqOrderInsert returned %d", rc);
+    orders_.reject(*order, code_for_request_failure(rc), rc, text);
+  }
+  result.code = order->reject_code;
+  result.reason = order->reason;
+  publish_order(*order, 0, monotonic_ns());
+  orders_.release_if_done(*order);
+  return result;
+}
+
+CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
+  Order* order = orders_.get(id);
+  if (order == nullptr) return refuse<CancelResult>(RejectCode::UnknownOrder, "order %llu is not live", static_cast<unsigned long long>(id));
+  CancelResult result;
+  result.order = id;
+  if (order->agent != agent) return refuse<CancelResult>(RejectCode::NotOwner, "order %llu belongs to agent %u", static_cast<unsigned long long>(id), order->agent);
+  if (is_final(order->status)) return refuse<CancelResult>(RejectCode::AlreadyFinal, "order %llu is already %s", static_cast<unsigned long long>(id), to_string(order->status).data());
+  if (order->cancel_pending) return refuse<CancelResult>(RejectCode::CancelPending, "order %llu: a cancel is already in flight", static_cast<unsigned long long>(id));
+  if (!gateway_.trading_ready()) return refuse<CancelResult>(RejectCode::SessionNotReady, "order %llu: trading session is not ready", static_cast<unsigned long long>(id));
+  const RiskVerdict verdict = risk_->check_cancel(CancelIntent{agent, id, order->instrument, monotonic_ns()}, RiskContext{registry_});
+  if (!verdict.accepted()) {
+    result.code = verdict.code;
+    result.reason = verdict.reason;
+    return result;
+  }
+  const int rc = gateway_.write_cancel(*order);
+  if (rc != 0) return refuse<CancelResult>(code_for_request_failure(rc), "ReqOrderAction returned %d", rc);
+  order->cancel_pending = true;
+  ++stats_.cancels_sent;
+  return result;
+}
+
+std::size_t Engine::cancel_all(AgentId agent, InstrumentIndex instrument) noexcept {
+  std::size_t sent = 0;
+  for (const OrderId id : orders_.live()) {  // cancel() never creates or releases: the span stays valid
+    const Order* order = orders_.get(id);
+    if (order == nullptr || order->agent != agent || is_final(order->status) || order->cancel_pending) continue;
+    if (instrument != kNoInstrument && order->instrument != instrument) continue;
+    if (cancel(agent, id).ok()) ++sent;
+  }
+  return sent;
+}
+
+// ---- timers --------------------------------------------------------------------------------------------
+
+std::optional<std::uint32_t> Engine::add_timer(AgentId agent, std::int64_t interval_ns) noexcept {
+  if (agent >= agent_names_.size() || interval_ns <= 0) return std::nullopt;
+  Timer* slot = nullptr;
+  for (Timer& t : timers_) {
+    if (!t.active) {
+      slot = &t;
+      break;
+    }
+  }
+  if (slot == nullptr) {
+    if (timers_.size() >= config_.max_timers) return std::nullopt;
+    timers_.emplace_back();
+    slot = &timers_.back();
+  }
+  *slot = Timer{agent, next_timer_id_++, interval_ns, monotonic_ns() + interval_ns, true};
+  if (slot->next_due_ns < next_timer_due_ns_) next_timer_due_ns_ = slot->next_due_ns;
+  return slot->id;
+}
+
+bool Engine::cancel_timer(std::uint32_t timer_id) noexcept {
+  for (Timer& t : timers_) {
+    if (t.active && t.id == timer_id) {
+      t.active = false;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Engine::fire_timers(std::int64_t now_ns) noexcept {
+  if (now_ns < next_timer_due_ns_) return;
+  std::int64_t next = INT64_MAX;
+  for (Timer& t : timers_) {
+    if (!t.active) continue;
+    if (t.next_due_ns <= now_ns) {
+      append(pending_.timers, TimerFired{t.agent, t.id, now_ns}, BatchItemKind::Timer);
+      t.next_due_ns += t.interval_ns;
+      if (t.next_due_ns <= now_ns) t.next_due_ns = now_ns + t.interval_ns;  // fell behind: no burst
+    }
+    if (t.next_due_ns < next) next = t.next_due_ns;
+  }
+  next_timer_due_ns_ = next;
+}
+
+// ---- publication -------------------------------------------------------------------------------------------
+
+template <class T>
+void Engine::append(std::vector<T>& records, const T& record, BatchItemKind kind) noexcept {
+  if (records.size() == records.capacity() || pending_.sequence.size() == pending_.sequence.capacity()) {
+    ++stats_.buffer_growths;  // counted: the steady state must never get here
+  }
+  records.push_back(record);
+  pending_.sequence.push_back(BatchItem{kind, static_cast<std::uint32_t>(records.size() - 1)});
+}
+
+void Engine::publish_order(const Order& order, std::int64_t recv_ns, std::int64_t now_ns) noexcept {
+  OrderUpdate update;
+  orders_.describe(order, recv_ns, now_ns, update);
+  publish_order_update(update);
+}
+
+void Engine::publish_order_update(const OrderUpdate& update) noexcept {
+  if (observer_ != nullptr) observer_->on_order_update(update);
+  risk_->on_order_update(update);
+  append(pending_.orders, update, BatchItemKind::Order);
+}
+
+void Engine::publish_trade(const TradeUpdate& trade) noexcept {
+  if (observer_ != nullptr) observer_->on_trade(trade);
+  risk_->on_trade(trade);
+  append(pending_.trades, trade, BatchItemKind::Trade);
+}
+
+void Engine::publish_notice(SessionNoticeKind kind, std::int32_t code, std::string_view message) noexcept {
+  SessionNotice notice;
+  notice.kind = kind;
+  notice.code = code;
+  notice.message.assign(message);
+  notice.ns = monotonic_ns();
+  if (observer_ != nullptr) observer_->on_notice(notice);
+  append(pending_.notices, notice, BatchItemKind::Notice);
+}
+
+// ---- event processing ---------------------------------------------------------------------------------------
+
+void Engine::on_tick(const Event& event) noexcept {
+  ++stats_.ticks;
+  const InstrumentIndex index = registry_.find(event.payload.tick.symbol);
+  if (index == kNoInstrument) {
+    ++stats_.unknown_instrument_ticks;
+    return;
+  }
+  InstrumentState& state = registry_.at(index);
+  state.last_tick = event.payload.tick;
+  state.last_tick.instrument = index;
+  state.last_tick.subscribers = state.subscribers;
+  state.has_tick = true;
+  if (state.subscribers != 0) append(pending_.ticks, state.last_tick, BatchItemKind::Tick);
+}
+
+void Engine::on_order_report(const Event& event) noexcept {
+  const std::int64_t now = monotonic_ns();
+  OrderUpdate update;
+  if (orders_.apply_report(event.payload.order, event.recv_ns, now, reconcile_epoch_, update)) {
+    if (update.instrument == kNoInstrument) update.instrument = registry_.find(update.symbol);
+    publish_order_update(update);
+  }
+  if (update.id != kNoOrder) {
+    if (Order* order = orders_.get(update.id)) orders_.release_if_done(*order);
+  }
+}
+
+void Engine::on_trade_report(const Event& event) noexcept {
+  const TradeData& trade = event.payload.trade;
+  TradeUpdate update;
+  if (!orders_.apply_trade(trade, event.recv_ns, event.from_query, registry_.find(trade.symbol), update)) return;
+  publish_trade(update);
+  if (Order* order = orders_.get(update.order)) orders_.release_if_done(*order);
+}
+
+void Engine::on_insert_error(const Event& event) noexcept {
+  const InsertErrorData& error = event.payload.insert_error;
+  Order* order = orders_.find_live_by_ref_only(error.order_ref);
+  // The dialog-stream OnRspOrderInsert and the private-stream OnErrRtnOrderInsert report the same
+  // refusal; the first one retires the order, so the second finds nothing and is ignored.
+  if (order == nullptr || is_final(order->status)) {
+    ++stats_.unmatched_errors;
+    return;
+  }
+  orders_.reject(*order, RejectCode::CtpRejected, event.error_id, error.error_msg.view());
+  publish_order(*order, event.recv_ns, monotonic_ns());
+  orders_.release_if_done(*order);
+}
+
+void Engine::on_action_error(const Event& event) noexcept {
+  const ActionErrorData& error = event.payload.action_error;
+  Order* order = orders_.find_by_ref(error.front_id, error.session_id, error.order_ref);
+  if (order == nullptr) order = orders_.find_live_by_ref_only(error.order_ref);
+  if (order == nullptr) {
+    ++stats_.unmatched_errors;
+    return;
+  }
+  // OnRspOrderAction and OnErrRtnOrderAction both report one refusal: publish once.
+  if (!order->cancel_pending) return;
+  orders_.cancel_refused(*order, event.error_id, error.error_msg.view());
+  OrderUpdate update;
+  orders_.describe(*order, event.recv_ns, monotonic_ns(), update);
+  update.reject_code = RejectCode::CancelRejected;
+  update.ctp_error_id = event.error_id;
+  update.reason = error.error_msg;
+  publish_order_update(update);
+}
+
+void Engine::process(const Event& event) noexcept {
+  ++stats_.events;
+  switch (event.kind) {
+    case EventKind::Tick:
+      on_tick(event);
+      return;
+    case EventKind::OrderReport:
+      if (event.has_row && event.error_id == 0) on_order_report(event);
+      if (event.from_query) gateway_.on_event(event);
+      return;
+    case EventKind::TradeReport:
+      if (event.has_row && event.error_id == 0) on_trade_report(event);
+      if (event.from_query) gateway_.on_event(event);
+      return;
+    case EventKind::OrderInsertError:
+      on_insert_error(event);
+      return;
+    case EventKind::OrderActionError:
+      on_action_error(event);
+      return;
+    default:
+      gateway_.on_event(event);
+      return;
+  }
+}
+
+// ---- GatewayHost ----------------------------------------------------------------------------------------------
+
+std::uint32_t Engine::begin_order_reconcile() noexcept { return ++reconcile_epoch_; }
+
+void Engine::end_order_reconcile(std::uint32_t epoch, std::int32_t front_id, std::int32_t session_id) noexcept {
+  const std::int64_t now = monotonic_ns();
+  // Collect in chunks first: reject + release reorders the live list being iterated.
+  for (;;) {
+    std::size_t count = 0;
+    OrderId lost[64];
+    for (const OrderId id : orders_.live()) {
+      const Order* order = orders_.get(id);
+      if (order == nullptr || order->status != OrderStatus::Submitting || order->seen_epoch == epoch) continue;
+      if (order->front_id == front_id && order->session_id == session_id) continue;
+      if (count < std::size(lost)) lost[count++] = id;
+    }
+    if (count == 0) return;
+    for (std::size_t i = 0; i < count; ++i) {
+      Order* order = orders_.get(lost[i]);
+      orders_.reject(*order, RejectCode::RequestNetworkError, 0,
+                     "not received by CTP before the connection dropped (absent from the reconcile query)");
+      publish_order(*order, 0, now);
+      orders_.release_if_done(*order);
+    }
+  }
+}
+
+void Engine::reset_positions() noexcept {
+  for (std::size_t i = 0; i < registry_.size(); ++i) registry_.at(static_cast<InstrumentIndex>(i)).position = PositionSnapshot{};
+}
+
+void Engine::apply_position(const PositionData& row) noexcept {
+  const InstrumentIndex index = registry_.find(row.symbol);
+  if (index == kNoInstrument) return;
+  PositionSnapshot& p = registry_.at(index).position;
+  const std::int32_t yd = row.position - row.today_position;
+  if (row.is_long) {
+    p.long_today += row.today_position;
+    p.long_yd += yd;
+  } else {
+    p.short_today += row.today_position;
+    p.short_yd += yd;
+  }
+}
+
+// ---- the loop -----------------------------------------------------------------------------------------------------
+
+bool Engine::any_event_ready() noexcept {
+  for (EventRing* ring : gateway_.rings()) {
+    if (ring->front() != nullptr) return true;
+  }
+  return false;
+}
+
+void Engine::drain(std::size_t max_events) noexcept {
+  const std::span<EventRing* const> rings = gateway_.rings();
+  for (std::size_t n = 0; n < max_events; ++n) {
+    EventRing* best_ring = nullptr;
+    const Event* best = nullptr;
+    for (EventRing* ring : rings) {
+      const Event* e = ring->front();
+      // Strict <: on equal recv_ns the earlier ring wins, so the merge is stable.
+      if (e != nullptr && (best == nullptr || e->recv_ns < best->recv_ns)) {
+        best = e;
+        best_ring = ring;
+      }
+    }
+    if (best == nullptr) return;
+    process(*best);
+    best_ring->pop();
+  }
+}
+
+void Engine::start() {
+  if (started_) return;
+  started_ = true;
+  gateway_.start();
+  gateway_deadline_ns_ = monotonic_ns();
+}
+
+bool Engine::run_once(std::int64_t max_wait_ns) {
+  if (!started_) start();
+  std::int64_t now = monotonic_ns();
+  if (!any_event_ready() && pending_.sequence.empty()) {
+    std::int64_t deadline = now + max_wait_ns;
+    if (next_timer_due_ns_ < deadline) deadline = next_timer_due_ns_;
+    if (gateway_deadline_ns_ < deadline) deadline = gateway_deadline_ns_;
+    if (deadline > now) {
+      // stop_requested_: acquire pairs with the release store in stop() (a flag only; no data).
+      (void)waiter_.wait_for([this] { return any_event_ready() || stop_requested_.load(std::memory_order_acquire); },
+                             std::chrono::nanoseconds(deadline - now));
+    }
+  }
+  drain(config_.max_events_per_batch);
+  now = monotonic_ns();
+  fire_timers(now);
+  gateway_deadline_ns_ = gateway_.poll(now);
+  return dispatch(now);
+}
+
+bool Engine::dispatch(std::int64_t now_ns) {
+  if (pending_.sequence.empty()) return false;
+  std::swap(pending_, dispatching_);
+  ++stats_.batches;
+  if (dispatcher_ != nullptr) {
+    const Batch batch{dispatching_.sequence, dispatching_.ticks, dispatching_.orders, dispatching_.trades,
+                      dispatching_.notices,  dispatching_.timers, now_ns};
+    struct ClearOnExit {
+      Buffers& buffers;
+      ~ClearOnExit() { buffers.clear(); }
+    } clear{dispatching_};
+    dispatcher_->on_batch(batch);
+  } else {
+    dispatching_.clear();
+  }
+  return true;
+}
+
+void Engine::run() {
+  if (!started_) start();
+  // acquire: pairs with the release store in stop(). A stop() that came before run() makes it return at
+  // once; the flag is cleared on the way out so the next run() starts fresh.
+  while (!stop_requested_.load(std::memory_order_acquire)) run_once(config_.max_wait_ns);
+  // relaxed: only this thread reads the flag to decide anything; stop() racing with this store is the
+  // caller's own race (stop during return) and simply has no effect.
+  stop_requested_.store(false, std::memory_order_relaxed);
+}
+
+void Engine::stop() noexcept {
+  // release: pairs with the acquire loads in run() and the wait predicate.
+  stop_requested_.store(true, std::memory_order_release);
+  waiter_.notify();
+}
+
+void Engine::shutdown() noexcept {
+  if (started_ && !stopped_gateway_) {
+    stopped_gateway_ = true;
+    gateway_.stop();
+  }
+}
+
+}  // namespace shandian::core

@@ -1,0 +1,197 @@
+// Engine: the one thread that owns all mutable trading state (architecture.md, "Threads and data flow").
+//
+// Each iteration of the loop:
+//   1. waits (spin / yield / block, always bounded) until a ring has events, a timer or gateway deadline
+//      is due, or stop() was called;
+//   2. drains up to max_events_per_batch events, merging the gateway's rings in recv_ns order (ties: the
+//      lower ring index first; within a ring, FIFO), applying each to instrument state / order manager /
+//      session state machine and appending the resulting records to the pending batch;
+//   3. fires due timers and polls the gateway (queries, reconnect timers);
+//   4. hands the pending batch to the AgentDispatcher in one call (one GIL acquisition in Python).
+// Agents act from inside that call through insert_order / cancel / cancel_all. The order path is
+// synchronous on this thread: validation -> risk hook -> pooled order -> SUBMITTING published ->
+// ReqOrderInsert written. Nothing on this path allocates in steady state.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/dispatch.hpp"
+#include "core/events.hpp"
+#include "core/gateway.hpp"
+#include "core/instrument_registry.hpp"
+#include "core/order_manager.hpp"
+#include "core/risk_hook.hpp"
+#include "queue/wait_strategy.hpp"
+
+namespace shandian::core {
+
+struct EngineConfig {
+  queue::WaitStrategy wait = queue::WaitStrategy::Block;
+  std::size_t max_instruments = 4096;
+  OrderManager::Capacity orders{};
+  std::size_t max_agents = 64;  // subscriber masks are 64-bit
+  std::size_t max_timers = 256;
+  std::size_t max_events_per_batch = 512;
+  std::size_t max_pending_subscriptions = 1024;
+  // Upper bound of one wait: the loop comes back this often even when idle (stop flag, deadlines).
+  std::int64_t max_wait_ns = 50'000'000;
+};
+
+template <class Code>
+struct [[nodiscard]] ActionResult {
+  OrderId order = kNoOrder;  // set whenever an order was created (even if it was then refused)
+  RejectCode code = RejectCode::None;
+  Message reason{};
+  [[nodiscard]] bool ok() const noexcept { return code == RejectCode::None; }
+};
+using InsertResult = ActionResult<struct InsertTag>;
+using CancelResult = ActionResult<struct CancelTag>;
+
+struct EngineStats {
+  std::uint64_t events = 0;
+  std::uint64_t ticks = 0;
+  std::uint64_t unknown_instrument_ticks = 0;
+  std::uint64_t batches = 0;
+  std::uint64_t buffer_growths = 0;  // a batch outgrew its pre-reserved arrays (heap); should stay 0
+  std::uint64_t orders_sent = 0;
+  std::uint64_t cancels_sent = 0;
+  std::uint64_t unmatched_errors = 0;  // insert/action errors naming no order of ours
+};
+
+class Engine final : private GatewayHost {
+ public:
+  Engine(EngineConfig config, Gateway& gateway, RiskHook* risk = nullptr);
+  ~Engine() override;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // ---- set-up (engine thread, before or between run calls) ------------------------------------------
+  // A dense agent id; std::length_error past max_agents.
+  [[nodiscard]] AgentId add_agent(std::string_view name);
+  [[nodiscard]] std::string_view agent_name(AgentId agent) const noexcept;
+  [[nodiscard]] std::size_t agent_count() const noexcept { return agent_names_.size(); }
+  void set_dispatcher(AgentDispatcher* dispatcher) noexcept { dispatcher_ = dispatcher; }
+  void set_observer(EngineObserver* observer) noexcept { observer_ = observer; }
+  void set_risk_hook(RiskHook* risk) noexcept { risk_ = risk != nullptr ? risk : &permissive_; }
+
+  // ---- agent API (engine thread: from on_batch or between runs) -------------------------------------
+  // Subscribes the agent to an instrument's ticks. Before the instrument list is loaded the request is
+  // kept and resolved then. UnknownInstrument once the list is loaded and the symbol is not in it.
+  [[nodiscard]] RejectCode subscribe(AgentId agent, std::string_view symbol) noexcept;
+  [[nodiscard]] InsertResult insert_order(AgentId agent, InstrumentIndex instrument, Direction direction,
+                                          Offset offset, double price, std::int32_t volume, OrderKind kind) noexcept;
+  [[nodiscard]] CancelResult cancel(AgentId agent, OrderId order) noexcept;
+  // Cancels every cancellable order of the agent (on one instrument, or all when kNoInstrument).
+  // Returns how many cancel requests were written.
+  std::size_t cancel_all(AgentId agent, InstrumentIndex instrument = kNoInstrument) noexcept;
+  // A periodic timer delivering TimerFired every interval; nullopt when the timer table is full.
+  [[nodiscard]] std::optional<std::uint32_t> add_timer(AgentId agent, std::int64_t interval_ns) noexcept;
+  bool cancel_timer(std::uint32_t timer_id) noexcept;
+
+  // ---- running -----------------------------------------------------------------------------------
+  // Starts the gateway (creates the vendor APIs). Called by run() if not done yet.
+  void start();
+  // One loop iteration, waiting at most max_wait_ns. Returns true when a batch was dispatched.
+  bool run_once(std::int64_t max_wait_ns);
+  // Loops until stop(). Exceptions from the dispatcher propagate (after which run() may be called again).
+  void run();
+  // Any thread: makes run() return after the current iteration.
+  void stop() noexcept;
+  // Stops the gateway's vendor APIs (engine thread, after run() returned). Idempotent.
+  void shutdown() noexcept;
+
+  // ---- state (engine thread) ------------------------------------------------------------------------
+  [[nodiscard]] const InstrumentRegistry& registry() const noexcept { return registry_; }
+  [[nodiscard]] InstrumentIndex instrument_index(std::string_view symbol) const noexcept { return registry_.find(symbol); }
+  [[nodiscard]] const Order* order(OrderId id) const noexcept { return orders_.get(id); }
+  [[nodiscard]] const OrderManager& order_manager() const noexcept { return orders_; }
+  [[nodiscard]] const AccountData& account() const noexcept { return account_; }
+  [[nodiscard]] bool trading_ready() const noexcept { return gateway_.trading_ready(); }
+  [[nodiscard]] bool instruments_are_loaded() const noexcept { return instruments_loaded_; }
+  [[nodiscard]] const EngineStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] queue::Waiter& waiter() noexcept { return waiter_; }
+
+ private:
+  struct Buffers {
+    std::vector<BatchItem> sequence;
+    std::vector<TickData> ticks;
+    std::vector<OrderUpdate> orders;
+    std::vector<TradeUpdate> trades;
+    std::vector<SessionNotice> notices;
+    std::vector<TimerFired> timers;
+    void reserve(std::size_t events, std::size_t extra_orders);
+    void clear() noexcept;
+  };
+  struct Timer {
+    AgentId agent = kNoAgent;
+    std::uint32_t id = 0;
+    std::int64_t interval_ns = 0;
+    std::int64_t next_due_ns = 0;
+    bool active = false;
+  };
+  struct PendingSubscription {
+    AgentId agent;
+    InstrumentId symbol;
+  };
+
+  // GatewayHost
+  InstrumentRegistry& instruments() noexcept override { return registry_; }
+  void publish_notice(SessionNoticeKind kind, std::int32_t code, std::string_view message) noexcept override;
+  void instruments_loaded() noexcept override;
+  std::uint32_t begin_order_reconcile() noexcept override;
+  void end_order_reconcile(std::uint32_t epoch, std::int32_t front_id, std::int32_t session_id) noexcept override;
+  void reset_positions() noexcept override;
+  void apply_position(const PositionData& row) noexcept override;
+  void set_account(const AccountData& account) noexcept override { account_ = account; }
+
+  [[nodiscard]] bool any_event_ready() noexcept;
+  void drain(std::size_t max_events) noexcept;
+  void process(const Event& event) noexcept;
+  void on_tick(const Event& event) noexcept;
+  void on_order_report(const Event& event) noexcept;
+  void on_trade_report(const Event& event) noexcept;
+  void on_insert_error(const Event& event) noexcept;
+  void on_action_error(const Event& event) noexcept;
+  void fire_timers(std::int64_t now_ns) noexcept;
+  bool dispatch(std::int64_t now_ns);
+  void publish_order(const Order& order, std::int64_t recv_ns, std::int64_t now_ns) noexcept;
+  void publish_order_update(const OrderUpdate& update) noexcept;
+  void publish_trade(const TradeUpdate& trade) noexcept;
+  template <class T>
+  void append(std::vector<T>& records, const T& record, BatchItemKind kind) noexcept;
+  void grant_subscription(AgentId agent, InstrumentIndex instrument) noexcept;
+
+  EngineConfig config_;
+  Gateway& gateway_;
+  PermissiveRiskHook permissive_;
+  RiskHook* risk_;
+  AgentDispatcher* dispatcher_ = nullptr;
+  EngineObserver* observer_ = nullptr;
+  queue::Waiter waiter_;
+  InstrumentRegistry registry_;
+  OrderManager orders_;
+  std::vector<std::string> agent_names_;
+  std::vector<Timer> timers_;
+  std::vector<PendingSubscription> pending_subscriptions_;
+  std::uint32_t next_timer_id_ = 1;
+  std::int64_t next_timer_due_ns_ = INT64_MAX;
+  std::int64_t gateway_deadline_ns_ = 0;
+  std::uint32_t reconcile_epoch_ = 0;
+  bool started_ = false;
+  bool stopped_gateway_ = false;
+  bool instruments_loaded_ = false;
+  AccountData account_{};
+  Buffers pending_;
+  Buffers dispatching_;
+  EngineStats stats_;
+  // Written by any thread in stop(), read by the engine thread each iteration.
+  std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace shandian::core

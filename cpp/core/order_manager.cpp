@@ -1,0 +1,221 @@
+#include "core/order_manager.hpp"
+
+#include <functional>
+
+namespace shandian::core {
+namespace {
+
+// Statuses only move forward: CTP re-pushes the previous status before each new one (CHM 389), and
+// query rows during a reconcile may be older than a push already applied.
+constexpr int rank(OrderStatus s) noexcept {
+  switch (s) {
+    case OrderStatus::Submitting: return 0;
+    case OrderStatus::Accepted: return 1;
+    case OrderStatus::Queued: return 2;
+    case OrderStatus::PartFilled: return 3;
+    case OrderStatus::Filled:
+    case OrderStatus::Cancelled:
+    case OrderStatus::Rejected: return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+OrderManager::OrderManager(Capacity capacity)
+    : pool_(capacity.live_orders),
+      by_ref_(capacity.orders_per_day),
+      by_sys_id_(capacity.orders_per_day),
+      by_ref_only_(capacity.orders_per_day),
+      seen_trades_(capacity.trades_per_day),
+      foreign_status_(capacity.orders_per_day),
+      live_(std::make_unique<OrderId[]>(capacity.live_orders)) {}
+
+Order* OrderManager::create(AgentId agent, InstrumentIndex instrument, std::int64_t now_ns) noexcept {
+  auto acquired = pool_.acquire();
+  if (!acquired) return nullptr;
+  Order* order = pool_.get(acquired.value());
+  order->id = to_order_id(acquired.value());
+  order->agent = agent;
+  order->instrument = instrument;
+  order->submit_ns = now_ns;
+  order->live_slot = static_cast<std::uint32_t>(live_count_);
+  live_[live_count_++] = order->id;
+  return order;
+}
+
+bool OrderManager::bind_ref(const Order& order) noexcept {
+  const OrderLink link{order.id, order.agent};
+  const auto a = by_ref_.insert(OrderRefKey{order.front_id, order.session_id, order.order_ref}, link);
+  const auto b = by_ref_only_.insert(order.order_ref, link);
+  if (a == decltype(by_ref_)::InsertResult::Full || b == decltype(by_ref_only_)::InsertResult::Full) {
+    ++stats_.map_full;
+    return false;
+  }
+  return true;
+}
+
+Order* OrderManager::find_by_ref(std::int32_t front_id, std::int32_t session_id, std::int64_t order_ref) noexcept {
+  const OrderLink* link = by_ref_.find(OrderRefKey{front_id, session_id, order_ref});
+  return link != nullptr ? get(link->id) : nullptr;
+}
+
+Order* OrderManager::find_live_by_ref_only(std::int64_t order_ref) noexcept {
+  const OrderLink* link = by_ref_only_.find(order_ref);
+  return link != nullptr ? get(link->id) : nullptr;
+}
+
+void OrderManager::link_sys_id(Order& order) noexcept {
+  if (order.order_sys_id.empty()) return;
+  const auto r = by_sys_id_.insert(SysIdKey{order.exchange, order.order_sys_id}, OrderLink{order.id, order.agent});
+  if (r == decltype(by_sys_id_)::InsertResult::Full) ++stats_.map_full;
+}
+
+bool OrderManager::apply_report(const OrderData& report, std::int64_t recv_ns, std::int64_t now_ns,
+                                std::uint32_t reconcile_epoch, OrderUpdate& out) noexcept {
+  const OrderRefKey key{report.front_id, report.session_id, report.order_ref};
+  const OrderLink* link = by_ref_.find(key);
+  if (link == nullptr) {
+    // Not ours: another session of this account, or a previous process. Reported (agent = kNoAgent) once
+    // per status so a desk sees it, never twice.
+    ++stats_.unknown_reports;
+    OrderStatus* last = nullptr;
+    const auto r = foreign_status_.insert(key, report.status, &last);
+    if (r == decltype(foreign_status_)::InsertResult::Exists) {
+      if (*last == report.status) return false;
+      *last = report.status;
+    }
+    out = OrderUpdate{};
+    out.id = kNoOrder;
+    out.agent = kNoAgent;
+    out.instrument = kNoInstrument;
+    out.symbol = report.symbol;
+    out.direction = report.direction;
+    out.offset = report.offset;
+    out.kind = OrderKind::Limit;
+    out.status = report.status;
+    out.price = report.limit_price;
+    out.volume = report.volume_total_original;
+    out.traded = report.volume_traded;
+    out.order_ref = report.order_ref;
+    out.reject_code = report.exchange_rejected ? RejectCode::ExchangeRejected : RejectCode::None;
+    out.reason = report.status_msg;
+    out.recv_ns = recv_ns;
+    out.update_ns = now_ns;
+    return true;
+  }
+  Order* order = get(link->id);
+  if (order == nullptr) {
+    ++stats_.stale_reports;  // retired: a replay or a late re-push of a finished order
+    return false;
+  }
+  order->seen_epoch = reconcile_epoch;
+  if (order->exchange.empty() && !report.exchange.empty()) order->exchange = report.exchange;
+  if (order->order_sys_id.empty() && !report.order_sys_id.empty()) {
+    order->order_sys_id = report.order_sys_id;
+    link_sys_id(*order);
+  }
+  bool changed = false;
+  if (report.volume_traded > order->traded) {
+    order->traded = report.volume_traded;
+    changed = true;
+  }
+  if (!is_final(order->status)) {
+    if (report.exchange_rejected) {
+      order->status = order->traded > 0 ? OrderStatus::Cancelled : OrderStatus::Rejected;
+      order->reject_code = RejectCode::ExchangeRejected;
+      order->reason = report.status_msg;
+      order->cancel_pending = false;
+      changed = true;
+    } else if (rank(report.status) > rank(order->status)) {
+      order->status = report.status;
+      if (report.status == OrderStatus::Cancelled) order->reason = report.status_msg;
+      if (is_final(report.status)) order->cancel_pending = false;
+      changed = true;
+    }
+  }
+  if (changed) describe(*order, recv_ns, now_ns, out);
+  return changed;
+}
+
+bool OrderManager::apply_trade(const TradeData& trade, std::int64_t recv_ns, bool from_reconcile,
+                               InstrumentIndex instrument, TradeUpdate& out) noexcept {
+  const auto seen = seen_trades_.insert(TradeKey{trade.exchange, trade.trade_id, trade.direction}, true);
+  if (seen == decltype(seen_trades_)::InsertResult::Exists) {
+    ++stats_.duplicate_trades;
+    return false;
+  }
+  if (seen == decltype(seen_trades_)::InsertResult::Full) ++stats_.map_full;  // applied, but cannot dedupe later
+
+  const OrderLink* link = by_sys_id_.find(SysIdKey{trade.exchange, trade.order_sys_id});
+  out = TradeUpdate{};
+  out.order = link != nullptr ? link->id : kNoOrder;
+  out.agent = link != nullptr ? link->agent : kNoAgent;
+  out.instrument = instrument;
+  out.symbol = trade.symbol;
+  out.exchange = trade.exchange;
+  out.trade_id = trade.trade_id;
+  out.direction = trade.direction;
+  out.offset = trade.offset;
+  out.price = trade.price;
+  out.volume = trade.volume;
+  out.trade_ms = trade.trade_ms;
+  out.from_reconcile = from_reconcile;
+  out.recv_ns = recv_ns;
+  if (link == nullptr) {
+    ++stats_.unattributed_trades;
+    return true;
+  }
+  if (Order* order = get(link->id)) {
+    order->traded_by_trades += trade.volume;
+    if (order->traded_by_trades > order->traded) order->traded = order->traded_by_trades;
+  }
+  return true;
+}
+
+void OrderManager::reject(Order& order, RejectCode code, std::int32_t ctp_error_id, std::string_view reason) noexcept {
+  if (is_final(order.status)) return;
+  order.status = order.traded > 0 ? OrderStatus::Cancelled : OrderStatus::Rejected;
+  order.reject_code = code;
+  order.ctp_error_id = ctp_error_id;
+  order.reason.assign(reason);
+  order.cancel_pending = false;
+}
+
+void OrderManager::cancel_refused(Order& order, std::int32_t ctp_error_id, std::string_view reason) noexcept {
+  order.cancel_pending = false;
+  order.ctp_error_id = ctp_error_id;
+  order.reason.assign(reason);
+}
+
+void OrderManager::describe(const Order& order, std::int64_t recv_ns, std::int64_t now_ns, OrderUpdate& out) const noexcept {
+  out.id = order.id;
+  out.agent = order.agent;
+  out.instrument = order.instrument;
+  out.symbol = order.symbol;
+  out.direction = order.direction;
+  out.offset = order.offset;
+  out.kind = order.kind;
+  out.status = order.status;
+  out.price = order.price;
+  out.volume = order.volume;
+  out.traded = order.traded;
+  out.order_ref = order.order_ref;
+  out.reject_code = order.reject_code;
+  out.ctp_error_id = order.ctp_error_id;
+  out.reason = order.reason;
+  out.recv_ns = recv_ns;
+  out.update_ns = now_ns;
+}
+
+void OrderManager::release_if_done(Order& order) noexcept {
+  if (!is_final(order.status) || order.traded_by_trades < order.traded) return;
+  const std::uint32_t slot = order.live_slot;
+  const OrderId moved = live_[live_count_ - 1];
+  live_[slot] = moved;
+  if (Order* other = get(moved)) other->live_slot = slot;
+  --live_count_;
+  (void)pool_.release(to_handle(order.id));  // cannot be stale: `order` is live
+}
+
+}  // namespace shandian::core
