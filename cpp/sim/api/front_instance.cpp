@@ -1,0 +1,261 @@
+#include "sim/api/front_instance.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <random>
+#include <utility>
+
+#include "sim/feed/feed.hpp"
+
+namespace shandian::sim {
+namespace {
+
+// The registry: the one process-wide mutable state of the local front (see front_instance.hpp for why).
+// Allocated once and never destroyed, so APIs still alive during static destruction at exit cannot touch
+// a destroyed map.
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, std::weak_ptr<FrontInstance>> instances;
+};
+
+Registry& registry() {
+  static Registry* const r = new Registry();  // intentionally leaked: outlives every API
+  return *r;
+}
+
+constexpr std::size_t kFeedBatch = 256;          // events applied per instance-lock acquisition
+
+}  // namespace
+
+std::shared_ptr<FrontInstance> FrontInstance::acquire(const FrontAddress& address, std::string& error) {
+  Registry& reg = registry();
+  std::lock_guard lock(reg.mutex);
+  auto& slot = reg.instances[address.config.name];
+  if (auto live = slot.lock()) {
+    if (!address.settings.empty() && address.settings != live->address_.settings) {
+      error = "shandian local front: instance '" + address.config.name + "' already runs with settings '" +
+              live->address_.settings + "'; '" + address.original +
+              "' asks for different ones (register local://" + address.config.name +
+              " without settings to join it, or use another NAME)";
+      return nullptr;
+    }
+    return live;
+  }
+  try {
+    const FrontConfig& cfg = address.config;
+    std::vector<InstrumentSpec> instruments =
+        cfg.trading_day.empty() ? select_instruments(cfg.instruments) : select_instruments(cfg.instruments, cfg.trading_day);
+    std::unique_ptr<FeedSource> source = make_feed_source(cfg, instruments);
+    std::string day = cfg.trading_day.empty() ? std::string(source->trading_day()) : cfg.trading_day;
+    std::shared_ptr<FrontInstance> created(
+        new FrontInstance(address, std::move(instruments), std::move(source), std::move(day)));
+    slot = created;
+    return created;
+  } catch (const std::exception& e) {
+    reg.instances.erase(address.config.name);
+    error = "shandian local front: cannot start instance '" + address.config.name + "' (" + address.original +
+            "): " + e.what();
+    return nullptr;
+  }
+}
+
+std::size_t FrontInstance::live_instances() {
+  Registry& reg = registry();
+  std::lock_guard lock(reg.mutex);
+  std::size_t n = 0;
+  for (auto it = reg.instances.begin(); it != reg.instances.end();) {
+    if (it->second.expired()) {
+      it = reg.instances.erase(it);
+    } else {
+      ++n;
+      ++it;
+    }
+  }
+  return n;
+}
+
+FrontInstance::FrontInstance(FrontAddress address, std::vector<InstrumentSpec> instruments,
+                             std::unique_ptr<FeedSource> source, std::string trading_day)
+    : address_(std::move(address)), trading_day_(std::move(trading_day)), source_(std::move(source)) {
+  const std::size_t n = instruments.size();
+  core_ = std::make_unique<ExchangeCore>(address_.config, std::move(instruments), trading_day_);
+  subscribers_.resize(n);
+  latest_.resize(n);
+  has_latest_.assign(n, false);
+}
+
+FrontInstance::~FrontInstance() {
+  {
+    std::lock_guard lock(sleep_mutex_);
+    // release: pairs with the acquire loads in feed_loop / wait_for_space (see the member's comment).
+    stop_.store(true, std::memory_order_release);
+  }
+  sleep_cv_.notify_all();
+  {
+    // Wake a feed thread blocked on backpressure.
+    std::lock_guard lock(mutex_);
+    for (auto& subs : subscribers_)
+      for (auto& q : subs) q->notify_space();
+  }
+  if (feed_thread_.joinable()) feed_thread_.join();
+}
+
+void FrontInstance::start_feed() {
+  std::call_once(feed_started_, [this] { feed_thread_ = std::thread([this] { feed_loop(); }); });
+}
+
+void FrontInstance::to_md_tick(const CThostFtdcDepthMarketDataField& in, MdMessage& out, int instrument_index) noexcept {
+  out.kind = MdMessage::Kind::RtnDepthMarketData;
+  out.instrument_index = instrument_index;
+  out.has_rsp_info = false;
+  std::memcpy(&out.body.tick, &in, sizeof(in));
+  // The ordinary md front does not fill ExchangeID (ctp-semantics §3): clients map it from the instrument.
+  std::memset(out.body.tick.ExchangeID, 0, sizeof(out.body.tick.ExchangeID));
+}
+
+bool FrontInstance::md_subscribe(const std::shared_ptr<MdQueue>& queue, int instrument_index) {
+  if (instrument_index < 0 || static_cast<std::size_t>(instrument_index) >= subscribers_.size()) return false;
+  auto& subs = subscribers_[static_cast<std::size_t>(instrument_index)];
+  if (std::none_of(subs.begin(), subs.end(), [&](const auto& q) { return q.get() == queue.get(); })) {
+    subs.push_back(queue);
+    ++generation_;
+  }
+  if (has_latest_[static_cast<std::size_t>(instrument_index)]) {
+    const auto& tick = latest_[static_cast<std::size_t>(instrument_index)];
+    queue->push_with([&](MdMessage& m) { to_md_tick(tick, m, instrument_index); });
+  }
+  return true;
+}
+
+void FrontInstance::md_unsubscribe(const MdQueue* queue, int instrument_index) {
+  if (instrument_index < 0 || static_cast<std::size_t>(instrument_index) >= subscribers_.size()) return;
+  auto& subs = subscribers_[static_cast<std::size_t>(instrument_index)];
+  const auto before = subs.size();
+  std::erase_if(subs, [&](const auto& q) { return q.get() == queue; });
+  if (subs.size() != before) ++generation_;
+}
+
+void FrontInstance::md_remove(const MdQueue* queue) {
+  for (std::size_t i = 0; i < subscribers_.size(); ++i) md_unsubscribe(queue, static_cast<int>(i));
+}
+
+FeedStats FrontInstance::feed_stats() const {
+  std::lock_guard lock(const_cast<std::mutex&>(mutex_));
+  return feed_stats_;
+}
+
+void FrontInstance::feed_loop() {
+  using Clock = std::chrono::steady_clock;
+  const double speed = address_.config.speed;
+  const double drop_ratio = address_.config.md_drop_ratio;
+  std::mt19937_64 drop_rng(address_.config.seed ^ 0x5d5d5d5dULL);  // seeded: the same drops every run
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+
+  std::vector<FeedEvent> batch(kFeedBatch);
+  std::vector<bool> deliver(kFeedBatch);
+  std::vector<std::vector<std::shared_ptr<MdQueue>>> subs;  // private copy of subscribers_
+  std::uint64_t subs_generation = 0;
+  // Per-queue fan-out lists (few md APIs per process: linear search is fastest).
+  std::vector<std::pair<MdQueue*, std::vector<std::size_t>>> fan;
+
+  FeedEvent next;
+  bool have_next = source_->next(next);
+  const auto wall0 = Clock::now();
+  const std::int64_t exch0 = have_next ? next.exchange_ns : 0;
+  auto due = [&](const FeedEvent& ev) {
+    const double offset_ns = static_cast<double>(ev.exchange_ns - exch0) / speed;
+    return wall0 + std::chrono::nanoseconds(static_cast<std::int64_t>(offset_ns));
+  };
+
+  // acquire: pairs with the destructor's release store.
+  while (have_next && !stop_.load(std::memory_order_acquire)) {
+    if (speed > 0) {
+      const auto when = due(next);
+      if (when > Clock::now()) {
+        std::unique_lock lock(sleep_mutex_);
+        sleep_cv_.wait_until(lock, when, [&] { return stop_.load(std::memory_order_acquire); });
+        if (stop_.load(std::memory_order_acquire)) break;
+      }
+    }
+    // Gather every event that is due (all of them at speed 0), up to one batch.
+    std::size_t n = 0;
+    const auto now = Clock::now();
+    do {
+      batch[n++] = next;
+      have_next = source_->next(next);
+    } while (have_next && n < kFeedBatch && (speed <= 0 || due(next) <= now));
+
+    {
+      std::lock_guard lock(mutex_);
+      if (subs_generation != generation_) {
+        subs = subscribers_;
+        subs_generation = generation_;
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        const FeedEvent& ev = batch[i];
+        core_->on_feed_event(ev);
+        ++feed_stats_.events;
+        deliver[i] = false;
+        if (ev.kind == FeedEvent::Kind::Tick && ev.instrument_index >= 0 &&
+            static_cast<std::size_t>(ev.instrument_index) < latest_.size()) {
+          const auto idx = static_cast<std::size_t>(ev.instrument_index);
+          ++feed_stats_.ticks;
+          latest_[idx] = ev.tick;
+          has_latest_[idx] = true;
+          if (drop_ratio > 0 && uniform(drop_rng) < drop_ratio) {
+            ++feed_stats_.dropped_ticks;
+          } else {
+            deliver[i] = true;
+          }
+        }
+      }
+    }
+
+    // Fan out outside the instance lock, so requests are never blocked behind md backpressure.
+    for (auto& f : fan) f.second.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!deliver[i]) continue;
+      for (const auto& q : subs[static_cast<std::size_t>(batch[i].instrument_index)]) {
+        auto it = std::find_if(fan.begin(), fan.end(), [&](const auto& f) { return f.first == q.get(); });
+        if (it == fan.end()) {
+          fan.emplace_back(q.get(), std::vector<std::size_t>{});
+          it = fan.end() - 1;
+        }
+        it->second.push_back(i);
+      }
+    }
+    std::uint64_t fanned = 0;
+    std::uint64_t waits = 0;
+    for (auto& [queue, items] : fan) {
+      if (items.empty()) continue;
+      if (speed <= 0) {
+        const auto before = queue->stats().backpressure_waits;
+        if (!queue->wait_for_space(stop_)) continue;  // closed (its API is going away) or stopping
+        waits += queue->stats().backpressure_waits - before;
+      }
+      queue->push_many(items.size(), [&](MdMessage& m, std::size_t k) {
+        const FeedEvent& ev = batch[items[k]];
+        to_md_tick(ev.tick, m, ev.instrument_index);
+      });
+      fanned += items.size();
+    }
+    // Drop fan entries of queues no longer subscribed anywhere (their API was released).
+    std::erase_if(fan, [&](const auto& f) {
+      return std::none_of(subs.begin(), subs.end(), [&](const auto& v) {
+        return std::any_of(v.begin(), v.end(), [&](const auto& q) { return q.get() == f.first; });
+      });
+    });
+    if (fanned || waits) {
+      std::lock_guard lock(mutex_);
+      feed_stats_.fanned_out += fanned;
+      feed_stats_.backpressure_waits += waits;
+    }
+  }
+  std::lock_guard lock(mutex_);
+  feed_stats_.finished = !have_next;
+}
+
+}  // namespace shandian::sim

@@ -1,0 +1,42 @@
+// One md-side callback, queued by the front (feed thread, request threads) and delivered to a
+// CThostFtdcMdSpi by the md library's callback thread. Plain data, like TraderMessage.
+#pragma once
+
+#include <cstdint>
+
+#include "ThostFtdcUserApiStruct.h"
+#include "sim/api/callback_queue.hpp"
+
+namespace shandian::sim {
+
+struct MdMessage {
+  enum class Kind : std::uint8_t {
+    FrontConnected,
+    FrontDisconnected,     // reason
+    RspUserLogin,          // body.login
+    RspUserLogout,         // body.logout
+    RspError,              // rsp_info
+    RspSubMarketData,      // body.instrument; instrument_index (-1: unknown instrument)
+    RspUnSubMarketData,    // body.instrument; instrument_index
+    RspSubForQuoteRsp,     // body.instrument
+    RspUnSubForQuoteRsp,   // body.instrument
+    RtnDepthMarketData,    // body.tick; instrument_index
+  };
+  Kind kind = Kind::FrontConnected;
+  bool is_last = true;
+  bool has_rsp_info = false;
+  int request_id = 0;
+  int reason = 0;
+  int instrument_index = -1;
+  CThostFtdcRspInfoField rsp_info{};
+  union Body {
+    CThostFtdcDepthMarketDataField tick;
+    CThostFtdcSpecificInstrumentField instrument;
+    CThostFtdcRspUserLoginField login;
+    CThostFtdcUserLogoutField logout;
+  } body{};
+};
+
+using MdQueue = CallbackQueue<MdMessage>;
+
+}  // namespace shandian::sim
