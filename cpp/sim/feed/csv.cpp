@@ -313,8 +313,13 @@ struct CsvSource::Impl {
       const std::string bv = vnpy ? "bid_volume_" + n : "BidVolume" + n, av = vnpy ? "ask_volume_" + n : "AskVolume" + n;
       *bid_price[level] = has(bp) ? r.price(col(bp), spec, vnpy) : DBL_MAX;
       *ask_price[level] = has(ap) ? r.price(col(ap), spec, vnpy) : DBL_MAX;
-      *bid_volume[level] = has(bv) ? static_cast<int>(r.count(col(bv))) : 0;
-      *ask_volume[level] = has(av) ? static_cast<int>(r.count(col(av))) : 0;
+      // vn.py (pandas) writes a missing level as an empty cell or 0; the native format always writes a count.
+      const auto lots = [&](const std::string& name) {
+        if (!has(name) || (vnpy && r.text(col(name)).empty())) return 0;
+        return static_cast<int>(r.count(col(name)));
+      };
+      *bid_volume[level] = lots(bv);
+      *ask_volume[level] = lots(av);
     }
   }
 
