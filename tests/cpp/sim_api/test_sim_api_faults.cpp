@@ -1,0 +1,154 @@
+// Flow control and fault injection through the built libraries: one query in flight (-2), QryFreq
+// (OnRspError 90, GBK text), disconnect_after → OnFrontDisconnected(4097) → automatic reconnect with a
+// new SessionID, bad addresses and a missing flow directory fail the connection with
+// OnFrontDisconnected(4097) (and a stderr message) instead of crashing, RESUME bookkeeping in Private.con.
+#include <fstream>
+#include <string>
+
+#include "../support/check.hpp"
+#include "sim/api/gbk.hpp"
+#include "sim_api_support.hpp"
+
+using namespace sim_test;
+
+namespace {
+
+struct Trader {
+  TraderSpi spi;
+  CThostFtdcTraderApi* api = nullptr;
+  int request_id = 0;
+  Trader(const std::string& address, const std::string& flow, THOST_TE_RESUME_TYPE priv = THOST_TERT_QUICK,
+         THOST_TE_RESUME_TYPE pub = THOST_TERT_NONE) {
+    api = libraries().create_trader(flow.c_str());
+    api->RegisterSpi(&spi);
+    api->SubscribePrivateTopic(priv);
+    api->SubscribePublicTopic(pub);
+    api->RegisterFront(const_cast<char*>(address.c_str()));
+    api->Init();
+  }
+  ~Trader() { api->Release(); }
+  Trader(const Trader&) = delete;
+  Trader& operator=(const Trader&) = delete;
+};
+
+void query_flow_control() {
+  // Responses are held back 200 ms, so the first query is certainly still in flight for the second.
+  Trader t("local://faults-query?instruments=rb&trading_day=20250102&reply_delay_us=200000&query_interval_ms=60000",
+           make_flow_dir("query"));
+  REQUIRE(trader_session(t.api, t.spi, t.request_id));
+  CThostFtdcQryTradingAccountField q{};
+  SIM_FILL(q.BrokerID, "9999");
+  SIM_FILL(q.InvestorID, "000001");
+  CHECK_EQ(t.api->ReqQryTradingAccount(&q, 501), 0);
+  CHECK_EQ(t.api->ReqQryTradingAccount(&q, 502), -2);  // one query in flight per API
+  CThostFtdcQryInstrumentField qi{};
+  CHECK_EQ(t.api->ReqQryInstrument(&qi, 503), -2);
+  CHECK(t.spi.rec.wait([&] { return t.spi.query_last[501] == 1; }));
+  // Delivered: no longer in flight, but sooner than query_interval_ms after the last → OnRspError 90.
+  CHECK_EQ(t.api->ReqQryTradingAccount(&q, 504), 0);
+  CHECK(t.spi.rec.wait([&] {
+    for (auto [err, id] : t.spi.rsp_errors)
+      if (err == 90 && id == 504) return true;
+    return false;
+  }));
+  const std::string text = t.spi.rec.read([&] { return t.spi.rsp_error_texts.back(); });
+  CHECK_EQ(shandian::sim::gbk_to_utf8(text), std::string("CTP：查询未就绪，请稍后重试"));
+  CHECK_EQ(t.spi.rec.read([&] { return t.spi.query_last.count(504); }), std::size_t{0});
+  CThostFtdcFrontInfoField info{};
+  t.api->GetFrontInfo(&info);
+  CHECK_EQ(info.QryFreq, 1);
+}
+
+void disconnect_and_reconnect() {
+  // Callbacks 1..3 are OnFrontConnected, OnRspAuthenticate, OnRspUserLogin (public topic NONE and private
+  // QUICK: nothing else is pushed), then the front drops the connection.
+  Trader t("local://faults-dc?instruments=rb&trading_day=20250102&disconnect_after=3&reconnect_ms=50",
+           make_flow_dir("dc"));
+  REQUIRE(t.spi.rec.wait([&] { return t.spi.connected == 1; }));
+  CThostFtdcReqAuthenticateField auth{};
+  SIM_FILL(auth.BrokerID, "9999");
+  SIM_FILL(auth.UserID, "000001");
+  CHECK_EQ(t.api->ReqAuthenticate(&auth, 1), 0);
+  REQUIRE(t.spi.rec.wait([&] { return t.spi.auth_ok == 1; }));
+  CThostFtdcReqUserLoginField login{};
+  SIM_FILL(login.BrokerID, "9999");
+  SIM_FILL(login.UserID, "000001");
+  CHECK_EQ(t.api->ReqUserLogin(&login, 2), 0);
+  REQUIRE(t.spi.rec.wait([&] { return t.spi.login_ok == 1; }));
+  const int first_session = t.spi.rec.read([&] { return t.spi.last_session_id; });
+  CHECK(t.spi.rec.wait([&] { return t.spi.disconnected == 1; }));
+  CHECK_EQ(t.spi.rec.read([&] { return t.spi.last_disconnect_reason; }), 4097);
+  // Automatic reconnect: a fresh OnFrontConnected; the client must authenticate and log in again.
+  CHECK(t.spi.rec.wait([&] { return t.spi.connected == 2; }));
+  t.request_id = 10;
+  CHECK(trader_session(t.api, t.spi, t.request_id));
+  const int second_session = t.spi.rec.read([&] { return t.spi.last_session_id; });
+  CHECK(second_session != first_session);
+  CHECK_EQ(t.spi.rec.read([&] { return t.spi.disconnected; }), 1);  // injected once per API instance
+}
+
+void bad_addresses_fail_the_connection() {
+  for (const char* address : {"local://bad?bogus=1", "local://bad?speed=fast", "gopher://nowhere", ""}) {
+    Trader t(address, make_flow_dir("bad"));
+    CHECK(t.spi.rec.wait([&] { return t.spi.disconnected == 1; }));
+    CHECK_EQ(t.spi.rec.read([&] { return t.spi.last_disconnect_reason; }), 4097);
+    CHECK_EQ(t.spi.rec.read([&] { return t.spi.connected; }), 0);
+    CThostFtdcReqAuthenticateField auth{};
+    CHECK_EQ(t.api->ReqAuthenticate(&auth, 1), -1);
+  }
+  // Missing flow directory: the vendor library crashes; we report it and fail the connection.
+  Trader t("local://bad-flow?instruments=rb&trading_day=20250102", "/nonexistent-shandian-dir/sub/");
+  CHECK(t.spi.rec.wait([&] { return t.spi.disconnected == 1; }));
+  CHECK_EQ(t.spi.rec.read([&] { return t.spi.connected; }), 0);
+  // Same NAME with different settings: refused while the first instance lives.
+  Trader a("local://clash?instruments=rb&trading_day=20250102&seed=1", make_flow_dir("clash-a"));
+  CHECK(a.spi.rec.wait([&] { return a.spi.connected == 1; }));
+  Trader b("local://clash?instruments=rb&trading_day=20250102&seed=2", make_flow_dir("clash-b"));
+  CHECK(b.spi.rec.wait([&] { return b.spi.disconnected == 1; }));
+  Trader c("local://clash", make_flow_dir("clash-c"));  // no settings: joins
+  CHECK(c.spi.rec.wait([&] { return c.spi.connected == 1; }));
+}
+
+void resume_records_private_sequence() {
+  const std::string flow = make_flow_dir("resume");
+  const std::string address = "local://faults-resume?instruments=rb&trading_day=20250102&speed=50&query_interval_ms=0";
+  MdSpi md_spi;
+  CThostFtdcMdApi* md = libraries().create_md(make_flow_dir("resume-md").c_str());
+  md->RegisterSpi(&md_spi);
+  md->RegisterFront(const_cast<char*>(address.c_str()));
+  md->Init();
+  REQUIRE(md_spi.rec.wait([&] { return md_spi.connected == 1; }));
+  CThostFtdcReqUserLoginField md_login{};
+  CHECK_EQ(md->ReqUserLogin(&md_login, 1), 0);
+  REQUIRE(md_spi.rec.wait([&] { return md_spi.login_ok == 1; }));
+  char* ids[] = {const_cast<char*>("rb2505")};
+  CHECK_EQ(md->SubscribeMarketData(ids, 1), 0);
+  REQUIRE(md_spi.rec.wait([&] { return md_spi.ticks >= 1; }, 30s));
+  const double lower = md_spi.rec.read([&] { return md_spi.last_tick.LowerLimitPrice; });
+  {
+    Trader t(address, flow, THOST_TERT_RESUME, THOST_TERT_NONE);
+    REQUIRE(trader_session(t.api, t.spi, t.request_id));
+    auto o = limit_order("rb2505", "SHFE", std::to_string(std::atoi(t.spi.max_order_ref.c_str()) + 1), THOST_FTDC_D_Buy,
+                         static_cast<double>(static_cast<long>(lower) + 1), 1);
+    CHECK_EQ(t.api->ReqOrderInsert(&o, 99), 0);
+    CHECK(t.spi.rec.wait([&] { return t.spi.orders.size() >= 2; }));
+  }  // Release flushes the flow files
+  std::ifstream in(flow + "Private.con");
+  std::string line;
+  std::getline(in, line);
+  CHECK(line.find("trading_day=20250102") != std::string::npos);
+  CHECK(line.find("last_seq=0") == std::string::npos);
+  for (const char* name : {"DialogRsp.con", "QueryRsp.con", "TradingDay.con", "Public.con"})
+    CHECK(std::ifstream(flow + name).good());
+  md->Release();
+}
+
+}  // namespace
+
+int main() {
+  query_flow_control();
+  disconnect_and_reconnect();
+  bad_addresses_fail_the_connection();
+  resume_records_private_sequence();
+  return shandian::testing::finish("test_sim_api_faults");
+}
