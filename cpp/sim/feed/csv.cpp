@@ -90,8 +90,9 @@ struct Record {
     if (!spec.on_tick(v)) fail(col, "price is not a multiple of " + spec.instrument_id + "'s PriceTick");
     return spec.from_ticks(spec.to_ticks(v));
   }
-  [[nodiscard]] int seconds_of_day(std::size_t col) const {
-    const std::string& s = fields[col];
+  [[nodiscard]] int seconds_of_day(std::size_t col) const { return seconds_of_day(col, fields[col]); }
+  // "HH:MM:SS" held in (part of) column `col`; errors name the whole cell.
+  [[nodiscard]] int seconds_of_day(std::size_t col, std::string_view s) const {
     const auto digit = [&](std::size_t i) {
       if (s[i] < '0' || s[i] > '9') fail(col, "expected HH:MM:SS");
       return s[i] - '0';
@@ -386,9 +387,7 @@ struct CsvSource::Impl {
     } catch (const InvalidTradingDayError&) {
       r.fail(c, "invalid date");
     }
-    const std::vector<std::string> hms_header{r.header[c]};
-    const std::vector<std::string> hms_field{s.substr(11, 8)};
-    seconds = Record{r.file, r.line, hms_header, hms_field}.seconds_of_day(0);
+    seconds = r.seconds_of_day(c, std::string_view(s).substr(11, 8));
     millis = 0;
     if (s.size() > 19) {
       if (s[19] != '.' || s.size() == 20) r.fail(c, "expected a fraction of a second after '.'");
