@@ -44,8 +44,11 @@ def run_ring(ctx: Context) -> Output:
         "spsc_items": items, "spsc_capacity": capacity, "repetitions": reps, "roundtrip_trips": trips,
         "roundtrip_warmup": warmup, "roundtrip_capacity": rt_capacity,
         "cpus": {"producer": producer_cpu, "consumer": consumer_cpu} if pair else "unpinned",
-        "wait": "busy-spin inside the binding (not selectable)",
+        "wait": "busy-spin with sched_yield fallback inside the binding (not selectable)",
     })
+    out.notes.append("round trip: each sample includes one steady_clock read (≈ 20 ns); unpinned threads that"
+                     " share a core fall back to sched_yield, so unpinned round trips on a loaded machine"
+                     " measure the scheduler (use --pin)")
     core.bench_ring_throughput(max(items // 10, 1000), capacity, producer_cpu, consumer_cpu)  # warm-up
     runs = [dict(core.bench_ring_throughput(items, capacity, producer_cpu, consumer_cpu))
             for _ in range(reps)]
