@@ -30,7 +30,7 @@ enum class EventKind : std::uint8_t {
   MdConnected,     // OnFrontConnected (md)
   MdDisconnected,  // OnFrontDisconnected (md); error_id = nReason
   MdLoggedIn,      // OnRspUserLogin (md)                                          payload: login / error
-  MdSubscribed,    // OnRspSubMarketData                                           payload: instrument / error
+  MdSubscribed,    // OnRspSubMarketData                                           payload: subscription
   // ---- trader ring --------------------------------------------------------------------------------------
   TdConnected,          // OnFrontConnected (trader)
   TdDisconnected,       // OnFrontDisconnected (trader); error_id = nReason
@@ -189,6 +189,11 @@ struct ErrorData {
   Message error_msg;
 };
 
+struct SubscriptionData {
+  InstrumentId symbol;
+  Message error_msg;
+};
+
 struct Event {
   // Tag for in-place construction: the vendor thread fills the slot directly (no temporary Event).
   struct Fill {};
@@ -214,6 +219,7 @@ struct Event {
     AccountData account;
     StatusData status;
     ErrorData error;
+    SubscriptionData subscription;
   } payload;
 
   Event() noexcept = default;
