@@ -4,6 +4,7 @@
 #include <cfloat>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -514,6 +515,64 @@ const char* CsvSource::trading_day() const noexcept { return impl_->trading_day_
 CsvDialect CsvSource::dialect() const noexcept { return impl_->dialect; }
 
 std::size_t CsvSource::tick_count() const noexcept { return impl_->rows.size(); }
+
+CsvPreview preview_csv(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CsvFormatError(path, 0, "", path, "cannot open the file");
+  CsvPreview preview;
+  std::string line;
+  std::vector<std::string> header;
+  std::unordered_map<std::string, std::size_t> column_of;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line_no == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+    if (header.empty()) {
+      header = split_record(line);
+      for (std::size_t i = 0; i < header.size(); ++i) column_of.emplace(header[i], i);
+      if (column_of.count("InstrumentID") && column_of.count("TradingDay") && column_of.count("ActionDay") &&
+          column_of.count("UpdateTime") && column_of.count("ExchangeID")) {
+        preview.dialect = CsvDialect::Native;
+      } else if (column_of.count("symbol") && column_of.count("datetime")) {
+        preview.dialect = CsvDialect::VnPy;
+      } else {
+        throw CsvFormatError(path, 1, header.empty() ? "" : header[0], header.empty() ? "" : header[0],
+                             "unrecognised header: expected shandian's native columns or vn.py TickData columns");
+      }
+      continue;
+    }
+    if (line.empty()) continue;
+    const std::vector<std::string> fields = split_record(line);
+    if (fields.size() != header.size()) continue;  // CsvSource reports it with the full context
+    const bool native = preview.dialect == CsvDialect::Native;
+    const std::string& id = fields[column_of.at(native ? "InstrumentID" : "symbol")];
+    if (std::find(preview.instrument_ids.begin(), preview.instrument_ids.end(), id) == preview.instrument_ids.end()) {
+      preview.instrument_ids.push_back(id);
+    }
+    if (!preview.trading_day.empty()) continue;
+    try {
+      if (native) {
+        const std::string& time = fields[column_of.at("UpdateTime")];
+        const int seconds = time.size() >= 2 ? std::atoi(time.substr(0, 2).c_str()) * 3600 : 0;
+        // CZCE's TradingDay is the natural day: derive the trading day from ActionDay and the time.
+        preview.trading_day = fields[column_of.at("ExchangeID")] == "CZCE"
+                                  ? format_yyyymmdd(trading_day_of(parse_yyyymmdd(fields[column_of.at("ActionDay")]), seconds))
+                                  : format_yyyymmdd(parse_yyyymmdd(fields[column_of.at("TradingDay")]));
+      } else {
+        const std::string& dt = fields[column_of.at("datetime")];
+        if (dt.size() >= 13) {
+          const CivilDate natural = parse_yyyymmdd(dt.substr(0, 4) + dt.substr(5, 2) + dt.substr(8, 2));
+          preview.trading_day = format_yyyymmdd(trading_day_of(natural, std::atoi(dt.substr(11, 2).c_str()) * 3600));
+        }
+      }
+    } catch (const InvalidTradingDayError&) {
+      // Left empty: CsvSource reports the malformed date with its line and column.
+    }
+  }
+  if (header.empty()) throw CsvFormatError(path, 1, "", "", "empty file: expected a header row");
+  return preview;
+}
 
 // ---------------------------------------------------------------------------------------------- writer
 

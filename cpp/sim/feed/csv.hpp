@@ -106,6 +106,16 @@ class CsvSource final : public FeedSource {
   std::unique_ptr<Impl> impl_;
 };
 
+// A quick look at a CSV before the front is built: the instrument ids in order of first appearance and the
+// trading day of the first row (empty when the file has no rows). Only the header and the id/time columns
+// are read; CsvSource validates everything. Throws CsvFormatError when the file or its header is unusable.
+struct CsvPreview {
+  CsvDialect dialect = CsvDialect::Native;
+  std::vector<std::string> instrument_ids;
+  std::string trading_day;
+};
+[[nodiscard]] CsvPreview preview_csv(const std::string& path);
+
 // Native-format writer. write_csv drains `source` and writes its Tick events (Status events are not
 // written: CsvSource re-derives them from the calendar); returns the number of rows written.
 void write_csv_header(std::ostream& out);

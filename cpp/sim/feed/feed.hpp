@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sim/feed/calendar.hpp"
@@ -15,6 +16,15 @@
 namespace shandian::sim {
 
 struct FrontConfig;
+
+// The trading day a front built from `config` runs: FrontConfig::trading_day if set; for a CSV source
+// the trading day of the file's first row; else kDefaultTradingDay (never the wall clock).
+[[nodiscard]] std::string feed_trading_day(const FrontConfig& config);
+
+// The front's instrument table for `config`: select_instruments(config.instruments, feed_trading_day(config)),
+// except that a CSV source with no instruments configured gets the instruments found in the file (each must
+// be a contract of a bundled product: UnknownInstrumentError otherwise).
+[[nodiscard]] std::vector<InstrumentSpec> feed_instruments(const FrontConfig& config);
 
 // FrontConfig::source "gen" → GeneratorSource (seed, session, max_ticks, trading_day); "csv:/path" →
 // CsvSource (trading_day: FrontConfig::trading_day, or the file's). `instruments` is the front's table —

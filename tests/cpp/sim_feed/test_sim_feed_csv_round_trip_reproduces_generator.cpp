@@ -147,9 +147,36 @@ void vnpy_tick_csv_replays_with_ctp_conventions() {
   std::remove(path.c_str());
 }
 
+void front_derives_trading_day_and_instruments_from_the_file() {
+  const std::string path = "test_sim_feed_csv_round_trip_preview.csv";
+  {
+    GeneratorSource source(select_instruments({"SR", "m"}, "20250106"), GeneratorOptions{4, "20250106", true, 500});
+    CHECK_EQ(write_csv(source, path), 500);
+  }
+  const CsvPreview preview = preview_csv(path);
+  CHECK(preview.dialect == CsvDialect::Native);
+  CHECK_EQ(preview.trading_day, std::string("20250106"));  // from a CZCE row dated Friday evening
+  FrontConfig config;
+  config.source = "csv:" + path;
+  CHECK_EQ(feed_trading_day(config), std::string("20250106"));
+  const std::vector<InstrumentSpec> instruments = feed_instruments(config);
+  REQUIRE(instruments.size() == 2);
+  CHECK(instruments[0].instrument_id == "SR505" || instruments[0].instrument_id == "m2505");
+  CHECK(instruments[1].instrument_id == "SR505" || instruments[1].instrument_id == "m2505");
+  const std::unique_ptr<FeedSource> replay = make_feed_source(config, instruments);
+  CHECK_EQ(std::string(replay->trading_day()), std::string("20250106"));
+  config.trading_day = "20250107";
+  CHECK_EQ(feed_trading_day(config), std::string("20250107"));  // configured wins (the replay then rejects rows)
+  FrontConfig gen;
+  CHECK_EQ(feed_trading_day(gen), std::string("20250102"));
+  CHECK_EQ(feed_instruments(gen).size(), bundled_instruments().size());
+  std::remove(path.c_str());
+}
+
 }  // namespace
 
 int main() {
+  front_derives_trading_day_and_instruments_from_the_file();
   whole_day_round_trip_is_bit_exact();
   night_start_multi_instrument_ticks_round_trip();
   vnpy_tick_csv_replays_with_ctp_conventions();
