@@ -107,7 +107,8 @@ def run_front(ctx: Context) -> Output:
     orders = ctx.size(2_000, 100_000)
     warmup = ctx.size(200, 5_000)
     out = Output(params={"lib_dir": lib_dir, "ticks": ticks, "repetitions": reps, "orders": orders,
-                         "insert_warmup": warmup, "wait": "the front's own callback threads"})
+                         "insert_warmup": warmup,
+                         "wait": "md: the front's callback thread into a no-op Spi; insert: spin (binding)"})
     runs = [dict(core.bench_front_ticks(lib_dir, ticks)) for _ in range(reps)]
     rate = _rate_metric("md_ticks", "md callback thread → no-op C++ Spi", runs, "ticks_per_s", "ticks/s")
     rate.target = "≥ 1 M ticks/s"
