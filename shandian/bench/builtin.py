@@ -180,6 +180,7 @@ def run_baseline(ctx: Context) -> Output:
         out.notes.append(f"vn.py EventEngine: not available: {missing} (optional extra `bench-vnpy`)")
     for key, label, pipeline in pipelines:
         lat = pipeline(stream, lat_n + warmup, interval_s=interval_us / 1e6, cpus=cpus)
+        out.params[f"{key}_latency_run_ticks_per_s"] = round(lat.ticks_per_s)  # the paced rate achieved
         out.metrics.append(Metric(f"{key}_latency", f"{label}: callback → handler", "latency",
                                   hist=Histogram.of(lat.latencies_ns[warmup:]), warmup=warmup))
         thr = pipeline(stream, thr_n, interval_s=0.0, cpus=cpus)
