@@ -216,6 +216,61 @@ def test_comparison_when_baseline_not_run_says_so():
     assert "not in this run" in doc["comparisons"][0]["missing"]
 
 
+# -- built-in scenarios through fake bindings (the harness's plumbing, not the code under test) -----------
+class FakeCore:
+    """Stands in for shandian._core: records the calls and returns plausible shapes."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def bench_ring_throughput(self, items, capacity=65536, producer_cpu=-1, consumer_cpu=-1):
+        self.calls.append(("spsc", items, capacity, producer_cpu, consumer_cpu))
+        return {"items": items, "seconds": items / 1e8, "items_per_s": 1e8}
+
+    def bench_ring_roundtrip(self, trips, warmup=10000, capacity=1024, ping_cpu=-1, pong_cpu=-1):
+        self.calls.append(("rtt", trips, warmup, capacity, ping_cpu, pong_cpu))
+        return [200 + i % 50 for i in range(trips)]
+
+    def bench_mpsc_throughput(self, items, producers=2, capacity=65536):
+        return {"items": items, "seconds": 1.0, "items_per_s": float(items)}
+
+    def bench_front_ticks(self, lib_dir, ticks):
+        return {"ticks": ticks, "seconds": ticks / 2e6, "ticks_per_s": 2e6}
+
+    def bench_front_insert_latency(self, lib_dir, orders, warmup):
+        return [7000] * orders
+
+
+def test_ring_scenario_when_bindings_present_reports_rates_roundtrip_and_reference():
+    core = FakeCore()
+    result = execute(REGISTRY["ring"], Context(quick=True, pin=True, cpus=(0, 1), core=core))
+    assert result.status == "ok", result.reason
+    assert {m.key for m in result.metrics} == {"spsc_throughput", "spsc_roundtrip", "mpsc_throughput"}
+    rtt = result.metric("spsc_roundtrip")
+    assert rtt.hist.count == result.params["roundtrip_trips"] and "quoted" in rtt.reference
+    assert result.metric("spsc_throughput").rate == 1e8
+    assert all(call[-2:] == (0, 1) for call in core.calls)  # --pin reached the binding
+    prov = provenance.collect(probe_ctp=False)
+    text = report.render(report.document(prov, [result]), [result])
+    assert "references (quoted public figures, not measured in this run)" in text
+
+
+def test_front_scenario_when_bindings_present_reports_targets(monkeypatch, tmp_path):
+    import dataclasses
+
+    import shandian.paths
+
+    monkeypatch.setattr(shandian.paths, "library_dir", lambda flavour: tmp_path)
+    scenario = dataclasses.replace(REGISTRY["front"], precheck=None)
+    result = execute(scenario, Context(quick=True, core=FakeCore()))
+    assert result.status == "ok", result.reason
+    ticks, insert = result.metric("md_ticks"), result.metric("insert_ack")
+    assert ticks.target_met is True  # 2 M/s >= 1 M/s
+    assert insert.target_met is False  # 7 µs > 5 µs
+    rows = report.render_table([result])
+    assert "target ≥ 1 M ticks/s: met" in rows and "target p50 ≤ 5 µs: NOT met" in rows
+
+
 # -- baseline pipeline and tick stream ---------------------------------------------------------------------
 def test_tick_stream_when_seeded_is_deterministic_and_dict_has_48_ctp_keys():
     assert make_stream(7, 64) == make_stream(7, 64)
