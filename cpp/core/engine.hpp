@@ -80,6 +80,12 @@ class Engine final : private GatewayHost {
   void set_observer(EngineObserver* observer) noexcept { observer_ = observer; }
   void set_risk_hook(RiskHook* risk) noexcept { risk_ = risk != nullptr ? risk : &permissive_; }
 
+  // Registers (or updates the spec of) an instrument by hand: backtests, config-defined instruments,
+  // tests. The gateway's instrument query does the same for every listed instrument.
+  [[nodiscard]] std::optional<InstrumentIndex> define_instrument(const InstrumentSpec& spec) noexcept {
+    return registry_.upsert(spec);
+  }
+
   // ---- agent API (engine thread: from on_batch or between runs) -------------------------------------
   // Subscribes the agent to an instrument's ticks. Before the instrument list is loaded the request is
   // kept and resolved then. UnknownInstrument once the list is loaded and the symbol is not in it.
