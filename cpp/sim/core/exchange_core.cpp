@@ -358,6 +358,10 @@ void ExchangeCore::on_feed_event(const FeedEvent& event) {
   if (mk.status == THOST_FTDC_IS_Continous) im.match_resting(idx, prev_bid, prev_ask, traded);
 }
 
+void ExchangeCore::advance_clock(std::int64_t exchange_ns) noexcept {
+  if (exchange_ns > impl_->now_ns) impl_->now_ns = exchange_ns;
+}
+
 const std::vector<InstrumentSpec>& ExchangeCore::instruments() const noexcept { return impl_->instruments; }
 
 int ExchangeCore::instrument_index(const char* instrument_id) const noexcept {

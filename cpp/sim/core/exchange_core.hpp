@@ -79,6 +79,10 @@ class ExchangeCore {
   // A snapshot or status change from the feed: updates the instrument's market state and clock, fills
   // resting orders the new market crosses, and pushes instrument status on the public stream.
   void on_feed_event(const FeedEvent& event);
+  // Moves the exchange clock forward (never back) without a market event, e.g. from the paced replay clock
+  // while the feed is idle or exhausted, so time-based gates (the 116 order-rate window) keep working.
+  // Additive to the original contract.
+  void advance_clock(std::int64_t exchange_ns) noexcept;
 
   // --- introspection (tests, the md library, reports) ------------------------------------------------
   [[nodiscard]] const std::vector<InstrumentSpec>& instruments() const noexcept;

@@ -167,6 +167,19 @@ void settlement_money_rate() {
     h.tick("rb2505", Book{2989, 3001, 10, 10, 3000, 100}, 1500);  // the clock moves on
     h.buy("rb2505", 2990, 1);
     CHECK_EQ(render(h.sink.messages), s("O:a O:3"));
+    h.buy("rb2505", 2990, 1);
+    h.buy("rb2505", 2990, 1);
+    h.sink.messages.clear();
+    // No market event: the api library can still move the clock (paced replay clock while idle).
+    h.core.advance_clock(h.now + 999'000'000);
+    h.buy("rb2505", 2990, 1);
+    CHECK_EQ(render(h.sink.messages), s("RI:116 EI:116"));
+    h.sink.messages.clear();
+    h.core.advance_clock(h.now + 1'000'000'000);
+    h.core.advance_clock(h.now);  // never backwards
+    CHECK_EQ(h.core.now_exchange_ns(), h.now + 1'000'000'000);
+    h.buy("rb2505", 2990, 1);
+    CHECK_EQ(render(h.sink.messages), s("O:a O:3"));
   }
   {
     // Not logged in: only the dialog answer (no investor, no private stream).
