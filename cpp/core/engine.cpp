@@ -332,6 +332,7 @@ void Engine::on_tick(const Event& event) noexcept {
   state.last_tick = event.payload.tick;
   state.last_tick.instrument = index;
   state.last_tick.subscribers = state.subscribers;
+  state.last_tick.recv_ns = event.recv_ns;
   state.has_tick = true;
   if (state.subscribers != 0) append(pending_.ticks, state.last_tick, BatchItemKind::Tick);
 }

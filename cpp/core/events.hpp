@@ -56,6 +56,7 @@ struct TickData {
   std::uint32_t action_day;    // YYYYMMDD
   std::int32_t update_ms;      // milliseconds since midnight of UpdateTime + UpdateMillisec (exchange time)
   std::uint64_t subscribers;   // bit per agent; filled on the engine thread
+  std::int64_t recv_ns;        // copy of the event's recv_ns, filled on the engine thread
   InstrumentId symbol;
   // Prices: CTP's DBL_MAX "no value" is stored as 0.0 (and the matching volume is 0).
   double last_price;
