@@ -160,8 +160,13 @@ def render_process(results: list[Result]) -> list[str]:
 
 def render(doc: dict[str, Any], results: list[Result]) -> str:
     """Render the stdout report: provenance, table, comparisons, references, notes, process figures."""
-    out = ["shandian bench — " + ", ".join(r.name for r in results), *one_line(doc["provenance"]), "",
-           render_table(results), ""]
+    prov = doc["provenance"]
+    out = ["shandian bench — " + ", ".join(r.name for r in results), *one_line(prov)]
+    load, cpus = prov.get("load_average"), prov.get("cpu_count") or 1
+    if load and load[0] > cpus:
+        out.append(f"WARNING     machine busy at start: 1-min load {load[0]:.1f} on {cpus} CPUs; latencies"
+                   " and rates include other processes' interference")
+    out += ["", render_table(results), ""]
     notes = [f"  {r.name}: {note}" for r in results for note in r.notes]
     refs = sorted({f"  {m.reference}" for r in results for m in r.metrics if m.reference})
     cmps = [c for c in doc["comparisons"]]
