@@ -1,6 +1,5 @@
 #include "ctp/session.hpp"
 
-#include <charconv>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -8,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/clock.hpp"
+#include "ctp/order_encoding.hpp"
 
 namespace shandian::ctp {
 
@@ -71,18 +71,7 @@ Session::Session(const LibraryPair& library, SessionConfig config)
   if (config_.flow_dir.empty()) throw std::invalid_argument("SessionConfig: flow_dir is required");
   if (config_.query_interval_ms < 0) throw std::invalid_argument("SessionConfig: query_interval_ms must be >= 0");
   // The constant part of every ReqOrderInsert, prepared once (ctp-semantics.md §2 required fields).
-  CThostFtdcInputOrderField& t = order_template_;
-  std::memset(&t, 0, sizeof t);
-  put(t.BrokerID, config_.broker_id);
-  put(t.InvestorID, config_.investor());
-  put(t.UserID, config_.user_id);  // without it OnErrRtn* can be missed
-  t.CombHedgeFlag[0] = THOST_FTDC_HF_Speculation;
-  t.MinVolume = 1;
-  t.ContingentCondition = THOST_FTDC_CC_Immediately;
-  t.ForceCloseReason = THOST_FTDC_FCC_NotForceClose;
-  t.IsAutoSuspend = 0;
-  t.UserForceClose = 0;
-  t.IsSwapOrder = 0;
+  prepare_insert_template(order_template_, config_.broker_id, config_.investor(), config_.user_id);
 }
 
 Session::~Session() { stop(); }
@@ -675,64 +664,14 @@ void Session::prepare_insert(core::Order& order) noexcept {
 int Session::write_insert(const core::Order& order) noexcept {
   if (trader_ == nullptr) return -1;
   CThostFtdcInputOrderField f;
-  std::memcpy(&f, &order_template_, sizeof f);
-  put(f.InstrumentID, order.symbol.view());
-  put(f.ExchangeID, order.exchange.view());
-  const auto ref = std::to_chars(f.OrderRef, f.OrderRef + sizeof f.OrderRef - 1, order.order_ref);
-  *ref.ptr = '\0';
-  f.Direction = order.direction == core::Direction::Buy ? THOST_FTDC_D_Buy : THOST_FTDC_D_Sell;
-  switch (order.offset) {
-    case core::Offset::Open: f.CombOffsetFlag[0] = THOST_FTDC_OF_Open; break;
-    case core::Offset::Close: f.CombOffsetFlag[0] = THOST_FTDC_OF_Close; break;
-    case core::Offset::CloseToday: f.CombOffsetFlag[0] = THOST_FTDC_OF_CloseToday; break;
-    case core::Offset::CloseYesterday: f.CombOffsetFlag[0] = THOST_FTDC_OF_CloseYesterday; break;
-  }
-  // Order-type encoding (ctp-semantics.md §2).
-  switch (order.kind) {
-    case core::OrderKind::Limit:
-      f.OrderPriceType = THOST_FTDC_OPT_LimitPrice;
-      f.TimeCondition = THOST_FTDC_TC_GFD;
-      f.VolumeCondition = THOST_FTDC_VC_AV;
-      break;
-    case core::OrderKind::Fak:
-      f.OrderPriceType = THOST_FTDC_OPT_LimitPrice;
-      f.TimeCondition = THOST_FTDC_TC_IOC;
-      f.VolumeCondition = THOST_FTDC_VC_AV;
-      break;
-    case core::OrderKind::Fok:
-      f.OrderPriceType = THOST_FTDC_OPT_LimitPrice;
-      f.TimeCondition = THOST_FTDC_TC_IOC;
-      f.VolumeCondition = THOST_FTDC_VC_CV;
-      break;
-    case core::OrderKind::Market:
-      f.OrderPriceType = THOST_FTDC_OPT_AnyPrice;
-      f.TimeCondition = THOST_FTDC_TC_IOC;
-      f.VolumeCondition = THOST_FTDC_VC_AV;
-      break;
-  }
-  f.LimitPrice = order.kind == core::OrderKind::Market ? 0.0 : order.price;
-  f.VolumeTotalOriginal = order.volume;
+  encode_insert(order_template_, order, f);
   return trader_->ReqOrderInsert(&f, ++request_id_);
 }
 
 int Session::write_cancel(const core::Order& order) noexcept {
   if (trader_ == nullptr) return -1;
-  CThostFtdcInputOrderActionField f{};
-  put(f.BrokerID, config_.broker_id);
-  std::memcpy(f.InvestorID, order_template_.InvestorID, sizeof f.InvestorID);
-  put(f.UserID, config_.user_id);
-  put(f.InstrumentID, order.symbol.view());
-  put(f.ExchangeID, order.exchange.view());
-  f.ActionFlag = THOST_FTDC_AF_Delete;
-  f.OrderActionRef = ++order_action_ref_;
-  if (!order.order_sys_id.empty()) {
-    put(f.OrderSysID, order.order_sys_id.view());  // recommended: survives the session
-  } else {
-    f.FrontID = order.front_id;
-    f.SessionID = order.session_id;
-    const auto ref = std::to_chars(f.OrderRef, f.OrderRef + sizeof f.OrderRef - 1, order.order_ref);
-    *ref.ptr = '\0';
-  }
+  CThostFtdcInputOrderActionField f;
+  encode_cancel(order_template_, order, ++order_action_ref_, f);
   return trader_->ReqOrderAction(&f, ++request_id_);
 }
 

@@ -59,7 +59,7 @@ void producers_and_engine_under_block_strategy() {
   std::thread watchdog([&] {
     const std::int64_t give_up = monotonic_ns() + 60'000'000'000LL;
     while (!done.load(std::memory_order_acquire) && monotonic_ns() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    engine.stop();
+    if (!done.load(std::memory_order_acquire)) engine.stop();
   });
   engine.run();
   done.store(true, std::memory_order_release);
