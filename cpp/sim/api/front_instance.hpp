@@ -59,7 +59,8 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   [[nodiscard]] const FrontConfig& config() const noexcept { return address_.config; }
   [[nodiscard]] const std::string& trading_day() const noexcept { return trading_day_; }
 
-  // Starts the feed thread (idempotent, thread-safe). Called by every API's Init().
+  // Starts the feed thread (idempotent, thread-safe): on the first md subscription or trader login, so
+  // a client never misses the start of the day (at speed=0 the whole day would otherwise be gone).
   void start_feed();
 
   // --- md side (all under mutex()) -----------------------------------------------------------------

@@ -71,7 +71,6 @@ class LocalMdApi final : public CThostFtdcMdApi {
     }
     const bool backpressure = front_->config().speed <= 0;
     queue_ = std::make_shared<MdQueue>(parsed.address->wait, backpressure ? kMdBackpressureDepth : 0);
-    front_->start_feed();
     thread_ = std::thread([this] { callback_loop(); });
     std::lock_guard lock(front_->mutex());
     connected_ = true;
@@ -188,6 +187,8 @@ class LocalMdApi final : public CThostFtdcMdApi {
       if (subscribe) front_->md_subscribe(queue_, idx);  // queues the latest snapshot after the response
       else front_->md_unsubscribe(queue_.get(), idx);
     }
+    // The exchange clock starts with the first subscription or trader login.
+    if (subscribe && logged_in_) front_->start_feed();
     return 0;
   }
 

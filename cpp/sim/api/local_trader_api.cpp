@@ -119,7 +119,6 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     queue_ = std::make_unique<CallbackQueue<QueuedTraderMessage>>(parsed.address->wait);
     private_seq_ = private_type_ == THOST_TERT_RESUME ? flow_.last_seq("Private.con", trading_day_) : 0;
     public_seq_ = public_type_ == THOST_TERT_RESUME ? flow_.last_seq("Public.con", trading_day_) : 0;
-    front_->start_feed();
     thread_ = std::thread([this] { callback_loop(); });
     std::lock_guard lock(front_->mutex());
     conn_ = front_->core().connect(sink_, StreamSubscription{to_resume(private_type_), private_seq_},
@@ -168,7 +167,9 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   int RegisterWechatUserSystemInfo(CThostFtdcWechatUserSystemInfoField*) override { return 0; }
   int SubmitWechatUserSystemInfo(CThostFtdcWechatUserSystemInfoField*) override { return 0; }
   int ReqUserLogin(CThostFtdcReqUserLoginField* f, int id) override {
-    return f ? request([&](ExchangeCore& c, int conn) { return c.login(conn, *f, id); }) : -1;
+    const int rc = f ? request([&](ExchangeCore& c, int conn) { return c.login(conn, *f, id); }) : -1;
+    if (rc == 0) front_->start_feed();  // the exchange clock starts with the first login or subscription
+    return rc;
   }
   int ReqUserLogout(CThostFtdcUserLogoutField* f, int id) override {
     return f ? request([&](ExchangeCore& c, int conn) { return c.logout(conn, *f, id); }) : -1;
