@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <ostream>
 #include <sstream>
 #include <unordered_map>
@@ -28,30 +27,41 @@ namespace {
 
 // Splits one CSV record. Supports RFC 4180 quoting ("a,b" and "" escapes) for text columns such as vn.py's
 // name; a stray quote inside an unquoted field is kept verbatim (and then fails the value parse).
-std::vector<std::string> split_record(std::string_view line) {
-  std::vector<std::string> fields;
-  std::string field;
+void split_record(std::string_view line, std::vector<std::string>& fields) {
+  // Reuses `fields` (and each string's buffer) from the previous row: no allocation per row once warm.
+  std::size_t count = 0;
+  const auto next_field = [&]() -> std::string& {
+    if (count == fields.size()) fields.emplace_back();
+    std::string& f = fields[count++];
+    f.clear();
+    return f;
+  };
+  std::string* field = &next_field();
   bool quoted = false;
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quoted) {
       if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        field += '"', ++i;
+        *field += '"', ++i;
       } else if (c == '"') {
         quoted = false;
       } else {
-        field += c;
+        *field += c;
       }
-    } else if (c == '"' && field.empty()) {
+    } else if (c == '"' && field->empty()) {
       quoted = true;
     } else if (c == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
+      field = &next_field();
     } else {
-      field += c;
+      *field += c;
     }
   }
-  fields.push_back(std::move(field));
+  fields.resize(count);
+}
+
+std::vector<std::string> split_record(std::string_view line) {
+  std::vector<std::string> fields;
+  split_record(line, fields);
   return fields;
 }
 
@@ -148,13 +158,41 @@ CivilDate natural_date_of(const InstrumentSpec& spec, CivilDate trading_day, Civ
 }
 
 constexpr std::string_view kVnPyIgnored[] = {"", "Unnamed: 0", "name", "last_volume", "gateway_name", "localtime"};
-constexpr std::string_view kVnPyKnown[] = {
+constexpr std::array<std::string_view, 33> kVnPyKnown = {
     "symbol", "exchange", "datetime", "last_price", "volume", "turnover", "open_interest", "limit_up", "limit_down",
     "open_price", "high_price", "low_price", "pre_close",
     "bid_price_1", "bid_price_2", "bid_price_3", "bid_price_4", "bid_price_5",
     "ask_price_1", "ask_price_2", "ask_price_3", "ask_price_4", "ask_price_5",
     "bid_volume_1", "bid_volume_2", "bid_volume_3", "bid_volume_4", "bid_volume_5",
     "ask_volume_1", "ask_volume_2", "ask_volume_3", "ask_volume_4", "ask_volume_5"};
+
+constexpr std::size_t kAbsent = static_cast<std::size_t>(-1);
+
+// Column names are resolved to slots at compile time and to file columns once per header, so a row costs
+// array lookups, not string hashing (a day of six instruments is ~275k rows).
+template <std::size_t N>
+consteval std::size_t slot_in(const std::array<std::string_view, N>& names, std::string_view name) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return i;
+  }
+  throw "column name not in the list";  // compile-time error
+}
+consteval std::size_t native_slot(std::string_view name) { return slot_in(kNativeCsvColumns, name); }
+consteval std::size_t vnpy_slot(std::string_view name) { return slot_in(kVnPyKnown, name); }
+
+struct BookSlots {
+  std::array<std::size_t, 5> bid_price, ask_price, bid_volume, ask_volume;
+};
+constexpr BookSlots kNativeBook{
+    {native_slot("BidPrice1"), native_slot("BidPrice2"), native_slot("BidPrice3"), native_slot("BidPrice4"), native_slot("BidPrice5")},
+    {native_slot("AskPrice1"), native_slot("AskPrice2"), native_slot("AskPrice3"), native_slot("AskPrice4"), native_slot("AskPrice5")},
+    {native_slot("BidVolume1"), native_slot("BidVolume2"), native_slot("BidVolume3"), native_slot("BidVolume4"), native_slot("BidVolume5")},
+    {native_slot("AskVolume1"), native_slot("AskVolume2"), native_slot("AskVolume3"), native_slot("AskVolume4"), native_slot("AskVolume5")}};
+constexpr BookSlots kVnPyBook{
+    {vnpy_slot("bid_price_1"), vnpy_slot("bid_price_2"), vnpy_slot("bid_price_3"), vnpy_slot("bid_price_4"), vnpy_slot("bid_price_5")},
+    {vnpy_slot("ask_price_1"), vnpy_slot("ask_price_2"), vnpy_slot("ask_price_3"), vnpy_slot("ask_price_4"), vnpy_slot("ask_price_5")},
+    {vnpy_slot("bid_volume_1"), vnpy_slot("bid_volume_2"), vnpy_slot("bid_volume_3"), vnpy_slot("bid_volume_4"), vnpy_slot("bid_volume_5")},
+    {vnpy_slot("ask_volume_1"), vnpy_slot("ask_volume_2"), vnpy_slot("ask_volume_3"), vnpy_slot("ask_volume_4"), vnpy_slot("ask_volume_5")}};
 
 }  // namespace
 
@@ -175,7 +213,8 @@ struct CsvSource::Impl {
   std::vector<PendingStatus> statuses;
   std::size_t next_row = 0;
   std::size_t next_status = 0;
-  std::unordered_map<std::string, std::size_t> column_of;  // header name → column
+  std::unordered_map<std::string, std::size_t> column_of;  // header name → column (header checks only)
+  std::vector<std::size_t> slot_column;                    // dialect slot → file column, kAbsent if missing
 
   Impl(std::string file, std::vector<InstrumentSpec> specs, const std::string& day)
       : path(std::move(file)), instruments(std::move(specs)) {
@@ -194,16 +233,31 @@ struct CsvSource::Impl {
     throw CsvFormatError(path, line, column, value, why);
   }
 
-  std::size_t col(const std::string& name) const { return column_of.at(name); }
   bool has(const std::string& name) const { return column_of.count(name) != 0; }
+  // File column of a slot (native_slot(...) / vnpy_slot(...) for the file's dialect).
+  [[nodiscard]] std::size_t col(std::size_t slot) const { return slot_column[slot]; }
+  [[nodiscard]] bool has_slot(std::size_t slot) const { return slot_column[slot] != kAbsent; }
+
+  template <std::size_t N>
+  void map_slots(const std::array<std::string_view, N>& names) {
+    slot_column.assign(N, kAbsent);
+    for (std::size_t i = 0; i < N; ++i) {
+      const auto it = column_of.find(std::string(names[i]));
+      if (it != column_of.end()) slot_column[i] = it->second;
+    }
+  }
 
   void load() {
     std::ifstream in(path, std::ios::binary);
     if (!in) fail_file(0, "", path, "cannot open the file");
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ostringstream buffer;
+    buffer << in.rdbuf();  // one bulk read (istreambuf_iterator goes char by char)
+    const std::string content = std::move(buffer).str();
     std::size_t pos = 0;
     int line_no = 0;
     std::vector<std::string> header;
+    std::vector<std::string> fields;
+    rows.reserve(static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')));
     // UTF-8 byte-order mark (Excel, pandas with encoding="utf-8-sig").
     if (content.size() >= 3 && content.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;
     while (pos < content.size()) {
@@ -224,7 +278,7 @@ struct CsvSource::Impl {
         if (pos >= content.size()) break;
         fail_file(line_no, "", "", "empty line in the middle of the data");
       }
-      const std::vector<std::string> fields = split_record(line);
+      split_record(line, fields);
       if (fields.size() != header.size()) {
         fail_file(line_no, "", std::string(line),
                   "expected " + std::to_string(header.size()) + " fields, found " + std::to_string(fields.size()));
@@ -232,7 +286,7 @@ struct CsvSource::Impl {
       const Record record{path, line_no, header, fields};
       Row row = dialect == CsvDialect::Native ? native_row(record) : vnpy_row(record);
       if (!rows.empty() && row.exchange_ns < rows.back().exchange_ns) {
-        const std::size_t c = dialect == CsvDialect::Native ? col("UpdateTime") : col("datetime");
+        const std::size_t c = dialect == CsvDialect::Native ? col(native_slot("UpdateTime")) : col(vnpy_slot("datetime"));
         throw CsvOrderError(path, line_no, header[c], fields[c], "earlier than the previous row: rows must be in time order");
       }
       rows.push_back(row);
@@ -256,6 +310,7 @@ struct CsvSource::Impl {
           fail_file(1, name, name, "unknown column in the native format");
         }
       }
+      map_slots(kNativeCsvColumns);
     } else if (has("symbol") && has("datetime")) {
       dialect = CsvDialect::VnPy;
       for (const char* name : {"exchange", "last_price", "volume"}) {
@@ -263,11 +318,12 @@ struct CsvSource::Impl {
       }
       for (const std::string& name : header) {
         const auto known = [&](std::string_view k) { return k == name; };
-        if (std::none_of(std::begin(kVnPyKnown), std::end(kVnPyKnown), known) &&
+        if (std::none_of(kVnPyKnown.begin(), kVnPyKnown.end(), known) &&
             std::none_of(std::begin(kVnPyIgnored), std::end(kVnPyIgnored), known)) {
           fail_file(1, name, name, "unknown column in the vn.py TickData format");
         }
       }
+      map_slots(kVnPyKnown);
     } else {
       fail_file(1, header.empty() ? "" : header[0], header.empty() ? "" : header[0],
                 "unrecognised header: expected shandian's native columns (TradingDay,...,InstrumentID,...) or "
@@ -309,68 +365,66 @@ struct CsvSource::Impl {
     int* bid_volume[5] = {&t.BidVolume1, &t.BidVolume2, &t.BidVolume3, &t.BidVolume4, &t.BidVolume5};
     int* ask_volume[5] = {&t.AskVolume1, &t.AskVolume2, &t.AskVolume3, &t.AskVolume4, &t.AskVolume5};
     const bool vnpy = dialect == CsvDialect::VnPy;
-    for (int level = 0; level < 5; ++level) {
-      const std::string n = std::to_string(level + 1);
-      const std::string bp = vnpy ? "bid_price_" + n : "BidPrice" + n, ap = vnpy ? "ask_price_" + n : "AskPrice" + n;
-      const std::string bv = vnpy ? "bid_volume_" + n : "BidVolume" + n, av = vnpy ? "ask_volume_" + n : "AskVolume" + n;
-      *bid_price[level] = has(bp) ? r.price(col(bp), spec, vnpy) : DBL_MAX;
-      *ask_price[level] = has(ap) ? r.price(col(ap), spec, vnpy) : DBL_MAX;
-      // vn.py (pandas) writes a missing level as an empty cell or 0; the native format always writes a count.
-      const auto lots = [&](const std::string& name) {
-        if (!has(name) || (vnpy && r.text(col(name)).empty())) return 0;
-        return static_cast<int>(r.count(col(name)));
-      };
-      *bid_volume[level] = lots(bv);
-      *ask_volume[level] = lots(av);
+    const BookSlots& book = vnpy ? kVnPyBook : kNativeBook;
+    // vn.py (pandas) writes a missing level as an empty cell or 0; the native format always writes a count.
+    const auto lots = [&](std::size_t slot) {
+      if (!has_slot(slot) || (vnpy && r.text(col(slot)).empty())) return 0;
+      return static_cast<int>(r.count(col(slot)));
+    };
+    for (std::size_t level = 0; level < 5; ++level) {
+      *bid_price[level] = has_slot(book.bid_price[level]) ? r.price(col(book.bid_price[level]), spec, vnpy) : DBL_MAX;
+      *ask_price[level] = has_slot(book.ask_price[level]) ? r.price(col(book.ask_price[level]), spec, vnpy) : DBL_MAX;
+      *bid_volume[level] = lots(book.bid_volume[level]);
+      *ask_volume[level] = lots(book.ask_volume[level]);
     }
   }
 
   Row native_row(const Record& r) {
     Row row{};
-    const std::size_t c_id = col("InstrumentID");
+    const std::size_t c_id = col(native_slot("InstrumentID"));
     row.instrument_index = instrument(r, c_id);
     const InstrumentSpec& spec = instruments[static_cast<std::size_t>(row.instrument_index)];
-    check_exchange(r, col("ExchangeID"), spec);
+    check_exchange(r, col(native_slot("ExchangeID")), spec);
     CThostFtdcDepthMarketDataField& t = row.tick;
     t = blank_tick();
-    const CivilDate trading = r.date(col("TradingDay"));
-    const CivilDate action = r.date(col("ActionDay"));
-    const int seconds = r.seconds_of_day(col("UpdateTime"));
-    const std::int64_t ms = r.count(col("UpdateMillisec"));
-    if (ms > 999) r.fail(col("UpdateMillisec"), "milliseconds out of range 0..999");
+    const CivilDate trading = r.date(col(native_slot("TradingDay")));
+    const CivilDate action = r.date(col(native_slot("ActionDay")));
+    const int seconds = r.seconds_of_day(col(native_slot("UpdateTime")));
+    const std::int64_t ms = r.count(col(native_slot("UpdateMillisec")));
+    if (ms > 999) r.fail(col(native_slot("UpdateMillisec")), "milliseconds out of range 0..999");
     const CivilDate natural = natural_date_of(spec, trading, action, seconds);
-    check_trading_day(r, col("TradingDay"), trading_day_of(natural, seconds));
+    check_trading_day(r, col(native_slot("TradingDay")), trading_day_of(natural, seconds));
     row.exchange_ns = to_exchange_ns(natural, seconds, static_cast<int>(ms));
 
     write_date(t.TradingDay, trading);
     write_date(t.ActionDay, action);
-    copy_text(t.UpdateTime, r.text(col("UpdateTime")));
+    copy_text(t.UpdateTime, r.text(col(native_slot("UpdateTime"))));
     t.UpdateMillisec = static_cast<int>(ms);
     copy_text(t.ExchangeID, spec.exchange_id);
     copy_text(t.InstrumentID, spec.instrument_id);
     copy_text(t.ExchangeInstID, spec.instrument_id);
-    const auto money = [&](const char* name) {
-      const std::size_t c = col(name);
+    const auto money = [&](std::size_t slot) {
+      const std::size_t c = col(slot);
       if (r.text(c).empty()) return DBL_MAX;
       const double v = r.number(c);
       if (v < 0) r.fail(c, "must not be negative");
       return v;
     };
-    t.LastPrice = r.price(col("LastPrice"), spec, false);
-    t.PreSettlementPrice = r.price(col("PreSettlementPrice"), spec, false);
-    t.PreClosePrice = r.price(col("PreClosePrice"), spec, false);
-    t.PreOpenInterest = money("PreOpenInterest");
-    t.OpenPrice = r.price(col("OpenPrice"), spec, false);
-    t.HighestPrice = r.price(col("HighestPrice"), spec, false);
-    t.LowestPrice = r.price(col("LowestPrice"), spec, false);
-    t.Volume = static_cast<int>(r.count(col("Volume")));
-    t.Turnover = money("Turnover");
-    t.OpenInterest = money("OpenInterest");
-    t.ClosePrice = r.price(col("ClosePrice"), spec, false);
-    t.SettlementPrice = r.price(col("SettlementPrice"), spec, false);
-    t.UpperLimitPrice = r.price(col("UpperLimitPrice"), spec, false);
-    t.LowerLimitPrice = r.price(col("LowerLimitPrice"), spec, false);
-    t.AveragePrice = money("AveragePrice");
+    t.LastPrice = r.price(col(native_slot("LastPrice")), spec, false);
+    t.PreSettlementPrice = r.price(col(native_slot("PreSettlementPrice")), spec, false);
+    t.PreClosePrice = r.price(col(native_slot("PreClosePrice")), spec, false);
+    t.PreOpenInterest = money(native_slot("PreOpenInterest"));
+    t.OpenPrice = r.price(col(native_slot("OpenPrice")), spec, false);
+    t.HighestPrice = r.price(col(native_slot("HighestPrice")), spec, false);
+    t.LowestPrice = r.price(col(native_slot("LowestPrice")), spec, false);
+    t.Volume = static_cast<int>(r.count(col(native_slot("Volume"))));
+    t.Turnover = money(native_slot("Turnover"));
+    t.OpenInterest = money(native_slot("OpenInterest"));
+    t.ClosePrice = r.price(col(native_slot("ClosePrice")), spec, false);
+    t.SettlementPrice = r.price(col(native_slot("SettlementPrice")), spec, false);
+    t.UpperLimitPrice = r.price(col(native_slot("UpperLimitPrice")), spec, false);
+    t.LowerLimitPrice = r.price(col(native_slot("LowerLimitPrice")), spec, false);
+    t.AveragePrice = money(native_slot("AveragePrice"));
     fill_book_and_stats(r, spec, t);
     return row;
   }
@@ -402,16 +456,16 @@ struct CsvSource::Impl {
 
   Row vnpy_row(const Record& r) {
     Row row{};
-    row.instrument_index = instrument(r, col("symbol"));
+    row.instrument_index = instrument(r, col(vnpy_slot("symbol")));
     const InstrumentSpec& spec = instruments[static_cast<std::size_t>(row.instrument_index)];
-    check_exchange(r, col("exchange"), spec);
+    check_exchange(r, col(vnpy_slot("exchange")), spec);
     CThostFtdcDepthMarketDataField& t = row.tick;
     t = blank_tick();
     CivilDate natural{};
     int seconds = 0, millis = 0;
-    parse_vnpy_datetime(r, col("datetime"), natural, seconds, millis);
+    parse_vnpy_datetime(r, col(vnpy_slot("datetime")), natural, seconds, millis);
     const CivilDate trading = trading_day_of(natural, seconds);
-    check_trading_day(r, col("datetime"), trading);
+    check_trading_day(r, col(vnpy_slot("datetime")), trading);
     row.exchange_ns = to_exchange_ns(natural, seconds, millis);
     write_date(t.TradingDay, spec.exchange == ExchangeKind::CZCE ? natural : trading);
     write_date(t.ActionDay, spec.exchange == ExchangeKind::DCE ? trading : natural);
@@ -426,27 +480,27 @@ struct CsvSource::Impl {
     copy_text(t.ExchangeID, spec.exchange_id);
     copy_text(t.InstrumentID, spec.instrument_id);
     copy_text(t.ExchangeInstID, spec.instrument_id);
-    const auto optional_price = [&](const char* name) { return has(name) ? r.price(col(name), spec, true) : DBL_MAX; };
-    t.LastPrice = r.price(col("last_price"), spec, true);
+    const auto optional_price = [&](std::size_t slot) { return has_slot(slot) ? r.price(col(slot), spec, true) : DBL_MAX; };
+    t.LastPrice = r.price(col(vnpy_slot("last_price")), spec, true);
     t.PreSettlementPrice = DBL_MAX;
-    t.PreClosePrice = optional_price("pre_close");
+    t.PreClosePrice = optional_price(vnpy_slot("pre_close"));
     t.PreOpenInterest = DBL_MAX;
-    t.OpenPrice = optional_price("open_price");
-    t.HighestPrice = optional_price("high_price");
-    t.LowestPrice = optional_price("low_price");
-    t.Volume = static_cast<int>(r.count(col("volume")));
+    t.OpenPrice = optional_price(vnpy_slot("open_price"));
+    t.HighestPrice = optional_price(vnpy_slot("high_price"));
+    t.LowestPrice = optional_price(vnpy_slot("low_price"));
+    t.Volume = static_cast<int>(r.count(col(vnpy_slot("volume"))));
     t.Turnover = 0.0;
-    if (has("turnover") && !r.text(col("turnover")).empty()) {
-      t.Turnover = r.number(col("turnover"));
-      if (t.Turnover < 0) r.fail(col("turnover"), "must not be negative");
+    if (has_slot(vnpy_slot("turnover")) && !r.text(col(vnpy_slot("turnover"))).empty()) {
+      t.Turnover = r.number(col(vnpy_slot("turnover")));
+      if (t.Turnover < 0) r.fail(col(vnpy_slot("turnover")), "must not be negative");
     }
     t.OpenInterest = DBL_MAX;
-    if (has("open_interest") && !r.text(col("open_interest")).empty()) {
-      t.OpenInterest = static_cast<double>(r.count(col("open_interest")));
+    if (has_slot(vnpy_slot("open_interest")) && !r.text(col(vnpy_slot("open_interest"))).empty()) {
+      t.OpenInterest = static_cast<double>(r.count(col(vnpy_slot("open_interest"))));
     }
     t.ClosePrice = t.SettlementPrice = DBL_MAX;
-    t.UpperLimitPrice = optional_price("limit_up");
-    t.LowerLimitPrice = optional_price("limit_down");
+    t.UpperLimitPrice = optional_price(vnpy_slot("limit_up"));
+    t.LowerLimitPrice = optional_price(vnpy_slot("limit_down"));
     t.AveragePrice = DBL_MAX;
     if (t.Volume > 0 && t.Turnover > 0) {
       t.AveragePrice = t.Turnover / t.Volume;
