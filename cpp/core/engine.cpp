@@ -535,13 +535,25 @@ bool Engine::dispatch(std::int64_t now_ns) {
 }
 
 void Engine::run() {
+  while (!run_for(INT64_MAX / 2)) {
+  }
+}
+
+bool Engine::run_for(std::int64_t duration_ns) {
   if (!started_) start();
-  // acquire: pairs with the release store in stop(). A stop() that came before run() makes it return at
-  // once; the flag is cleared on the way out so the next run() starts fresh.
-  while (!stop_requested_.load(std::memory_order_acquire)) run_once(config_.max_wait_ns);
-  // relaxed: only this thread reads the flag to decide anything; stop() racing with this store is the
-  // caller's own race (stop during return) and simply has no effect.
+  const std::int64_t end = monotonic_ns() + duration_ns;
+  // acquire: pairs with the release store in stop(). A stop() that came before the call makes it return
+  // at once; the flag is consumed on the way out so the next call starts fresh.
+  while (!stop_requested_.load(std::memory_order_acquire)) {
+    const std::int64_t now = monotonic_ns();
+    if (now >= end) return false;
+    const std::int64_t left = end - now;
+    run_once(left < config_.max_wait_ns ? left : config_.max_wait_ns);
+  }
+  // relaxed: only this thread acts on the flag; a stop() racing with this store is a stop of a loop that
+  // is already returning.
   stop_requested_.store(false, std::memory_order_relaxed);
+  return true;
 }
 
 void Engine::stop() noexcept {

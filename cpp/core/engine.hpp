@@ -107,6 +107,9 @@ class Engine final : private GatewayHost {
   bool run_once(std::int64_t max_wait_ns);
   // Loops until stop(). Exceptions from the dispatcher propagate (after which run() may be called again).
   void run();
+  // Loops until stop() (returns true, and the stop is consumed) or until duration_ns elapsed (false).
+  // Lets a binding come back periodically (e.g. to check for Ctrl-C) without losing a stop().
+  bool run_for(std::int64_t duration_ns);
   // Any thread: makes run() return after the current iteration.
   void stop() noexcept;
   // Stops the gateway's vendor APIs (engine thread, after run() returned). Idempotent.

@@ -1,0 +1,481 @@
+// Bindings of the engine and the CTP session (cpp/core, cpp/ctp). Thin: conversion and GIL handling only.
+//
+//   rt = _core.Engine(library_dir, session_config, wait="block", ...)
+//   agent = rt.add_agent("name"); rt.set_dispatcher(obj)   # obj.on_batch(batch) once per drained batch
+//   rt.subscribe(agent, "rb2505"); rt.run()                 # GIL released while waiting; stop() from any thread
+//
+// GIL discipline (vnpy_ctp#108): run / run_once / shutdown release the GIL; the dispatcher takes it once per
+// batch. A Python exception raised by on_batch stops the engine and is re-raised by run()/run_once().
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <optional>
+#include <string>
+
+#include "bindings.hpp"
+#include "core/clock.hpp"
+#include "core/engine.hpp"
+#include "ctp/runtime.hpp"
+
+namespace py = pybind11;
+
+namespace shandian::pyext {
+namespace {
+
+using namespace shandian::core;
+
+// A batch seen from Python: valid only during on_batch (afterwards every accessor raises). Records are
+// returned as copies, so a Python object never points into engine memory.
+struct BatchView {
+  const Batch* batch = nullptr;
+  const Batch& get() const {
+    if (batch == nullptr) throw std::runtime_error("a Batch is only valid inside on_batch()");
+    return *batch;
+  }
+};
+
+template <class T>
+py::list copy_list(std::span<const T> records) {
+  py::list out(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) out[i] = py::cast(records[i]);
+  return out;
+}
+
+class PyDispatcher final : public AgentDispatcher {
+ public:
+  explicit PyDispatcher(Engine& engine) : engine_(engine) {}
+  ~PyDispatcher() override {
+    py::gil_scoped_acquire gil;  // the Python references die with the GIL held
+    target_ = py::object();
+    error_.reset();
+  }
+  void set_target(py::object target) { target_ = std::move(target); }
+
+  void on_batch(const Batch& batch) override {
+    py::gil_scoped_acquire gil;
+    if (error_ || !target_) return;
+    py::object view = py::cast(BatchView{&batch});
+    try {
+      target_.attr("on_batch")(view);
+    } catch (py::error_already_set& e) {
+      error_.emplace(std::move(e));
+      engine_.stop();
+    }
+    view.cast<BatchView&>().batch = nullptr;
+  }
+
+  // Called with the GIL held after the loop returned.
+  void rethrow_pending() {
+    if (!error_) return;
+    py::error_already_set e = std::move(*error_);
+    error_.reset();
+    throw e;
+  }
+
+ private:
+  Engine& engine_;
+  py::object target_;
+  std::optional<py::error_already_set> error_;
+};
+
+struct PyEngine {
+  std::unique_ptr<ctp::LiveRuntime> runtime;
+  std::unique_ptr<PyDispatcher> dispatcher;
+  Engine& engine() { return runtime->engine(); }
+};
+
+EngineConfig engine_config(const std::string& wait, std::size_t max_instruments, std::size_t max_live_orders,
+                           std::size_t orders_per_day, std::size_t trades_per_day, std::size_t max_agents,
+                           std::size_t max_events_per_batch, double max_wait_ms) {
+  EngineConfig c;
+  const auto strategy = queue::parse_wait_strategy(wait);
+  if (!strategy) throw py::value_error("wait must be 'spin', 'yield' or 'block', not '" + wait + "'");
+  c.wait = *strategy;
+  c.max_instruments = max_instruments;
+  c.orders.live_orders = max_live_orders;
+  c.orders.orders_per_day = orders_per_day;
+  c.orders.trades_per_day = trades_per_day;
+  c.max_agents = max_agents;
+  c.max_events_per_batch = max_events_per_batch;
+  c.max_wait_ns = static_cast<std::int64_t>(max_wait_ms * 1e6);
+  return c;
+}
+
+py::tuple tuple_of(const double (&v)[kDepthLevels]) { return py::make_tuple(v[0], v[1], v[2], v[3], v[4]); }
+py::tuple tuple_of(const std::int32_t (&v)[kDepthLevels]) { return py::make_tuple(v[0], v[1], v[2], v[3], v[4]); }
+
+void bind_enums(py::module_& m) {
+  py::enum_<Direction>(m, "Direction").value("BUY", Direction::Buy).value("SELL", Direction::Sell);
+  py::enum_<Offset>(m, "Offset")
+      .value("OPEN", Offset::Open)
+      .value("CLOSE", Offset::Close)
+      .value("CLOSE_TODAY", Offset::CloseToday)
+      .value("CLOSE_YESTERDAY", Offset::CloseYesterday);
+  py::enum_<OrderKind>(m, "OrderKind")
+      .value("LIMIT", OrderKind::Limit)
+      .value("FAK", OrderKind::Fak)
+      .value("FOK", OrderKind::Fok)
+      .value("MARKET", OrderKind::Market);
+  py::enum_<OrderStatus>(m, "OrderStatus")
+      .value("SUBMITTING", OrderStatus::Submitting)
+      .value("ACCEPTED", OrderStatus::Accepted)
+      .value("QUEUED", OrderStatus::Queued)
+      .value("PART_FILLED", OrderStatus::PartFilled)
+      .value("FILLED", OrderStatus::Filled)
+      .value("CANCELLED", OrderStatus::Cancelled)
+      .value("REJECTED", OrderStatus::Rejected);
+  py::enum_<RejectCode> codes(m, "RejectCode");
+  for (const RejectCode c :
+       {RejectCode::None, RejectCode::InvalidAgent, RejectCode::UnknownInstrument, RejectCode::InvalidVolume,
+        RejectCode::InvalidPrice, RejectCode::PriceNotOnTick, RejectCode::PriceOutsideLimits,
+        RejectCode::SessionNotReady, RejectCode::OrderPoolExhausted, RejectCode::UnknownOrder, RejectCode::NotOwner,
+        RejectCode::AlreadyFinal, RejectCode::CancelPending, RejectCode::RequestNetworkError,
+        RejectCode::RequestQueueFull, RejectCode::RequestRateLimited, RejectCode::CtpRejected,
+        RejectCode::ExchangeRejected, RejectCode::CancelRejected, RejectCode::RiskRejected, RejectCode::RiskOrderRate,
+        RejectCode::RiskCancelLimit, RejectCode::RiskMaxOrderVolume, RejectCode::RiskPositionLimit,
+        RejectCode::RiskKillSwitch}) {
+    codes.value(std::string(to_string(c)).c_str(), c);
+  }
+  py::enum_<SessionNoticeKind> notices(m, "SessionNoticeKind");
+  for (int k = 0; k <= static_cast<int>(SessionNoticeKind::RingOverflow); ++k) {
+    const auto kind = static_cast<SessionNoticeKind>(k);
+    std::string name = to_string(kind);
+    for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    notices.value(name.c_str(), kind);
+  }
+  py::enum_<BatchItemKind>(m, "BatchItemKind")
+      .value("TICK", BatchItemKind::Tick)
+      .value("ORDER", BatchItemKind::Order)
+      .value("TRADE", BatchItemKind::Trade)
+      .value("NOTICE", BatchItemKind::Notice)
+      .value("TIMER", BatchItemKind::Timer);
+  py::enum_<ctp::ResumeType>(m, "ResumeType")
+      .value("RESTART", ctp::ResumeType::Restart)
+      .value("RESUME", ctp::ResumeType::Resume)
+      .value("QUICK", ctp::ResumeType::Quick);
+}
+
+void bind_records(py::module_& m) {
+  py::class_<TickData>(m, "Tick")
+      .def_readonly("instrument", &TickData::instrument)
+      .def_property_readonly("symbol", [](const TickData& t) { return std::string(t.symbol.view()); })
+      .def_readonly("trading_day", &TickData::trading_day)
+      .def_readonly("action_day", &TickData::action_day)
+      .def_readonly("exchange_time_ms", &TickData::update_ms, "exchange UpdateTime+UpdateMillisec, ms since midnight")
+      .def_readonly("recv_ns", &TickData::recv_ns)
+      .def_readonly("last_price", &TickData::last_price)
+      .def_readonly("pre_settlement_price", &TickData::pre_settlement_price)
+      .def_readonly("open_price", &TickData::open_price)
+      .def_readonly("high_price", &TickData::highest_price)
+      .def_readonly("low_price", &TickData::lowest_price)
+      .def_readonly("upper_limit_price", &TickData::upper_limit_price)
+      .def_readonly("lower_limit_price", &TickData::lower_limit_price)
+      .def_readonly("average_price", &TickData::average_price)
+      .def_readonly("turnover", &TickData::turnover)
+      .def_readonly("open_interest", &TickData::open_interest)
+      .def_readonly("volume", &TickData::volume)
+      .def_property_readonly("bid_price1", [](const TickData& t) { return t.bid_price[0]; })
+      .def_property_readonly("ask_price1", [](const TickData& t) { return t.ask_price[0]; })
+      .def_property_readonly("bid_volume1", [](const TickData& t) { return t.bid_volume[0]; })
+      .def_property_readonly("ask_volume1", [](const TickData& t) { return t.ask_volume[0]; })
+      .def_property_readonly("bid_prices", [](const TickData& t) { return tuple_of(t.bid_price); })
+      .def_property_readonly("ask_prices", [](const TickData& t) { return tuple_of(t.ask_price); })
+      .def_property_readonly("bid_volumes", [](const TickData& t) { return tuple_of(t.bid_volume); })
+      .def_property_readonly("ask_volumes", [](const TickData& t) { return tuple_of(t.ask_volume); })
+      .def_readonly("subscribers", &TickData::subscribers);
+
+  py::class_<OrderUpdate>(m, "OrderUpdate")
+      .def_readonly("id", &OrderUpdate::id)
+      .def_readonly("agent", &OrderUpdate::agent)
+      .def_readonly("instrument", &OrderUpdate::instrument)
+      .def_property_readonly("symbol", [](const OrderUpdate& o) { return std::string(o.symbol.view()); })
+      .def_readonly("direction", &OrderUpdate::direction)
+      .def_readonly("offset", &OrderUpdate::offset)
+      .def_readonly("kind", &OrderUpdate::kind)
+      .def_readonly("status", &OrderUpdate::status)
+      .def_readonly("price", &OrderUpdate::price)
+      .def_readonly("volume", &OrderUpdate::volume)
+      .def_readonly("traded", &OrderUpdate::traded)
+      .def_readonly("order_ref", &OrderUpdate::order_ref)
+      .def_readonly("reject_code", &OrderUpdate::reject_code)
+      .def_readonly("ctp_error_id", &OrderUpdate::ctp_error_id)
+      .def_property_readonly("reason", [](const OrderUpdate& o) { return std::string(o.reason.view()); })
+      .def_readonly("recv_ns", &OrderUpdate::recv_ns)
+      .def_readonly("update_ns", &OrderUpdate::update_ns);
+
+  py::class_<TradeUpdate>(m, "TradeUpdate")
+      .def_readonly("order", &TradeUpdate::order)
+      .def_readonly("agent", &TradeUpdate::agent)
+      .def_readonly("instrument", &TradeUpdate::instrument)
+      .def_property_readonly("symbol", [](const TradeUpdate& t) { return std::string(t.symbol.view()); })
+      .def_property_readonly("exchange", [](const TradeUpdate& t) { return std::string(t.exchange.view()); })
+      .def_property_readonly("trade_id", [](const TradeUpdate& t) { return std::string(t.trade_id.view()); })
+      .def_readonly("direction", &TradeUpdate::direction)
+      .def_readonly("offset", &TradeUpdate::offset)
+      .def_readonly("price", &TradeUpdate::price)
+      .def_readonly("volume", &TradeUpdate::volume)
+      .def_readonly("trade_time_ms", &TradeUpdate::trade_ms)
+      .def_readonly("from_reconcile", &TradeUpdate::from_reconcile)
+      .def_readonly("recv_ns", &TradeUpdate::recv_ns);
+
+  py::class_<SessionNotice>(m, "SessionNotice")
+      .def_readonly("kind", &SessionNotice::kind)
+      .def_readonly("code", &SessionNotice::code)
+      .def_property_readonly("message", [](const SessionNotice& n) { return std::string(n.message.view()); })
+      .def_readonly("ns", &SessionNotice::ns);
+
+  py::class_<TimerFired>(m, "TimerFired")
+      .def_readonly("agent", &TimerFired::agent)
+      .def_readonly("timer_id", &TimerFired::timer_id)
+      .def_readonly("now_ns", &TimerFired::now_ns);
+
+  py::class_<BatchView>(m, "Batch", "One drained batch; valid only inside on_batch(). Records are copies.")
+      .def_property_readonly("sequence",
+                             [](const BatchView& v) {
+                               const Batch& b = v.get();
+                               py::list out(b.sequence.size());
+                               for (std::size_t i = 0; i < b.sequence.size(); ++i) {
+                                 out[i] = py::make_tuple(b.sequence[i].kind, b.sequence[i].index);
+                               }
+                               return out;
+                             })
+      .def_property_readonly("ticks", [](const BatchView& v) { return copy_list(v.get().ticks); })
+      .def_property_readonly("orders", [](const BatchView& v) { return copy_list(v.get().orders); })
+      .def_property_readonly("trades", [](const BatchView& v) { return copy_list(v.get().trades); })
+      .def_property_readonly("notices", [](const BatchView& v) { return copy_list(v.get().notices); })
+      .def_property_readonly("timers", [](const BatchView& v) { return copy_list(v.get().timers); })
+      .def_property_readonly("dispatch_ns", [](const BatchView& v) { return v.get().dispatch_ns; })
+      .def("__len__", [](const BatchView& v) { return v.get().sequence.size(); });
+
+  using InsertResultT = InsertResult;
+  py::class_<InsertResultT>(m, "InsertResult")
+      .def_property_readonly("ok", &InsertResultT::ok)
+      .def_readonly("order", &InsertResultT::order)
+      .def_readonly("code", &InsertResultT::code)
+      .def_property_readonly("reason", [](const InsertResultT& r) { return std::string(r.reason.view()); })
+      .def("__bool__", &InsertResultT::ok);
+  py::class_<CancelResult>(m, "CancelResult")
+      .def_property_readonly("ok", &CancelResult::ok)
+      .def_readonly("order", &CancelResult::order)
+      .def_readonly("code", &CancelResult::code)
+      .def_property_readonly("reason", [](const CancelResult& r) { return std::string(r.reason.view()); })
+      .def("__bool__", &CancelResult::ok);
+}
+
+void bind_session_config(py::module_& m) {
+  py::class_<ctp::SessionConfig>(m, "SessionConfig", "One CTP account's session settings (password never shown).")
+      .def(py::init<>())
+      .def_readwrite("trader_fronts", &ctp::SessionConfig::trader_fronts)
+      .def_readwrite("md_fronts", &ctp::SessionConfig::md_fronts)
+      .def_readwrite("broker_id", &ctp::SessionConfig::broker_id)
+      .def_readwrite("user_id", &ctp::SessionConfig::user_id)
+      .def_readwrite("investor_id", &ctp::SessionConfig::investor_id)
+      .def_property(
+          "password", [](const ctp::SessionConfig& c) { return c.password.empty() ? "" : "<set>"; },
+          [](ctp::SessionConfig& c, const std::string& p) { c.password = p; })
+      .def_readwrite("app_id", &ctp::SessionConfig::app_id)
+      .def_property(
+          "auth_code", [](const ctp::SessionConfig& c) { return c.auth_code.empty() ? "" : "<set>"; },
+          [](ctp::SessionConfig& c, const std::string& p) { c.auth_code = p; })
+      .def_readwrite("user_product_info", &ctp::SessionConfig::user_product_info)
+      .def_readwrite("flow_dir", &ctp::SessionConfig::flow_dir)
+      .def_readwrite("resume", &ctp::SessionConfig::resume)
+      .def_readwrite("query_rates", &ctp::SessionConfig::query_rates)
+      .def_readwrite("query_interval_ms", &ctp::SessionConfig::query_interval_ms)
+      .def_readwrite("query_backoff_initial_ms", &ctp::SessionConfig::query_backoff_initial_ms)
+      .def_readwrite("query_backoff_max_ms", &ctp::SessionConfig::query_backoff_max_ms)
+      .def_readwrite("query_timeout_ms", &ctp::SessionConfig::query_timeout_ms)
+      .def_readwrite("relogin_delay_ms", &ctp::SessionConfig::relogin_delay_ms)
+      .def_readwrite("md_ring_capacity", &ctp::SessionConfig::md_ring_capacity)
+      .def_readwrite("td_ring_capacity", &ctp::SessionConfig::td_ring_capacity)
+      .def_readwrite("ring_full_wait_us", &ctp::SessionConfig::ring_full_wait_us)
+      .def("__repr__", [](const ctp::SessionConfig& c) { return "SessionConfig(" + c.describe() + ")"; });
+
+  m.def("resolve_library_dir", &ctp::resolve_library_dir, py::arg("flavour"), py::arg("package_lib_root"),
+        "'sfit' / 'local' -> package_lib_root/<flavour>; anything else is a directory path.");
+}
+
+py::dict stats_dict(const EngineStats& s) {
+  py::dict d;
+  d["events"] = s.events;
+  d["ticks"] = s.ticks;
+  d["unknown_instrument_ticks"] = s.unknown_instrument_ticks;
+  d["batches"] = s.batches;
+  d["buffer_growths"] = s.buffer_growths;
+  d["orders_sent"] = s.orders_sent;
+  d["cancels_sent"] = s.cancels_sent;
+  d["unmatched_errors"] = s.unmatched_errors;
+  return d;
+}
+
+py::dict session_stats_dict(const ctp::SessionStats& s) {
+  py::dict d;
+  d["trader_connects"] = s.trader_connects;
+  d["trader_disconnects"] = s.trader_disconnects;
+  d["logins"] = s.logins;
+  d["md_connects"] = s.md_connects;
+  d["md_disconnects"] = s.md_disconnects;
+  d["queries_issued"] = s.queries_issued;
+  d["query_retries"] = s.query_retries;
+  d["query_timeouts"] = s.query_timeouts;
+  d["ticks_pushed"] = s.ticks_pushed;
+  d["ticks_dropped"] = s.ticks_dropped;
+  d["trader_pushed"] = s.trader_pushed;
+  d["trader_ring_stalls"] = s.trader_ring_stalls;
+  d["trader_events_lost"] = s.trader_events_lost;
+  return d;
+}
+
+void bind_engine_class(py::module_& m) {
+  py::class_<PyEngine>(m, "Engine",
+                       "One account: a CTP library pair (dlopen), its session and the engine loop. Engine-thread "
+                       "methods must be called from the thread that runs run()/run_once() (or before it starts).")
+      .def(py::init([](const std::filesystem::path& library_dir, ctp::SessionConfig session, const std::string& wait,
+                       std::size_t max_instruments, std::size_t max_live_orders, std::size_t orders_per_day,
+                       std::size_t trades_per_day, std::size_t max_agents, std::size_t max_events_per_batch,
+                       double max_wait_ms) {
+             const EngineConfig config = engine_config(wait, max_instruments, max_live_orders, orders_per_day,
+                                                       trades_per_day, max_agents, max_events_per_batch, max_wait_ms);
+             auto e = std::make_unique<PyEngine>();
+             {
+               py::gil_scoped_release nogil;  // dlopen runs the vendor's static constructors
+               e->runtime = std::make_unique<ctp::LiveRuntime>(library_dir, std::move(session), config);
+             }
+             e->dispatcher = std::make_unique<PyDispatcher>(e->engine());
+             e->engine().set_dispatcher(e->dispatcher.get());
+             return e;
+           }),
+           py::arg("library_dir"), py::arg("session"), py::kw_only(), py::arg("wait") = "block",
+           py::arg("max_instruments") = 4096, py::arg("max_live_orders") = 16384, py::arg("orders_per_day") = 131072,
+           py::arg("trades_per_day") = 262144, py::arg("max_agents") = 64, py::arg("max_events_per_batch") = 512,
+           py::arg("max_wait_ms") = 50.0)
+      .def("add_agent", [](PyEngine& e, const std::string& name) { return e.engine().add_agent(name); }, py::arg("name"))
+      .def("set_dispatcher", [](PyEngine& e, py::object target) { e.dispatcher->set_target(std::move(target)); },
+           py::arg("dispatcher"), "dispatcher.on_batch(batch) is called once per drained batch, with the GIL held")
+      .def("subscribe", [](PyEngine& e, AgentId agent, const std::string& symbol) { return e.engine().subscribe(agent, symbol); },
+           py::arg("agent"), py::arg("symbol"))
+      .def("insert_order",
+           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset, double price,
+              std::int32_t volume, OrderKind kind) {
+             return e.engine().insert_order(agent, instrument, direction, offset, price, volume, kind);
+           },
+           py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("offset"), py::arg("price"),
+           py::arg("volume"), py::arg("kind") = OrderKind::Limit)
+      .def("cancel", [](PyEngine& e, AgentId agent, OrderId order) { return e.engine().cancel(agent, order); },
+           py::arg("agent"), py::arg("order"))
+      .def("cancel_all",
+           [](PyEngine& e, AgentId agent, std::optional<InstrumentIndex> instrument) {
+             return e.engine().cancel_all(agent, instrument.value_or(kNoInstrument));
+           },
+           py::arg("agent"), py::arg("instrument") = py::none())
+      .def("add_timer", [](PyEngine& e, AgentId agent, std::int64_t interval_ns) { return e.engine().add_timer(agent, interval_ns); },
+           py::arg("agent"), py::arg("interval_ns"))
+      .def("cancel_timer", [](PyEngine& e, std::uint32_t id) { return e.engine().cancel_timer(id); }, py::arg("timer_id"))
+      .def("start", [](PyEngine& e) {
+             py::gil_scoped_release nogil;
+             e.engine().start();
+           })
+      .def("run",
+           [](PyEngine& e) {
+             // Comes back every 100 ms to let Python see Ctrl-C; a stop() is never lost (run_for consumes it).
+             for (;;) {
+               bool stopped = false;
+               {
+                 py::gil_scoped_release nogil;
+                 stopped = e.engine().run_for(100'000'000);
+               }
+               e.dispatcher->rethrow_pending();
+               if (stopped) return;
+               if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+             }
+           },
+           "Runs the engine loop on this thread until stop(); the GIL is released except inside on_batch.")
+      .def("run_once",
+           [](PyEngine& e, double max_wait_ms) {
+             bool dispatched = false;
+             {
+               py::gil_scoped_release nogil;
+               dispatched = e.engine().run_once(static_cast<std::int64_t>(max_wait_ms * 1e6));
+             }
+             e.dispatcher->rethrow_pending();
+             return dispatched;
+           },
+           py::arg("max_wait_ms") = 0.0)
+      .def("stop", [](PyEngine& e) { e.engine().stop(); }, "Thread-safe: run() returns after the current iteration.")
+      .def("shutdown", [](PyEngine& e) {
+             py::gil_scoped_release nogil;  // Release() joins the vendor threads
+             e.engine().shutdown();
+           })
+      .def_property_readonly("trading_ready", [](PyEngine& e) { return e.engine().trading_ready(); })
+      .def_property_readonly("instruments_loaded", [](PyEngine& e) { return e.engine().instruments_are_loaded(); })
+      .def_property_readonly("trader_state", [](PyEngine& e) { return std::string(ctp::to_string(e.runtime->session().trader_state())); })
+      .def_property_readonly("md_state", [](PyEngine& e) { return std::string(ctp::to_string(e.runtime->session().md_state())); })
+      .def_property_readonly("fatal_reason", [](PyEngine& e) { return e.runtime->session().fatal_reason(); })
+      .def_property_readonly("trading_day", [](PyEngine& e) { return e.runtime->session().trading_day(); })
+      .def_property_readonly("library_versions", [](PyEngine& e) {
+        return py::make_tuple(e.runtime->library().trader_version(), e.runtime->library().md_version());
+      })
+      .def("instrument_index",
+           [](PyEngine& e, const std::string& symbol) -> std::optional<InstrumentIndex> {
+             const InstrumentIndex i = e.engine().instrument_index(symbol);
+             if (i == kNoInstrument) return std::nullopt;
+             return i;
+           },
+           py::arg("symbol"))
+      .def_property_readonly("instrument_count", [](PyEngine& e) { return e.engine().registry().size(); })
+      .def("instrument",
+           [](PyEngine& e, InstrumentIndex i) {
+             if (!e.engine().registry().contains(i)) throw py::index_error("no instrument with that index");
+             const InstrumentState& s = e.engine().registry().at(i);
+             py::dict d;
+             d["symbol"] = std::string(s.spec.symbol.view());
+             d["exchange"] = std::string(s.spec.exchange.view());
+             d["price_tick"] = s.spec.price_tick;
+             d["volume_multiple"] = s.spec.volume_multiple;
+             d["max_limit_order_volume"] = s.spec.max_limit_order_volume;
+             d["min_limit_order_volume"] = s.spec.min_limit_order_volume;
+             d["long_today"] = s.position.long_today;
+             d["long_yd"] = s.position.long_yd;
+             d["short_today"] = s.position.short_today;
+             d["short_yd"] = s.position.short_yd;
+             d["last_tick"] = s.has_tick ? py::cast(s.last_tick) : py::none();
+             return d;
+           },
+           py::arg("index"))
+      .def("order",
+           [](PyEngine& e, OrderId id) -> std::optional<OrderUpdate> {
+             const Order* o = e.engine().order(id);
+             if (o == nullptr) return std::nullopt;
+             OrderUpdate u;
+             e.engine().order_manager().describe(*o, 0, monotonic_ns(), u);
+             return u;
+           },
+           py::arg("order_id"), "A live order's current state, or None once it is final and released.")
+      .def_property_readonly("account",
+                             [](PyEngine& e) {
+                               const AccountData& a = e.engine().account();
+                               py::dict d;
+                               d["balance"] = a.balance;
+                               d["available"] = a.available;
+                               d["current_margin"] = a.current_margin;
+                               d["frozen_margin"] = a.frozen_margin;
+                               d["commission"] = a.commission;
+                               d["close_profit"] = a.close_profit;
+                               d["position_profit"] = a.position_profit;
+                               return d;
+                             })
+      .def("stats", [](PyEngine& e) { return stats_dict(e.engine().stats()); })
+      .def("session_stats", [](PyEngine& e) { return session_stats_dict(e.runtime->session().stats()); });
+}
+
+}  // namespace
+
+void bind_engine(py::module_& m) {
+  bind_enums(m);
+  bind_records(m);
+  bind_session_config(m);
+  bind_engine_class(m);
+}
+
+}  // namespace shandian::pyext
