@@ -1,5 +1,46 @@
-"""shandian (闪电): low-latency trading runtime for China futures over CTP."""
+"""shandian (闪电): low-latency trading runtime for China futures over CTP.
+
+    import shandian as sd
+    class MyAgent(sd.Agent): ...
+    report = sd.Engine(sd.Config.local(speed=50), ...).run(duration=30)
+
+The public names are loaded lazily so `shandian doctor` works even when the extension does not import.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "Agent": "shandian.agent",
+    "Tick": "shandian.agent",
+    "Order": "shandian.agent",
+    "Trade": "shandian.agent",
+    "Position": "shandian.agent",
+    "Account": "shandian.agent",
+    "SessionEvent": "shandian.agent",
+    "OrderRejected": "shandian.agent",
+    "ParamError": "shandian.agent",
+    "Engine": "shandian.engine",
+    "Config": "shandian.config",
+    "AgentSpec": "shandian.config",
+    "EngineSettings": "shandian.config",
+    "ConfigError": "shandian.config",
+    "load_config": "shandian.config",
+    "RunReport": "shandian.report",
+}
+
+__all__ = [*sorted(_EXPORTS), "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'shandian' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -13,6 +13,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="check prerequisites and print CTP library versions and build facts")
+    run = sub.add_parser("run", help="run the agents of a TOML config and print the report at the end")
+    run.add_argument("config", help="TOML file (see examples/demo.toml)")
+    run.add_argument("--duration", type=float, default=None, metavar="S",
+                     help="stop after S seconds (overrides engine.duration); Ctrl-C stops in order anyway")
+    run.add_argument("--json", metavar="PATH", default=None, help="also write the report as JSON to PATH")
+    run.add_argument("--quiet", action="store_true", help="no progress lines, warnings only in the log")
     bench = sub.add_parser("bench", add_help=False, help="latency harness: `shandian bench all --quick` "
                            "(same as `python -m bench`; `shandian bench --help` for its options)")
     bench.add_argument("args", nargs=argparse.REMAINDER)
@@ -31,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         from shandian import doctor
 
         return doctor.main()
+    if args.command == "run":
+        from shandian.run import main as run_main
+
+        return run_main(args.config, duration=args.duration, json_path=args.json, quiet=args.quiet)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones first
 
 

@@ -1,0 +1,485 @@
+"""`shandian.Agent`: the class strategies subclass, its value objects, and the typed order rejection.
+
+Callbacks run on the engine thread, one agent at a time, in the engine's merged event order; an exception
+raised by a callback stops *that* agent (traceback logged, entry in the report) and the others go on.
+
+Actions raise, they never silently drop: `buy` / `sell` / `short` / `cover` return the order id when the
+request was accepted for sending, and raise `OrderRejected(code, reason)` when the engine refused it
+synchronously (validation, risk, session not ready, the agent's own position). Rejections that come back
+later from CTP or the exchange arrive as `on_order(order)` with `order.status == "rejected"` and
+`order.reject_code` / `order.reject_reason` set. `cancel` follows the same rule with one documented
+exception: an order that is already final, unknown or being cancelled returns False (a fill racing a
+cancel is normal, not an error).
+
+Ticks are the extension's own record type (`shandian._core.Tick`, a copy made in C++), so reading
+`tick.last_price` is one C-level attribute access — no Python wrapper per tick.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from shandian import _core
+
+if TYPE_CHECKING:
+    from shandian.engine import Engine
+
+__all__ = [
+    "Account",
+    "Agent",
+    "Order",
+    "OrderRejected",
+    "ParamError",
+    "Position",
+    "SessionEvent",
+    "Tick",
+    "Trade",
+]
+
+Tick = _core.Tick
+"""A market-data snapshot (C++ record): symbol, last_price, bid_price1..ask_volume1, bid_prices (5 levels),
+volume, open_interest, exchange_time_ms / exchange_time, recv_ns, trading_day, limits, ..."""
+
+
+def _exchange_time(tick: Any) -> _dt.time:
+    ms = tick.exchange_time_ms
+    return _dt.time(ms // 3_600_000 % 24, ms // 60_000 % 60, ms // 1000 % 60, ms % 1000 * 1000)
+
+
+# The binding exposes the exchange time as ms since midnight; add the architecture's `.exchange_time`.
+if not hasattr(_core.Tick, "exchange_time"):
+    _core.Tick.exchange_time = property(_exchange_time, doc="exchange UpdateTime+UpdateMillisec as a time")
+
+# Enum values of the binding → the stable lower-case names used in Python (and in C++'s to_string).
+DIRECTIONS = {int(_core.Direction.BUY): "buy", int(_core.Direction.SELL): "sell"}
+OFFSETS = {
+    int(_core.Offset.OPEN): "open",
+    int(_core.Offset.CLOSE): "close",
+    int(_core.Offset.CLOSE_TODAY): "close_today",
+    int(_core.Offset.CLOSE_YESTERDAY): "close_yesterday",
+}
+KINDS = {
+    "limit": _core.OrderKind.LIMIT,
+    "fak": _core.OrderKind.FAK,
+    "fok": _core.OrderKind.FOK,
+    "market": _core.OrderKind.MARKET,
+}
+KIND_NAMES = {int(v): k for k, v in KINDS.items()}
+STATUSES = {int(v): name.lower() for name, v in _core.OrderStatus.__members__.items()}
+REJECT_CODES = {int(v): name for name, v in _core.RejectCode.__members__.items()}
+FINAL_STATUSES = frozenset({"filled", "cancelled", "rejected"})
+# Cancel refusals that are races, not errors: the order finished or is already being cancelled.
+BENIGN_CANCEL_CODES = frozenset({"UNKNOWN_ORDER", "ALREADY_FINAL", "CANCEL_PENDING"})
+
+
+class OrderRejected(Exception):  # noqa: N818 — the name users expect (vn.py habit: "rejected")
+    """An order or cancel the engine refused before sending: `code` (stable name), `reason` (text)."""
+
+    def __init__(self, code: str, reason: str, order_id: int = 0) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+        self.order_id = order_id
+
+
+class ParamError(ValueError):
+    """A parameter update that does not fit the agent's declared `params` (name, value and rule)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One state of an order, as published by the engine (one object per change)."""
+
+    id: int
+    symbol: str
+    direction: str  # "buy" | "sell"
+    offset: str  # "open" | "close" | "close_today" | "close_yesterday"
+    kind: str  # "limit" | "fak" | "fok" | "market"
+    price: float
+    volume: int
+    traded: int
+    status: str  # submitting accepted queued part_filled filled cancelled rejected
+    reject_code: str  # "NONE" unless refused (incl. a refused cancel: status stays, code set)
+    reject_reason: str
+    ctp_error_id: int
+    order_ref: int
+    recv_ns: int
+    update_ns: int
+
+    @property
+    def is_final(self) -> bool:
+        """Filled, cancelled or rejected: no further change will come."""
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        """Still working (or about to be): can fill or be cancelled."""
+        return self.status not in FINAL_STATUSES
+
+    @classmethod
+    def from_update(cls, u: Any) -> Order:
+        """From the binding's OrderUpdate record."""
+        return cls(
+            id=u.id,
+            symbol=u.symbol,
+            direction=DIRECTIONS[int(u.direction)],
+            offset=OFFSETS[int(u.offset)],
+            kind=KIND_NAMES[int(u.kind)],
+            price=u.price,
+            volume=u.volume,
+            traded=u.traded,
+            status=STATUSES[int(u.status)],
+            reject_code=REJECT_CODES.get(int(u.reject_code), str(u.reject_code)),
+            reject_reason=u.reason,
+            ctp_error_id=u.ctp_error_id,
+            order_ref=u.order_ref,
+            recv_ns=u.recv_ns,
+            update_ns=u.update_ns,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One fill."""
+
+    order_id: int
+    symbol: str
+    exchange: str
+    trade_id: str
+    direction: str
+    offset: str
+    price: float
+    volume: int
+    trade_time_ms: int
+    from_reconcile: bool  # learned from a query after a disconnect, not a live push
+    recv_ns: int
+
+    @classmethod
+    def from_update(cls, t: Any) -> Trade:
+        """From the binding's TradeUpdate record."""
+        return cls(
+            order_id=t.order,
+            symbol=t.symbol,
+            exchange=t.exchange,
+            trade_id=t.trade_id,
+            direction=DIRECTIONS[int(t.direction)],
+            offset=OFFSETS[int(t.offset)],
+            price=t.price,
+            volume=t.volume,
+            trade_time_ms=t.trade_time_ms,
+            from_reconcile=t.from_reconcile,
+            recv_ns=t.recv_ns,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEvent:
+    """A session notice: `kind` (trader_ready, trader_disconnected, md_ready, ...), code, message."""
+
+    kind: str
+    code: int
+    message: str
+    ns: int
+
+
+@dataclass(slots=True)
+class Position:
+    """An agent's own position in one instrument (its trades only — agents are isolated), with PnL in CNY.
+
+    Average prices are per side; realized PnL accrues on closes against the side's average; unrealized
+    marks the open lots at the last traded price seen.
+    """
+
+    symbol: str
+    multiplier: float = 1.0
+    long: int = 0
+    short: int = 0
+    long_today: int = 0
+    short_today: int = 0
+    long_avg: float = 0.0
+    short_avg: float = 0.0
+    long_frozen: int = 0  # lots in close orders not finished or whose trades are not booked yet
+    short_frozen: int = 0
+    realized_pnl: float = 0.0
+    last_price: float = math.nan
+
+    @property
+    def long_yd(self) -> int:
+        """Long lots opened before today (always 0 for a fresh agent)."""
+        return self.long - self.long_today
+
+    @property
+    def short_yd(self) -> int:
+        """Short lots opened before today."""
+        return self.short - self.short_today
+
+    @property
+    def long_available(self) -> int:
+        """Long lots not already in a working (or not yet booked) close order."""
+        return self.long - self.long_frozen
+
+    @property
+    def short_available(self) -> int:
+        """Short lots not already in a working (or not yet booked) close order."""
+        return self.short - self.short_frozen
+
+    @property
+    def net(self) -> int:
+        """Long minus short."""
+        return self.long - self.short
+
+    @property
+    def unrealized_pnl(self) -> float:
+        """Open lots marked at the last price (0 before any price is known)."""
+        if math.isnan(self.last_price):
+            return 0.0
+        return (
+            (self.last_price - self.long_avg) * self.long + (self.short_avg - self.last_price) * self.short
+        ) * self.multiplier
+
+    def apply(self, direction: str, offset: str, price: float, volume: int) -> None:
+        """Book one fill."""
+        if offset == "open":
+            if direction == "buy":
+                self.long_avg = (self.long_avg * self.long + price * volume) / (self.long + volume)
+                self.long += volume
+                self.long_today += volume
+            else:
+                self.short_avg = (self.short_avg * self.short + price * volume) / (self.short + volume)
+                self.short += volume
+                self.short_today += volume
+            return
+        if direction == "sell":  # closes long
+            lots = min(volume, self.long)
+            self.realized_pnl += (price - self.long_avg) * lots * self.multiplier
+            self.long_today -= _today_part(offset, lots, self.long - self.long_today, self.long_today)
+            self.long -= lots
+            if self.long == 0:
+                self.long_avg = 0.0
+        else:  # closes short
+            lots = min(volume, self.short)
+            self.realized_pnl += (self.short_avg - price) * lots * self.multiplier
+            self.short_today -= _today_part(offset, lots, self.short - self.short_today, self.short_today)
+            self.short -= lots
+            if self.short == 0:
+                self.short_avg = 0.0
+
+
+def _today_part(offset: str, lots: int, yd: int, today: int) -> int:
+    """Return how many of the `lots` closed come out of today's lots.
+
+    CloseToday: all; CloseYesterday: none; Close (non-SHFE exchanges): yesterday's first.
+    """
+    if offset == "close_today":
+        return min(lots, today)
+    if offset == "close_yesterday":
+        return max(0, lots - yd)
+    return min(today, max(0, lots - yd))
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The CTP account's funds as last queried (shared by every agent of the engine)."""
+
+    balance: float = 0.0
+    available: float = 0.0
+    current_margin: float = 0.0
+    frozen_margin: float = 0.0
+    commission: float = 0.0
+    close_profit: float = 0.0
+    position_profit: float = 0.0
+
+
+@dataclass
+class _AgentState:
+    """What the engine facade keeps per agent (ids, live orders, positions, counters for the report)."""
+
+    agent_id: int = -1
+    running: bool = False
+    failed: str = ""  # "ExcType: message" when a callback raised
+    traceback: str = ""
+    orders: int = 0
+    fills: int = 0
+    filled_lots: int = 0
+    cancels: int = 0
+    rejects: dict[str, int] = field(default_factory=dict)
+    live: dict[int, Order] = field(default_factory=dict)
+    positions: dict[str, Position] = field(default_factory=dict)
+    # Close orders whose lots are not booked yet: id -> [symbol, closes_long, offset, volume, final_traded
+    # (None while working), booked]. CTP pushes the order's "filled" before the trade, so a close is freed
+    # only once its trades are booked into the position (else a second close could overshoot: CTP 30).
+    closes: dict[int, list[Any]] = field(default_factory=dict)
+
+
+def _check_param(name: str, default: Any, value: Any) -> Any:
+    """`value` if it has the declared parameter's type (ints are accepted for floats), else ParamError."""
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        value = float(value) if ok else value
+    elif default is None:
+        ok = True
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise ParamError(f"param {name}: {value!r} must be of type {type(default).__name__} like its default")
+    return value
+
+
+class Agent:
+    """Base class of strategies. Subclass it, declare `params`, override the callbacks you need.
+
+    `params` (class attribute) maps each parameter to its default; a config's values are checked against
+    the defaults' types, then `check_params(params)` (override it for ranges) runs. `update_params(**kw)`
+    hot-updates them while running (same checks; `on_params(changed)` is called).
+    """
+
+    params: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, name: str | None = None, params: Mapping[str, Any] | None = None) -> None:
+        self.name = name or type(self).__name__
+        defaults = type(self).params
+        self.params: dict[str, Any] = dict(defaults)  # type: ignore[misc]  # instance copy shadows the class
+        self._engine: Engine | None = None
+        self._state = _AgentState()
+        if params:
+            self._set_params(params)
+        else:
+            self.check_params(self.params)
+
+    # ---- parameters ------------------------------------------------------------------------------------
+    def _set_params(self, updates: Mapping[str, Any]) -> dict[str, Any]:
+        defaults = type(self).params
+        candidate = dict(self.params)
+        for key, value in updates.items():
+            if key not in defaults:
+                raise ParamError(f"param {key}: unknown (declared: {', '.join(defaults) or 'none'})")
+            candidate[key] = _check_param(key, defaults[key], value)
+        self.check_params(candidate)
+        changed = {k: v for k, v in candidate.items() if self.params.get(k) != v}
+        self.params = candidate  # type: ignore[misc]
+        return changed
+
+    def check_params(self, params: Mapping[str, Any]) -> None:
+        """Override to validate ranges; raise ParamError naming the parameter, value and rule."""
+
+    def update_params(self, **updates: Any) -> dict[str, Any]:
+        """Hot-update parameters (validated as a whole, applied atomically); returns what changed."""
+        changed = self._set_params(updates)
+        if changed:
+            self.on_params(changed)
+        return changed
+
+    # ---- callbacks (override) ----------------------------------------------------------------------------
+    def on_start(self) -> None:
+        """Trading is ready (logged in, reconciled): subscribe, set timers, place initial orders."""
+
+    def on_tick(self, tick: Any) -> None:
+        """Handle a market-data snapshot of a subscribed instrument (`shandian.Tick`)."""
+
+    def on_bar(self, bar: Any) -> None:
+        """Reserved: bars built in C++ from ticks are not produced by the engine yet (never called)."""
+
+    def on_order(self, order: Order) -> None:
+        """One of this agent's orders changed state."""
+
+    def on_trade(self, trade: Trade) -> None:
+        """One of this agent's orders traded (the position is already updated)."""
+
+    def on_timer(self, now_ns: int) -> None:
+        """Handle a timer added with `add_timer` (`now_ns`: CLOCK_MONOTONIC)."""
+
+    def on_disconnect(self, event: SessionEvent) -> None:
+        """Handle a dropped trader/md connection: nothing is acknowledged until ready again."""
+
+    def on_session(self, event: SessionEvent) -> None:
+        """Every session notice (connected, ready, disconnected, auth/login failures, warnings)."""
+
+    def on_params(self, changed: dict[str, Any]) -> None:
+        """Parameters were hot-updated (`changed`: the new values)."""
+
+    def on_stop(self) -> None:
+        """Clean up: the engine is stopping (working orders are cancelled afterwards, if configured)."""
+
+    # ---- actions ---------------------------------------------------------------------------------------
+    def _require_engine(self) -> Engine:
+        engine = self._engine
+        if engine is None:
+            raise RuntimeError(f"agent {self.name} is not attached to an engine")
+        return engine
+
+    def buy(self, symbol: str, price: float, volume: int, kind: str = "limit") -> int:
+        """Open long. Returns the order id; raises OrderRejected when refused before sending."""
+        return self._require_engine()._insert(self, symbol, "buy", "open", price, volume, kind)
+
+    def sell(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
+        """Close long (close-today / close-yesterday resolved per exchange unless `offset` is given)."""
+        return self._require_engine()._insert(self, symbol, "sell", offset, price, volume, kind)
+
+    def short(self, symbol: str, price: float, volume: int, kind: str = "limit") -> int:
+        """Open short. Returns the order id; raises OrderRejected when refused before sending."""
+        return self._require_engine()._insert(self, symbol, "sell", "open", price, volume, kind)
+
+    def cover(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
+        """Close short (offset resolved per exchange unless given)."""
+        return self._require_engine()._insert(self, symbol, "buy", offset, price, volume, kind)
+
+    def cancel(self, order_id: int) -> bool:
+        """Request a cancel: True when sent; False when the order is already final/unknown/being cancelled.
+
+        Raises OrderRejected for any other refusal (not this agent's order, rate limit, session down).
+        """
+        return self._require_engine()._cancel(self, order_id)
+
+    def cancel_all(self, symbol: str | None = None) -> int:
+        """Cancel every working order of this agent (on one symbol, or all); returns how many were sent."""
+        return self._require_engine()._cancel_all(self, symbol)
+
+    def subscribe(self, symbol: str) -> None:
+        """Receive ticks of `symbol`; raises OrderRejected(UNKNOWN_INSTRUMENT) for an unlisted one."""
+        self._require_engine()._subscribe(self, symbol)
+
+    def add_timer(self, interval_s: float) -> int:
+        """Add a periodic timer calling on_timer every `interval_s` seconds; returns its id."""
+        return self._require_engine()._add_timer(self, interval_s)
+
+    def stop(self, reason: str = "stopped by itself") -> None:
+        """Stop this agent only: its working orders are cancelled, no more callbacks."""
+        self._require_engine()._stop_agent(self, reason)
+
+    # ---- views -----------------------------------------------------------------------------------------
+    def position(self, symbol: str) -> Position:
+        """Return the agent's own position in `symbol` (a live object, updated on every fill)."""
+        return self._require_engine()._position(self, symbol)
+
+    @property
+    def positions(self) -> dict[str, Position]:
+        """Every instrument this agent has traded."""
+        return self._state.positions
+
+    @property
+    def working_orders(self) -> dict[int, Order]:
+        """Orders of the agent that are not final yet, by id (latest state)."""
+        return self._state.live
+
+    @property
+    def account(self) -> Account:
+        """The CTP account's funds (account-wide, as last queried from the counter)."""
+        return self._require_engine().account
+
+    def instrument(self, symbol: str) -> dict[str, Any]:
+        """Return static facts of an instrument: exchange, price_tick, volume_multiple, volume limits."""
+        return self._require_engine().instrument(symbol)
+
+    def log(self, message: str) -> None:
+        """Log a line tagged with the agent's name (logger `shandian.agent.<name>`)."""
+        import logging
+
+        logging.getLogger(f"shandian.agent.{self.name}").info("%s", message)

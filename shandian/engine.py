@@ -1,0 +1,721 @@
+"""`shandian.Engine`: one CTP account, its agents, the run loop, orderly stop and the report.
+
+The loop itself is C++ (`_core.Engine.run`, GIL released while waiting); this facade is the dispatcher it
+calls once per drained batch. It routes ticks by the subscriber bit mask the engine computed, turns order
+and trade records into `Order` / `Trade` values, keeps each agent's own positions (agents are isolated: an
+agent closes only what it opened unless it names the offset itself), and isolates failures: an exception
+in one agent's callback stops that agent, logs the traceback and records it for the report.
+
+Stop order (duration reached, Ctrl-C, `stop()`, or a fatal session error): agents' `on_stop`, working
+orders cancelled and their confirmations awaited (bounded; `engine.cancel_on_stop`), vendor APIs released,
+report built and returned (`shandian run` prints it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import logging
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from shandian import _core
+from shandian.agent import (
+    BENIGN_CANCEL_CODES,
+    KINDS,
+    REJECT_CODES,
+    Account,
+    Agent,
+    Order,
+    OrderRejected,
+    ParamError,
+    Position,
+    SessionEvent,
+    Trade,
+)
+from shandian.bench.stats import Histogram
+from shandian.config import AgentSpec, Config, ConfigError, load_config
+from shandian.paths import library_dir
+from shandian.report import AgentReport, PositionRow, RunReport
+
+__all__ = ["Engine", "load_agent_class"]
+
+log = logging.getLogger("shandian.engine")
+
+NO_AGENT = 0xFFFF_FFFF
+_DIRECTION = {"buy": _core.Direction.BUY, "sell": _core.Direction.SELL}
+_OFFSET = {
+    "open": _core.Offset.OPEN,
+    "close": _core.Offset.CLOSE,
+    "close_today": _core.Offset.CLOSE_TODAY,
+    "close_yesterday": _core.Offset.CLOSE_YESTERDAY,
+}
+_KIND_TICK = int(_core.BatchItemKind.TICK)
+_KIND_ORDER = int(_core.BatchItemKind.ORDER)
+_KIND_TRADE = int(_core.BatchItemKind.TRADE)
+_KIND_NOTICE = int(_core.BatchItemKind.NOTICE)
+_KIND_TIMER = int(_core.BatchItemKind.TIMER)
+_NOTICE_NAMES = {int(v): name.lower() for name, v in _core.SessionNoticeKind.__members__.items()}
+_RESUME = {
+    "quick": _core.ResumeType.QUICK,
+    "resume": _core.ResumeType.RESUME,
+    "restart": _core.ResumeType.RESTART,
+}
+# Exchanges where closing today's position needs CloseToday (ctp-semantics.md §2).
+_CLOSE_TODAY_EXCHANGES = frozenset({"SHFE", "INE"})
+_LATENCY_FLUSH = 1 << 16
+
+
+def load_agent_class(spec: str, base_dir: Path) -> type[Agent]:
+    """`module:Class` (imported) or `path/file.py:Class` (loaded from the file, relative to base_dir)."""
+    target, _, cls_name = spec.rpartition(":")
+    if target.endswith(".py") or "/" in target:
+        path = (base_dir / target).resolve()
+        if not path.is_file():
+            raise ImportError(f"agent file {path} does not exist")
+        module_name = f"shandian_agents_{path.stem}_{abs(hash(str(path))) & 0xFFFF:x}"
+        module = sys.modules.get(module_name)
+        if module is None:
+            mod_spec = importlib.util.spec_from_file_location(module_name, path)
+            if mod_spec is None or mod_spec.loader is None:
+                raise ImportError(f"cannot load {path}")
+            module = importlib.util.module_from_spec(mod_spec)
+            sys.modules[module_name] = module
+            mod_spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(target)
+    cls = getattr(module, cls_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Agent)):
+        raise ImportError(f"{spec}: {cls_name} is not a shandian.Agent subclass")
+    return cls
+
+
+def _overrides(agent: Agent, name: str) -> bool:
+    return getattr(type(agent), name) is not getattr(Agent, name)
+
+
+class Engine:
+    """One account and its agents. Build from a `Config` (or `Engine.from_toml(path)`), add agents, `run()`.
+
+    Not thread-safe except `stop()`: everything runs on the thread that calls `run()`.
+    """
+
+    def __init__(self, config: Config, *, out: TextIO | None = None, config_name: str = "<code>") -> None:
+        self.config = config
+        self.out = out if out is not None else sys.stderr
+        self.config_name = config_name
+        self._agents: list[Agent] = []
+        self._symbols: dict[str, list[str]] = {}
+        self._rt: Any = None
+        self._flow_tmp: str | None = None
+        self._index: dict[str, int] = {}
+        self._instr: dict[str, dict[str, Any]] = {}
+        self._by_id: dict[int, Agent] = {}
+        self._tick_handlers: dict[int, tuple[tuple[Agent, Callable[[Any], None]], ...]] = {}
+        self._lat = array("q")
+        self._hist = Histogram()
+        self._ticks = 0
+        self._batches = 0
+        self._started_agents = False
+        self._stopping = False
+        self._stop_reason = ""
+        self._errors: list[str] = []
+        self._t0 = 0.0
+        self._deadline: float | None = None
+        self._next_progress = 0.0
+        self._sync_rejected: set[int] = set()
+        self._house = -1
+        for spec in config.agents:
+            self.add_agent_spec(spec)
+
+    @classmethod
+    def from_toml(cls, path: str | Path, *, out: TextIO | None = None) -> Engine:
+        """Load and validate a TOML config (agents included)."""
+        return cls(load_config(path), out=out, config_name=str(path))
+
+    # ---- set-up ----------------------------------------------------------------------------------------
+    def add_agent_spec(self, spec: AgentSpec) -> Agent:
+        """Load, construct (params validated) and add an agent described by the config."""
+        i = len(self._agents)
+        try:
+            cls = load_agent_class(spec.cls, self.config.base_dir)
+        except (ImportError, SyntaxError) as e:
+            raise ConfigError(f"agents[{i}].class", f"{spec.cls!r} cannot be loaded: {e}") from e
+        try:
+            agent = cls(spec.name, spec.params)
+        except ParamError as e:
+            raise ConfigError(f"agents[{i}].params", str(e)) from None
+        return self.add_agent(agent, spec.symbols)
+
+    def add_agent(self, agent: Agent, symbols: Iterable[str] = ()) -> Agent:
+        """Add an agent; `symbols` are subscribed when trading is ready, before its on_start."""
+        if self._rt is not None:
+            raise RuntimeError("agents must be added before run()")
+        if any(a.name == agent.name for a in self._agents):
+            raise ValueError(f"an agent named {agent.name!r} is already added")
+        agent._engine = self
+        self._agents.append(agent)
+        self._symbols[agent.name] = list(symbols)
+        return agent
+
+    @property
+    def agents(self) -> list[Agent]:
+        """The agents, in the order added."""
+        return list(self._agents)
+
+    def _session_config(self) -> Any:
+        a = self.config.account
+        s = _core.SessionConfig()
+        s.trader_fronts = list(a.trader_fronts)
+        s.md_fronts = list(a.md_fronts)
+        s.broker_id = a.broker_id
+        s.user_id = a.user_id
+        s.investor_id = a.investor_id
+        s.password = a.password.reveal()
+        s.app_id = a.app_id
+        s.auth_code = a.auth_code.reveal()
+        s.user_product_info = "shandian"
+        if a.flow_dir:
+            flow = Path(a.flow_dir).expanduser()
+        else:
+            self._flow_tmp = tempfile.mkdtemp(prefix="shandian-flow-")
+            flow = Path(self._flow_tmp)
+        s.flow_dir = flow
+        s.resume = _RESUME[a.resume]
+        if a.preset == "local":  # the local front is queried at 100 ms (see config.PRESETS): start fast
+            s.query_interval_ms = 120
+            s.query_backoff_initial_ms = 200
+            s.query_backoff_max_ms = 1000
+            s.query_timeout_ms = 3000
+            s.relogin_delay_ms = 300
+        return s
+
+    def _build(self) -> None:
+        settings = self.config.engine
+        lib = library_dir(self.config.account.library)
+        self._rt = _core.Engine(
+            lib,
+            self._session_config(),
+            wait=settings.wait,
+            max_events_per_batch=settings.max_events_per_batch,
+            max_wait_ms=min(50.0, settings.housekeeping_ms),
+        )
+        for agent in self._agents:
+            agent._state.agent_id = self._rt.add_agent(agent.name)
+            self._by_id[agent._state.agent_id] = agent
+        self._house = self._rt.add_agent("__shandian__")
+        self._rt.add_timer(self._house, int(settings.housekeeping_ms * 1e6))
+        self._rt.set_dispatcher(self)
+
+    # ---- running ---------------------------------------------------------------------------------------
+    def stop(self, reason: str = "stop() called") -> None:
+        """Request an orderly stop (any thread)."""
+        if not self._stop_reason:
+            self._stop_reason = reason
+        if self._rt is not None:
+            self._rt.stop()
+
+    def run(self, duration: float | None = None) -> RunReport:
+        """Run until `duration` seconds (default: the config's), Ctrl-C, stop() or a fatal session error.
+
+        Returns the report; the vendor APIs are released before it returns.
+        """
+        if self._rt is not None:
+            raise RuntimeError("an Engine runs once; build a new one")
+        duration = duration if duration is not None else self.config.engine.duration
+        self._build()
+        self._t0 = time.monotonic()
+        self._deadline = None if duration is None else self._t0 + duration
+        self._next_progress = self._t0 + self.config.engine.progress_interval
+        previous = self._install_sigint()
+        log.info("engine starting: %s (%d agents)", self._front_text(), len(self._agents))
+        try:
+            try:
+                self._rt.run()
+            except KeyboardInterrupt:
+                self._stop_reason = self._stop_reason or "interrupted (Ctrl-C)"
+            self._stop_reason = self._stop_reason or "stopped"
+            log.info("stopping: %s", self._stop_reason)
+            self._stopping = True
+            self._stop_agents()
+            report = self._build_report()
+        finally:
+            try:
+                self._rt.shutdown()
+            finally:
+                self._restore_sigint(previous)
+                if self._flow_tmp:
+                    shutil.rmtree(self._flow_tmp, ignore_errors=True)
+        report.elapsed_s = time.monotonic() - self._t0
+        return report
+
+    def _install_sigint(self) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def handler(signum: int, frame: Any) -> None:
+            if self._stopping:
+                raise KeyboardInterrupt  # second Ctrl-C while stopping: give up waiting for cancels
+            print("\nCtrl-C: stopping (cancelling working orders, releasing the CTP APIs) ...",
+                  file=self.out, flush=True)
+            self.stop("interrupted (Ctrl-C)")
+
+        return signal.signal(signal.SIGINT, handler)
+
+    @staticmethod
+    def _restore_sigint(previous: Any) -> None:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+    def _stop_agents(self) -> None:
+        for agent in self._agents:
+            if agent._state.running:
+                self._call(agent, agent.on_stop)
+        if not self.config.engine.cancel_on_stop or not self._rt.trading_ready:
+            return
+        sent = 0
+        for agent in self._agents:
+            if agent._state.live:
+                sent += self._rt.cancel_all(agent._state.agent_id)
+        if sent:
+            log.info("cancelling %d working orders", sent)
+        deadline = time.monotonic() + self.config.engine.stop_timeout
+        try:
+            while any(a._state.live for a in self._agents) and time.monotonic() < deadline:
+                self._rt.run_once(20.0)
+        except KeyboardInterrupt:
+            log.warning("second Ctrl-C: not waiting for cancel confirmations")
+        left = sum(len(a._state.live) for a in self._agents)
+        if left:
+            self._errors.append(f"{left} orders still working at stop (no final state within "
+                                f"{self.config.engine.stop_timeout:g} s)")
+
+    # ---- the dispatcher (called by C++ once per drained batch, GIL held) -------------------------------
+    def on_batch(self, batch: Any) -> None:
+        """Route one batch: ticks by subscriber mask, orders/trades to their agent, notices to all."""
+        self._batches += 1
+        ticks = batch.ticks
+        if len(ticks) == len(batch):
+            self._on_ticks(ticks)
+            return
+        orders = batch.orders
+        trades = batch.trades
+        notices = batch.notices
+        timers = batch.timers
+        for kind, index in batch.sequence:
+            k = int(kind)
+            if k == _KIND_TICK:
+                self._on_ticks((ticks[index],))
+            elif k == _KIND_ORDER:
+                self._on_order(orders[index])
+            elif k == _KIND_TRADE:
+                self._on_trade(trades[index])
+            elif k == _KIND_NOTICE:
+                self._on_notice(notices[index])
+            elif k == _KIND_TIMER:
+                self._on_timer(timers[index])
+
+    def _on_ticks(self, ticks: Sequence[Any]) -> None:
+        handlers_of = self._tick_handlers
+        lat = self._lat
+        now_ns = time.monotonic_ns
+        self._ticks += len(ticks)
+        for t in ticks:
+            mask = t.subscribers
+            handlers = handlers_of.get(mask)
+            if handlers is None:
+                handlers = self._handlers_for(mask)
+            if not handlers:
+                continue
+            lat.append(now_ns() - t.recv_ns)
+            for agent, fn in handlers:
+                try:
+                    fn(t)
+                except Exception:
+                    self._fail(agent, "on_tick")
+        if len(lat) >= _LATENCY_FLUSH:
+            self._flush_latency()
+
+    def _flush_latency(self) -> None:
+        if self._lat:
+            self._hist.record_many(v if v > 0 else 0 for v in self._lat)
+            self._lat = array("q")
+
+    def _handlers_for(self, mask: int) -> tuple[tuple[Agent, Callable[[Any], None]], ...]:
+        out = []
+        for aid, agent in self._by_id.items():
+            if mask >> aid & 1 and agent._state.running and _overrides(agent, "on_tick"):
+                out.append((agent, agent.on_tick))
+        handlers = tuple(out)
+        self._tick_handlers[mask] = handlers
+        return handlers
+
+    def _on_order(self, u: Any) -> None:
+        agent = self._by_id.get(u.agent)
+        if agent is None:
+            return  # another session's order, or the house agent
+        order = Order.from_update(u)
+        st = agent._state
+        if order.is_final:
+            st.live.pop(order.id, None)
+            rec = st.closes.get(order.id)
+            if rec is not None:
+                rec[4] = order.traded
+                if rec[5] >= rec[4]:
+                    del st.closes[order.id]
+                self._update_frozen(agent, rec[0])
+        elif order.reject_code == "NONE" or order.id in st.live:
+            st.live[order.id] = order
+        if order.reject_code != "NONE":
+            if order.id in self._sync_rejected:
+                self._sync_rejected.discard(order.id)  # counted when the action raised
+            else:
+                key = order.reject_code + (f" (CTP {order.ctp_error_id})" if order.ctp_error_id else "")
+                key += f": {order.reject_reason}" if order.reject_reason else ""
+                st.rejects[key] = st.rejects.get(key, 0) + 1
+        if st.running and not self._stopping:
+            self._call(agent, agent.on_order, order)
+
+    def _on_trade(self, t: Any) -> None:
+        agent = self._by_id.get(t.agent)
+        if agent is None:
+            return
+        trade = Trade.from_update(t)
+        st = agent._state
+        st.fills += 1
+        st.filled_lots += trade.volume
+        rec = st.closes.get(trade.order_id)
+        if rec is not None:
+            rec[5] += trade.volume
+            if rec[4] is not None and rec[5] >= rec[4]:
+                del st.closes[trade.order_id]
+            self._update_frozen(agent, rec[0])
+        self._position(agent, trade.symbol, refresh=False).apply(
+            trade.direction, trade.offset, trade.price, trade.volume
+        )
+        if st.running and not self._stopping:
+            self._call(agent, agent.on_trade, trade)
+
+    def _on_notice(self, n: Any) -> None:
+        event = SessionEvent(_NOTICE_NAMES.get(int(n.kind), str(n.kind)), n.code, n.message, n.ns)
+        level = logging.WARNING if event.kind in ("warning", "ring_overflow") else logging.INFO
+        if event.kind in ("auth_failed", "login_locked", "login_failed"):
+            level = logging.ERROR
+        log.log(level, "session %s%s%s", event.kind, f" [{event.code}]" if event.code else "",
+                f": {event.message}" if event.message else "")
+        if event.kind == "trader_ready" and not self._started_agents and not self._stopping:
+            self._start_agents()
+        for agent in self._agents:
+            if not agent._state.running or self._stopping:
+                continue
+            if event.kind in ("trader_disconnected", "md_disconnected"):
+                self._call(agent, agent.on_disconnect, event)
+            self._call(agent, agent.on_session, event)
+        if self._rt.trader_state == "stopped" and self._rt.fatal_reason:
+            reason = f"session stopped: {self._rt.fatal_reason}"
+            self._errors.append(reason)
+            self.stop(reason)
+
+    def _on_timer(self, fired: Any) -> None:
+        if fired.agent == self._house:
+            self._housekeeping()
+            return
+        agent = self._by_id.get(fired.agent)
+        if agent is not None and agent._state.running and not self._stopping:
+            self._call(agent, agent.on_timer, fired.now_ns)
+
+    def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if self._deadline is not None and now >= self._deadline:
+            self.stop(f"duration reached ({self._deadline - self._t0:g} s)")
+        if not self._started_agents and now - self._t0 > self.config.engine.login_timeout:
+            reason = (f"trading not ready after {self.config.engine.login_timeout:g} s "
+                      f"(trader {self._rt.trader_state}, md {self._rt.md_state})")
+            self._errors.append(reason)
+            self.stop(reason)
+        interval = self.config.engine.progress_interval
+        if interval > 0 and now >= self._next_progress:
+            self._next_progress = now + interval
+            print(self.progress_line(), file=self.out, flush=True)
+
+    def progress_line(self) -> str:
+        """One status line: elapsed, session states, ticks, orders, fills, rejects, agents running."""
+        sts = [a._state for a in self._agents]
+        running = sum(1 for s in sts if s.running)
+        orders, fills = sum(s.orders for s in sts), sum(s.fills for s in sts)
+        return (
+            f"[{time.monotonic() - self._t0:6.1f}s] trader {self._rt.trader_state:<8}"
+            f" md {self._rt.md_state:<8}"
+            f" ticks {self._ticks:>7}  orders {orders:>5}  fills {fills:>5}"
+            f"  rejects {sum(sum(s.rejects.values()) for s in sts):>4}  agents {running}/{len(sts)} running"
+        )
+
+    # ---- agent life cycle ------------------------------------------------------------------------------
+    def _start_agents(self) -> None:
+        self._started_agents = True
+        log.info("trading ready: starting %d agents", len(self._agents))
+        for agent in self._agents:
+            agent._state.running = True
+            self._tick_handlers.clear()
+            try:
+                for symbol in self._symbols.get(agent.name, []):
+                    self._subscribe(agent, symbol)
+                agent.on_start()
+            except Exception:
+                self._fail(agent, "on_start")
+
+    def _call(self, agent: Agent, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            self._fail(agent, getattr(fn, "__name__", "callback"))
+
+    def _fail(self, agent: Agent, where: str) -> None:
+        exc_type, exc, _ = sys.exc_info()
+        st = agent._state
+        st.traceback = traceback.format_exc()
+        st.failed = f"{exc_type.__name__ if exc_type else 'Error'} in {where}: {exc}"
+        log.error("agent %s failed in %s; it is stopped, the others continue\n%s",
+                  agent.name, where, st.traceback)
+        self._deactivate(agent)
+
+    def _stop_agent(self, agent: Agent, reason: str) -> None:
+        if not agent._state.running:
+            return
+        log.info("agent %s stopped: %s", agent.name, reason)
+        self._call(agent, agent.on_stop)
+        agent._state.failed = agent._state.failed or f"stopped: {reason}"
+        self._deactivate(agent)
+
+    def _deactivate(self, agent: Agent) -> None:
+        st = agent._state
+        st.running = False
+        self._tick_handlers.clear()
+        if st.live and self._rt is not None and self._rt.trading_ready:
+            self._rt.cancel_all(st.agent_id)
+
+    # ---- actions (called by Agent) ---------------------------------------------------------------------
+    def _instrument_index(self, symbol: str) -> int:
+        idx = self._index.get(symbol)
+        if idx is None:
+            idx = self._rt.instrument_index(symbol) if self._rt is not None else None
+            if idx is None:
+                raise OrderRejected("UNKNOWN_INSTRUMENT", f"{symbol} is not listed by the counter")
+            self._index[symbol] = idx
+        return idx
+
+    def instrument(self, symbol: str) -> dict[str, Any]:
+        """Return static facts of an instrument (exchange, price_tick, volume_multiple, volume limits)."""
+        info = self._instr.get(symbol)
+        if info is None:
+            d = self._rt.instrument(self._instrument_index(symbol))
+            keys = ("symbol", "exchange", "price_tick", "volume_multiple", "max_limit_order_volume",
+                    "min_limit_order_volume")
+            info = {k: d[k] for k in keys}
+            self._instr[symbol] = info
+        return info
+
+    def _live_check(self, agent: Agent) -> None:
+        if self._rt is None:
+            raise RuntimeError("the engine is not running")
+        if not agent._state.running:
+            why = agent._state.failed or "not started"
+            raise OrderRejected("AGENT_STOPPED", f"agent {agent.name} is stopped ({why})")
+
+    def _update_frozen(self, agent: Agent, symbol: str) -> None:
+        """Recompute the position's frozen (in-close) lots from the agent's unfinished closes."""
+        pos = self._position(agent, symbol, refresh=False)
+        frozen = [0, 0]  # long, short
+        for sym, closes_long, _off, volume, final, booked in agent._state.closes.values():
+            if sym == symbol:
+                frozen[0 if closes_long else 1] += (volume if final is None else final) - booked
+        pos.long_frozen, pos.short_frozen = frozen
+
+    def _resolve_close(self, agent: Agent, symbol: str, direction: str, volume: int) -> str:
+        """Offset for an agent's close: only its own lots; CloseToday/CloseYesterday on SHFE/INE."""
+        pos = self._position(agent, symbol, refresh=False)
+        closing_long = direction == "sell"
+        held = pos.long if closing_long else pos.short
+        today = pos.long_today if closing_long else pos.short_today
+        frozen_today = frozen_other = 0
+        for sym, closes_long, off, volume_, final, booked in agent._state.closes.values():
+            if sym == symbol and closes_long == closing_long:
+                pending = (volume_ if final is None else final) - booked
+                if off == "close_today":
+                    frozen_today += pending
+                else:
+                    frozen_other += pending
+        available = held - frozen_today - frozen_other
+        side = "long" if closing_long else "short"
+        if volume > available:
+            raise OrderRejected(
+                "INSUFFICIENT_POSITION",
+                f"{symbol}: closing {volume} {side} but agent {agent.name} holds {held} "
+                f"({held - available} in working close orders); pass offset= to close lots it did not open",
+            )
+        if self.instrument(symbol)["exchange"] not in _CLOSE_TODAY_EXCHANGES:
+            return "close"
+        if today - frozen_today >= volume:
+            return "close_today"
+        if held - today - frozen_other >= volume:
+            return "close_yesterday"
+        raise OrderRejected(
+            "INSUFFICIENT_POSITION", f"{symbol}: {volume} lots span today's and yesterday's {side}: split it"
+        )
+
+    def _insert(self, agent: Agent, symbol: str, direction: str, offset: str, price: float, volume: int,
+                kind: str) -> int:
+        self._live_check(agent)
+        kind_enum = KINDS.get(kind)
+        if kind_enum is None:
+            raise ValueError(f"kind {kind!r} must be one of {', '.join(KINDS)}")
+        st = agent._state
+        idx = self._instrument_index(symbol)
+        if offset == "auto":
+            try:
+                offset = self._resolve_close(agent, symbol, direction, volume)
+            except OrderRejected as e:
+                st.rejects[e.code] = st.rejects.get(e.code, 0) + 1
+                raise
+        elif offset not in _OFFSET:
+            raise ValueError(f"offset {offset!r} must be 'auto' or one of {', '.join(_OFFSET)}")
+        r = self._rt.insert_order(st.agent_id, idx, _DIRECTION[direction], _OFFSET[offset],
+                                  float(price) if kind != "market" else 0.0, volume, kind_enum)
+        if r.ok:
+            st.orders += 1
+            st.live[r.order] = Order(r.order, symbol, direction, offset, kind, float(price), volume, 0,
+                                     "submitting", "NONE", "", 0, 0, 0, 0)
+            if offset != "open":
+                st.closes[r.order] = [symbol, direction == "sell", offset, volume, None, 0]
+                self._update_frozen(agent, symbol)
+            return r.order
+        code = REJECT_CODES.get(int(r.code), str(r.code))
+        st.rejects[code] = st.rejects.get(code, 0) + 1
+        if r.order:
+            self._sync_rejected.add(r.order)
+        raise OrderRejected(code, r.reason, r.order)
+
+    def _cancel(self, agent: Agent, order_id: int) -> bool:
+        if self._rt is None:
+            raise RuntimeError("the engine is not running")
+        r = self._rt.cancel(agent._state.agent_id, order_id)
+        if r.ok:
+            agent._state.cancels += 1
+            return True
+        code = REJECT_CODES.get(int(r.code), str(r.code))
+        if code in BENIGN_CANCEL_CODES:
+            return False
+        st = agent._state
+        st.rejects[code] = st.rejects.get(code, 0) + 1
+        raise OrderRejected(code, r.reason, order_id)
+
+    def _cancel_all(self, agent: Agent, symbol: str | None) -> int:
+        if self._rt is None:
+            raise RuntimeError("the engine is not running")
+        idx = None if symbol is None else self._instrument_index(symbol)
+        n = self._rt.cancel_all(agent._state.agent_id, idx)
+        agent._state.cancels += n
+        return n
+
+    def _subscribe(self, agent: Agent, symbol: str) -> None:
+        code = self._rt.subscribe(agent._state.agent_id, symbol)
+        name = REJECT_CODES.get(int(code), str(code))
+        if name != "NONE":
+            raise OrderRejected(name, f"cannot subscribe {symbol}")
+        self._tick_handlers.clear()
+
+    def _add_timer(self, agent: Agent, interval_s: float) -> int:
+        if not interval_s > 0:
+            raise ValueError(f"timer interval {interval_s!r} must be > 0 seconds")
+        tid = self._rt.add_timer(agent._state.agent_id, int(interval_s * 1e9))
+        if tid is None:
+            raise RuntimeError("the engine's timer table is full")
+        return int(tid)
+
+    def _position(self, agent: Agent, symbol: str, refresh: bool = True) -> Position:
+        pos = agent._state.positions.get(symbol)
+        if pos is None:
+            mult = 1.0
+            with contextlib.suppress(OrderRejected):
+                mult = float(self.instrument(symbol)["volume_multiple"] or 1)
+            pos = Position(symbol, multiplier=mult)
+            agent._state.positions[symbol] = pos
+        if refresh:
+            self._refresh_price(pos)
+        return pos
+
+    def _refresh_price(self, pos: Position) -> None:
+        idx = self._index.get(pos.symbol)
+        if idx is None or self._rt is None:
+            return
+        tick = self._rt.instrument(idx)["last_tick"]
+        if tick is not None and tick.last_price > 0:
+            pos.last_price = tick.last_price
+
+    @property
+    def account(self) -> Account:
+        """The account's funds as last queried from the counter."""
+        if self._rt is None:
+            return Account()
+        return Account(**self._rt.account)
+
+    # ---- report ----------------------------------------------------------------------------------------
+    def _front_text(self) -> str:
+        a = self.config.account
+        front = a.trader_fronts[0] if a.trader_fronts else "-"
+        return f"{front} (library {a.library}, broker {a.broker_id}, user {a.user_id})"
+
+    def _build_report(self) -> RunReport:
+        self._flush_latency()
+        rows = []
+        for agent in self._agents:
+            st = agent._state
+            positions = []
+            for symbol, pos in sorted(st.positions.items()):
+                self._refresh_price(pos)
+                positions.append(PositionRow(
+                    symbol, pos.long, pos.short, pos.long_avg, pos.short_avg,
+                    None if pos.last_price != pos.last_price else pos.last_price,
+                    pos.realized_pnl, pos.unrealized_pnl,
+                ))
+            if st.failed:
+                status = st.failed if st.failed.startswith("stopped") else f"failed: {st.failed}"
+            elif self._started_agents:
+                status = "ok"
+            else:
+                status = "not started"
+            rows.append(AgentReport(
+                name=agent.name, cls=f"{type(agent).__module__}.{type(agent).__qualname__}", status=status,
+                orders=st.orders, fills=st.fills, filled_lots=st.filled_lots,
+                cancels=st.cancels, rejects=dict(st.rejects), positions=positions,
+                traceback=st.traceback,
+            ))
+        stats = self._rt.stats()
+        try:
+            versions = tuple(self._rt.library_versions)
+        except Exception:  # pragma: no cover - informational only
+            versions = ("", "")
+        return RunReport(
+            config=self.config_name,
+            front=self._front_text(),
+            elapsed_s=time.monotonic() - self._t0,
+            stop_reason=self._stop_reason,
+            agents=rows,
+            latency=self._hist,
+            ticks=int(stats.get("ticks", self._ticks)),
+            batches=int(stats.get("batches", self._batches)),
+            session=dict(self._rt.session_stats()),
+            account=dict(self._rt.account),
+            library_versions=(str(versions[0]), str(versions[1])),
+            errors=list(self._errors),
+        )

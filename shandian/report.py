@@ -1,0 +1,184 @@
+"""The run report: per agent orders, fills, rejects by reason, position and PnL; tick→agent latency.
+
+Built by the engine facade when a run ends (normally, by duration, by Ctrl-C or after a fatal session
+error) and printed as a plain-text table. Never contains credentials: it is made only of counters, symbols,
+reject codes/reasons from the engine and agent tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from shandian.bench.stats import STANDARD_PERCENTILES, Histogram, percentile_label
+
+__all__ = ["AgentReport", "PositionRow", "RunReport"]
+
+
+@dataclass
+class PositionRow:
+    """One instrument of one agent at the end of the run."""
+
+    symbol: str
+    long: int
+    short: int
+    long_avg: float
+    short_avg: float
+    last_price: float | None
+    realized_pnl: float
+    unrealized_pnl: float
+
+
+@dataclass
+class AgentReport:
+    """What one agent did."""
+
+    name: str
+    cls: str
+    status: str  # "running" at the end, "stopped: ...", "failed: ExcType: message"
+    orders: int = 0
+    fills: int = 0
+    filled_lots: int = 0
+    cancels: int = 0
+    rejects: dict[str, int] = field(default_factory=dict)
+    positions: list[PositionRow] = field(default_factory=list)
+    traceback: str = ""
+
+    @property
+    def realized_pnl(self) -> float:
+        """Sum over instruments, CNY."""
+        return sum(p.realized_pnl for p in self.positions)
+
+    @property
+    def unrealized_pnl(self) -> float:
+        """Sum over instruments, CNY (open lots at the last price)."""
+        return sum(p.unrealized_pnl for p in self.positions)
+
+
+@dataclass
+class RunReport:
+    """Everything printed at the end of `shandian run`."""
+
+    config: str
+    front: str
+    elapsed_s: float
+    stop_reason: str
+    agents: list[AgentReport]
+    latency: Histogram
+    ticks: int = 0
+    batches: int = 0
+    session: dict[str, Any] = field(default_factory=dict)
+    account: dict[str, float] = field(default_factory=dict)
+    library_versions: tuple[str, str] = ("", "")
+    errors: list[str] = field(default_factory=list)
+
+    # ---- output ----------------------------------------------------------------------------------------
+    def latency_us(self) -> dict[str, float | None]:
+        """Tick→agent latency percentiles (and max) in microseconds."""
+        out: dict[str, float | None] = {}
+        for p in STANDARD_PERCENTILES:
+            v = self.latency.percentile(p)
+            out[percentile_label(p)] = None if v is None else v / 1000.0
+        out["max"] = None if self.latency.max is None else self.latency.max / 1000.0
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (tests and tools read this)."""
+        agents = []
+        for a in self.agents:
+            d = asdict(a)
+            d["realized_pnl"] = a.realized_pnl
+            d["unrealized_pnl"] = a.unrealized_pnl
+            agents.append(d)
+        return {
+            "config": self.config,
+            "front": self.front,
+            "elapsed_s": self.elapsed_s,
+            "stop_reason": self.stop_reason,
+            "ticks": self.ticks,
+            "batches": self.batches,
+            "latency_samples": self.latency.count,
+            "latency_us": self.latency_us(),
+            "agents": agents,
+            "session": self.session,
+            "account": self.account,
+            "library_versions": list(self.library_versions),
+            "errors": self.errors,
+        }
+
+    def to_json(self) -> str:
+        """`to_dict` as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+    def format(self) -> str:
+        """Render the human-readable report (a few plain-text tables)."""
+        lines: list[str] = []
+        rule = "=" * 100
+        lines += [rule, f"shandian run report — {self.config}", rule]
+        lines.append(f"front      {self.front}")
+        if any(self.library_versions):
+            lines.append(f"library    trader {self.library_versions[0]} | md {self.library_versions[1]}")
+        lines.append(f"elapsed    {self.elapsed_s:.1f} s   stopped: {self.stop_reason}")
+        s = self.session
+        if s:
+            lines.append(
+                f"session    logins {s.get('logins', 0)}  trader disconnects {s.get('trader_disconnects', 0)}"
+                f"  md disconnects {s.get('md_disconnects', 0)}  ticks dropped {s.get('ticks_dropped', 0)}"
+                f"  trader events lost {s.get('trader_events_lost', 0)}"
+            )
+        lines.append(f"events     ticks {self.ticks}  batches {self.batches}")
+        lines.append("")
+        header = f"{'agent':<14}{'status':<10}{'orders':>7}{'fills':>7}{'lots':>6}{'cancels':>8}" \
+                 f"{'rejects':>8}{'realized':>13}{'unrealized':>13}"
+        lines += [header, "-" * len(header)]
+        for a in self.agents:
+            status = a.status.split(":", 1)[0]
+            lines.append(
+                f"{a.name[:13]:<14}{status[:9]:<10}{a.orders:>7}{a.fills:>7}{a.filled_lots:>6}{a.cancels:>8}"
+                f"{sum(a.rejects.values()):>8}{a.realized_pnl:>13,.2f}{a.unrealized_pnl:>13,.2f}"
+            )
+        lines.append("")
+        lines.append("positions (per agent, own trades only)")
+        any_pos = False
+        for a in self.agents:
+            for p in a.positions:
+                any_pos = True
+                last = "-" if p.last_price is None else f"{p.last_price:g}"
+                lines.append(
+                    f"  {a.name[:13]:<14}{p.symbol:<10} long {p.long:>3} @ {p.long_avg:<10.2f}"
+                    f" short {p.short:>3} @ {p.short_avg:<10.2f} last {last:<9}"
+                    f" realized {p.realized_pnl:>11,.2f}  unrealized {p.unrealized_pnl:>11,.2f}"
+                )
+        if not any_pos:
+            lines.append("  (no fills)")
+        lines.append("")
+        lines.append("rejects by reason")
+        any_rej = False
+        for a in self.agents:
+            for reason, n in sorted(a.rejects.items(), key=lambda kv: -kv[1]):
+                any_rej = True
+                lines.append(f"  {a.name[:13]:<14}{n:>6}  {reason}")
+        if not any_rej:
+            lines.append("  (none)")
+        failed = [a for a in self.agents if a.status.startswith("failed")]
+        if failed:
+            lines.append("")
+            lines.append("agent failures (traceback logged)")
+            for a in failed:
+                lines.append(f"  {a.name}: {a.status.split(':', 1)[1].strip()}")
+        lines.append("")
+        lat = self.latency_us()
+        cells = "  ".join(f"{k} {'-' if v is None else f'{v:.1f}'}" for k, v in lat.items())
+        n = self.latency.count
+        lines.append(f"tick→agent latency µs (CTP callback recv_ns → on_tick, n={n}): {cells}")
+        if self.account:
+            a = self.account
+            lines.append(
+                f"account    balance {a.get('balance', 0):,.2f}  available {a.get('available', 0):,.2f}"
+                f"  margin {a.get('current_margin', 0):,.2f}  (last queried from the counter)"
+            )
+        for e in self.errors:
+            lines.append(f"error      {e}")
+        lines.append(rule)
+        return "\n".join(lines)

@@ -1,0 +1,50 @@
+"""`shandian run CONFIG`: load and validate the config, run the engine, print the report.
+
+Exit status: 0 after a normal stop (duration, Ctrl-C), 1 when an agent failed or the session stopped with
+an error, 2 for a configuration error (printed as `config error: KEY: ...`, nothing else started).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def main(config_path: str, duration: float | None = None, json_path: str | None = None,
+         quiet: bool = False) -> int:
+    """Run CONFIG; returns the process exit status."""
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    from shandian.config import ConfigError, load_config
+    from shandian.engine import Engine
+
+    if duration is not None and not duration > 0:
+        print(f"config error: --duration: {duration!r} must be > 0 seconds", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(config_path)
+        if quiet:
+            config.engine.progress_interval = 0
+        engine = Engine(config, out=sys.stderr, config_name=config_path)
+    except ConfigError as e:
+        print(f"config error: {e}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as e:  # a library flavour that is not installed
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    bound = duration or config.engine.duration
+    until = "until Ctrl-C" if bound is None else f"for {bound:g} s"
+    print(f"shandian run {config_path}: {len(engine.agents)} agents {until} (Ctrl-C stops in order)",
+          file=sys.stderr, flush=True)
+    report = engine.run(duration=duration)
+    print(report.format(), flush=True)
+    if json_path:
+        Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")
+    failed = any(a.status.startswith("failed") for a in report.agents)
+    return 1 if failed or report.errors else 0
