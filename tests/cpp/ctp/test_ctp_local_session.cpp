@@ -9,7 +9,7 @@ using namespace shandian::testing;
 
 namespace {
 
-const std::string kFront = "instruments=rb,m&speed=20&seed=7&query_interval_ms=100&app_id=shandian_test";
+const std::string kFront = "instruments=rb,m&speed=200&seed=7&query_interval_ms=100&app_id=shandian_test";
 
 void login_flow_reaches_ready_and_subscribes() {
   LocalFront f("login", kFront);
