@@ -206,6 +206,7 @@ class Position:
     short_frozen: int = 0
     realized_pnl: float = 0.0
     last_price: float = math.nan
+    fills: int = 0
 
     @property
     def long_yd(self) -> int:
@@ -243,6 +244,7 @@ class Position:
 
     def apply(self, direction: str, offset: str, price: float, volume: int) -> None:
         """Book one fill."""
+        self.fills += 1
         if offset == "open":
             if direction == "buy":
                 self.long_avg = (self.long_avg * self.long + price * volume) / (self.long + volume)

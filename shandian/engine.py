@@ -580,15 +580,15 @@ class Engine:
         if kind_enum is None:
             raise ValueError(f"kind {kind!r} must be one of {', '.join(KINDS)}")
         st = agent._state
-        idx = self._instrument_index(symbol)
-        if offset == "auto":
-            try:
-                offset = self._resolve_close(agent, symbol, direction, volume)
-            except OrderRejected as e:
-                st.rejects[e.code] = st.rejects.get(e.code, 0) + 1
-                raise
-        elif offset not in _OFFSET:
+        if offset != "auto" and offset not in _OFFSET:
             raise ValueError(f"offset {offset!r} must be 'auto' or one of {', '.join(_OFFSET)}")
+        try:
+            idx = self._instrument_index(symbol)
+            if offset == "auto":
+                offset = self._resolve_close(agent, symbol, direction, volume)
+        except OrderRejected as e:  # refused in Python before reaching the engine: counted like the rest
+            st.rejects[e.code] = st.rejects.get(e.code, 0) + 1
+            raise
         r = self._rt.insert_order(st.agent_id, idx, _DIRECTION[direction], _OFFSET[offset],
                                   float(price) if kind != "market" else 0.0, volume, kind_enum)
         if r.ok:
@@ -682,6 +682,8 @@ class Engine:
             st = agent._state
             positions = []
             for symbol, pos in sorted(st.positions.items()):
+                if not pos.fills:
+                    continue
                 self._refresh_price(pos)
                 positions.append(PositionRow(
                     symbol, pos.long, pos.short, pos.long_avg, pos.short_avg,

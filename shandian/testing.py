@@ -1,0 +1,57 @@
+"""Helpers to test agents against the local front (used by shandian's own tests; copy them for yours).
+
+    report, engine = run_local([(MyAgent("a", {"lots": 1}), ["rb2505"])], duration=20, speed=20)
+
+Every run gets a fresh local front instance (a unique name), so runs never share a book or a trading day.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from shandian.agent import Agent
+from shandian.config import Config, EngineSettings
+from shandian.engine import Engine
+from shandian.report import RunReport
+
+__all__ = ["local_engine", "run_local"]
+
+_counter = itertools.count(1)
+
+
+def local_engine(
+    agents: Iterable[tuple[Agent, Sequence[str]]],
+    *,
+    settings: EngineSettings | None = None,
+    out: TextIO | None = None,
+    **front: Any,
+) -> Engine:
+    """An engine on a fresh local front instance (defaults: rb, 20x clock, seed 7, fast queries)."""
+    front.setdefault("instruments", ["rb"])
+    front.setdefault("speed", 20)
+    front.setdefault("seed", 7)
+    front.setdefault("trading_day", 20250102)
+    front.setdefault("query_interval_ms", 100)
+    name = f"test-{os.getpid()}-{next(_counter)}"
+    engine_settings = settings or EngineSettings(progress_interval=0, login_timeout=30.0, stop_timeout=5.0)
+    config = Config.local(name=name, engine=engine_settings, **front)
+    engine = Engine(config, out=out, config_name=f"<test {name}>")
+    for agent, symbols in agents:
+        engine.add_agent(agent, symbols)
+    return engine
+
+
+def run_local(
+    agents: Iterable[tuple[Agent, Sequence[str]]],
+    duration: float = 30.0,
+    *,
+    settings: EngineSettings | None = None,
+    **front: Any,
+) -> tuple[RunReport, Engine]:
+    """Run agents on a fresh local front for at most `duration` seconds; returns (report, engine)."""
+    engine = local_engine(agents, settings=settings, **front)
+    report = engine.run(duration=duration)
+    return report, engine
