@@ -134,6 +134,7 @@ class Engine:
         self._deadline: float | None = None
         self._next_progress = 0.0
         self._sync_rejected: set[int] = set()
+        self._cancel_sent: set[int] = set()
         self._house = -1
         for spec in config.agents:
             self.add_agent_spec(spec)
@@ -385,6 +386,12 @@ class Engine:
                 st.rejects[key] = st.rejects.get(key, 0) + 1
         if st.running and not self._stopping:
             self._call(agent, agent.on_order, order)
+        elif order.is_active and order.status != "submitting" and order.id not in self._cancel_sent:
+            # A stopped/failed agent (or the engine stopping) keeps nothing working: an order that was
+            # still SUBMITTING when cancel_all ran is cancelled as soon as it can be.
+            if not self._stopping or self.config.engine.cancel_on_stop:
+                self._cancel_sent.add(order.id)
+                self._rt.cancel(st.agent_id, order.id)
 
     def _on_trade(self, t: Any) -> None:
         agent = self._by_id.get(t.agent)

@@ -75,7 +75,9 @@ class Script(sd.Agent):
             self.ids["ctp163"] = self.buy("m2505", 1.0, 1)
             self.step = 4
         elif self.step == 4 and self.final("ctp30") and self.final("ctp163"):
-            self.ids["close"] = self.sell(SYM, max(t.bid_price1 - 5 * step, t.lower_limit_price), 2, kind="fak")
+            self.ids["close"] = self.sell(
+                SYM, max(t.bid_price1 - 5 * step, t.lower_limit_price), 2, kind="fak"
+            )
             self.step = 5
         elif self.step == 5 and self.final("close") and self.position(SYM).long == 0:
             self.step = 6
@@ -203,7 +205,9 @@ class Flipper(sd.Agent):
         pos = self.position(t.symbol)
         try:
             if pos.long >= 2:
-                self.pending = self.sell(t.symbol, max(t.bid_price1 - 5, t.lower_limit_price), pos.long, kind="fak")
+                self.pending = self.sell(
+                    t.symbol, max(t.bid_price1 - 5, t.lower_limit_price), pos.long, kind="fak"
+                )
             else:
                 self.pending = self.buy(t.symbol, min(t.ask_price1 + 5, t.upper_limit_price), 1, kind="fak")
         except sd.OrderRejected as e:
@@ -236,7 +240,7 @@ def test_engine_local_when_front_disconnects_agent_is_told_and_trading_resumes_r
     startup = probe.pushed_at_start
     assert startup > 0
     agent = Flipper("flipper")
-    report, engine = run_local(
+    report, _engine = run_local(
         [(agent, [SYM])], duration=60, seed=11, reconnect_ms=300, disconnect_after=startup + 25
     )
     assert agent.disconnects and agent.disconnects[0].kind == "trader_disconnected"
