@@ -29,7 +29,7 @@ def local_engine(
     out: TextIO | None = None,
     **front: Any,
 ) -> Engine:
-    """An engine on a fresh local front instance (defaults: rb, 20x clock, seed 7, fast queries)."""
+    """Build an engine on a fresh local front instance (defaults: rb, 20x clock, seed 7, fast queries)."""
     front.setdefault("instruments", ["rb"])
     front.setdefault("speed", 20)
     front.setdefault("seed", 7)
