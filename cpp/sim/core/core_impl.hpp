@@ -52,6 +52,7 @@ struct Connection {
 };
 
 struct Order {
+  int id = -1;
   CThostFtdcOrderField f{};  // working state: what the next RtnOrder carries
   std::size_t last_push = 0; // index in the investor's private stream of this order's latest RtnOrder
   int investor = -1;
@@ -80,7 +81,9 @@ struct Investor {
   std::string investor_id;
   Account account;
   std::vector<PositionSide> positions;  // 2 per instrument: [2*i] long, [2*i+1] short
-  std::vector<TraderMessage> stream;    // private stream of the trading day (seq = index + 1)
+  // Private stream of the trading day (seq = index + 1). A deque: growing it never copies the history,
+  // so an insert never pays for a reallocation of the whole day's messages.
+  std::deque<TraderMessage> stream;
   bool confirmed = false;
   char confirm_date[9] = {};
   char confirm_time[9] = {};
@@ -106,10 +109,10 @@ struct ExchangeCore::Impl {
   std::vector<detail::Connection> connections;
   std::vector<detail::Investor> investors;
   std::map<std::string, int, std::less<>> investor_ids;  // BrokerID + '\n' + InvestorID
-  std::vector<detail::Order> orders;
+  std::deque<detail::Order> orders;  // stable addresses, no reallocation copies (Order holds a CTP struct)
   std::map<std::tuple<int, int, std::int64_t>, int> orders_by_ref;           // FrontID, SessionID, OrderRef
   std::map<std::pair<int, std::int64_t>, int> orders_by_sys_id;              // exchange kind, OrderSysID
-  std::vector<TraderMessage> public_stream;
+  std::deque<TraderMessage> public_stream;
   std::int64_t now_ns = 0;
   int front_id = 1;
   int next_session_id = 0x10001;

@@ -45,7 +45,6 @@ ExchangeCore::Impl::Impl(FrontConfig cfg, std::vector<InstrumentSpec> specs, std
     }
   }
   now_ns = clock::session_open_ns(trading_day, config.session == "night");
-  orders.reserve(1024);
   fill_scratch.reserve(64);
   id_scratch.reserve(64);
 }
@@ -133,7 +132,6 @@ int ExchangeCore::Impl::investor_for(const std::string& broker, const std::strin
   inv.investor_id = investor_id;
   inv.account.pre_balance = config.initial_balance;
   inv.positions.resize(instruments.size() * 2);
-  inv.stream.reserve(1024);
   // Yesterday positions carried at their previous settlement, opened "yesterday" (previous weekday).
   char open_date[9];
   clock::format_date(clock::session_open_ns(trading_day, true), open_date);

@@ -331,6 +331,7 @@ int ExchangeCore::Impl::insert_order(int connection, const CThostFtdcInputOrderF
   // --- accepted by the counter: freeze and push 'a'
   const int oid = static_cast<int>(orders.size());
   Order& o = orders.emplace_back();
+  o.id = oid;
   o.investor = inv_id;
   o.instrument = idx;
   o.buy = buy;
@@ -743,7 +744,7 @@ void ExchangeCore::Impl::unrest(Order& o) {
   if (!o.resting) return;
   o.resting = false;
   detail::Market& mk = markets[static_cast<std::size_t>(o.instrument)];
-  const int id = static_cast<int>(&o - orders.data());
+  const int id = o.id;
   auto drop = [&](auto& book) {
     auto it = book.find(o.price_ticks);
     if (it == book.end()) return;

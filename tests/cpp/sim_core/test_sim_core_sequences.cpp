@@ -275,7 +275,8 @@ void min_volume(const Case& c) {
   r.MinVolume = 12;
   Slice m = mark(h);
   h.insert(r);
-  CHECK_EQ(orders_of(m.get()).back()->VolumeTraded, c.family == Case::Shfe ? 0 : 10);
+  const auto ms = m.get();  // keep the messages alive: CHECK_EQ binds references
+  CHECK_EQ(orders_of(ms).back()->VolumeTraded, c.family == Case::Shfe ? 0 : 10);
 }
 
 }  // namespace
