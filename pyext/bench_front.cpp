@@ -33,7 +33,7 @@ void bind_bench_front(py::module_& m) {
         return bench::bench_front_insert_latency(lib_dir, orders, warmup);
       },
       py::arg("lib_dir"), py::arg("orders"), py::arg("warmup"),
-      "ns per ReqOrderInsert -> first OnRtnOrder through the local front's trader library (wait=spin).");
+      "ns per ReqOrderInsert -> first OnRtnOrder through the local front's trader library (wait=block).");
 }
 
 }  // namespace shandian::pyext

@@ -1,9 +1,12 @@
 // Benchmarks of the local front through its CTP ABI (header-only; bound by pyext/bench_front.cpp):
 //
 //  * bench_front_ticks: generated snapshots pushed by the feed thread (speed=0: as fast as the consumer
-//    drains, nothing dropped) through the md library's callback thread into a no-op C++ Spi.
+//    drains, nothing dropped) through the md library's callback thread into a no-op C++ Spi (wait=yield:
+//    on a 2-core machine a spinning consumer steals the producer's core).
 //  * bench_front_insert_latency: ReqOrderInsert on the calling thread → the first OnRtnOrder on the
-//    trader library's callback thread (wait=spin), one order at a time, in nanoseconds.
+//    trader library's callback thread, one order at a time, in nanoseconds. wait=block (the default): its
+//    ~50 us spin phase catches the next order; wait=spin needs a core per spinning thread, which a shared
+//    2-core machine does not have.
 //
 // Both load the library pair from `lib_dir` with dlopen (shandian::ctp::LibraryPair), exactly as a CTP
 // program would, and create a fresh front instance per call.
@@ -144,7 +147,7 @@ inline FrontTickResult bench_front_ticks(const std::string& lib_dir, std::uint64
     const std::uint64_t want = ticks - r.ticks;
     const std::string address = "local://bench-ticks-" + std::to_string(::getpid()) + "-" +
                                 std::to_string(now_ns()) +
-                                "?speed=0&session=night&trading_day=20250102&wait=spin&max_ticks=" +
+                                "?speed=0&session=night&trading_day=20250102&wait=yield&max_ticks=" +
                                 std::to_string(want);
     CountingMdSpi spi;
     CThostFtdcMdApi* md = md_session(libs, flow, spi, address);
@@ -169,7 +172,8 @@ inline FrontTickResult bench_front_ticks(const std::string& lib_dir, std::uint64
       } else if (now - last_progress > 200'000'000) {
         break;
       } else {
-        std::this_thread::yield();
+        // Poll gently: this thread must not take CPU from the two it measures (±1 ms on a >1 s run).
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
     }
     md->Release();
@@ -184,13 +188,13 @@ inline FrontTickResult bench_front_ticks(const std::string& lib_dir, std::uint64
 
 // Inserts `warmup + orders` resting limit orders one at a time (each waits for its first OnRtnOrder) and
 // returns the `orders` measured latencies in ns: steady clock before ReqOrderInsert → inside the Spi's
-// first OnRtnOrder of that OrderRef. wait=spin: the callback thread polls (one core).
+// first OnRtnOrder of that OrderRef.
 inline std::vector<std::int64_t> bench_front_insert_latency(const std::string& lib_dir, int orders, int warmup) {
   using namespace front_detail;
   const ctp::LibraryPair libs(lib_dir);
   const FlowDir flow("insert");
   const std::string address = "local://bench-insert-" + std::to_string(::getpid()) + "-" + std::to_string(now_ns()) +
-                              "?speed=1&instruments=rb&trading_day=20250102&wait=spin&query_interval_ms=0"
+                              "?speed=1&instruments=rb&trading_day=20250102&wait=block&query_interval_ms=0"
                               "&initial_balance=1000000000000";
 
   // One snapshot for the price limits, then the md API goes away.

@@ -154,26 +154,28 @@ void FrontInstance::feed_loop() {
   std::mt19937_64 drop_rng(address_.config.seed ^ 0x5d5d5d5dULL);  // seeded: the same drops every run
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
 
-  std::vector<FeedEvent> batch(kFeedBatch);
+  std::vector<FeedEvent> batch(kFeedBatch + 1);
   std::vector<bool> deliver(kFeedBatch);
   std::vector<std::vector<std::shared_ptr<MdQueue>>> subs;  // private copy of subscribers_
   std::uint64_t subs_generation = 0;
   // Per-queue fan-out lists (few md APIs per process: linear search is fastest).
   std::vector<std::pair<MdQueue*, std::vector<std::size_t>>> fan;
 
-  FeedEvent next;
-  bool have_next = source_->next(next);
+  // batch[0] always holds the next event not yet applied (`have_next`); events are generated straight
+  // into their batch slot (no copy), and an event that is not due yet is carried over by a swap.
+  bool have_next = source_->next(batch[0]);
   const auto wall0 = Clock::now();
-  const std::int64_t exch0 = have_next ? next.exchange_ns : 0;
+  const std::int64_t exch0 = have_next ? batch[0].exchange_ns : 0;
   auto due = [&](const FeedEvent& ev) {
     const double offset_ns = static_cast<double>(ev.exchange_ns - exch0) / speed;
     return wall0 + std::chrono::nanoseconds(static_cast<std::int64_t>(offset_ns));
   };
+  std::vector<int> last_in_batch(latest_.size(), -1);
 
   // acquire: pairs with the destructor's release store.
   while (have_next && !stop_.load(std::memory_order_acquire)) {
     if (speed > 0) {
-      const auto when = due(next);
+      const auto when = due(batch[0]);
       if (when > Clock::now()) {
         std::unique_lock lock(sleep_mutex_);
         sleep_cv_.wait_until(lock, when, [&] { return stop_.load(std::memory_order_acquire); });
@@ -181,12 +183,20 @@ void FrontInstance::feed_loop() {
       }
     }
     // Gather every event that is due (all of them at speed 0), up to one batch.
-    std::size_t n = 0;
+    std::size_t n = 1;
+    bool carry = false;
     const auto now = Clock::now();
-    do {
-      batch[n++] = next;
-      have_next = source_->next(next);
-    } while (have_next && n < kFeedBatch && (speed <= 0 || due(next) <= now));
+    while (n < kFeedBatch) {
+      if (!source_->next(batch[n])) {
+        have_next = false;
+        break;
+      }
+      if (speed > 0 && due(batch[n]) > now) {
+        carry = true;
+        break;
+      }
+      ++n;
+    }
 
     {
       std::lock_guard lock(mutex_);
@@ -201,16 +211,21 @@ void FrontInstance::feed_loop() {
         deliver[i] = false;
         if (ev.kind == FeedEvent::Kind::Tick && ev.instrument_index >= 0 &&
             static_cast<std::size_t>(ev.instrument_index) < latest_.size()) {
-          const auto idx = static_cast<std::size_t>(ev.instrument_index);
           ++feed_stats_.ticks;
-          latest_[idx] = ev.tick;
-          has_latest_[idx] = true;
+          last_in_batch[static_cast<std::size_t>(ev.instrument_index)] = static_cast<int>(i);
           if (drop_ratio > 0 && uniform(drop_rng) < drop_ratio) {
             ++feed_stats_.dropped_ticks;
           } else {
             deliver[i] = true;
           }
         }
+      }
+      // The latest snapshot per instrument (pushed to new subscribers): one copy per instrument per batch.
+      for (std::size_t k = 0; k < last_in_batch.size(); ++k) {
+        if (last_in_batch[k] < 0) continue;
+        latest_[k] = batch[static_cast<std::size_t>(last_in_batch[k])].tick;
+        has_latest_[k] = true;
+        last_in_batch[k] = -1;
       }
     }
 
@@ -253,6 +268,8 @@ void FrontInstance::feed_loop() {
       feed_stats_.fanned_out += fanned;
       feed_stats_.backpressure_waits += waits;
     }
+    if (carry) std::swap(batch[0], batch[n]);  // the first event of the next round
+    else if (have_next) have_next = source_->next(batch[0]);
   }
   std::lock_guard lock(mutex_);
   feed_stats_.finished = !have_next;

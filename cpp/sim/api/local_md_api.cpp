@@ -74,7 +74,10 @@ class LocalMdApi final : public CThostFtdcMdApi {
     thread_ = std::thread([this] { callback_loop(); });
     std::lock_guard lock(front_->mutex());
     connected_ = true;
-    queue_->push_with([](MdMessage& m) { m.kind = MdMessage::Kind::FrontConnected; });
+    queue_->push_with([](MdMessage& m) {
+      m.clear_body();
+      m.kind = MdMessage::Kind::FrontConnected;
+    });
   }
 
   int Join() override {
@@ -110,6 +113,7 @@ class LocalMdApi final : public CThostFtdcMdApi {
     logged_in_ = true;
     const std::int64_t ns = front_->core().now_exchange_ns();
     queue_->push_with([&](MdMessage& m) {
+      m.clear_body();
       m.kind = MdMessage::Kind::RspUserLogin;
       m.request_id = id;
       m.has_rsp_info = true;
@@ -135,6 +139,7 @@ class LocalMdApi final : public CThostFtdcMdApi {
     logged_in_ = false;
     front_->md_remove(queue_.get());
     queue_->push_with([&](MdMessage& m) {
+      m.clear_body();
       m.kind = MdMessage::Kind::RspUserLogout;
       m.request_id = id;
       m.has_rsp_info = true;
@@ -147,6 +152,7 @@ class LocalMdApi final : public CThostFtdcMdApi {
   int ReqQryMulticastInstrument(CThostFtdcQryMulticastInstrumentField*, int id) override {
     if (!queue_) return -1;
     queue_->push_with([&](MdMessage& m) {
+      m.clear_body();
       m.kind = MdMessage::Kind::RspError;
       m.request_id = id;
       m.has_rsp_info = true;
@@ -170,6 +176,7 @@ class LocalMdApi final : public CThostFtdcMdApi {
       const char* name = ids[i] ? ids[i] : "";
       const int idx = front_->core().instrument_index(name);
       queue_->push_with([&](MdMessage& m) {
+        m.clear_body();
         m.kind = subscribe ? MdMessage::Kind::RspSubMarketData : MdMessage::Kind::RspUnSubMarketData;
         m.is_last = i == count - 1;
         m.has_rsp_info = true;
@@ -198,6 +205,7 @@ class LocalMdApi final : public CThostFtdcMdApi {
     if (!connected_) return -1;
     for (int i = 0; i < count; ++i) {
       queue_->push_with([&](MdMessage& m) {
+        m.clear_body();
         m.kind = subscribe ? MdMessage::Kind::RspSubForQuoteRsp : MdMessage::Kind::RspUnSubForQuoteRsp;
         m.is_last = i == count - 1;
         m.has_rsp_info = true;
@@ -212,6 +220,7 @@ class LocalMdApi final : public CThostFtdcMdApi {
     report_error(why);
     queue_ = std::make_shared<MdQueue>(WaitStrategy::Block);
     queue_->push_with([](MdMessage& m) {
+      m.clear_body();
       m.kind = MdMessage::Kind::FrontDisconnected;
       m.reason = kDisconnectReadFail;
     });

@@ -389,7 +389,7 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
       if (reconnect_at_ns_ != 0 && reconnect_at_ns_ < wake) wake = reconnect_at_ns_;
       const auto deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(wake));
       if (queue_->take(batch, deadline) == 0) {
-        flush_flow();
+        flush_flow();  // idle: persist the stream positions
         continue;
       }
       for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -408,7 +408,9 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
           break;
         }
       }
-      if (queue_->size() == 0) flush_flow();
+      // Busy: persist at most every 100 ms (a flush is file I/O: doing it per batch would put milliseconds
+      // between an insert and its first OnRtnOrder). Disconnect and Release always flush.
+      if (flow_dirty_ && steady_ns() - last_flush_ns_ >= kFlowFlushIntervalNs) flush_flow();
     }
     if (release_from_callback_.load(std::memory_order_acquire)) {
       // Deferred Release: nobody will join this thread; tear down and free the API from here.
@@ -525,6 +527,7 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   void flush_flow() {
     if (!flow_dirty_ || !flow_.is_open()) return;
     flow_dirty_ = false;
+    last_flush_ns_ = steady_ns();
     if (!flow_.store("Private.con", trading_day_, private_seq_) || !flow_.store("Public.con", trading_day_, public_seq_))
       report_error("shandian local front: cannot write flow files under '" + flow_.prefix() + "'");
   }
@@ -583,6 +586,8 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   int private_seq_ = 0;
   int public_seq_ = 0;
   bool flow_dirty_ = false;
+  std::int64_t last_flush_ns_ = 0;
+  static constexpr std::int64_t kFlowFlushIntervalNs = 100'000'000;
   bool fault_fired_ = false;
   std::uint64_t delivered_ = 0;
   std::uint64_t discarded_on_disconnect_ = 0;

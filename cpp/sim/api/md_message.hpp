@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "ThostFtdcUserApiStruct.h"
 #include "sim/api/callback_queue.hpp"
@@ -28,13 +29,21 @@ struct MdMessage {
   int request_id = 0;
   int reason = 0;
   int instrument_index = -1;
-  CThostFtdcRspInfoField rsp_info{};
+  // rsp_info and body are not zero-initialised on purpose: a tick overwrites the body whole and has no
+  // rsp_info; every other producer clears both first (clear_body). Zeroing them per queued tick was ~5% of
+  // the feed thread.
+  CThostFtdcRspInfoField rsp_info;
   union Body {
     CThostFtdcDepthMarketDataField tick;
     CThostFtdcSpecificInstrumentField instrument;
     CThostFtdcRspUserLoginField login;
     CThostFtdcUserLogoutField logout;
-  } body{};
+  } body;
+
+  void clear_body() noexcept {
+    std::memset(static_cast<void*>(&body), 0, sizeof(body));
+    std::memset(static_cast<void*>(&rsp_info), 0, sizeof(rsp_info));
+  }
 };
 
 using MdQueue = CallbackQueue<MdMessage>;
