@@ -46,7 +46,9 @@ class SpinThenYield {
 // without running when setting up failed.
 class StartGate {
  public:
-  void open() noexcept { state_.store(kRun, std::memory_order_release); }  // release: set-up before run
+  // release (both): the set-up done before opening or cancelling (rings, pinning) happens-before the
+  // threads' acquire in wait().
+  void open() noexcept { state_.store(kRun, std::memory_order_release); }
   void cancel() noexcept { state_.store(kCancel, std::memory_order_release); }
   // True when the benchmark should run. acquire: pairs with open()/cancel().
   [[nodiscard]] bool wait() const noexcept {

@@ -73,6 +73,7 @@ void block_strategy_never_loses_a_wakeup(std::uint64_t rounds) {
   SpscRing<std::uint64_t> to_ping(4);
   Waiter pong_waiter(WaitStrategy::Block, 0ns);
   Waiter ping_waiter(WaitStrategy::Block, 0ns);
+  // Counters only (read after join, which orders them): relaxed increments throughout.
   std::atomic<std::uint64_t> timeouts{0};
   std::atomic<std::uint64_t> mismatches{0};
 
