@@ -73,7 +73,7 @@ _RESUME = {
 }
 # Exchanges where closing today's position needs CloseToday (ctp-semantics.md §2).
 _CLOSE_TODAY_EXCHANGES = frozenset({"SHFE", "INE"})
-_LATENCY_FLUSH = 1 << 16
+_LATENCY_FLUSH = 1024  # samples per fold into the histogram: a short pause (~0.3 ms), never a long one
 
 
 def load_agent_class(spec: str, base_dir: Path) -> type[Agent]:
