@@ -282,7 +282,13 @@ class Engine:
         for agent in self._agents:
             if agent._state.running:
                 self._call(agent, agent.on_stop)
-        if not self.config.engine.cancel_on_stop or not self._rt.trading_ready:
+        if not self.config.engine.cancel_on_stop:
+            return
+        if not self._rt.trading_ready:
+            left = sum(len(a._state.live) for a in self._agents)
+            if left:
+                self._errors.append(f"{left} orders may still be working: the trader session was not ready "
+                                    "at stop, so they could not be cancelled")
             return
         sent = 0
         for agent in self._agents:
