@@ -46,8 +46,10 @@ def build_parser(prog: str = "python -m bench") -> argparse.ArgumentParser:
                         help="directory for JSON/PNG not given explicitly (default: bench/results)")
     parser.add_argument("--no-png", action="store_true", help="do not draw the PNG")
     parser.add_argument("--pin", action="store_true", help="pin producer/consumer threads to distinct CPUs")
-    parser.add_argument("--wait", choices=WAIT_STRATEGIES, default="spin",
-                        help="wait strategy for scenarios that take one; always recorded in provenance")
+    parser.add_argument("--wait", choices=WAIT_STRATEGIES, default="block",
+                        help="wait strategy of the engine loop in scenarios that run it (default block, the"
+                             " engine's default: spinning starves other threads on a 2-vCPU machine); always"
+                             " recorded in provenance")
     parser.add_argument("--seed", type=int, default=20250617, help="seed of the shared tick stream")
     parser.add_argument("--in-process", action="store_true",
                         help="run scenarios in this process (debugging; process figures then overlap)")

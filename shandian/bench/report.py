@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from shandian.bench.provenance import one_line
-from shandian.bench.scenarios import Metric, Result
+from shandian.bench.scenarios import REGISTRY, Metric, Result
 from shandian.bench.stats import STANDARD_PERCENTILES, Histogram, percentile_label
 
 SCHEMA = "shandian-bench/1"
@@ -171,13 +171,16 @@ def render(doc: dict[str, Any], results: list[Result]) -> str:
     refs = sorted({f"  {m.reference}" for r in results for m in r.metrics if m.reference})
     cmps = [c for c in doc["comparisons"]]
     if cmps:
-        out.append("shandian / baseline (same run, same tick stream):")
+        out.append("shandian / baseline (same run; see notes for the tick source of each side):")
         for c in cmps:
             out.append(f"  {c['scenario']}:{c['metric']} {_comparison_text(c)}"
                        + (f"  [{c['meaning']}]" if "meaning" in c else ""))
     else:
-        out.append("shandian / baseline: no shandian scenario with a baseline ran in this build"
-                   " (tick_agent and throughput compare with 'baseline' once they land)")
+        out.append("shandian / baseline: no ratio in this run (no shandian metric that names a baseline ran)")
+    for r in results:
+        if r.status != "ok" and REGISTRY.get(r.name) and REGISTRY[r.name].baselines:
+            out.append(f"  {r.name} (compares with {', '.join(REGISTRY[r.name].baselines)}): {r.status}:"
+                       f" {r.reason}")
     if refs:
         out += ["references (quoted public figures, not measured in this run):", *refs]
     if notes:

@@ -25,7 +25,7 @@ class Context:
 
     quick: bool = False
     pin: bool = False
-    wait: str = "spin"
+    wait: str = "block"
     seed: int = 20250617
     core: Any = None  # the shandian._core module, or None when it does not import
     core_error: str | None = None
