@@ -234,7 +234,12 @@ class Engine:
         if self._rt is not None:
             raise RuntimeError("an Engine runs once; build a new one")
         duration = duration if duration is not None else self.config.engine.duration
-        self._build()
+        try:
+            self._build()
+        except BaseException:
+            if self._flow_tmp:
+                shutil.rmtree(self._flow_tmp, ignore_errors=True)
+            raise
         self._t0 = time.monotonic()
         self._deadline = None if duration is None else self._t0 + duration
         self._next_progress = self._t0 + self.config.engine.progress_interval
@@ -281,7 +286,9 @@ class Engine:
     def _stop_agents(self) -> None:
         for agent in self._agents:
             if agent._state.running:
-                self._call(agent, agent.on_stop)
+                self._call(agent, agent.on_stop)  # may still act (e.g. flatten) from here
+                agent._state.running = False  # no more callbacks while cancels drain
+        self._tick_handlers.clear()
         if not self.config.engine.cancel_on_stop:
             return
         if not self._rt.trading_ready:
