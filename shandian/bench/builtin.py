@@ -102,10 +102,10 @@ def run_front(ctx: Context) -> Output:
 
     core = ctx.core
     lib_dir = str(library_dir("local"))
-    ticks = ctx.size(100_000, 5_000_000)
+    ticks = ctx.size(100_000, 2_000_000)
     reps = ctx.size(2, 3)
-    orders = ctx.size(1_000, 100_000)
-    warmup = ctx.size(100, 5_000)
+    orders = ctx.size(1_000, 20_000)
+    warmup = ctx.size(100, 2_000)
     out = Output(params={"lib_dir": lib_dir, "ticks": ticks, "repetitions": reps, "orders": orders,
                          "insert_warmup": warmup,
                          "wait": "md: the front's callback thread into a no-op Spi; insert: spin (binding)"})
