@@ -357,7 +357,8 @@ class Agent:
             self.check_params(self.params)
 
     # ---- parameters ------------------------------------------------------------------------------------
-    def _set_params(self, updates: Mapping[str, Any]) -> dict[str, Any]:
+    def validate_params(self, updates: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the full parameter set `updates` would produce; ParamError if it does not fit."""
         defaults = type(self).params
         candidate = dict(self.params)
         for key, value in updates.items():
@@ -365,6 +366,10 @@ class Agent:
                 raise ParamError(f"param {key}: unknown (declared: {', '.join(defaults) or 'none'})")
             candidate[key] = _check_param(key, defaults[key], value)
         self.check_params(candidate)
+        return candidate
+
+    def _set_params(self, updates: Mapping[str, Any]) -> dict[str, Any]:
+        candidate = self.validate_params(updates)
         changed = {k: v for k, v in candidate.items() if self.params.get(k) != v}
         self.params = candidate  # type: ignore[misc]
         return changed
@@ -373,7 +378,10 @@ class Agent:
         """Override to validate ranges; raise ParamError naming the parameter, value and rule."""
 
     def update_params(self, **updates: Any) -> dict[str, Any]:
-        """Hot-update parameters (validated as a whole, applied atomically); returns what changed."""
+        """Hot-update parameters (validated as a whole, applied atomically); returns what changed.
+
+        Engine thread only (from a callback); other threads use `Engine.update_params(name, ...)`.
+        """
         changed = self._set_params(updates)
         if changed:
             self.on_params(changed)

@@ -17,6 +17,7 @@ import contextlib
 import importlib
 import importlib.util
 import logging
+import queue
 import shutil
 import signal
 import sys
@@ -135,6 +136,7 @@ class Engine:
         self._next_progress = 0.0
         self._sync_rejected: set[int] = set()
         self._cancel_sent: set[int] = set()
+        self._param_updates: queue.SimpleQueue[tuple[Agent, dict[str, Any]]] = queue.SimpleQueue()
         self._house = -1
         for spec in config.agents:
             self.add_agent_spec(spec)
@@ -454,8 +456,37 @@ class Engine:
         if agent is not None and agent._state.running and not self._stopping:
             self._call(agent, agent.on_timer, fired.now_ns)
 
+    def update_params(self, agent_name: str, **updates: Any) -> dict[str, Any]:
+        """Hot-update an agent's params from any thread (a control channel, a REPL).
+
+        Validated now (ParamError here, in the caller's thread); applied on the engine thread at the next
+        housekeeping tick (≤ engine.housekeeping_ms), where the agent's on_params runs. Returns the full
+        parameter set that will apply.
+        """
+        agent = next((a for a in self._agents if a.name == agent_name), None)
+        if agent is None:
+            raise KeyError(f"no agent named {agent_name!r}")
+        candidate = agent.validate_params(updates)
+        self._param_updates.put((agent, dict(updates)))
+        return candidate
+
+    def _apply_param_updates(self) -> None:
+        if not self._started_agents:
+            return  # kept until on_start ran, so on_params always sees a started agent
+        while not self._param_updates.empty():
+            agent, updates = self._param_updates.get_nowait()
+            try:
+                changed = agent._set_params(updates)
+            except ParamError as e:  # another update made it invalid meanwhile: refuse, keep running
+                log.warning("agent %s: parameter update refused: %s", agent.name, e)
+                continue
+            log.info("agent %s: params updated %s", agent.name, changed)
+            if changed and agent._state.running:
+                self._call(agent, agent.on_params, changed)
+
     def _housekeeping(self) -> None:
         now = time.monotonic()
+        self._apply_param_updates()
         if self._deadline is not None and now >= self._deadline:
             self.stop(f"duration reached ({self._deadline - self._t0:g} s)")
         if not self._started_agents and now - self._t0 > self.config.engine.login_timeout:

@@ -140,3 +140,47 @@ def test_agent_when_not_attached_actions_raise_runtime_error() -> None:
     a = P("p")
     with pytest.raises(RuntimeError, match="not attached"):
         a.buy(SYM, 1.0, 1)
+
+
+class Tunable(sd.Agent):
+    params = {"window": 10}  # noqa: RUF012
+
+    def on_start(self) -> None:
+        self.seen: list[dict] = []
+        self.ticks_after = 0
+
+    def on_params(self, changed: dict) -> None:
+        self.seen.append(changed)
+
+    def on_tick(self, t: sd.Tick) -> None:
+        if self.seen:
+            self.ticks_after += 1
+            if self.ticks_after >= 3:
+                self._engine.stop("tuned")
+
+
+def test_engine_params_when_updated_from_another_thread_apply_on_the_engine_thread() -> None:
+    import threading
+
+    from shandian.testing import local_engine
+
+    agent = Tunable("tune")
+    engine = local_engine([(agent, [SYM])])
+    errors: list[Exception] = []
+
+    def control() -> None:
+        try:
+            engine.update_params("tune", window="wide")
+        except sd.ParamError as e:
+            errors.append(e)
+        engine.update_params("tune", window=25)
+
+    worker = threading.Timer(2.0, control)
+    worker.start()
+    try:
+        report = engine.run(duration=30)
+    finally:
+        worker.cancel()
+    assert errors and "must be of type int" in str(errors[0])
+    assert agent.seen == [{"window": 25}] and agent.params["window"] == 25
+    assert report.stop_reason == "tuned"
