@@ -42,6 +42,14 @@ class Script(sd.Agent):
     def on_tick(self, t: sd.Tick) -> None:
         self.ticks += 1
         assert t.symbol == SYM
+        if self.ticks == 1:
+            self.first = (
+                t.exchange_time,
+                t.exchange_time_ms,
+                len(t.bid_prices),
+                len(t.ask_volumes),
+                t.volume,
+            )
         if t.bid_price1 <= 0 or t.ask_price1 <= 0:
             return
         step = self.instrument(SYM)["price_tick"]
@@ -114,6 +122,9 @@ def test_engine_local_when_logged_in_starts_agent_with_trading_ready(scripted) -
 
 def test_engine_local_when_subscribed_receives_only_its_symbol_with_latency(scripted) -> None:
     agent, report = scripted
+    when, ms, bids, asks, volume = agent.first
+    assert when.hour * 3_600_000 + when.minute * 60_000 + when.second * 1000 + when.microsecond // 1000 == ms
+    assert bids == asks == 5 and volume >= 0
     assert agent.ticks > 5
     assert report.latency.count >= agent.ticks
     assert report.latency.percentile(50) is not None and report.latency.percentile(50) > 0
