@@ -97,11 +97,11 @@ void disconnect_reconnect_reconcile(const std::string& name, shandian::ctp::Resu
   // No lost trade: each order's reported traded volume is matched by distinct trades.
   int orders_with_fills = 0;
   for (const OrderId id : ours) {
-    const OrderUpdate* u = f.journal.last_update(id);
-    REQUIRE(u != nullptr);
-    CHECK(is_final(u->status));
-    CHECK_EQ(f.journal.traded_by_trades(id), u->traded);
-    if (u->traded > 0) ++orders_with_fills;
+    REQUIRE(f.journal.last_update(id) != nullptr);
+    const OrderUpdate u = *f.journal.last_update(id);  // a copy: the journal's vector may grow
+    CHECK(is_final(u.status));
+    CHECK_EQ(f.journal.traded_by_trades(id), u.traded);
+    if (u.traded > 0) ++orders_with_fills;
   }
   CHECK(orders_with_fills > 0);
   CHECK_EQ(f.engine.order_manager().live_count(), 0u);

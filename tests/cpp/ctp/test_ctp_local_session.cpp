@@ -81,9 +81,9 @@ void order_fill_and_cancel() {
   CHECK(f.journal.orders.empty() || f.journal.orders.back().id != buy.order);  // published next batch
   REQUIRE(f.wait_final(buy.order));
   CHECK(f.run_until([&] { return f.journal.traded_by_trades(buy.order) == 2; }, std::chrono::milliseconds(5000)));
-  const OrderUpdate* filled = f.journal.last_update(buy.order);
-  CHECK(filled->status == OrderStatus::Filled);
-  CHECK_EQ(filled->traded, 2);
+  const OrderUpdate filled = *f.journal.last_update(buy.order);
+  CHECK(filled.status == OrderStatus::Filled);
+  CHECK_EQ(filled.traded, 2);
   // The first update the agent saw for it was SUBMITTING.
   for (const OrderUpdate& u : f.journal.orders) {
     if (u.id == buy.order) {
@@ -138,20 +138,20 @@ void reject_paths_carry_ctp_codes() {
   const InsertResult unknown = f.engine.insert_order(f.agent, zz, Direction::Buy, Offset::Open, 100, 1, OrderKind::Limit);
   REQUIRE(unknown.ok());
   REQUIRE(f.wait_final(unknown.order));
-  const OrderUpdate* u16 = f.journal.last_update(unknown.order);
-  CHECK(u16->status == OrderStatus::Rejected);
-  CHECK(u16->reject_code == RejectCode::CtpRejected);
-  CHECK_EQ(u16->ctp_error_id, 16);
-  CHECK(!u16->reason.empty());
+  const OrderUpdate u16 = *f.journal.last_update(unknown.order);
+  CHECK(u16.status == OrderStatus::Rejected);
+  CHECK(u16.reject_code == RejectCode::CtpRejected);
+  CHECK_EQ(u16.ctp_error_id, 16);
+  CHECK(!u16.reason.empty());
 
   // 30: closing a position the account does not hold (DCE: Close).
   const double m_ref = 3000;  // any on-grid price: the position check comes first
   const InsertResult over = f.engine.insert_order(f.agent, m, Direction::Sell, Offset::Close, m_ref, 5, OrderKind::Limit);
   REQUIRE(over.ok());
   REQUIRE(f.wait_final(over.order));
-  const OrderUpdate* u30 = f.journal.last_update(over.order);
-  CHECK(u30->status == OrderStatus::Rejected);
-  CHECK_EQ(u30->ctp_error_id, 30);
+  const OrderUpdate u30 = *f.journal.last_update(over.order);
+  CHECK(u30.status == OrderStatus::Rejected);
+  CHECK_EQ(u30.ctp_error_id, 30);
 
   // Price validation. Subscribe to learn the limits; then 165 (off the exchange's grid: the hand-made
   // spec claims a finer tick than the exchange's) and 163 (outside the limits, sent before the engine saw
@@ -169,23 +169,23 @@ void reject_paths_carry_ctp_codes() {
   if (!off_tick.ok()) std::fprintf(stderr, "off_tick refused: %s %s\n", to_string(off_tick.code).data(), off_tick.reason.c_str());
   REQUIRE(off_tick.ok());
   REQUIRE(f.wait_final(off_tick.order));
-  const OrderUpdate* u165 = f.journal.last_update(off_tick.order);
-  CHECK(u165->status == OrderStatus::Rejected);
-  const bool is165 = u165->ctp_error_id == 165 || u165->reason.view().find("165") != std::string_view::npos ||
-                     u165->reject_code == RejectCode::ExchangeRejected;
+  const OrderUpdate u165 = *f.journal.last_update(off_tick.order);
+  CHECK(u165.status == OrderStatus::Rejected);
+  const bool is165 = u165.ctp_error_id == 165 || u165.reason.view().find("165") != std::string_view::npos ||
+                     u165.reject_code == RejectCode::ExchangeRejected;
   CHECK(is165);
-  if (u165->reject_code == RejectCode::CtpRejected) CHECK_EQ(u165->ctp_error_id, 165);
+  if (u165.reject_code == RejectCode::CtpRejected) CHECK_EQ(u165.ctp_error_id, 165);
 
   const InstrumentIndex m_idx = m;  // never subscribed: the engine has no limits for it
   const InsertResult far = f.engine.insert_order(f.agent, m_idx, Direction::Buy, Offset::Open, 1, 1, OrderKind::Limit);
   REQUIRE(far.ok());
   REQUIRE(f.wait_final(far.order));
-  const OrderUpdate* u163 = f.journal.last_update(far.order);
-  CHECK(u163->status == OrderStatus::Rejected);
-  if (u163->reject_code == RejectCode::CtpRejected) CHECK_EQ(u163->ctp_error_id, 163);
-  CHECK(u163->reject_code == RejectCode::CtpRejected || u163->reject_code == RejectCode::ExchangeRejected);
-  std::fprintf(stderr, "reject texts: 16 '%s' | 30 '%s' | 165 '%s' (%d) | 163 '%s' (%d)\n", u16->reason.c_str(),
-               u30->reason.c_str(), u165->reason.c_str(), u165->ctp_error_id, u163->reason.c_str(), u163->ctp_error_id);
+  const OrderUpdate u163 = *f.journal.last_update(far.order);
+  CHECK(u163.status == OrderStatus::Rejected);
+  if (u163.reject_code == RejectCode::CtpRejected) CHECK_EQ(u163.ctp_error_id, 163);
+  CHECK(u163.reject_code == RejectCode::CtpRejected || u163.reject_code == RejectCode::ExchangeRejected);
+  std::fprintf(stderr, "reject texts: 16 '%s' | 30 '%s' | 165 '%s' (%d) | 163 '%s' (%d)\n", u16.reason.c_str(),
+               u30.reason.c_str(), u165.reason.c_str(), u165.ctp_error_id, u163.reason.c_str(), u163.ctp_error_id);
   CHECK_EQ(f.engine.order_manager().live_count(), 0u);
 }
 
