@@ -264,7 +264,8 @@ struct GeneratorSource::Impl {
     const std::uint64_t r1 = lane.rng();
     const std::uint64_t r2 = lane.rng();
     const std::uint64_t r3 = lane.rng();
-    const std::uint64_t r4 = lane.rng();
+    const std::uint64_t r4 = lane.rng();  // bid volumes, levels 1-4
+    const std::uint64_t r5 = lane.rng();  // ask volumes, levels 1-4
 
     if (lane.next_is_auction) {
       // Opening call auction: one match at a price near the previous settlement, a larger volume.
@@ -321,13 +322,12 @@ struct GeneratorSource::Impl {
     double* ask_price[5] = {&t.AskPrice1, &t.AskPrice2, &t.AskPrice3, &t.AskPrice4, &t.AskPrice5};
     int* bid_volume[5] = {&t.BidVolume1, &t.BidVolume2, &t.BidVolume3, &t.BidVolume4, &t.BidVolume5};
     int* ask_volume[5] = {&t.AskVolume1, &t.AskVolume2, &t.AskVolume3, &t.AskVolume4, &t.AskVolume5};
-    std::uint64_t bits = r4;
-    std::uint64_t more_bits = r3 >> 20;  // 44 spare bits of r3: two more 16-bit draws
+    const std::uint64_t level5_bits = r3 >> 20;  // 44 spare bits of r3: the two level-5 volumes
     for (int level = 0; level < 5; ++level) {
       const std::int64_t b = bid1 < 0 ? -1 : bid1 - level;
       const std::int64_t a = ask1 < 0 ? -1 : ask1 + level;
-      const std::uint64_t vb = level < 4 ? bits >> (16 * level) : more_bits;
-      const std::uint64_t va = level < 4 ? (level < 2 ? r2 >> (32 + 16 * level) : r1 >> (16 * (level - 2))) : more_bits >> 16;
+      const std::uint64_t vb = level < 4 ? r4 >> (16 * level) : level5_bits;
+      const std::uint64_t va = level < 4 ? r5 >> (16 * level) : level5_bits >> 16;
       if (b >= lane.lower && b >= 1) {
         *bid_price[level] = spec.from_ticks(b);
         *bid_volume[level] = static_cast<int>(1 + bounded16(vb, 2 * lane.depth_base));
