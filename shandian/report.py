@@ -139,19 +139,20 @@ class RunReport:
                 f"{sum(a.rejects.values()):>8}{a.realized_pnl:>13,.2f}{a.unrealized_pnl:>13,.2f}"
             )
         lines.append("")
-        lines.append("positions (per agent, own trades only)")
-        any_pos = False
+        lines.append("positions (per agent, own trades only; PnL in CNY, before fees)")
+        head = f"  {'agent':<14}{'symbol':<10}{'long':>5}{'avg':>11}{'short':>6}{'avg':>11}{'last':>10}" \
+               f"{'realized':>13}{'unrealized':>12}"
+        rows = []
         for a in self.agents:
             for p in a.positions:
-                any_pos = True
                 last = "-" if p.last_price is None else f"{p.last_price:g}"
-                lines.append(
-                    f"  {a.name[:13]:<14}{p.symbol:<10} long {p.long:>3} @ {p.long_avg:<10.2f}"
-                    f" short {p.short:>3} @ {p.short_avg:<10.2f} last {last:<9}"
-                    f" realized {p.realized_pnl:>11,.2f}  unrealized {p.unrealized_pnl:>11,.2f}"
+                long_avg = f"{p.long_avg:.2f}" if p.long else "-"
+                short_avg = f"{p.short_avg:.2f}" if p.short else "-"
+                rows.append(
+                    f"  {a.name[:13]:<14}{p.symbol:<10}{p.long:>5}{long_avg:>11}{p.short:>6}{short_avg:>11}"
+                    f"{last:>10}{p.realized_pnl:>13,.2f}{p.unrealized_pnl:>12,.2f}"
                 )
-        if not any_pos:
-            lines.append("  (no fills)")
+        lines += [head, *rows] if rows else ["  (no fills)"]
         lines.append("")
         lines.append("rejects by reason")
         any_rej = False
@@ -176,7 +177,7 @@ class RunReport:
             a = self.account
             lines.append(
                 f"account    balance {a.get('balance', 0):,.2f}  available {a.get('available', 0):,.2f}"
-                f"  margin {a.get('current_margin', 0):,.2f}  (last queried from the counter)"
+                f"  margin {a.get('current_margin', 0):,.2f}  (last counter query; not refreshed during the run)"
             )
         for e in self.errors:
             lines.append(f"error      {e}")
