@@ -177,7 +177,7 @@ class RunReport:
             a = self.account
             lines.append(
                 f"account    balance {a.get('balance', 0):,.2f}  available {a.get('available', 0):,.2f}"
-                f"  margin {a.get('current_margin', 0):,.2f}  (last counter query; not refreshed during the run)"
+                f"  margin {a.get('current_margin', 0):,.2f}  (last counter query, not refreshed)"
             )
         for e in self.errors:
             lines.append(f"error      {e}")
