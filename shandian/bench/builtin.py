@@ -238,7 +238,8 @@ _PLANNED: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("order_manager", "order-manager apply of one CTP order/trade event",
      "no order manager yet (lands with the order-manager issue)", ()),
     ("throughput", "ticks/s into a no-op Python agent (and the backtest path)",
-     "no engine loop / backtest driver yet (lands with the Engine and backtest issues)", (BASELINE,)),
+     "no runner yet: needs the local front to deliver ticks as fast as they are consumed (speed=0 gave 3"
+     " ticks in 4 s in a trial) and the backtest driver (lands with the backtest issue)", (BASELINE,)),
     ("stages", "per-order stage stamps md → insert → ack → trade (Kungfu style)",
      "no stamped order path yet (lands with the gateway / journal issues)", ()),
 )

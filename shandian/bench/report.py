@@ -270,7 +270,7 @@ def write_png(results: list[Result], path: Path, title: str) -> str | None:
         ax.set_ylabel("samples per bin (20 bins/decade)")
         ax.set_title(f"{name}: {metric.label} — histogram (n={hist.count:,})", fontsize=9)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
