@@ -95,7 +95,9 @@ class LocalMdApi final : public CThostFtdcMdApi {
                  ") is not supported; use RegisterFront(\"local://NAME?...\") (ignored)");
   }
   void RegisterFensUserInfo(CThostFtdcFensUserInfoField*) override {}
-  void RegisterSpi(CThostFtdcMdSpi* spi) override { spi_.store(spi, std::memory_order_release); }
+  void RegisterSpi(CThostFtdcMdSpi* spi) override {
+    spi_.store(spi, std::memory_order_release);  // release/acquire: the callback thread sees a complete Spi
+  }
 
   int SubscribeMarketData(char* ids[], int count) override { return subscription(ids, count, true); }
   int UnSubscribeMarketData(char* ids[], int count) override { return subscription(ids, count, false); }
