@@ -247,6 +247,9 @@ class Engine:
         self._next_progress = self._t0 + self.config.engine.progress_interval
         previous = self._install_sigint()
         log.info("engine starting: %s (%d agents)", self._front_text(), len(self._agents))
+        if self.config.account.preset.startswith("simnow"):
+            log.info("SimNow preset: BrokerID/AppID/AuthCode and fronts are community-sourced and change over "
+                     "time; set account.trader_fronts / md_fronts if SFIT moved them")
         try:
             try:
                 self._rt.run()
