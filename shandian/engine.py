@@ -248,7 +248,7 @@ class Engine:
         previous = self._install_sigint()
         log.info("engine starting: %s (%d agents)", self._front_text(), len(self._agents))
         if self.config.account.preset.startswith("simnow"):
-            log.info("SimNow preset: BrokerID/AppID/AuthCode and fronts are community-sourced and change over "
+            log.info("SimNow preset: BrokerID/AppID/AuthCode and fronts are community-sourced, change over "
                      "time; set account.trader_fronts / md_fronts if SFIT moved them")
         try:
             try:
