@@ -172,7 +172,8 @@ class RunReport:
         lat = self.latency_us()
         cells = "  ".join(f"{k} {'-' if v is None else f'{v:.1f}'}" for k, v in lat.items())
         n = self.latency.count
-        lines.append(f"tick→agent latency µs (CTP callback recv_ns → on_tick, n={n}): {cells}")
+        lines.append(f"tick→agent latency, µs (CTP callback recv_ns → agent on_tick), n={n}")
+        lines.append(f"  {cells}")
         if self.account:
             a = self.account
             lines.append(
