@@ -229,10 +229,101 @@ register(Scenario(
 ))
 
 
+# -- order round trip through the local front ------------------------------------------------------------
+ORDER_SYMBOL = "rb2505"
+ORDER_OFFSET_TICKS = 20
+
+
+def run_order_roundtrip(ctx: Context) -> Output:
+    """agent.buy → risk → ReqOrderInsert → local front → OnRtnOrder → engine → agent.on_order, one at a time.
+
+    Each order is a 1-lot FAK buy ORDER_OFFSET_TICKS below the best bid: never marketable, so the exchange
+    cancels it at once (no position, and FAK cancels count against no cancel limit). A sample is
+    ``monotonic_ns`` before ``agent.buy`` → ``monotonic_ns`` at entry of the first ``on_order`` of that
+    order whose status is past ``submitting`` (the first OnRtnOrder); the next order goes out when the
+    previous one is final.
+    """
+    import dataclasses
+    import io
+    import time
+    from collections import Counter
+    from typing import Any
+
+    import shandian as sd
+    from shandian.config import Config
+    from shandian.engine import Engine
+
+    orders = ctx.size(300, 5_000)
+    warmup = ctx.size(30, 200)
+    state: dict[str, Any] = {"lat": [], "pending": None, "t0": 0, "statuses": Counter(), "tick": None,
+                             "error": ""}
+
+    class PingAgent(sd.Agent):  # type: ignore[misc, name-defined]
+        """Sends the next FAK when the previous one is final; stamps buy → first OnRtnOrder."""
+
+        def _send(self) -> None:
+            if len(state["lat"]) >= orders + warmup:
+                engine.stop("bench orders done")
+                return
+            tick = state["tick"]
+            step = engine.instrument(ORDER_SYMBOL)["price_tick"]
+            price = round((tick.bid_price1 - ORDER_OFFSET_TICKS * step) / step) * step
+            state["t0"] = time.monotonic_ns()
+            try:
+                state["pending"] = self.buy(ORDER_SYMBOL, price, 1, kind="fak")
+            except Exception as exc:  # a typed rejection: report it, do not spin on it
+                state["error"] = f"{type(exc).__name__}: {exc}"
+                engine.stop("bench order rejected")
+
+        def on_tick(self, tick: Any) -> None:
+            state["tick"] = tick
+            if state["pending"] is None and not state["lat"] and not state["error"]:
+                self._send()
+
+        def on_order(self, order: Any) -> None:
+            now = time.monotonic_ns()
+            state["statuses"][order.status] += 1
+            if order.id != state["pending"]:
+                return
+            if order.status != "submitting" and state["t0"]:
+                state["lat"].append(now - state["t0"])
+                state["t0"] = 0
+            if order.is_final:
+                state["pending"] = None
+                self._send()
+
+    config = Config.local(name="bench", speed=100, instruments=["rb"], seed=42, session="day",
+                          trading_day=20250102)
+    config.engine = dataclasses.replace(config.engine, wait=ctx.wait, progress_interval=3600.0)
+    engine = Engine(config, out=io.StringIO(), config_name="bench order_roundtrip")
+    engine.add_agent(PingAgent("bench-ping"), [ORDER_SYMBOL])
+    run_report = engine.run(duration=ctx.size(60.0, 600.0))
+    samples = state["lat"]
+    if state["error"] or len(samples) <= warmup:
+        raise RuntimeError(f"{len(samples)} orders completed (stop: {run_report.stop_reason};"
+                           f" {state['error'] or run_report.errors})")
+    out = Output(params={
+        "front": "local, generator seed 42, speed 100×, day session 20250102", "symbol": ORDER_SYMBOL,
+        "order": f"1-lot FAK buy {ORDER_OFFSET_TICKS} ticks below best bid (never fills)",
+        "orders": len(samples) - warmup, "warmup": warmup, "wait": ctx.wait,
+        "statuses_seen": dict(state["statuses"]), "stop_reason": run_report.stop_reason,
+    })
+    out.metrics.append(Metric("buy_to_on_order", "agent.buy → first OnRtnOrder → agent.on_order", "latency",
+                              hist=Histogram.of(samples[warmup:]), warmup=warmup))
+    return out
+
+
+register(Scenario(
+    name="order_roundtrip",
+    title="agent.buy → ReqOrderInsert → local front → OnRtnOrder → agent.on_order",
+    run=run_order_roundtrip,
+    requires=("Engine",),
+    precheck=_engine_api,
+))
+
+
 # -- scenarios whose code lands with later issues --------------------------------------------------------
 _PLANNED: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("order_roundtrip", "agent.buy → ReqOrderInsert → local front → OnRtnOrder → agent.on_order",
-     "no Agent order API or gateway yet (lands with the gateway / order-manager issues)", ()),
     ("risk", "risk check of one order (C++ rule engine)", "no risk engine yet (lands with the risk issue)",
      ()),
     ("order_manager", "order-manager apply of one CTP order/trade event",
