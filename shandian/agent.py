@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -191,7 +191,8 @@ class Position:
     """An agent's own position in one instrument (its trades only — agents are isolated), with PnL in CNY.
 
     Average prices are per side; realized PnL accrues on closes against the side's average; unrealized
-    marks the open lots at the last traded price seen.
+    marks the open lots at the instrument's last price, read from the engine when `unrealized_pnl` is
+    asked for (so `position()` itself stays cheap on the hot path); `last_price` holds that mark.
     """
 
     symbol: str
@@ -207,6 +208,7 @@ class Position:
     realized_pnl: float = 0.0
     last_price: float = math.nan
     fills: int = 0
+    marker: Callable[[], float] | None = field(default=None, repr=False, compare=False)
 
     @property
     def long_yd(self) -> int:
@@ -235,7 +237,11 @@ class Position:
 
     @property
     def unrealized_pnl(self) -> float:
-        """Open lots marked at the last price (0 before any price is known)."""
+        """Open lots marked at the instrument's last price (0 before any price is known)."""
+        if self.marker is not None:
+            price = self.marker()
+            if price > 0:
+                self.last_price = price
         if math.isnan(self.last_price):
             return 0.0
         return (
@@ -306,6 +312,7 @@ class _AgentState:
     traceback: str = ""
     orders: int = 0
     fills: int = 0
+    marker: Callable[[], float] | None = field(default=None, repr=False, compare=False)
     filled_lots: int = 0
     cancels: int = 0
     rejects: dict[str, int] = field(default_factory=dict)

@@ -17,6 +17,7 @@ import contextlib
 import importlib
 import importlib.util
 import logging
+import math
 import queue
 import shutil
 import signal
@@ -425,7 +426,7 @@ class Engine:
             if rec[4] is not None and rec[5] >= rec[4]:
                 del st.closes[trade.order_id]
             self._update_frozen(agent, rec[0])
-        self._position(agent, trade.symbol, refresh=False).apply(
+        self._position(agent, trade.symbol).apply(
             trade.direction, trade.offset, trade.price, trade.volume
         )
         if st.running and not self._stopping:
@@ -588,7 +589,7 @@ class Engine:
 
     def _update_frozen(self, agent: Agent, symbol: str) -> None:
         """Recompute the position's frozen (in-close) lots from the agent's unfinished closes."""
-        pos = self._position(agent, symbol, refresh=False)
+        pos = self._position(agent, symbol)
         frozen = [0, 0]  # long, short
         for sym, closes_long, _off, volume, final, booked in agent._state.closes.values():
             if sym == symbol:
@@ -597,7 +598,7 @@ class Engine:
 
     def _resolve_close(self, agent: Agent, symbol: str, direction: str, volume: int) -> str:
         """Offset for an agent's close: only its own lots; CloseToday/CloseYesterday on SHFE/INE."""
-        pos = self._position(agent, symbol, refresh=False)
+        pos = self._position(agent, symbol)
         closing_long = direction == "sell"
         held = pos.long if closing_long else pos.short
         today = pos.long_today if closing_long else pos.short_today
@@ -696,25 +697,23 @@ class Engine:
             raise RuntimeError("the engine's timer table is full")
         return int(tid)
 
-    def _position(self, agent: Agent, symbol: str, refresh: bool = True) -> Position:
+    def _position(self, agent: Agent, symbol: str) -> Position:
         pos = agent._state.positions.get(symbol)
         if pos is None:
             mult = 1.0
             with contextlib.suppress(OrderRejected):
                 mult = float(self.instrument(symbol)["volume_multiple"] or 1)
-            pos = Position(symbol, multiplier=mult)
+            pos = Position(symbol, multiplier=mult, marker=lambda: self._last_price(symbol))
             agent._state.positions[symbol] = pos
-        if refresh:
-            self._refresh_price(pos)
         return pos
 
-    def _refresh_price(self, pos: Position) -> None:
-        idx = self._index.get(pos.symbol)
+    def _last_price(self, symbol: str) -> float:
+        """Return the last price of the instrument's latest tick seen by the engine (0.0 if none)."""
+        idx = self._index.get(symbol)
         if idx is None or self._rt is None:
-            return
+            return 0.0
         tick = self._rt.instrument(idx)["last_tick"]
-        if tick is not None and tick.last_price > 0:
-            pos.last_price = tick.last_price
+        return tick.last_price if tick is not None else 0.0
 
     @property
     def account(self) -> Account:
@@ -738,11 +737,11 @@ class Engine:
             for symbol, pos in sorted(st.positions.items()):
                 if not pos.fills:
                     continue
-                self._refresh_price(pos)
+                unrealized = pos.unrealized_pnl  # reads the mark first
                 positions.append(PositionRow(
                     symbol, pos.long, pos.short, pos.long_avg, pos.short_avg,
-                    None if pos.last_price != pos.last_price else pos.last_price,
-                    pos.realized_pnl, pos.unrealized_pnl,
+                    None if math.isnan(pos.last_price) else pos.last_price,
+                    pos.realized_pnl, unrealized,
                 ))
             if st.failed:
                 status = st.failed if st.failed.startswith("stopped") else f"failed: {st.failed}"
