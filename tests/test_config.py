@@ -329,3 +329,9 @@ def test_secret_when_compared_and_hashed_behaves_like_a_value() -> None:
     assert Secret("a") == Secret("a", "env:X") and Secret("a") != Secret("b")
     assert "a" not in repr(Secret("a"))
     assert os.environ.get("SIMNOW_PASSWORD") != "pw-from-env-Zq9"  # the tests never touch the real env
+
+
+def test_config_when_simnow_example_loads_with_the_two_env_vars() -> None:
+    cfg = load_config(Path(__file__).resolve().parents[1] / "examples" / "simnow.toml", env=ENV)
+    assert cfg.account.preset == "simnow" and cfg.account.user_id == "123456"
+    assert cfg.engine.duration is None and cfg.agents[0].cls.endswith("breakout.py:Breakout")
