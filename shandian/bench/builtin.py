@@ -104,8 +104,8 @@ def run_front(ctx: Context) -> Output:
     lib_dir = str(library_dir("local"))
     ticks = ctx.size(100_000, 2_000_000)
     reps = ctx.size(2, 3)
-    orders = ctx.size(1_000, 20_000)
-    warmup = ctx.size(100, 2_000)
+    orders = ctx.size(300, 20_000)
+    warmup = ctx.size(50, 2_000)
     out = Output(params={"lib_dir": lib_dir, "ticks": ticks, "repetitions": reps, "orders": orders,
                          "insert_warmup": warmup,
                          "wait": "md: the front's callback thread into a no-op Spi; insert: spin (binding)"})
@@ -167,7 +167,7 @@ def run_tick_agent(ctx: Context) -> Output:
     from shandian.config import Config
     from shandian.engine import Engine
 
-    seconds = ctx.size(2.0, 20.0)
+    seconds = ctx.size(1.5, 20.0)
     speed = 500
     warmup = ctx.size(200, 2_000)
 
@@ -324,10 +324,11 @@ register(Scenario(
 
 # -- scenarios whose code lands with later issues --------------------------------------------------------
 _PLANNED: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("risk", "risk check of one order (C++ rule engine)", "no risk engine yet (lands with the risk issue)",
-     ()),
+    ("risk", "risk check of one order (C++ rule engine)",
+     "no risk engine yet (cpp/risk is empty; lands with the risk issue), and no _core bench binding", ()),
     ("order_manager", "order-manager apply of one CTP order/trade event",
-     "no order manager yet (lands with the order-manager issue)", ()),
+     "no _core bench binding that times cpp/core's OrderManager apply in isolation (needs e.g."
+     " _core.bench_order_manager(events) -> list[int])", ()),
     ("throughput", "ticks/s into a no-op Python agent (and the backtest path)",
      "no runner yet: needs the local front to deliver ticks as fast as they are consumed (speed=0 gave 3"
      " ticks in 4 s in a trial) and the backtest driver (lands with the backtest issue)", (BASELINE,)),
