@@ -9,6 +9,12 @@ in one agent's callback stops that agent, logs the traceback and records it for 
 Stop order (duration reached, Ctrl-C, `stop()`, or a fatal session error): agents' `on_stop`, working
 orders cancelled and their confirmations awaited (bounded; `engine.cancel_on_stop`), vendor APIs released,
 report built and returned (`shandian run` prints it).
+
+    engine = sd.Engine.from_toml("examples/demo.toml")           # agents from the file, or in code:
+    engine = sd.Engine(sd.Config.local(speed=50, instruments=["rb"]))
+    engine.add_agent(MyAgent("mine", {"lots": 1}), symbols=["rb2505"])
+    report = engine.run(duration=30)                               # blocks; Ctrl-C stops in order
+    print(report.format())
 """
 
 from __future__ import annotations
