@@ -195,6 +195,7 @@ class AccountConfig:
     flow_dir: str = ""  # empty: a fresh temporary directory per run
     resume: str = "quick"
     preset: str = ""
+    query_interval_ms: int = 1000  # the session's spacing of queries (CTP: 1/s); local preset: front's + 20
 
 
 @dataclass
@@ -403,8 +404,12 @@ def _parse_account(
     resume = _string(table, "resume", where, default="quick")
     if resume not in RESUME_TYPES:
         raise ConfigError(f"{where}resume", f"{resume!r} must be one of {', '.join(RESUME_TYPES)}")
+    query_interval_ms = 1000
     if preset_name == "local" and "trader_fronts" not in table:
-        address = local_front_address(*_parse_front(front))
+        name, settings = _parse_front(front)
+        settings.setdefault("query_interval_ms", 100)  # the local front answers queries fast: start fast
+        query_interval_ms = int(settings["query_interval_ms"]) + 20
+        address = local_front_address(name, settings)
         trader_fronts, md_fronts = [address], [address]
     else:
         trader_fronts = _str_list(table, "trader_fronts", where, preset.get("trader_fronts", []))
@@ -428,6 +433,7 @@ def _parse_account(
         flow_dir=_string(table, "flow_dir", where),
         resume=resume,
         preset=preset_name,
+        query_interval_ms=query_interval_ms,
     )
 
 

@@ -202,8 +202,8 @@ class Engine:
             flow = Path(self._flow_tmp)
         s.flow_dir = flow
         s.resume = _RESUME[a.resume]
-        if a.preset == "local":  # the local front is queried at 100 ms (see config.PRESETS): start fast
-            s.query_interval_ms = 120
+        s.query_interval_ms = a.query_interval_ms
+        if a.preset == "local":  # the local front answers at once: retry and time out sooner too
             s.query_backoff_initial_ms = 200
             s.query_backoff_max_ms = 1000
             s.query_timeout_ms = 3000

@@ -302,7 +302,9 @@ def test_config_when_front_settings_valid_address_round_trips(name: str, front: 
     url = urlsplit(cfg.account.trader_fronts[0])
     assert url.scheme == "local" and url.netloc == name
     got = dict(parse_qsl(url.query))
-    assert set(got) == set(front)
+    assert set(got) == set(front) | {"query_interval_ms"}  # the local preset starts fast by default
+    assert got["query_interval_ms"] == "100"
+    assert cfg.account.query_interval_ms == 120
     for key, value in front.items():
         if isinstance(value, bool):
             assert got[key] == ("1" if value else "0")
