@@ -9,7 +9,8 @@ synchronously (validation, risk, session not ready, the agent's own position). R
 later from CTP or the exchange arrive as `on_order(order)` with `order.status == "rejected"` and
 `order.reject_code` / `order.reject_reason` set. `cancel` follows the same rule with one documented
 exception: an order that is already final, unknown or being cancelled returns False (a fill racing a
-cancel is normal, not an error).
+cancel is normal, not an error). Programming errors (an unknown `kind` or `offset` string) raise
+ValueError, not OrderRejected: they are bugs to fix, not market conditions to handle.
 
 Ticks are the extension's own record type (`shandian._core.Tick`, a copy made in C++), so reading
 `tick.last_price` is one C-level attribute access — no Python wrapper per tick.
