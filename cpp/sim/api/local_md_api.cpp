@@ -317,6 +317,15 @@ class LocalMdApi final : public CThostFtdcMdApi {
   }
 
   void finish_and_delete() {
+    if (queue_ && std::getenv("SHANDIAN_LOCAL_FRONT_STATS") != nullptr) {
+      const QueueStats st = queue_->stats();
+      std::fprintf(stderr,
+                   "shandian local front (md): queued=%llu max_depth=%llu backpressure_waits=%llu "
+                   "filtered_after_unsubscribe=%llu discarded_at_release=%llu\n",
+                   static_cast<unsigned long long>(st.pushed), static_cast<unsigned long long>(st.max_depth),
+                   static_cast<unsigned long long>(st.backpressure_waits),
+                   static_cast<unsigned long long>(filtered_ticks_), static_cast<unsigned long long>(st.discarded));
+    }
     std::shared_ptr<JoinState> join = join_state_;
     std::shared_ptr<FrontInstance> front = std::move(front_);
     delete this;

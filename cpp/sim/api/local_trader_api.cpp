@@ -546,6 +546,16 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   // After the callback thread has stopped (joined, or this is it): flush, drop the front, free.
   void finish_and_delete() {
     flush_flow();
+    if (queue_ && std::getenv("SHANDIAN_LOCAL_FRONT_STATS") != nullptr) {
+      const QueueStats st = queue_->stats();
+      std::fprintf(stderr,
+                   "shandian local front (trader): delivered=%llu queued=%llu max_depth=%llu "
+                   "lost_on_disconnect=%llu discarded_at_release=%llu\n",
+                   static_cast<unsigned long long>(delivered_), static_cast<unsigned long long>(st.pushed),
+                   static_cast<unsigned long long>(st.max_depth),
+                   static_cast<unsigned long long>(discarded_on_disconnect_),
+                   static_cast<unsigned long long>(st.discarded));
+    }
     std::shared_ptr<JoinState> join = join_state_;
     std::shared_ptr<FrontInstance> front = std::move(front_);
     delete this;
