@@ -66,6 +66,8 @@ class Breakout(sd.Agent):
 
     def _go(self, tick: sd.Tick, up: bool) -> None:
         pos = self.position(tick.symbol)
+        if pos.unbooked_buy or pos.unbooked_sell:
+            return  # the last order filled but its trade is not booked yet: decide on the real position
         lots = self.params["lots"]
         step = self.params["slippage_ticks"] * self.instrument(tick.symbol)["price_tick"]
         buy_price = min(tick.ask_price1 + step, tick.upper_limit_price or tick.ask_price1 + step)

@@ -53,7 +53,7 @@ class Quoter(sd.Agent):
         step = self.instrument(symbol)["price_tick"]
         p = self.params
         pos = self.position(symbol)
-        net = pos.net
+        net = pos.expected_net  # counts fills reported on orders whose trades are still on the way
         self.max_seen_inventory = max(self.max_seen_inventory, abs(net))
         bid_price = tick.bid_price1 - p["edge_ticks"] * step
         ask_price = tick.ask_price1 + p["edge_ticks"] * step

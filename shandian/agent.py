@@ -209,6 +209,8 @@ class Position:
     realized_pnl: float = 0.0
     last_price: float = math.nan
     fills: int = 0
+    unbooked_buy: int = 0  # lots the counter reported traded (order updates) whose trades are not booked yet
+    unbooked_sell: int = 0
     marker: Callable[[], float] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -233,8 +235,17 @@ class Position:
 
     @property
     def net(self) -> int:
-        """Long minus short."""
+        """Long minus short (booked trades)."""
         return self.long - self.short
+
+    @property
+    def expected_net(self) -> int:
+        """`net` plus fills already reported on orders whose trades have not arrived yet.
+
+        CTP pushes an order's "filled" before its trade; an agent that decides on inventory right after
+        on_order(filled) should use this, or it will count the same fill twice in its next decision.
+        """
+        return self.long - self.short + self.unbooked_buy - self.unbooked_sell
 
     @property
     def unrealized_pnl(self) -> float:
@@ -313,6 +324,8 @@ class _AgentState:
     traceback: str = ""
     orders: int = 0
     fills: int = 0
+    unbooked_buy: int = 0  # lots the counter reported traded (order updates) whose trades are not booked yet
+    unbooked_sell: int = 0
     marker: Callable[[], float] | None = field(default=None, repr=False, compare=False)
     filled_lots: int = 0
     cancels: int = 0
@@ -323,6 +336,9 @@ class _AgentState:
     # (None while working), booked]. CTP pushes the order's "filled" before the trade, so a close is freed
     # only once its trades are booked into the position (else a second close could overshoot: CTP 30).
     closes: dict[int, list[Any]] = field(default_factory=dict)
+    # Orders whose reported traded volume is not all booked as trades yet: id -> [symbol, direction,
+    # reported, booked, final]. Feeds Position.unbooked_buy / unbooked_sell.
+    fill_track: dict[int, list[Any]] = field(default_factory=dict)
 
 
 def _check_param(name: str, default: Any, value: Any) -> Any:

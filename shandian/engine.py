@@ -392,6 +392,10 @@ class Engine:
             return  # another session's order, or the house agent
         order = Order.from_update(u)
         st = agent._state
+        if order.traded or order.id in st.fill_track:
+            rec = st.fill_track.setdefault(order.id, [order.symbol, order.direction, 0, 0, False])
+            rec[2], rec[4] = max(rec[2], order.traded), order.is_final
+            self._update_unbooked(agent, order.id, rec)
         if order.is_final:
             st.live.pop(order.id, None)
             rec = st.closes.get(order.id)
@@ -426,6 +430,8 @@ class Engine:
         st = agent._state
         st.fills += 1
         st.filled_lots += trade.volume
+        track = st.fill_track.setdefault(trade.order_id, [trade.symbol, trade.direction, 0, 0, False])
+        track[3] += trade.volume
         rec = st.closes.get(trade.order_id)
         if rec is not None:
             rec[5] += trade.volume
@@ -435,6 +441,7 @@ class Engine:
         self._position(agent, trade.symbol).apply(
             trade.direction, trade.offset, trade.price, trade.volume
         )
+        self._update_unbooked(agent, trade.order_id, track)
         if st.running and not self._stopping:
             self._call(agent, agent.on_trade, trade)
 
@@ -592,6 +599,19 @@ class Engine:
         if not agent._state.running:
             why = agent._state.failed or "not started"
             raise OrderRejected("AGENT_STOPPED", f"agent {agent.name} is stopped ({why})")
+
+    def _update_unbooked(self, agent: Agent, order_id: int, rec: list[Any]) -> None:
+        """Forget an order once final and fully booked; recompute its symbol's unbooked lots."""
+        st = agent._state
+        symbol = rec[0]
+        if rec[4] and rec[3] >= rec[2]:
+            del st.fill_track[order_id]
+        pos = self._position(agent, symbol)
+        unbooked = {"buy": 0, "sell": 0}
+        for sym, direction, reported, booked, _final in st.fill_track.values():
+            if sym == symbol and reported > booked:
+                unbooked[direction] += reported - booked
+        pos.unbooked_buy, pos.unbooked_sell = unbooked["buy"], unbooked["sell"]
 
     def _update_frozen(self, agent: Agent, symbol: str) -> None:
         """Recompute the position's frozen (in-close) lots from the agent's unfinished closes."""

@@ -93,6 +93,9 @@ class Script(sd.Agent):
 
     def on_order(self, order: sd.Order) -> None:
         self.updates.setdefault(order.id, []).append(order)
+        if order.id == self.ids.get("fill") and order.status == "filled":
+            # Whether or not the trades came first, the expected position already counts the fill.
+            self.expected_at_fill = self.position(SYM).expected_net
 
     def on_trade(self, trade: sd.Trade) -> None:
         self.trades.append(trade)
@@ -136,6 +139,9 @@ def test_engine_local_when_marketable_order_fills_position_and_trades_agree(scri
     assert fill[0].status == "submitting" and fill[-1].status == "filled" and fill[-1].traded == 2
     own = [t for t in agent.trades if t.order_id == agent.ids["fill"]]
     assert sum(t.volume for t in own) == 2 and all(t.direction == "buy" and t.offset == "open" for t in own)
+    assert agent.expected_at_fill == 2
+    pos = agent.position(SYM)
+    assert pos.unbooked_buy == pos.unbooked_sell == 0 and pos.expected_net == pos.net == 0
     close = agent.updates[agent.ids["close"]][-1]
     assert close.offset == "close_today"  # SHFE: resolved by the engine from the agent's today position
     assert agent.position(SYM).long == 0
