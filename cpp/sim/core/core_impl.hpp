@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/core/account.hpp"
+#include "sim/core/chunked_log.hpp"
 #include "sim/core/exchange_core.hpp"
 #include "sim/core/market.hpp"
 
@@ -81,9 +82,8 @@ struct Investor {
   std::string investor_id;
   Account account;
   std::vector<PositionSide> positions;  // 2 per instrument: [2*i] long, [2*i+1] short
-  // Private stream of the trading day (seq = index + 1). A deque: growing it never copies the history,
-  // so an insert never pays for a reallocation of the whole day's messages.
-  std::deque<TraderMessage> stream;
+  // Private stream of the trading day (seq = index + 1); chunked so growth never copies the history.
+  ChunkedLog<TraderMessage> stream;
   bool confirmed = false;
   char confirm_date[9] = {};
   char confirm_time[9] = {};
@@ -109,10 +109,10 @@ struct ExchangeCore::Impl {
   std::vector<detail::Connection> connections;
   std::vector<detail::Investor> investors;
   std::map<std::string, int, std::less<>> investor_ids;  // BrokerID + '\n' + InvestorID
-  std::deque<detail::Order> orders;  // stable addresses, no reallocation copies (Order holds a CTP struct)
+  detail::ChunkedLog<detail::Order> orders;  // stable addresses, one allocation per 256 orders
   std::map<std::tuple<int, int, std::int64_t>, int> orders_by_ref;           // FrontID, SessionID, OrderRef
   std::map<std::pair<int, std::int64_t>, int> orders_by_sys_id;              // exchange kind, OrderSysID
-  std::deque<TraderMessage> public_stream;
+  detail::ChunkedLog<TraderMessage> public_stream;
   std::int64_t now_ns = 0;
   int front_id = 1;
   int next_session_id = 0x10001;
