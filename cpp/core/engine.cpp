@@ -340,6 +340,7 @@ void Engine::on_tick(const Event& event) noexcept {
 void Engine::on_order_report(const Event& event) noexcept {
   const std::int64_t now = monotonic_ns();
   OrderUpdate update;
+  update.id = kNoOrder;  // apply_report fills `update` only when it reports a change
   if (orders_.apply_report(event.payload.order, event.recv_ns, now, reconcile_epoch_, update)) {
     if (update.instrument == kNoInstrument) update.instrument = registry_.find(update.symbol);
     publish_order_update(update);

@@ -29,7 +29,7 @@ std::size_t GbkToUtf8::convert(const char* in, std::size_t in_max, char* out, st
   const std::size_t room = out_capacity - 1;
   if (ascii) {
     const std::size_t n = in_length < room ? in_length : room;
-    std::memcpy(out, in, n);
+    if (n > 0) std::memcpy(out, in, n);  // memcpy from nullptr is UB even for 0 bytes
     out[n] = '\0';
     return n;
   }

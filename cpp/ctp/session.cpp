@@ -342,9 +342,10 @@ void Session::after_query(QueryKind kind, const Event& last) noexcept {
   }
   switch (kind) {
     case QueryKind::Instruments:
+      // Each resolved subscription reaches want_market_data(), which subscribes at once when md is up;
+      // an md login still to come subscribes everything wanted.
       instruments_loaded_ = true;
       host_->instruments_loaded();
-      if (md_state_ == MdState::Ready) subscribe_all();
       break;
     case QueryKind::Orders:
       host_->end_order_reconcile(reconcile_epoch_, front_id_, session_id_);

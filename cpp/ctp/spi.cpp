@@ -25,14 +25,18 @@ std::uint32_t parse_yyyymmdd(const char* text) noexcept {
 }
 
 std::int32_t parse_hhmmss_ms(const char* text, int millis) noexcept {
-  auto two = [&](int at) -> int {
-    const char a = text[at], b = text[at + 1];
-    if (a < '0' || a > '9' || b < '0' || b > '9') return -1;
-    return (a - '0') * 10 + (b - '0');
-  };
-  const int h = two(0), m = two(3), s = two(6);
-  if (h < 0 || m < 0 || s < 0 || text[2] != ':' || text[5] != ':') return -1;
-  return ((h * 60 + m) * 60 + s) * 1000 + millis;
+  // Checked character by character, stopping at the first mismatch, so a short (NUL-terminated) string is
+  // never read past its terminator.
+  int fields[3] = {0, 0, 0};
+  for (int f = 0; f < 3; ++f) {
+    for (int k = 0; k < 2; ++k) {
+      const char c = text[f * 3 + k];
+      if (c < '0' || c > '9') return -1;
+      fields[f] = fields[f] * 10 + (c - '0');
+    }
+    if (f < 2 && text[f * 3 + 2] != ':') return -1;
+  }
+  return ((fields[0] * 60 + fields[1]) * 60 + fields[2]) * 1000 + millis;
 }
 
 std::int64_t parse_ref(const char* text, std::size_t max_len) noexcept {
