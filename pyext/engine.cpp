@@ -42,6 +42,12 @@ py::list copy_list(std::span<const T> records) {
   return out;
 }
 
+template <class T>
+T at(std::span<const T> records, std::size_t i) {
+  if (i >= records.size()) throw py::index_error("batch record index out of range");
+  return records[i];
+}
+
 class PyDispatcher final : public AgentDispatcher {
  public:
   explicit PyDispatcher(Engine& engine) : engine_(engine) {}
@@ -246,7 +252,14 @@ void bind_records(py::module_& m) {
       .def_property_readonly("notices", [](const BatchView& v) { return copy_list(v.get().notices); })
       .def_property_readonly("timers", [](const BatchView& v) { return copy_list(v.get().timers); })
       .def_property_readonly("dispatch_ns", [](const BatchView& v) { return v.get().dispatch_ns; })
-      .def("__len__", [](const BatchView& v) { return v.get().sequence.size(); });
+      .def("__len__", [](const BatchView& v) { return v.get().sequence.size(); })
+      // Single-record accessors: a dispatcher walking `sequence` copies only what it touches.
+      .def("tick", [](const BatchView& v, std::size_t i) { return at(v.get().ticks, i); }, py::arg("index"))
+      .def("order", [](const BatchView& v, std::size_t i) { return at(v.get().orders, i); }, py::arg("index"))
+      .def("trade", [](const BatchView& v, std::size_t i) { return at(v.get().trades, i); }, py::arg("index"))
+      .def("notice", [](const BatchView& v, std::size_t i) { return at(v.get().notices, i); }, py::arg("index"))
+      .def("timer", [](const BatchView& v, std::size_t i) { return at(v.get().timers, i); }, py::arg("index"))
+      .def_property_readonly("tick_count", [](const BatchView& v) { return v.get().ticks.size(); });
 
   using InsertResultT = InsertResult;
   py::class_<InsertResultT>(m, "InsertResult")
