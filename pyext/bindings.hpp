@@ -7,7 +7,6 @@ namespace shandian::pyext {
 void bind_build_info(pybind11::module_& m);
 void bind_ctp_library(pybind11::module_& m);
 void bind_engine(pybind11::module_& m);
-void bind_engine(pybind11::module_& m);
 void bind_bench_ring(pybind11::module_& m);
 void bind_bench_front(pybind11::module_& m);
 }  // namespace shandian::pyext
