@@ -157,7 +157,7 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
     return refuse<InsertResult>(RejectCode::SessionNotReady, "%s: trading session is not ready", spec.symbol.c_str());
   }
   const OrderIntent intent{agent, instrument, direction, offset, kind, price, ticks, volume, now};
-  const RiskVerdict verdict = risk_->check_order(intent, RiskContext{registry_});
+  const RiskVerdict verdict = risk_->check_order(intent, RiskContext{registry_, nullptr});
   if (!verdict.accepted()) {
     InsertResult r;
     r.code = verdict.code;
@@ -210,7 +210,7 @@ CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
   if (is_final(order->status)) return refuse<CancelResult>(RejectCode::AlreadyFinal, "order %llu is already %s", static_cast<unsigned long long>(id), to_string(order->status).data());
   if (order->cancel_pending) return refuse<CancelResult>(RejectCode::CancelPending, "order %llu: a cancel is already in flight", static_cast<unsigned long long>(id));
   if (!gateway_.trading_ready()) return refuse<CancelResult>(RejectCode::SessionNotReady, "order %llu: trading session is not ready", static_cast<unsigned long long>(id));
-  const RiskVerdict verdict = risk_->check_cancel(CancelIntent{agent, id, order->instrument, monotonic_ns()}, RiskContext{registry_});
+  const RiskVerdict verdict = risk_->check_cancel(CancelIntent{agent, id, order->instrument, monotonic_ns()}, RiskContext{registry_, nullptr});
   if (!verdict.accepted()) {
     result.code = verdict.code;
     result.reason = verdict.reason;

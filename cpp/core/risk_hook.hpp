@@ -52,9 +52,31 @@ struct RiskVerdict {
   }
 };
 
-// Read-only view the hook may consult (instrument specs, last ticks).
+// Read-only per-agent (and whole-account) figures the risk rules consult. The order manager's ledgers
+// implement it (issue 5); the risk engine (issue 6) only reads it, on the engine thread. `agent ==
+// kNoAgent` asks for the account as a whole (all agents plus unattributed). Volumes are in lots.
+class LedgerView {
+ public:
+  virtual ~LedgerView() = default;
+  // Held volume (today + yesterday) on one side.
+  [[nodiscard]] virtual std::int32_t long_volume(AgentId agent, InstrumentIndex instrument) const noexcept = 0;
+  [[nodiscard]] virtual std::int32_t short_volume(AgentId agent, InstrumentIndex instrument) const noexcept = 0;
+  // Volume of working (not final) open orders on one side, i.e. position the agent may still acquire.
+  [[nodiscard]] virtual std::int32_t pending_open_volume(AgentId agent, InstrumentIndex instrument,
+                                                         Direction direction) const noexcept = 0;
+  // Capital the agent may still commit: allocation + realized PnL - fees - used and frozen margin.
+  [[nodiscard]] virtual double available_capital(AgentId agent) const noexcept = 0;
+  // Margin + commission an order of `volume` lots at `price` would need (instrument rates).
+  [[nodiscard]] virtual double order_cost(AgentId agent, InstrumentIndex instrument, Direction direction,
+                                          Offset offset, double price, std::int32_t volume) const noexcept = 0;
+  // Today's PnL: realized + unrealized (marked to last price) - commission.
+  [[nodiscard]] virtual double pnl_today(AgentId agent) const noexcept = 0;
+};
+
+// Read-only view the hook may consult (instrument specs and last ticks; ledgers when the engine has them).
 struct RiskContext {
   const InstrumentRegistry& instruments;
+  const LedgerView* ledgers = nullptr;
 };
 
 class RiskHook {
