@@ -123,6 +123,47 @@ class AgentDispatcher {
   virtual void on_batch(const Batch& batch) = 0;
 };
 
+// An order request as it is about to be written (ReqOrderInsert): the CTP identity is already assigned.
+struct OrderRequest {
+  OrderId id;
+  AgentId agent;
+  InstrumentId symbol;
+  ExchangeId exchange;
+  Direction direction;
+  Offset offset;
+  OrderKind kind;
+  double price;
+  std::int32_t volume;
+  std::int32_t front_id;
+  std::int32_t session_id;
+  std::int64_t order_ref;
+  std::int64_t ns;
+};
+
+// A cancel request as it is about to be written (ReqOrderAction).
+struct CancelRequest {
+  OrderId id;
+  AgentId agent;
+  InstrumentId symbol;
+  ExchangeId exchange;
+  OrderSysId order_sys_id;
+  std::int32_t front_id;
+  std::int32_t session_id;
+  std::int64_t order_ref;
+  std::int64_t ns;
+};
+
+// A refusal by the risk hook or by an observer's admission gate (nothing was sent).
+struct RiskDecision {
+  AgentId agent;
+  OrderId order;  // the order a refused cancel named; kNoOrder for a refused insert
+  InstrumentId symbol;
+  bool is_cancel;
+  RejectCode code;
+  Message reason;
+  std::int64_t ns;
+};
+
 // Synchronous observer of every order update and trade at the moment it is published (the journal seam:
 // it sees SUBMITTING before ReqOrderInsert is written). Engine thread; must not block.
 class EngineObserver {
@@ -131,6 +172,13 @@ class EngineObserver {
   virtual void on_order_update(const OrderUpdate&) noexcept {}
   virtual void on_trade(const TradeUpdate&) noexcept {}
   virtual void on_notice(const SessionNotice&) noexcept {}
+  // Asked before a new order is created (after the risk hook accepted it): a code other than None refuses
+  // it (the journal refuses with JOURNAL_BACKLOG while it is too far behind). Cancels are never gated.
+  [[nodiscard]] virtual RejectCode admit_order() noexcept { return RejectCode::None; }
+  // Called before the request is written (after the SUBMITTING update for an insert).
+  virtual void on_order_request(const OrderRequest&) noexcept {}
+  virtual void on_cancel_request(const CancelRequest&) noexcept {}
+  virtual void on_risk_decision(const RiskDecision&) noexcept {}
 };
 
 }  // namespace shandian::core

@@ -162,7 +162,15 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
     InsertResult r;
     r.code = verdict.code;
     r.reason = verdict.reason;
+    notify_risk_decision(agent, kNoOrder, spec.symbol, false, r.code, r.reason);
     return r;
+  }
+  if (observer_ != nullptr) {
+    if (const RejectCode gate = observer_->admit_order(); gate != RejectCode::None) {
+      InsertResult r = refuse<InsertResult>(gate, "%s: %s, new orders refused", spec.symbol.c_str(), to_string(gate).data());
+      notify_risk_decision(agent, kNoOrder, spec.symbol, false, r.code, r.reason);
+      return r;
+    }
   }
   Order* order = orders_.create(agent, instrument, now);
   if (order == nullptr) {
@@ -184,6 +192,10 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
     orders_.reject(*order, RejectCode::OrderPoolExhausted, 0, "order identity map full (orders_per_day)");
   } else {
     // SUBMITTING is published before the request is written: no reply can overtake it (vnpy_ctp#104).
+    if (observer_ != nullptr) {
+      observer_->on_order_request(OrderRequest{order->id, agent, order->symbol, order->exchange, direction, offset, kind,
+                                               price, volume, order->front_id, order->session_id, order->order_ref, now});
+    }
     publish_order(*order, 0, now);
     const int rc = gateway_.write_insert(*order);
     if (rc == 0) {
@@ -214,7 +226,12 @@ CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
   if (!verdict.accepted()) {
     result.code = verdict.code;
     result.reason = verdict.reason;
+    notify_risk_decision(agent, id, order->symbol, true, result.code, result.reason);
     return result;
+  }
+  if (observer_ != nullptr) {
+    observer_->on_cancel_request(CancelRequest{id, agent, order->symbol, order->exchange, order->order_sys_id,
+                                               order->front_id, order->session_id, order->order_ref, monotonic_ns()});
   }
   const int rc = gateway_.write_cancel(*order);
   if (rc != 0) return refuse<CancelResult>(code_for_request_failure(rc), "ReqOrderAction returned %d", rc);
@@ -281,6 +298,11 @@ void Engine::fire_timers(std::int64_t now_ns) noexcept {
 }
 
 // ---- publication -------------------------------------------------------------------------------------------
+
+void Engine::notify_risk_decision(AgentId agent, OrderId order, const InstrumentId& symbol, bool is_cancel,
+                                  RejectCode code, const Message& reason) noexcept {
+  if (observer_ != nullptr) observer_->on_risk_decision(RiskDecision{agent, order, symbol, is_cancel, code, reason, monotonic_ns()});
+}
 
 template <class T>
 void Engine::append(std::vector<T>& records, const T& record, BatchItemKind kind) noexcept {

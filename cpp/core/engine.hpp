@@ -120,6 +120,8 @@ class Engine final : private GatewayHost {
   [[nodiscard]] InstrumentIndex instrument_index(std::string_view symbol) const noexcept { return registry_.find(symbol); }
   [[nodiscard]] const Order* order(OrderId id) const noexcept { return orders_.get(id); }
   [[nodiscard]] const OrderManager& order_manager() const noexcept { return orders_; }
+  // Recovery only (journal replay seeds links and booked trades before start); nothing else mutates it.
+  [[nodiscard]] OrderManager& order_manager_for_recovery() noexcept { return orders_; }
   [[nodiscard]] const AccountData& account() const noexcept { return account_; }
   [[nodiscard]] bool trading_ready() const noexcept { return gateway_.trading_ready(); }
   [[nodiscard]] bool instruments_are_loaded() const noexcept { return instruments_loaded_; }
@@ -172,6 +174,8 @@ class Engine final : private GatewayHost {
   void publish_order(const Order& order, std::int64_t recv_ns, std::int64_t now_ns) noexcept;
   void publish_order_update(const OrderUpdate& update) noexcept;
   void publish_trade(const TradeUpdate& trade) noexcept;
+  void notify_risk_decision(AgentId agent, OrderId order, const InstrumentId& symbol, bool is_cancel, RejectCode code,
+                            const Message& reason) noexcept;
   template <class T>
   void append(std::vector<T>& records, const T& record, BatchItemKind kind) noexcept;
   void grant_subscription(AgentId agent, InstrumentIndex instrument) noexcept;

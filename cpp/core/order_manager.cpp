@@ -65,6 +65,30 @@ Order* OrderManager::find_live_by_ref_only(std::int64_t order_ref) noexcept {
   return link != nullptr ? get(link->id) : nullptr;
 }
 
+bool OrderManager::seed_link(AgentId agent, std::int32_t front_id, std::int32_t session_id, std::int64_t order_ref,
+                             const ExchangeId& exchange, const OrderSysId& sys_id) noexcept {
+  const OrderLink link{kNoOrder, agent};
+  if (by_ref_.insert(OrderRefKey{front_id, session_id, order_ref}, link) == decltype(by_ref_)::InsertResult::Full) {
+    ++stats_.map_full;
+    return false;
+  }
+  if (!sys_id.empty() &&
+      by_sys_id_.insert(SysIdKey{exchange, sys_id}, link) == decltype(by_sys_id_)::InsertResult::Full) {
+    ++stats_.map_full;
+    return false;
+  }
+  return true;
+}
+
+bool OrderManager::seed_trade(const ExchangeId& exchange, const TradeId& trade_id, Direction direction) noexcept {
+  const auto r = seen_trades_.insert(TradeKey{exchange, trade_id, direction}, true);
+  if (r == decltype(seen_trades_)::InsertResult::Full) {
+    ++stats_.map_full;
+    return false;
+  }
+  return true;
+}
+
 void OrderManager::link_sys_id(Order& order) noexcept {
   if (order.order_sys_id.empty()) return;
   const auto r = by_sys_id_.insert(SysIdKey{order.exchange, order.order_sys_id}, OrderLink{order.id, order.agent});
@@ -75,10 +99,16 @@ bool OrderManager::apply_report(const OrderData& report, std::int64_t recv_ns, s
                                 std::uint32_t reconcile_epoch, OrderUpdate& out) noexcept {
   const OrderRefKey key{report.front_id, report.session_id, report.order_ref};
   const OrderLink* link = by_ref_.find(key);
-  if (link == nullptr) {
-    // Not ours: another session of this account, or a previous process. Reported (agent = kNoAgent) once
-    // per status so a desk sees it, never twice.
-    ++stats_.unknown_reports;
+  if (link == nullptr || link->id == kNoOrder) {
+    // Not ours: another session of this account, or a previous process. Reported (agent = kNoAgent, or the
+    // agent a seeded link names) once per status so a desk sees it, never twice.
+    if (link == nullptr) {
+      ++stats_.unknown_reports;
+    } else if (!report.order_sys_id.empty()) {
+      const auto r = by_sys_id_.insert(SysIdKey{report.exchange, report.order_sys_id}, *link);
+      if (r == decltype(by_sys_id_)::InsertResult::Full) ++stats_.map_full;
+    }
+    const AgentId agent = link != nullptr ? link->agent : kNoAgent;
     OrderStatus* last = nullptr;
     const auto r = foreign_status_.insert(key, report.status, &last);
     if (r == decltype(foreign_status_)::InsertResult::Exists) {
@@ -87,7 +117,7 @@ bool OrderManager::apply_report(const OrderData& report, std::int64_t recv_ns, s
     }
     out = OrderUpdate{};
     out.id = kNoOrder;
-    out.agent = kNoAgent;
+    out.agent = agent;
     out.instrument = kNoInstrument;
     out.symbol = report.symbol;
     out.direction = report.direction;

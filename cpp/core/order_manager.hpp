@@ -126,6 +126,15 @@ class OrderManager {
 
   explicit OrderManager(Capacity capacity);
 
+  // ---- recovery (journal, issue 7): what a previous process of this trading day placed ----------------
+  // Links an order placed before a restart to its agent, so the counter's reports (agent = that agent,
+  // id = kNoOrder) and trades of it are attributed after the restart. sys_id may be empty (not known yet:
+  // the first report carrying it links it). False when an identity map is full.
+  [[nodiscard]] bool seed_link(AgentId agent, std::int32_t front_id, std::int32_t session_id, std::int64_t order_ref,
+                               const ExchangeId& exchange, const OrderSysId& sys_id) noexcept;
+  // A trade already booked before the restart: a replay of it (RESUME stream, trade query) is a duplicate.
+  [[nodiscard]] bool seed_trade(const ExchangeId& exchange, const TradeId& trade_id, Direction direction) noexcept;
+
   // A new order in SUBMITTING; nullptr when the pool is exhausted. The caller fills the request fields.
   [[nodiscard]] Order* create(AgentId agent, InstrumentIndex instrument, std::int64_t now_ns) noexcept;
 

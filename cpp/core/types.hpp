@@ -66,6 +66,8 @@ enum class RejectCode : std::uint16_t {
   RiskMaxOrderVolume = 103,
   RiskPositionLimit = 104,
   RiskKillSwitch = 105,
+  // journal (issue 7): the journal is too far behind; new orders are refused until it catches up
+  JournalBacklog = 200,
 };
 
 [[nodiscard]] constexpr std::string_view to_string(RejectCode c) noexcept {
@@ -95,6 +97,7 @@ enum class RejectCode : std::uint16_t {
     case RejectCode::RiskMaxOrderVolume: return "RISK_MAX_ORDER_VOLUME";
     case RejectCode::RiskPositionLimit: return "RISK_POSITION_LIMIT";
     case RejectCode::RiskKillSwitch: return "RISK_KILL_SWITCH";
+    case RejectCode::JournalBacklog: return "JOURNAL_BACKLOG";
   }
   return "UNKNOWN_REJECT_CODE";
 }
