@@ -199,6 +199,12 @@ const std::vector<std::pair<std::string_view, Setter>>& key_table() {
       return parse_double(v, 0.0, 1.0, a.config.md_drop_ratio);
     });
     bool_key("duplicate_replay", &FrontConfig::duplicate_replay);
+    // persistence: an absolute path of the instance's input log (replayed when the instance is created)
+    t.emplace_back("state", [](FrontAddress& a, std::string_view v) {
+      if (v.empty() || v.front() != '/') return false;
+      a.config.state = std::string(v);
+      return true;
+    });
     // threads
     t.emplace_back("wait", [](FrontAddress& a, std::string_view v) {
       if (v == "spin") a.wait = WaitStrategy::Spin;

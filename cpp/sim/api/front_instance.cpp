@@ -85,6 +85,109 @@ FrontInstance::FrontInstance(FrontAddress address, std::vector<InstrumentSpec> i
   subscribers_.resize(n);
   latest_.resize(n);
   has_latest_.assign(n, false);
+  if (!address_.config.state.empty()) restore_state();
+}
+
+namespace {
+// Outputs of replayed inputs were delivered to a process that no longer exists.
+class DiscardSink final : public TraderSink {
+ public:
+  void push(const TraderMessage&) override {}
+};
+
+template <class T>
+bool body_as(const InputEntry& e, T& out) {
+  if (e.body.size() != sizeof(T)) return false;
+  std::memcpy(&out, e.body.data(), sizeof(T));
+  return true;
+}
+}  // namespace
+
+void FrontInstance::restore_state() {
+  const std::string& path = address_.config.state;
+  std::vector<InputEntry> entries;
+  std::string error;
+  if (!StateLog::read(path, entries, error)) throw std::runtime_error(error);
+  static DiscardSink discard;  // stateless; shared by every replay
+  std::vector<bool> open;
+  FeedEvent ev;
+  const auto bad = [&](std::size_t i) {
+    return std::runtime_error("state file " + path + ": entry " + std::to_string(i) + " does not replay");
+  };
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const InputEntry& e = entries[i];
+    switch (e.kind) {
+      case InputKind::Connect: {
+        StreamSubscription topics[2];
+        if (e.body.size() != sizeof topics) throw bad(i);
+        std::memcpy(topics, e.body.data(), sizeof topics);
+        if (core_->connect(discard, topics[0], topics[1]) != e.conn) throw bad(i);
+        open.resize(static_cast<std::size_t>(e.conn) + 1, false);
+        open[static_cast<std::size_t>(e.conn)] = true;
+        break;
+      }
+      case InputKind::Disconnect:
+        core_->disconnect(e.conn, e.a);
+        if (e.conn >= 0 && static_cast<std::size_t>(e.conn) < open.size()) open[static_cast<std::size_t>(e.conn)] = false;
+        break;
+      case InputKind::Authenticate: {
+        CThostFtdcReqAuthenticateField f{};
+        if (!body_as(e, f)) throw bad(i);
+        (void)core_->authenticate(e.conn, f, e.request_id);
+        break;
+      }
+      case InputKind::Login: {
+        CThostFtdcReqUserLoginField f{};
+        if (!body_as(e, f)) throw bad(i);
+        (void)core_->login(e.conn, f, e.request_id);
+        break;
+      }
+      case InputKind::Logout: {
+        CThostFtdcUserLogoutField f{};
+        if (!body_as(e, f)) throw bad(i);
+        (void)core_->logout(e.conn, f, e.request_id);
+        break;
+      }
+      case InputKind::ConfirmSettlement: {
+        CThostFtdcSettlementInfoConfirmField f{};
+        if (!body_as(e, f)) throw bad(i);
+        (void)core_->confirm_settlement(e.conn, f, e.request_id);
+        break;
+      }
+      case InputKind::InsertOrder: {
+        CThostFtdcInputOrderField f{};
+        if (!body_as(e, f)) throw bad(i);
+        (void)core_->insert_order(e.conn, f, e.request_id);
+        break;
+      }
+      case InputKind::OrderAction: {
+        CThostFtdcInputOrderActionField f{};
+        if (!body_as(e, f)) throw bad(i);
+        (void)core_->order_action(e.conn, f, e.request_id);
+        break;
+      }
+      case InputKind::FeedEvents:
+        for (std::int32_t k = 0; k < e.a; ++k) {
+          if (!source_->next(ev)) throw bad(i);
+          core_->on_feed_event(ev);
+          ++feed_stats_.events;
+          if (ev.kind == FeedEvent::Kind::Tick && ev.instrument_index >= 0 &&
+              static_cast<std::size_t>(ev.instrument_index) < latest_.size()) {
+            latest_[static_cast<std::size_t>(ev.instrument_index)] = ev.tick;
+            has_latest_[static_cast<std::size_t>(ev.instrument_index)] = true;
+          }
+        }
+        break;
+    }
+  }
+  state_ = std::make_unique<StateLog>();
+  if (!state_->open(path, error)) throw std::runtime_error(error);
+  // The process that held these connections is gone: its sockets dropped.
+  for (std::size_t c = 0; c < open.size(); ++c) {
+    if (!open[c]) continue;
+    record_disconnect(static_cast<int>(c), 0);
+    core_->disconnect(static_cast<int>(c), 0);
+  }
 }
 
 FrontInstance::~FrontInstance() {
@@ -204,6 +307,7 @@ void FrontInstance::feed_loop() {
         subs = subscribers_;
         subs_generation = generation_;
       }
+      if (state_) state_->append(InputKind::FeedEvents, -1, 0, static_cast<std::int32_t>(n), nullptr, 0);
       for (std::size_t i = 0; i < n; ++i) {
         const FeedEvent& ev = batch[i];
         core_->on_feed_event(ev);

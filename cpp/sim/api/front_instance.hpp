@@ -22,6 +22,7 @@
 
 #include "sim/api/front_address.hpp"
 #include "sim/api/md_message.hpp"
+#include "sim/api/state_log.hpp"
 #include "sim/core/exchange_core.hpp"
 
 #define SHANDIAN_EXCHANGE_API __attribute__((visibility("default")))
@@ -73,6 +74,16 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
 
   [[nodiscard]] FeedStats feed_stats() const;  // takes mutex()
 
+  // --- persistence (`state` key; all under mutex(); no-ops without it) -------------------------------------
+  // Appends one core input to the state log before the caller applies it.
+  template <class T>
+  void record(InputKind kind, int conn, int request_id, const T& body) noexcept {
+    if (state_) state_->append(kind, conn, request_id, body);
+  }
+  void record_disconnect(int conn, int reason) noexcept {
+    if (state_) state_->append(InputKind::Disconnect, conn, 0, reason, nullptr, 0);
+  }
+
   // Prepares a tick as the ordinary md front delivers it (ExchangeID empty, ctp-semantics §3).
   static void to_md_tick(const CThostFtdcDepthMarketDataField& in, MdMessage& out, int instrument_index) noexcept;
 
@@ -80,11 +91,13 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   FrontInstance(FrontAddress address, std::vector<InstrumentSpec> instruments, std::unique_ptr<FeedSource> source,
                 std::string trading_day);
   void feed_loop();
+  void restore_state();  // constructor: replays the state log, then keeps appending to it
 
   const FrontAddress address_;
   std::string trading_day_;
   std::mutex mutex_;
-  std::unique_ptr<FeedSource> source_;  // feed thread only
+  std::unique_ptr<FeedSource> source_;  // feed thread only (and the constructor's replay)
+  std::unique_ptr<StateLog> state_;
   std::unique_ptr<ExchangeCore> core_;
   // md subscriptions: per instrument index, the subscribed queues. generation_ bumps on every change so
   // the feed thread refreshes its private copy only then.

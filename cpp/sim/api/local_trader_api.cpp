@@ -121,8 +121,15 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     public_seq_ = public_type_ == THOST_TERT_RESUME ? flow_.last_seq("Public.con", trading_day_) : 0;
     thread_ = std::thread([this] { callback_loop(); });
     std::lock_guard lock(front_->mutex());
-    conn_ = front_->core().connect(sink_, StreamSubscription{to_resume(private_type_), private_seq_},
-                                   StreamSubscription{to_resume(public_type_), public_seq_});
+    connect_locked(StreamSubscription{to_resume(private_type_), private_seq_},
+                   StreamSubscription{to_resume(public_type_), public_seq_});
+  }
+
+  // Under the instance lock: connects and records the input (the state log, when the front keeps one).
+  void connect_locked(StreamSubscription private_topic, StreamSubscription public_topic) {
+    conn_ = front_->core().connect(sink_, private_topic, public_topic);
+    const StreamSubscription topics[2] = {private_topic, public_topic};
+    front_->record(InputKind::Connect, conn_, 0, topics);
   }
 
   int Join() override {
@@ -160,28 +167,46 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
 
   // --- session requests --------------------------------------------------------------------------------
   int ReqAuthenticate(CThostFtdcReqAuthenticateField* f, int id) override {
-    return f ? request([&](ExchangeCore& c, int conn) { return c.authenticate(conn, *f, id); }) : -1;
+    return f ? request([&](ExchangeCore& c, int conn) {
+      front_->record(InputKind::Authenticate, conn, id, *f);
+      return c.authenticate(conn, *f, id);
+    }) : -1;
   }
   int RegisterUserSystemInfo(CThostFtdcUserSystemInfoField*) override { return 0; }  // relay systems: accepted
   int SubmitUserSystemInfo(CThostFtdcUserSystemInfoField*) override { return 0; }
   int RegisterWechatUserSystemInfo(CThostFtdcWechatUserSystemInfoField*) override { return 0; }
   int SubmitWechatUserSystemInfo(CThostFtdcWechatUserSystemInfoField*) override { return 0; }
   int ReqUserLogin(CThostFtdcReqUserLoginField* f, int id) override {
-    const int rc = f ? request([&](ExchangeCore& c, int conn) { return c.login(conn, *f, id); }) : -1;
+    const int rc = f ? request([&](ExchangeCore& c, int conn) {
+      front_->record(InputKind::Login, conn, id, *f);
+      return c.login(conn, *f, id);
+    }) : -1;
     if (rc == 0) front_->start_feed();  // the exchange clock starts with the first login or subscription
     return rc;
   }
   int ReqUserLogout(CThostFtdcUserLogoutField* f, int id) override {
-    return f ? request([&](ExchangeCore& c, int conn) { return c.logout(conn, *f, id); }) : -1;
+    return f ? request([&](ExchangeCore& c, int conn) {
+      front_->record(InputKind::Logout, conn, id, *f);
+      return c.logout(conn, *f, id);
+    }) : -1;
   }
   int ReqSettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField* f, int id) override {
-    return f ? request([&](ExchangeCore& c, int conn) { return c.confirm_settlement(conn, *f, id); }) : -1;
+    return f ? request([&](ExchangeCore& c, int conn) {
+      front_->record(InputKind::ConfirmSettlement, conn, id, *f);
+      return c.confirm_settlement(conn, *f, id);
+    }) : -1;
   }
   int ReqOrderInsert(CThostFtdcInputOrderField* f, int id) override {
-    return f ? request([&](ExchangeCore& c, int conn) { return c.insert_order(conn, *f, id); }) : -1;
+    return f ? request([&](ExchangeCore& c, int conn) {
+      front_->record(InputKind::InsertOrder, conn, id, *f);
+      return c.insert_order(conn, *f, id);
+    }) : -1;
   }
   int ReqOrderAction(CThostFtdcInputOrderActionField* f, int id) override {
-    return f ? request([&](ExchangeCore& c, int conn) { return c.order_action(conn, *f, id); }) : -1;
+    return f ? request([&](ExchangeCore& c, int conn) {
+      front_->record(InputKind::OrderAction, conn, id, *f);
+      return c.order_action(conn, *f, id);
+    }) : -1;
   }
 
   // --- queries (flow control: one in flight → -2; QryFreq → OnRspError 90) ---------------------------
@@ -497,7 +522,10 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   void inject_disconnect() {
     {
       std::lock_guard lock(front_->mutex());
-      if (conn_ >= 0) front_->core().disconnect(conn_, 0);
+      if (conn_ >= 0) {
+        front_->record_disconnect(conn_, 0);
+        front_->core().disconnect(conn_, 0);
+      }
       conn_ = -1;
       last_query_ns_ = 0;
     }
@@ -520,8 +548,7 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     std::lock_guard lock(front_->mutex());
     if (stopping()) return;
     const ResumeType pub = public_type_ == THOST_TERT_NONE ? ResumeType::None : ResumeType::Resume;
-    conn_ = front_->core().connect(sink_, StreamSubscription{ResumeType::Resume, private_seq_},
-                                   StreamSubscription{pub, public_seq_});
+    connect_locked(StreamSubscription{ResumeType::Resume, private_seq_}, StreamSubscription{pub, public_seq_});
   }
 
   void flush_flow() {
@@ -537,7 +564,10 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     stopping_.store(true, std::memory_order_release);  // release: see stopping()
     if (front_) {
       std::lock_guard lock(front_->mutex());
-      if (conn_ >= 0) front_->core().disconnect(conn_, 0);
+      if (conn_ >= 0) {
+        front_->record_disconnect(conn_, 0);
+        front_->core().disconnect(conn_, 0);
+      }
       conn_ = -1;
     }
     if (queue_) queue_->close();

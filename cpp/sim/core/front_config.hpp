@@ -50,7 +50,8 @@ struct FrontConfig {
   int reconnect_ms = 1000;               // vendor 6.7.9+: reconnects every 1 s by itself
   int reply_delay_us = 0;                // delay every trader reply and push by this much
   double md_drop_ratio = 0.0;            // fraction of snapshots silently not delivered (seeded)
-  bool duplicate_replay = false;         // a RESTART replay delivers every private message twice
+  bool duplicate_replay = false;
+  std::string state;                     // input log: the instance survives its host process (api/state_log.hpp)         // a RESTART replay delivers every private message twice
 };
 
 }  // namespace shandian::sim
