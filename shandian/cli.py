@@ -19,6 +19,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stop after S seconds (overrides engine.duration); Ctrl-C stops in order anyway")
     run.add_argument("--json", metavar="PATH", default=None, help="also write the report as JSON to PATH")
     run.add_argument("--quiet", action="store_true", help="no progress lines, warnings only in the log")
+    jr = sub.add_parser("journal", help="inspect a journal file; export its orders, trades and risk events")
+    jr.add_argument("path", help="a journal file (<dir>/<account>-<YYYYMMDD>.journal.sqlite)")
+    jr.add_argument("--export", metavar="DIR", default=None, help="write orders/trades/risk files into DIR")
+    jr.add_argument("--format", choices=("csv", "parquet"), default="csv", help="export format (parquet: pyarrow)")
+    jr.add_argument("--what", default="orders,trades,risk", help="comma list of orders, trades, risk")
     bench = sub.add_parser("bench", add_help=False, help="latency harness: `shandian bench all --quick` "
                            "(same as `python -m bench`; `shandian bench --help` for its options)")
     bench.add_argument("args", nargs=argparse.REMAINDER)
@@ -41,7 +46,33 @@ def main(argv: list[str] | None = None) -> int:
         from shandian.run import main as run_main
 
         return run_main(args.config, duration=args.duration, json_path=args.json, quiet=args.quiet)
+    if args.command == "journal":
+        return _journal_main(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones first
+
+
+def _journal_main(args: argparse.Namespace) -> int:
+    """`shandian journal PATH [--export DIR --format csv|parquet]`."""
+    from shandian import journal
+
+    try:
+        if args.export:
+            what = tuple(w.strip() for w in args.what.split(",") if w.strip())
+            for path in journal.export(args.path, args.export, fmt=args.format, what=what):
+                print(path)
+            return 0
+        s = journal.summary(args.path)
+    except (FileNotFoundError, ValueError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"{s['path']}: {s['records']} records, {s['runs']} runs, gaps {s['gaps'] or 'none'}, "
+          f"duplicate trades {s['duplicate_trades']}")
+    for kind, n in sorted(s["kinds"].items()):
+        print(f"  {kind:<16} {n}")
+    for agent, rows in sorted(s["positions"].items()):
+        for symbol, (long_lots, short_lots) in sorted(rows.items()):
+            print(f"  position {agent:<20} {symbol:<10} long {long_lots:>5} short {short_lots:>5}")
+    return 1 if s["gaps"] or s["duplicate_trades"] else 0
 
 
 if __name__ == "__main__":

@@ -157,6 +157,7 @@ LOCAL_FRONT_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "md_drop_ratio": (lambda v: _is_num(v) and 0 <= v <= 1, "a number in [0, 1]"),
     "duplicate_replay": (lambda v: isinstance(v, bool), "true or false"),
     "wait": (lambda v: v in ("spin", "yield", "block"), "'spin', 'yield' or 'block'"),
+    "state": (lambda v: isinstance(v, str) and v.startswith("/"), "an absolute path (the front's input log)"),
 }
 
 WAIT_STRATEGIES = ("spin", "yield", "block")
@@ -213,6 +214,23 @@ class EngineSettings:
 
 
 @dataclass
+class JournalSettings:
+    """`[journal]`: the crash-safe record of orders, trades and risk decisions (one file per account per day)."""
+
+    enabled: bool = True
+    dir: str = ""  # empty: ~/.local/share/shandian/journal (XDG_DATA_HOME honoured)
+    ring_capacity: int = 16384
+    backlog_limit: int = 8192  # uncommitted records beyond which new orders are refused (JOURNAL_BACKLOG)
+
+    def directory(self) -> Path:
+        """The journal directory (not created here)."""
+        if self.dir:
+            return Path(self.dir).expanduser()
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+        return Path(base) / "shandian" / "journal"
+
+
+@dataclass
 class AgentSpec:
     """An agent to load: `cls` is `module:Class` or `path/to/file.py:Class` (relative to the config file)."""
 
@@ -229,6 +247,7 @@ class Config:
     account: AccountConfig
     engine: EngineSettings = field(default_factory=EngineSettings)
     agents: list[AgentSpec] = field(default_factory=list)
+    journal: JournalSettings = field(default_factory=lambda: JournalSettings(enabled=False))
     base_dir: Path = field(default_factory=Path.cwd)  # where relative agent paths resolve
 
     @classmethod
@@ -237,14 +256,17 @@ class Config:
         name: str = "local",
         agents: list[AgentSpec] | None = None,
         engine: EngineSettings | None = None,
+        journal: JournalSettings | None = None,
         **front: Any,
     ) -> Config:
-        """Build a local-front config in code: `Config.local(speed=50, instruments=["rb"])`."""
+        """Build a local-front config in code: `Config.local(speed=50, instruments=["rb"])` (no journal
+        unless `journal=` is given)."""
         data: dict[str, Any] = {"account": {"preset": "local"}, "front": {"name": name, **front}}
         cfg = parse_config(data)
         cfg.agents = list(agents or [])
         if engine is not None:
             cfg.engine = engine
+        cfg.journal = journal if journal is not None else JournalSettings(enabled=False)
         return cfg
 
 
@@ -256,7 +278,8 @@ _ACCOUNT_KEYS = {
 }
 _ENGINE_KEYS = {f for f in EngineSettings.__dataclass_fields__}
 _AGENT_KEYS = {"name", "class", "symbols", "params"}
-_TOP_KEYS = {"account", "front", "engine", "agents"}
+_TOP_KEYS = {"account", "front", "engine", "agents", "journal"}
+_JOURNAL_KEYS = {f for f in JournalSettings.__dataclass_fields__}
 
 
 def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -478,6 +501,22 @@ def _parse_engine(data: Mapping[str, Any]) -> EngineSettings:
     )
 
 
+def _parse_journal(data: Mapping[str, Any]) -> JournalSettings:
+    where = "journal."
+    table = _table(data, "journal")
+    _check_keys(table, _JOURNAL_KEYS, where)
+    d = JournalSettings()
+    enabled = table.get("enabled", d.enabled)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}enabled", f"{enabled!r} must be true or false")
+    ring = int(_number(table, "ring_capacity", where, d.ring_capacity, minimum=64, integer=True))
+    backlog = int(_number(table, "backlog_limit", where, d.backlog_limit, minimum=1, integer=True))
+    if backlog >= ring:
+        raise ConfigError(f"{where}backlog_limit", f"{backlog} must be below ring_capacity ({ring})")
+    return JournalSettings(enabled=enabled, dir=_string(table, "dir", where), ring_capacity=ring,
+                           backlog_limit=backlog)
+
+
 def _parse_agents(data: Mapping[str, Any]) -> list[AgentSpec]:
     raw = data.get("agents", [])
     if not isinstance(raw, list):
@@ -519,6 +558,7 @@ def parse_config(
         account=_parse_account(data, front, env),
         engine=_parse_engine(data),
         agents=_parse_agents(data),
+        journal=_parse_journal(data),
         base_dir=(base_dir or Path.cwd()).resolve(),
     )
 

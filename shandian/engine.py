@@ -22,7 +22,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import json
 import logging
+import re
 import math
 import queue
 import shutil
@@ -33,6 +35,7 @@ import threading
 import time
 import traceback
 from array import array
+from datetime import datetime
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -82,6 +85,15 @@ _RESUME = {
 # Exchanges where closing today's position needs CloseToday (ctp-semantics.md §2).
 _CLOSE_TODAY_EXCHANGES = frozenset({"SHFE", "INE"})
 _LATENCY_FLUSH = 1024  # samples per fold into the histogram: a short pause (~0.3 ms), never a long one
+
+
+def _front_trading_day(fronts: Sequence[str]) -> int | None:
+    """The trading_day a local:// front address pins (the journal file's day), else None."""
+    for address in fronts:
+        m = re.search(r"[?&]trading_day=(\d{8})", address)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 def load_agent_class(spec: str, base_dir: Path) -> type[Agent]:
@@ -145,6 +157,9 @@ class Engine:
         self._cancel_sent: set[int] = set()
         self._param_updates: queue.SimpleQueue[tuple[Agent, dict[str, Any]]] = queue.SimpleQueue()
         self._house = -1
+        self._journal: Any = None  # shandian.journal.Recovery when the journal is on
+        self._journal_run = 0
+        self.journal_discrepancies: list[str] = []  # what the counter reported differently after a restart
         for spec in config.agents:
             self.add_agent_spec(spec)
 
@@ -225,7 +240,45 @@ class Engine:
             self._by_id[agent._state.agent_id] = agent
         self._house = self._rt.add_agent("__shandian__")
         self._rt.add_timer(self._house, int(settings.housekeeping_ms * 1e6))
+        if self.config.journal.enabled:
+            self._open_journal()
         self._rt.set_dispatcher(self)
+
+    def _open_journal(self) -> None:
+        """Replay today's journal into the order manager (attribution, booked trades), then open it."""
+        from shandian import journal
+
+        j = self.config.journal
+        a = self.config.account
+        day = _front_trading_day(a.trader_fronts) or journal.trading_day_for(datetime.now())
+        directory = j.directory()
+        directory.mkdir(parents=True, exist_ok=True)
+        path = journal.default_path(directory, a.investor_id or a.user_id or "local", day)
+        ids = {agent.name: agent._state.agent_id for agent in self._agents}
+        self._journal = journal.recover(self._rt, path, ids) if path.is_file() else journal.Recovery(
+            path=path, replay={})
+        run, first_seq = self._rt.open_journal(str(path), j.ring_capacity, j.backlog_limit)
+        self._journal_run = run
+        for agent in self._agents:
+            self._rt.journal_agent_added(agent._state.agent_id, agent.name)
+        log.info("journal %s (run %d, seq from %d; %d earlier orders and %d trades recovered)", path, run,
+                 first_seq, self._journal.seeded_orders, self._journal.seeded_trades)
+
+    def _restore_from_journal(self) -> None:
+        """Rebuild per-agent positions from earlier runs' trades and report counter discrepancies."""
+        from shandian import journal
+
+        if self._journal is None or self._journal_run <= 1:
+            return
+        by_name = {a.name: a for a in self._agents}
+        for t in journal.agent_trades(self._journal.path, self._journal_run):
+            agent = by_name.get(t["agent_name"])
+            if agent is not None:
+                self._position(agent, t["symbol"]).apply(t["direction"], t["offset"], t["price"], t["volume"])
+        self._rt.journal_flush(2000.0)
+        self.journal_discrepancies = journal.discrepancies(self._journal.path, self._journal_run)
+        for line in self.journal_discrepancies:
+            log.warning("recovery: %s", line)
 
     # ---- running ---------------------------------------------------------------------------------------
     def stop(self, reason: str = "stop() called") -> None:
@@ -270,6 +323,8 @@ class Engine:
         finally:
             try:
                 self._rt.shutdown()
+                if not self._rt.close_journal(5000.0):
+                    log.error("journal: not every record could be committed at stop")
             finally:
                 self._restore_sigint(previous)
                 if self._flow_tmp:
@@ -498,6 +553,8 @@ class Engine:
                 log.warning("agent %s: parameter update refused: %s", agent.name, e)
                 continue
             log.info("agent %s: params updated %s", agent.name, changed)
+            for key, value in (changed or {}).items():
+                self._rt.journal_param_change(agent._state.agent_id, f"{key}={json.dumps(value, default=str)}")
             if changed and agent._state.running:
                 self._call(agent, agent.on_params, changed)
 
@@ -531,6 +588,7 @@ class Engine:
     # ---- agent life cycle ------------------------------------------------------------------------------
     def _start_agents(self) -> None:
         self._started_agents = True
+        self._restore_from_journal()
         log.info("trading ready: starting %d agents", len(self._agents))
         for agent in self._agents:
             agent._state.running = True
@@ -561,6 +619,7 @@ class Engine:
         if not agent._state.running:
             return
         log.info("agent %s stopped: %s", agent.name, reason)
+        self._rt.journal_agent_stopped(agent._state.agent_id, reason)
         self._call(agent, agent.on_stop)
         agent._state.failed = agent._state.failed or f"stopped: {reason}"
         self._deactivate(agent)

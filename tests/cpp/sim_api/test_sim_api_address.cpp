@@ -64,8 +64,8 @@ int main() {
     REQUIRE(q.ok() && r.ok());
     CHECK_EQ(q.address->settings, r.address->settings);
   }
-  // Every FrontConfig field has a key (23 FrontConfig fields minus `name`, plus `wait`).
-  CHECK_EQ(front_address_keys().size(), std::size_t{23});
+  // Every FrontConfig field has a key (24 FrontConfig fields minus `name`, plus `wait`).
+  CHECK_EQ(front_address_keys().size(), std::size_t{24});
 
   auto expect_error = [](const char* address, AddressError::Code code, const char* key, const char* value) {
     const auto p = parse_front_address(address);

@@ -1,0 +1,288 @@
+"""The journal from Python: tail it with gap detection, recover from it, inspect and export it.
+
+The journal itself is written by C++ (cpp/journal): one SQLite file (WAL) per account per trading day, one
+row per fact with a gap-free sequence number `seq` that continues across restarts (`run` counts them).
+
+    reader = JournalReader(path)            # dashboards / monitors
+    for rec in reader.poll(): ...           # new records since the last poll; reader.gaps lists missing seqs
+    export(path, "out/", fmt="csv")         # orders.csv, trades.csv, risk.csv (fmt="parquet" needs pyarrow)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "JournalGapError",
+    "JournalReader",
+    "Recovery",
+    "default_path",
+    "discrepancies",
+    "export",
+    "summary",
+    "trading_day_for",
+]
+
+UNATTRIBUTED = "unattributed"
+COLUMNS = (
+    "seq", "run", "kind", "wall_ns", "mono_ns", "recv_ns", "agent", "agent_name", "order_id", "order_ref",
+    "front_id", "session_id", "symbol", "exchange", "order_sys_id", "trade_id", "direction", "offset",
+    "order_kind", "status", "price", "volume", "traded", "code", "reject_code", "flag", "text",
+)
+EXPORTS = {
+    "orders": ("order_request", "order_update", "cancel_request"),
+    "trades": ("trade",),
+    "risk": ("risk_decision",),
+}
+_FINAL = {"filled", "cancelled", "rejected"}
+
+
+class JournalGapError(RuntimeError):
+    """Sequence numbers are missing from a journal (records were lost or deleted)."""
+
+
+def trading_day_for(now: _dt.datetime) -> int:
+    """The CTP trading day a moment belongs to: after 20:00 the night session opens the next weekday."""
+    day = now.date()
+    if now.hour >= 20:
+        day += _dt.timedelta(days=1)
+    while day.weekday() >= 5:  # Saturday/Sunday (exchange holidays are not known here)
+        day += _dt.timedelta(days=1)
+    return int(day.strftime("%Y%m%d"))
+
+
+def default_path(directory: str | Path, account: str, trading_day: int) -> Path:
+    """`<dir>/<account>-<YYYYMMDD>.journal.sqlite` (the same rule as the C++ journal)."""
+    from shandian import _core
+
+    return Path(_core.journal_default_path(str(directory), account, int(trading_day)))
+
+
+def _connect(path: str | Path) -> sqlite3.Connection:
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"journal {p}: no such file")
+    con = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=5.0)
+    con.row_factory = sqlite3.Row
+    try:
+        con.execute("SELECT seq FROM records LIMIT 1")
+    except sqlite3.DatabaseError as e:
+        con.close()
+        raise ValueError(f"journal {p}: not a shandian journal ({e})") from None
+    return con
+
+
+class JournalReader:
+    """Tails a journal: each poll() returns the records committed since the previous one, in seq order.
+
+    A missing sequence number is a gap: recorded in `gaps` as (first_missing, last_missing), and raised as
+    JournalGapError when `strict`. Records are dicts keyed by the column names (None for empty columns).
+    """
+
+    def __init__(self, path: str | Path, *, after_seq: int = 0, strict: bool = False) -> None:
+        self.path = Path(path)
+        self.last_seq = after_seq
+        self.strict = strict
+        self.gaps: list[tuple[int, int]] = []
+        self._con: sqlite3.Connection | None = None
+
+    def poll(self, limit: int = 10_000) -> list[dict[str, Any]]:
+        """New records (at most `limit`); an empty list when nothing new was committed."""
+        if self._con is None:
+            self._con = _connect(self.path)
+        rows = self._con.execute(
+            "SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (self.last_seq, limit)
+        ).fetchall()
+        out: list[dict[str, Any]] = []
+        for row in rows:
+            rec = dict(row)
+            seq = int(rec["seq"])
+            if seq != self.last_seq + 1:
+                gap = (self.last_seq + 1, seq - 1)
+                self.gaps.append(gap)
+                if self.strict:
+                    self.last_seq = seq
+                    raise JournalGapError(f"journal {self.path}: records {gap[0]}..{gap[1]} are missing")
+            self.last_seq = seq
+            out.append(rec)
+        return out
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Every record committed so far (one pass)."""
+        while batch := self.poll():
+            yield from batch
+
+    def close(self) -> None:
+        """Close the read connection."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+def summary(path: str | Path) -> dict[str, Any]:
+    """Counts per kind, runs, gaps, and per-agent positions replayed from the journal's trades."""
+    from shandian import _core
+
+    reader = JournalReader(path)
+    kinds: dict[str, int] = {}
+    runs: set[int] = set()
+    for rec in reader:
+        kinds[rec["kind"]] = kinds.get(rec["kind"], 0) + 1
+        runs.add(int(rec["run"]))
+    reader.close()
+    replay = _core.journal_replay(str(path))
+    return {
+        "path": str(path),
+        "records": reader.last_seq,
+        "runs": len(runs),
+        "kinds": kinds,
+        "gaps": reader.gaps,
+        "positions": replay["positions"],
+        "duplicate_trades": replay["duplicate_trades"],
+    }
+
+
+def export(path: str | Path, out_dir: str | Path, *, fmt: str = "csv",
+           what: tuple[str, ...] = ("orders", "trades", "risk")) -> list[Path]:
+    """Write `<what>.csv` or `<what>.parquet` for a journal's orders, trades and risk events."""
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"format {fmt!r} must be 'csv' or 'parquet'")
+    unknown = [w for w in what if w not in EXPORTS]
+    if unknown:
+        raise ValueError(f"export {unknown[0]!r} must be one of {', '.join(EXPORTS)}")
+    pa = pq = None
+    if fmt == "parquet":
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise RuntimeError("Parquet export needs pyarrow: pip install 'shandian[journal]'") from None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    con = _connect(path)
+    written: list[Path] = []
+    try:
+        for name in what:
+            kinds = EXPORTS[name]
+            marks = ",".join("?" * len(kinds))
+            rows = [dict(r) for r in con.execute(
+                f"SELECT * FROM records WHERE kind IN ({marks}) ORDER BY seq", kinds)]
+            for r in rows:
+                if r["kind"] in ("trade", "order_update", "order_request") and r["agent_name"] is None:
+                    r["agent_name"] = UNATTRIBUTED
+            target = out / f"{name}.{fmt}"
+            if fmt == "csv":
+                with target.open("w", newline="", encoding="utf-8") as f:
+                    w = csv.DictWriter(f, fieldnames=COLUMNS)
+                    w.writeheader()
+                    w.writerows(rows)
+            else:
+                assert pa is not None and pq is not None
+                table = pa.Table.from_pylist(rows, schema=_arrow_schema(pa))
+                pq.write_table(table, target)
+            written.append(target)
+    finally:
+        con.close()
+    return written
+
+
+def _arrow_schema(pa: Any) -> Any:
+    ints = {"seq", "run", "wall_ns", "mono_ns", "recv_ns", "agent", "order_id", "order_ref", "front_id",
+            "session_id", "volume", "traded", "code", "flag"}
+    return pa.schema([
+        (c, pa.int64() if c in ints else pa.float64() if c == "price" else pa.string()) for c in COLUMNS
+    ])
+
+
+# ---- recovery ----------------------------------------------------------------------------------------------
+@dataclass
+class Recovery:
+    """What a restart rebuilt from the journal (before this run's records)."""
+
+    path: Path
+    replay: dict[str, Any]
+    seeded_orders: int = 0
+    seeded_trades: int = 0
+    unknown_agents: set[str] = field(default_factory=set)
+
+
+def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
+    """Seed the engine's order manager from a journal: links of earlier orders to their agents (by name;
+    agents no longer configured become unattributed) and every trade already booked."""
+    from shandian import _core
+
+    replay = _core.journal_replay(str(path))
+    rec = Recovery(path=path, replay=replay)
+    for o in replay["orders"]:
+        if o["front_id"] == 0 and o["session_id"] == 0:
+            continue  # a report without its identity (counter report after an earlier restart): seeded by ref
+        name = o["agent"]
+        agent = agent_ids.get(name) if name is not None else None
+        if name is not None and agent is None:
+            rec.unknown_agents.add(name)
+        if rt.seed_order_link(agent, o["front_id"], o["session_id"], o["order_ref"], o["exchange"],
+                              o["order_sys_id"]):
+            rec.seeded_orders += 1
+    direction = {"buy": _core.Direction.BUY, "sell": _core.Direction.SELL}
+    for exchange, trade_id, side in replay["trades"]:
+        if rt.seed_trade(exchange, trade_id, direction[side]):
+            rec.seeded_trades += 1
+    return rec
+
+
+def agent_trades(path: str | Path, before_run: int) -> list[dict[str, Any]]:
+    """Attributed trades of earlier runs, in journal order (to rebuild per-agent books after a restart)."""
+    con = _connect(path)
+    try:
+        return [dict(r) for r in con.execute(
+            "SELECT * FROM records WHERE kind = 'trade' AND run < ? AND agent_name IS NOT NULL ORDER BY seq",
+            (before_run,))]
+    finally:
+        con.close()
+
+
+def discrepancies(path: str | Path, run: int) -> list[str]:
+    """Differences between the journal of earlier runs and what the counter reported in run `run`."""
+    con = _connect(path)
+    try:
+        before: dict[int, dict[str, Any]] = {}
+        for r in con.execute(
+            "SELECT * FROM records WHERE run < ? AND kind IN ('order_request', 'order_update') "
+            "AND order_ref IS NOT NULL ORDER BY seq", (run,)):
+            if r["kind"] == "order_request" or r["order_ref"] in before:
+                before.setdefault(r["order_ref"], {}).update(
+                    {k: r[k] for k in ("agent_name", "symbol", "status", "traded") if r[k] is not None})
+        reported: set[int] = set()
+        out: list[str] = []
+        for r in con.execute(
+            "SELECT * FROM records WHERE run = ? AND kind = 'order_update' AND order_id IS NULL ORDER BY seq",
+            (run,)):
+            ref = r["order_ref"]
+            known = before.get(ref)
+            if known is None:
+                out.append(f"order ref {ref} {r['symbol']} {r['status']} {r['traded']}/{r['volume']}: "
+                           f"not in the journal, booked to {r['agent_name'] or UNATTRIBUTED}")
+                continue
+            reported.add(ref)
+            if known.get("status") != r["status"] or int(known.get("traded") or 0) != int(r["traded"] or 0):
+                out.append(f"order ref {ref} of {known.get('agent_name') or UNATTRIBUTED}: journal "
+                           f"{known.get('status')} traded {known.get('traded') or 0}, counter {r['status']} "
+                           f"traded {r['traded']}")
+        for r in con.execute("SELECT * FROM records WHERE run = ? AND kind = 'trade' AND flag = 1 ORDER BY seq",
+                             (run,)):
+            out.append(f"trade {r['exchange']}:{r['trade_id'].strip()} {r['symbol']} {r['direction']} "
+                       f"{r['volume']}@{r['price']:g}: not in the journal, booked to "
+                       f"{r['agent_name'] or UNATTRIBUTED}")
+        for ref, known in before.items():
+            if ref not in reported and known.get("status") not in _FINAL:
+                out.append(f"order ref {ref} of {known.get('agent_name') or UNATTRIBUTED} "
+                           f"({known.get('status')}): not reported by the counter after the restart")
+        return out
+    finally:
+        con.close()
