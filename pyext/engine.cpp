@@ -17,6 +17,8 @@
 #include "core/clock.hpp"
 #include "core/engine.hpp"
 #include "ctp/runtime.hpp"
+#include "journal/journal.hpp"
+#include "journal/replay.hpp"
 
 namespace py = pybind11;
 
@@ -86,6 +88,7 @@ class PyDispatcher final : public AgentDispatcher {
 };
 
 struct PyEngine {
+  std::unique_ptr<journal::Journal> journal;  // declared first: outlives the engine that observes it
   std::unique_ptr<ctp::LiveRuntime> runtime;
   std::unique_ptr<PyDispatcher> dispatcher;
   Engine& engine() { return runtime->engine(); }
@@ -140,7 +143,7 @@ void bind_enums(py::module_& m) {
         RejectCode::RequestQueueFull, RejectCode::RequestRateLimited, RejectCode::CtpRejected,
         RejectCode::ExchangeRejected, RejectCode::CancelRejected, RejectCode::RiskRejected, RejectCode::RiskOrderRate,
         RejectCode::RiskCancelLimit, RejectCode::RiskMaxOrderVolume, RejectCode::RiskPositionLimit,
-        RejectCode::RiskKillSwitch}) {
+        RejectCode::RiskKillSwitch, RejectCode::JournalBacklog}) {
     codes.value(std::string(to_string(c)).c_str(), c);
   }
   py::enum_<SessionNoticeKind> notices(m, "SessionNoticeKind");
@@ -478,13 +481,167 @@ void bind_engine_class(py::module_& m) {
                                d["position_profit"] = a.position_profit;
                                return d;
                              })
+      .def("open_journal",
+           [](PyEngine& e, const std::string& path, std::size_t ring_capacity, std::size_t backlog_limit) {
+             if (e.journal) throw py::value_error("a journal is already open: " + e.journal->path());
+             journal::JournalConfig c;
+             c.path = path;
+             c.ring_capacity = ring_capacity;
+             c.backlog_limit = backlog_limit;
+             try {
+               e.journal = std::make_unique<journal::Journal>(c);
+             } catch (const journal::JournalError& err) {
+               throw py::value_error(err.what());
+             }
+             e.journal->set_order_source(&e.engine().order_manager());
+             e.engine().set_observer(e.journal.get());
+             e.journal->start();
+             return py::make_tuple(e.journal->run(), e.journal->first_seq());
+           },
+           py::arg("path"), py::arg("ring_capacity") = 16384, py::arg("backlog_limit") = 8192,
+           "Journals every order request/update, trade, risk decision and notice to SQLite; returns (run, first_seq).")
+      .def("close_journal",
+           [](PyEngine& e, double timeout_ms) {
+             if (!e.journal) return true;
+             bool flushed = false;
+             {
+               py::gil_scoped_release nogil;
+               flushed = e.journal->flush(static_cast<std::int64_t>(timeout_ms * 1e6));
+               e.engine().set_observer(nullptr);
+               e.journal->stop();
+             }
+             e.journal.reset();
+             return flushed;
+           },
+           py::arg("timeout_ms") = 5000.0)
+      .def("journal_agent_added",
+           [](PyEngine& e, AgentId agent, const std::string& name) { if (e.journal) e.journal->agent_added(agent, name); },
+           py::arg("agent"), py::arg("name"))
+      .def("journal_agent_stopped",
+           [](PyEngine& e, AgentId agent, const std::string& reason) { if (e.journal) e.journal->agent_stopped(agent, reason); },
+           py::arg("agent"), py::arg("reason"))
+      .def("journal_param_change",
+           [](PyEngine& e, AgentId agent, const std::string& key_value) { if (e.journal) e.journal->param_changed(agent, key_value); },
+           py::arg("agent"), py::arg("key_value"))
+      .def("journal_flush",
+           [](PyEngine& e, double timeout_ms) {
+             if (!e.journal) return true;
+             py::gil_scoped_release nogil;
+             return e.journal->flush(static_cast<std::int64_t>(timeout_ms * 1e6));
+           },
+           py::arg("timeout_ms") = 5000.0)
+      .def("journal_pause_writer", [](PyEngine& e, bool paused) { if (e.journal) e.journal->pause_writer(paused); },
+           py::arg("paused"), "Tests: a paused writer commits nothing (the backlog builds up).")
+      .def("journal_stats",
+           [](PyEngine& e) -> py::object {
+             if (!e.journal) return py::none();
+             const journal::JournalStats s = e.journal->stats();
+             py::dict d;
+             d["path"] = e.journal->path();
+             d["run"] = e.journal->run();
+             d["recorded"] = s.recorded;
+             d["written"] = s.written;
+             d["transactions"] = s.transactions;
+             d["backlog_refusals"] = s.backlog_refusals;
+             d["full_waits"] = s.full_waits;
+             d["lost"] = s.lost;
+             d["write_errors"] = s.write_errors;
+             d["max_backlog"] = s.max_backlog;
+             d["error"] = e.journal->error();
+             return d;
+           })
+      .def("seed_order_link",
+           [](PyEngine& e, std::optional<AgentId> agent, std::int32_t front_id, std::int32_t session_id,
+              std::int64_t order_ref, const std::string& exchange, const std::string& order_sys_id) {
+             return e.engine().order_manager_for_recovery().seed_link(agent.value_or(kNoAgent), front_id, session_id,
+                                                                      order_ref, make_fixed<9>(exchange),
+                                                                      make_fixed<21>(order_sys_id));
+           },
+           py::arg("agent"), py::arg("front_id"), py::arg("session_id"), py::arg("order_ref"), py::arg("exchange"),
+           py::arg("order_sys_id"), "Recovery: attribute a pre-restart order's reports and trades (agent None: unattributed).")
+      .def("seed_trade",
+           [](PyEngine& e, const std::string& exchange, const std::string& trade_id, Direction direction) {
+             return e.engine().order_manager_for_recovery().seed_trade(make_fixed<9>(exchange), make_fixed<21>(trade_id),
+                                                                       direction);
+           },
+           py::arg("exchange"), py::arg("trade_id"), py::arg("direction"),
+           "Recovery: a trade already booked before the restart (its replay is ignored as a duplicate).")
+      .def("order_manager_stats",
+           [](PyEngine& e) {
+             const OrderManagerStats& s = e.engine().order_manager().stats();
+             py::dict d;
+             d["duplicate_trades"] = s.duplicate_trades;
+             d["unknown_reports"] = s.unknown_reports;
+             d["stale_reports"] = s.stale_reports;
+             d["unattributed_trades"] = s.unattributed_trades;
+             d["map_full"] = s.map_full;
+             return d;
+           })
       .def("stats", [](PyEngine& e) { return stats_dict(e.engine().stats()); })
       .def("session_stats", [](PyEngine& e) { return session_stats_dict(e.runtime->session().stats()); });
 }
 
 }  // namespace
 
+py::dict replay_dict(const journal::Replay& r) {
+  py::list orders;
+  for (const journal::ReplayOrder& o : r.orders) {
+    py::dict d;
+    d["agent"] = o.agent.empty() ? py::object(py::none()) : py::object(py::str(o.agent));
+    d["symbol"] = o.symbol;
+    d["exchange"] = o.exchange;
+    d["order_sys_id"] = o.order_sys_id;
+    d["front_id"] = o.front_id;
+    d["session_id"] = o.session_id;
+    d["order_ref"] = o.order_ref;
+    d["direction"] = std::string(to_string(o.direction));
+    d["offset"] = std::string(to_string(o.offset));
+    d["status"] = std::string(to_string(o.status));
+    d["volume"] = o.volume;
+    d["traded"] = o.traded;
+    d["requested"] = o.requested;
+    d["run"] = o.run;
+    orders.append(d);
+  }
+  py::dict positions;
+  for (const auto& [key, p] : r.positions) {
+    const py::str agent(key.first);
+    if (!positions.contains(agent)) positions[agent] = py::dict();
+    positions[agent].cast<py::dict>()[py::str(key.second)] = py::make_tuple(p.long_lots, p.short_lots);
+  }
+  py::list trades;
+  for (const journal::ReplayTrade& t : r.trades) {
+    trades.append(py::make_tuple(t.exchange, t.trade_id, std::string(to_string(t.direction))));
+  }
+  py::dict d;
+  d["orders"] = orders;
+  d["positions"] = positions;
+  d["trades"] = trades;
+  d["duplicate_trades"] = r.duplicate_trades;
+  d["last_seq"] = r.last_seq;
+  d["runs"] = r.runs;
+  return d;
+}
+
 void bind_engine(py::module_& m) {
+  m.def("journal_replay",
+        [](const std::string& path) {
+          std::vector<journal::ReplayRow> rows;
+          {
+            py::gil_scoped_release nogil;
+            try {
+              rows = journal::read_rows(path);
+            } catch (const journal::JournalError& e) {
+              py::gil_scoped_acquire gil;
+              throw py::value_error(e.what());
+            }
+          }
+          return replay_dict(journal::replay(rows));
+        },
+        py::arg("path"),
+        "Replays a journal: {orders, positions{agent: {symbol: (long, short)}}, trades[(exchange, trade_id, "
+        "direction)], duplicate_trades, last_seq, runs}. Trades of unknown orders are booked to 'unattributed'.");
+  m.def("journal_default_path", &journal::default_path, py::arg("dir"), py::arg("account"), py::arg("trading_day"));
   bind_enums(m);
   bind_records(m);
   bind_session_config(m);

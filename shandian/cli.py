@@ -22,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     jr = sub.add_parser("journal", help="inspect a journal file; export its orders, trades and risk events")
     jr.add_argument("path", help="a journal file (<dir>/<account>-<YYYYMMDD>.journal.sqlite)")
     jr.add_argument("--export", metavar="DIR", default=None, help="write orders/trades/risk files into DIR")
-    jr.add_argument("--format", choices=("csv", "parquet"), default="csv", help="export format (parquet: pyarrow)")
+    jr.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                    help="export format (parquet needs pyarrow)")
     jr.add_argument("--what", default="orders,trades,risk", help="comma list of orders, trades, risk")
     bench = sub.add_parser("bench", add_help=False, help="latency harness: `shandian bench all --quick` "
                            "(same as `python -m bench`; `shandian bench --help` for its options)")

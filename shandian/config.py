@@ -215,7 +215,7 @@ class EngineSettings:
 
 @dataclass
 class JournalSettings:
-    """`[journal]`: the crash-safe record of orders, trades and risk decisions (one file per account per day)."""
+    """`[journal]`: the crash-safe record of orders, trades and risk decisions (file per account and day)."""
 
     enabled: bool = True
     dir: str = ""  # empty: ~/.local/share/shandian/journal (XDG_DATA_HOME honoured)
@@ -223,7 +223,7 @@ class JournalSettings:
     backlog_limit: int = 8192  # uncommitted records beyond which new orders are refused (JOURNAL_BACKLOG)
 
     def directory(self) -> Path:
-        """The journal directory (not created here)."""
+        """Return the journal directory (not created here)."""
         if self.dir:
             return Path(self.dir).expanduser()
         base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -259,8 +259,10 @@ class Config:
         journal: JournalSettings | None = None,
         **front: Any,
     ) -> Config:
-        """Build a local-front config in code: `Config.local(speed=50, instruments=["rb"])` (no journal
-        unless `journal=` is given)."""
+        """Build a local-front config in code: `Config.local(speed=50, instruments=["rb"])`.
+
+        No journal unless `journal=` is given.
+        """
         data: dict[str, Any] = {"account": {"preset": "local"}, "front": {"name": name, **front}}
         cfg = parse_config(data)
         cfg.agents = list(agents or [])

@@ -24,9 +24,9 @@ import importlib
 import importlib.util
 import json
 import logging
-import re
 import math
 import queue
+import re
 import shutil
 import signal
 import sys
@@ -35,8 +35,8 @@ import threading
 import time
 import traceback
 from array import array
-from datetime import datetime
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -88,7 +88,7 @@ _LATENCY_FLUSH = 1024  # samples per fold into the histogram: a short pause (~0.
 
 
 def _front_trading_day(fronts: Sequence[str]) -> int | None:
-    """The trading_day a local:// front address pins (the journal file's day), else None."""
+    """Return the trading_day a local:// front address pins (the journal file's day), else None."""
     for address in fronts:
         m = re.search(r"[?&]trading_day=(\d{8})", address)
         if m:
@@ -554,7 +554,8 @@ class Engine:
                 continue
             log.info("agent %s: params updated %s", agent.name, changed)
             for key, value in (changed or {}).items():
-                self._rt.journal_param_change(agent._state.agent_id, f"{key}={json.dumps(value, default=str)}")
+                text = f"{key}={json.dumps(value, default=str)}"
+                self._rt.journal_param_change(agent._state.agent_id, text)
             if changed and agent._state.running:
                 self._call(agent, agent.on_params, changed)
 

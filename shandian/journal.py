@@ -48,7 +48,7 @@ class JournalGapError(RuntimeError):
 
 
 def trading_day_for(now: _dt.datetime) -> int:
-    """The CTP trading day a moment belongs to: after 20:00 the night session opens the next weekday."""
+    """Return the CTP trading day of a moment: after 20:00 the night session opens the next weekday."""
     day = now.date()
     if now.hour >= 20:
         day += _dt.timedelta(days=1)
@@ -93,7 +93,7 @@ class JournalReader:
         self._con: sqlite3.Connection | None = None
 
     def poll(self, limit: int = 10_000) -> list[dict[str, Any]]:
-        """New records (at most `limit`); an empty list when nothing new was committed."""
+        """Return the new records (at most `limit`); an empty list when nothing new was committed."""
         if self._con is None:
             self._con = _connect(self.path)
         rows = self._con.execute(
@@ -126,7 +126,7 @@ class JournalReader:
 
 
 def summary(path: str | Path) -> dict[str, Any]:
-    """Counts per kind, runs, gaps, and per-agent positions replayed from the journal's trades."""
+    """Count records per kind, runs and gaps, and replay per-agent positions from the trades."""
     from shandian import _core
 
     reader = JournalReader(path)
@@ -213,8 +213,10 @@ class Recovery:
 
 
 def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
-    """Seed the engine's order manager from a journal: links of earlier orders to their agents (by name;
-    agents no longer configured become unattributed) and every trade already booked."""
+    """Seed the engine's order manager from a journal: earlier orders' agents, trades already booked.
+
+    Agents are matched by name; names no longer configured become unattributed.
+    """
     from shandian import _core
 
     replay = _core.journal_replay(str(path))
@@ -274,8 +276,8 @@ def discrepancies(path: str | Path, run: int) -> list[str]:
                 out.append(f"order ref {ref} of {known.get('agent_name') or UNATTRIBUTED}: journal "
                            f"{known.get('status')} traded {known.get('traded') or 0}, counter {r['status']} "
                            f"traded {r['traded']}")
-        for r in con.execute("SELECT * FROM records WHERE run = ? AND kind = 'trade' AND flag = 1 ORDER BY seq",
-                             (run,)):
+        learned = "SELECT * FROM records WHERE run = ? AND kind = 'trade' AND flag = 1 ORDER BY seq"
+        for r in con.execute(learned, (run,)):
             out.append(f"trade {r['exchange']}:{r['trade_id'].strip()} {r['symbol']} {r['direction']} "
                        f"{r['volume']}@{r['price']:g}: not in the journal, booked to "
                        f"{r['agent_name'] or UNATTRIBUTED}")

@@ -1,7 +1,7 @@
 """Child process of tests/test_journal_crash.py (not a test module): one engine run over a persistent local
 front (`state=`) with the journal on, either trading until it is killed, or verifying after the crashes.
 
-    python tests/journal_crash_child.py DIR trade SEED     # prints TRADING when agents start; runs until killed
+    python tests/journal_crash_child.py DIR trade SEED   # prints TRADING once agents start, runs until killed
     python tests/journal_crash_child.py DIR verify 0       # writes DIR/verify.json, exits 0
 """
 

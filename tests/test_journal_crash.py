@@ -34,7 +34,8 @@ SEED = int(os.environ.get("SHANDIAN_JOURNAL_CRASH_SEED", str(int(time.time()))))
 
 def _run_and_kill(directory: Path, rng: random.Random, log) -> str:
     """Start a trading child and SIGKILL it at a random point; returns where it was killed."""
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), "trade", str(rng.randrange(1 << 30))],
+    seed = str(rng.randrange(1 << 30))
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), "trade", seed],
                             stdout=subprocess.PIPE, stderr=log, text=True)
     trading = threading.Event()
 

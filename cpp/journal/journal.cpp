@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -342,6 +343,7 @@ void Journal::writer_loop() {
   std::vector<Record> batch;
   batch.reserve(config_.max_batch);
   int consecutive_failures = 0;
+  std::int64_t idle_sleep_ns = config_.idle_sleep_ns;
   for (;;) {
     // acquire: pairs with stop()'s release store.
     const bool stopping = stop_.load(std::memory_order_acquire);
@@ -361,6 +363,7 @@ void Journal::writer_loop() {
         // release: the engine thread's acquire load of written_ then knows these records are committed.
         written_.fetch_add(batch.size(), std::memory_order_release);
         batch.clear();
+        idle_sleep_ns = config_.idle_sleep_ns;
         continue;
       }
       // Keep the batch and retry: the backlog grows and the engine refuses new orders meanwhile. After
@@ -377,8 +380,10 @@ void Journal::writer_loop() {
     if (stopping) return;
     std::unique_lock lock(sleep_mutex_);
     // acquire: as above; the predicate lets stop() cut the sleep short.
-    sleep_cv_.wait_for(lock, std::chrono::nanoseconds(config_.idle_sleep_ns),
+    sleep_cv_.wait_for(lock, std::chrono::nanoseconds(idle_sleep_ns),
                        [this] { return stop_.load(std::memory_order_acquire); });
+    // Busy again after a commit: back to the short sleep; idle: fewer wakeups on a shared machine.
+    idle_sleep_ns = std::min(idle_sleep_ns * 2, std::max(config_.idle_sleep_ns, config_.max_idle_sleep_ns));
   }
 }
 

@@ -43,7 +43,8 @@ struct JournalConfig {
   std::size_t ring_capacity = 16'384;        // records in flight (rounded up to a power of two)
   std::size_t backlog_limit = 8'192;         // uncommitted records beyond which new orders are refused
   std::size_t max_batch = 4'096;             // records per transaction
-  std::int64_t idle_sleep_ns = 1'000'000;    // writer's sleep when the ring is empty
+  std::int64_t idle_sleep_ns = 1'000'000;    // writer's first sleep when the ring is empty
+  std::int64_t max_idle_sleep_ns = 8'000'000;  // doubling up to this while it stays empty (fewer wakeups)
 };
 
 class JournalError : public std::runtime_error {
