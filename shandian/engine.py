@@ -25,6 +25,7 @@ import importlib.util
 import json
 import logging
 import math
+import os
 import queue
 import re
 import shutil
@@ -253,7 +254,12 @@ class Engine:
         day = _front_trading_day(a.trader_fronts) or journal.trading_day_for(datetime.now())
         directory = j.directory()
         directory.mkdir(parents=True, exist_ok=True)
-        path = journal.default_path(directory, a.investor_id or a.user_id or "local", day)
+        account = a.investor_id or a.user_id or "local"
+        if a.preset == "local" and not any("state=" in f for f in a.trader_fronts):
+            # A local front without `state=` starts a fresh exchange day in every process: nothing of an
+            # earlier process's journal exists at this counter, so this run gets a file of its own.
+            account += f"-run{time.strftime('%H%M%S')}-{os.getpid()}"
+        path = journal.default_path(directory, account, day)
         ids = {agent.name: agent._state.agent_id for agent in self._agents}
         self._journal = journal.recover(self._rt, path, ids) if path.is_file() else journal.Recovery(
             path=path, replay={})

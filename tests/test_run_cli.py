@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo.toml"
 
@@ -22,10 +24,17 @@ def shandian(*args: str, **kw: object) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.fixture(autouse=True)
+def _journal_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`shandian run` journals by default: keep the tests' journals out of the home directory."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
 def test_run_when_demo_runs_prints_report_with_every_agent(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     proc = shandian("run", str(DEMO), "--duration", "8", "--json", str(out), timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len(list((tmp_path / "data" / "shandian" / "journal").glob("*.journal.sqlite"))) == 1
     text = proc.stdout
     assert "shandian run report" in text and "stopped: duration reached (8 s)" in text
     for name in ("breakout-rb", "breakout-cu", "quoter-m"):
