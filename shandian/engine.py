@@ -361,6 +361,7 @@ class Engine:
             if agent._state.running:
                 self._call(agent, agent.on_stop)  # may still act (e.g. flatten) from here
                 agent._state.running = False  # no more callbacks while cancels drain
+                self._rt.journal_agent_stopped(agent._state.agent_id, f"engine stopping: {self._stop_reason}")
         self._tick_handlers.clear()
         if not self.config.engine.cancel_on_stop:
             return
@@ -620,6 +621,7 @@ class Engine:
         st.failed = f"{exc_type.__name__ if exc_type else 'Error'} in {where}: {exc}"
         log.error("agent %s failed in %s; it is stopped, the others continue\n%s",
                   agent.name, where, st.traceback)
+        self._rt.journal_agent_stopped(st.agent_id, st.failed)
         self._deactivate(agent)
 
     def _stop_agent(self, agent: Agent, reason: str) -> None:

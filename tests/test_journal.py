@@ -98,7 +98,9 @@ def test_journal_when_engine_runs_every_fact_is_recorded_in_order(journal_file: 
     kinds = [r["kind"] for r in records]
     assert kinds[0] == "run_start"
     assert {"agent_added", "order_request", "order_update", "trade", "cancel_request", "param_change",
-            "notice"} <= set(kinds)
+            "notice", "agent_stopped"} <= set(kinds)
+    stopped = next(r for r in records if r["kind"] == "agent_stopped")
+    assert stopped["agent_name"] == "trader" and stopped["text"] == "engine stopping: done"
     first_request = kinds.index("order_request")
     assert kinds[first_request + 1] == "order_update"  # SUBMITTING right after the request record
     req = records[first_request]
