@@ -172,7 +172,7 @@ class EngineObserver {
   virtual void on_order_update(const OrderUpdate&) noexcept {}
   virtual void on_trade(const TradeUpdate&) noexcept {}
   virtual void on_notice(const SessionNotice&) noexcept {}
-  // Asked before a new order is created (after the risk hook accepted it): a code other than None refuses
+  // Asked before a new order is created (before the risk hook sees it): a code other than None refuses
   // it (the journal refuses with JOURNAL_BACKLOG while it is too far behind). Cancels are never gated.
   [[nodiscard]] virtual RejectCode admit_order() noexcept { return RejectCode::None; }
   // Called before the request is written (after the SUBMITTING update for an insert).

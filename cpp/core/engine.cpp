@@ -156,6 +156,14 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
   if (!gateway_.trading_ready()) {
     return refuse<InsertResult>(RejectCode::SessionNotReady, "%s: trading session is not ready", spec.symbol.c_str());
   }
+  // The journal's backlog gate comes before the risk hook, so a refused order never enters risk windows.
+  if (observer_ != nullptr) {
+    if (const RejectCode gate = observer_->admit_order(); gate != RejectCode::None) {
+      InsertResult r = refuse<InsertResult>(gate, "%s: %s, new orders refused", spec.symbol.c_str(), to_string(gate).data());
+      notify_risk_decision(agent, kNoOrder, spec.symbol, false, r.code, r.reason);
+      return r;
+    }
+  }
   const OrderIntent intent{agent, instrument, direction, offset, kind, price, ticks, volume, now};
   const RiskVerdict verdict = risk_->check_order(intent, RiskContext{registry_, nullptr});
   if (!verdict.accepted()) {
@@ -164,13 +172,6 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
     r.reason = verdict.reason;
     notify_risk_decision(agent, kNoOrder, spec.symbol, false, r.code, r.reason);
     return r;
-  }
-  if (observer_ != nullptr) {
-    if (const RejectCode gate = observer_->admit_order(); gate != RejectCode::None) {
-      InsertResult r = refuse<InsertResult>(gate, "%s: %s, new orders refused", spec.symbol.c_str(), to_string(gate).data());
-      notify_risk_decision(agent, kNoOrder, spec.symbol, false, r.code, r.reason);
-      return r;
-    }
   }
   Order* order = orders_.create(agent, instrument, now);
   if (order == nullptr) {

@@ -246,6 +246,43 @@ void the_engine_refuses_orders_past_the_backlog_bound_and_loses_nothing() {
            std::to_string(accepted + 1));
 }
 
+struct CapRisk final : RiskHook {
+  std::size_t checks = 0;
+  RiskVerdict check_order(const OrderIntent& intent, const RiskContext&) noexcept override {
+    ++checks;
+    if (intent.volume > 3) return RiskVerdict::reject(RejectCode::RiskMaxOrderVolume, "volume %d > 3", intent.volume);
+    return RiskVerdict::accept();
+  }
+  RiskVerdict check_cancel(const CancelIntent&, const RiskContext&) noexcept override {
+    return RiskVerdict::reject(RejectCode::RiskCancelLimit, "no cancels today");
+  }
+};
+
+void risk_refusals_are_journaled_and_the_backlog_gate_runs_before_the_risk_hook() {
+  TempDir dir;
+  CapRisk risk;
+  Fixture f(config_for(dir.file("risk.sqlite"), 64, 8));
+  f.engine.set_risk_hook(&risk);
+  const InsertResult big = f.engine.insert_order(f.a, f.rb, Direction::Buy, Offset::Open, 3500, 5, OrderKind::Limit);
+  CHECK(big.code == RejectCode::RiskMaxOrderVolume);
+  const OrderId id = f.buy(f.a, 1);
+  CHECK(f.engine.cancel(f.a, id).code == RejectCode::RiskCancelLimit);
+  REQUIRE(f.journal.flush(5'000'000'000));
+  const auto rows = column(f.journal.path(),
+                           "SELECT reject_code || '|' || flag || '|' || agent_name || '|' || text FROM records"
+                           " WHERE kind='risk_decision' ORDER BY seq");
+  REQUIRE(rows.size() == 2);
+  CHECK_EQ(rows[0], "RISK_MAX_ORDER_VOLUME|0|alpha|volume 5 > 3");
+  CHECK_EQ(rows[1], "RISK_CANCEL_LIMIT|1|alpha|no cancels today");
+  f.journal.pause_writer(true);
+  const std::size_t before = risk.checks;
+  while (f.engine.insert_order(f.a, f.rb, Direction::Buy, Offset::Open, 3500, 1, OrderKind::Limit).ok()) {
+  }
+  CHECK_EQ(risk.checks - before, f.gw.inserts - 1);  // the refused order never reached the risk hook
+  f.journal.pause_writer(false);
+  REQUIRE(f.journal.flush(5'000'000'000));
+}
+
 ReplayRow row(RecordKind kind, std::uint64_t seq, const char* agent, std::int64_t ref) {
   ReplayRow r;
   r.kind = kind;
@@ -379,6 +416,7 @@ int main() {
   a_paused_writer_commits_the_backlog_in_few_transactions();
   the_engine_refuses_orders_past_the_backlog_bound_and_loses_nothing();
   replay_builds_attribution_and_per_agent_positions();
+  risk_refusals_are_journaled_and_the_backlog_gate_runs_before_the_risk_hook();
   seeded_links_attribute_reports_and_trades_after_a_restart();
   default_path_is_one_file_per_account_per_trading_day();
   a_bad_path_is_a_typed_error_naming_it();
