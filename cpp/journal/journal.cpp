@@ -130,6 +130,7 @@ void Journal::stop() noexcept {
     std::lock_guard lock(sleep_mutex_);
   }
   sleep_cv_.notify_all();
+  wake_.notify();
   if (writer_.joinable()) writer_.join();
   stop_.store(false, std::memory_order_relaxed);
 }
@@ -160,6 +161,7 @@ void Journal::push(Record& record) noexcept {
   }
   ++next_seq_;
   ++pushed_;
+  if (record.kind == RecordKind::OrderRequest || record.kind == RecordKind::CancelRequest) wake_.notify();
   recorded_.fetch_add(1, std::memory_order_relaxed);
   const std::uint64_t b = backlog();
   if (b > max_backlog_.load(std::memory_order_relaxed)) max_backlog_.store(b, std::memory_order_relaxed);
@@ -238,7 +240,7 @@ bool Journal::flush(std::int64_t timeout_ns) noexcept {
   while (backlog() != 0) {
     // acquire: see push().
     if (failed_.load(std::memory_order_acquire) || core::monotonic_ns() >= end) return false;
-    sleep_cv_.notify_all();
+    wake_.notify();
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   return true;
@@ -247,7 +249,7 @@ bool Journal::flush(std::int64_t timeout_ns) noexcept {
 void Journal::pause_writer(bool paused) noexcept {
   // relaxed: a test knob; the writer re-reads it every loop.
   paused_.store(paused, std::memory_order_relaxed);
-  sleep_cv_.notify_all();
+  wake_.notify();
 }
 
 JournalStats Journal::stats() const noexcept {
@@ -378,10 +380,14 @@ void Journal::writer_loop() {
       continue;
     }
     if (stopping) return;
-    std::unique_lock lock(sleep_mutex_);
-    // acquire: as above; the predicate lets stop() cut the sleep short.
-    sleep_cv_.wait_for(lock, std::chrono::nanoseconds(idle_sleep_ns),
-                       [this] { return stop_.load(std::memory_order_acquire); });
+    // Woken early by a request (or stop/flush/pause); otherwise by the timeout. acquire: see stop().
+    // ready: work to drain (front() is this consumer's side of the ring), or stop. relaxed: see pause_writer.
+    (void)wake_.wait_for(
+        [this] {
+          return stop_.load(std::memory_order_acquire) ||
+                 (!paused_.load(std::memory_order_relaxed) && ring_.front() != nullptr);
+        },
+        std::chrono::nanoseconds(idle_sleep_ns));
     // Busy again after a commit: back to the short sleep; idle: fewer wakeups on a shared machine.
     idle_sleep_ns = std::min(idle_sleep_ns * 2, std::max(config_.idle_sleep_ns, config_.max_idle_sleep_ns));
   }

@@ -3,7 +3,9 @@
 //
 // Threads: the engine thread is the only producer. It builds a fixed-size Record per fact (EngineObserver
 // callbacks, agent lifecycle, parameter changes), stamps the next sequence number and pushes it into an
-// SpscRing — no allocation, no lock, no syscall, never a wait on disk. The journal thread drains the ring
+// SpscRing — no allocation, no lock, never a wait on disk. The only syscall: an order/cancel request wakes
+// a sleeping writer (futex), so the request is committed within ~a transaction of being sent; other
+// records wait for the writer's next wake-up (1 ms while busy, backing off to 8 ms while idle). The journal thread drains the ring
 // and writes each drained batch in one SQLite transaction (WAL mode, synchronous=NORMAL: a committed
 // transaction survives the process being killed at any instant; only an OS crash can lose the last ones).
 //
@@ -32,6 +34,7 @@
 #include "core/order_manager.hpp"
 #include "journal/record.hpp"
 #include "queue/spsc_ring.hpp"
+#include "queue/wait_strategy.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -151,7 +154,10 @@ class Journal final : public core::EngineObserver {
   mutable std::mutex error_mutex_;
   std::string error_;
   std::mutex sleep_mutex_;
-  std::condition_variable sleep_cv_;
+  std::condition_variable sleep_cv_;  // retry back-off after a failed transaction
+  // The idle writer sleeps here; an order or cancel request wakes it (one futex wake, only while it is
+  // actually asleep), which shrinks the window in which a sent request is not yet on disk.
+  queue::Waiter wake_{queue::WaitStrategy::Block, std::chrono::nanoseconds(0)};
 };
 
 }  // namespace shandian::journal

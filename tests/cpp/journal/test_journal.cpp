@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -283,6 +285,21 @@ void risk_refusals_are_journaled_and_the_backlog_gate_runs_before_the_risk_hook(
   REQUIRE(f.journal.flush(5'000'000'000));
 }
 
+void an_order_request_wakes_a_sleeping_writer() {
+  TempDir dir;
+  JournalConfig jc = config_for(dir.file("wake.sqlite"));
+  jc.idle_sleep_ns = 30'000'000'000;  // the writer would otherwise sleep 30 s between drains
+  jc.max_idle_sleep_ns = 30'000'000'000;
+  Fixture f(jc);
+  REQUIRE(f.journal.flush(10'000'000'000));  // the fixture's records are committed ...
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // ... and the writer is back asleep (30 s)
+  (void)f.buy(f.a);
+  // Wait (bounded, without flush(), which would wake the writer itself) for the commit.
+  const std::int64_t end = monotonic_ns() + 10'000'000'000;
+  while (f.journal.backlog() != 0 && monotonic_ns() < end) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK_EQ(f.journal.backlog(), 0u);  // woken by the request, not by its 30 s timeout
+}
+
 ReplayRow row(RecordKind kind, std::uint64_t seq, const char* agent, std::int64_t ref) {
   ReplayRow r;
   r.kind = kind;
@@ -417,6 +434,7 @@ int main() {
   the_engine_refuses_orders_past_the_backlog_bound_and_loses_nothing();
   replay_builds_attribution_and_per_agent_positions();
   risk_refusals_are_journaled_and_the_backlog_gate_runs_before_the_risk_hook();
+  an_order_request_wakes_a_sleeping_writer();
   seeded_links_attribute_reports_and_trades_after_a_restart();
   default_path_is_one_file_per_account_per_trading_day();
   a_bad_path_is_a_typed_error_naming_it();
