@@ -193,8 +193,8 @@ void a_paused_writer_commits_the_backlog_in_few_transactions() {
   JournalConfig jc = config_for(path, 4096, 3000);
   jc.max_batch = 500;
   Journal j(jc);
+  j.pause_writer(true);  // before start: not even run_start gets committed yet
   j.start();
-  j.pause_writer(true);
   for (int i = 0; i < 2000; ++i) j.param_changed(0, "x=1");
   CHECK_EQ(j.backlog(), 2001u);  // + run_start
   j.pause_writer(false);
