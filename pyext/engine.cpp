@@ -337,6 +337,7 @@ py::dict session_stats_dict(const ctp::SessionStats& s) {
   d["trader_pushed"] = s.trader_pushed;
   d["trader_ring_stalls"] = s.trader_ring_stalls;
   d["trader_events_lost"] = s.trader_events_lost;
+  d["last_insert_ns"] = s.last_insert_ns;  // CLOCK_MONOTONIC just before the latest ReqOrderInsert
   return d;
 }
 
