@@ -509,7 +509,8 @@ def run_stages(ctx: Context) -> Output:
             req = holder["rt"].session_stats()["last_insert_ns"]
             state["pending"] = oid
             state["row"] = {"md": tick.recv_ns, "on_tick": t_tick, "insert": t_insert, "req": req,
-                            "ack": 0, "trade": 0, "final": 0, "traded": 0, "booked": 0}
+                            "ack": 0, "trade": 0, "final": 0, "traded": 0, "booked": 0,
+                            "buy": int(not state["long"])}
 
         def on_order(self, order: Any) -> None:
             row = state["row"]
@@ -557,6 +558,7 @@ def run_stages(ctx: Context) -> Output:
         ("md_to_on_tick", "stage md recv → agent on_tick", "md", "on_tick"),
         ("on_tick_to_insert", "stage on_tick → agent.buy/sell called", "on_tick", "insert"),
         ("insert_to_req", "stage agent.buy → ReqOrderInsert entered", "insert", "req"),
+        ("sell_to_req", "stage agent.sell (close) → ReqOrderInsert", "insert", "req"),
         ("req_to_ack", "stage ReqOrderInsert → OnRtnOrder ack (front)", "req", "ack"),
         ("ack_to_trade", "stage OnRtnOrder ack → OnRtnTrade", "ack", "trade"),
         ("md_to_req", "system: md recv → ReqOrderInsert entered", "md", "req"),
@@ -570,7 +572,10 @@ def run_stages(ctx: Context) -> Output:
         "pinning": pin.describe(), "stop_reason": run_report.stop_reason,
     })
     for key, label, a, b in stages:
-        samples = [r[b] - r[a] for r in measured if r[a] and r[b]]
+        # the buy → ReqOrderInsert target is about agent.buy; sell (close: offset resolution) is apart
+        of = [r for r in measured if r["buy"]] if key == "insert_to_req" else (
+            [r for r in measured if not r["buy"]] if key == "sell_to_req" else measured)
+        samples = [r[b] - r[a] for r in of if r[a] and r[b]]
         if not samples:
             out.notes.append(f"{label}: no order reached both stamps")
             continue
