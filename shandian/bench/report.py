@@ -173,6 +173,17 @@ def render(doc: dict[str, Any], results: list[Result]) -> str:
     if load and load[0] > cpus:
         out.append(f"WARNING     machine busy at start: 1-min load {load[0]:.1f} on {cpus} CPUs; latencies"
                    " and rates include other processes' interference")
+    pinning = prov.get("pinning")
+    if isinstance(pinning, dict):
+        threads = pinning.get("threads")
+        text = threads if isinstance(threads, str) else "; ".join(f"{k}: {v}" for k, v in threads.items())
+        out.append(f"pinning     {text}")
+        if pinning.get("caveat"):
+            out.append(f"CAVEAT      wait=spin on {cpus} CPUs: {pinning['caveat']}")
+    end = prov.get("load_average_end")
+    if end:
+        out.append(f"load        at start {', '.join(f'{x:.2f}' for x in load or [])};"
+                   f" at end {', '.join(f'{x:.2f}' for x in end)} (1, 5, 15 min)")
     out += ["", render_table(results), ""]
     notes = [f"  {r.name}: {note}" for r in results for note in r.notes]
     refs = sorted({f"  {m.reference}" for r in results for m in r.metrics if m.reference})
