@@ -323,7 +323,7 @@ def run_tick_agent(ctx: Context) -> Output:
                  f" = one tick per {TICK_INTERVAL_US} µs",
         "instruments": list(ticks.SYMBOLS), "warmup_ticks": warmup, **check, "wait": ctx.wait,
         "pinning": pin.describe(), "md_ticks_dropped": session.get("ticks_dropped"),
-        "stop_reason": run_report.stop_reason,
+        "stop_reason": run_report.stop_reason, "engine_errors": list(run_report.errors),
     })
     out.metrics.append(Metric(
         "tick_latency", "md callback (recv_ns) → Python on_tick", "latency", hist=hist, warmup=warmup,
@@ -587,6 +587,7 @@ def run_stages(ctx: Context) -> Output:
         "order": "1-lot FAK at the best ask (buy), then at the best bid (sell back), one in flight",
         "orders": len(measured), "warmup_orders": warmup, "filled_orders": state["fills"], "wait": ctx.wait,
         "pinning": pin.describe(), "stop_reason": run_report.stop_reason,
+        "engine_errors": list(run_report.errors),
     })
     for key, label, a, b in stages:
         # the buy → ReqOrderInsert target is about agent.buy; sell (close: offset resolution) is apart
@@ -705,6 +706,7 @@ def run_order_roundtrip(ctx: Context) -> Output:
         "order": f"1-lot FAK buy {ORDER_OFFSET_TICKS} ticks below best bid (never fills)",
         "orders": len(samples) - warmup, "warmup": warmup, "wait": ctx.wait,
         "statuses_seen": dict(state["statuses"]), "stop_reason": run_report.stop_reason,
+        "engine_errors": list(run_report.errors),
     })
     out.metrics.append(Metric("buy_to_on_order", "agent.buy → first OnRtnOrder → agent.on_order", "latency",
                               hist=Histogram.of(samples[warmup:]), warmup=warmup))
