@@ -488,6 +488,8 @@ void bind_engine_class(py::module_& m) {
 
 }  // namespace
 
+core::Engine& engine_of(py::handle engine) { return engine.cast<PyEngine&>().engine(); }
+
 void bind_engine(py::module_& m) {
   bind_enums(m);
   bind_records(m);
