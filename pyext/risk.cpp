@@ -222,6 +222,8 @@ void bind_risk_engine(py::module_& m) {
            py::arg("reason"), py::arg("reducing_only") = false,
            "Halts the account (or REDUCING when reducing_only) and cancels every working order; returns the "
            "number of cancel requests written.")
+      .def("set_cancel_rules_bypassed", [](PyRisk& r, bool b) { r.risk->set_cancel_rules_bypassed(b); }, py::arg("bypassed"),
+           "While True, cancels pass every cancel rule (an orderly stop must cancel everything).")
       .def_property_readonly("killed", [](const PyRisk& r) { return r.risk->killed(); })
       .def_property_readonly("kill_reason", [](const PyRisk& r) { return std::string(r.risk->kill_reason()); })
       .def("set_agent_state", [](PyRisk& r, AgentId a, const std::string& s) { r.risk->set_agent_state(a, parse_state(s)); })

@@ -562,7 +562,7 @@ RiskVerdict RiskEngine::check_cancel(const CancelIntent& in, const RiskContext&)
   Counters& ic = in.instrument < instrument_counters_.size() ? instrument_counters_[in.instrument] : scratch_;
 
   // The kill switch's cancels pass every rule (still counted).
-  if (limits_.enabled && !killing_) {
+  if (limits_.enabled && !killing_ && !bypass_cancel_rules_) {
     if (agent_rules) {
       if (SlidingWindow* win = full_window(agents_[agent].cancel_windows, in.now_ns)) {
         return refuse(RiskVerdict::reject(RejectCode::RiskCancelRate, "agent=%s %s cancels %u/%u in %lld ms", name, symbol,

@@ -119,6 +119,8 @@ class RiskEngine final : public core::RiskHook {
   // every working order through the KillSink; cancel rules are bypassed meanwhile. Idempotent.
   void kill(std::string_view reason, bool reducing_only = false) noexcept;
   [[nodiscard]] bool killed() const noexcept { return killed_; }
+  // While set, cancels pass every cancel rule (still counted): an orderly stop must cancel everything.
+  void set_cancel_rules_bypassed(bool bypassed) noexcept { bypass_cancel_rules_ = bypassed; }
   [[nodiscard]] std::string_view kill_reason() const noexcept { return kill_reason_.view(); }
   [[nodiscard]] std::string_view state_reason(AgentId agent) const noexcept;
   [[nodiscard]] std::string_view account_state_reason() const noexcept { return account_reason_.view(); }
@@ -198,6 +200,7 @@ class RiskEngine final : public core::RiskHook {
   double account_peak_pnl_ = 0.0;
   bool killed_ = false;
   bool killing_ = false;
+  bool bypass_cancel_rules_ = false;
   core::FixedString<96> kill_reason_{};
   std::vector<Counters> agent_counters_;       // [agent * max_instruments + instrument]
   std::vector<Counters> instrument_counters_;  // [instrument] (account)
