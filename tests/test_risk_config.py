@@ -32,7 +32,9 @@ def test_risk_presets_when_default_loaded_covers_every_key() -> None:
 
 
 def test_risk_config_when_preset_named_it_overrides_default_and_overrides_win() -> None:
-    cfg = parse_risk({"preset": "cffex", "instrument": {"daily_cancels": 300}, "agent": {"daily_cancels": 50}})
+    cfg = parse_risk(
+        {"preset": "cffex", "instrument": {"daily_cancels": 300}, "agent": {"daily_cancels": 50}}
+    )
     assert cfg.instrument["daily_open_volume"] == 450  # from cffex.toml
     assert cfg.instrument["daily_cancels"] == 300  # run override
     assert cfg.instrument["daily_messages"] == 3800  # from default.toml
@@ -63,13 +65,13 @@ def test_risk_config_when_exchange_and_agent_overrides_they_reach_the_struct() -
     [
         ({"instrumnet": {}}, "risk.instrumnet", "did you mean 'instrument'"),
         ({"instrument": {"daily_cancel": 5}}, "risk.instrument.daily_cancel", "did you mean 'daily_cancels'"),
-        ({"instrument": {"daily_cancels": -1}}, "risk.instrument.daily_cancels", "-1 must be an integer >= 0"),
+        ({"instrument": {"daily_cancels": -1}}, "risk.instrument.daily_cancels", "-1 must be an integer"),
         ({"instrument": {"daily_cancels": True}}, "risk.instrument.daily_cancels", "must be an integer"),
         ({"instrument": {"large_order_ratio": 1.5}}, "risk.instrument.large_order_ratio", "in [0, 1]"),
         ({"agent": {"order_rate": [[0, 1000]]}}, "risk.agent.order_rate", "[limit, window_ms]"),
         ({"agent": {"order_rate": [[1, 1], [2, 2], [3, 3]]}}, "risk.agent.order_rate", "at most 2"),
         ({"account": {"daily_loss": "1e6"}}, "risk.account.daily_loss", "a number >= 0"),
-        ({"preset": "nasdaq"}, "risk.preset", "'nasdaq' is not a preset (known: cffex, czce, dce, default, shfe"),
+        ({"preset": "nasdaq"}, "risk.preset", "not a preset (known: cffex, czce, dce, default, shfe"),
         ({"exchanges": {"NYSE": {}}}, "risk.exchanges.NYSE", "unknown exchange"),
         ({"agents": {"mm": {"daily_loss": -5}}}, "risk.agents.mm.daily_loss", "-5 must be"),
         ({"enabled": "yes"}, "risk.enabled", "true or false"),

@@ -33,8 +33,8 @@ steps = st.lists(
 
 
 @settings(max_examples=200, deadline=None)
-@given(agent_orders=windows, agent_cancels=windows, account_orders=windows, account_cancels=windows, stream=steps,
-       sub_ms=st.integers(0, MS - 1))
+@given(agent_orders=windows, agent_cancels=windows, account_orders=windows, account_cancels=windows,
+       stream=steps, sub_ms=st.integers(0, MS - 1))
 def test_risk_windows_when_random_stream_matches_brute_force(
     agent_orders: list[tuple[int, int]],
     agent_cancels: list[tuple[int, int]],

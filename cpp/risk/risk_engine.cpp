@@ -376,10 +376,9 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
       return refuse(RiskVerdict::reject(RejectCode::RiskSessionClosed, "agent=%s %s: instrument status '%c' is not trading", name, symbol,
                                         static_cast<char>(status)));
     }
-    if (il.stale_after_ms > 0 && (status == 0 || status == kStatusContinuous)) {
-      if (!st.has_tick) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskStaleData, "agent=%s %s: no tick yet", name, symbol));
-      }
+    // An instrument never ticked (not subscribed) is not judged: there is no feed to be stale. The price
+    // band has no reference then either; the exchange's own limit check still applies.
+    if (il.stale_after_ms > 0 && (status == 0 || status == kStatusContinuous) && st.has_tick) {
       const std::int64_t age_ms = (in.now_ns - st.last_tick.recv_ns) / 1'000'000;
       if (age_ms >= il.stale_after_ms) {
         return refuse(RiskVerdict::reject(RejectCode::RiskStaleData, "agent=%s %s: last tick %lld ms old (limit %lld ms)", name,

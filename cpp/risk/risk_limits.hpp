@@ -62,7 +62,7 @@ struct InstrumentLimits {
   std::int32_t price_band_ticks = 0;      // |price - reference| <= N ticks
   double price_band_pct = 0.0;            // |price - reference| <= pct % of reference
   bool price_band_use_mid = false;        // reference: mid of bid1/ask1 (else last price)
-  std::int64_t stale_after_ms = 0;        // refuse orders when the last tick is older (continuous trading)
+  std::int64_t stale_after_ms = 0;        // refuse orders when the last tick is older (continuous trading; never-ticked instruments are not judged)
   bool session_gate = true;               // refuse orders when the instrument status says not trading
 };
 
