@@ -36,6 +36,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import parse_qs, urlsplit
 
 from shandian import _core
 from shandian.agent import (
@@ -229,8 +230,21 @@ class Engine:
             self._by_id[agent._state.agent_id] = agent
         self._house = self._rt.add_agent("__shandian__")
         self._rt.add_timer(self._house, int(settings.housekeeping_ms * 1e6))
-        self._install_risk(self.config.risk if self.config.risk is not None else parse_risk(None))
+        risk = self.config.risk if self.config.risk is not None else parse_risk(None)
+        self._install_risk(risk.on_clock(self._clock_speed()))
         self._rt.set_dispatcher(self)
+
+    def _clock_speed(self) -> float:
+        """Return the local front's clock speed (exchange seconds per wall second); 1 for real fronts."""
+        front = self.config.account.trader_fronts[0] if self.config.account.trader_fronts else ""
+        if not front.startswith("local://"):
+            return 1.0
+        speed = parse_qs(urlsplit(front).query).get("speed", ["1"])[0]
+        try:
+            value = float(speed)
+        except ValueError:
+            return 1.0
+        return value if value > 0 else 1.0  # 0 = as fast as consumed: no clock to scale by
 
     def _install_risk(self, cfg: RiskConfig) -> None:
         """Install the C++ risk engine as the engine's risk hook: the run's [risk] or the default preset."""
@@ -369,13 +383,25 @@ class Engine:
             for symbol, pos in list(agent._state.positions.items()):
                 sides = (("sell", pos.long - pos.long_frozen), ("buy", pos.short - pos.short_frozen))
                 for direction, lots in sides:
-                    if lots <= 0:
-                        continue
-                    try:
-                        self._insert(agent, symbol, direction, "auto", self._flatten_price(symbol, direction),
-                                     lots, "fak")
-                    except (OrderRejected, RuntimeError) as e:
-                        self._errors.append(f"flatten {agent.name} {symbol} {direction} {lots}: {e}")
+                    self._flatten_side(agent, symbol, direction, lots)
+
+    def _flatten_side(self, agent: Agent, symbol: str, direction: str, lots: int) -> None:
+        """Close `lots` in FAK chunks, halving a chunk the volume rules refuse (they still apply)."""
+        chunk = lots
+        while lots > 0:
+            try:
+                self._insert(agent, symbol, direction, "auto", self._flatten_price(symbol, direction),
+                             min(chunk, lots), "fak")
+                lots -= min(chunk, lots)
+            except OrderRejected as e:
+                if e.code == "RISK_MAX_ORDER_VOLUME" and chunk > 1:
+                    chunk //= 2
+                    continue
+                self._errors.append(f"flatten {agent.name} {symbol} {direction} {lots}: {e}")
+                return
+            except RuntimeError as e:
+                self._errors.append(f"flatten {agent.name} {symbol} {direction} {lots}: {e}")
+                return
 
     def _flatten_price(self, symbol: str, direction: str) -> float:
         """Price a flattening order at the opposite best (marketable), else the last price."""
@@ -420,7 +446,7 @@ class Engine:
         """
         if self._risk is None:
             raise RuntimeError("the engine is not running")
-        cfg = parse_risk(table, self.config.base_dir)
+        cfg = parse_risk(table, self.config.base_dir).on_clock(self._clock_speed())
         unknown = sorted(set(cfg.agents) - {a.name for a in self._agents})
         if unknown:
             raise ConfigError(f"risk.agents.{unknown[0]}", "no agent with that name in this run")

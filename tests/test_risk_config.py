@@ -103,3 +103,14 @@ def test_risk_config_when_preset_is_a_path_relative_to_the_config(tmp_path: Path
     (tmp_path / "bad.toml").write_text("[agent]\nfoo = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"preset bad\.toml: agent\.foo: unknown key"):
         parse_risk({"preset": "bad.toml"}, tmp_path)
+
+
+def test_risk_config_when_clock_accelerated_time_limits_scale_and_counts_do_not() -> None:
+    cfg = parse_risk({"agents": {"mm": {"order_rate": [[5, 1000], [20, 10000]]}}})
+    fast = cfg.on_clock(20)
+    assert fast.account["order_rate"] == [[9, 50]]
+    assert fast.agents["mm"]["order_rate"] == [[5, 50], [20, 500]]
+    assert fast.instrument["stale_after_ms"] == 250
+    assert fast.instrument["daily_cancels"] == cfg.instrument["daily_cancels"]
+    assert cfg.account["order_rate"] == [[9, 1000]]  # the original is untouched
+    assert cfg.on_clock(0).account["order_rate"] == [[9, 1000]]  # speed 0: no clock to scale by

@@ -161,3 +161,60 @@ def test_risk_local_when_agent_spams_cancels_it_is_stopped_others_trade_and_kill
     stats = engine.risk_stats()
     assert stats["rejects"]["RISK_CANCEL_LIMIT"] == 2 and stats["kills"] == 1
     assert "RISK_CANCEL_LIMIT" in report.format()
+
+
+class Trader(sd.Agent):
+    """Buys 2 lots, then probes 2-lot FAKs far below the bid until a live limit change refuses them."""
+
+    def on_start(self) -> None:
+        self.refused: tuple[str, str] | None = None
+        self.flattened = False
+
+    def on_tick(self, t: sd.Tick) -> None:
+        if t.bid_price1 <= 0 or t.ask_price1 <= 0:
+            return
+        pos = self.position(SYM)
+        if pos.long < 2 and self.refused is None:
+            if not self.working_orders and pos.expected_net == pos.long:  # retry until 2 lots are held
+                self.buy(SYM, t.ask_price1 + 2 * TICK, 2 - pos.long, kind="fak")
+        elif self.refused is None and pos.long == 2:
+            try:
+                self.buy(SYM, t.bid_price1 - 10 * TICK, 2, kind="fak")
+            except sd.OrderRejected as e:
+                self.refused = (e.code, e.reason)
+                self._engine.kill(flatten=True, reason="flatten test")
+        elif self.refused is not None and pos.long == 0 and not self.working_orders:
+            self.flattened = True
+            self._engine.stop("flattened")
+
+
+def test_risk_local_when_limits_change_live_and_kill_flattens_position_goes_flat() -> None:
+    import threading
+
+    trader = Trader("trader")
+    engine = local_engine([(trader, [SYM])], speed=20)
+    engine.config.risk = parse_risk({"account": {"order_rate": [], "cancel_rate": []}})
+    changed = threading.Event()
+
+    def change_when_filled() -> None:  # another thread: the limit change goes through the MPSC queue
+        while not changed.is_set():
+            pos = trader._state.positions.get(SYM)  # read only: never create it from this thread
+            if pos is not None and pos.long == 2:
+                engine.update_risk({"agent": {"max_order_volume": 1}})
+                changed.set()
+            changed.wait(0.01)
+
+    thread = threading.Thread(target=change_when_filled, daemon=True)
+    thread.start()
+    try:
+        report = engine.run(duration=60)
+    finally:
+        changed.set()
+        thread.join(timeout=5)
+    assert report.stop_reason == "flattened", report.format()
+    assert trader.refused is not None
+    code, reason = trader.refused
+    assert code == "RISK_MAX_ORDER_VOLUME" and "volume 2 > 1 (agent max per order)" in reason
+    assert trader.position(SYM).long == 0 and trader.flattened
+    assert engine.trading_state() == "reducing" and engine.trading_state("trader") == "reducing"
+    assert "kill switch: flatten test" in report.errors
