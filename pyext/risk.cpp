@@ -271,6 +271,29 @@ void bind_risk_engine(py::module_& m) {
              return verdict_tuple(s.risk->check_cancel(CancelIntent{agent, order, s.instrument, now_ns}, RiskContext{s.registry, nullptr}));
            },
            py::arg("agent"), py::arg("order"), py::arg("now_ns"))
+      .def("order_update",
+           [](RiskSandbox& s, OrderId id, AgentId agent, OrderStatus status, Direction d, double price, std::int32_t volume,
+              std::int32_t traded, OrderKind kind, Offset offset, bool cancel_rejected) {
+             OrderUpdate u{};
+             u.id = id;
+             u.agent = agent;
+             u.instrument = s.instrument;
+             u.direction = d;
+             u.offset = offset;
+             u.kind = kind;
+             u.status = status;
+             u.price = price;
+             u.volume = volume;
+             u.traded = traded;
+             u.reject_code = cancel_rejected ? RejectCode::CancelRejected : RejectCode::None;
+             s.risk->on_order_update(u);
+           },
+           py::arg("id"), py::arg("agent"), py::arg("status"), py::arg("direction") = Direction::Buy, py::arg("price") = 3500.0,
+           py::arg("volume") = 1, py::arg("traded") = 0, py::arg("kind") = OrderKind::Limit, py::arg("offset") = Offset::Open,
+           py::arg("cancel_rejected") = false, "Feed an order update as the engine publishes it.")
+      .def("daily_cancels", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_cancels(a, s.instrument); },
+           py::arg("agent"), "Cancels counted today on the instrument (agent, or 0xFFFFFFFF for the account).")
+      .def("working_orders", [](const RiskSandbox& s, AgentId a) { return s.risk->working_orders(a); }, py::arg("agent"))
       .def("set_limits", [](RiskSandbox& s, const RiskLimits& l) { s.risk->set_limits(l); })
       .def("set_agent_name", [](RiskSandbox& s, AgentId a, const std::string& n) { s.risk->set_agent_name(a, n); })
       .def("stats", [](const RiskSandbox& s) { return stats_dict(*s.risk); });

@@ -605,7 +605,7 @@ RiskVerdict RiskEngine::check_cancel(const CancelIntent& in, const RiskContext&)
   record_all(account_cancel_windows_, in.now_ns);
   ++ac.messages;
   ++ic.messages;
-  if (!exempt) {
+  if (!exempt && !(w != nullptr && w->cancel_counted)) {  // a cancel already counted for it: not twice
     ++ac.cancels;
     ++ic.cancels;
     if (large) {
