@@ -150,6 +150,7 @@ class Engine:
         self._risk: Any = None  # _core.RiskEngine, installed as the engine's risk hook by _build
         self._controls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._engine_thread: int | None = None
+        self._risk_overridden: set[str] = set()  # agents whose risk limits were set apart from the default
         for spec in config.agents:
             self.add_agent_spec(spec)
 
@@ -258,6 +259,7 @@ class Engine:
             override = cfg.agent_limits(agent.name)
             if override is not None:
                 self._risk.set_agent_limits(aid, override)
+                self._risk_overridden.add(agent.name)
         self._risk.set_agent_name(self._house, "__shandian__")
         log.info("risk engine: preset %s%s", cfg.preset, "" if cfg.enabled else " (rules disabled)")
 
@@ -450,24 +452,30 @@ class Engine:
         unknown = sorted(set(cfg.agents) - {a.name for a in self._agents})
         if unknown:
             raise ConfigError(f"risk.agents.{unknown[0]}", "no agent with that name in this run")
-        if not self._risk.post_limits(cfg.limits()):
+        limits = cfg.limits()
+        if not self._risk.post_limits(limits):
             raise RuntimeError("risk update queue full: retry")
+        # Agents with an override now, or with one before (back to the new default), get their own update.
         for agent in self._agents:
             override = cfg.agent_limits(agent.name)
-            limits = override if override is not None else cfg.limits().agent
-            if not self._risk.post_agent_limits(agent._state.agent_id, limits):
+            if override is None and agent.name not in self._risk_overridden:
+                continue
+            if not self._risk.post_agent_limits(agent._state.agent_id, override or limits.agent):
                 raise RuntimeError("risk update queue full: retry")
+        self._risk_overridden |= set(cfg.agents)
         return cfg
 
     def risk_stats(self) -> dict[str, Any]:
         """Return the risk engine's counters: checks, kills, and refusals by code (the whole account)."""
         return dict(self._risk.stats()) if self._risk is not None else {}
 
-    def _cancel_everything_of(self, agent_id: int) -> int:
-        """Cancel all of one agent's working orders, past the cancel rules (stop / a failed agent)."""
+    def _cancel_everything_of(self, agent_id: int, order_id: int | None = None) -> int:
+        """Cancel one agent's working orders (or one of them), past the cancel rules (stop, failed agent)."""
         if self._risk is not None:
             self._risk.set_cancel_rules_bypassed(True)
         try:
+            if order_id is not None:
+                return 1 if self._rt.cancel(agent_id, order_id).ok else 0
             return int(self._rt.cancel_all(agent_id))
         finally:
             if self._risk is not None:
@@ -598,7 +606,7 @@ class Engine:
             # still SUBMITTING when cancel_all ran is cancelled as soon as it can be.
             if not self._stopping or self.config.engine.cancel_on_stop:
                 self._cancel_sent.add(order.id)
-                self._rt.cancel(st.agent_id, order.id)
+                self._cancel_everything_of(st.agent_id, order.id)
 
     def _on_trade(self, t: Any) -> None:
         agent = self._by_id.get(t.agent)

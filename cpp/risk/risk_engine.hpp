@@ -66,7 +66,7 @@ struct RiskCapacity {
   std::size_t max_agents = 64;
   std::size_t max_instruments = 4096;
   std::size_t max_live_orders = 16384;  // the order pool's live capacity (OrderId index bound)
-  std::size_t update_queue = 16;
+  std::size_t update_queue = 128;  // pending live updates (whole limits or one agent's) before post_* fails
 };
 
 inline constexpr std::size_t kRiskCodeBase = 100;
