@@ -651,10 +651,7 @@ void RiskEngine::on_order_update(const OrderUpdate& u) noexcept {
   if (w == nullptr) {
     if (final) return;  // never seen working: nothing to track
     Working& slot = working_[index];
-    if (slot.id != 0) {  // a stale entry of a previous generation (its final update was missed)
-      unlink(slot);
-      slot.id = 0;
-    }
+    if (slot.id != 0) retire(slot);  // a stale entry of a previous generation (its final update was missed)
     slot = Working{};
     slot.id = u.id;
     slot.agent = u.agent;
@@ -701,15 +698,19 @@ void RiskEngine::on_order_update(const OrderUpdate& u) noexcept {
     ++ac.cancels;
     ++instrument_counters_[w->instrument].cancels;
   }
-  if (w->offset == Offset::Open) {
-    const std::int32_t rest = w->volume - w->traded;
-    agent_counters(w->agent, w->instrument).pending_open -= rest;
-    instrument_counters_[w->instrument].pending_open -= rest;
+  retire(*w);
+}
+
+void RiskEngine::retire(Working& w) noexcept {
+  if (w.offset == Offset::Open) {
+    const std::int32_t rest = w.volume - w.traded;
+    agent_counters(w.agent, w.instrument).pending_open -= rest;
+    instrument_counters_[w.instrument].pending_open -= rest;
   }
-  if (w->agent < agents_.size()) --agents_[w->agent].working;
+  if (w.agent < agents_.size()) --agents_[w.agent].working;
   --account_working_;
-  unlink(*w);
-  w->id = 0;
+  unlink(w);
+  w.id = 0;
 }
 
 void RiskEngine::on_trade(const TradeUpdate&) noexcept {

@@ -186,6 +186,7 @@ class RiskEngine final : public core::RiskHook {
   void configure_windows(AgentState& a);
   void apply_pending_noexcept() noexcept;
   void unlink(Working& w) noexcept;
+  void retire(Working& w) noexcept;  // no longer working: counts released, unlinked, slot freed
   void uncount_cancel(Working& w) noexcept;
 
   const core::InstrumentRegistry& registry_;

@@ -280,9 +280,26 @@ void test_rules_when_disabled_or_agent_disabled_pass() {
   CHECK(e.check_order(order(1, f.rb, 0, 5), f.ctx()).accepted());
 }
 
+void test_rules_when_pool_slot_reused_without_final_update_stale_entry_is_released() {
+  Fixture f;
+  RiskLimits l = off();
+  l.agent.max_active_orders = 1;
+  l.instrument.daily_open_volume = 5;
+  RiskEngine e(f.registry, {}, l);
+  e.on_order_update(update(oid(7, 1), 0, f.rb, OrderStatus::Queued, Direction::Buy, 3500, 5));  // final never seen
+  e.on_order_update(update(oid(7, 2), 0, f.rb, OrderStatus::Queued, Direction::Buy, 3500, 2));  // same slot, next gen
+  CHECK(e.working_orders(0) == 1);
+  CHECK(e.working_orders(kNoAgent) == 1);
+  CHECK(e.check_order(order(0, f.cf, 0, 3, Direction::Buy, 3500, Offset::Open, OrderKind::Fak, 0.2), f.ctx()).code ==
+        RejectCode::RiskActiveOrders);
+  e.on_order_update(update(oid(7, 2), 0, f.rb, OrderStatus::Cancelled, Direction::Buy, 3500, 2));
+  CHECK(e.check_order(order(0, f.rb, 0, 5), f.ctx()).accepted());  // no pending open lots left behind
+}
+
 }  // namespace
 
 int main() {
+  test_rules_when_pool_slot_reused_without_final_update_stale_entry_is_released();
   test_rules_when_agent_order_rate_full_rejects_then_expiry_readmits();
   test_rules_when_account_order_rate_full_rejects_every_agent();
   test_rules_when_cancel_rate_full_rejects_cancel_and_refused_not_counted();
