@@ -48,9 +48,16 @@ class SlidingWindow {
   }
   // Whether a request at `now` would be admitted; records nothing.
   [[nodiscard]] bool would_admit(std::int64_t now) noexcept { return !enabled() || count(now) < limit_; }
-  // Records an admitted request. Precondition: would_admit(now) was true (the ring has room).
+  // Records an admitted request (normally after would_admit(now) was true). A request admitted past the
+  // rule (the kill switch's cancels) still counts: when the ring is full it replaces the oldest stamp, so
+  // the window keeps the `limit` most recent ones and stays full.
   void record(std::int64_t now) noexcept {
     if (!enabled()) return;
+    if (count_ == limit_) {
+      ring_[head_] = now;
+      head_ = head_ + 1 == limit_ ? 0 : head_ + 1;
+      return;
+    }
     std::uint32_t tail = head_ + count_;
     if (tail >= limit_) tail -= limit_;
     ring_[tail] = now;

@@ -81,9 +81,21 @@ void test_window_when_reconfigured_keeps_recent_stamps() {
   CHECK(off.would_admit(0));
 }
 
+void test_window_when_recorded_past_a_full_window_keeps_most_recent_and_stays_in_bounds() {
+  SlidingWindow w(2, 1000);
+  w.record(0);
+  w.record(10);
+  w.record(20);  // admitted past the rule (kill switch): replaces the oldest
+  w.record(30);
+  CHECK(w.count(30) == 2);
+  CHECK(!w.would_admit(1009));  // 20 and 30 still inside
+  CHECK(w.would_admit(1020));   // 20 expired at 1020
+}
+
 }  // namespace
 
 int main() {
+  test_window_when_recorded_past_a_full_window_keeps_most_recent_and_stays_in_bounds();
   test_window_when_random_stream_matches_brute_force();
   test_window_when_at_limit_rejects_and_expiry_readmits();
   test_window_when_refused_requests_do_not_count();
