@@ -150,6 +150,7 @@ class Engine:
         self._risk: Any = None  # _core.RiskEngine, installed as the engine's risk hook by _build
         self._controls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._engine_thread: int | None = None
+        self._risk_day = ""  # trading day the risk engine's daily counters belong to
         self._risk_overridden: set[str] = set()  # agents whose risk limits were set apart from the default
         for spec in config.agents:
             self.add_agent_spec(spec)
@@ -465,6 +466,14 @@ class Engine:
         self._risk_overridden |= set(cfg.agents)
         return cfg
 
+    def _roll_risk_day(self) -> None:
+        """Reset the risk engine's daily counters when a (re)login reports a new trading day."""
+        day = str(self._rt.trading_day)
+        if self._risk_day and day and day != self._risk_day and self._risk is not None:
+            self._risk.new_day()
+            log.info("risk: trading day %s -> %s: daily counters reset", self._risk_day, day)
+        self._risk_day = day or self._risk_day
+
     def risk_stats(self) -> dict[str, Any]:
         """Return the risk engine's counters: checks, kills, and refusals by code (the whole account)."""
         return dict(self._risk.stats()) if self._risk is not None else {}
@@ -638,6 +647,8 @@ class Engine:
             level = logging.ERROR
         log.log(level, "session %s%s%s", event.kind, f" [{event.code}]" if event.code else "",
                 f": {event.message}" if event.message else "")
+        if event.kind == "trader_ready":
+            self._roll_risk_day()
         if event.kind == "trader_ready" and not self._started_agents and not self._stopping:
             self._start_agents()
         for agent in self._agents:
