@@ -140,7 +140,11 @@ void bind_enums(py::module_& m) {
         RejectCode::RequestQueueFull, RejectCode::RequestRateLimited, RejectCode::CtpRejected,
         RejectCode::ExchangeRejected, RejectCode::CancelRejected, RejectCode::RiskRejected, RejectCode::RiskOrderRate,
         RejectCode::RiskCancelLimit, RejectCode::RiskMaxOrderVolume, RejectCode::RiskPositionLimit,
-        RejectCode::RiskKillSwitch}) {
+        RejectCode::RiskKillSwitch, RejectCode::RiskCancelRate, RejectCode::RiskMessageLimit,
+        RejectCode::RiskLargeCancelLimit, RejectCode::RiskSelfTrade, RejectCode::RiskActiveOrders,
+        RejectCode::RiskOpenVolumeLimit, RejectCode::RiskCapital, RejectCode::RiskReducing, RejectCode::RiskHalted,
+        RejectCode::RiskPriceBand, RejectCode::RiskStaleData, RejectCode::RiskSessionClosed,
+        RejectCode::RiskDailyLoss, RejectCode::RiskDrawdown}) {
     codes.value(std::string(to_string(c)).c_str(), c);
   }
   py::enum_<SessionNoticeKind> notices(m, "SessionNoticeKind");
@@ -484,6 +488,8 @@ void bind_engine_class(py::module_& m) {
 }
 
 }  // namespace
+
+core::Engine& engine_of(py::handle engine) { return engine.cast<PyEngine&>().engine(); }
 
 void bind_engine(py::module_& m) {
   bind_enums(m);
