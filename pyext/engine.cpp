@@ -143,7 +143,12 @@ void bind_enums(py::module_& m) {
         RejectCode::RequestQueueFull, RejectCode::RequestRateLimited, RejectCode::CtpRejected,
         RejectCode::ExchangeRejected, RejectCode::CancelRejected, RejectCode::RiskRejected, RejectCode::RiskOrderRate,
         RejectCode::RiskCancelLimit, RejectCode::RiskMaxOrderVolume, RejectCode::RiskPositionLimit,
-        RejectCode::RiskKillSwitch, RejectCode::JournalBacklog}) {
+        RejectCode::RiskKillSwitch, RejectCode::RiskCancelRate, RejectCode::RiskMessageLimit,
+        RejectCode::RiskLargeCancelLimit, RejectCode::RiskSelfTrade, RejectCode::RiskActiveOrders,
+        RejectCode::RiskOpenVolumeLimit, RejectCode::RiskCapital, RejectCode::RiskReducing, RejectCode::RiskHalted,
+        RejectCode::RiskPriceBand, RejectCode::RiskStaleData, RejectCode::RiskSessionClosed,
+        RejectCode::RiskDailyLoss, RejectCode::RiskDrawdown,
+        RejectCode::JournalBacklog}) {
     codes.value(std::string(to_string(c)).c_str(), c);
   }
   py::enum_<SessionNoticeKind> notices(m, "SessionNoticeKind");
@@ -340,6 +345,7 @@ py::dict session_stats_dict(const ctp::SessionStats& s) {
   d["trader_pushed"] = s.trader_pushed;
   d["trader_ring_stalls"] = s.trader_ring_stalls;
   d["trader_events_lost"] = s.trader_events_lost;
+  d["last_insert_ns"] = s.last_insert_ns;  // CLOCK_MONOTONIC just before the latest ReqOrderInsert
   return d;
 }
 
@@ -622,6 +628,8 @@ py::dict replay_dict(const journal::Replay& r) {
   d["runs"] = r.runs;
   return d;
 }
+
+core::Engine& engine_of(py::handle engine) { return engine.cast<PyEngine&>().engine(); }
 
 void bind_engine(py::module_& m) {
   m.def("journal_replay",

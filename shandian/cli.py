@@ -19,6 +19,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="stop after S seconds (overrides engine.duration); Ctrl-C stops in order anyway")
     run.add_argument("--json", metavar="PATH", default=None, help="also write the report as JSON to PATH")
     run.add_argument("--quiet", action="store_true", help="no progress lines, warnings only in the log")
+    run.add_argument("--pid-file", default=None, metavar="PATH",
+                     help="pid file for `shandian kill` (default: <tmpdir>/shandian-<uid>/run.pid)")
+    kill = sub.add_parser("kill", help="kill switch of a running `shandian run`: halt the account and cancel "
+                          "every working order (SIGUSR1; --flatten: SIGUSR2, also flatten positions)")
+    kill.add_argument("--flatten", action="store_true", help="also close every agent's positions (FAK)")
+    kill.add_argument("--pid-file", default=None, metavar="PATH", help="the run's pid file (default: run's)")
+    kill.add_argument("--pid", type=int, default=None, help="signal this process id instead of a pid file")
     jr = sub.add_parser("journal", help="inspect a journal file; export its orders, trades and risk events")
     jr.add_argument("path", help="a journal file (<dir>/<account>-<YYYYMMDD>.journal.sqlite)")
     jr.add_argument("--export", metavar="DIR", default=None, help="write orders/trades/risk files into DIR")
@@ -46,7 +53,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from shandian.run import main as run_main
 
-        return run_main(args.config, duration=args.duration, json_path=args.json, quiet=args.quiet)
+        return run_main(args.config, duration=args.duration, json_path=args.json, quiet=args.quiet,
+                        pid_file=args.pid_file)
+    if args.command == "kill":
+        from pathlib import Path
+
+        from shandian.control import send_kill
+
+        try:
+            pid = send_kill(Path(args.pid_file) if args.pid_file else None, args.pid, args.flatten)
+        except (OSError, ValueError) as e:
+            print(f"shandian kill: {e}", file=sys.stderr)
+            return 1
+        print(f"kill switch sent to pid {pid}{' (with flatten)' if args.flatten else ''}", file=sys.stderr)
+        return 0
     if args.command == "journal":
         return _journal_main(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones first

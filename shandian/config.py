@@ -249,6 +249,7 @@ class Config:
     agents: list[AgentSpec] = field(default_factory=list)
     journal: JournalSettings = field(default_factory=lambda: JournalSettings(enabled=False))
     base_dir: Path = field(default_factory=Path.cwd)  # where relative agent paths resolve
+    risk: Any = None  # shandian.risk.RiskConfig from [risk]; None: the default preset (shandian/risk.py)
 
     @classmethod
     def local(
@@ -280,7 +281,7 @@ _ACCOUNT_KEYS = {
 }
 _ENGINE_KEYS = {f for f in EngineSettings.__dataclass_fields__}
 _AGENT_KEYS = {"name", "class", "symbols", "params"}
-_TOP_KEYS = {"account", "front", "engine", "agents", "journal"}
+_TOP_KEYS = {"account", "front", "engine", "agents", "risk", "journal"}
 _JOURNAL_KEYS = {f for f in JournalSettings.__dataclass_fields__}
 
 
@@ -556,12 +557,19 @@ def parse_config(
     _check_keys(data, _TOP_KEYS, "")
     env = os.environ if env is None else env
     front = _table(data, "front")
+    root = (base_dir or Path.cwd()).resolve()
+    risk = None
+    if "risk" in data:
+        from shandian.risk import parse_risk  # imports ConfigError from here: resolved lazily
+
+        risk = parse_risk(data["risk"], root)
     return Config(
         account=_parse_account(data, front, env),
         engine=_parse_engine(data),
         agents=_parse_agents(data),
         journal=_parse_journal(data),
-        base_dir=(base_dir or Path.cwd()).resolve(),
+        base_dir=root,
+        risk=risk,
     )
 
 

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import parse_qs, urlsplit
 
 from shandian import _core
 from shandian.agent import (
@@ -59,6 +60,7 @@ from shandian.bench.stats import Histogram
 from shandian.config import AgentSpec, Config, ConfigError, load_config
 from shandian.paths import library_dir
 from shandian.report import AgentReport, PositionRow, RunReport
+from shandian.risk import RiskConfig, parse_risk
 
 __all__ = ["Engine", "load_agent_class"]
 
@@ -158,6 +160,11 @@ class Engine:
         self._cancel_sent: set[int] = set()
         self._param_updates: queue.SimpleQueue[tuple[Agent, dict[str, Any]]] = queue.SimpleQueue()
         self._house = -1
+        self._risk: Any = None  # _core.RiskEngine, installed as the engine's risk hook by _build
+        self._controls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._engine_thread: int | None = None
+        self._risk_day = ""  # trading day the risk engine's daily counters belong to
+        self._risk_overridden: set[str] = set()  # agents whose risk limits were set apart from the default
         self._journal: Any = None  # shandian.journal.Recovery when the journal is on
         self._journal_run = 0
         self.journal_discrepancies: list[str] = []  # what the counter reported differently after a restart
@@ -241,6 +248,8 @@ class Engine:
             self._by_id[agent._state.agent_id] = agent
         self._house = self._rt.add_agent("__shandian__")
         self._rt.add_timer(self._house, int(settings.housekeeping_ms * 1e6))
+        risk = self.config.risk if self.config.risk is not None else parse_risk(None)
+        self._install_risk(risk.on_clock(self._clock_speed()))
         if self.config.journal.enabled:
             self._open_journal()
         self._rt.set_dispatcher(self)
@@ -286,6 +295,34 @@ class Engine:
         for line in self.journal_discrepancies:
             log.warning("recovery: %s", line)
 
+    def _clock_speed(self) -> float:
+        """Return the local front's clock speed (exchange seconds per wall second); 1 for real fronts."""
+        front = self.config.account.trader_fronts[0] if self.config.account.trader_fronts else ""
+        if not front.startswith("local://"):
+            return 1.0
+        speed = parse_qs(urlsplit(front).query).get("speed", ["1"])[0]
+        try:
+            value = float(speed)
+        except ValueError:
+            return 1.0
+        return value if value > 0 else 1.0  # 0 = as fast as consumed: no clock to scale by
+
+    def _install_risk(self, cfg: RiskConfig) -> None:
+        """Install the C++ risk engine as the engine's risk hook: the run's [risk] or the default preset."""
+        unknown = sorted(set(cfg.agents) - {a.name for a in self._agents})
+        if unknown:
+            raise ConfigError(f"risk.agents.{unknown[0]}", "no agent with that name in this run")
+        self._risk = _core.RiskEngine(self._rt, cfg.limits())
+        for agent in self._agents:
+            aid = agent._state.agent_id
+            self._risk.set_agent_name(aid, agent.name)
+            override = cfg.agent_limits(agent.name)
+            if override is not None:
+                self._risk.set_agent_limits(aid, override)
+                self._risk_overridden.add(agent.name)
+        self._risk.set_agent_name(self._house, "__shandian__")
+        log.info("risk engine: preset %s%s", cfg.preset, "" if cfg.enabled else " (rules disabled)")
+
     # ---- running ---------------------------------------------------------------------------------------
     def stop(self, reason: str = "stop() called") -> None:
         """Request an orderly stop (any thread)."""
@@ -311,7 +348,9 @@ class Engine:
         self._t0 = time.monotonic()
         self._deadline = None if duration is None else self._t0 + duration
         self._next_progress = self._t0 + self.config.engine.progress_interval
+        self._engine_thread = threading.get_ident()
         previous = self._install_sigint()
+        previous_kill = self._install_kill_signals()
         log.info("engine starting: %s (%d agents)", self._front_text(), len(self._agents))
         if self.config.account.preset.startswith("simnow"):
             log.info("SimNow preset: BrokerID/AppID/AuthCode and fronts are community-sourced, change over "
@@ -333,6 +372,7 @@ class Engine:
                     log.error("journal: not every record could be committed at stop")
             finally:
                 self._restore_sigint(previous)
+                self._restore_kill_signals(previous_kill)
                 if self._flow_tmp:
                     shutil.rmtree(self._flow_tmp, ignore_errors=True)
         report.elapsed_s = time.monotonic() - self._t0
@@ -356,6 +396,161 @@ class Engine:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 
+    def _install_kill_signals(self) -> Any:
+        """SIGUSR1 = kill switch, SIGUSR2 = kill switch and flatten (what `shandian kill` sends)."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def handler(signum: int, frame: Any) -> None:
+            flatten = signum == signal.SIGUSR2
+            self.kill(flatten=flatten, reason=f"{signal.Signals(signum).name} received (shandian kill)")
+
+        return (signal.signal(signal.SIGUSR1, handler), signal.signal(signal.SIGUSR2, handler))
+
+    @staticmethod
+    def _restore_kill_signals(previous: Any) -> None:
+        if previous is not None:
+            signal.signal(signal.SIGUSR1, previous[0])
+            signal.signal(signal.SIGUSR2, previous[1])
+
+    # ---- risk: kill switch, trading states, live limits ------------------------------------------------
+    def _on_engine_thread(self, action: Callable[[], None]) -> None:
+        """Run `action` now when called on the engine thread, else at the next housekeeping tick."""
+        if self._rt is None:
+            raise RuntimeError("the engine is not running")
+        if threading.get_ident() == self._engine_thread:
+            action()
+        else:
+            self._controls.put(action)
+
+    def kill(self, flatten: bool = False, reason: str = "kill switch") -> None:
+        """Kill switch (any thread): halt the account, cancel every working order, optionally flatten.
+
+        On the engine thread it acts at once; from another thread at the next housekeeping tick
+        (≤ engine.housekeeping_ms). With `flatten`, the account is left REDUCING (not HALTED) so the
+        flattening orders (FAK at the opposite best price, per agent and position) can go out; agents can
+        then only reduce. The kill is recorded in the report's errors.
+        """
+        self._on_engine_thread(lambda: self._kill_now(flatten, reason))
+
+    def _kill_now(self, flatten: bool, reason: str) -> None:
+        sent = self._risk.kill(reason, reducing_only=flatten)
+        log.warning("KILL SWITCH: %s: account %s, %d cancel requests sent", reason,
+                    "reducing (flattening)" if flatten else "halted", sent)
+        self._errors.append(f"kill switch: {reason}")
+        if flatten:
+            self._flatten()
+
+    def _flatten(self) -> None:
+        """Best effort: FAK-close every agent's held lots not already in a working close order."""
+        for agent in self._agents:
+            for symbol, pos in list(agent._state.positions.items()):
+                sides = (("sell", pos.long - pos.long_frozen), ("buy", pos.short - pos.short_frozen))
+                for direction, lots in sides:
+                    self._flatten_side(agent, symbol, direction, lots)
+
+    def _flatten_side(self, agent: Agent, symbol: str, direction: str, lots: int) -> None:
+        """Close `lots` in FAK chunks, halving a chunk the volume rules refuse (they still apply)."""
+        chunk = lots
+        while lots > 0:
+            try:
+                self._insert(agent, symbol, direction, "auto", self._flatten_price(symbol, direction),
+                             min(chunk, lots), "fak")
+                lots -= min(chunk, lots)
+            except OrderRejected as e:
+                if e.code == "RISK_MAX_ORDER_VOLUME" and chunk > 1:
+                    chunk //= 2
+                    continue
+                self._errors.append(f"flatten {agent.name} {symbol} {direction} {lots}: {e}")
+                return
+            except RuntimeError as e:
+                self._errors.append(f"flatten {agent.name} {symbol} {direction} {lots}: {e}")
+                return
+
+    def _flatten_price(self, symbol: str, direction: str) -> float:
+        """Price a flattening order at the opposite best (marketable), else the last price."""
+        tick = self._rt.instrument(self._instrument_index(symbol))["last_tick"]
+        if tick is None:
+            raise OrderRejected("RISK_STALE_DATA", f"{symbol}: no tick to price a flattening order")
+        best = tick.bid_price1 if direction == "sell" else tick.ask_price1
+        return best if best > 0 else tick.last_price
+
+    @property
+    def killed(self) -> bool:
+        """Whether the kill switch fired (and the account was not re-activated since)."""
+        return bool(self._risk is not None and self._risk.killed)
+
+    def set_trading_state(self, state: str, agent: str | None = None) -> None:
+        """Set 'active' / 'reducing' / 'halted' for one agent or (agent=None) the account; any thread."""
+        if state not in ("active", "reducing", "halted"):
+            raise ValueError(f"state {state!r} must be 'active', 'reducing' or 'halted'")
+        if agent is None:
+            self._on_engine_thread(lambda: self._risk.set_account_state(state))
+            return
+        target = next((a for a in self._agents if a.name == agent), None)
+        if target is None:
+            raise KeyError(f"no agent named {agent!r}")
+        self._on_engine_thread(lambda: self._risk.set_agent_state(target._state.agent_id, state))
+
+    def trading_state(self, agent: str | None = None) -> str:
+        """Return an agent's effective trading state (own or account's, the stricter), or the account's."""
+        if self._risk is None:
+            return "active"
+        if agent is None:
+            return str(self._risk.account_state)
+        target = next((a for a in self._agents if a.name == agent), None)
+        if target is None:
+            raise KeyError(f"no agent named {agent!r}")
+        return str(self._risk.agent_state(target._state.agent_id))
+
+    def update_risk(self, table: dict[str, Any]) -> RiskConfig:
+        """Live limit change (any thread): validate a `[risk]` table and hand it to the engine thread.
+
+        Applied by the C++ engine at its next check (through its MPSC queue), without a restart.
+        """
+        if self._risk is None:
+            raise RuntimeError("the engine is not running")
+        cfg = parse_risk(table, self.config.base_dir).on_clock(self._clock_speed())
+        unknown = sorted(set(cfg.agents) - {a.name for a in self._agents})
+        if unknown:
+            raise ConfigError(f"risk.agents.{unknown[0]}", "no agent with that name in this run")
+        limits = cfg.limits()
+        if not self._risk.post_limits(limits):
+            raise RuntimeError("risk update queue full: retry")
+        # Agents with an override now, or with one before (back to the new default), get their own update.
+        for agent in self._agents:
+            override = cfg.agent_limits(agent.name)
+            if override is None and agent.name not in self._risk_overridden:
+                continue
+            if not self._risk.post_agent_limits(agent._state.agent_id, override or limits.agent):
+                raise RuntimeError("risk update queue full: retry")
+        self._risk_overridden |= set(cfg.agents)
+        return cfg
+
+    def _roll_risk_day(self) -> None:
+        """Reset the risk engine's daily counters when a (re)login reports a new trading day."""
+        day = str(self._rt.trading_day)
+        if self._risk_day and day and day != self._risk_day and self._risk is not None:
+            self._risk.new_day()
+            log.info("risk: trading day %s -> %s: daily counters reset", self._risk_day, day)
+        self._risk_day = day or self._risk_day
+
+    def risk_stats(self) -> dict[str, Any]:
+        """Return the risk engine's counters: checks, kills, and refusals by code (the whole account)."""
+        return dict(self._risk.stats()) if self._risk is not None else {}
+
+    def _cancel_everything_of(self, agent_id: int, order_id: int | None = None) -> int:
+        """Cancel one agent's working orders (or one of them), past the cancel rules (stop, failed agent)."""
+        if self._risk is not None:
+            self._risk.set_cancel_rules_bypassed(True)
+        try:
+            if order_id is not None:
+                return 1 if self._rt.cancel(agent_id, order_id).ok else 0
+            return int(self._rt.cancel_all(agent_id))
+        finally:
+            if self._risk is not None:
+                self._risk.set_cancel_rules_bypassed(False)
+
     def _stop_agents(self) -> None:
         for agent in self._agents:
             if agent._state.running:
@@ -374,7 +569,7 @@ class Engine:
         sent = 0
         for agent in self._agents:
             if agent._state.live:
-                sent += self._rt.cancel_all(agent._state.agent_id)
+                sent += self._cancel_everything_of(agent._state.agent_id)
         if sent:
             log.info("cancelling %d working orders", sent)
         deadline = time.monotonic() + self.config.engine.stop_timeout
@@ -482,7 +677,7 @@ class Engine:
             # still SUBMITTING when cancel_all ran is cancelled as soon as it can be.
             if not self._stopping or self.config.engine.cancel_on_stop:
                 self._cancel_sent.add(order.id)
-                self._rt.cancel(st.agent_id, order.id)
+                self._cancel_everything_of(st.agent_id, order.id)
 
     def _on_trade(self, t: Any) -> None:
         agent = self._by_id.get(t.agent)
@@ -514,6 +709,8 @@ class Engine:
             level = logging.ERROR
         log.log(level, "session %s%s%s", event.kind, f" [{event.code}]" if event.code else "",
                 f": {event.message}" if event.message else "")
+        if event.kind == "trader_ready":
+            self._roll_risk_day()
         if event.kind == "trader_ready" and not self._started_agents and not self._stopping:
             self._start_agents()
         for agent in self._agents:
@@ -569,6 +766,8 @@ class Engine:
     def _housekeeping(self) -> None:
         now = time.monotonic()
         self._apply_param_updates()
+        while not self._controls.empty():
+            self._controls.get_nowait()()
         if self._deadline is not None and now >= self._deadline:
             self.stop(f"duration reached ({self._deadline - self._t0:g} s)")
         if not self._started_agents and now - self._t0 > self.config.engine.login_timeout:
@@ -638,7 +837,7 @@ class Engine:
         st.running = False
         self._tick_handlers.clear()
         if st.live and self._rt is not None and self._rt.trading_ready:
-            self._rt.cancel_all(st.agent_id)
+            self._cancel_everything_of(st.agent_id)
 
     # ---- actions (called by Agent) ---------------------------------------------------------------------
     def _instrument_index(self, symbol: str) -> int:

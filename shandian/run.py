@@ -7,6 +7,7 @@ an error, 2 for a configuration error (printed as `config error: KEY: ...`, noth
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ __all__ = ["main"]
 
 
 def main(config_path: str, duration: float | None = None, json_path: str | None = None,
-         quiet: bool = False) -> int:
+         quiet: bool = False, pid_file: str | None = None) -> int:
     """Run CONFIG; returns the process exit status."""
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
@@ -42,7 +43,26 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
     until = "until Ctrl-C" if bound is None else f"for {bound:g} s"
     print(f"shandian run {config_path}: {len(engine.agents)} agents {until} (Ctrl-C stops in order)",
           file=sys.stderr, flush=True)
-    report = engine.run(duration=duration)
+    from shandian.control import default_pid_file, remove_pid_file, write_pid_file
+
+    pid_path = Path(pid_file) if pid_file else default_pid_file()
+    try:
+        write_pid_file(pid_path)
+    except FileExistsError as e:
+        if pid_file:  # an explicit pid file must be this run's
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        pid_path = pid_path.with_name(f"run-{os.getpid()}.pid")  # another run holds the default one
+        write_pid_file(pid_path)
+    except OSError as e:
+        print(f"error: pid file {pid_path}: {e}", file=sys.stderr)
+        return 2
+    print(f"pid file {pid_path} (`shandian kill --pid-file {pid_path}` halts and cancels everything)",
+          file=sys.stderr, flush=True)
+    try:
+        report = engine.run(duration=duration)  # SIGUSR1/SIGUSR2 (`shandian kill`): kill switch
+    finally:
+        remove_pid_file(pid_path)
     print(report.format(), flush=True)
     if json_path:
         Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")

@@ -28,7 +28,14 @@ from shandian.bench.scenarios import (
     with_baselines,
 )
 from shandian.bench.stats import Histogram, nearest_rank
-from shandian.bench.ticks import CTP_DEPTH_KEYS, ctp_dict, make_stream
+from shandian.bench.ticks import (
+    CTP_DEPTH_KEYS,
+    INSTRUMENTS,
+    NATIVE_CSV_COLUMNS,
+    ctp_dict,
+    make_stream,
+    write_csv,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE_TIMEOUT_S = 240
@@ -141,10 +148,11 @@ def test_provenance_when_collected_has_every_field():
 
 # -- registry, availability, comparisons ----------------------------------------------------------------
 def test_registry_when_listed_has_every_issue_scenario():
-    expected = {"ring", "front", "tick_agent", "order_roundtrip", "risk", "order_manager", "throughput",
+    expected = {"ring", "front", "tick_agent", "order_roundtrip", "risk", "order_apply", "throughput",
                 "stages", "baseline"}
     assert expected <= set(REGISTRY)
     assert "baseline" in REGISTRY["tick_agent"].baselines
+    assert "baseline" in REGISTRY["throughput"].baselines
     assert with_baselines(["tick_agent"], REGISTRY) == ["tick_agent", "baseline"]
 
 
@@ -210,6 +218,33 @@ def test_comparison_when_scenario_names_baseline_prints_shandian_over_baseline()
     assert "vs slow:lat: p50 0.1×" in table
 
 
+def test_comparison_when_metric_names_two_baselines_gives_ratios_per_percentile_for_each():
+    fast = _latency_scenario("fast", [20] * 10 + [100], compare_with=("slow:lat", "slower:lat"))
+    slow = _latency_scenario("slow", [200] * 10 + [500] * 2)
+    slower = _latency_scenario("slower", [400] * 12)
+    results = [execute(s, Context()) for s in (fast, slow, slower)]
+    doc = report.document({}, results)
+    lat = {c["baseline"]: c for c in doc["comparisons"] if c["metric"] == "lat"}
+    assert set(lat) == {"slow:lat", "slower:lat"}
+    assert set(lat["slow:lat"]["ratios"]) == {"p50", "p90", "p99", "p99.9"}
+    assert lat["slower:lat"]["ratios"]["p50"] == pytest.approx(20 / 400)
+    table = report.render_table(results)
+    assert "vs slow:lat: p50 0.1×" in table and "vs slower:lat: p50 0.05×" in table
+
+
+def test_comparison_when_baseline_ran_without_that_metric_says_not_measured():
+    fast = _latency_scenario("fast", [100], compare_with="slow:absent")
+    slow = _latency_scenario("slow", [200])
+    doc = report.document({}, [execute(fast, Context()), execute(slow, Context())])
+    assert "not measured in this run" in doc["comparisons"][0]["missing"]
+
+
+def test_metric_when_round_tripped_through_json_keeps_every_baseline():
+    m = Metric("lat", "l", "latency", hist=Histogram.of([1, 2]), compare_with=("a:x", "b:y"))
+    back = Metric.from_dict(json.loads(json.dumps(m.to_dict())))
+    assert back.baselines == ("a:x", "b:y")
+
+
 def test_comparison_when_baseline_not_run_says_so():
     fast = _latency_scenario("fast", [100], compare_with="slow:lat")
     doc = report.document({}, [execute(fast, Context())])
@@ -239,6 +274,41 @@ class FakeCore:
 
     def bench_front_insert_latency(self, lib_dir, orders, warmup):
         return [7000] * orders
+
+
+    def bench_risk_check(self, calls, warmup):
+        self.calls.append(("risk", calls, warmup))
+        return [90 + i % 7 for i in range(calls)]
+
+    def bench_order_apply(self, calls, warmup):
+        self.calls.append(("apply", calls, warmup))
+        return [150] * calls
+
+
+@pytest.mark.parametrize(("name", "binding", "key"), [("risk", "bench_risk_check", "risk_check"),
+                                                       ("order_apply", "bench_order_apply", "order_apply")])
+def test_per_call_scenario_when_binding_present_records_every_call(name, binding, key):
+    core = FakeCore()
+    result = execute(REGISTRY[name], Context(quick=True, core=core))
+    assert result.status == "ok", result.reason
+    calls, warmup = result.params["calls"], result.params["warmup_calls"]
+    assert core.calls == [(("risk" if name == "risk" else "apply"), calls, warmup)]
+    assert result.metric(key).hist.count == calls == result.params["samples_returned"]
+
+
+@pytest.mark.parametrize(("name", "binding"),
+                         [("risk", "bench_risk_check"), ("order_apply", "bench_order_apply")])
+def test_per_call_scenario_when_binding_missing_says_which_binding_it_needs(name, binding):
+    result = execute(REGISTRY[name], Context(core=types.SimpleNamespace()))
+    assert result.status == "unavailable"
+    assert f"needs _core.{binding}" in result.reason
+    assert f"needs _core.{binding}" in report.render_table([result])
+
+
+def test_per_call_scenario_when_binding_returns_nothing_is_an_error():
+    core = types.SimpleNamespace(bench_risk_check=lambda calls, warmup: [])
+    result = execute(REGISTRY["risk"], Context(quick=True, core=core))
+    assert result.status == "error" and "no samples" in result.reason
 
 
 def test_ring_scenario_when_bindings_present_reports_rates_roundtrip_and_reference():
@@ -279,12 +349,50 @@ def test_tick_stream_when_seeded_is_deterministic_and_dict_has_48_ctp_keys():
     assert tuple(d) == CTP_DEPTH_KEYS and len(d) == 48
 
 
+def test_tick_stream_when_timing_changes_carries_the_same_ticks():
+    a = make_stream(5, 500)
+    b = make_stream(5, 500, start_ms=10 * 3_600_000, delta_ms=1, per_step=10)
+    assert [(t.instrument, t.volume, t.last_price, t.bid, t.ask) for t in a] == \
+        [(t.instrument, t.volume, t.last_price, t.bid, t.ask) for t in b]
+    assert (b[9].update_time, b[9].update_ms) == (b[0].update_time, b[0].update_ms)
+    assert (b[10].update_ms - b[0].update_ms) == 1
+
+
+def test_replay_stream_when_two_processes_build_it_is_identical():
+    # tick_agent and baseline run in different processes: each builds the stream from the seed
+    assert Context(seed=9).replay_stream(300) == Context(seed=9).replay_stream(300)
+    assert Context(seed=9).replay_stream(300) != Context(seed=10).replay_stream(300)
+
+
+def test_tick_stream_when_written_as_csv_is_native_on_grid_and_in_time_order(tmp_path):
+    stream = make_stream(3, 200)
+    lines = write_csv(stream, tmp_path / "t.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert len(header) == 41 and set(header) == set(NATIVE_CSV_COLUMNS)
+    steps = {name: step for name, _ex, step, _start in INSTRUMENTS}
+    times = []
+    for line in lines[1:]:
+        row = dict(zip(header, line.split(","), strict=True))
+        step = steps[row["InstrumentID"]]
+        for col in ("LastPrice", "BidPrice1", "AskPrice5", "UpperLimitPrice", "LowerLimitPrice"):
+            ticks_ = float(row[col]) / step
+            assert abs(ticks_ - round(ticks_)) < 1e-6, (col, row[col])
+        times.append((row["UpdateTime"], int(row["UpdateMillisec"])))
+    assert times == sorted(times) and len(lines) == 201
+
+
 @pytest.mark.parametrize("interval_s", [0.0, 0.00005])
 def test_python_queue_pipeline_when_run_small_times_every_tick(interval_s):
     run = baseline.python_queue(make_stream(1, 32), 200, interval_s=interval_s, timeout_s=60)
     assert run.ticks == 200 and len(run.latencies_ns) == 200
     assert all(lat >= 0 for lat in run.latencies_ns)
     assert run.seconds > 0 and run.ticks_per_s > 0
+
+
+def test_python_queue_pipeline_when_paced_follows_the_absolute_schedule():
+    # tick i is never produced before first + i × interval: a lower bound only (load can only add)
+    run = baseline.python_queue(make_stream(1, 32), 51, interval_s=0.002, timeout_s=60)
+    assert run.seconds >= 0.1 and run.ticks == 51
 
 
 def test_vnpy_eventengine_when_importable_times_every_tick():
@@ -371,3 +479,23 @@ def test_bench_all_quick_when_run_from_repo_root_prints_table_and_writes_json(tm
     lat = next(m for m in base["metrics"] if m["key"] == "queue_latency")
     assert lat["summary"]["count"] > 0 and lat["summary"]["p99.9"] >= lat["summary"]["p50"]
     assert "png:" in proc.stdout
+    # the engine scenarios, when they ran: the same ticks as the baseline, nothing lost, every stage stamped
+    tick_agent, throughput, stages = by_name["tick_agent"], by_name["throughput"], by_name["stages"]
+    if tick_agent["status"] == "ok":
+        assert tick_agent["params"]["same_ticks_in_order"] is True
+        warmup = base["params"]["latency_warmup"]
+        assert tick_agent["params"]["ticks_replayed"] == lat["summary"]["count"] + warmup
+        assert tick_agent["params"]["wait"] == "block"
+        cmp = {c["baseline"] for c in doc["comparisons"] if c["scenario"] == "tick_agent"}
+        assert "baseline:queue_latency" in cmp
+    if throughput["status"] == "ok":
+        assert all(throughput["params"]["same_ticks_in_order_per_run"])
+        assert throughput["params"]["ticks_replayed_per_run"] == base["params"]["throughput_ticks"]
+        assert throughput["params"]["md_ticks_dropped_per_run"] == [0] * throughput["params"]["runs"]
+    if stages["status"] == "ok":
+        keys = {m["key"]: m for m in stages["metrics"]}
+        assert {"md_to_on_tick", "insert_to_req", "req_to_ack", "md_to_req"} <= set(keys)
+        assert keys["insert_to_req"]["target"] == "p50 ≤ 2 µs"
+    for name in ("risk", "order_apply"):
+        if by_name[name]["status"] == "unavailable":
+            assert "needs _core.bench_" in by_name[name]["reason"]

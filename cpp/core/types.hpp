@@ -66,6 +66,20 @@ enum class RejectCode : std::uint16_t {
   RiskMaxOrderVolume = 103,
   RiskPositionLimit = 104,
   RiskKillSwitch = 105,
+  RiskCancelRate = 106,       // cancel-rate window (agent or account)
+  RiskMessageLimit = 107,     // inserts + cancels per instrument per day
+  RiskLargeCancelLimit = 108, // cancels of large orders per instrument per day
+  RiskSelfTrade = 109,        // would cross a resting order of the same account
+  RiskActiveOrders = 110,     // too many working orders
+  RiskOpenVolumeLimit = 111,  // opened lots per instrument per day (CFFEX index futures)
+  RiskCapital = 112,          // order cost > available capital
+  RiskReducing = 113,         // agent/account REDUCING: only position-reducing orders
+  RiskHalted = 114,           // agent/account HALTED: only cancels
+  RiskPriceBand = 115,        // fat finger: too far from last/mid
+  RiskStaleData = 116,        // last tick too old in continuous trading
+  RiskSessionClosed = 117,    // instrument status says not trading
+  RiskDailyLoss = 118,        // daily loss limit reached (state changed)
+  RiskDrawdown = 119,         // max drawdown reached (state changed)
   // journal (issue 7): the journal is too far behind; new orders are refused until it catches up
   JournalBacklog = 200,
 };
@@ -97,6 +111,20 @@ enum class RejectCode : std::uint16_t {
     case RejectCode::RiskMaxOrderVolume: return "RISK_MAX_ORDER_VOLUME";
     case RejectCode::RiskPositionLimit: return "RISK_POSITION_LIMIT";
     case RejectCode::RiskKillSwitch: return "RISK_KILL_SWITCH";
+    case RejectCode::RiskCancelRate: return "RISK_CANCEL_RATE";
+    case RejectCode::RiskMessageLimit: return "RISK_MESSAGE_LIMIT";
+    case RejectCode::RiskLargeCancelLimit: return "RISK_LARGE_CANCEL_LIMIT";
+    case RejectCode::RiskSelfTrade: return "RISK_SELF_TRADE";
+    case RejectCode::RiskActiveOrders: return "RISK_ACTIVE_ORDERS";
+    case RejectCode::RiskOpenVolumeLimit: return "RISK_OPEN_VOLUME_LIMIT";
+    case RejectCode::RiskCapital: return "RISK_CAPITAL";
+    case RejectCode::RiskReducing: return "RISK_REDUCING";
+    case RejectCode::RiskHalted: return "RISK_HALTED";
+    case RejectCode::RiskPriceBand: return "RISK_PRICE_BAND";
+    case RejectCode::RiskStaleData: return "RISK_STALE_DATA";
+    case RejectCode::RiskSessionClosed: return "RISK_SESSION_CLOSED";
+    case RejectCode::RiskDailyLoss: return "RISK_DAILY_LOSS";
+    case RejectCode::RiskDrawdown: return "RISK_DRAWDOWN";
     case RejectCode::JournalBacklog: return "JOURNAL_BACKLOG";
   }
   return "UNKNOWN_REJECT_CODE";

@@ -155,6 +155,7 @@ SessionStats Session::stats() const noexcept {
   s.md_connects = md_connects_;
   s.md_disconnects = md_disconnects_;
   s.queries_issued = queries_.issued();
+  s.last_insert_ns = last_insert_ns_;
   s.query_retries = queries_.retries();
   s.query_timeouts = queries_.timeouts();
   if (md_spi_) {
@@ -666,6 +667,7 @@ int Session::write_insert(const core::Order& order) noexcept {
   if (trader_ == nullptr) return -1;
   CThostFtdcInputOrderField f;
   encode_insert(order_template_, order, f);
+  last_insert_ns_ = core::monotonic_ns();  // bench stage stamp: the request is entered next
   return trader_->ReqOrderInsert(&f, ++request_id_);
 }
 

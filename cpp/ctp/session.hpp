@@ -59,6 +59,9 @@ struct SessionStats {
   std::uint64_t trader_pushed = 0;
   std::uint64_t trader_ring_stalls = 0;  // a trader callback waited for room
   std::uint64_t trader_events_lost = 0;  // ... and gave up (each one triggers a reconcile)
+  // CLOCK_MONOTONIC just before the latest ReqOrderInsert call (engine thread; 0 = none yet): the
+  // "ReqOrderInsert entered" stage stamp of bench/ (agent.buy -> ReqOrderInsert, Kungfu's insert_time).
+  std::int64_t last_insert_ns = 0;
 };
 
 class Session final : public core::Gateway {
@@ -143,6 +146,7 @@ class Session final : public core::Gateway {
   std::int32_t front_id_ = 0;
   std::int32_t session_id_ = 0;
   std::int64_t next_order_ref_ = 1;
+  std::int64_t last_insert_ns_ = 0;  // see SessionStats::last_insert_ns (engine thread only)
   int order_action_ref_ = 0;
   std::uint32_t trading_day_ = 0;
   CThostFtdcInputOrderField order_template_{};  // the constant fields, filled at construction

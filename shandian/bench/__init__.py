@@ -66,6 +66,26 @@ def make_context(quick: bool, pin: bool, wait: str, seed: int) -> Context:
     return Context(quick=quick, pin=pin, wait=wait, seed=seed, core=core, core_error=error, cpus=cpus)
 
 
+def pinning_policy(ctx: Context) -> dict[str, Any]:
+    """Describe what --pin does in this run per kind of scenario, and the spin caveat where it applies."""
+    from shandian.bench.builtin import PIN_CAVEAT
+
+    pair = ctx.pin_pair()
+    policy: dict[str, Any] = {"pinned": pair is not None}
+    if pair is None:
+        policy["threads"] = ("unpinned: the OS schedules every thread" if not ctx.pin else
+                             f"--pin asked but fewer than two CPUs are available ({list(ctx.cpus)})")
+    else:
+        policy["threads"] = {
+            "engine scenarios (tick_agent, throughput, stages)": f"engine thread → CPU {pair[1]};"
+            f" CTP md/trader callback threads and the local front's threads → CPU {pair[0]}",
+            "ring, baseline": f"producer → CPU {pair[0]}, consumer → CPU {pair[1]}",
+        }
+    if ctx.wait == "spin" and len(ctx.cpus) <= 2:
+        policy["caveat"] = PIN_CAVEAT
+    return policy
+
+
 def run_isolated(name: str, ctx: Context, timeout_s: float) -> Result:
     """Run scenario NAME in a child process (``python -m shandian.bench.worker``); never raises."""
     title = REGISTRY[name].title
@@ -117,6 +137,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
     prov = provenance.collect(options={**ctx.to_dict(), "isolation": "in-process" if args.in_process
                                        else "one process per scenario", "argv": sys.argv[1:] if argv is None
                                        else list(argv)})
+    prov["pinning"] = pinning_policy(ctx)
     results: list[Result] = []
     for name in names:
         scenario = REGISTRY[name]
@@ -126,6 +147,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
             print(f"... running {name}", file=sys.stderr, flush=True)
             results.append(run_isolated(name, ctx, timeout_s))
     prov["harness_seconds"] = round(time.perf_counter() - t0, 3)
+    prov["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
     doc = report.document(prov, results)
     print(report.render(doc, results))

@@ -51,30 +51,37 @@ def find_metric(results: list[Result], ref: str) -> tuple[Result | None, Metric 
     return result, (result.metric(key) if result else None)
 
 
-def comparison(metric: Metric, results: list[Result]) -> dict[str, Any] | None:
-    """Compute shandian / baseline for a metric that names a baseline: ratios, or why there are none."""
-    if not metric.compare_with:
+def comparison(metric: Metric, results: list[Result], ref: str | None = None) -> dict[str, Any] | None:
+    """Compute shandian / baseline for one baseline REF of METRIC (default: its first): ratios, or why not."""
+    ref = ref if ref is not None else next(iter(metric.baselines), None)
+    if ref is None:
         return None
-    base_result, base = find_metric(results, metric.compare_with)
-    out: dict[str, Any] = {"metric": metric.key, "baseline": metric.compare_with}
+    base_result, base = find_metric(results, ref)
+    out: dict[str, Any] = {"metric": metric.key, "baseline": ref}
     if base_result is None:
-        out["missing"] = f"baseline {metric.compare_with} not in this run"
+        out["missing"] = f"baseline {ref} not in this run"
     elif base is None:
-        out["missing"] = f"baseline {metric.compare_with}: {base_result.status} {base_result.reason}".strip()
+        why = base_result.reason if base_result.status != "ok" else "not measured in this run (see its notes)"
+        out["missing"] = f"{base_result.status if base_result.status != 'ok' else ''} {why}".strip()
     elif metric.kind == "latency" and base.kind == "latency" and metric.hist and base.hist:
         ratios = {}
-        for p in (50.0, 99.0):
+        for p in STANDARD_PERCENTILES:
             mine, theirs = metric.hist.percentile(p), base.hist.percentile(p)
             if mine is not None and theirs:
                 ratios[percentile_label(p)] = mine / theirs
         out["ratios"] = ratios
-        out["meaning"] = "shandian latency / baseline latency (< 1 is faster)"
+        out["meaning"] = "shandian latency / baseline latency per percentile (< 1 is faster)"
     elif metric.kind == "rate" and base.kind == "rate" and metric.rate is not None and base.rate:
         out["ratios"] = {"rate": metric.rate / base.rate}
         out["meaning"] = "shandian rate / baseline rate (> 1 is faster)"
     else:
         out["missing"] = f"{metric.kind} metric cannot be compared with a {base.kind} baseline"
     return out
+
+
+def comparisons(metric: Metric, results: list[Result]) -> list[dict[str, Any]]:
+    """One comparison per baseline METRIC names (empty when it names none)."""
+    return [c for ref in metric.baselines if (c := comparison(metric, results, ref)) is not None]
 
 
 def _comparison_text(cmp: dict[str, Any] | None) -> str:
@@ -95,9 +102,9 @@ def table_rows(results: list[Result]) -> list[list[str]]:
             rows.append([result.name, ("ERROR: " if result.status == "error" else "") + result.reason])
             continue
         for metric in result.metrics:
-            extra = _comparison_text(comparison(metric, results))
+            extra = "; ".join(_comparison_text(c) for c in comparisons(metric, results))
             if metric.target:
-                verdict = {True: "met", False: "NOT met", None: "?"}[metric.target_met]
+                verdict = {True: "met", False: "NOT met", None: "not judged"}[metric.target_met]
                 extra = "; ".join(x for x in (extra, f"target {metric.target}: {verdict}") if x)
             if metric.reference and not extra:
                 extra = "ref: " + metric.reference.split(" on this workplace")[0] + " (quoted)"
@@ -166,6 +173,17 @@ def render(doc: dict[str, Any], results: list[Result]) -> str:
     if load and load[0] > cpus:
         out.append(f"WARNING     machine busy at start: 1-min load {load[0]:.1f} on {cpus} CPUs; latencies"
                    " and rates include other processes' interference")
+    pinning = prov.get("pinning")
+    if isinstance(pinning, dict):
+        threads = pinning.get("threads")
+        text = threads if isinstance(threads, str) else "; ".join(f"{k}: {v}" for k, v in threads.items())
+        out.append(f"pinning     {text}")
+        if pinning.get("caveat"):
+            out.append(f"CAVEAT      wait=spin on {cpus} CPUs: {pinning['caveat']}")
+    end = prov.get("load_average_end")
+    if end:
+        out.append(f"load        at start {', '.join(f'{x:.2f}' for x in load or [])};"
+                   f" at end {', '.join(f'{x:.2f}' for x in end)} (1, 5, 15 min)")
     out += ["", render_table(results), ""]
     notes = [f"  {r.name}: {note}" for r in results for note in r.notes]
     refs = sorted({f"  {m.reference}" for r in results for m in r.metrics if m.reference})
@@ -195,17 +213,15 @@ def render(doc: dict[str, Any], results: list[Result]) -> str:
 
 def document(provenance: dict[str, Any], results: list[Result]) -> dict[str, Any]:
     """Build the JSON document of a run."""
-    comparisons = []
+    all_cmps: list[dict[str, Any]] = []
     for r in results:
         for m in r.metrics:
-            cmp = comparison(m, results)
-            if cmp is not None:
-                comparisons.append({"scenario": r.name, **cmp})
+            all_cmps.extend({"scenario": r.name, **cmp} for cmp in comparisons(m, results))
     return {
         "schema": SCHEMA,
         "provenance": provenance,
         "results": [r.to_dict() for r in results],
-        "comparisons": comparisons,
+        "comparisons": all_cmps,
         "percentile_definition": "nearest rank; reported value >= exact and < exact × (1 + relative_error)",
     }
 

@@ -31,6 +31,7 @@ class Context:
     core_error: str | None = None
     cpus: tuple[int, ...] = ()  # CPUs this process may run on
     _stream: list[Tick] | None = None
+    _streams: dict[tuple[int, tuple[tuple[str, int], ...]], list[Tick]] = field(default_factory=dict)
 
     def size(self, quick: int, full: int) -> int:
         """QUICK in quick mode, FULL otherwise."""
@@ -42,6 +43,17 @@ class Context:
         if self._stream is None:
             self._stream = make_stream(self.seed)
         return self._stream
+
+    def replay_stream(self, size: int, **timing: int) -> list[Tick]:
+        """Return the first SIZE ticks of the run's stream with TIMING (see make_stream), built once.
+
+        Scenarios and the baselines they compare with call this with the same SIZE and TIMING, so both
+        consume exactly the same ticks (same seed, instruments, values and order).
+        """
+        key = (size, tuple(sorted(timing.items())))
+        if key not in self._streams:
+            self._streams[key] = make_stream(self.seed, size, **timing)
+        return self._streams[key]
 
     def pin_pair(self) -> tuple[int, int] | None:
         """Two distinct CPUs for a producer/consumer pair when --pin is on and two are available."""
@@ -68,7 +80,8 @@ class Metric:
     reference: str | None = None  # a quoted public figure, never measured in this run
     target: str | None = None  # the issue's target, e.g. "p50 <= 5 µs"
     target_met: bool | None = None
-    compare_with: str | None = None  # "scenario:metric_key" of the baseline this is the shandian side of
+    # "scenario:metric_key" of each baseline this is the shandian side of (a str is one baseline)
+    compare_with: str | tuple[str, ...] | None = None
     warmup: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,11 +93,20 @@ class Metric:
             out["warmup_discarded"] = self.warmup
         if self.kind == "rate":
             out.update({"rate": self.rate, "unit": self.unit, "runs": self.runs})
-        for name in ("reference", "target", "target_met", "compare_with"):
+        for name in ("reference", "target", "target_met"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
+        if self.baselines:
+            out["compare_with"] = list(self.baselines)
         return out
+
+    @property
+    def baselines(self) -> tuple[str, ...]:
+        """The baselines named by compare_with, as a tuple."""
+        if self.compare_with is None:
+            return ()
+        return (self.compare_with,) if isinstance(self.compare_with, str) else tuple(self.compare_with)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Metric:
@@ -94,8 +116,15 @@ class Metric:
             key=data["key"], label=data["label"], kind=data["kind"], hist=hist, rate=data.get("rate"),
             unit=data.get("unit", ""), runs=list(data.get("runs", [])), reference=data.get("reference"),
             target=data.get("target"), target_met=data.get("target_met"),
-            compare_with=data.get("compare_with"), warmup=data.get("warmup_discarded", 0),
+            compare_with=_compare_from_json(data.get("compare_with")), warmup=data.get("warmup_discarded", 0),
         )
+
+
+def _compare_from_json(value: str | list[str] | None) -> str | tuple[str, ...] | None:
+    """compare_with as stored in JSON (a list, or a str from older documents) back to the field's type."""
+    if value is None or isinstance(value, str):
+        return value
+    return tuple(value)
 
 
 @dataclass
@@ -156,6 +185,7 @@ class Scenario:
     precheck: Callable[[Context], str | None] | None = None  # returns why it cannot run, or None
     planned: str = ""  # set while the code under test does not exist: what is missing and where it lands
     harness_owned: bool = False  # pure-Python: must never end in "error" (the smoke test checks it)
+    hint: str = ""  # where a missing binding comes from, appended to the "needs _core.x" reason
 
     def unavailable_reason(self, ctx: Context) -> str | None:
         """Why this scenario cannot run in this build, or None when it can."""
@@ -166,7 +196,8 @@ class Scenario:
                 return f"not available in this build: shandian._core does not import ({ctx.core_error})"
             missing = [f"_core.{name}" for name in self.requires if not hasattr(ctx.core, name)]
             if missing:
-                return f"not available in this build: {', '.join(missing)} missing"
+                hint = f" ({self.hint})" if self.hint else ""
+                return f"not available in this build: needs {', '.join(missing)}{hint}"
         if self.precheck is not None:
             reason = self.precheck(ctx)
             if reason:

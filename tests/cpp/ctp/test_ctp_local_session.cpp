@@ -74,10 +74,15 @@ void order_fill_and_cancel() {
   const TickData tick = f.journal.ticks.back();
 
   // Marketable limit buy: fills.
+  CHECK_EQ(f.session.stats().last_insert_ns, std::int64_t{0});  // no ReqOrderInsert yet
+  const std::int64_t before_insert = shandian::core::monotonic_ns();
   const InsertResult buy = f.engine.insert_order(f.agent, rb, Direction::Buy, Offset::Open,
                                                  tick.upper_limit_price > 0 ? std::min(tick.ask_price[0] + 5, tick.upper_limit_price) : tick.ask_price[0],
                                                  2, OrderKind::Limit);
   REQUIRE(buy.ok());
+  // bench/'s "ReqOrderInsert entered" stage stamp was taken inside this call, just before the request
+  CHECK(f.session.stats().last_insert_ns >= before_insert);
+  CHECK(f.session.stats().last_insert_ns <= shandian::core::monotonic_ns());
   CHECK(f.journal.orders.empty() || f.journal.orders.back().id != buy.order);  // published next batch
   REQUIRE(f.wait_final(buy.order));
   CHECK(f.run_until([&] { return f.journal.traded_by_trades(buy.order) == 2; }, std::chrono::milliseconds(5000)));

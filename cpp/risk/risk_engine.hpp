@@ -1,0 +1,217 @@
+// RiskEngine: the pre-trade rule set of issue 6, implementing core::RiskHook on the engine thread.
+//
+// Every insert and every cancel is checked against the rules of three scopes (risk_limits.hpp); a refusal
+// carries a stable RejectCode and a reason with its numbers, e.g.
+//   RISK_CANCEL_LIMIT  "agent=mm rb2505 cancels 480/480 today"
+// and is counted per code (stats()). Counters are updated only for admitted requests (a refused request
+// never counts against later ones). Working orders are tracked from on_order_update (every order of the
+// account, any agent, external ones included), which feeds self-trade prevention, active-order counts,
+// open-volume caps and the cancel bookkeeping:
+//   * a daily cancel is counted when the cancel is admitted, and subtracted back when the cancel was
+//     refused (CancelRejected) or the order turned out rejected (cancels of rejected orders do not count);
+//   * an unfilled FAK/FOK remainder counts as a cancel only where the exchange counts it
+//     (InstrumentLimits::fak_fok_cancels_exempt = false, CFFEX);
+//   * messages (inserts + cancels) are counted when admitted and never subtracted (they were sent).
+//
+// Trading states per agent and for the account: ACTIVE, REDUCING (only close offsets), HALTED (only
+// cancels). An agent's effective state is the stricter of its own and the account's. Cancels are never
+// refused because of a state. kill() halts the account, and its KillSink cancels every working order; while
+// it runs, cancels bypass the cancel rules (a kill switch must not be throttled by them). Rules change
+// states: agent daily loss / drawdown -> the agent REDUCING; account drawdown -> the account REDUCING;
+// account daily loss -> kill (or REDUCING when daily_loss_kills is false). States are sticky until set
+// back explicitly (set_agent_state / set_account_state) or a new trading day (new_day()).
+//
+// Position, capital and PnL rules read RiskContext::ledgers; when it is nullptr they are skipped (never a
+// false reject). Limit-up/down and tick-multiple validity are the engine's own validation
+// (PRICE_OUTSIDE_LIMITS, PRICE_NOT_ON_TICK) and run before this hook; the price band here is the
+// fat-finger band around last/mid.
+//
+// Threads: everything runs on the engine thread except post_limits() / post_agent_limits(), which any
+// thread may call: updates go through an MpscQueue and are applied by the engine thread at its next check
+// or update (apply_pending()). Applying an update may allocate (window rings are re-sized); checks never do.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/risk_hook.hpp"
+#include "queue/mpsc_queue.hpp"
+#include "risk/risk_limits.hpp"
+#include "risk/sliding_window.hpp"
+
+namespace shandian::risk {
+
+using core::CancelIntent;
+using core::InstrumentIndex;
+using core::OrderId;
+using core::OrderIntent;
+using core::OrderUpdate;
+using core::RejectCode;
+using core::RiskContext;
+using core::RiskVerdict;
+using core::TradeUpdate;
+
+// Receives the kill switch's order to cancel everything (the binding forwards to Engine::cancel_all for
+// every agent). Called on the engine thread from kill().
+class KillSink {
+ public:
+  virtual ~KillSink() = default;
+  virtual void cancel_everything() noexcept = 0;
+};
+
+struct RiskCapacity {
+  std::size_t max_agents = 64;
+  std::size_t max_instruments = 4096;
+  std::size_t max_live_orders = 16384;  // the order pool's live capacity (OrderId index bound)
+  std::size_t update_queue = 128;  // pending live updates (whole limits or one agent's) before post_* fails
+};
+
+inline constexpr std::size_t kRiskCodeBase = 100;
+inline constexpr std::size_t kRiskCodeCount = 20;  // 100..119
+
+struct RiskStats {
+  std::uint64_t orders_checked = 0;
+  std::uint64_t cancels_checked = 0;
+  std::uint64_t updates_applied = 0;
+  std::uint64_t kills = 0;
+  std::uint64_t update_failures = 0;
+  std::array<std::uint64_t, kRiskCodeCount> rejects{};  // by code - 100
+};
+
+class RiskEngine final : public core::RiskHook {
+ public:
+  RiskEngine(const core::InstrumentRegistry& registry, RiskCapacity capacity, const RiskLimits& limits = {});
+  ~RiskEngine() override;
+  RiskEngine(const RiskEngine&) = delete;
+  RiskEngine& operator=(const RiskEngine&) = delete;
+
+  // ---- RiskHook (engine thread) -------------------------------------------------------------------
+  [[nodiscard]] RiskVerdict check_order(const OrderIntent& intent, const RiskContext& context) noexcept override;
+  [[nodiscard]] RiskVerdict check_cancel(const CancelIntent& intent, const RiskContext& context) noexcept override;
+  void on_order_update(const OrderUpdate& update) noexcept override;
+  void on_trade(const TradeUpdate& trade) noexcept override;
+
+  // ---- configuration (engine thread; may allocate) ----------------------------------------------------
+  void set_limits(const RiskLimits& limits);
+  // Replaces the agent-scope limits of one agent (an override of limits().agent).
+  void set_agent_limits(AgentId agent, const AgentLimits& limits);
+  void set_agent_name(AgentId agent, std::string_view name) noexcept;
+  void set_kill_sink(KillSink* sink) noexcept { kill_sink_ = sink; }
+  [[nodiscard]] const RiskLimits& limits() const noexcept { return limits_; }
+  [[nodiscard]] const AgentLimits& agent_limits(AgentId agent) const noexcept;
+
+  // ---- live changes from any thread -----------------------------------------------------------------
+  // False when the queue is full (the caller retries); applied at the engine thread's next check.
+  [[nodiscard]] bool post_limits(const RiskLimits& limits) noexcept;
+  [[nodiscard]] bool post_agent_limits(AgentId agent, const AgentLimits& limits) noexcept;
+  // Engine thread: applies queued updates now (checks do it themselves). Returns how many were applied.
+  std::size_t apply_pending();
+
+  // ---- states and kill switch (engine thread) ----------------------------------------------------------
+  void set_agent_state(AgentId agent, TradingState state) noexcept;
+  void set_account_state(TradingState state) noexcept;
+  [[nodiscard]] TradingState agent_state(AgentId agent) const noexcept;
+  [[nodiscard]] TradingState account_state() const noexcept { return account_state_; }
+  // Halts the account (or leaves it REDUCING when `reducing_only`, so a flatten can follow) and cancels
+  // every working order through the KillSink; cancel rules are bypassed meanwhile. Idempotent.
+  void kill(std::string_view reason, bool reducing_only = false) noexcept;
+  [[nodiscard]] bool killed() const noexcept { return killed_; }
+  // While set, cancels pass every cancel rule (still counted): an orderly stop must cancel everything.
+  void set_cancel_rules_bypassed(bool bypassed) noexcept { bypass_cancel_rules_ = bypassed; }
+  [[nodiscard]] std::string_view kill_reason() const noexcept { return kill_reason_.view(); }
+  [[nodiscard]] std::string_view state_reason(AgentId agent) const noexcept;
+  [[nodiscard]] std::string_view account_state_reason() const noexcept { return account_reason_.view(); }
+  // Resets every daily counter and clears loss-triggered states (not the kill switch).
+  void new_day() noexcept;
+
+  // ---- introspection -------------------------------------------------------------------------------------
+  [[nodiscard]] const RiskStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] std::uint64_t rejects(RejectCode code) const noexcept;
+  [[nodiscard]] std::int32_t daily_cancels(AgentId agent, InstrumentIndex instrument) const noexcept;
+  [[nodiscard]] std::int32_t daily_messages(AgentId agent, InstrumentIndex instrument) const noexcept;
+  [[nodiscard]] std::int32_t working_orders(AgentId agent) const noexcept;  // kNoAgent: account
+
+ private:
+  struct Counters {  // per day
+    std::int32_t cancels = 0;
+    std::int32_t messages = 0;
+    std::int32_t large_cancels = 0;
+    std::int32_t opened = 0;        // traded open lots
+    std::int32_t pending_open = 0;  // working open lots not yet traded
+  };
+  struct Working {
+    OrderId id = 0;  // 0: free slot
+    AgentId agent = core::kNoAgent;
+    InstrumentIndex instrument = core::kNoInstrument;
+    core::Direction direction{};
+    core::Offset offset{};
+    core::OrderKind kind{};
+    bool cancel_counted = false;
+    bool large = false;
+    std::int64_t price_ticks = 0;
+    std::int32_t volume = 0;
+    std::int32_t traded = 0;
+    std::uint32_t prev = kNil, next = kNil;  // per-instrument list of working orders
+  };
+  struct AgentState {
+    AgentLimits limits{};
+    bool overridden = false;
+    SlidingWindow order_windows[kMaxWindows];
+    SlidingWindow cancel_windows[kMaxWindows];
+    std::int32_t working = 0;
+    TradingState state = TradingState::Active;
+    core::FixedString<96> reason{};
+    double peak_pnl = 0.0;
+    core::FixedString<32> name{};
+  };
+  enum class Update : std::uint8_t { Limits, AgentLimits };
+  struct PendingUpdate {
+    Update kind = Update::Limits;
+    AgentId agent = core::kNoAgent;
+    RiskLimits limits{};
+    AgentLimits agent_limits{};
+  };
+  static constexpr std::uint32_t kNil = 0xFFFF'FFFFU;
+
+  [[nodiscard]] const InstrumentLimits& instrument_limits(InstrumentIndex instrument) noexcept;
+  [[nodiscard]] Counters& agent_counters(AgentId agent, InstrumentIndex instrument) noexcept;
+  [[nodiscard]] Working* find_working(OrderId id) noexcept;
+  [[nodiscard]] const char* agent_label(AgentId agent) const noexcept;
+  [[nodiscard]] bool is_large(const InstrumentLimits& il, InstrumentIndex instrument, std::int32_t volume) const noexcept;
+  RiskVerdict refuse(RiskVerdict verdict) noexcept;
+  RiskVerdict check_loss_rules(AgentId agent, const OrderIntent& intent, const RiskContext& context) noexcept;
+  void configure_windows(AgentState& a);
+  void apply_pending_noexcept() noexcept;
+  void unlink(Working& w) noexcept;
+  void retire(Working& w) noexcept;  // no longer working: counts released, unlinked, slot freed
+  void uncount_cancel(Working& w) noexcept;
+
+  const core::InstrumentRegistry& registry_;
+  RiskCapacity capacity_;
+  RiskLimits limits_{};
+  std::vector<AgentState> agents_;
+  SlidingWindow account_order_windows_[kMaxWindows];
+  SlidingWindow account_cancel_windows_[kMaxWindows];
+  std::int32_t account_working_ = 0;
+  TradingState account_state_ = TradingState::Active;
+  core::FixedString<96> account_reason_{};
+  double account_peak_pnl_ = 0.0;
+  bool killed_ = false;
+  bool killing_ = false;
+  bool bypass_cancel_rules_ = false;
+  core::FixedString<96> kill_reason_{};
+  std::vector<Counters> agent_counters_;       // [agent * max_instruments + instrument]
+  std::vector<Counters> instrument_counters_;  // [instrument] (account)
+  std::vector<std::uint8_t> limits_slot_;      // resolved InstrumentLimits per instrument (0xFF unresolved)
+  std::vector<std::uint32_t> list_head_;       // per instrument: first working order slot
+  std::vector<Working> working_;               // indexed by the OrderId's pool index
+  Counters scratch_{};                         // returned for out-of-range ids (never a false reject)
+  KillSink* kill_sink_ = nullptr;
+  std::unique_ptr<queue::MpscQueue<PendingUpdate>> updates_;
+  RiskStats stats_{};
+};
+
+}  // namespace shandian::risk

@@ -1,0 +1,330 @@
+// Bindings of the risk engine (cpp/risk) and its benchmark (cpp/bench/risk_bench). Thin: the limit
+// structs are bound field by field (plain data handed to C++ as is); the Python loader (shandian/risk.py)
+// validates values and names before they get here.
+//
+//   limits = _core.RiskLimits(); limits.agent.daily_cancels = 480; limits.agent.order_rate = [(5, 1000)]
+//   risk = _core.RiskEngine(rt, limits)      # installs itself as rt's risk hook (engine thread)
+//   risk.post_limits(new_limits)             # any thread: applied by the engine thread at its next check
+//   risk.kill("operator", reducing_only=False)
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/risk_bench.hpp"
+#include "bindings.hpp"
+#include "core/clock.hpp"
+#include "core/engine.hpp"
+#include "risk/risk_engine.hpp"
+
+namespace py = pybind11;
+
+namespace shandian::pyext {
+namespace {
+
+using namespace shandian::core;
+using namespace shandian::risk;
+
+std::vector<std::pair<std::uint32_t, std::int64_t>> get_windows(const WindowRule (&w)[kMaxWindows]) {
+  std::vector<std::pair<std::uint32_t, std::int64_t>> out;
+  for (const WindowRule& r : w) {
+    if (r.limit > 0 && r.window_ms > 0) out.emplace_back(r.limit, r.window_ms);
+  }
+  return out;
+}
+
+void set_windows(WindowRule (&w)[kMaxWindows], const std::vector<std::pair<std::uint32_t, std::int64_t>>& rules) {
+  if (rules.size() > kMaxWindows) throw py::value_error("at most " + std::to_string(kMaxWindows) + " windows per rule");
+  for (auto& r : w) r = WindowRule{};
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i].second < 0) throw py::value_error("window_ms must be >= 0");
+    w[i] = WindowRule{rules[i].first, rules[i].second};
+  }
+}
+
+TradingState parse_state(const std::string& s) {
+  if (s == "active") return TradingState::Active;
+  if (s == "reducing") return TradingState::Reducing;
+  if (s == "halted") return TradingState::Halted;
+  throw py::value_error("trading state must be 'active', 'reducing' or 'halted', not '" + s + "'");
+}
+
+py::dict stats_dict(const RiskEngine& r) {
+  const RiskStats& s = r.stats();
+  py::dict d;
+  d["orders_checked"] = s.orders_checked;
+  d["cancels_checked"] = s.cancels_checked;
+  d["updates_applied"] = s.updates_applied;
+  d["update_failures"] = s.update_failures;
+  d["kills"] = s.kills;
+  py::dict rejects;
+  for (std::size_t i = 0; i < kRiskCodeCount; ++i) {
+    if (s.rejects[i] == 0) continue;
+    rejects[py::str(std::string(to_string(static_cast<RejectCode>(kRiskCodeBase + i))))] = s.rejects[i];
+  }
+  d["rejects"] = rejects;
+  return d;
+}
+
+py::tuple verdict_tuple(const RiskVerdict& v) {
+  return py::make_tuple(std::string(to_string(v.code)), std::string(v.reason.view()));
+}
+
+// The kill switch's hands: cancel every working order of every agent (and of no agent) through the engine.
+class EngineKillSink final : public KillSink {
+ public:
+  explicit EngineKillSink(Engine& engine) : engine_(engine) {}
+  void cancel_everything() noexcept override {
+    sent_ = 0;
+    if (!engine_.trading_ready()) return;
+    for (AgentId a = 0; a < engine_.agent_count(); ++a) sent_ += engine_.cancel_all(a);
+    sent_ += engine_.cancel_all(kNoAgent);
+  }
+  [[nodiscard]] std::size_t sent() const noexcept { return sent_; }
+
+ private:
+  Engine& engine_;
+  std::size_t sent_ = 0;
+};
+
+// A RiskEngine installed as an Engine's risk hook for the object's lifetime (keep_alive keeps the engine).
+struct PyRisk {
+  Engine* engine = nullptr;
+  std::unique_ptr<RiskEngine> risk;
+  std::unique_ptr<EngineKillSink> sink;
+  ~PyRisk() {
+    if (engine != nullptr) engine->set_risk_hook(nullptr);  // back to the permissive default
+  }
+};
+
+// A RiskEngine over its own one-instrument registry: for property tests of the rules from Python.
+struct RiskSandbox {
+  InstrumentRegistry registry{8};
+  InstrumentIndex instrument = 0;
+  std::unique_ptr<RiskEngine> risk;
+};
+
+void bind_limits(py::module_& m) {
+  py::class_<AgentLimits>(m, "AgentLimits", "Agent-scope limits (cpp/risk/risk_limits.hpp); 0 = off.")
+      .def(py::init<>())
+      .def_readwrite("enabled", &AgentLimits::enabled)
+      .def_property("order_rate", [](const AgentLimits& l) { return get_windows(l.order_rate); },
+                    [](AgentLimits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.order_rate, w); },
+                    "list of (limit, window_ms)")
+      .def_property("cancel_rate", [](const AgentLimits& l) { return get_windows(l.cancel_rate); },
+                    [](AgentLimits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.cancel_rate, w); },
+                    "list of (limit, window_ms)")
+      .def_readwrite("max_order_volume", &AgentLimits::max_order_volume)
+      .def_readwrite("max_position", &AgentLimits::max_position)
+      .def_readwrite("max_active_orders", &AgentLimits::max_active_orders)
+      .def_readwrite("daily_cancels", &AgentLimits::daily_cancels)
+      .def_readwrite("daily_messages", &AgentLimits::daily_messages)
+      .def_readwrite("daily_open_volume", &AgentLimits::daily_open_volume)
+      .def_readwrite("large_cancels", &AgentLimits::large_cancels)
+      .def_readwrite("check_capital", &AgentLimits::check_capital)
+      .def_readwrite("daily_loss", &AgentLimits::daily_loss)
+      .def_readwrite("max_drawdown", &AgentLimits::max_drawdown);
+
+  py::class_<InstrumentLimits>(m, "InstrumentLimits", "Per-instrument, whole-account limits; 0 = off.")
+      .def(py::init<>())
+      .def_readwrite("daily_cancels", &InstrumentLimits::daily_cancels)
+      .def_readwrite("daily_messages", &InstrumentLimits::daily_messages)
+      .def_readwrite("large_order_lots", &InstrumentLimits::large_order_lots)
+      .def_readwrite("large_order_ratio", &InstrumentLimits::large_order_ratio)
+      .def_readwrite("large_cancels", &InstrumentLimits::large_cancels)
+      .def_readwrite("daily_open_volume", &InstrumentLimits::daily_open_volume)
+      .def_readwrite("max_order_volume", &InstrumentLimits::max_order_volume)
+      .def_readwrite("max_order_volume_ratio", &InstrumentLimits::max_order_volume_ratio)
+      .def_readwrite("max_position", &InstrumentLimits::max_position)
+      .def_readwrite("fak_fok_cancels_exempt", &InstrumentLimits::fak_fok_cancels_exempt)
+      .def_readwrite("self_trade_prevention", &InstrumentLimits::self_trade_prevention)
+      .def_readwrite("price_band_ticks", &InstrumentLimits::price_band_ticks)
+      .def_readwrite("price_band_pct", &InstrumentLimits::price_band_pct)
+      .def_readwrite("price_band_use_mid", &InstrumentLimits::price_band_use_mid)
+      .def_readwrite("stale_after_ms", &InstrumentLimits::stale_after_ms)
+      .def_readwrite("session_gate", &InstrumentLimits::session_gate);
+
+  py::class_<AccountLimits>(m, "AccountLimits", "Whole-account limits; 0 = off.")
+      .def(py::init<>())
+      .def_property("order_rate", [](const AccountLimits& l) { return get_windows(l.order_rate); },
+                    [](AccountLimits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.order_rate, w); })
+      .def_property("cancel_rate", [](const AccountLimits& l) { return get_windows(l.cancel_rate); },
+                    [](AccountLimits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.cancel_rate, w); })
+      .def_readwrite("max_active_orders", &AccountLimits::max_active_orders)
+      .def_readwrite("daily_loss", &AccountLimits::daily_loss)
+      .def_readwrite("daily_loss_kills", &AccountLimits::daily_loss_kills)
+      .def_readwrite("max_drawdown", &AccountLimits::max_drawdown);
+
+  py::class_<RiskLimits>(m, "RiskLimits", "The whole rule configuration handed to the C++ risk engine.")
+      .def(py::init<>())
+      .def_readwrite("enabled", &RiskLimits::enabled)
+      .def_readwrite("agent", &RiskLimits::agent)
+      .def_readwrite("instrument", &RiskLimits::instrument)
+      .def_readwrite("account", &RiskLimits::account)
+      .def("set_exchange",
+           [](RiskLimits& l, const std::string& exchange, const InstrumentLimits& limits) {
+             if (exchange.empty() || exchange.size() > ExchangeId::capacity()) throw py::value_error("bad exchange id '" + exchange + "'");
+             for (std::uint32_t i = 0; i < l.exchange_count; ++i) {
+               if (l.exchanges[i].exchange == exchange) {
+                 l.exchanges[i].limits = limits;
+                 return;
+               }
+             }
+             if (l.exchange_count >= kMaxExchangeOverrides) throw py::value_error("too many exchange overrides");
+             l.exchanges[l.exchange_count].exchange.assign(exchange);
+             l.exchanges[l.exchange_count].limits = limits;
+             ++l.exchange_count;
+           },
+           py::arg("exchange"), py::arg("limits"), "Instrument-scope limits for the instruments of one exchange.")
+      .def_property_readonly("exchanges", [](const RiskLimits& l) {
+        py::dict d;
+        for (std::uint32_t i = 0; i < l.exchange_count; ++i) d[py::str(std::string(l.exchanges[i].exchange.view()))] = l.exchanges[i].limits;
+        return d;
+      });
+}
+
+void bind_risk_engine(py::module_& m) {
+  py::class_<PyRisk>(m, "RiskEngine",
+                     "The C++ risk engine installed as an Engine's risk hook (engine-thread methods unless noted).")
+      .def(py::init([](py::object rt, const RiskLimits& limits, std::size_t max_agents) {
+             Engine& engine = engine_of(rt);
+             RiskCapacity capacity;
+             capacity.max_agents = max_agents;
+             capacity.max_instruments = engine.registry().capacity();
+             capacity.max_live_orders = engine.order_manager().capacity();
+             auto p = std::make_unique<PyRisk>();
+             p->risk = std::make_unique<RiskEngine>(engine.registry(), capacity, limits);
+             p->sink = std::make_unique<EngineKillSink>(engine);
+             p->risk->set_kill_sink(p->sink.get());
+             engine.set_risk_hook(p->risk.get());
+             p->engine = &engine;
+             return p;
+           }),
+           py::arg("engine"), py::arg("limits"), py::arg("max_agents") = 64, py::keep_alive<1, 2>())
+      .def("set_limits", [](PyRisk& r, const RiskLimits& l) { r.risk->set_limits(l); }, py::arg("limits"))
+      .def("post_limits", [](PyRisk& r, const RiskLimits& l) { return r.risk->post_limits(l); }, py::arg("limits"),
+           "Any thread: queue new limits for the engine thread; False when the queue is full.")
+      .def("set_agent_limits", [](PyRisk& r, AgentId a, const AgentLimits& l) { r.risk->set_agent_limits(a, l); },
+           py::arg("agent"), py::arg("limits"))
+      .def("post_agent_limits", [](PyRisk& r, AgentId a, const AgentLimits& l) { return r.risk->post_agent_limits(a, l); },
+           py::arg("agent"), py::arg("limits"))
+      .def("apply_pending", [](PyRisk& r) { return r.risk->apply_pending(); })
+      .def("set_agent_name", [](PyRisk& r, AgentId a, const std::string& n) { r.risk->set_agent_name(a, n); })
+      .def_property_readonly("limits", [](const PyRisk& r) { return r.risk->limits(); })
+      .def("agent_limits", [](const PyRisk& r, AgentId a) { return r.risk->agent_limits(a); })
+      .def("kill",
+           [](PyRisk& r, const std::string& reason, bool reducing_only) {
+             r.risk->kill(reason, reducing_only);
+             return r.sink->sent();
+           },
+           py::arg("reason"), py::arg("reducing_only") = false,
+           "Halts the account (or REDUCING when reducing_only) and cancels every working order; returns the "
+           "number of cancel requests written.")
+      .def("set_cancel_rules_bypassed", [](PyRisk& r, bool b) { r.risk->set_cancel_rules_bypassed(b); }, py::arg("bypassed"),
+           "While True, cancels pass every cancel rule (an orderly stop must cancel everything).")
+      .def_property_readonly("killed", [](const PyRisk& r) { return r.risk->killed(); })
+      .def_property_readonly("kill_reason", [](const PyRisk& r) { return std::string(r.risk->kill_reason()); })
+      .def("set_agent_state", [](PyRisk& r, AgentId a, const std::string& s) { r.risk->set_agent_state(a, parse_state(s)); })
+      .def("agent_state", [](const PyRisk& r, AgentId a) { return std::string(to_string(r.risk->agent_state(a))); })
+      .def("state_reason", [](const PyRisk& r, AgentId a) { return std::string(r.risk->state_reason(a)); })
+      .def("set_account_state", [](PyRisk& r, const std::string& s) { r.risk->set_account_state(parse_state(s)); })
+      .def_property_readonly("account_state", [](const PyRisk& r) { return std::string(to_string(r.risk->account_state())); })
+      .def("new_day", [](PyRisk& r) { r.risk->new_day(); })
+      .def("daily_cancels", [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_cancels(a, i); })
+      .def("working_orders", [](const PyRisk& r, AgentId a) { return r.risk->working_orders(a); })
+      .def("stats", [](const PyRisk& r) { return stats_dict(*r.risk); });
+
+  py::class_<RiskSandbox>(m, "RiskSandbox",
+                          "A risk engine over its own one-instrument registry, for tests of the rules (no CTP, no engine).")
+      .def(py::init([](const RiskLimits& limits, const std::string& symbol, const std::string& exchange, double price_tick,
+                       std::int32_t max_limit_order_volume) {
+             auto s = std::make_unique<RiskSandbox>();
+             InstrumentSpec spec;
+             spec.symbol.assign(symbol);
+             spec.exchange.assign(exchange);
+             spec.price_tick = price_tick;
+             spec.volume_multiple = 10;
+             spec.max_limit_order_volume = max_limit_order_volume;
+             s->instrument = *s->registry.upsert(spec);
+             RiskCapacity c;
+             c.max_instruments = 8;
+             c.max_live_orders = 1024;
+             s->risk = std::make_unique<RiskEngine>(s->registry, c, limits);
+             return s;
+           }),
+           py::arg("limits"), py::arg("symbol") = "rb2505", py::arg("exchange") = "SHFE", py::arg("price_tick") = 1.0,
+           py::arg("max_limit_order_volume") = 500)
+      .def("check_order",
+           [](RiskSandbox& s, AgentId agent, std::int64_t now_ns, std::int32_t volume, Direction d, double price, Offset offset,
+              OrderKind kind) {
+             const double tick = s.registry.at(s.instrument).spec.price_tick;
+             const OrderIntent in{agent, s.instrument, d, offset, kind, price, static_cast<std::int64_t>(price / tick + 0.5), volume, now_ns};
+             return verdict_tuple(s.risk->check_order(in, RiskContext{s.registry, nullptr}));
+           },
+           py::arg("agent"), py::arg("now_ns"), py::arg("volume") = 1, py::arg("direction") = Direction::Buy,
+           py::arg("price") = 3500.0, py::arg("offset") = Offset::Open, py::arg("kind") = OrderKind::Limit,
+           "(code name, reason); code 'NONE' when admitted.")
+      .def("check_cancel",
+           [](RiskSandbox& s, AgentId agent, OrderId order, std::int64_t now_ns) {
+             return verdict_tuple(s.risk->check_cancel(CancelIntent{agent, order, s.instrument, now_ns}, RiskContext{s.registry, nullptr}));
+           },
+           py::arg("agent"), py::arg("order"), py::arg("now_ns"))
+      .def("order_update",
+           [](RiskSandbox& s, OrderId id, AgentId agent, OrderStatus status, Direction d, double price, std::int32_t volume,
+              std::int32_t traded, OrderKind kind, Offset offset, bool cancel_rejected) {
+             OrderUpdate u{};
+             u.id = id;
+             u.agent = agent;
+             u.instrument = s.instrument;
+             u.direction = d;
+             u.offset = offset;
+             u.kind = kind;
+             u.status = status;
+             u.price = price;
+             u.volume = volume;
+             u.traded = traded;
+             u.reject_code = cancel_rejected ? RejectCode::CancelRejected : RejectCode::None;
+             s.risk->on_order_update(u);
+           },
+           py::arg("id"), py::arg("agent"), py::arg("status"), py::arg("direction") = Direction::Buy, py::arg("price") = 3500.0,
+           py::arg("volume") = 1, py::arg("traded") = 0, py::arg("kind") = OrderKind::Limit, py::arg("offset") = Offset::Open,
+           py::arg("cancel_rejected") = false, "Feed an order update as the engine publishes it.")
+      .def("daily_cancels", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_cancels(a, s.instrument); },
+           py::arg("agent"), "Cancels counted today on the instrument (agent, or 0xFFFFFFFF for the account).")
+      .def("working_orders", [](const RiskSandbox& s, AgentId a) { return s.risk->working_orders(a); }, py::arg("agent"))
+      .def("set_limits", [](RiskSandbox& s, const RiskLimits& l) { s.risk->set_limits(l); })
+      .def("set_agent_name", [](RiskSandbox& s, AgentId a, const std::string& n) { s.risk->set_agent_name(a, n); })
+      .def("stats", [](const RiskSandbox& s) { return stats_dict(*s.risk); });
+
+  m.def(
+      "bench_risk_check",
+      [](std::int64_t samples, std::int64_t warmup, std::int32_t resting_orders, std::int32_t agents, const std::string& kind) {
+        bench::RiskBenchOptions o;
+        o.samples = samples;
+        o.warmup = warmup;
+        o.resting_orders = resting_orders;
+        o.agents = agents;
+        o.kind = kind;
+        std::vector<std::int64_t> nanos;
+        {
+          py::gil_scoped_release no_gil;
+          nanos = bench::risk_check_latency(o);
+        }
+        return nanos;
+      },
+      py::arg("samples") = 100000, py::arg("warmup") = 10000, py::arg("resting_orders") = 8, py::arg("agents") = 4,
+      py::arg("kind") = "order",
+      "Risk engine full rule set: nanoseconds per check_order (kind='order') or check_cancel ('cancel'), one\n"
+      "sample per check (steady_clock, two reads per sample), `samples` after `warmup` untimed checks.");
+}
+
+}  // namespace
+
+void bind_risk(py::module_& m) {
+  bind_limits(m);
+  bind_risk_engine(m);
+}
+
+}  // namespace shandian::pyext
