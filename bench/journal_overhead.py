@@ -11,6 +11,7 @@ requests, updates and cancels to commit while ticks flow. The knob is the config
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import tempfile
@@ -19,6 +20,7 @@ from array import array
 from typing import Any
 
 import shandian as sd
+from shandian.agent import OrderRejected
 from shandian.bench.stats import Histogram
 from shandian.config import Config, JournalSettings
 from shandian.engine import Engine
@@ -45,10 +47,12 @@ def one_run(journal_dir: str | None, seconds: float, warmup: int = 500) -> dict[
             self.lat.append(now - t.recv_ns)
             self.t_first = self.t_first or now
             self.n += 1
-            if self.n % 20 == 0 and t.symbol == "rb2505" and t.lower_limit_price > 0:
+            if self.n % 20 == 0 and t.symbol == "rb2505" and t.bid_price1 > 0:
                 if self.resting is not None:
                     self.cancel(self.resting)
-                self.resting = self.buy("rb2505", t.lower_limit_price + 10, 1)
+                    self.resting = None
+                with contextlib.suppress(OrderRejected):  # the risk engine's order rate, at worst
+                    self.resting = self.buy("rb2505", t.bid_price1 - 60, 1)
             if now - self.t_first > window_ns and stop:
                 stop.pop()("window done")
 

@@ -50,12 +50,12 @@ class Churner(sd.Agent):
                 self.buy(SYM, t.ask_price1, self.rng.randint(1, 2), kind="fak")
             elif roll < 0.6 and held > 0:
                 self.sell(SYM, t.bid_price1, min(held, self.rng.randint(1, 2)), kind="fak")
-            elif roll < 0.75 and t.lower_limit_price > 0:
-                self.passive.append(self.buy(SYM, t.lower_limit_price + 10, 1))  # never fills
+            elif roll < 0.75:
+                self.passive.append(self.buy(SYM, t.bid_price1 - 60, 1))  # rests (inside the risk band)
             elif roll < 0.9 and self.passive:
                 self.cancel(self.passive.pop(0))
         except OrderRejected:
-            pass  # e.g. the close is not possible yet (position frozen by a working close)
+            pass  # risk (order rate, ...) or a close not possible yet (position frozen by a working close)
 
 
 class Quiet(sd.Agent):

@@ -39,7 +39,7 @@ class Trader(sd.Agent):
         if self.step == 1:
             self.buy(SYM, t.ask_price1, 1, kind="fak")
         elif self.step == 2:
-            self.resting = self.buy(SYM, t.lower_limit_price + 10, 1)
+            self.resting = self.buy(SYM, t.bid_price1 - 20, 1)  # rests (inside the risk price band)
         elif self.step == 3:
             self.cancel(self.resting)
         elif self.step == 4:
@@ -59,13 +59,13 @@ class Flooder(sd.Agent):
         self.refused: sd.OrderRejected | None = None
 
     def on_tick(self, t: sd.Tick) -> None:
-        if self.refused is not None or t.lower_limit_price <= 0:
+        if self.refused is not None or t.bid_price1 <= 0:
             return
         rt = self._engine._rt
         rt.journal_pause_writer(True)
         try:
             for _ in range(64):
-                self.buy(SYM, t.lower_limit_price + 10, 1)
+                self.buy(SYM, t.bid_price1 - 20, 1)
                 self.sent += 1
         except sd.OrderRejected as e:
             self.refused = e
@@ -118,11 +118,12 @@ def test_journal_when_engine_runs_every_fact_is_recorded_in_order(journal_file: 
 def test_journal_when_writer_stalls_engine_refuses_orders_and_loses_nothing(tmp_path: Path) -> None:
     flooder = Flooder("flooder")
     engine = local_engine([(flooder, [SYM])])
-    engine.config.journal = JournalSettings(dir=str(tmp_path), ring_capacity=256, backlog_limit=16)
+    # A small bound: the default risk preset allows 9 orders/s, the journal must refuse first.
+    engine.config.journal = JournalSettings(dir=str(tmp_path), ring_capacity=256, backlog_limit=6)
     report = engine.run(duration=40)
     assert report.stop_reason == "flooded", report.format()
     assert flooder.refused is not None and flooder.refused.code == "JOURNAL_BACKLOG"
-    assert 0 < flooder.sent < 16
+    assert 0 < flooder.sent < 6
     (path,) = tmp_path.glob("*.journal.sqlite")
     reader = JournalReader(path)
     records = list(reader)
