@@ -1,6 +1,7 @@
 #include "journal/journal.hpp"
 
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -342,6 +343,9 @@ bool Journal::write_batch(const std::vector<Record>& batch) {
 }
 
 void Journal::writer_loop() {
+  // Lower this thread's priority (Linux: per-thread nice): on a machine with few cores the engine and the
+  // CTP callback threads win the CPU over a commit. Raising nice needs no privilege; failure is harmless.
+  if (config_.writer_nice != 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), config_.writer_nice);
   std::vector<Record> batch;
   batch.reserve(config_.max_batch);
   int consecutive_failures = 0;

@@ -48,6 +48,7 @@ struct JournalConfig {
   std::size_t max_batch = 4'096;             // records per transaction
   std::int64_t idle_sleep_ns = 1'000'000;    // writer's first sleep when the ring is empty
   std::int64_t max_idle_sleep_ns = 8'000'000;  // doubling up to this while it stays empty (fewer wakeups)
+  int writer_nice = 10;  // the writer yields the CPU to the engine / vendor threads on a busy machine
 };
 
 class JournalError : public std::runtime_error {
