@@ -9,4 +9,5 @@ void bind_ctp_library(pybind11::module_& m);
 void bind_engine(pybind11::module_& m);
 void bind_bench_ring(pybind11::module_& m);
 void bind_bench_front(pybind11::module_& m);
+void bind_order_bench(pybind11::module_& m);
 }  // namespace shandian::pyext

@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   shandian::pyext::bind_engine(m);
   shandian::pyext::bind_bench_ring(m);
   shandian::pyext::bind_bench_front(m);
+  shandian::pyext::bind_order_bench(m);
 }
