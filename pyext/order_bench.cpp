@@ -4,6 +4,8 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "bench/order_bench.hpp"
@@ -56,6 +58,46 @@ void bind_order_bench(py::module_& m) {
       .def("finish", &core::OrderLab::finish)
       .def_property_readonly("violations", [](const core::OrderLab& lab) { return lab.violations(); })
       .def_property_readonly("orders_placed", &core::OrderLab::orders_placed);
+
+  // One agent's ledger over one instrument, booked trade by trade (property tests of the PnL arithmetic).
+  struct LedgerProbe {
+    core::InstrumentRegistry registry{4};
+    core::Ledgers ledgers{registry, core::Ledgers::Capacity{1, 4, 8}};
+    core::InstrumentIndex instrument = 0;
+  };
+  py::class_<LedgerProbe>(m, "LedgerProbe", "Trades booked straight into a C++ Ledgers (agent 0, one instrument).")
+      .def(py::init([](std::int32_t multiplier, const std::string& exchange) {
+             auto p = std::make_unique<LedgerProbe>();
+             core::InstrumentSpec spec;
+             spec.symbol.assign("rb2505");
+             spec.exchange.assign(exchange);
+             spec.price_tick = 1.0;
+             spec.volume_multiple = multiplier;
+             p->instrument = *p->registry.upsert(spec);
+             return p;
+           }),
+           py::arg("multiplier") = 10, py::arg("exchange") = "SHFE")
+      .def(
+          "book",
+          [](LedgerProbe& p, core::Direction direction, core::Offset offset, double price, std::int32_t volume) {
+            p.ledgers.book_trade(nullptr, 0, p.instrument, direction, offset, price, volume);
+          },
+          py::arg("direction"), py::arg("offset"), py::arg("price"), py::arg("volume"))
+      .def(
+          "mark",
+          [](LedgerProbe& p, double last) {
+            core::InstrumentState& st = p.registry.at(p.instrument);
+            st.last_tick.last_price = last;
+            st.has_tick = true;
+          },
+          py::arg("last_price"))
+      .def_property_readonly("view", [](const LedgerProbe& p) {
+        core::PositionView v;
+        p.ledgers.fill_view(0, p.instrument, v);
+        return v;
+      })
+      .def_property_readonly("unrealized_pnl", [](const LedgerProbe& p) { return p.ledgers.unrealized_pnl(0); })
+      .def_property_readonly("overclosed_lots", [](const LedgerProbe& p) { return p.ledgers.stats().overclosed_lots; });
 }
 
 }  // namespace shandian::pyext

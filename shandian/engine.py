@@ -41,9 +41,11 @@ from shandian import _core
 from shandian.agent import (
     BENIGN_CANCEL_CODES,
     KINDS,
+    OFFSETS,
     REJECT_CODES,
     Account,
     Agent,
+    AgentAccount,
     Order,
     OrderRejected,
     ParamError,
@@ -79,8 +81,14 @@ _RESUME = {
     "resume": _core.ResumeType.RESUME,
     "restart": _core.ResumeType.RESTART,
 }
-# Exchanges where closing today's position needs CloseToday (ctp-semantics.md §2).
-_CLOSE_TODAY_EXCHANGES = frozenset({"SHFE", "INE"})
+# Offset modes resolved in C++ (Engine::place): "auto" closes today's lots first, then yesterday's.
+_MODES = {
+    "auto": _core.OffsetMode.CLOSE_TODAY_THEN_YD,
+    "close_today_then_yd": _core.OffsetMode.CLOSE_TODAY_THEN_YD,
+    "close_yd_then_open": _core.OffsetMode.CLOSE_YD_THEN_OPEN,
+    "open_only": _core.OffsetMode.OPEN_ONLY,
+    "close_only": _core.OffsetMode.CLOSE_ONLY,
+}
 _LATENCY_FLUSH = 1024  # samples per fold into the histogram: a short pause (~0.3 ms), never a long one
 
 
@@ -392,18 +400,14 @@ class Engine:
             return  # another session's order, or the house agent
         order = Order.from_update(u)
         st = agent._state
+        st.all_orders[order.id] = order
+        self._apply_view(agent, order.symbol, u.position)
         if order.traded or order.id in st.fill_track:
             rec = st.fill_track.setdefault(order.id, [order.symbol, order.direction, 0, 0, False])
             rec[2], rec[4] = max(rec[2], order.traded), order.is_final
             self._update_unbooked(agent, order.id, rec)
         if order.is_final:
             st.live.pop(order.id, None)
-            rec = st.closes.get(order.id)
-            if rec is not None:
-                rec[4] = order.traded
-                if rec[5] >= rec[4]:
-                    del st.closes[order.id]
-                self._update_frozen(agent, rec[0])
         elif order.reject_code == "NONE" or order.id in st.live:
             st.live[order.id] = order
         if order.reject_code != "NONE":
@@ -432,15 +436,7 @@ class Engine:
         st.filled_lots += trade.volume
         track = st.fill_track.setdefault(trade.order_id, [trade.symbol, trade.direction, 0, 0, False])
         track[3] += trade.volume
-        rec = st.closes.get(trade.order_id)
-        if rec is not None:
-            rec[5] += trade.volume
-            if rec[4] is not None and rec[5] >= rec[4]:
-                del st.closes[trade.order_id]
-            self._update_frozen(agent, rec[0])
-        self._position(agent, trade.symbol).apply(
-            trade.direction, trade.offset, trade.price, trade.volume
-        )
+        self._apply_view(agent, trade.symbol, t.position)
         self._update_unbooked(agent, trade.order_id, track)
         if st.running and not self._stopping:
             self._call(agent, agent.on_trade, trade)
@@ -613,45 +609,22 @@ class Engine:
                 unbooked[direction] += reported - booked
         pos.unbooked_buy, pos.unbooked_sell = unbooked["buy"], unbooked["sell"]
 
-    def _update_frozen(self, agent: Agent, symbol: str) -> None:
-        """Recompute the position's frozen (in-close) lots from the agent's unfinished closes."""
+    def _apply_view(self, agent: Agent, symbol: str, v: Any) -> None:
+        """Copy the C++ ledger's position (published with the update just delivered) into the agent's view."""
         pos = self._position(agent, symbol)
-        frozen = [0, 0]  # long, short
-        for sym, closes_long, _off, volume, final, booked in agent._state.closes.values():
-            if sym == symbol:
-                frozen[0 if closes_long else 1] += (volume if final is None else final) - booked
-        pos.long_frozen, pos.short_frozen = frozen
-
-    def _resolve_close(self, agent: Agent, symbol: str, direction: str, volume: int) -> str:
-        """Offset for an agent's close: only its own lots; CloseToday/CloseYesterday on SHFE/INE."""
-        pos = self._position(agent, symbol)
-        closing_long = direction == "sell"
-        held = pos.long if closing_long else pos.short
-        today = pos.long_today if closing_long else pos.short_today
-        frozen_today = frozen_other = 0
-        for sym, closes_long, off, volume_, final, booked in agent._state.closes.values():
-            if sym == symbol and closes_long == closing_long:
-                pending = (volume_ if final is None else final) - booked
-                if off == "close_today":
-                    frozen_today += pending
-                else:
-                    frozen_other += pending
-        available = held - frozen_today - frozen_other
-        side = "long" if closing_long else "short"
-        if volume > available:
-            raise OrderRejected(
-                "INSUFFICIENT_POSITION",
-                f"{symbol}: closing {volume} {side} but agent {agent.name} holds {held} "
-                f"({held - available} in working close orders); pass offset= to close lots it did not open",
-            )
-        if self.instrument(symbol)["exchange"] not in _CLOSE_TODAY_EXCHANGES:
-            return "close"
-        if today - frozen_today >= volume:
-            return "close_today"
-        if held - today - frozen_other >= volume:
-            return "close_yesterday"
-        raise OrderRejected(
-            "INSUFFICIENT_POSITION", f"{symbol}: {volume} lots span today's and yesterday's {side}: split it"
+        pos.long_today, pos.short_today = v.long_today, v.short_today
+        pos.long, pos.short = v.long_today + v.long_yd, v.short_today + v.short_yd
+        pos.long_avg, pos.short_avg = v.long_avg, v.short_avg
+        pos.long_frozen, pos.short_frozen = v.long_frozen, v.short_frozen
+        pos.long_pending_open, pos.short_pending_open = v.long_pending_open, v.short_pending_open
+        pos.realized_pnl, pos.commission, pos.margin = v.realized_pnl, v.commission, v.margin
+        pos.fills = v.fills
+        agent._state.account = AgentAccount(
+            available=v.agent_available,
+            realized_pnl=v.agent_realized_pnl,
+            commission=v.agent_commission,
+            margin=v.agent_margin,
+            frozen_margin=v.agent_frozen_margin,
         )
 
     def _insert(self, agent: Agent, symbol: str, direction: str, offset: str, price: float, volume: int,
@@ -661,24 +634,36 @@ class Engine:
         if kind_enum is None:
             raise ValueError(f"kind {kind!r} must be one of {', '.join(KINDS)}")
         st = agent._state
-        if offset != "auto" and offset not in _OFFSET:
-            raise ValueError(f"offset {offset!r} must be 'auto' or one of {', '.join(_OFFSET)}")
+        if offset not in _MODES and offset not in _OFFSET:
+            raise ValueError(f"offset {offset!r} must be one of {', '.join([*_MODES, *_OFFSET])}")
         try:
             idx = self._instrument_index(symbol)
-            if offset == "auto":
-                offset = self._resolve_close(agent, symbol, direction, volume)
         except OrderRejected as e:  # refused in Python before reaching the engine: counted like the rest
             st.rejects[e.code] = st.rejects.get(e.code, 0) + 1
             raise
-        r = self._rt.insert_order(st.agent_id, idx, _DIRECTION[direction], _OFFSET[offset],
-                                  float(price) if kind != "market" else 0.0, volume, kind_enum)
+        px = float(price) if kind != "market" else 0.0
+        if offset in _MODES:  # C++ resolves the offsets from the agent's own holdings and splits
+            r = self._rt.place(st.agent_id, idx, _DIRECTION[direction], px, volume, kind_enum, _MODES[offset])
+            ids = list(r.orders)
+            for oid in ids:
+                o = self._rt.order(oid)
+                leg_offset = OFFSETS[int(o.offset)] if o is not None else "close"
+                leg_volume = o.volume if o is not None else volume
+                st.orders += 1
+                st.live[oid] = Order(oid, symbol, direction, leg_offset, kind, float(price), leg_volume, 0,
+                                     "submitting", "NONE", "", 0, 0, 0, 0)
+            if ids and r.ok:
+                return ids[0]
+            failed = self._rt.order(ids[-1]) if ids else None
+            code = REJECT_CODES.get(int(r.code), str(r.code))
+            st.rejects[code] = st.rejects.get(code, 0) + 1
+            raise OrderRejected(code, r.reason, ids[0] if ids else (failed.id if failed else 0))
+        r = self._rt.insert_order(st.agent_id, idx, _DIRECTION[direction], _OFFSET[offset], px, volume,
+                                  kind_enum)
         if r.ok:
             st.orders += 1
             st.live[r.order] = Order(r.order, symbol, direction, offset, kind, float(price), volume, 0,
                                      "submitting", "NONE", "", 0, 0, 0, 0)
-            if offset != "open":
-                st.closes[r.order] = [symbol, direction == "sell", offset, volume, None, 0]
-                self._update_frozen(agent, symbol)
             return r.order
         code = REJECT_CODES.get(int(r.code), str(r.code))
         st.rejects[code] = st.rejects.get(code, 0) + 1
