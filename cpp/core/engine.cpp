@@ -54,7 +54,9 @@ Engine::Engine(EngineConfig config, Gateway& gateway, RiskHook* risk)
       waiter_(config.wait),
       registry_(config.max_instruments),
       ledgers_(registry_, Ledgers::Capacity{config.max_agents, config.max_instruments, config.max_positions}),
-      orders_(config.orders, &ledgers_) {
+      orders_(config.orders, &ledgers_),
+      cond_pool_(config.max_conditionals),
+      cond_live_(std::make_unique<ConditionalId[]>(config.max_conditionals)) {
   if (config_.max_agents == 0 || config_.max_agents > 64) throw std::invalid_argument("max_agents must be 1..64");
   agent_names_.reserve(config_.max_agents);
   timers_.reserve(config_.max_timers);
@@ -323,6 +325,14 @@ PlaceResult Engine::place(AgentId agent, InstrumentIndex instrument, Direction d
 
 std::size_t Engine::cancel_all(AgentId agent, InstrumentIndex instrument) noexcept {
   std::size_t sent = 0;
+  // The agent's conditional orders first (they would release new children otherwise).
+  for (std::size_t i = 0; i < cond_live_count_; ++i) {
+    const Conditional* c = conditional(cond_live_[i]);
+    if (c == nullptr || c->agent != agent || is_final(c->status)) continue;
+    if (instrument != kNoInstrument && c->instrument != instrument) continue;
+    (void)cancel_conditional(agent, c->id);
+  }
+  retire_conditionals();
   for (const OrderId id : orders_.live()) {  // cancel() never creates or releases: the span stays valid
     const Order* order = orders_.get(id);
     if (order == nullptr || order->agent != agent || is_final(order->status) || order->cancel_pending) continue;
@@ -440,6 +450,7 @@ void Engine::on_tick(const Event& event) noexcept {
   state.last_tick.recv_ns = event.recv_ns;
   state.has_tick = true;
   if (state.subscribers != 0) append(pending_.ticks, state.last_tick, BatchItemKind::Tick);
+  if (cond_live_count_ != 0) conditional_tick(index, state.last_tick);
 }
 
 void Engine::on_order_report(const Event& event) noexcept {
@@ -463,6 +474,9 @@ void Engine::on_trade_report(const Event& event) noexcept {
     return;
   }
   publish_trade(update);
+  if (const Order* child = orders_.get(update.order); child != nullptr && child->parent != 0) {
+    conditional_child_trade(*child, update.volume);
+  }
   if (status_changed) {
     // The trade came before the report announcing it: agents see the order move (the report is a no-op).
     if (const Order* order = orders_.get(update.order)) publish_order(*order, event.recv_ns, monotonic_ns());
@@ -690,6 +704,7 @@ bool Engine::run_once(std::int64_t max_wait_ns) {
     }
   }
   drain(config_.max_events_per_batch);
+  if (cond_live_count_ != 0) process_conditionals();
   now = monotonic_ns();
   fire_timers(now);
   check_inflight(now);

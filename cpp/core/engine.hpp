@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/conditional.hpp"
 #include "core/dispatch.hpp"
 #include "core/events.hpp"
 #include "core/gateway.hpp"
@@ -53,6 +54,7 @@ struct EngineConfig {
   std::int64_t cancel_timeout_ns = 3'000'000'000;
   enum class CancelTimeoutAction : std::uint8_t { Retry, Query } cancel_timeout_action = CancelTimeoutAction::Retry;
   std::uint16_t max_cancel_retries = 2;
+  std::size_t max_conditionals = 1024;  // conditional orders alive at once (stop, OCO, bracket, iceberg)
 };
 
 // How place() turns "buy / sell N" into offsets (PandoraTrader's EasyInputOrder modes). Closing uses the
@@ -87,6 +89,26 @@ struct [[nodiscard]] PlaceResult {
   [[nodiscard]] bool ok() const noexcept { return code == RejectCode::None; }
 };
 
+// A conditional order request (stop / take-profit / trailing stop / iceberg). The children are sent with
+// `direction` and offsets resolved by `mode` (Engine::place).
+struct ConditionalRequest {
+  ConditionalKind kind = ConditionalKind::Stop;
+  Direction direction = Direction::Sell;
+  OffsetMode mode = OffsetMode::CloseTodayThenYd;
+  std::int32_t volume = 0;
+  double trigger = 0.0;  // stop / take-profit
+  double limit = 0.0;    // child limit price (iceberg: required); 0 = marketable FAK at the day's limit price
+  double trail = 0.0;    // trailing stop distance in price units (> 0)
+  TriggerSource source = TriggerSource::Last;
+  std::int32_t display = 0;  // iceberg slice (> 0)
+};
+struct [[nodiscard]] ConditionalResult {
+  ConditionalId id = kNoConditional;
+  RejectCode code = RejectCode::None;
+  Message reason{};
+  [[nodiscard]] bool ok() const noexcept { return code == RejectCode::None; }
+};
+
 struct EngineStats {
   std::uint64_t events = 0;
   std::uint64_t ticks = 0;
@@ -101,6 +123,8 @@ struct EngineStats {
   std::uint64_t cancel_retries = 0;    // cancels re-sent after a timeout
   std::uint64_t order_queries = 0;     // order queries requested by the in-flight checks
   std::uint64_t position_mismatches = 0;  // ledger vs CTP position reconciles that differed
+  std::uint64_t conditionals_triggered = 0;
+  std::uint64_t conditional_children = 0;  // orders released by conditional orders
 };
 
 class Engine final : private GatewayHost {
@@ -137,6 +161,22 @@ class Engine final : private GatewayHost {
   PlaceResult place(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
                     std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept;
   [[nodiscard]] CancelResult cancel(AgentId agent, OrderId order) noexcept;
+  // ---- conditional orders (engine_conditional.cpp) ------------------------------------------------------
+  // Stop / take-profit / trailing stop: armed now, released on the first tick that triggers it. Iceberg:
+  // the first slice is sent now. Refusals: INVALID_VOLUME / INVALID_PRICE / ORDER_POOL_EXHAUSTED.
+  ConditionalResult add_conditional(AgentId agent, InstrumentIndex instrument, const ConditionalRequest& request) noexcept;
+  // Links two armed conditionals of the agent: when one releases its child, the other is cancelled.
+  ConditionalResult link_oco(AgentId agent, ConditionalId first, ConditionalId second) noexcept;
+  // Entry limit order + take-profit and stop-loss exits (opposite side, closing), armed for the entry's
+  // filled lots as they fill and linked as an OCO pair. `take_profit` / `stop_loss` 0 = no such exit.
+  ConditionalResult add_bracket(AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
+                                double entry_price, double take_profit, double stop_loss) noexcept;
+  // Cancels the conditional, its working child orders, its bracket exits / entry and its OCO peer.
+  CancelResult cancel_conditional(AgentId agent, ConditionalId id) noexcept;
+  // A live conditional's state, or nullptr once it finished (done / cancelled / failed) and was released.
+  [[nodiscard]] const Conditional* conditional(ConditionalId id) const noexcept;
+  [[nodiscard]] std::size_t conditional_count() const noexcept { return cond_live_count_; }
+
   // Capital the agent may commit (LedgerView::available_capital); infinite until set.
   void set_allocation(AgentId agent, double capital) noexcept { ledgers_.set_allocation(agent, capital); }
   // "Monopoly": only `agent` may place orders on the instrument (kNoAgent: shared again).
@@ -218,6 +258,14 @@ class Engine final : private GatewayHost {
   void on_action_error(const Event& event) noexcept;
   void fire_timers(std::int64_t now_ns) noexcept;
   void check_inflight(std::int64_t now_ns) noexcept;
+  // Conditional orders: triggers on a tick, child fills, releases / cancels after each drain.
+  [[nodiscard]] Conditional* conditional_mut(ConditionalId id) noexcept;
+  void conditional_tick(InstrumentIndex instrument, const TickData& tick) noexcept;
+  void conditional_child_trade(const Order& order, std::int32_t volume) noexcept;
+  void process_conditionals() noexcept;
+  bool release_child(Conditional& c, std::int32_t lots, double price) noexcept;
+  void finish_conditional(Conditional& c, ConditionalStatus status, std::string_view reason) noexcept;
+  void retire_conditionals() noexcept;
   bool dispatch(std::int64_t now_ns);
   void publish_order(const Order& order, std::int64_t recv_ns, std::int64_t now_ns) noexcept;
   void publish_order_update(const OrderUpdate& update) noexcept;
@@ -244,6 +292,10 @@ class Engine final : private GatewayHost {
   std::int64_t gateway_deadline_ns_ = 0;
   std::uint32_t reconcile_epoch_ = 0;
   std::int64_t next_inflight_check_ns_ = 0;
+  queue::ObjectPool<Conditional> cond_pool_;
+  std::unique_ptr<ConditionalId[]> cond_live_;
+  std::size_t cond_live_count_ = 0;
+  bool cond_dirty_ = false;
   bool positions_dirty_ = false;  // a position query ran since the last ledger reconcile
   bool started_ = false;
   bool stopped_gateway_ = false;

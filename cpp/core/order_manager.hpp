@@ -60,6 +60,7 @@ struct Order {
   std::uint16_t cancel_attempts = 0;
   bool ack_queried = false;           // an order query was requested because no acknowledgement came
   bool cancel_queried = false;        // an order query was requested because no cancel answer came
+  std::uint64_t parent = 0;           // the conditional order (core/conditional.hpp) that released it, or 0
 };
 
 [[nodiscard]] constexpr OrderId to_order_id(queue::PoolHandle h) noexcept {
@@ -149,8 +150,8 @@ class OrderManager {
   // Records (front, session, ref) -> order once the gateway assigned the ref. False when the map is full.
   [[nodiscard]] bool bind_ref(const Order& order) noexcept;
 
-  [[nodiscard]] Order* get(OrderId id) noexcept { return pool_.get(to_handle(id)); }
-  [[nodiscard]] const Order* get(OrderId id) const noexcept { return pool_.get(to_handle(id)); }
+  [[nodiscard]] Order* get(OrderId id) noexcept { return id == kNoOrder ? nullptr : pool_.get(to_handle(id)); }
+  [[nodiscard]] const Order* get(OrderId id) const noexcept { return id == kNoOrder ? nullptr : pool_.get(to_handle(id)); }
   [[nodiscard]] Order* find_by_ref(std::int32_t front_id, std::int32_t session_id, std::int64_t order_ref) noexcept;
   // Our refs never repeat within a process (the gateway keeps them strictly increasing across sessions),
   // so an OnRspOrderInsert/OnErrRtnOrderInsert, which carries no FrontID/SessionID, is matched by ref.
