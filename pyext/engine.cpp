@@ -149,6 +149,13 @@ void bind_enums(py::module_& m) {
       .value("CLOSE_YD_THEN_OPEN", OffsetMode::CloseYdThenOpen)
       .value("OPEN_ONLY", OffsetMode::OpenOnly)
       .value("CLOSE_ONLY", OffsetMode::CloseOnly);
+  py::enum_<ConditionalKind>(m, "ConditionalKind")
+      .value("STOP", ConditionalKind::Stop)
+      .value("TAKE_PROFIT", ConditionalKind::TakeProfit)
+      .value("TRAILING_STOP", ConditionalKind::TrailingStop)
+      .value("ICEBERG", ConditionalKind::Iceberg)
+      .value("BRACKET", ConditionalKind::Bracket);
+  py::enum_<TriggerSource>(m, "TriggerSource").value("LAST", TriggerSource::Last).value("BID_ASK", TriggerSource::BidAsk);
   py::enum_<SessionNoticeKind> notices(m, "SessionNoticeKind");
   for (int k = 0; k <= static_cast<int>(SessionNoticeKind::RingOverflow); ++k) {
     const auto kind = static_cast<SessionNoticeKind>(k);
@@ -304,6 +311,12 @@ void bind_records(py::module_& m) {
       .def_readonly("code", &PlaceResult::code)
       .def_property_readonly("reason", [](const PlaceResult& r) { return std::string(r.reason.view()); })
       .def("__bool__", &PlaceResult::ok);
+  py::class_<ConditionalResult>(m, "ConditionalResult")
+      .def_property_readonly("ok", &ConditionalResult::ok)
+      .def_readonly("id", &ConditionalResult::id)
+      .def_readonly("code", &ConditionalResult::code)
+      .def_property_readonly("reason", [](const ConditionalResult& r) { return std::string(r.reason.view()); })
+      .def("__bool__", &ConditionalResult::ok);
   py::class_<CancelResult>(m, "CancelResult")
       .def_property_readonly("ok", &CancelResult::ok)
       .def_readonly("order", &CancelResult::order)
@@ -451,6 +464,51 @@ void bind_engine_class(py::module_& m) {
              return d;
            },
            py::arg("agent"))
+      .def("add_conditional",
+           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, ConditionalKind kind, Direction direction,
+              OffsetMode mode, std::int32_t volume, double trigger, double limit, double trail, TriggerSource source,
+              std::int32_t display) {
+             ConditionalRequest r;
+             r.kind = kind;
+             r.direction = direction;
+             r.mode = mode;
+             r.volume = volume;
+             r.trigger = trigger;
+             r.limit = limit;
+             r.trail = trail;
+             r.source = source;
+             r.display = display;
+             return e.engine().add_conditional(agent, instrument, r);
+           },
+           py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("direction"), py::arg("mode"),
+           py::arg("volume"), py::arg("trigger") = 0.0, py::arg("limit") = 0.0, py::arg("trail") = 0.0,
+           py::arg("source") = TriggerSource::Last, py::arg("display") = 0)
+      .def("link_oco", [](PyEngine& e, AgentId agent, ConditionalId a, ConditionalId b) { return e.engine().link_oco(agent, a, b); },
+           py::arg("agent"), py::arg("first"), py::arg("second"))
+      .def("add_bracket",
+           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
+              double entry, double take_profit, double stop_loss) {
+             return e.engine().add_bracket(agent, instrument, direction, volume, entry, take_profit, stop_loss);
+           },
+           py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("volume"), py::arg("entry_price"),
+           py::arg("take_profit"), py::arg("stop_loss"))
+      .def("cancel_conditional", [](PyEngine& e, AgentId agent, ConditionalId id) { return e.engine().cancel_conditional(agent, id); },
+           py::arg("agent"), py::arg("id"))
+      .def("conditional",
+           [](PyEngine& e, ConditionalId id) -> std::optional<py::dict> {
+             const Conditional* c = e.engine().conditional(id);
+             if (c == nullptr) return std::nullopt;
+             py::dict d;
+             d["id"] = c->id;
+             d["status"] = std::string(to_string(c->status));
+             d["volume"] = c->volume;
+             d["armed"] = c->armed;
+             d["released"] = c->released;
+             d["filled"] = c->filled;
+             d["reason"] = std::string(c->reason.view());
+             return d;
+           },
+           py::arg("id"), "A live conditional order's state; None once it finished and was released.")
       .def("set_allocation", [](PyEngine& e, AgentId agent, double capital) { e.engine().set_allocation(agent, capital); },
            py::arg("agent"), py::arg("capital"))
       .def("set_owner",

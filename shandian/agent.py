@@ -458,6 +458,64 @@ class Agent:
         """Close short (offset resolved per exchange unless given)."""
         return self._require_engine()._insert(self, symbol, "buy", offset, price, volume, kind)
 
+    # ---- conditional orders (emulated in C++ on the engine thread, triggered by ticks) -------------------
+    def stop(self, symbol: str = "stopped by itself", side: str | None = None, volume: int = 0,
+             trigger: float = 0.0, limit: float = 0.0, *, offset: str = "auto", source: str = "last") -> int:
+        """Stop order: when the price reaches `trigger` (sell: at or below, buy: at or above) send `side`.
+
+        `limit` 0 = marketable (FAK at the day's limit price), else a limit child. `offset` as in `sell`
+        ("open" to open); `source` "last" or "bid_ask" (bid for a sell, ask for a buy). Returns the
+        conditional id (cancel with `cancel_conditional`); raises OrderRejected on a bad request.
+
+        Compatibility: `stop()` / `stop(reason)` without a side stops the agent itself (`halt`), returns 0.
+        """
+        if side is None:
+            self.halt(symbol)
+            return 0
+        return self._require_engine()._conditional(self, "stop", symbol, side, volume, trigger=trigger,
+                                                   limit=limit, offset=offset, source=source)
+
+    def take_profit(self, symbol: str, side: str, volume: int, trigger: float, limit: float = 0.0, *,
+                    offset: str = "auto", source: str = "last") -> int:
+        """Take-profit: when the price reaches `trigger` (sell: at or above, buy: at or below) send `side`."""
+        engine = self._require_engine()
+        return engine._conditional(self, "take_profit", symbol, side, volume, trigger=trigger, limit=limit,
+                                   offset=offset, source=source)
+
+    def trailing_stop(self, symbol: str, side: str, volume: int, trail: float, *, ticks: bool = False,
+                      limit: float = 0.0, offset: str = "auto", source: str = "last") -> int:
+        """Trailing stop: follows the best price since placed, fires `trail` (price, or ticks) behind it."""
+        engine = self._require_engine()
+        return engine._conditional(self, "trailing_stop", symbol, side, volume, trail=trail, ticks=ticks,
+                                   limit=limit, offset=offset, source=source)
+
+    def oco(self, first: int, second: int) -> int:
+        """Link two armed conditionals: when one fires the other is cancelled. Returns `first`."""
+        return self._require_engine()._oco(self, first, second)
+
+    def bracket(self, symbol: str, side: str, volume: int, entry_price: float, take_profit: float = 0.0,
+                stop_loss: float = 0.0) -> int:
+        """Entry limit order plus take-profit / stop-loss exits (an OCO pair) armed as the entry fills."""
+        engine = self._require_engine()
+        return engine._bracket(self, symbol, side, volume, entry_price, take_profit, stop_loss)
+
+    def iceberg(self, symbol: str, side: str, volume: int, price: float, display: int, *,
+                offset: str = "open") -> int:
+        """Work `volume` lots at `price` showing `display` lots at a time (next slice when one fills)."""
+        return self._require_engine()._conditional(self, "iceberg", symbol, side, volume, limit=price,
+                                                   display=display, offset=offset)
+
+    def cancel_conditional(self, conditional_id: int) -> bool:
+        """Cancel a conditional order and its children (working child orders, bracket exits, OCO peer).
+
+        False when it already finished; raises OrderRejected when it is another agent's.
+        """
+        return self._require_engine()._cancel_conditional(self, conditional_id)
+
+    def conditional(self, conditional_id: int) -> dict[str, Any] | None:
+        """Return a conditional's state (status, volume, armed, released, filled); None once finished."""
+        return self._require_engine()._conditional_state(conditional_id)
+
     def cancel(self, order_id: int) -> bool:
         """Request a cancel: True when sent; False when the order is already final/unknown/being cancelled.
 
@@ -477,7 +535,7 @@ class Agent:
         """Add a periodic timer calling on_timer every `interval_s` seconds; returns its id."""
         return self._require_engine()._add_timer(self, interval_s)
 
-    def stop(self, reason: str = "stopped by itself") -> None:
+    def halt(self, reason: str = "stopped by itself") -> None:
         """Stop this agent only: its working orders are cancelled, no more callbacks."""
         self._require_engine()._stop_agent(self, reason)
 

@@ -70,6 +70,13 @@ _OFFSET = {
     "close_today": _core.Offset.CLOSE_TODAY,
     "close_yesterday": _core.Offset.CLOSE_YESTERDAY,
 }
+_COND_KINDS = {
+    "stop": _core.ConditionalKind.STOP,
+    "take_profit": _core.ConditionalKind.TAKE_PROFIT,
+    "trailing_stop": _core.ConditionalKind.TRAILING_STOP,
+    "iceberg": _core.ConditionalKind.ICEBERG,
+}
+_SOURCES = {"last": _core.TriggerSource.LAST, "bid_ask": _core.TriggerSource.BID_ASK}
 _KIND_TICK = int(_core.BatchItemKind.TICK)
 _KIND_ORDER = int(_core.BatchItemKind.ORDER)
 _KIND_TRADE = int(_core.BatchItemKind.TRADE)
@@ -670,6 +677,75 @@ class Engine:
         if r.order:
             self._sync_rejected.add(r.order)
         raise OrderRejected(code, r.reason, r.order)
+
+    def _mode(self, offset: str) -> Any:
+        if offset == "open":
+            return _core.OffsetMode.OPEN_ONLY
+        mode = _MODES.get(offset)
+        if mode is None:
+            raise ValueError(f"offset {offset!r} must be 'open' or one of {', '.join(_MODES)}")
+        return mode
+
+    def _raise_refused(self, agent: Agent, r: Any) -> None:
+        code = REJECT_CODES.get(int(r.code), str(r.code))
+        agent._state.rejects[code] = agent._state.rejects.get(code, 0) + 1
+        raise OrderRejected(code, r.reason)
+
+    def _conditional(self, agent: Agent, kind: str, symbol: str, side: str, volume: int, *,
+                     trigger: float = 0.0, limit: float = 0.0, trail: float = 0.0, ticks: bool = False,
+                     display: int = 0,
+                     offset: str = "auto", source: str = "last") -> int:
+        self._live_check(agent)
+        if side not in _DIRECTION:
+            raise ValueError(f"side {side!r} must be 'buy' or 'sell'")
+        if source not in _SOURCES:
+            raise ValueError(f"source {source!r} must be one of {', '.join(_SOURCES)}")
+        mode = self._mode(offset)
+        idx = self._instrument_index(symbol)
+        if ticks:
+            trail = float(trail) * float(self.instrument(symbol)["price_tick"])
+        r = self._rt.add_conditional(agent._state.agent_id, idx, _COND_KINDS[kind], _DIRECTION[side], mode,
+                                     volume, float(trigger), float(limit), float(trail), _SOURCES[source],
+                                     int(display))
+        if not r.ok:
+            self._raise_refused(agent, r)
+        return int(r.id)
+
+    def _oco(self, agent: Agent, first: int, second: int) -> int:
+        self._live_check(agent)
+        r = self._rt.link_oco(agent._state.agent_id, first, second)
+        if not r.ok:
+            self._raise_refused(agent, r)
+        return int(r.id)
+
+    def _bracket(self, agent: Agent, symbol: str, side: str, volume: int, entry: float, take_profit: float,
+                 stop_loss: float) -> int:
+        self._live_check(agent)
+        if side not in _DIRECTION:
+            raise ValueError(f"side {side!r} must be 'buy' or 'sell'")
+        idx = self._instrument_index(symbol)
+        r = self._rt.add_bracket(agent._state.agent_id, idx, _DIRECTION[side], volume, float(entry),
+                                 float(take_profit), float(stop_loss))
+        if not r.ok:
+            self._raise_refused(agent, r)
+        return int(r.id)
+
+    def _cancel_conditional(self, agent: Agent, conditional_id: int) -> bool:
+        if self._rt is None:
+            raise RuntimeError("the engine is not running")
+        r = self._rt.cancel_conditional(agent._state.agent_id, conditional_id)
+        if r.ok:
+            return True
+        code = REJECT_CODES.get(int(r.code), str(r.code))
+        if code in BENIGN_CANCEL_CODES:
+            return False
+        raise OrderRejected(code, r.reason, conditional_id)
+
+    def _conditional_state(self, conditional_id: int) -> dict[str, Any] | None:
+        if self._rt is None:
+            return None
+        state = self._rt.conditional(conditional_id)
+        return dict(state) if state is not None else None
 
     def _cancel(self, agent: Agent, order_id: int) -> bool:
         if self._rt is None:
