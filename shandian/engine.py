@@ -319,15 +319,16 @@ class Engine:
         if not self.config.engine.cancel_on_stop:
             return
         if not self._rt.trading_ready:
+            for agent in self._agents:  # conditional orders are cancelled even without a session
+                self._rt.cancel_all(agent._state.agent_id)
             left = sum(len(a._state.live) for a in self._agents)
             if left:
                 self._errors.append(f"{left} orders may still be working: the trader session was not ready "
                                     "at stop, so they could not be cancelled")
             return
         sent = 0
-        for agent in self._agents:
-            if agent._state.live:
-                sent += self._rt.cancel_all(agent._state.agent_id)
+        for agent in self._agents:  # also cancels its conditional orders (they would release children)
+            sent += self._rt.cancel_all(agent._state.agent_id)
         if sent:
             log.info("cancelling %d working orders", sent)
         deadline = time.monotonic() + self.config.engine.stop_timeout
@@ -572,7 +573,7 @@ class Engine:
         st = agent._state
         st.running = False
         self._tick_handlers.clear()
-        if st.live and self._rt is not None and self._rt.trading_ready:
+        if self._rt is not None:  # working orders (when the session is up) and conditional orders
             self._rt.cancel_all(st.agent_id)
 
     # ---- actions (called by Agent) ---------------------------------------------------------------------

@@ -16,7 +16,7 @@ from shandian.testing import run_local
 SYM = "rb2505"
 
 action = st.tuples(
-    st.integers(0, 10),  # LabAction
+    st.integers(0, 12),  # LabAction (11: conditional order, 12: cancel one)
     st.integers(0, 3),  # agent
     st.integers(0, 1),  # instrument (SHFE rb, DCE m)
     st.integers(0, 1 << 16),  # a: order / history index, direction | mode << 1

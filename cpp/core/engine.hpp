@@ -263,7 +263,8 @@ class Engine final : private GatewayHost {
   void conditional_tick(InstrumentIndex instrument, const TickData& tick) noexcept;
   void conditional_child_trade(const Order& order, std::int32_t volume) noexcept;
   void process_conditionals() noexcept;
-  bool release_child(Conditional& c, std::int32_t lots, double price) noexcept;
+  // Sends `lots` as children of `c` (place()); the refusal code (None when sent). A refusal fails `c`.
+  RejectCode release_child(Conditional& c, std::int32_t lots, double price) noexcept;
   void finish_conditional(Conditional& c, ConditionalStatus status, std::string_view reason) noexcept;
   void retire_conditionals() noexcept;
   bool dispatch(std::int64_t now_ns);

@@ -87,8 +87,8 @@ ConditionalResult Engine::add_conditional(AgentId agent, InstrumentIndex instrum
   result.id = c.id;
   if (c.kind == ConditionalKind::Iceberg) {
     c.status = ConditionalStatus::Working;
-    if (!release_child(c, std::min(c.display, c.volume), c.limit)) {
-      result.code = RejectCode::RiskRejected;
+    if (const RejectCode rc = release_child(c, std::min(c.display, c.volume), c.limit); rc != RejectCode::None) {
+      result.code = rc;
       result.reason = c.reason;
       retire_conditionals();
     }
@@ -183,8 +183,8 @@ ConditionalResult Engine::add_bracket(AgentId agent, InstrumentIndex instrument,
   }
   R result;
   result.id = b.id;
-  if (!release_child(b, volume, entry_price)) {
-    result.code = RejectCode::RiskRejected;
+  if (const RejectCode rc = release_child(b, volume, entry_price); rc != RejectCode::None) {
+    result.code = rc;
     result.reason = b.reason;
     retire_conditionals();
   }
@@ -218,14 +218,14 @@ void Engine::finish_conditional(Conditional& c, ConditionalStatus status, std::s
   cond_dirty_ = true;
 }
 
-bool Engine::release_child(Conditional& c, std::int32_t lots, double price) noexcept {
-  if (lots <= 0) return true;
+RejectCode Engine::release_child(Conditional& c, std::int32_t lots, double price) noexcept {
+  if (lots <= 0) return RejectCode::None;
   OrderKind kind = OrderKind::Limit;
   if (!(price > 0.0)) {  // marketable: FAK at the day's limit price (CTP futures take no true market order)
     const InstrumentState& st = registry_.at(c.instrument);
     if (!st.has_tick) {
       finish_conditional(c, ConditionalStatus::Failed, "no tick yet to price a marketable child");
-      return false;
+      return RejectCode::InvalidPrice;
     }
     const bool buy = c.direction == Direction::Buy;
     price = buy ? st.last_tick.upper_limit_price : st.last_tick.lower_limit_price;
@@ -246,9 +246,9 @@ bool Engine::release_child(Conditional& c, std::int32_t lots, double price) noex
     char notice[192];
     std::snprintf(notice, sizeof notice, "conditional order of agent %u failed: %s", c.agent, text);
     publish_notice(SessionNoticeKind::Warning, 0, notice);
-    return false;
+    return r.code;
   }
-  return true;
+  return RejectCode::None;
 }
 
 void Engine::conditional_tick(InstrumentIndex instrument, const TickData& tick) noexcept {
@@ -297,7 +297,7 @@ void Engine::process_conditionals() noexcept {
           }
         }
         if (c->status == ConditionalStatus::Working && c->armed > c->released) {
-          if (!release_child(*c, c->armed - c->released, c->limit)) break;
+          if (release_child(*c, c->armed - c->released, c->limit) != RejectCode::None) break;
         }
         if (c->status == ConditionalStatus::Working && c->released >= c->volume) finish_conditional(*c, ConditionalStatus::Done, "released");
         break;

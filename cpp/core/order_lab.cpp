@@ -71,6 +71,7 @@ struct OrderLab::Impl final : AgentDispatcher {
   InstrumentIndex instruments[2] = {kNoInstrument, kNoInstrument};
   std::vector<LabOrder> orders;
   std::vector<Event> history;
+  std::vector<std::pair<AgentId, ConditionalId>> conditionals;
   std::map<OrderId, OrderStatus> last_status;
   std::map<std::pair<AgentId, InstrumentIndex>, Model> model;
   std::int64_t foreign_lots[2][2] = {};  // instrument x (long, short) opened by foreign trades
@@ -349,6 +350,42 @@ struct OrderLab::Impl final : AgentDispatcher {
         push(e);
         return true;
       }
+      case LabAction::Conditional: {
+        const std::uint32_t bits = static_cast<std::uint32_t>(a);
+        const Direction dir = (bits >> 3 & 1U) != 0 ? Direction::Sell : Direction::Buy;
+        const std::int32_t volume = b <= 0 ? 1 : 1 + (b - 1) % 10;
+        const InstrumentState& st = engine.registry().at(instrument);
+        const double base = st.has_tick ? st.last_tick.last_price : 3000.0;
+        const double offset = static_cast<double>(bits >> 4 & 7U);
+        ConditionalResult r;
+        if (bits % 5 == 4) {
+          const double sign = dir == Direction::Buy ? 1.0 : -1.0;
+          r = engine.add_bracket(agent, instrument, dir, volume, base, base + sign * (offset + 1), base - sign * (offset + 1));
+        } else {
+          ConditionalRequest q;
+          q.kind = static_cast<ConditionalKind>(bits % 5 % 4);
+          q.direction = dir;
+          q.mode = (bits >> 7 & 1U) != 0 ? OffsetMode::OpenOnly : OffsetMode::CloseTodayThenYd;
+          q.volume = volume;
+          q.trigger = base + ((bits >> 8 & 1U) != 0 ? offset : -offset);
+          q.trail = offset + 1;
+          q.limit = q.kind == ConditionalKind::Iceberg ? base : 0.0;
+          q.display = 1 + static_cast<std::int32_t>(bits >> 9 & 3U);
+          if (q.display > volume) q.display = volume;
+          r = engine.add_conditional(agent, instrument, q);
+        }
+        if (!r.ok() && r.code != RejectCode::InsufficientPosition) {
+          fail(std::string("conditional refused: ") + std::string(to_string(r.code)) + " " + std::string(r.reason.view()));
+        }
+        if (r.id != kNoConditional) conditionals.emplace_back(agent, r.id);
+        sync_orders();
+        return r.ok();
+      }
+      case LabAction::CancelConditional: {
+        if (conditionals.empty()) return false;
+        const auto& [who, id] = conditionals[static_cast<std::size_t>(a < 0 ? -static_cast<std::int64_t>(a) : a) % conditionals.size()];
+        return engine.cancel_conditional(who, id).ok();
+      }
       case LabAction::kCount: break;
     }
     return false;
@@ -406,6 +443,9 @@ struct OrderLab::Impl final : AgentDispatcher {
 
   void finish() {
     pump();
+    for (const AgentId who : agents) (void)engine.cancel_all(who);  // conditionals first: no new children
+    pump();
+    sync_orders();
     for (std::size_t i = 0; i < orders.size(); ++i) {
       LabOrder& o = orders[i];
       if (o.done || o.refused) continue;
@@ -420,6 +460,7 @@ struct OrderLab::Impl final : AgentDispatcher {
     pump();
     check_state();
     const Ledgers& L = engine.ledgers();
+    if (engine.conditional_count() != 0) fail("live conditional orders after finish: " + std::to_string(engine.conditional_count()));
     if (engine.order_manager().live_count() != 0) {
       fail("live orders left after finish: " + std::to_string(engine.order_manager().live_count()));
     }
@@ -446,6 +487,7 @@ bool OrderLab::apply(LabAction action, std::uint32_t agent, std::uint32_t instru
   if (static_cast<std::uint8_t>(action) >= static_cast<std::uint8_t>(LabAction::kCount)) return false;
   const bool did = impl_->step(action, agent, instrument, a, b);
   impl_->pump();
+  impl_->sync_orders();  // children released by conditional orders during the pump
   impl_->check_state();
   return did;
 }

@@ -9,7 +9,7 @@
 //   * a final status never changes, except the documented edge Rejected -> Cancelled on a trade;
 //   * every agent's ledger position equals an independent model built from the trades it was sent;
 //   * agents + unattributed == the account view; no negative holdings, frozen within holdings;
-//   * after finish(): nothing frozen (lots, margin) and no live order.
+//   * after finish(): nothing frozen (lots, margin), no live order and no live conditional order.
 // Test support, not engine code: it allocates freely (violations are strings).
 #pragma once
 
@@ -34,6 +34,8 @@ enum class LabAction : std::uint8_t {
   Duplicate = 8,     // a = index into everything pushed so far: pushed again
   ForeignTrade = 9,  // instrument, a = direction, b = lots: a trade of an order this process never placed
   Tick = 10,         // instrument, a = price offset in ticks
+  Conditional = 11,  // agent, instrument, a: kind (stop/tp/trailing/iceberg/bracket) + side + price bits, b = volume
+  CancelConditional = 12,  // a = index of a conditional placed so far
   kCount
 };
 
