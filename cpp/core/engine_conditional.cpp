@@ -240,10 +240,11 @@ RejectCode Engine::release_child(Conditional& c, std::int32_t lots, double price
     ++stats_.conditional_children;
   }
   if (!r.ok()) {
-    char text[160];
+    // Sized for the longest code name + a full reason, so nothing is cut (c.reason / the notice keep a prefix).
+    char text[sizeof(Message) + 32];
     std::snprintf(text, sizeof text, "%s: %s", std::string(to_string(r.code)).c_str(), r.reason.c_str());
     finish_conditional(c, ConditionalStatus::Failed, text);
-    char notice[192];
+    char notice[sizeof text + 48];
     std::snprintf(notice, sizeof notice, "conditional order of agent %u failed: %s", c.agent, text);
     publish_notice(SessionNoticeKind::Warning, 0, notice);
     return r.code;
