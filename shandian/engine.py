@@ -160,6 +160,8 @@ class Engine:
         self._cancel_sent: set[int] = set()
         self._param_updates: queue.SimpleQueue[tuple[Agent, dict[str, Any]]] = queue.SimpleQueue()
         self._house = -1
+        self._owners: dict[str, str] = {}  # monopoly instruments -> owning agent's name
+        self._capital: dict[str, float] = {}
         for spec in config.agents:
             self.add_agent_spec(spec)
 
@@ -182,12 +184,29 @@ class Engine:
             raise ConfigError(f"agents[{i}].params", str(e)) from None
         return self.add_agent(agent, spec.symbols)
 
-    def add_agent(self, agent: Agent, symbols: Iterable[str] = ()) -> Agent:
-        """Add an agent; `symbols` are subscribed when trading is ready, before its on_start."""
+    def add_agent(self, agent: Agent, symbols: Iterable[str] = (), *, capital: float | None = None,
+                  monopoly: Iterable[str] = ()) -> Agent:
+        """Add an agent; `symbols` are subscribed when trading is ready, before its on_start.
+
+        `capital`: the agent's allocation (its ledger's available capital; unlimited when None).
+        `monopoly`: instruments only this agent may trade (others get OrderRejected INSTRUMENT_OWNED).
+        """
         if self._rt is not None:
             raise RuntimeError("agents must be added before run()")
         if any(a.name == agent.name for a in self._agents):
             raise ValueError(f"an agent named {agent.name!r} is already added")
+        finite = isinstance(capital, int | float) and math.isfinite(capital) and capital >= 0
+        if capital is not None and not finite:
+            raise ValueError(f"capital {capital!r} must be a finite number >= 0")
+        owned = list(monopoly)
+        for symbol in owned:
+            owner = self._owners.get(symbol)
+            if owner is not None:
+                raise ValueError(f"monopoly {symbol!r}: already owned by agent {owner!r}")
+        for symbol in owned:
+            self._owners[symbol] = agent.name
+        if capital is not None:
+            self._capital[agent.name] = float(capital)
         agent._engine = self
         self._agents.append(agent)
         self._symbols[agent.name] = list(symbols)
@@ -238,6 +257,10 @@ class Engine:
         for agent in self._agents:
             agent._state.agent_id = self._rt.add_agent(agent.name)
             self._by_id[agent._state.agent_id] = agent
+            capital = self._capital.get(agent.name)
+            if capital is not None:
+                self._rt.set_allocation(agent._state.agent_id, capital)
+                agent._state.account = AgentAccount(available=capital)
         self._house = self._rt.add_agent("__shandian__")
         self._rt.add_timer(self._house, int(settings.housekeeping_ms * 1e6))
         self._rt.set_dispatcher(self)
@@ -536,6 +559,12 @@ class Engine:
     def _start_agents(self) -> None:
         self._started_agents = True
         log.info("trading ready: starting %d agents", len(self._agents))
+        ids = {a.name: a._state.agent_id for a in self._agents}
+        for symbol, name in self._owners.items():  # instruments are known now
+            try:
+                self._rt.set_owner(self._instrument_index(symbol), ids[name])
+            except OrderRejected as e:
+                self._errors.append(f"monopoly of {name} on {symbol}: {e}")
         for agent in self._agents:
             agent._state.running = True
             self._tick_handlers.clear()

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shandian as sd
 from shandian import _core
-from shandian.testing import run_local
+from shandian.testing import local_engine, run_local
 
 SYM = "rb2505"
 
@@ -113,3 +114,32 @@ def test_orders_when_two_agents_trade_opposite_sides_each_sees_own_fills_account
     # Nothing left frozen once everything is final.
     assert lp.long_pending_open == 0 and sp.short_pending_open == 0
     assert longs.account.frozen_margin == 0 and shorts.account.frozen_margin == 0
+
+
+class Intruder(sd.Agent):
+    """Tries to trade an instrument another agent owns exclusively; records the refusal and stops."""
+
+    def on_tick(self, t: sd.Tick) -> None:
+        if getattr(self, "refusal", None) is None and t.bid_price1 > 0:
+            try:
+                self.buy(SYM, t.bid_price1, 1)
+                self.refusal = "sent"
+            except sd.OrderRejected as e:
+                self.refusal = e.code
+            self._engine.stop("intruder tried")
+
+
+def test_orders_when_instrument_is_monopoly_other_agent_is_refused_and_capital_is_set() -> None:
+    owner, intruder = sd.Agent("owner"), Intruder("intruder")  # the owner does not trade: its funds stay put
+    engine = local_engine([], instruments=["rb"])
+    engine.add_agent(owner, [], capital=500_000.0, monopoly=[SYM])
+    engine.add_agent(intruder, [SYM])
+    with pytest.raises(ValueError, match="already owned"):
+        engine.add_agent(Intruder("third"), [], monopoly=[SYM])
+    with pytest.raises(ValueError, match="capital"):
+        engine.add_agent(Intruder("fourth"), [], capital=-1.0)
+    report = engine.run(duration=30)
+    assert report.stop_reason == "intruder tried", report.format()
+    assert intruder.refusal == "INSTRUMENT_OWNED"
+    assert owner.account.available == 500_000.0
+    assert engine._rt.agent_account(owner._state.agent_id)["allocation"] == 500_000.0
