@@ -35,11 +35,14 @@ class Script(sd.Agent):
             return
         tick = self.instrument(SYM)["price_tick"]
         far_up, far_down = t.last_price + 50 * tick, t.last_price - 50 * tick
+        # Marketable prices a few ticks through the book: the default risk preset's fat-finger band
+        # refuses the day's limit prices.
+        up, down = t.ask_price1 + 5 * tick, t.bid_price1 - 5 * tick
         if self.waiting is not None and self.held() != self.waiting[1]:
             return
         self.waiting = None
         if self.step == 0:
-            self.buy(SYM, t.upper_limit_price, 4, kind="fak")
+            self.buy(SYM, up, 4, kind="fak")
             self.waiting = ("long", 4)
         elif self.step == 1:
             self.log_["stop"] = self.stop(SYM, "sell", 1, trigger=far_up)  # at or below: fires at once
@@ -58,15 +61,15 @@ class Script(sd.Agent):
         elif self.step == 5:
             tp, sl, *_ = self.log_["oco"][1:]
             self.log_["oco_after"] = (self.conditional(tp), self.conditional(sl))
-            self.log_["bracket"] = self.bracket(SYM, "buy", 1, entry_price=t.upper_limit_price,
-                                                take_profit=t.upper_limit_price + tick, stop_loss=far_up)
+            self.log_["bracket"] = self.bracket(SYM, "buy", 1, entry_price=up,
+                                                take_profit=far_up, stop_loss=up - tick)
             self.waiting = ("long", 0)
         elif self.step == 6:
             self.log_["bracket_after"] = self.conditional(self.log_["bracket"])
-            self.log_["iceberg"] = self.iceberg(SYM, "buy", 3, price=t.upper_limit_price, display=1)
+            self.log_["iceberg"] = self.iceberg(SYM, "buy", 3, price=up, display=1)
             self.waiting = ("long", 3)
         elif self.step == 7:
-            self.sell(SYM, t.lower_limit_price, 3, kind="fak")
+            self.sell(SYM, down, 3, kind="fak")
             self.waiting = ("long", 0)
         else:
             self._engine.stop("script done")

@@ -79,10 +79,11 @@ class Side(sd.Agent):
     def on_tick(self, t: sd.Tick) -> None:
         if not self.sent and t.bid_price1 > 0 and t.ask_price1 > 0:
             self.sent = True
+            tick = self.instrument(SYM)["price_tick"]  # marketable, inside the default fat-finger band
             if self.params["buy"]:
-                self.buy(SYM, t.upper_limit_price, self.params["lots"], kind="fak")
+                self.buy(SYM, t.ask_price1 + 5 * tick, self.params["lots"], kind="fak")
             else:
-                self.short(SYM, t.lower_limit_price, self.params["lots"], kind="fak")
+                self.short(SYM, t.bid_price1 - 5 * tick, self.params["lots"], kind="fak")
         if self.done and self.peer is not None and self.peer.done and self.order_ids_final():
             self._engine.stop("both sides filled")
 

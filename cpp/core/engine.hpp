@@ -55,6 +55,10 @@ struct EngineConfig {
   enum class CancelTimeoutAction : std::uint8_t { Retry, Query } cancel_timeout_action = CancelTimeoutAction::Retry;
   std::uint16_t max_cancel_retries = 2;
   std::size_t max_conditionals = 1024;  // conditional orders alive at once (stop, OCO, bracket, iceberg)
+  // A marketable conditional child (stop-market, trailing stop) is a FAK priced this many ticks through the
+  // opposite best, clamped to the day's limits. Not the limit price itself (vn.py's habit): the risk
+  // engine's fat-finger band refuses a price 4-10 % from last, and a FAK only fills at book prices anyway.
+  std::int32_t marketable_slippage_ticks = 5;
 };
 
 // How place() turns "buy / sell N" into offsets (PandoraTrader's EasyInputOrder modes). Closing uses the
@@ -265,6 +269,7 @@ class Engine final : private GatewayHost {
   void process_conditionals() noexcept;
   // Sends `lots` as children of `c` (place()); the refusal code (None when sent). A refusal fails `c`.
   RejectCode release_child(Conditional& c, std::int32_t lots, double price) noexcept;
+  [[nodiscard]] double marketable_price(const InstrumentState& st, Direction direction) const noexcept;
   void finish_conditional(Conditional& c, ConditionalStatus status, std::string_view reason) noexcept;
   void retire_conditionals() noexcept;
   bool dispatch(std::int64_t now_ns);

@@ -1,5 +1,7 @@
 // Conditional orders on the engine thread (core/conditional.hpp): creation, tick triggers, child fills,
 // releases through Engine::place (validation + risk hook for every child), cancels and retirement.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/clock.hpp"
@@ -218,18 +220,30 @@ void Engine::finish_conditional(Conditional& c, ConditionalStatus status, std::s
   cond_dirty_ = true;
 }
 
+double Engine::marketable_price(const InstrumentState& st, Direction direction) const noexcept {
+  const TickData& t = st.last_tick;
+  const bool buy = direction == Direction::Buy;
+  const double limit = buy ? t.upper_limit_price : t.lower_limit_price;
+  const double best = buy ? t.ask_price[0] : t.bid_price[0];
+  const double tick = st.spec.price_tick;
+  // An empty opposite side (limit-locked, or DBL_MAX/0 from the feed): only the limit price can trade.
+  if (!(best > 0.0) || best >= 1e300 || !(tick > 0.0)) return limit;
+  const double ticks_through = std::nearbyint(best / tick) + (buy ? 1 : -1) * config_.marketable_slippage_ticks;
+  const double through = ticks_through * tick;  // on the grid by construction
+  if (!(limit > 0.0) || limit >= 1e300) return through;
+  return buy ? std::min(through, limit) : std::max(through, limit);
+}
+
 RejectCode Engine::release_child(Conditional& c, std::int32_t lots, double price) noexcept {
   if (lots <= 0) return RejectCode::None;
   OrderKind kind = OrderKind::Limit;
-  if (!(price > 0.0)) {  // marketable: FAK at the day's limit price (CTP futures take no true market order)
+  if (!(price > 0.0)) {  // marketable: a FAK through the opposite best (CTP futures take no true market order)
     const InstrumentState& st = registry_.at(c.instrument);
     if (!st.has_tick) {
       finish_conditional(c, ConditionalStatus::Failed, "no tick yet to price a marketable child");
       return RejectCode::InvalidPrice;
     }
-    const bool buy = c.direction == Direction::Buy;
-    price = buy ? st.last_tick.upper_limit_price : st.last_tick.lower_limit_price;
-    if (!(price > 0.0)) price = buy ? st.last_tick.ask_price[0] : st.last_tick.bid_price[0];
+    price = marketable_price(st, c.direction);
     kind = OrderKind::Fak;
   }
   const PlaceResult r = place(c.agent, c.instrument, c.direction, price, lots, kind, static_cast<OffsetMode>(c.mode));
