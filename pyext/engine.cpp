@@ -139,7 +139,8 @@ void bind_enums(py::module_& m) {
        {RejectCode::None, RejectCode::InvalidAgent, RejectCode::UnknownInstrument, RejectCode::InvalidVolume,
         RejectCode::InvalidPrice, RejectCode::PriceNotOnTick, RejectCode::PriceOutsideLimits,
         RejectCode::SessionNotReady, RejectCode::OrderPoolExhausted, RejectCode::UnknownOrder, RejectCode::NotOwner,
-        RejectCode::AlreadyFinal, RejectCode::CancelPending, RejectCode::RequestNetworkError,
+        RejectCode::AlreadyFinal, RejectCode::CancelPending, RejectCode::InsufficientPosition,
+        RejectCode::InstrumentOwned, RejectCode::PositionTableFull, RejectCode::RequestNetworkError,
         RejectCode::RequestQueueFull, RejectCode::RequestRateLimited, RejectCode::CtpRejected,
         RejectCode::ExchangeRejected, RejectCode::CancelRejected, RejectCode::RiskRejected, RejectCode::RiskOrderRate,
         RejectCode::RiskCancelLimit, RejectCode::RiskMaxOrderVolume, RejectCode::RiskPositionLimit,
@@ -151,6 +152,18 @@ void bind_enums(py::module_& m) {
         RejectCode::JournalBacklog}) {
     codes.value(std::string(to_string(c)).c_str(), c);
   }
+  py::enum_<OffsetMode>(m, "OffsetMode")
+      .value("CLOSE_TODAY_THEN_YD", OffsetMode::CloseTodayThenYd)
+      .value("CLOSE_YD_THEN_OPEN", OffsetMode::CloseYdThenOpen)
+      .value("OPEN_ONLY", OffsetMode::OpenOnly)
+      .value("CLOSE_ONLY", OffsetMode::CloseOnly);
+  py::enum_<ConditionalKind>(m, "ConditionalKind")
+      .value("STOP", ConditionalKind::Stop)
+      .value("TAKE_PROFIT", ConditionalKind::TakeProfit)
+      .value("TRAILING_STOP", ConditionalKind::TrailingStop)
+      .value("ICEBERG", ConditionalKind::Iceberg)
+      .value("BRACKET", ConditionalKind::Bracket);
+  py::enum_<TriggerSource>(m, "TriggerSource").value("LAST", TriggerSource::Last).value("BID_ASK", TriggerSource::BidAsk);
   py::enum_<SessionNoticeKind> notices(m, "SessionNoticeKind");
   for (int k = 0; k <= static_cast<int>(SessionNoticeKind::RingOverflow); ++k) {
     const auto kind = static_cast<SessionNoticeKind>(k);
@@ -171,6 +184,27 @@ void bind_enums(py::module_& m) {
 }
 
 void bind_records(py::module_& m) {
+  py::class_<PositionView>(m, "PositionView", "An agent's position in one instrument after an update (copy).")
+      .def_readonly("long_today", &PositionView::long_today)
+      .def_readonly("long_yd", &PositionView::long_yd)
+      .def_readonly("short_today", &PositionView::short_today)
+      .def_readonly("short_yd", &PositionView::short_yd)
+      .def_readonly("long_frozen", &PositionView::long_frozen)
+      .def_readonly("short_frozen", &PositionView::short_frozen)
+      .def_readonly("long_pending_open", &PositionView::long_pending_open)
+      .def_readonly("short_pending_open", &PositionView::short_pending_open)
+      .def_readonly("long_avg", &PositionView::long_avg)
+      .def_readonly("short_avg", &PositionView::short_avg)
+      .def_readonly("realized_pnl", &PositionView::realized_pnl)
+      .def_readonly("commission", &PositionView::commission)
+      .def_readonly("margin", &PositionView::margin)
+      .def_readonly("fills", &PositionView::fills)
+      .def_readonly("agent_available", &PositionView::agent_available)
+      .def_readonly("agent_realized_pnl", &PositionView::agent_realized_pnl)
+      .def_readonly("agent_commission", &PositionView::agent_commission)
+      .def_readonly("agent_margin", &PositionView::agent_margin)
+      .def_readonly("agent_frozen_margin", &PositionView::agent_frozen_margin);
+
   py::class_<TickData>(m, "Tick")
       .def_readonly("instrument", &TickData::instrument)
       .def_property_readonly("symbol", [](const TickData& t) { return std::string(t.symbol.view()); })
@@ -216,7 +250,8 @@ void bind_records(py::module_& m) {
       .def_readonly("ctp_error_id", &OrderUpdate::ctp_error_id)
       .def_property_readonly("reason", [](const OrderUpdate& o) { return std::string(o.reason.view()); })
       .def_readonly("recv_ns", &OrderUpdate::recv_ns)
-      .def_readonly("update_ns", &OrderUpdate::update_ns);
+      .def_readonly("update_ns", &OrderUpdate::update_ns)
+      .def_readonly("position", &OrderUpdate::position);
 
   py::class_<TradeUpdate>(m, "TradeUpdate")
       .def_readonly("order", &TradeUpdate::order)
@@ -231,7 +266,8 @@ void bind_records(py::module_& m) {
       .def_readonly("volume", &TradeUpdate::volume)
       .def_readonly("trade_time_ms", &TradeUpdate::trade_ms)
       .def_readonly("from_reconcile", &TradeUpdate::from_reconcile)
-      .def_readonly("recv_ns", &TradeUpdate::recv_ns);
+      .def_readonly("recv_ns", &TradeUpdate::recv_ns)
+      .def_readonly("position", &TradeUpdate::position);
 
   py::class_<SessionNotice>(m, "SessionNotice")
       .def_readonly("kind", &SessionNotice::kind)
@@ -276,6 +312,19 @@ void bind_records(py::module_& m) {
       .def_readonly("code", &InsertResultT::code)
       .def_property_readonly("reason", [](const InsertResultT& r) { return std::string(r.reason.view()); })
       .def("__bool__", &InsertResultT::ok);
+  py::class_<PlaceResult>(m, "PlaceResult")
+      .def_property_readonly("ok", &PlaceResult::ok)
+      .def_property_readonly("orders",
+                             [](const PlaceResult& r) { return std::vector<OrderId>(r.orders, r.orders + r.count); })
+      .def_readonly("code", &PlaceResult::code)
+      .def_property_readonly("reason", [](const PlaceResult& r) { return std::string(r.reason.view()); })
+      .def("__bool__", &PlaceResult::ok);
+  py::class_<ConditionalResult>(m, "ConditionalResult")
+      .def_property_readonly("ok", &ConditionalResult::ok)
+      .def_readonly("id", &ConditionalResult::id)
+      .def_readonly("code", &ConditionalResult::code)
+      .def_property_readonly("reason", [](const ConditionalResult& r) { return std::string(r.reason.view()); })
+      .def("__bool__", &ConditionalResult::ok);
   py::class_<CancelResult>(m, "CancelResult")
       .def_property_readonly("ok", &CancelResult::ok)
       .def_readonly("order", &CancelResult::order)
@@ -327,6 +376,11 @@ py::dict stats_dict(const EngineStats& s) {
   d["orders_sent"] = s.orders_sent;
   d["cancels_sent"] = s.cancels_sent;
   d["unmatched_errors"] = s.unmatched_errors;
+  d["ack_timeouts"] = s.ack_timeouts;
+  d["cancel_timeouts"] = s.cancel_timeouts;
+  d["cancel_retries"] = s.cancel_retries;
+  d["order_queries"] = s.order_queries;
+  d["position_mismatches"] = s.position_mismatches;
   return d;
 }
 
@@ -384,6 +438,91 @@ void bind_engine_class(py::module_& m) {
            },
            py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("offset"), py::arg("price"),
            py::arg("volume"), py::arg("kind") = OrderKind::Limit)
+      .def("place",
+           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, double price,
+              std::int32_t volume, OrderKind kind, OffsetMode mode) {
+             return e.engine().place(agent, instrument, direction, price, volume, kind, mode);
+           },
+           py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("price"), py::arg("volume"),
+           py::arg("kind"), py::arg("mode"), "Offsets resolved per mode / exchange, split by the max order volume.")
+      .def("position",
+           [](PyEngine& e, AgentId agent, InstrumentIndex instrument) {
+             PositionView v;
+             e.engine().ledgers().fill_view(agent, instrument, v);
+             return v;
+           },
+           py::arg("agent"), py::arg("instrument"), "The ledger's current view (agent 0xFFFFFFFF: the account).")
+      .def("agent_account",
+           [](PyEngine& e, AgentId agent) {
+             const AgentLedger& a = e.engine().ledgers().agent(agent);
+             py::dict d;
+             d["allocation"] = a.allocation;
+             d["available"] = e.engine().ledgers().available_capital(agent);
+             d["realized_pnl"] = a.realized_pnl;
+             d["unrealized_pnl"] = e.engine().ledgers().unrealized_pnl(agent);
+             d["pnl_today"] = e.engine().ledgers().pnl_today(agent);
+             d["commission"] = a.commission;
+             d["margin"] = a.margin;
+             d["frozen_margin"] = a.frozen_margin;
+             d["orders"] = a.orders;
+             d["fills"] = a.fills;
+             d["filled_lots"] = a.filled_lots;
+             d["cancels"] = a.cancels;
+             d["rejects"] = a.rejects;
+             d["cancelled"] = a.cancelled;
+             return d;
+           },
+           py::arg("agent"))
+      .def("add_conditional",
+           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, ConditionalKind kind, Direction direction,
+              OffsetMode mode, std::int32_t volume, double trigger, double limit, double trail, TriggerSource source,
+              std::int32_t display) {
+             ConditionalRequest r;
+             r.kind = kind;
+             r.direction = direction;
+             r.mode = mode;
+             r.volume = volume;
+             r.trigger = trigger;
+             r.limit = limit;
+             r.trail = trail;
+             r.source = source;
+             r.display = display;
+             return e.engine().add_conditional(agent, instrument, r);
+           },
+           py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("direction"), py::arg("mode"),
+           py::arg("volume"), py::arg("trigger") = 0.0, py::arg("limit") = 0.0, py::arg("trail") = 0.0,
+           py::arg("source") = TriggerSource::Last, py::arg("display") = 0)
+      .def("link_oco", [](PyEngine& e, AgentId agent, ConditionalId a, ConditionalId b) { return e.engine().link_oco(agent, a, b); },
+           py::arg("agent"), py::arg("first"), py::arg("second"))
+      .def("add_bracket",
+           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
+              double entry, double take_profit, double stop_loss) {
+             return e.engine().add_bracket(agent, instrument, direction, volume, entry, take_profit, stop_loss);
+           },
+           py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("volume"), py::arg("entry_price"),
+           py::arg("take_profit"), py::arg("stop_loss"))
+      .def("cancel_conditional", [](PyEngine& e, AgentId agent, ConditionalId id) { return e.engine().cancel_conditional(agent, id); },
+           py::arg("agent"), py::arg("id"))
+      .def("conditional",
+           [](PyEngine& e, ConditionalId id) -> std::optional<py::dict> {
+             const Conditional* c = e.engine().conditional(id);
+             if (c == nullptr) return std::nullopt;
+             py::dict d;
+             d["id"] = c->id;
+             d["status"] = std::string(to_string(c->status));
+             d["volume"] = c->volume;
+             d["armed"] = c->armed;
+             d["released"] = c->released;
+             d["filled"] = c->filled;
+             d["reason"] = std::string(c->reason.view());
+             return d;
+           },
+           py::arg("id"), "A live conditional order's state; None once it finished and was released.")
+      .def("set_allocation", [](PyEngine& e, AgentId agent, double capital) { e.engine().set_allocation(agent, capital); },
+           py::arg("agent"), py::arg("capital"))
+      .def("set_owner",
+           [](PyEngine& e, InstrumentIndex instrument, AgentId agent) { e.engine().set_owner(instrument, agent); },
+           py::arg("instrument"), py::arg("agent"), "Monopoly: only `agent` may trade the instrument.")
       .def("cancel", [](PyEngine& e, AgentId agent, OrderId order) { return e.engine().cancel(agent, order); },
            py::arg("agent"), py::arg("order"))
       .def("cancel_all",
@@ -572,6 +711,13 @@ void bind_engine_class(py::module_& m) {
            },
            py::arg("exchange"), py::arg("trade_id"), py::arg("direction"),
            "Recovery: a trade already booked before the restart (its replay is ignored as a duplicate).")
+      .def("seed_ledger_trade",
+           [](PyEngine& e, std::optional<AgentId> agent, const std::string& symbol, Direction direction, Offset offset,
+              double price, std::int32_t volume) {
+             e.engine().seed_ledger_trade(agent.value_or(kNoAgent), symbol, direction, offset, price, volume);
+           },
+           py::arg("agent"), py::arg("symbol"), py::arg("direction"), py::arg("offset"), py::arg("price"),
+           py::arg("volume"), "Recovery: book a journaled trade into the agent's ledger once instruments are loaded.")
       .def("order_manager_stats",
            [](PyEngine& e) {
              const OrderManagerStats& s = e.engine().order_manager().stats();

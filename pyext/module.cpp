@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
   shandian::pyext::bind_bench_ring(m);
   shandian::pyext::bind_bench_front(m);
   shandian::pyext::bind_risk(m);
+  shandian::pyext::bind_order_bench(m);
 }

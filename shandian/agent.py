@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Account",
     "Agent",
+    "AgentAccount",
     "Order",
     "OrderRejected",
     "ParamError",
@@ -191,9 +192,11 @@ class SessionEvent:
 class Position:
     """An agent's own position in one instrument (its trades only — agents are isolated), with PnL in CNY.
 
-    Average prices are per side; realized PnL accrues on closes against the side's average; unrealized
-    marks the open lots at the instrument's last price, read from the engine when `unrealized_pnl` is
-    asked for (so `position()` itself stays cheap on the hot path); `last_price` holds that mark.
+    The truth is the C++ ledger (cpp/core/ledger.hpp): every order / trade update carries the position after
+    it, and this object is refreshed from the update being delivered, so it always matches the callbacks the
+    agent has received. Average prices are per side; realized PnL accrues on closes against the side's
+    average; unrealized marks the open lots at the instrument's last price, read from the engine when
+    `unrealized_pnl` is asked for; `last_price` holds that mark.
     """
 
     symbol: str
@@ -206,7 +209,11 @@ class Position:
     short_avg: float = 0.0
     long_frozen: int = 0  # lots in close orders not finished or whose trades are not booked yet
     short_frozen: int = 0
+    long_pending_open: int = 0  # lots in working open orders
+    short_pending_open: int = 0
     realized_pnl: float = 0.0
+    commission: float = 0.0
+    margin: float = 0.0
     last_price: float = math.nan
     fills: int = 0
     unbooked_buy: int = 0  # lots the counter reported traded (order updates) whose trades are not booked yet
@@ -260,46 +267,6 @@ class Position:
             (self.last_price - self.long_avg) * self.long + (self.short_avg - self.last_price) * self.short
         ) * self.multiplier
 
-    def apply(self, direction: str, offset: str, price: float, volume: int) -> None:
-        """Book one fill."""
-        self.fills += 1
-        if offset == "open":
-            if direction == "buy":
-                self.long_avg = (self.long_avg * self.long + price * volume) / (self.long + volume)
-                self.long += volume
-                self.long_today += volume
-            else:
-                self.short_avg = (self.short_avg * self.short + price * volume) / (self.short + volume)
-                self.short += volume
-                self.short_today += volume
-            return
-        if direction == "sell":  # closes long
-            lots = min(volume, self.long)
-            self.realized_pnl += (price - self.long_avg) * lots * self.multiplier
-            self.long_today -= _today_part(offset, lots, self.long - self.long_today, self.long_today)
-            self.long -= lots
-            if self.long == 0:
-                self.long_avg = 0.0
-        else:  # closes short
-            lots = min(volume, self.short)
-            self.realized_pnl += (self.short_avg - price) * lots * self.multiplier
-            self.short_today -= _today_part(offset, lots, self.short - self.short_today, self.short_today)
-            self.short -= lots
-            if self.short == 0:
-                self.short_avg = 0.0
-
-
-def _today_part(offset: str, lots: int, yd: int, today: int) -> int:
-    """Return how many of the `lots` closed come out of today's lots.
-
-    CloseToday: all; CloseYesterday: none; Close (non-SHFE exchanges): yesterday's first.
-    """
-    if offset == "close_today":
-        return min(lots, today)
-    if offset == "close_yesterday":
-        return max(0, lots - yd)
-    return min(today, max(0, lots - yd))
-
 
 @dataclass(frozen=True, slots=True)
 class Account:
@@ -312,6 +279,26 @@ class Account:
     commission: float = 0.0
     close_profit: float = 0.0
     position_profit: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class AgentAccount:
+    """One agent's own funds from the C++ ledger, as of the last update delivered to it.
+
+    `available` = allocation + realized PnL - commission - margin - frozen margin (infinite while the agent
+    has no allocation); `balance` = available + margin + frozen margin.
+    """
+
+    available: float = math.inf
+    realized_pnl: float = 0.0
+    commission: float = 0.0
+    margin: float = 0.0
+    frozen_margin: float = 0.0
+
+    @property
+    def balance(self) -> float:
+        """Funds before margin: what the agent's allocation is worth after realized PnL and fees."""
+        return self.available + self.margin + self.frozen_margin
 
 
 @dataclass
@@ -332,10 +319,8 @@ class _AgentState:
     rejects: dict[str, int] = field(default_factory=dict)
     live: dict[int, Order] = field(default_factory=dict)
     positions: dict[str, Position] = field(default_factory=dict)
-    # Close orders whose lots are not booked yet: id -> [symbol, closes_long, offset, volume, final_traded
-    # (None while working), booked]. CTP pushes the order's "filled" before the trade, so a close is freed
-    # only once its trades are booked into the position (else a second close could overshoot: CTP 30).
-    closes: dict[int, list[Any]] = field(default_factory=dict)
+    all_orders: dict[int, Order] = field(default_factory=dict)  # latest delivered state of every order
+    account: AgentAccount = field(default_factory=AgentAccount)
     # Orders whose reported traded volume is not all booked as trades yet: id -> [symbol, direction,
     # reported, booked, final]. Feeds Position.unbooked_buy / unbooked_sell.
     fill_track: dict[int, list[Any]] = field(default_factory=dict)
@@ -454,7 +439,15 @@ class Agent:
         return self._require_engine()._insert(self, symbol, "buy", "open", price, volume, kind)
 
     def sell(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
-        """Close long (close-today / close-yesterday resolved per exchange unless `offset` is given)."""
+        """Close long lots this agent holds; returns the (first) order id.
+
+        `offset`: "auto" (= "close_today_then_yd"), "close_only" (yesterday's first), "close_yd_then_open",
+        "open_only" — resolved in C++ per exchange (SHFE/INE CloseToday / CloseYesterday, others Close) and
+        split by the exchange's max order volume (the other legs show up in `orders()`); more than the agent
+        holds raises OrderRejected(INSUFFICIENT_POSITION) before anything is sent. An explicit "close",
+        "close_today" or "close_yesterday" is sent as is (lots the agent did not open come out of the
+        account's unattributed bucket).
+        """
         return self._require_engine()._insert(self, symbol, "sell", offset, price, volume, kind)
 
     def short(self, symbol: str, price: float, volume: int, kind: str = "limit") -> int:
@@ -464,6 +457,64 @@ class Agent:
     def cover(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
         """Close short (offset resolved per exchange unless given)."""
         return self._require_engine()._insert(self, symbol, "buy", offset, price, volume, kind)
+
+    # ---- conditional orders (emulated in C++ on the engine thread, triggered by ticks) -------------------
+    def stop(self, symbol: str = "stopped by itself", side: str | None = None, volume: int = 0,
+             trigger: float = 0.0, limit: float = 0.0, *, offset: str = "auto", source: str = "last") -> int:
+        """Stop order: when the price reaches `trigger` (sell: at or below, buy: at or above) send `side`.
+
+        `limit` 0 = marketable (FAK at the day's limit price), else a limit child. `offset` as in `sell`
+        ("open" to open); `source` "last" or "bid_ask" (bid for a sell, ask for a buy). Returns the
+        conditional id (cancel with `cancel_conditional`); raises OrderRejected on a bad request.
+
+        Compatibility: `stop()` / `stop(reason)` without a side stops the agent itself (`halt`), returns 0.
+        """
+        if side is None:
+            self.halt(symbol)
+            return 0
+        return self._require_engine()._conditional(self, "stop", symbol, side, volume, trigger=trigger,
+                                                   limit=limit, offset=offset, source=source)
+
+    def take_profit(self, symbol: str, side: str, volume: int, trigger: float, limit: float = 0.0, *,
+                    offset: str = "auto", source: str = "last") -> int:
+        """Take-profit: when the price reaches `trigger` (sell: at or above, buy: at or below) send `side`."""
+        engine = self._require_engine()
+        return engine._conditional(self, "take_profit", symbol, side, volume, trigger=trigger, limit=limit,
+                                   offset=offset, source=source)
+
+    def trailing_stop(self, symbol: str, side: str, volume: int, trail: float, *, ticks: bool = False,
+                      limit: float = 0.0, offset: str = "auto", source: str = "last") -> int:
+        """Trailing stop: follows the best price since placed, fires `trail` (price, or ticks) behind it."""
+        engine = self._require_engine()
+        return engine._conditional(self, "trailing_stop", symbol, side, volume, trail=trail, ticks=ticks,
+                                   limit=limit, offset=offset, source=source)
+
+    def oco(self, first: int, second: int) -> int:
+        """Link two armed conditionals: when one fires the other is cancelled. Returns `first`."""
+        return self._require_engine()._oco(self, first, second)
+
+    def bracket(self, symbol: str, side: str, volume: int, entry_price: float, take_profit: float = 0.0,
+                stop_loss: float = 0.0) -> int:
+        """Entry limit order plus take-profit / stop-loss exits (an OCO pair) armed as the entry fills."""
+        engine = self._require_engine()
+        return engine._bracket(self, symbol, side, volume, entry_price, take_profit, stop_loss)
+
+    def iceberg(self, symbol: str, side: str, volume: int, price: float, display: int, *,
+                offset: str = "open") -> int:
+        """Work `volume` lots at `price` showing `display` lots at a time (next slice when one fills)."""
+        return self._require_engine()._conditional(self, "iceberg", symbol, side, volume, limit=price,
+                                                   display=display, offset=offset)
+
+    def cancel_conditional(self, conditional_id: int) -> bool:
+        """Cancel a conditional order and its children (working child orders, bracket exits, OCO peer).
+
+        False when it already finished; raises OrderRejected when it is another agent's.
+        """
+        return self._require_engine()._cancel_conditional(self, conditional_id)
+
+    def conditional(self, conditional_id: int) -> dict[str, Any] | None:
+        """Return a conditional's state (status, volume, armed, released, filled); None once finished."""
+        return self._require_engine()._conditional_state(conditional_id)
 
     def cancel(self, order_id: int) -> bool:
         """Request a cancel: True when sent; False when the order is already final/unknown/being cancelled.
@@ -484,7 +535,7 @@ class Agent:
         """Add a periodic timer calling on_timer every `interval_s` seconds; returns its id."""
         return self._require_engine()._add_timer(self, interval_s)
 
-    def stop(self, reason: str = "stopped by itself") -> None:
+    def halt(self, reason: str = "stopped by itself") -> None:
         """Stop this agent only: its working orders are cancelled, no more callbacks."""
         self._require_engine()._stop_agent(self, reason)
 
@@ -504,9 +555,18 @@ class Agent:
         return self._state.live
 
     @property
-    def account(self) -> Account:
-        """The CTP account's funds (account-wide, as last queried from the counter)."""
-        return self._require_engine().account
+    def account(self) -> AgentAccount:
+        """Return the agent's own funds (C++ ledger), as of the last update delivered to it.
+
+        The CTP account as a whole is `engine.account`.
+        """
+        return self._state.account
+
+    def orders(self, active: bool = True) -> list[Order]:
+        """Return the agent's orders (latest delivered state): working ones (default) or all seen this run."""
+        if active:
+            return list(self._state.live.values())
+        return list(self._state.all_orders.values())
 
     def instrument(self, symbol: str) -> dict[str, Any]:
         """Return static facts of an instrument: exchange, price_tick, volume_multiple, volume limits."""

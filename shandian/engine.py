@@ -46,9 +46,11 @@ from shandian import _core
 from shandian.agent import (
     BENIGN_CANCEL_CODES,
     KINDS,
+    OFFSETS,
     REJECT_CODES,
     Account,
     Agent,
+    AgentAccount,
     Order,
     OrderRejected,
     ParamError,
@@ -74,6 +76,13 @@ _OFFSET = {
     "close_today": _core.Offset.CLOSE_TODAY,
     "close_yesterday": _core.Offset.CLOSE_YESTERDAY,
 }
+_COND_KINDS = {
+    "stop": _core.ConditionalKind.STOP,
+    "take_profit": _core.ConditionalKind.TAKE_PROFIT,
+    "trailing_stop": _core.ConditionalKind.TRAILING_STOP,
+    "iceberg": _core.ConditionalKind.ICEBERG,
+}
+_SOURCES = {"last": _core.TriggerSource.LAST, "bid_ask": _core.TriggerSource.BID_ASK}
 _KIND_TICK = int(_core.BatchItemKind.TICK)
 _KIND_ORDER = int(_core.BatchItemKind.ORDER)
 _KIND_TRADE = int(_core.BatchItemKind.TRADE)
@@ -85,8 +94,14 @@ _RESUME = {
     "resume": _core.ResumeType.RESUME,
     "restart": _core.ResumeType.RESTART,
 }
-# Exchanges where closing today's position needs CloseToday (ctp-semantics.md §2).
-_CLOSE_TODAY_EXCHANGES = frozenset({"SHFE", "INE"})
+# Offset modes resolved in C++ (Engine::place): "auto" closes today's lots first, then yesterday's.
+_MODES = {
+    "auto": _core.OffsetMode.CLOSE_TODAY_THEN_YD,
+    "close_today_then_yd": _core.OffsetMode.CLOSE_TODAY_THEN_YD,
+    "close_yd_then_open": _core.OffsetMode.CLOSE_YD_THEN_OPEN,
+    "open_only": _core.OffsetMode.OPEN_ONLY,
+    "close_only": _core.OffsetMode.CLOSE_ONLY,
+}
 _LATENCY_FLUSH = 1024  # samples per fold into the histogram: a short pause (~0.3 ms), never a long one
 
 
@@ -165,6 +180,8 @@ class Engine:
         self._engine_thread: int | None = None
         self._risk_day = ""  # trading day the risk engine's daily counters belong to
         self._risk_overridden: set[str] = set()  # agents whose risk limits were set apart from the default
+        self._owners: dict[str, str] = {}  # monopoly instruments -> owning agent's name
+        self._capital: dict[str, float] = {}
         self._journal: Any = None  # shandian.journal.Recovery when the journal is on
         self._journal_run = 0
         self.journal_discrepancies: list[str] = []  # what the counter reported differently after a restart
@@ -190,12 +207,29 @@ class Engine:
             raise ConfigError(f"agents[{i}].params", str(e)) from None
         return self.add_agent(agent, spec.symbols)
 
-    def add_agent(self, agent: Agent, symbols: Iterable[str] = ()) -> Agent:
-        """Add an agent; `symbols` are subscribed when trading is ready, before its on_start."""
+    def add_agent(self, agent: Agent, symbols: Iterable[str] = (), *, capital: float | None = None,
+                  monopoly: Iterable[str] = ()) -> Agent:
+        """Add an agent; `symbols` are subscribed when trading is ready, before its on_start.
+
+        `capital`: the agent's allocation (its ledger's available capital; unlimited when None).
+        `monopoly`: instruments only this agent may trade (others get OrderRejected INSTRUMENT_OWNED).
+        """
         if self._rt is not None:
             raise RuntimeError("agents must be added before run()")
         if any(a.name == agent.name for a in self._agents):
             raise ValueError(f"an agent named {agent.name!r} is already added")
+        finite = isinstance(capital, int | float) and math.isfinite(capital) and capital >= 0
+        if capital is not None and not finite:
+            raise ValueError(f"capital {capital!r} must be a finite number >= 0")
+        owned = list(monopoly)
+        for symbol in owned:
+            owner = self._owners.get(symbol)
+            if owner is not None:
+                raise ValueError(f"monopoly {symbol!r}: already owned by agent {owner!r}")
+        for symbol in owned:
+            self._owners[symbol] = agent.name
+        if capital is not None:
+            self._capital[agent.name] = float(capital)
         agent._engine = self
         self._agents.append(agent)
         self._symbols[agent.name] = list(symbols)
@@ -246,6 +280,10 @@ class Engine:
         for agent in self._agents:
             agent._state.agent_id = self._rt.add_agent(agent.name)
             self._by_id[agent._state.agent_id] = agent
+            capital = self._capital.get(agent.name)
+            if capital is not None:
+                self._rt.set_allocation(agent._state.agent_id, capital)
+                agent._state.account = AgentAccount(available=capital)
         self._house = self._rt.add_agent("__shandian__")
         self._rt.add_timer(self._house, int(settings.housekeeping_ms * 1e6))
         risk = self.config.risk if self.config.risk is not None else parse_risk(None)
@@ -276,20 +314,22 @@ class Engine:
         self._journal_run = run
         for agent in self._agents:
             self._rt.journal_agent_added(agent._state.agent_id, agent.name)
-        log.info("journal %s (run %d, seq from %d; %d earlier orders and %d trades recovered)", path, run,
+        log.info("journal %s (run %d, seq from %d; %d earlier orders, %d trades recovered)", path, run,
                  first_seq, self._journal.seeded_orders, self._journal.seeded_trades)
 
     def _restore_from_journal(self) -> None:
-        """Rebuild per-agent positions from earlier runs' trades and report counter discrepancies."""
+        """Show each agent its recovered ledger positions and report counter discrepancies."""
         from shandian import journal
 
         if self._journal is None or self._journal_run <= 1:
             return
         by_name = {a.name: a for a in self._agents}
-        for t in journal.agent_trades(self._journal.path, self._journal_run):
-            agent = by_name.get(t["agent_name"])
-            if agent is not None:
-                self._position(agent, t["symbol"]).apply(t["direction"], t["offset"], t["price"], t["volume"])
+        symbols = {(t["agent_name"], t["symbol"]) for t in journal.trade_rows(self._journal.path)}
+        for name, symbol in sorted(symbols, key=str):
+            agent = by_name.get(name) if name is not None else None
+            idx = self._rt.instrument_index(symbol)
+            if agent is not None and idx is not None:  # the C++ ledger booked them at instrument load
+                self._apply_view(agent, symbol, self._rt.position(agent._state.agent_id, idx))
         self._rt.journal_flush(2000.0)
         self.journal_discrepancies = journal.discrepancies(self._journal.path, self._journal_run)
         for line in self.journal_discrepancies:
@@ -561,15 +601,16 @@ class Engine:
         if not self.config.engine.cancel_on_stop:
             return
         if not self._rt.trading_ready:
+            for agent in self._agents:  # conditional orders are cancelled even without a session
+                self._rt.cancel_all(agent._state.agent_id)
             left = sum(len(a._state.live) for a in self._agents)
             if left:
                 self._errors.append(f"{left} orders may still be working: the trader session was not ready "
                                     "at stop, so they could not be cancelled")
             return
         sent = 0
-        for agent in self._agents:
-            if agent._state.live:
-                sent += self._cancel_everything_of(agent._state.agent_id)
+        for agent in self._agents:  # also cancels its conditional orders (they would release children)
+            sent += self._cancel_everything_of(agent._state.agent_id)
         if sent:
             log.info("cancelling %d working orders", sent)
         deadline = time.monotonic() + self.config.engine.stop_timeout
@@ -649,18 +690,14 @@ class Engine:
             return  # another session's order, or the house agent
         order = Order.from_update(u)
         st = agent._state
+        st.all_orders[order.id] = order
+        self._apply_view(agent, order.symbol, u.position)
         if order.traded or order.id in st.fill_track:
             rec = st.fill_track.setdefault(order.id, [order.symbol, order.direction, 0, 0, False])
             rec[2], rec[4] = max(rec[2], order.traded), order.is_final
             self._update_unbooked(agent, order.id, rec)
         if order.is_final:
             st.live.pop(order.id, None)
-            rec = st.closes.get(order.id)
-            if rec is not None:
-                rec[4] = order.traded
-                if rec[5] >= rec[4]:
-                    del st.closes[order.id]
-                self._update_frozen(agent, rec[0])
         elif order.reject_code == "NONE" or order.id in st.live:
             st.live[order.id] = order
         if order.reject_code != "NONE":
@@ -689,15 +726,7 @@ class Engine:
         st.filled_lots += trade.volume
         track = st.fill_track.setdefault(trade.order_id, [trade.symbol, trade.direction, 0, 0, False])
         track[3] += trade.volume
-        rec = st.closes.get(trade.order_id)
-        if rec is not None:
-            rec[5] += trade.volume
-            if rec[4] is not None and rec[5] >= rec[4]:
-                del st.closes[trade.order_id]
-            self._update_frozen(agent, rec[0])
-        self._position(agent, trade.symbol).apply(
-            trade.direction, trade.offset, trade.price, trade.volume
-        )
+        self._apply_view(agent, trade.symbol, t.position)
         self._update_unbooked(agent, trade.order_id, track)
         if st.running and not self._stopping:
             self._call(agent, agent.on_trade, trade)
@@ -797,6 +826,12 @@ class Engine:
         self._started_agents = True
         self._restore_from_journal()
         log.info("trading ready: starting %d agents", len(self._agents))
+        ids = {a.name: a._state.agent_id for a in self._agents}
+        for symbol, name in self._owners.items():  # instruments are known now
+            try:
+                self._rt.set_owner(self._instrument_index(symbol), ids[name])
+            except OrderRejected as e:
+                self._errors.append(f"monopoly of {name} on {symbol}: {e}")
         for agent in self._agents:
             agent._state.running = True
             self._tick_handlers.clear()
@@ -836,7 +871,7 @@ class Engine:
         st = agent._state
         st.running = False
         self._tick_handlers.clear()
-        if st.live and self._rt is not None and self._rt.trading_ready:
+        if self._rt is not None:  # working orders (when the session is up) and conditional orders
             self._cancel_everything_of(st.agent_id)
 
     # ---- actions (called by Agent) ---------------------------------------------------------------------
@@ -880,45 +915,22 @@ class Engine:
                 unbooked[direction] += reported - booked
         pos.unbooked_buy, pos.unbooked_sell = unbooked["buy"], unbooked["sell"]
 
-    def _update_frozen(self, agent: Agent, symbol: str) -> None:
-        """Recompute the position's frozen (in-close) lots from the agent's unfinished closes."""
+    def _apply_view(self, agent: Agent, symbol: str, v: Any) -> None:
+        """Copy the C++ ledger's position (published with the update just delivered) into the agent's view."""
         pos = self._position(agent, symbol)
-        frozen = [0, 0]  # long, short
-        for sym, closes_long, _off, volume, final, booked in agent._state.closes.values():
-            if sym == symbol:
-                frozen[0 if closes_long else 1] += (volume if final is None else final) - booked
-        pos.long_frozen, pos.short_frozen = frozen
-
-    def _resolve_close(self, agent: Agent, symbol: str, direction: str, volume: int) -> str:
-        """Offset for an agent's close: only its own lots; CloseToday/CloseYesterday on SHFE/INE."""
-        pos = self._position(agent, symbol)
-        closing_long = direction == "sell"
-        held = pos.long if closing_long else pos.short
-        today = pos.long_today if closing_long else pos.short_today
-        frozen_today = frozen_other = 0
-        for sym, closes_long, off, volume_, final, booked in agent._state.closes.values():
-            if sym == symbol and closes_long == closing_long:
-                pending = (volume_ if final is None else final) - booked
-                if off == "close_today":
-                    frozen_today += pending
-                else:
-                    frozen_other += pending
-        available = held - frozen_today - frozen_other
-        side = "long" if closing_long else "short"
-        if volume > available:
-            raise OrderRejected(
-                "INSUFFICIENT_POSITION",
-                f"{symbol}: closing {volume} {side} but agent {agent.name} holds {held} "
-                f"({held - available} in working close orders); pass offset= to close lots it did not open",
-            )
-        if self.instrument(symbol)["exchange"] not in _CLOSE_TODAY_EXCHANGES:
-            return "close"
-        if today - frozen_today >= volume:
-            return "close_today"
-        if held - today - frozen_other >= volume:
-            return "close_yesterday"
-        raise OrderRejected(
-            "INSUFFICIENT_POSITION", f"{symbol}: {volume} lots span today's and yesterday's {side}: split it"
+        pos.long_today, pos.short_today = v.long_today, v.short_today
+        pos.long, pos.short = v.long_today + v.long_yd, v.short_today + v.short_yd
+        pos.long_avg, pos.short_avg = v.long_avg, v.short_avg
+        pos.long_frozen, pos.short_frozen = v.long_frozen, v.short_frozen
+        pos.long_pending_open, pos.short_pending_open = v.long_pending_open, v.short_pending_open
+        pos.realized_pnl, pos.commission, pos.margin = v.realized_pnl, v.commission, v.margin
+        pos.fills = v.fills
+        agent._state.account = AgentAccount(
+            available=v.agent_available,
+            realized_pnl=v.agent_realized_pnl,
+            commission=v.agent_commission,
+            margin=v.agent_margin,
+            frozen_margin=v.agent_frozen_margin,
         )
 
     def _insert(self, agent: Agent, symbol: str, direction: str, offset: str, price: float, volume: int,
@@ -928,30 +940,111 @@ class Engine:
         if kind_enum is None:
             raise ValueError(f"kind {kind!r} must be one of {', '.join(KINDS)}")
         st = agent._state
-        if offset != "auto" and offset not in _OFFSET:
-            raise ValueError(f"offset {offset!r} must be 'auto' or one of {', '.join(_OFFSET)}")
+        if offset not in _MODES and offset not in _OFFSET:
+            raise ValueError(f"offset {offset!r} must be one of {', '.join([*_MODES, *_OFFSET])}")
         try:
             idx = self._instrument_index(symbol)
-            if offset == "auto":
-                offset = self._resolve_close(agent, symbol, direction, volume)
         except OrderRejected as e:  # refused in Python before reaching the engine: counted like the rest
             st.rejects[e.code] = st.rejects.get(e.code, 0) + 1
             raise
-        r = self._rt.insert_order(st.agent_id, idx, _DIRECTION[direction], _OFFSET[offset],
-                                  float(price) if kind != "market" else 0.0, volume, kind_enum)
+        px = float(price) if kind != "market" else 0.0
+        if offset in _MODES:  # C++ resolves the offsets from the agent's own holdings and splits
+            r = self._rt.place(st.agent_id, idx, _DIRECTION[direction], px, volume, kind_enum, _MODES[offset])
+            ids = list(r.orders)
+            for oid in ids:
+                o = self._rt.order(oid)
+                leg_offset = OFFSETS[int(o.offset)] if o is not None else "close"
+                leg_volume = o.volume if o is not None else volume
+                st.orders += 1
+                st.live[oid] = Order(oid, symbol, direction, leg_offset, kind, float(price), leg_volume, 0,
+                                     "submitting", "NONE", "", 0, 0, 0, 0)
+            if ids and r.ok:
+                return ids[0]
+            failed = self._rt.order(ids[-1]) if ids else None
+            code = REJECT_CODES.get(int(r.code), str(r.code))
+            st.rejects[code] = st.rejects.get(code, 0) + 1
+            raise OrderRejected(code, r.reason, ids[0] if ids else (failed.id if failed else 0))
+        r = self._rt.insert_order(st.agent_id, idx, _DIRECTION[direction], _OFFSET[offset], px, volume,
+                                  kind_enum)
         if r.ok:
             st.orders += 1
             st.live[r.order] = Order(r.order, symbol, direction, offset, kind, float(price), volume, 0,
                                      "submitting", "NONE", "", 0, 0, 0, 0)
-            if offset != "open":
-                st.closes[r.order] = [symbol, direction == "sell", offset, volume, None, 0]
-                self._update_frozen(agent, symbol)
             return r.order
         code = REJECT_CODES.get(int(r.code), str(r.code))
         st.rejects[code] = st.rejects.get(code, 0) + 1
         if r.order:
             self._sync_rejected.add(r.order)
         raise OrderRejected(code, r.reason, r.order)
+
+    def _mode(self, offset: str) -> Any:
+        if offset == "open":
+            return _core.OffsetMode.OPEN_ONLY
+        mode = _MODES.get(offset)
+        if mode is None:
+            raise ValueError(f"offset {offset!r} must be 'open' or one of {', '.join(_MODES)}")
+        return mode
+
+    def _raise_refused(self, agent: Agent, r: Any) -> None:
+        code = REJECT_CODES.get(int(r.code), str(r.code))
+        agent._state.rejects[code] = agent._state.rejects.get(code, 0) + 1
+        raise OrderRejected(code, r.reason)
+
+    def _conditional(self, agent: Agent, kind: str, symbol: str, side: str, volume: int, *,
+                     trigger: float = 0.0, limit: float = 0.0, trail: float = 0.0, ticks: bool = False,
+                     display: int = 0,
+                     offset: str = "auto", source: str = "last") -> int:
+        self._live_check(agent)
+        if side not in _DIRECTION:
+            raise ValueError(f"side {side!r} must be 'buy' or 'sell'")
+        if source not in _SOURCES:
+            raise ValueError(f"source {source!r} must be one of {', '.join(_SOURCES)}")
+        mode = self._mode(offset)
+        idx = self._instrument_index(symbol)
+        if ticks:
+            trail = float(trail) * float(self.instrument(symbol)["price_tick"])
+        r = self._rt.add_conditional(agent._state.agent_id, idx, _COND_KINDS[kind], _DIRECTION[side], mode,
+                                     volume, float(trigger), float(limit), float(trail), _SOURCES[source],
+                                     int(display))
+        if not r.ok:
+            self._raise_refused(agent, r)
+        return int(r.id)
+
+    def _oco(self, agent: Agent, first: int, second: int) -> int:
+        self._live_check(agent)
+        r = self._rt.link_oco(agent._state.agent_id, first, second)
+        if not r.ok:
+            self._raise_refused(agent, r)
+        return int(r.id)
+
+    def _bracket(self, agent: Agent, symbol: str, side: str, volume: int, entry: float, take_profit: float,
+                 stop_loss: float) -> int:
+        self._live_check(agent)
+        if side not in _DIRECTION:
+            raise ValueError(f"side {side!r} must be 'buy' or 'sell'")
+        idx = self._instrument_index(symbol)
+        r = self._rt.add_bracket(agent._state.agent_id, idx, _DIRECTION[side], volume, float(entry),
+                                 float(take_profit), float(stop_loss))
+        if not r.ok:
+            self._raise_refused(agent, r)
+        return int(r.id)
+
+    def _cancel_conditional(self, agent: Agent, conditional_id: int) -> bool:
+        if self._rt is None:
+            raise RuntimeError("the engine is not running")
+        r = self._rt.cancel_conditional(agent._state.agent_id, conditional_id)
+        if r.ok:
+            return True
+        code = REJECT_CODES.get(int(r.code), str(r.code))
+        if code in BENIGN_CANCEL_CODES:
+            return False
+        raise OrderRejected(code, r.reason, conditional_id)
+
+    def _conditional_state(self, conditional_id: int) -> dict[str, Any] | None:
+        if self._rt is None:
+            return None
+        state = self._rt.conditional(conditional_id)
+        return dict(state) if state is not None else None
 
     def _cancel(self, agent: Agent, order_id: int) -> bool:
         if self._rt is None:

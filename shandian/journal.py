@@ -209,6 +209,7 @@ class Recovery:
     replay: dict[str, Any]
     seeded_orders: int = 0
     seeded_trades: int = 0
+    booked_trades: int = 0  # journaled trades booked into the C++ ledgers (agents and unattributed)
     unknown_agents: set[str] = field(default_factory=set)
 
 
@@ -235,16 +236,27 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
     for exchange, trade_id, side in replay["trades"]:
         if rt.seed_trade(exchange, trade_id, direction[side]):
             rec.seeded_trades += 1
+    offset = {"open": _core.Offset.OPEN, "close": _core.Offset.CLOSE, "close_today": _core.Offset.CLOSE_TODAY,
+              "close_yesterday": _core.Offset.CLOSE_YESTERDAY}
+    seen: set[tuple[str, str, str]] = set()
+    for t in trade_rows(path):  # per-agent ledgers: every distinct journaled trade, in order
+        key = (t["exchange"] or "", t["trade_id"] or "", t["direction"])
+        if key in seen:
+            continue
+        seen.add(key)
+        name = t["agent_name"]
+        agent = agent_ids.get(name) if name is not None else None
+        rt.seed_ledger_trade(agent, t["symbol"], direction[t["direction"]], offset[t["offset"]],
+                             float(t["price"]), int(t["volume"]))
+        rec.booked_trades += 1
     return rec
 
 
-def agent_trades(path: str | Path, before_run: int) -> list[dict[str, Any]]:
-    """Attributed trades of earlier runs, in journal order (to rebuild per-agent books after a restart)."""
+def trade_rows(path: str | Path) -> list[dict[str, Any]]:
+    """Return every trade record of a journal, in journal order."""
     con = _connect(path)
     try:
-        return [dict(r) for r in con.execute(
-            "SELECT * FROM records WHERE kind = 'trade' AND run < ? AND agent_name IS NOT NULL ORDER BY seq",
-            (before_run,))]
+        return [dict(r) for r in con.execute("SELECT * FROM records WHERE kind = 'trade' ORDER BY seq")]
     finally:
         con.close()
 

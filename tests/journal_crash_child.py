@@ -104,6 +104,7 @@ def main() -> int:
             verify["discrepancies"] = eng.journal_discrepancies
             verify["order_manager"] = rt.order_manager_stats()
             verify["journal_stats"] = rt.journal_stats()
+            verify["engine_stats"] = rt.stats()
 
     engine.add_agent(Verifier("verifier"), [])
     report = engine.run(duration=60)

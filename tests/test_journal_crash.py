@@ -98,3 +98,5 @@ def test_journal_when_engine_killed_at_random_points_positions_and_orders_reconc
         if o["requested"] and o["status"] == "submitting":
             assert f"order ref {o['order_ref']} " in reported, (o, context)
     assert v["journal_stats"]["lost"] == 0 and v["journal_stats"]["error"] == "", context
+    # The C++ ledgers, seeded from the journal before the first position reconcile, agree with the counter.
+    assert v["engine_stats"].get("position_mismatches", 0) == 0, context

@@ -12,6 +12,20 @@
 
 namespace shandian::core {
 
+// One agent's position in one instrument plus its account figures, copied into every published order /
+// trade update (after the update was applied), so views built from delivered updates are never ahead of
+// or behind the callbacks. Filled by the engine from its ledgers (core/ledger.hpp); zero for kNoAgent.
+struct PositionView {
+  std::int32_t long_today = 0, long_yd = 0, short_today = 0, short_yd = 0;
+  std::int32_t long_frozen = 0, short_frozen = 0, long_pending_open = 0, short_pending_open = 0;
+  double long_avg = 0.0, short_avg = 0.0;
+  double realized_pnl = 0.0, commission = 0.0, margin = 0.0;
+  std::uint32_t fills = 0;
+  // The agent as a whole
+  double agent_available = 0.0, agent_realized_pnl = 0.0, agent_commission = 0.0, agent_margin = 0.0,
+         agent_frozen_margin = 0.0;
+};
+
 // An order's state as published to agents (and to the journal seam). One record per change.
 struct OrderUpdate {
   OrderId id;
@@ -31,6 +45,7 @@ struct OrderUpdate {
   Message reason;          // human-readable, UTF-8 ("CTP:合约不存在", "cancel refused: ...")
   std::int64_t recv_ns;    // the CTP callback's recv_ns; 0 for updates made on the engine thread
   std::int64_t update_ns;  // engine time of the change
+  PositionView position;   // the agent's position in the instrument after this update
 };
 
 struct TradeUpdate {
@@ -47,6 +62,7 @@ struct TradeUpdate {
   std::int32_t trade_ms;
   bool from_reconcile;  // learned from a trade query (a push lost in a disconnect), not a live push
   std::int64_t recv_ns;
+  PositionView position;  // the agent's position in the instrument after this trade
 };
 
 enum class SessionNoticeKind : std::uint8_t {

@@ -1,5 +1,6 @@
 #include "core/engine.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -52,7 +53,10 @@ Engine::Engine(EngineConfig config, Gateway& gateway, RiskHook* risk)
       risk_(risk != nullptr ? risk : &permissive_),
       waiter_(config.wait),
       registry_(config.max_instruments),
-      orders_(config.orders) {
+      ledgers_(registry_, Ledgers::Capacity{config.max_agents, config.max_instruments, config.max_positions}),
+      orders_(config.orders, &ledgers_),
+      cond_pool_(config.max_conditionals),
+      cond_live_(std::make_unique<ConditionalId[]>(config.max_conditionals)) {
   if (config_.max_agents == 0 || config_.max_agents > 64) throw std::invalid_argument("max_agents must be 1..64");
   agent_names_.reserve(config_.max_agents);
   timers_.reserve(config_.max_timers);
@@ -112,6 +116,22 @@ void Engine::instruments_loaded() noexcept {
     }
   }
   pending_subscriptions_.clear();
+  for (const SeededTrade& t : seeded_trades_) {
+    const InstrumentIndex index = registry_.find(t.symbol);
+    if (index != kNoInstrument) {
+      ledgers_.book_trade(nullptr, t.agent, index, t.direction, t.offset, t.price, t.volume);
+    } else {
+      char text[96];
+      std::snprintf(text, sizeof text, "recovered trade of %s: no such instrument, not booked", t.symbol.c_str());
+      publish_notice(SessionNoticeKind::Warning, 16, text);
+    }
+  }
+  seeded_trades_.clear();
+}
+
+void Engine::seed_ledger_trade(AgentId agent, std::string_view symbol, Direction direction, Offset offset, double price,
+                               std::int32_t volume) {
+  seeded_trades_.push_back(SeededTrade{agent, make_fixed<32>(symbol), direction, offset, price, volume});
 }
 
 // ---- order path --------------------------------------------------------------------------------------
@@ -156,6 +176,11 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
   if (!gateway_.trading_ready()) {
     return refuse<InsertResult>(RejectCode::SessionNotReady, "%s: trading session is not ready", spec.symbol.c_str());
   }
+  const AgentId owner = ledgers_.owner(instrument);
+  if (owner != kNoAgent && owner != agent) {
+    return refuse<InsertResult>(RejectCode::InstrumentOwned, "%s is owned exclusively by agent %u", spec.symbol.c_str(),
+                                owner);
+  }
   // The journal's backlog gate comes before the risk hook, so a refused order never enters risk windows.
   if (observer_ != nullptr) {
     if (const RejectCode gate = observer_->admit_order(); gate != RejectCode::None) {
@@ -165,7 +190,7 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
     }
   }
   const OrderIntent intent{agent, instrument, direction, offset, kind, price, ticks, volume, now};
-  const RiskVerdict verdict = risk_->check_order(intent, RiskContext{registry_, nullptr});
+  const RiskVerdict verdict = risk_->check_order(intent, RiskContext{registry_, &ledgers_});
   if (!verdict.accepted()) {
     InsertResult r;
     r.code = verdict.code;
@@ -186,6 +211,15 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
   order->price = price;
   order->price_ticks = ticks;
   order->volume = volume;
+  if (!orders_.commit_new(*order)) {
+    orders_.reject(*order, RejectCode::PositionTableFull, 0, "ledger position table full (max_positions)");
+    InsertResult r;
+    r.order = order->id;
+    r.code = order->reject_code;
+    r.reason = order->reason;
+    orders_.release_if_done(*order);  // never published: nothing was sent and no identity was bound
+    return r;
+  }
   gateway_.prepare_insert(*order);
   InsertResult result;
   result.order = order->id;
@@ -223,7 +257,8 @@ CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
   if (is_final(order->status)) return refuse<CancelResult>(RejectCode::AlreadyFinal, "order %llu is already %s", static_cast<unsigned long long>(id), to_string(order->status).data());
   if (order->cancel_pending) return refuse<CancelResult>(RejectCode::CancelPending, "order %llu: a cancel is already in flight", static_cast<unsigned long long>(id));
   if (!gateway_.trading_ready()) return refuse<CancelResult>(RejectCode::SessionNotReady, "order %llu: trading session is not ready", static_cast<unsigned long long>(id));
-  const RiskVerdict verdict = risk_->check_cancel(CancelIntent{agent, id, order->instrument, monotonic_ns()}, RiskContext{registry_, nullptr});
+  const std::int64_t now = monotonic_ns();
+  const RiskVerdict verdict = risk_->check_cancel(CancelIntent{agent, id, order->instrument, now}, RiskContext{registry_, &ledgers_});
   if (!verdict.accepted()) {
     result.code = verdict.code;
     result.reason = verdict.reason;
@@ -236,13 +271,102 @@ CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
   }
   const int rc = gateway_.write_cancel(*order);
   if (rc != 0) return refuse<CancelResult>(code_for_request_failure(rc), "ReqOrderAction returned %d", rc);
-  order->cancel_pending = true;
+  (void)orders_.cancel_requested(*order, now);
   ++stats_.cancels_sent;
+  return result;
+}
+
+PlaceResult Engine::place(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
+                          std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept {
+  PlaceResult result;
+  auto fail = [&result](RejectCode code, const char* format, auto... args) {
+    result.code = code;
+    std::snprintf(result.reason.data, sizeof result.reason.data, format, args...);
+    return result;
+  };
+  if (agent >= agent_names_.size()) return fail(RejectCode::InvalidAgent, "agent %u is not registered", agent);
+  if (!registry_.contains(instrument)) return fail(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
+  const InstrumentSpec& spec = registry_.at(instrument).spec;
+  if (volume <= 0) return fail(RejectCode::InvalidVolume, "%s: volume %d must be positive", spec.symbol.c_str(), volume);
+  // The agent's own closable lots on the side this order closes (a sell closes long, a buy short).
+  const bool closes_long = direction == Direction::Sell;
+  std::int32_t avail_today = 0;
+  std::int32_t avail_yd = 0;
+  if (const PositionLedger* p = ledgers_.position(agent, instrument)) {
+    const SideLedger& side = p->of(closes_long);
+    avail_today = std::max(0, side.today - side.frozen_today);
+    avail_yd = std::max(0, side.yd - side.frozen_yd);
+  }
+  const bool split = splits_today(spec.exchange.view());
+  struct Part {
+    Offset offset;
+    std::int32_t lots;
+  } parts[3]{};
+  std::size_t nparts = 0;
+  auto add = [&](Offset offset, std::int32_t lots) {
+    if (lots > 0) parts[nparts++] = Part{offset, lots};
+  };
+  switch (mode) {
+    case OffsetMode::OpenOnly: add(Offset::Open, volume); break;
+    case OffsetMode::CloseTodayThenYd:
+    case OffsetMode::CloseOnly: {
+      if (volume > avail_today + avail_yd) {
+        return fail(RejectCode::InsufficientPosition, "%s: close %d %s > %d held free (td %d yd %d)", spec.symbol.c_str(), volume,
+                    closes_long ? "long" : "short", avail_today + avail_yd, avail_today, avail_yd);
+      }
+      if (!split) {
+        add(Offset::Close, volume);
+      } else if (mode == OffsetMode::CloseTodayThenYd) {
+        const std::int32_t today = std::min(volume, avail_today);
+        add(Offset::CloseToday, today);
+        add(Offset::CloseYesterday, volume - today);
+      } else {
+        const std::int32_t yd = std::min(volume, avail_yd);
+        add(Offset::CloseYesterday, yd);
+        add(Offset::CloseToday, volume - yd);
+      }
+      break;
+    }
+    case OffsetMode::CloseYdThenOpen: {
+      const std::int32_t yd = std::min(volume, avail_yd);
+      add(split ? Offset::CloseYesterday : Offset::Close, yd);
+      add(Offset::Open, volume - yd);
+      break;
+    }
+  }
+  const std::int32_t max_leg = spec.max_limit_order_volume > 0 ? spec.max_limit_order_volume : volume;
+  std::size_t legs = 0;
+  for (std::size_t i = 0; i < nparts; ++i) legs += static_cast<std::size_t>((parts[i].lots + max_leg - 1) / max_leg);
+  if (legs > PlaceResult::kMaxLegs) {
+    return fail(RejectCode::InvalidVolume, "%s: volume %d needs %zu orders of at most %d (limit %zu)", spec.symbol.c_str(),
+                volume, legs, max_leg, PlaceResult::kMaxLegs);
+  }
+  for (std::size_t i = 0; i < nparts; ++i) {
+    for (std::int32_t left = parts[i].lots; left > 0;) {
+      const std::int32_t lots = std::min(left, max_leg);
+      const InsertResult r = insert_order(agent, instrument, direction, parts[i].offset, price, lots, kind);
+      if (!r.ok()) {
+        result.code = r.code;
+        result.reason = r.reason;
+        return result;
+      }
+      result.orders[result.count++] = r.order;
+      left -= lots;
+    }
+  }
   return result;
 }
 
 std::size_t Engine::cancel_all(AgentId agent, InstrumentIndex instrument) noexcept {
   std::size_t sent = 0;
+  // The agent's conditional orders first (they would release new children otherwise).
+  for (std::size_t i = 0; i < cond_live_count_; ++i) {
+    const Conditional* c = conditional(cond_live_[i]);
+    if (c == nullptr || c->agent != agent || is_final(c->status)) continue;
+    if (instrument != kNoInstrument && c->instrument != instrument) continue;
+    (void)cancel_conditional(agent, c->id);
+  }
+  retire_conditionals();
   for (const OrderId id : orders_.live()) {  // cancel() never creates or releases: the span stays valid
     const Order* order = orders_.get(id);
     if (order == nullptr || order->agent != agent || is_final(order->status) || order->cancel_pending) continue;
@@ -324,12 +448,19 @@ void Engine::publish_order_update(const OrderUpdate& update) noexcept {
   if (observer_ != nullptr) observer_->on_order_update(update);
   risk_->on_order_update(update);
   append(pending_.orders, update, BatchItemKind::Order);
+  // The agent's position as of this update travels with it (views never run ahead of callbacks).
+  if (update.agent != kNoAgent && update.instrument != kNoInstrument) {
+    ledgers_.fill_view(update.agent, update.instrument, pending_.orders.back().position);
+  }
 }
 
 void Engine::publish_trade(const TradeUpdate& trade) noexcept {
   if (observer_ != nullptr) observer_->on_trade(trade);
   risk_->on_trade(trade);
   append(pending_.trades, trade, BatchItemKind::Trade);
+  if (trade.agent != kNoAgent && trade.instrument != kNoInstrument) {
+    ledgers_.fill_view(trade.agent, trade.instrument, pending_.trades.back().position);
+  }
 }
 
 void Engine::publish_notice(SessionNoticeKind kind, std::int32_t code, std::string_view message) noexcept {
@@ -358,6 +489,7 @@ void Engine::on_tick(const Event& event) noexcept {
   state.last_tick.recv_ns = event.recv_ns;
   state.has_tick = true;
   if (state.subscribers != 0) append(pending_.ticks, state.last_tick, BatchItemKind::Tick);
+  if (cond_live_count_ != 0) conditional_tick(index, state.last_tick);
 }
 
 void Engine::on_order_report(const Event& event) noexcept {
@@ -376,8 +508,18 @@ void Engine::on_order_report(const Event& event) noexcept {
 void Engine::on_trade_report(const Event& event) noexcept {
   const TradeData& trade = event.payload.trade;
   TradeUpdate update;
-  if (!orders_.apply_trade(trade, event.recv_ns, event.from_query, registry_.find(trade.symbol), update)) return;
+  bool status_changed = false;
+  if (!orders_.apply_trade(trade, event.recv_ns, event.from_query, registry_.find(trade.symbol), update, &status_changed)) {
+    return;
+  }
   publish_trade(update);
+  if (const Order* child = orders_.get(update.order); child != nullptr && child->parent != 0) {
+    conditional_child_trade(*child, update.volume);
+  }
+  if (status_changed) {
+    // The trade came before the report announcing it: agents see the order move (the report is a no-op).
+    if (const Order* order = orders_.get(update.order)) publish_order(*order, event.recv_ns, monotonic_ns());
+  }
   if (Order* order = orders_.get(update.order)) orders_.release_if_done(*order);
 }
 
@@ -469,6 +611,71 @@ void Engine::end_order_reconcile(std::uint32_t epoch, std::int32_t front_id, std
 
 void Engine::reset_positions() noexcept {
   for (std::size_t i = 0; i < registry_.size(); ++i) registry_.at(static_cast<InstrumentIndex>(i)).position = PositionSnapshot{};
+  positions_dirty_ = true;
+}
+
+void Engine::set_account(const AccountData& account) noexcept {
+  account_ = account;
+  ledgers_.set_account_available(account.available);
+  // The account query follows the position query (first login and every reconcile): compare the sum of
+  // the agents and the unattributed bucket with what CTP holds. The first one adopts CTP's positions.
+  if (!positions_dirty_) return;
+  positions_dirty_ = false;
+  char diff[160];
+  if (ledgers_.reconcile(diff, sizeof diff)) return;
+  ++stats_.position_mismatches;
+  char text[192];
+  std::snprintf(text, sizeof text, "position mismatch: %s", diff);
+  publish_notice(SessionNoticeKind::Warning, 0, text);
+}
+
+void Engine::check_inflight(std::int64_t now_ns) noexcept {
+  if (now_ns < next_inflight_check_ns_) return;
+  next_inflight_check_ns_ = now_ns + config_.inflight_check_ns;
+  if (!gateway_.trading_ready()) return;  // a disconnect: the reconnect's reconcile queries anyway
+  bool want_query = false;
+  for (const OrderId id : orders_.live()) {  // nothing below creates or releases orders
+    Order* order = orders_.get(id);
+    if (order == nullptr || is_final(order->status)) continue;
+    if (order->status == OrderStatus::Submitting && order->ack_ns == 0 && !order->ack_queried &&
+        now_ns - order->submit_ns > config_.ack_timeout_ns) {
+      order->ack_queried = true;
+      want_query = true;
+      ++stats_.ack_timeouts;
+      char text[128];
+      std::snprintf(text, sizeof text, "%s order ref %lld unacknowledged after %lld ms: querying orders",
+                    order->symbol.c_str(), static_cast<long long>(order->order_ref),
+                    static_cast<long long>((now_ns - order->submit_ns) / 1'000'000));
+      publish_notice(SessionNoticeKind::Warning, 0, text);
+    }
+    if (order->cancel_pending && order->cancel_sent_ns != 0 && now_ns - order->cancel_sent_ns > config_.cancel_timeout_ns) {
+      ++stats_.cancel_timeouts;
+      const bool retry = config_.cancel_timeout_action == EngineConfig::CancelTimeoutAction::Retry &&
+                         order->cancel_attempts <= config_.max_cancel_retries;
+      if (retry && gateway_.write_cancel(*order) == 0) {
+        ++order->cancel_attempts;
+        ++stats_.cancel_retries;
+        ++stats_.cancels_sent;
+        order->cancel_sent_ns = now_ns;
+        continue;
+      }
+      order->cancel_sent_ns = now_ns;  // next check only after another timeout
+      if (!order->cancel_queried) {
+        order->cancel_queried = true;
+        want_query = true;
+        char text[128];
+        std::snprintf(text, sizeof text, "%s order ref %lld: cancel unanswered after %u attempt(s): querying orders",
+                      order->symbol.c_str(), static_cast<long long>(order->order_ref), order->cancel_attempts);
+        publish_notice(SessionNoticeKind::Warning, 0, text);
+      }
+    }
+  }
+  if (want_query) {
+    ++stats_.order_queries;
+    if (!gateway_.request_order_query()) {
+      publish_notice(SessionNoticeKind::Warning, 0, "in-flight check: this gateway cannot query orders");
+    }
+  }
 }
 
 void Engine::apply_position(const PositionData& row) noexcept {
@@ -479,9 +686,11 @@ void Engine::apply_position(const PositionData& row) noexcept {
   if (row.is_long) {
     p.long_today += row.today_position;
     p.long_yd += yd;
+    p.long_cost += row.position_cost;
   } else {
     p.short_today += row.today_position;
     p.short_yd += yd;
+    p.short_cost += row.position_cost;
   }
 }
 
@@ -534,8 +743,10 @@ bool Engine::run_once(std::int64_t max_wait_ns) {
     }
   }
   drain(config_.max_events_per_batch);
+  if (cond_live_count_ != 0) process_conditionals();
   now = monotonic_ns();
   fire_timers(now);
+  check_inflight(now);
   gateway_deadline_ns_ = gateway_.poll(now);
   return dispatch(now);
 }

@@ -21,10 +21,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/conditional.hpp"
 #include "core/dispatch.hpp"
 #include "core/events.hpp"
 #include "core/gateway.hpp"
 #include "core/instrument_registry.hpp"
+#include "core/ledger.hpp"
 #include "core/order_manager.hpp"
 #include "core/risk_hook.hpp"
 #include "queue/wait_strategy.hpp"
@@ -41,6 +43,32 @@ struct EngineConfig {
   std::size_t max_pending_subscriptions = 1024;
   // Upper bound of one wait: the loop comes back this often even when idle (stop flag, deadlines).
   std::int64_t max_wait_ns = 50'000'000;
+  // Per-agent ledgers: (agent or unattributed, instrument) position records ever touched.
+  std::size_t max_positions = 16'384;
+  // In-flight checks (Engine::check_inflight), run at most every inflight_check_ns:
+  //  * an order with no acknowledgement after ack_timeout_ns -> order query (once) + Warning notice;
+  //  * a cancel with no answer after cancel_timeout_ns -> re-sent (cancel_timeout_action Retry, up to
+  //    max_cancel_retries) and then, or at once with Query, an order query + Warning notice.
+  std::int64_t inflight_check_ns = 100'000'000;
+  std::int64_t ack_timeout_ns = 5'000'000'000;
+  std::int64_t cancel_timeout_ns = 3'000'000'000;
+  enum class CancelTimeoutAction : std::uint8_t { Retry, Query } cancel_timeout_action = CancelTimeoutAction::Retry;
+  std::uint16_t max_cancel_retries = 2;
+  std::size_t max_conditionals = 1024;  // conditional orders alive at once (stop, OCO, bracket, iceberg)
+  // A marketable conditional child (stop-market, trailing stop) is a FAK priced this many ticks through the
+  // opposite best, clamped to the day's limits. Not the limit price itself (vn.py's habit): the risk
+  // engine's fat-finger band refuses a price 4-10 % from last, and a FAK only fills at book prices anyway.
+  std::int32_t marketable_slippage_ticks = 5;
+};
+
+// How place() turns "buy / sell N" into offsets (PandoraTrader's EasyInputOrder modes). Closing uses the
+// agent's own holdings only (held minus lots in its working closes); SHFE/INE close with CloseToday /
+// CloseYesterday per lot origin, other exchanges with Close.
+enum class OffsetMode : std::uint8_t {
+  CloseTodayThenYd = 0,  // close only: today's lots first, then yesterday's; more than held -> rejected
+  CloseYdThenOpen = 1,   // close yesterday's lots, open the rest
+  OpenOnly = 2,          // open everything
+  CloseOnly = 3,         // close only: yesterday's lots first, then today's; more than held -> rejected
 };
 
 template <class Code>
@@ -53,6 +81,38 @@ struct [[nodiscard]] ActionResult {
 using InsertResult = ActionResult<struct InsertTag>;
 using CancelResult = ActionResult<struct CancelTag>;
 
+// place(): the orders it sent (split by offset and by the exchange's max order volume). On a refusal,
+// `code` / `reason` describe it and `count` says how many legs were sent before it (0 when refused up
+// front: nothing reaches the counter unless every leg passed the position and volume checks).
+struct [[nodiscard]] PlaceResult {
+  static constexpr std::size_t kMaxLegs = 16;
+  std::uint32_t count = 0;
+  OrderId orders[kMaxLegs] = {};
+  RejectCode code = RejectCode::None;
+  Message reason{};
+  [[nodiscard]] bool ok() const noexcept { return code == RejectCode::None; }
+};
+
+// A conditional order request (stop / take-profit / trailing stop / iceberg). The children are sent with
+// `direction` and offsets resolved by `mode` (Engine::place).
+struct ConditionalRequest {
+  ConditionalKind kind = ConditionalKind::Stop;
+  Direction direction = Direction::Sell;
+  OffsetMode mode = OffsetMode::CloseTodayThenYd;
+  std::int32_t volume = 0;
+  double trigger = 0.0;  // stop / take-profit
+  double limit = 0.0;    // child limit price (iceberg: required); 0 = marketable FAK at the day's limit price
+  double trail = 0.0;    // trailing stop distance in price units (> 0)
+  TriggerSource source = TriggerSource::Last;
+  std::int32_t display = 0;  // iceberg slice (> 0)
+};
+struct [[nodiscard]] ConditionalResult {
+  ConditionalId id = kNoConditional;
+  RejectCode code = RejectCode::None;
+  Message reason{};
+  [[nodiscard]] bool ok() const noexcept { return code == RejectCode::None; }
+};
+
 struct EngineStats {
   std::uint64_t events = 0;
   std::uint64_t ticks = 0;
@@ -62,6 +122,13 @@ struct EngineStats {
   std::uint64_t orders_sent = 0;
   std::uint64_t cancels_sent = 0;
   std::uint64_t unmatched_errors = 0;  // insert/action errors naming no order of ours
+  std::uint64_t ack_timeouts = 0;      // orders unacknowledged past ack_timeout_ns
+  std::uint64_t cancel_timeouts = 0;   // cancels unanswered past cancel_timeout_ns
+  std::uint64_t cancel_retries = 0;    // cancels re-sent after a timeout
+  std::uint64_t order_queries = 0;     // order queries requested by the in-flight checks
+  std::uint64_t position_mismatches = 0;  // ledger vs CTP position reconciles that differed
+  std::uint64_t conditionals_triggered = 0;
+  std::uint64_t conditional_children = 0;  // orders released by conditional orders
 };
 
 class Engine final : private GatewayHost {
@@ -92,7 +159,32 @@ class Engine final : private GatewayHost {
   [[nodiscard]] RejectCode subscribe(AgentId agent, std::string_view symbol) noexcept;
   [[nodiscard]] InsertResult insert_order(AgentId agent, InstrumentIndex instrument, Direction direction,
                                           Offset offset, double price, std::int32_t volume, OrderKind kind) noexcept;
+  // Resolves offsets per `mode` and the exchange, splits by the exchange's max order volume and sends the
+  // legs through insert_order (validation + risk hook each). Refuses before sending anything when the agent
+  // would close more than it holds (INSUFFICIENT_POSITION) or more than kMaxLegs legs are needed.
+  PlaceResult place(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
+                    std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept;
   [[nodiscard]] CancelResult cancel(AgentId agent, OrderId order) noexcept;
+  // ---- conditional orders (engine_conditional.cpp) ------------------------------------------------------
+  // Stop / take-profit / trailing stop: armed now, released on the first tick that triggers it. Iceberg:
+  // the first slice is sent now. Refusals: INVALID_VOLUME / INVALID_PRICE / ORDER_POOL_EXHAUSTED.
+  ConditionalResult add_conditional(AgentId agent, InstrumentIndex instrument, const ConditionalRequest& request) noexcept;
+  // Links two armed conditionals of the agent: when one releases its child, the other is cancelled.
+  ConditionalResult link_oco(AgentId agent, ConditionalId first, ConditionalId second) noexcept;
+  // Entry limit order + take-profit and stop-loss exits (opposite side, closing), armed for the entry's
+  // filled lots as they fill and linked as an OCO pair. `take_profit` / `stop_loss` 0 = no such exit.
+  ConditionalResult add_bracket(AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
+                                double entry_price, double take_profit, double stop_loss) noexcept;
+  // Cancels the conditional, its working child orders, its bracket exits / entry and its OCO peer.
+  CancelResult cancel_conditional(AgentId agent, ConditionalId id) noexcept;
+  // A live conditional's state, or nullptr once it finished (done / cancelled / failed) and was released.
+  [[nodiscard]] const Conditional* conditional(ConditionalId id) const noexcept;
+  [[nodiscard]] std::size_t conditional_count() const noexcept { return cond_live_count_; }
+
+  // Capital the agent may commit (LedgerView::available_capital); infinite until set.
+  void set_allocation(AgentId agent, double capital) noexcept { ledgers_.set_allocation(agent, capital); }
+  // "Monopoly": only `agent` may place orders on the instrument (kNoAgent: shared again).
+  void set_owner(InstrumentIndex instrument, AgentId agent) noexcept { ledgers_.set_owner(instrument, agent); }
   // Cancels every cancellable order of the agent (on one instrument, or all when kNoInstrument).
   // Returns how many cancel requests were written.
   std::size_t cancel_all(AgentId agent, InstrumentIndex instrument = kNoInstrument) noexcept;
@@ -120,8 +212,14 @@ class Engine final : private GatewayHost {
   [[nodiscard]] InstrumentIndex instrument_index(std::string_view symbol) const noexcept { return registry_.find(symbol); }
   [[nodiscard]] const Order* order(OrderId id) const noexcept { return orders_.get(id); }
   [[nodiscard]] const OrderManager& order_manager() const noexcept { return orders_; }
+  [[nodiscard]] const Ledgers& ledgers() const noexcept { return ledgers_; }
   // Recovery only (journal replay seeds links and booked trades before start); nothing else mutates it.
   [[nodiscard]] OrderManager& order_manager_for_recovery() noexcept { return orders_; }
+  // Recovery (journal): a trade booked before a restart, into the agent's ledger (kNoAgent: unattributed).
+  // Kept until the instrument list is loaded, then booked — before the first position reconcile, so that
+  // reconcile adopts only what no journal entry explains. Before start (allocates).
+  void seed_ledger_trade(AgentId agent, std::string_view symbol, Direction direction, Offset offset, double price,
+                         std::int32_t volume);
   [[nodiscard]] const AccountData& account() const noexcept { return account_; }
   [[nodiscard]] bool trading_ready() const noexcept { return gateway_.trading_ready(); }
   [[nodiscard]] bool instruments_are_loaded() const noexcept { return instruments_loaded_; }
@@ -159,7 +257,7 @@ class Engine final : private GatewayHost {
   void end_order_reconcile(std::uint32_t epoch, std::int32_t front_id, std::int32_t session_id) noexcept override;
   void reset_positions() noexcept override;
   void apply_position(const PositionData& row) noexcept override;
-  void set_account(const AccountData& account) noexcept override { account_ = account; }
+  void set_account(const AccountData& account) noexcept override;
 
   [[nodiscard]] bool any_event_ready() noexcept;
   void drain(std::size_t max_events) noexcept;
@@ -170,6 +268,17 @@ class Engine final : private GatewayHost {
   void on_insert_error(const Event& event) noexcept;
   void on_action_error(const Event& event) noexcept;
   void fire_timers(std::int64_t now_ns) noexcept;
+  void check_inflight(std::int64_t now_ns) noexcept;
+  // Conditional orders: triggers on a tick, child fills, releases / cancels after each drain.
+  [[nodiscard]] Conditional* conditional_mut(ConditionalId id) noexcept;
+  void conditional_tick(InstrumentIndex instrument, const TickData& tick) noexcept;
+  void conditional_child_trade(const Order& order, std::int32_t volume) noexcept;
+  void process_conditionals() noexcept;
+  // Sends `lots` as children of `c` (place()); the refusal code (None when sent). A refusal fails `c`.
+  RejectCode release_child(Conditional& c, std::int32_t lots, double price) noexcept;
+  [[nodiscard]] double marketable_price(const InstrumentState& st, Direction direction) const noexcept;
+  void finish_conditional(Conditional& c, ConditionalStatus status, std::string_view reason) noexcept;
+  void retire_conditionals() noexcept;
   bool dispatch(std::int64_t now_ns);
   void publish_order(const Order& order, std::int64_t recv_ns, std::int64_t now_ns) noexcept;
   void publish_order_update(const OrderUpdate& update) noexcept;
@@ -188,14 +297,30 @@ class Engine final : private GatewayHost {
   EngineObserver* observer_ = nullptr;
   queue::Waiter waiter_;
   InstrumentRegistry registry_;
+  Ledgers ledgers_;
   OrderManager orders_;
   std::vector<std::string> agent_names_;
   std::vector<Timer> timers_;
   std::vector<PendingSubscription> pending_subscriptions_;
+  struct SeededTrade {
+    AgentId agent;
+    InstrumentId symbol;
+    Direction direction;
+    Offset offset;
+    double price;
+    std::int32_t volume;
+  };
+  std::vector<SeededTrade> seeded_trades_;  // recovery: booked at instruments_loaded()
   std::uint32_t next_timer_id_ = 1;
   std::int64_t next_timer_due_ns_ = INT64_MAX;
   std::int64_t gateway_deadline_ns_ = 0;
   std::uint32_t reconcile_epoch_ = 0;
+  std::int64_t next_inflight_check_ns_ = 0;
+  queue::ObjectPool<Conditional> cond_pool_;
+  std::unique_ptr<ConditionalId[]> cond_live_;
+  std::size_t cond_live_count_ = 0;
+  bool cond_dirty_ = false;
+  bool positions_dirty_ = false;  // a position query ran since the last ledger reconcile
   bool started_ = false;
   bool stopped_gateway_ = false;
   bool instruments_loaded_ = false;

@@ -55,6 +55,9 @@ class Gateway {
   // Writes ReqOrderInsert / ReqOrderAction; returns the Req* code (0, -1, -2, -3).
   [[nodiscard]] virtual int write_insert(const Order& order) noexcept = 0;
   [[nodiscard]] virtual int write_cancel(const Order& order) noexcept = 0;
+  // Asks for an order (and trade) query soon: the engine's in-flight checks use it for an order with no
+  // acknowledgement or a cancel with no answer. False when the gateway cannot query (nothing happens).
+  [[nodiscard]] virtual bool request_order_query() noexcept { return false; }
   // Market data wanted for this instrument from now on (kept across reconnects).
   virtual void want_market_data(InstrumentIndex instrument) noexcept = 0;
   // Releases the vendor APIs. After this no vendor thread touches the rings.

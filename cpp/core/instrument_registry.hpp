@@ -43,6 +43,7 @@ struct CommissionRates {
 // Account positions of an instrument as last queried (the per-agent ledgers are another issue).
 struct PositionSnapshot {
   std::int32_t long_today = 0, long_yd = 0, short_today = 0, short_yd = 0;
+  double long_cost = 0.0, short_cost = 0.0;  // PositionCost sums (average price of adopted lots)
 };
 
 struct InstrumentState {

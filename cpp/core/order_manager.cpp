@@ -3,27 +3,10 @@
 #include <functional>
 
 namespace shandian::core {
-namespace {
 
-// Statuses only move forward: CTP re-pushes the previous status before each new one (CHM 389), and
-// query rows during a reconcile may be older than a push already applied.
-constexpr int rank(OrderStatus s) noexcept {
-  switch (s) {
-    case OrderStatus::Submitting: return 0;
-    case OrderStatus::Accepted: return 1;
-    case OrderStatus::Queued: return 2;
-    case OrderStatus::PartFilled: return 3;
-    case OrderStatus::Filled:
-    case OrderStatus::Cancelled:
-    case OrderStatus::Rejected: return 4;
-  }
-  return 0;
-}
-
-}  // namespace
-
-OrderManager::OrderManager(Capacity capacity)
-    : pool_(capacity.live_orders),
+OrderManager::OrderManager(Capacity capacity, Ledgers* ledgers)
+    : ledgers_(ledgers),
+      pool_(capacity.live_orders),
       by_ref_(capacity.orders_per_day),
       by_sys_id_(capacity.orders_per_day),
       by_ref_only_(capacity.orders_per_day),
@@ -39,9 +22,48 @@ Order* OrderManager::create(AgentId agent, InstrumentIndex instrument, std::int6
   order->agent = agent;
   order->instrument = instrument;
   order->submit_ns = now_ns;
+  order->ledger = OrderLedgerState{};
   order->live_slot = static_cast<std::uint32_t>(live_count_);
   live_[live_count_++] = order->id;
   return order;
+}
+
+bool OrderManager::commit_new(Order& order) noexcept {
+  if (ledgers_ == nullptr) return true;
+  if (!ledgers_->freeze_new(order.ledger, order.agent, order.instrument, order.direction, order.offset, order.price,
+                            order.volume)) {
+    return false;
+  }
+  ledgers_->count_order(order.agent);
+  return true;
+}
+
+void OrderManager::resync(Order& order) noexcept {
+  if (ledgers_ != nullptr) {
+    ledgers_->sync(order.ledger, order.volume, order.traded, order.traded_by_trades, is_final(order.status));
+  }
+}
+
+bool OrderManager::step(Order& order, fsm::Event event) noexcept {
+  // A refusal after lots traded ends the order Cancelled: "rejected" means nothing traded.
+  if (event == fsm::Event::Rejected && order.traded > 0) event = fsm::Event::Cancelled;
+  const bool was_final = is_final(order.status);
+  const fsm::Outcome outcome = fsm::step(order.status, order.cancel_pending, event);
+  if (outcome == fsm::Outcome::Ignore) ++stats_.ignored_events;
+  if (outcome == fsm::Outcome::Illegal) ++stats_.illegal_events;
+  const bool changed = outcome != fsm::Outcome::Ignore && outcome != fsm::Outcome::Illegal;
+  if (changed && !was_final && is_final(order.status) && ledgers_ != nullptr) {
+    ledgers_->count_final(order.agent, order.status);
+  }
+  return changed;
+}
+
+bool OrderManager::cancel_requested(Order& order, std::int64_t now_ns) noexcept {
+  if (!step(order, fsm::Event::CancelRequested)) return false;
+  order.cancel_sent_ns = now_ns;
+  ++order.cancel_attempts;
+  if (ledgers_ != nullptr) ledgers_->count_cancel(order.agent);
+  return true;
 }
 
 bool OrderManager::bind_ref(const Order& order) noexcept {
@@ -145,31 +167,30 @@ bool OrderManager::apply_report(const OrderData& report, std::int64_t recv_ns, s
     order->order_sys_id = report.order_sys_id;
     link_sys_id(*order);
   }
+  if (order->ack_ns == 0) order->ack_ns = now_ns;
   bool changed = false;
   if (report.volume_traded > order->traded) {
     order->traded = report.volume_traded;
     changed = true;
   }
-  if (!is_final(order->status)) {
-    if (report.exchange_rejected) {
-      order->status = order->traded > 0 ? OrderStatus::Cancelled : OrderStatus::Rejected;
+  if (report.exchange_rejected) {
+    if (step(*order, fsm::Event::Rejected)) {
       order->reject_code = RejectCode::ExchangeRejected;
       order->reason = report.status_msg;
-      order->cancel_pending = false;
-      changed = true;
-    } else if (rank(report.status) > rank(order->status)) {
-      order->status = report.status;
-      if (report.status == OrderStatus::Cancelled) order->reason = report.status_msg;
-      if (is_final(report.status)) order->cancel_pending = false;
       changed = true;
     }
+  } else if (step(*order, fsm::event_of(report.status))) {
+    if (order->status == OrderStatus::Cancelled) order->reason = report.status_msg;
+    changed = true;
   }
+  if (changed) resync(*order);
   if (changed) describe(*order, recv_ns, now_ns, out);
   return changed;
 }
 
 bool OrderManager::apply_trade(const TradeData& trade, std::int64_t recv_ns, bool from_reconcile,
-                               InstrumentIndex instrument, TradeUpdate& out) noexcept {
+                               InstrumentIndex instrument, TradeUpdate& out, bool* status_changed) noexcept {
+  if (status_changed != nullptr) *status_changed = false;
   const auto seen = seen_trades_.insert(TradeKey{trade.exchange, trade.trade_id, trade.direction}, true);
   if (seen == decltype(seen_trades_)::InsertResult::Exists) {
     ++stats_.duplicate_trades;
@@ -194,26 +215,43 @@ bool OrderManager::apply_trade(const TradeData& trade, std::int64_t recv_ns, boo
   out.recv_ns = recv_ns;
   if (link == nullptr) {
     ++stats_.unattributed_trades;
+    if (ledgers_ != nullptr) {
+      ledgers_->book_trade(nullptr, kNoAgent, instrument, trade.direction, trade.offset, trade.price, trade.volume);
+    }
     return true;
   }
-  if (Order* order = get(link->id)) {
-    order->traded_by_trades += trade.volume;
-    if (order->traded_by_trades > order->traded) order->traded = order->traded_by_trades;
+  Order* order = get(link->id);
+  if (order == nullptr) {  // retired order (its trades were all matched): book to its agent all the same
+    if (ledgers_ != nullptr) {
+      ledgers_->book_trade(nullptr, link->agent, instrument, trade.direction, trade.offset, trade.price, trade.volume);
+    }
+    return true;
   }
+  order->traded_by_trades += trade.volume;
+  if (order->traded_by_trades > order->traded) order->traded = order->traded_by_trades;
+  if (ledgers_ != nullptr) {
+    ledgers_->book_trade(&order->ledger, order->agent, instrument, trade.direction, trade.offset, trade.price,
+                         trade.volume);
+  }
+  // A trade ahead of the report that announces it moves the status itself (the late report is then a no-op).
+  const bool moved = step(*order, order->traded_by_trades >= order->volume ? fsm::Event::Filled : fsm::Event::PartFilled);
+  if (status_changed != nullptr) *status_changed = moved;
+  resync(*order);
   return true;
 }
 
 void OrderManager::reject(Order& order, RejectCode code, std::int32_t ctp_error_id, std::string_view reason) noexcept {
   if (is_final(order.status)) return;
-  order.status = order.traded > 0 ? OrderStatus::Cancelled : OrderStatus::Rejected;
+  if (!step(order, fsm::Event::Rejected)) return;
   order.reject_code = code;
   order.ctp_error_id = ctp_error_id;
   order.reason.assign(reason);
-  order.cancel_pending = false;
+  resync(order);
 }
 
 void OrderManager::cancel_refused(Order& order, std::int32_t ctp_error_id, std::string_view reason) noexcept {
-  order.cancel_pending = false;
+  if (!step(order, fsm::Event::CancelRefused)) return;
+  order.cancel_sent_ns = 0;
   order.ctp_error_id = ctp_error_id;
   order.reason.assign(reason);
 }
@@ -240,6 +278,7 @@ void OrderManager::describe(const Order& order, std::int64_t recv_ns, std::int64
 
 void OrderManager::release_if_done(Order& order) noexcept {
   if (!is_final(order.status) || order.traded_by_trades < order.traded) return;
+  resync(order);  // frozen lots / margin are zero by now: final and every reported lot booked
   const std::uint32_t slot = order.live_slot;
   const OrderId moved = live_[live_count_ - 1];
   live_[slot] = moved;

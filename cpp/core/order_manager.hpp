@@ -3,7 +3,8 @@
 // idempotent trade handling keyed by ExchangeID + TradeID + direction (a self-trade shares its TradeID
 // between the buy and the sell side: vnpy#3229).
 //
-// The full FSM table, per-agent ledgers and offsets belong to a later issue; the seams are
+// Every status change goes through the explicit FSM table (core/order_fsm.hpp); every change of what an
+// order freezes or books goes to the per-agent ledgers (core/ledger.hpp) when attached. The seams are
 // apply_report()/apply_trade() (CTP facts in) and OrderUpdate/TradeUpdate (facts out).
 //
 // Identity (ctp-semantics.md §2): (FrontID, SessionID, OrderRef) from the moment we send; (ExchangeID,
@@ -20,6 +21,8 @@
 #include "core/dispatch.hpp"
 #include "core/events.hpp"
 #include "core/fixed_hash_map.hpp"
+#include "core/ledger.hpp"
+#include "core/order_fsm.hpp"
 #include "queue/object_pool.hpp"
 
 namespace shandian::core {
@@ -50,6 +53,14 @@ struct Order {
   Message reason{};
   std::int64_t submit_ns = 0;
   std::uint32_t live_slot = 0;        // position in the live list (for O(1) removal)
+  OrderLedgerState ledger{};          // what the order froze / booked in the per-agent ledgers
+  // In-flight tracking (Engine::check_inflight): first report time, cancel request time and retries.
+  std::int64_t ack_ns = 0;            // 0 until CTP acknowledged it (first report or error)
+  std::int64_t cancel_sent_ns = 0;
+  std::uint16_t cancel_attempts = 0;
+  bool ack_queried = false;           // an order query was requested because no acknowledgement came
+  bool cancel_queried = false;        // an order query was requested because no cancel answer came
+  std::uint64_t parent = 0;           // the conditional order (core/conditional.hpp) that released it, or 0
 };
 
 [[nodiscard]] constexpr OrderId to_order_id(queue::PoolHandle h) noexcept {
@@ -114,6 +125,8 @@ struct OrderManagerStats {
   std::uint64_t stale_reports = 0;       // reports for retired orders (replays), ignored
   std::uint64_t unattributed_trades = 0; // trades whose order is unknown (agent = kNoAgent)
   std::uint64_t map_full = 0;            // an identity map was full (raise the per-day capacity)
+  std::uint64_t ignored_events = 0;      // FSM: duplicate / stale / re-pushed events (no change)
+  std::uint64_t illegal_events = 0;      // FSM: events that cannot happen in a correct flow (no change)
 };
 
 class OrderManager {
@@ -124,7 +137,8 @@ class OrderManager {
     std::size_t trades_per_day = 262'144; // trade keys remembered for de-duplication
   };
 
-  explicit OrderManager(Capacity capacity);
+  // `ledgers` (optional, not owned) receives every freeze / trade / final state of the orders.
+  explicit OrderManager(Capacity capacity, Ledgers* ledgers = nullptr);
 
   // ---- recovery (journal, issue 7): what a previous process of this trading day placed ----------------
   // Links an order placed before a restart to its agent, so the counter's reports (agent = that agent,
@@ -138,11 +152,15 @@ class OrderManager {
   // A new order in SUBMITTING; nullptr when the pool is exhausted. The caller fills the request fields.
   [[nodiscard]] Order* create(AgentId agent, InstrumentIndex instrument, std::int64_t now_ns) noexcept;
 
+  // Registers a created order (request fields filled) with the ledgers: freezes its margin / close lots.
+  // False when the ledgers have no position slot left (the caller rejects the order).
+  [[nodiscard]] bool commit_new(Order& order) noexcept;
+
   // Records (front, session, ref) -> order once the gateway assigned the ref. False when the map is full.
   [[nodiscard]] bool bind_ref(const Order& order) noexcept;
 
-  [[nodiscard]] Order* get(OrderId id) noexcept { return pool_.get(to_handle(id)); }
-  [[nodiscard]] const Order* get(OrderId id) const noexcept { return pool_.get(to_handle(id)); }
+  [[nodiscard]] Order* get(OrderId id) noexcept { return id == kNoOrder ? nullptr : pool_.get(to_handle(id)); }
+  [[nodiscard]] const Order* get(OrderId id) const noexcept { return id == kNoOrder ? nullptr : pool_.get(to_handle(id)); }
   [[nodiscard]] Order* find_by_ref(std::int32_t front_id, std::int32_t session_id, std::int64_t order_ref) noexcept;
   // Our refs never repeat within a process (the gateway keeps them strictly increasing across sessions),
   // so an OnRspOrderInsert/OnErrRtnOrderInsert, which carries no FrontID/SessionID, is matched by ref.
@@ -155,8 +173,12 @@ class OrderManager {
 
   // Applies an OnRtnTrade (or a trade query row). Returns true and fills `out` exactly once per distinct
   // (ExchangeID, TradeID, direction); duplicates return false and are counted.
+  // `status_changed` (optional) is set when the trade moved the order's status (a trade before its report).
   [[nodiscard]] bool apply_trade(const TradeData& trade, std::int64_t recv_ns, bool from_reconcile,
-                                 InstrumentIndex instrument, TradeUpdate& out) noexcept;
+                                 InstrumentIndex instrument, TradeUpdate& out, bool* status_changed = nullptr) noexcept;
+
+  // A cancel request for `order` was written: CancelPending (FSM). Illegal for a final order (false).
+  bool cancel_requested(Order& order, std::int64_t now_ns) noexcept;
 
   // The order was refused (engine-side after SUBMITTING, CTP or exchange); it becomes final.
   void reject(Order& order, RejectCode code, std::int32_t ctp_error_id, std::string_view reason) noexcept;
@@ -180,7 +202,11 @@ class OrderManager {
 
  private:
   void link_sys_id(Order& order) noexcept;
+  // Steps the FSM, counts ignored/illegal events, keeps the ledgers in line. True when something changed.
+  bool step(Order& order, fsm::Event event) noexcept;
+  void resync(Order& order) noexcept;
 
+  Ledgers* ledgers_ = nullptr;
   queue::ObjectPool<Order> pool_;
   FixedHashMap<OrderRefKey, OrderLink, OrderRefKeyHash> by_ref_;
   FixedHashMap<SysIdKey, OrderLink, SysIdKeyHash> by_sys_id_;

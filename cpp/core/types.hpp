@@ -51,6 +51,9 @@ enum class RejectCode : std::uint16_t {
   NotOwner = 10,           // cancel: the order belongs to another agent
   AlreadyFinal = 11,       // cancel: the order is filled/cancelled/rejected
   CancelPending = 12,      // cancel: a cancel is already in flight
+  InsufficientPosition = 13,  // close: more than the agent holds (minus its working closes)
+  InstrumentOwned = 14,       // the instrument is owned exclusively ("monopoly") by another agent
+  PositionTableFull = 15,     // the ledgers have no position record left (Ledgers::Capacity::positions)
   // gateway write failures (the Req* return value)
   RequestNetworkError = 20,  // -1
   RequestQueueFull = 21,     // -2
@@ -99,6 +102,9 @@ enum class RejectCode : std::uint16_t {
     case RejectCode::NotOwner: return "NOT_OWNER";
     case RejectCode::AlreadyFinal: return "ALREADY_FINAL";
     case RejectCode::CancelPending: return "CANCEL_PENDING";
+    case RejectCode::InsufficientPosition: return "INSUFFICIENT_POSITION";
+    case RejectCode::InstrumentOwned: return "INSTRUMENT_OWNED";
+    case RejectCode::PositionTableFull: return "POSITION_TABLE_FULL";
     case RejectCode::RequestNetworkError: return "REQUEST_NETWORK_ERROR";
     case RejectCode::RequestQueueFull: return "REQUEST_QUEUE_FULL";
     case RejectCode::RequestRateLimited: return "REQUEST_RATE_LIMITED";

@@ -614,6 +614,11 @@ void Session::on_event(const Event& e) noexcept {
   }
 }
 
+bool Session::request_order_query() noexcept {
+  if (trader_state_ != TraderState::Ready) return false;
+  return queries_.enqueue(QueryKind::Orders) && queries_.enqueue(QueryKind::Trades);
+}
+
 std::int64_t Session::poll(std::int64_t now) noexcept {
   if (td_spi_) {
     // relaxed: a statistic; the reconcile it triggers is correct whenever it runs (RingCounters).

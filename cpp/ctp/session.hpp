@@ -83,6 +83,8 @@ class Session final : public core::Gateway {
   [[nodiscard]] int write_insert(const core::Order& order) noexcept override;
   [[nodiscard]] int write_cancel(const core::Order& order) noexcept override;
   void want_market_data(core::InstrumentIndex instrument) noexcept override;
+  // In-flight checks of the engine: queue an orders + trades query (deduplicated by the scheduler).
+  [[nodiscard]] bool request_order_query() noexcept override;
   void stop() noexcept override;
 
   // Observability (engine thread).

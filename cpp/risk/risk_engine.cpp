@@ -517,11 +517,13 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
     }
   }
 
-  // Self-trade prevention: any working order of the account on the other side at a crossing price.
+  // Self-trade prevention: any resting order of the account on the other side at a crossing price. Only
+  // GFD limit orders rest: an immediate-or-cancel order (FAK, FOK, market) in flight is matched or cancelled
+  // on arrival, so a later order can never trade against it.
   if (il.self_trade_prevention && in.instrument < list_head_.size()) {
     for (std::uint32_t i = list_head_[in.instrument]; i != kNil; i = working_[i].next) {
       const Working& w = working_[i];
-      if (w.direction == in.direction || w.kind == OrderKind::Market) continue;
+      if (w.direction == in.direction || w.kind != OrderKind::Limit) continue;
       const bool crosses = in.kind == OrderKind::Market ||
                            (in.direction == Direction::Buy ? in.price_ticks >= w.price_ticks : in.price_ticks <= w.price_ticks);
       if (crosses) {

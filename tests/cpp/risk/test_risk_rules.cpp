@@ -153,6 +153,13 @@ void test_rules_when_order_would_cross_own_resting_order_rejects_self_trade() {
   CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Buy, 3600), f.ctx()).accepted());
   e.on_order_update(update(oid(2), kNoAgent, f.rb, OrderStatus::Queued, Direction::Buy, 3490));  // external
   CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Sell, 3490), f.ctx()).code == RejectCode::RiskSelfTrade);
+  // Immediate-or-cancel orders in flight never rest: a crossing order cannot trade against them.
+  e.on_order_update(update(oid(2), kNoAgent, f.rb, OrderStatus::Cancelled, Direction::Buy, 3490));
+  for (OrderKind k : {OrderKind::Fak, OrderKind::Fok, OrderKind::Market}) {
+    e.on_order_update(update(oid(3), 1, f.rb, OrderStatus::Submitting, Direction::Buy, 3520, 1, 0, k));
+    CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Sell, 3480), f.ctx()).accepted());
+    e.on_order_update(update(oid(3), 1, f.rb, OrderStatus::Cancelled, Direction::Buy, 3520, 1, 0, k));
+  }
 }
 
 void test_rules_when_volume_over_limits_rejects() {

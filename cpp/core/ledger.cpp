@@ -1,0 +1,389 @@
+#include "core/ledger.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace shandian::core {
+namespace {
+
+constexpr double kSnap = 1e-6;  // frozen margin sums are snapped to 0 once nothing is frozen (float residue)
+
+void append(char* out, std::size_t size, std::size_t& used, const char* format, auto... args) noexcept {
+  if (used + 1 >= size) return;
+  const int n = std::snprintf(out + used, size - used, format, args...);
+  if (n > 0) used = std::min(size - 1, used + static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+Ledgers::Ledgers(const InstrumentRegistry& registry, Capacity capacity)
+    : registry_(registry),
+      capacity_(capacity),
+      slots_(std::make_unique<std::uint32_t[]>((capacity.agents + 1) * capacity.instruments)),
+      positions_(std::make_unique<PositionLedger[]>(capacity.positions)),
+      heads_(std::make_unique<std::uint32_t[]>(capacity.agents + 1)),
+      agents_(std::make_unique<AgentLedger[]>(capacity.agents + 1)),
+      owners_(std::make_unique<AgentId[]>(capacity.instruments)) {
+  std::fill_n(slots_.get(), (capacity.agents + 1) * capacity.instruments, kNoSlot);
+  std::fill_n(heads_.get(), capacity.agents + 1, kNoSlot);
+  std::fill_n(owners_.get(), capacity.instruments, kNoAgent);
+}
+
+void Ledgers::set_allocation(AgentId agent, double capital) noexcept { agent_ledger(agent).allocation = capital; }
+
+void Ledgers::set_owner(InstrumentIndex instrument, AgentId agent) noexcept {
+  if (instrument < capacity_.instruments) owners_[instrument] = agent;
+}
+
+PositionLedger* Ledgers::slot_for(std::uint32_t bucket, InstrumentIndex instrument, bool create) noexcept {
+  if (instrument >= capacity_.instruments) return nullptr;
+  std::uint32_t& s = slots_[bucket * capacity_.instruments + instrument];
+  if (s != kNoSlot) return &positions_[s];
+  if (!create) return nullptr;
+  if (used_positions_ >= capacity_.positions) {
+    ++stats_.position_slots_full;
+    return nullptr;
+  }
+  s = static_cast<std::uint32_t>(used_positions_++);
+  PositionLedger& p = positions_[s];
+  p = PositionLedger{};
+  p.instrument = instrument;
+  p.bucket = bucket;
+  p.next_in_bucket = heads_[bucket];
+  heads_[bucket] = s;
+  return &p;
+}
+
+const PositionLedger* Ledgers::slot_for(std::uint32_t bucket, InstrumentIndex instrument) const noexcept {
+  if (instrument >= capacity_.instruments) return nullptr;
+  const std::uint32_t s = slots_[bucket * capacity_.instruments + instrument];
+  return s != kNoSlot ? &positions_[s] : nullptr;
+}
+
+double Ledgers::multiplier(InstrumentIndex instrument) const noexcept {
+  if (!registry_.contains(instrument)) return 1.0;
+  const std::int32_t m = registry_.at(instrument).spec.volume_multiple;
+  return m > 0 ? static_cast<double>(m) : 1.0;
+}
+
+double Ledgers::margin_per_lot(InstrumentIndex instrument, bool is_long, double price) const noexcept {
+  if (!registry_.contains(instrument)) return 0.0;
+  const MarginRates& r = registry_.at(instrument).margin;
+  if (!r.known) return 0.0;
+  const double notional = price * multiplier(instrument);
+  return is_long ? notional * r.long_by_money + r.long_by_volume : notional * r.short_by_money + r.short_by_volume;
+}
+
+double Ledgers::commission_of(InstrumentIndex instrument, Offset offset, bool today, double price,
+                              std::int32_t volume) const noexcept {
+  if (!registry_.contains(instrument) || volume <= 0) return 0.0;
+  const CommissionRates& r = registry_.at(instrument).commission;
+  if (!r.known) return 0.0;
+  const double notional = price * multiplier(instrument) * volume;
+  if (offset == Offset::Open) return notional * r.open_by_money + volume * r.open_by_volume;
+  if (today && offset != Offset::CloseYesterday) return notional * r.close_today_by_money + volume * r.close_today_by_volume;
+  return notional * r.close_by_money + volume * r.close_by_volume;
+}
+
+bool Ledgers::freeze_new(OrderLedgerState& s, AgentId agent, InstrumentIndex instrument, Direction direction,
+                         Offset offset, double price, std::int32_t volume) noexcept {
+  s = OrderLedgerState{};
+  PositionLedger* p = slot_for(bucket_of(agent), instrument, true);
+  if (p == nullptr) return false;
+  s.agent = agent;
+  s.instrument = instrument;
+  s.direction = direction;
+  s.is_open = offset == Offset::Open;
+  s.active = true;
+  if (s.is_open) {
+    s.margin_per_lot = margin_per_lot(instrument, direction == Direction::Buy, price);
+  } else {
+    const SideLedger& side = p->of(direction == Direction::Sell);
+    switch (offset) {
+      case Offset::CloseToday: s.plan_today = volume; break;
+      case Offset::CloseYesterday: s.plan_yd = volume; break;
+      default: {
+        const bool split = registry_.contains(instrument) && splits_today(registry_.at(instrument).spec.exchange.view());
+        if (split) {
+          s.plan_yd = volume;  // SHFE/INE: Close closes yesterday's lots only
+        } else {
+          s.plan_yd = std::clamp(side.yd - side.frozen_yd, 0, volume);
+          s.plan_today = volume - s.plan_yd;
+        }
+      }
+    }
+  }
+  sync(s, volume, 0, 0, false);
+  return true;
+}
+
+void Ledgers::sync(OrderLedgerState& s, std::int32_t volume, std::int32_t traded_reported, std::int32_t booked,
+                   bool final) noexcept {
+  if (!s.active) return;
+  PositionLedger* p = slot_for(bucket_of(s.agent), s.instrument, false);
+  if (p == nullptr) return;
+  const std::int32_t frozen = std::max(0, final ? traded_reported - booked : volume - booked);
+  if (s.is_open) {
+    SideLedger& side = p->of(s.direction == Direction::Buy);
+    AgentLedger& a = agent_ledger(s.agent);
+    side.pending_open += frozen - s.pending_open;
+    s.pending_open = frozen;
+    const double margin = frozen * s.margin_per_lot;
+    side.frozen_margin += margin - s.frozen_margin;
+    a.frozen_margin += margin - s.frozen_margin;
+    s.frozen_margin = margin;
+    if (side.pending_open == 0) side.frozen_margin = 0.0;
+    if (std::fabs(a.frozen_margin) < kSnap) a.frozen_margin = 0.0;
+  } else {
+    SideLedger& side = p->of(s.direction == Direction::Sell);
+    const std::int32_t yd = std::min(frozen, std::max(0, s.plan_yd - s.booked_yd));
+    const std::int32_t today = frozen - yd;
+    side.frozen_yd += yd - s.frozen_yd;
+    side.frozen_today += today - s.frozen_today;
+    s.frozen_yd = yd;
+    s.frozen_today = today;
+  }
+}
+
+std::int32_t Ledgers::take(std::uint32_t bucket, PositionLedger& p, bool is_long, bool yd_first, std::int32_t lots,
+                           double price, std::int32_t& took_today) noexcept {
+  SideLedger& side = p.of(is_long);
+  const std::int32_t held = side.held();
+  const std::int32_t n = std::min(lots, held);
+  if (n <= 0) return 0;
+  std::int32_t from_yd = yd_first ? std::min(n, side.yd) : std::max(0, n - side.today);
+  const std::int32_t from_today = n - from_yd;
+  side.yd -= from_yd;
+  side.today -= from_today;
+  took_today += from_today;
+  const double mult = multiplier(p.instrument);
+  const double pnl = (is_long ? price - side.avg_price : side.avg_price - price) * n * mult;
+  const double released = side.margin * n / held;
+  AgentLedger& a = agents_[bucket];
+  p.realized_pnl += pnl;
+  a.realized_pnl += pnl;
+  side.margin -= released;
+  a.margin -= released;
+  if (side.held() == 0) {
+    side.avg_price = 0.0;
+    side.margin = 0.0;
+  }
+  if (std::fabs(a.margin) < kSnap) a.margin = 0.0;
+  return n;
+}
+
+void Ledgers::book_trade(OrderLedgerState* s, AgentId agent, InstrumentIndex instrument, Direction direction,
+                         Offset offset, double price, std::int32_t volume) noexcept {
+  if (volume <= 0) return;
+  const std::uint32_t bucket = bucket_of(s != nullptr && s->active ? s->agent : agent);
+  PositionLedger* p = slot_for(bucket, instrument, true);
+  if (p == nullptr) return;
+  AgentLedger& a = agents_[bucket];
+  ++p->fills;
+  ++a.fills;
+  a.filled_lots += static_cast<std::uint32_t>(volume);
+  if (offset == Offset::Open) {
+    SideLedger& side = p->of(direction == Direction::Buy);
+    const std::int32_t held = side.held();
+    side.avg_price = (side.avg_price * held + price * volume) / (held + volume);
+    side.today += volume;
+    const double m = margin_per_lot(instrument, direction == Direction::Buy, price) * volume;
+    side.margin += m;
+    a.margin += m;
+    const double fee = commission_of(instrument, Offset::Open, true, price, volume);
+    p->commission += fee;
+    a.commission += fee;
+    return;
+  }
+  const bool is_long = direction == Direction::Sell;  // a sell closes long lots
+  // Intended split: the order's plan (yesterday first), or the offset for a trade of no known order.
+  std::int32_t want_yd = 0;
+  if (s != nullptr && s->active) {
+    want_yd = std::min(volume, std::max(0, s->plan_yd - s->booked_yd));
+    s->booked_yd += want_yd;
+    s->booked_today += volume - want_yd;
+  } else if (offset == Offset::CloseYesterday) {
+    want_yd = volume;
+  } else if (offset == Offset::Close) {
+    want_yd = std::min(volume, p->of(is_long).yd);
+  }
+  const std::int32_t want_today = volume - want_yd;
+  std::int32_t took_today = 0;
+  std::int32_t left = volume;
+  // Yesterday's part first, then today's; whatever this bucket lacks comes from the unattributed bucket.
+  left -= take(bucket, *p, is_long, true, std::min(left, want_yd), price, took_today);
+  left -= take(bucket, *p, is_long, false, left, price, took_today);
+  if (left > 0 && bucket != unattributed()) {
+    if (PositionLedger* u = slot_for(unattributed(), instrument, false)) {
+      left -= take(unattributed(), *u, is_long, want_yd > 0, left, price, took_today);
+    }
+  }
+  if (left > 0) stats_.overclosed_lots += static_cast<std::uint64_t>(left);
+  const double fee = commission_of(instrument, offset, true, price, want_today) +
+                     commission_of(instrument, Offset::Close, false, price, want_yd);
+  p->commission += fee;
+  a.commission += fee;
+}
+
+void Ledgers::count_final(AgentId agent, OrderStatus status) noexcept {
+  if (status == OrderStatus::Rejected) ++agent_ledger(agent).rejects;
+  if (status == OrderStatus::Cancelled) ++agent_ledger(agent).cancelled;
+}
+
+const PositionLedger* Ledgers::position(AgentId agent, InstrumentIndex instrument) const noexcept {
+  return slot_for(bucket_of(agent), instrument);
+}
+
+namespace {
+void add_view(PositionView& v, const PositionLedger& p) noexcept {
+  const SideLedger& l = p.side[0];
+  const SideLedger& s = p.side[1];
+  const std::int32_t long_before = v.long_today + v.long_yd;
+  const std::int32_t short_before = v.short_today + v.short_yd;
+  if (l.held() > 0) v.long_avg = (v.long_avg * long_before + l.avg_price * l.held()) / (long_before + l.held());
+  if (s.held() > 0) v.short_avg = (v.short_avg * short_before + s.avg_price * s.held()) / (short_before + s.held());
+  v.long_today += l.today;
+  v.long_yd += l.yd;
+  v.short_today += s.today;
+  v.short_yd += s.yd;
+  v.long_frozen += l.frozen();
+  v.short_frozen += s.frozen();
+  v.long_pending_open += l.pending_open;
+  v.short_pending_open += s.pending_open;
+  v.realized_pnl += p.realized_pnl;
+  v.commission += p.commission;
+  v.margin += l.margin + s.margin;
+  v.fills += p.fills;
+}
+}  // namespace
+
+PositionView Ledgers::view(AgentId agent, InstrumentIndex instrument) const noexcept {
+  PositionView v;
+  if (agent == kNoAgent) return account_view(instrument);
+  if (const PositionLedger* p = slot_for(bucket_of(agent), instrument)) add_view(v, *p);
+  return v;
+}
+
+void Ledgers::fill_view(AgentId agent, InstrumentIndex instrument, PositionView& out) const noexcept {
+  out = view(agent, instrument);
+  if (agent == kNoAgent) return;
+  const AgentLedger& a = agents_[bucket_of(agent)];
+  out.agent_available = available_capital(agent);
+  out.agent_realized_pnl = a.realized_pnl;
+  out.agent_commission = a.commission;
+  out.agent_margin = a.margin;
+  out.agent_frozen_margin = a.frozen_margin;
+}
+
+PositionView Ledgers::account_view(InstrumentIndex instrument) const noexcept {
+  PositionView v;
+  for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
+    if (const PositionLedger* p = slot_for(b, instrument)) add_view(v, *p);
+  }
+  return v;
+}
+
+double Ledgers::position_unrealized(const PositionLedger& p) const noexcept {
+  if (!registry_.contains(p.instrument)) return 0.0;
+  const InstrumentState& st = registry_.at(p.instrument);
+  if (!st.has_tick || !(st.last_tick.last_price > 0.0)) return 0.0;
+  const double last = st.last_tick.last_price;
+  const double mult = multiplier(p.instrument);
+  return ((last - p.side[0].avg_price) * p.side[0].held() + (p.side[1].avg_price - last) * p.side[1].held()) * mult;
+}
+
+double Ledgers::unrealized_pnl(AgentId agent) const noexcept {
+  double sum = 0.0;
+  const std::uint32_t first = agent == kNoAgent ? 0 : bucket_of(agent);
+  const std::uint32_t last = agent == kNoAgent ? static_cast<std::uint32_t>(capacity_.agents) : first;
+  for (std::uint32_t b = first; b <= last; ++b) {
+    for (std::uint32_t s = heads_[b]; s != kNoSlot; s = positions_[s].next_in_bucket) {
+      sum += position_unrealized(positions_[s]);
+    }
+  }
+  return sum;
+}
+
+std::int32_t Ledgers::long_volume(AgentId agent, InstrumentIndex instrument) const noexcept {
+  const PositionView v = view(agent, instrument);
+  return v.long_today + v.long_yd;
+}
+
+std::int32_t Ledgers::short_volume(AgentId agent, InstrumentIndex instrument) const noexcept {
+  const PositionView v = view(agent, instrument);
+  return v.short_today + v.short_yd;
+}
+
+std::int32_t Ledgers::pending_open_volume(AgentId agent, InstrumentIndex instrument, Direction direction) const noexcept {
+  const PositionView v = view(agent, instrument);
+  return direction == Direction::Buy ? v.long_pending_open : v.short_pending_open;
+}
+
+double Ledgers::available_capital(AgentId agent) const noexcept {
+  if (agent == kNoAgent) return account_available_;
+  const AgentLedger& a = agents_[bucket_of(agent)];
+  return a.allocation + a.realized_pnl - a.commission - a.margin - a.frozen_margin;
+}
+
+double Ledgers::order_cost(AgentId, InstrumentIndex instrument, Direction direction, Offset offset, double price,
+                           std::int32_t volume) const noexcept {
+  if (volume <= 0) return 0.0;
+  if (offset == Offset::Open) {
+    return margin_per_lot(instrument, direction == Direction::Buy, price) * volume +
+           commission_of(instrument, offset, true, price, volume);
+  }
+  return commission_of(instrument, offset, offset == Offset::CloseToday, price, volume);
+}
+
+double Ledgers::pnl_today(AgentId agent) const noexcept {
+  double realized = 0.0;
+  double fees = 0.0;
+  const std::uint32_t first = agent == kNoAgent ? 0 : bucket_of(agent);
+  const std::uint32_t last = agent == kNoAgent ? static_cast<std::uint32_t>(capacity_.agents) : first;
+  for (std::uint32_t b = first; b <= last; ++b) {
+    realized += agents_[b].realized_pnl;
+    fees += agents_[b].commission;
+  }
+  return realized + unrealized_pnl(agent) - fees;
+}
+
+bool Ledgers::reconcile(char* diff, std::size_t diff_size) noexcept {
+  std::size_t used = 0;
+  if (diff_size > 0) diff[0] = '\0';
+  ++stats_.reconciles;
+  bool match = true;
+  for (std::size_t i = 0; i < registry_.size() && i < capacity_.instruments; ++i) {
+    const auto index = static_cast<InstrumentIndex>(i);
+    const InstrumentState& st = registry_.at(index);
+    const PositionSnapshot& ctp = st.position;
+    const PositionView sum = account_view(index);
+    const std::int32_t want[4] = {ctp.long_today, ctp.long_yd, ctp.short_today, ctp.short_yd};
+    const std::int32_t have[4] = {sum.long_today, sum.long_yd, sum.short_today, sum.short_yd};
+    if (std::equal(want, want + 4, have)) continue;
+    if (!seeded_) {
+      // First reconcile: what CTP holds beyond the agents is unattributed (earlier sessions, manual).
+      PositionLedger* u = slot_for(unattributed(), index, true);
+      if (u == nullptr) continue;
+      const double mult = multiplier(index);
+      for (int k = 0; k < 4; ++k) {
+        const std::int32_t delta = want[k] - have[k];
+        if (delta <= 0) continue;
+        SideLedger& side = u->side[k / 2];
+        const double cost = k < 2 ? ctp.long_cost : ctp.short_cost;
+        const std::int32_t lots = k < 2 ? ctp.long_today + ctp.long_yd : ctp.short_today + ctp.short_yd;
+        if (side.held() == 0 && lots > 0 && cost > 0) side.avg_price = cost / (lots * mult);
+        (k % 2 == 0 ? side.today : side.yd) += delta;
+      }
+      continue;
+    }
+    match = false;
+    append(diff, diff_size, used, "%s%s ledger L%d/%d S%d/%d vs CTP L%d/%d S%d/%d", used ? "; " : "",
+           st.spec.symbol.c_str(), have[0], have[1], have[2], have[3], want[0], want[1], want[2], want[3]);
+  }
+  seeded_ = true;
+  if (!match) ++stats_.mismatches;
+  return match;
+}
+
+}  // namespace shandian::core

@@ -1,0 +1,500 @@
+#include "core/order_lab.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <utility>
+
+namespace shandian::core {
+namespace {
+
+// The scripted counter: rings the lab fills, every request recorded.
+class LabGateway final : public Gateway {
+ public:
+  EventRing ring{8192};
+  EventRing* rings_[1] = {&ring};
+  GatewayHost* host = nullptr;
+  std::vector<Order> inserts;  // copies of the orders as written
+  std::size_t cancels = 0;
+  std::size_t queries = 0;
+  std::int64_t next_ref = 1;
+
+  void attach(GatewayHost& h, queue::Waiter&) override { host = &h; }
+  std::span<EventRing* const> rings() noexcept override { return {rings_, 1}; }
+  void start() override {}
+  void on_event(const Event&) noexcept override {}
+  std::int64_t poll(std::int64_t now_ns) noexcept override { return now_ns + 1'000'000'000; }
+  bool trading_ready() const noexcept override { return true; }
+  void prepare_insert(Order& order) noexcept override {
+    order.front_id = 1;
+    order.session_id = 9;
+    order.order_ref = next_ref++;
+  }
+  int write_insert(const Order& order) noexcept override {
+    inserts.push_back(order);
+    return 0;
+  }
+  int write_cancel(const Order&) noexcept override {
+    ++cancels;
+    return 0;
+  }
+  bool request_order_query() noexcept override {
+    ++queries;
+    return true;
+  }
+  void want_market_data(InstrumentIndex) noexcept override {}
+  void stop() noexcept override {}
+};
+
+struct Model {  // independent per-agent position from the trades delivered (long, short lots)
+  std::int64_t lots[2] = {0, 0};
+};
+
+}  // namespace
+
+struct OrderLab::Impl final : AgentDispatcher {
+  struct LabOrder {
+    Order sent;                 // as written to the counter
+    bool acked = false;
+    bool done = false;          // final at the exchange
+    bool refused = false;       // insert refused: no more callbacks
+    std::int32_t exch_traded = 0;
+    std::int32_t trade_seq = 0;
+    char sys_id[21] = {};
+  };
+
+  LabConfig config;
+  LabGateway gw;
+  Engine engine;
+  std::vector<AgentId> agents;
+  InstrumentIndex instruments[2] = {kNoInstrument, kNoInstrument};
+  std::vector<LabOrder> orders;
+  std::vector<Event> history;
+  std::vector<std::pair<AgentId, ConditionalId>> conditionals;
+  std::map<OrderId, OrderStatus> last_status;
+  std::map<std::pair<AgentId, InstrumentIndex>, Model> model;
+  std::int64_t foreign_lots[2][2] = {};  // instrument x (long, short) opened by foreign trades
+  std::int64_t t = 1'000;
+  std::int32_t foreign_seq = 0;
+  std::vector<std::string>* violations = nullptr;
+
+  static EngineConfig engine_config(const LabConfig& c) {
+    EngineConfig e;
+    e.orders.live_orders = c.live_orders;
+    e.orders.orders_per_day = c.live_orders * 8;
+    e.orders.trades_per_day = c.live_orders * 32;
+    e.max_instruments = 16;
+    e.max_agents = c.agents;
+    e.max_positions = 64;
+    e.max_events_per_batch = 256;
+    e.ack_timeout_ns = INT64_MAX / 4;  // the lab drives time-independent flows
+    e.cancel_timeout_ns = INT64_MAX / 4;
+    return e;
+  }
+
+  explicit Impl(const LabConfig& c) : config(c), engine(engine_config(c), gw) {
+    engine.set_dispatcher(this);
+    for (std::size_t i = 0; i < c.agents; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "lab%zu", i);
+      agents.push_back(engine.add_agent(name));
+    }
+    const char* symbols[2] = {"rb2505", "m2505"};
+    const char* exchanges[2] = {"SHFE", "DCE"};
+    for (int i = 0; i < 2; ++i) {
+      InstrumentSpec spec;
+      spec.symbol.assign(symbols[i]);
+      spec.exchange.assign(exchanges[i]);
+      spec.price_tick = 1.0;
+      spec.volume_multiple = 10;
+      spec.max_limit_order_volume = 7;  // small: place() splits often
+      spec.min_limit_order_volume = 1;
+      instruments[i] = *gw.host->instruments().upsert(spec);
+      InstrumentState& st = gw.host->instruments().at(instruments[i]);
+      if (c.margin_by_money > 0) {
+        st.margin = MarginRates{c.margin_by_money, 0, c.margin_by_money, 0, true};
+      }
+      if (c.commission_by_volume > 0) {
+        st.commission = CommissionRates{0, c.commission_by_volume, 0, c.commission_by_volume, 0, c.commission_by_volume, true};
+      }
+    }
+    gw.host->instruments_loaded();
+  }
+
+  void fail(const std::string& what) {
+    if (violations != nullptr && violations->size() < 64) violations->push_back(what);
+  }
+
+  // ---- what agents see --------------------------------------------------------------------------------
+  void on_batch(const Batch& batch) override {
+    for (const BatchItem& item : batch.sequence) {
+      if (item.kind == BatchItemKind::Order) on_order(batch.orders[item.index]);
+      if (item.kind == BatchItemKind::Trade) on_trade(batch.trades[item.index]);
+    }
+  }
+  void on_order(const OrderUpdate& u) {
+    if (u.agent == kNoAgent) return;
+    if (u.traded > u.volume) fail("order " + std::to_string(u.id) + ": traded " + std::to_string(u.traded) + " > volume " + std::to_string(u.volume));
+    auto it = last_status.find(u.id);
+    if (it != last_status.end() && is_final(it->second) && u.status != it->second) {
+      const bool edge = it->second == OrderStatus::Rejected && u.status == OrderStatus::Cancelled;
+      if (!edge) {
+        fail("order " + std::to_string(u.id) + ": final " + std::string(to_string(it->second)) + " became " +
+             std::string(to_string(u.status)));
+      }
+    }
+    last_status[u.id] = u.status;
+  }
+  void on_trade(const TradeUpdate& tr) {
+    if (tr.agent == kNoAgent) return;
+    Model& m = model[{tr.agent, tr.instrument}];
+    if (tr.offset == Offset::Open) {
+      m.lots[tr.direction == Direction::Buy ? 0 : 1] += tr.volume;
+    } else {
+      m.lots[tr.direction == Direction::Sell ? 0 : 1] -= tr.volume;
+    }
+    const PositionView& v = tr.position;  // the view published with the trade matches the model
+    if (v.long_today + v.long_yd != m.lots[0] || v.short_today + v.short_yd != m.lots[1]) {
+      fail("trade view of agent " + std::to_string(tr.agent) + " is L" + std::to_string(v.long_today + v.long_yd) +
+           " S" + std::to_string(v.short_today + v.short_yd) + ", model L" + std::to_string(m.lots[0]) + " S" +
+           std::to_string(m.lots[1]));
+    }
+  }
+
+  // ---- the counter ----------------------------------------------------------------------------------------
+  void push(const Event& e) {
+    history.push_back(e);
+    if (!gw.ring.try_push(e)) fail("lab ring full");
+  }
+  Event base(EventKind kind) {
+    Event e{};
+    e.kind = kind;
+    e.has_row = true;
+    e.is_last = true;
+    e.recv_ns = ++t;
+    return e;
+  }
+  void push_report(LabOrder& o, OrderStatus status, bool exchange_rejected = false) {
+    Event e = base(EventKind::OrderReport);
+    OrderData& d = e.payload.order;
+    d.symbol = o.sent.symbol;
+    d.exchange = o.sent.exchange;
+    d.order_sys_id.assign(o.sys_id);
+    d.front_id = o.sent.front_id;
+    d.session_id = o.sent.session_id;
+    d.order_ref = o.sent.order_ref;
+    d.direction = o.sent.direction;
+    d.offset = o.sent.offset;
+    d.status = status;
+    d.exchange_rejected = exchange_rejected;
+    d.limit_price = o.sent.price;
+    d.volume_total_original = o.sent.volume;
+    d.volume_traded = o.exch_traded;
+    push(e);
+  }
+  void push_trade(LabOrder& o, std::int32_t lots, std::size_t index) {
+    Event e = base(EventKind::TradeReport);
+    TradeData& d = e.payload.trade;
+    d.symbol = o.sent.symbol;
+    d.exchange = o.sent.exchange;
+    char id[48];
+    std::snprintf(id, sizeof id, "T%zu_%d", index, ++o.trade_seq);
+    d.trade_id.assign(id);
+    d.order_sys_id.assign(o.sys_id);
+    d.order_ref = o.sent.order_ref;
+    d.direction = o.sent.direction;
+    d.offset = o.sent.offset;
+    d.price = o.sent.price;
+    d.volume = lots;
+    push(e);
+  }
+  void pump() {
+    for (int i = 0; i < 4; ++i) engine.run_once(0);
+  }
+
+  void sync_orders() {
+    for (std::size_t i = orders.size(); i < gw.inserts.size(); ++i) {
+      LabOrder o;
+      o.sent = gw.inserts[i];
+      char sys[32];
+      std::snprintf(sys, sizeof sys, "S%zu", i % 1'000'000'000U);
+      std::memcpy(o.sys_id, sys, sizeof o.sys_id - 1);
+      orders.push_back(o);
+    }
+  }
+
+  LabOrder* pick(std::int32_t a, std::size_t& index) {
+    if (orders.empty()) return nullptr;
+    index = static_cast<std::size_t>(a < 0 ? -static_cast<std::int64_t>(a) : a) % orders.size();
+    return &orders[index];
+  }
+
+  bool fill(std::int32_t a, std::int32_t b, bool trade_first) {
+    std::size_t index = 0;
+    LabOrder* o = pick(a, index);
+    if (o == nullptr || !o->acked || o->done || o->refused) return false;
+    const std::int32_t left = o->sent.volume - o->exch_traded;
+    const std::int32_t lots = std::max(1, std::min(left, b <= 0 ? 1 : b));
+    o->exch_traded += lots;
+    const OrderStatus status = o->exch_traded == o->sent.volume ? OrderStatus::Filled : OrderStatus::PartFilled;
+    if (status == OrderStatus::Filled) o->done = true;
+    if (trade_first) push_trade(*o, lots, index);
+    push_report(*o, status);
+    if (!trade_first) push_trade(*o, lots, index);
+    return true;
+  }
+
+  bool step(LabAction action, std::uint32_t agent_index, std::uint32_t instr, std::int32_t a, std::int32_t b) {
+    const AgentId agent = agents[agent_index % agents.size()];
+    const InstrumentIndex instrument = instruments[instr % 2];
+    switch (action) {
+      case LabAction::Place: {
+        const Direction dir = (a & 1) != 0 ? Direction::Sell : Direction::Buy;
+        const auto mode = static_cast<OffsetMode>((static_cast<std::uint32_t>(a) >> 1) % 4);
+        const std::int32_t volume = b <= 0 ? 1 : 1 + (b - 1) % 20;
+        const InstrumentState& st = engine.registry().at(instrument);
+        const double price = 3000.0 + (st.has_tick ? st.last_tick.last_price - 3000.0 : 0.0);
+        const PlaceResult r = engine.place(agent, instrument, dir, price, volume, OrderKind::Limit, mode);
+        if (!r.ok() && r.code != RejectCode::InsufficientPosition) {
+          fail(std::string("place refused: ") + std::string(to_string(r.code)) + " " + std::string(r.reason.view()));
+        }
+        if (r.code == RejectCode::InsufficientPosition) check_insufficient(agent, instrument, dir, volume, r);
+        sync_orders();
+        return r.count > 0;
+      }
+      case LabAction::Ack: {
+        std::size_t index = 0;
+        LabOrder* o = pick(a, index);
+        if (o == nullptr || o->acked || o->refused) return false;
+        o->acked = true;
+        push_report(*o, OrderStatus::Queued);
+        return true;
+      }
+      case LabAction::Fill: return fill(a, b, false);
+      case LabAction::FillTradeFirst: return fill(a, b, true);
+      case LabAction::Cancel: {
+        std::size_t index = 0;
+        LabOrder* o = pick(a, index);
+        if (o == nullptr) return false;
+        return engine.cancel(o->sent.agent, o->sent.id).ok();
+      }
+      case LabAction::ExchangeCancel: {
+        std::size_t index = 0;
+        LabOrder* o = pick(a, index);
+        if (o == nullptr || !o->acked || o->done || o->refused) return false;
+        o->done = true;
+        push_report(*o, OrderStatus::Cancelled);
+        return true;
+      }
+      case LabAction::CancelRefused: {
+        std::size_t index = 0;
+        LabOrder* o = pick(a, index);
+        if (o == nullptr) return false;
+        Event e = base(EventKind::OrderActionError);
+        e.error_id = 26;
+        ActionErrorData& d = e.payload.action_error;
+        d.symbol = o->sent.symbol;
+        d.exchange = o->sent.exchange;
+        d.order_sys_id.assign(o->sys_id);
+        d.front_id = o->sent.front_id;
+        d.session_id = o->sent.session_id;
+        d.order_ref = o->sent.order_ref;
+        d.error_msg.assign("cancel refused");
+        push(e);
+        return true;
+      }
+      case LabAction::InsertRefused: {
+        std::size_t index = 0;
+        LabOrder* o = pick(a, index);
+        if (o == nullptr || o->acked || o->refused) return false;
+        o->refused = true;
+        o->done = true;
+        Event e = base(EventKind::OrderInsertError);
+        e.error_id = 31;
+        e.payload.insert_error.symbol = o->sent.symbol;
+        e.payload.insert_error.order_ref = o->sent.order_ref;
+        e.payload.insert_error.error_msg.assign("insufficient money");
+        push(e);
+        return true;
+      }
+      case LabAction::Duplicate: {
+        if (history.empty()) return false;
+        const Event e = history[static_cast<std::size_t>(a < 0 ? -static_cast<std::int64_t>(a) : a) % history.size()];
+        if (!gw.ring.try_push(e)) fail("lab ring full");
+        return true;
+      }
+      case LabAction::ForeignTrade: {
+        Event e = base(EventKind::TradeReport);
+        TradeData& d = e.payload.trade;
+        d.symbol = engine.registry().at(instrument).spec.symbol;
+        d.exchange = engine.registry().at(instrument).spec.exchange;
+        char id[24];
+        std::snprintf(id, sizeof id, "F%d", ++foreign_seq);
+        d.trade_id.assign(id);
+        d.order_sys_id.assign("foreign");
+        d.direction = (a & 1) != 0 ? Direction::Sell : Direction::Buy;
+        d.offset = Offset::Open;
+        d.price = 3000.0;
+        d.volume = b <= 0 ? 1 : 1 + (b - 1) % 5;
+        foreign_lots[instr % 2][(a & 1) != 0 ? 1 : 0] += d.volume;
+        push(e);
+        return true;
+      }
+      case LabAction::Tick: {
+        Event e = base(EventKind::Tick);
+        std::memset(&e.payload.tick, 0, sizeof e.payload.tick);
+        e.payload.tick.instrument = kNoInstrument;
+        e.payload.tick.symbol = engine.registry().at(instrument).spec.symbol;
+        e.payload.tick.last_price = 3000.0 + (a % 50);
+        push(e);
+        return true;
+      }
+      case LabAction::Conditional: {
+        const std::uint32_t bits = static_cast<std::uint32_t>(a);
+        const Direction dir = (bits >> 3 & 1U) != 0 ? Direction::Sell : Direction::Buy;
+        const std::int32_t volume = b <= 0 ? 1 : 1 + (b - 1) % 10;
+        const InstrumentState& st = engine.registry().at(instrument);
+        const double base = st.has_tick ? st.last_tick.last_price : 3000.0;
+        const double offset = static_cast<double>(bits >> 4 & 7U);
+        ConditionalResult r;
+        if (bits % 5 == 4) {
+          const double sign = dir == Direction::Buy ? 1.0 : -1.0;
+          r = engine.add_bracket(agent, instrument, dir, volume, base, base + sign * (offset + 1), base - sign * (offset + 1));
+        } else {
+          ConditionalRequest q;
+          q.kind = static_cast<ConditionalKind>(bits % 5 % 4);
+          q.direction = dir;
+          q.mode = (bits >> 7 & 1U) != 0 ? OffsetMode::OpenOnly : OffsetMode::CloseTodayThenYd;
+          q.volume = volume;
+          q.trigger = base + ((bits >> 8 & 1U) != 0 ? offset : -offset);
+          q.trail = offset + 1;
+          q.limit = q.kind == ConditionalKind::Iceberg ? base : 0.0;
+          q.display = 1 + static_cast<std::int32_t>(bits >> 9 & 3U);
+          if (q.display > volume) q.display = volume;
+          r = engine.add_conditional(agent, instrument, q);
+        }
+        if (!r.ok() && r.code != RejectCode::InsufficientPosition) {
+          fail(std::string("conditional refused: ") + std::string(to_string(r.code)) + " " + std::string(r.reason.view()));
+        }
+        if (r.id != kNoConditional) conditionals.emplace_back(agent, r.id);
+        sync_orders();
+        return r.ok();
+      }
+      case LabAction::CancelConditional: {
+        if (conditionals.empty()) return false;
+        const auto& [who, id] = conditionals[static_cast<std::size_t>(a < 0 ? -static_cast<std::int64_t>(a) : a) % conditionals.size()];
+        return engine.cancel_conditional(who, id).ok();
+      }
+      case LabAction::kCount: break;
+    }
+    return false;
+  }
+
+  void check_insufficient(AgentId agent, InstrumentIndex instrument, Direction dir, std::int32_t volume, const PlaceResult& r) {
+    if (r.count != 0) fail("INSUFFICIENT_POSITION after sending legs");
+    const PositionLedger* p = engine.ledgers().position(agent, instrument);
+    std::int32_t avail = 0;
+    if (p != nullptr) {
+      const SideLedger& s = p->of(dir == Direction::Sell);
+      avail = std::max(0, s.today - s.frozen_today) + std::max(0, s.yd - s.frozen_yd);
+    }
+    if (volume <= avail) fail("INSUFFICIENT_POSITION although " + std::to_string(avail) + " lots were free");
+  }
+
+  void check_state() {
+    const Ledgers& L = engine.ledgers();
+    for (std::uint32_t k = 0; k < 2; ++k) {
+      const InstrumentIndex i = instruments[k];
+      PositionView sum;
+      for (std::size_t b = 0; b <= agents.size(); ++b) {
+        const AgentId who = b < agents.size() ? agents[b] : kNoAgent;
+        const PositionLedger* p = who == kNoAgent ? L.position(static_cast<AgentId>(config.agents), i) : L.position(who, i);
+        if (p == nullptr) continue;
+        for (const SideLedger& s : p->side) {
+          if (s.today < 0 || s.yd < 0 || s.pending_open < 0 || s.frozen_today < 0 || s.frozen_yd < 0) {
+            fail("negative lots in a ledger of instrument " + std::to_string(i));
+          }
+          if (s.frozen_today > s.today || s.frozen_yd > s.yd) {
+            fail("frozen beyond holdings: today " + std::to_string(s.frozen_today) + "/" + std::to_string(s.today) +
+                 " yd " + std::to_string(s.frozen_yd) + "/" + std::to_string(s.yd));
+          }
+        }
+        sum.long_today += p->side[0].today + p->side[0].yd;
+        sum.short_today += p->side[1].today + p->side[1].yd;
+        if (who != kNoAgent) {
+          const Model m = model.count({who, i}) ? model[{who, i}] : Model{};
+          if (p->side[0].held() != m.lots[0] || p->side[1].held() != m.lots[1]) {
+            fail("agent " + std::to_string(who) + " ledger L" + std::to_string(p->side[0].held()) + " S" +
+                 std::to_string(p->side[1].held()) + " != model L" + std::to_string(m.lots[0]) + " S" +
+                 std::to_string(m.lots[1]));
+          }
+        } else if (p->side[0].held() != foreign_lots[k][0] || p->side[1].held() != foreign_lots[k][1]) {
+          fail("unattributed ledger differs from the foreign trades");
+        }
+      }
+      const PositionView acct = L.account_view(i);
+      if (acct.long_today + acct.long_yd != sum.long_today || acct.short_today + acct.short_yd != sum.short_today) {
+        fail("account view != agents + unattributed");
+      }
+      if (L.long_volume(kNoAgent, i) != sum.long_today) fail("LedgerView account long_volume differs");
+    }
+  }
+
+  void finish() {
+    pump();
+    for (const AgentId who : agents) (void)engine.cancel_all(who);  // conditionals first: no new children
+    pump();
+    sync_orders();
+    for (std::size_t i = 0; i < orders.size(); ++i) {
+      LabOrder& o = orders[i];
+      if (o.done || o.refused) continue;
+      if (!o.acked) {
+        o.acked = true;
+        push_report(o, OrderStatus::Queued);
+      }
+      o.done = true;
+      push_report(o, OrderStatus::Cancelled);
+      if (gw.ring.size_approx() > 4096) pump();
+    }
+    pump();
+    check_state();
+    const Ledgers& L = engine.ledgers();
+    if (engine.conditional_count() != 0) fail("live conditional orders after finish: " + std::to_string(engine.conditional_count()));
+    if (engine.order_manager().live_count() != 0) {
+      fail("live orders left after finish: " + std::to_string(engine.order_manager().live_count()));
+    }
+    for (std::size_t b = 0; b < agents.size(); ++b) {
+      if (L.agent(agents[b]).frozen_margin != 0.0) fail("frozen margin left: " + std::to_string(L.agent(agents[b]).frozen_margin));
+      for (std::uint32_t k = 0; k < 2; ++k) {
+        const PositionLedger* p = L.position(agents[b], instruments[k]);
+        if (p == nullptr) continue;
+        for (const SideLedger& s : p->side) {
+          if (s.pending_open != 0 || s.frozen() != 0 || s.frozen_margin != 0.0) {
+            fail("frozen left after finish: pending_open " + std::to_string(s.pending_open) + " frozen " +
+                 std::to_string(s.frozen()) + " margin " + std::to_string(s.frozen_margin));
+          }
+        }
+      }
+    }
+  }
+};
+
+OrderLab::OrderLab(LabConfig config) : impl_(std::make_unique<Impl>(config)) { impl_->violations = &violations_; }
+OrderLab::~OrderLab() = default;
+
+bool OrderLab::apply(LabAction action, std::uint32_t agent, std::uint32_t instrument, std::int32_t a, std::int32_t b) {
+  if (static_cast<std::uint8_t>(action) >= static_cast<std::uint8_t>(LabAction::kCount)) return false;
+  const bool did = impl_->step(action, agent, instrument, a, b);
+  impl_->pump();
+  impl_->sync_orders();  // children released by conditional orders during the pump
+  impl_->check_state();
+  return did;
+}
+
+void OrderLab::finish() { impl_->finish(); }
+Engine& OrderLab::engine() noexcept { return impl_->engine; }
+std::size_t OrderLab::orders_placed() const noexcept { return impl_->orders.size(); }
+InstrumentIndex OrderLab::instrument(std::uint32_t i) const noexcept { return impl_->instruments[i % 2]; }
+
+}  // namespace shandian::core
