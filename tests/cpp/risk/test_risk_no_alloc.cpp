@@ -8,53 +8,7 @@
 
 #include "risk_fixture.hpp"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SHANDIAN_COUNT_ALLOCATIONS 0
-#else
-#define SHANDIAN_COUNT_ALLOCATIONS 1
-#endif
-
-namespace {
-// Test-binary-only state (the replaced allocation functions are global by definition).
-std::atomic<bool> g_counting{false};
-std::atomic<std::uint64_t> g_allocations{0};
-inline void note_allocation() noexcept {
-  // relaxed: single-threaded test; the counter is read on the same thread after the measured loop.
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-#if SHANDIAN_COUNT_ALLOCATIONS
-extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void __libc_free(void*);
-void* malloc(std::size_t size) {
-  note_allocation();
-  return __libc_malloc(size);
-}
-void* calloc(std::size_t n, std::size_t size) {
-  note_allocation();
-  return __libc_calloc(n, size);
-}
-void* realloc(void* p, std::size_t size) {
-  note_allocation();
-  return __libc_realloc(p, size);
-}
-void free(void* p) { __libc_free(p); }
-}
-void* operator new(std::size_t size) {
-  note_allocation();
-  if (void* p = __libc_malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void operator delete(void* p) noexcept { __libc_free(p); }
-void operator delete[](void* p) noexcept { __libc_free(p); }
-void operator delete(void* p, std::size_t) noexcept { __libc_free(p); }
-void operator delete[](void* p, std::size_t) noexcept { __libc_free(p); }
-#endif
+#include "support/allocation_counter.hpp"
 
 using namespace rt;
 
