@@ -61,6 +61,7 @@ Engine::Engine(EngineConfig config, Gateway& gateway, RiskHook* risk)
   agent_names_.reserve(config_.max_agents);
   timers_.reserve(config_.max_timers);
   pending_subscriptions_.reserve(config_.max_pending_subscriptions);
+  product_status_.reserve(config_.max_products);
   // Orders created by agents inside one batch callback land in the other buffer: leave room for a burst
   // as large as the pool (cancel_all over every live order) without growing.
   pending_.reserve(config_.max_events_per_batch, config_.orders.live_orders);
@@ -103,8 +104,61 @@ RejectCode Engine::subscribe(AgentId agent, std::string_view symbol) noexcept {
   return RejectCode::None;
 }
 
+namespace {
+// The product of a China futures symbol: its leading letters ("rb2505" -> "rb", "SR505" -> "SR").
+[[nodiscard]] std::string_view product_of(std::string_view symbol) noexcept {
+  std::size_t n = 0;
+  while (n < symbol.size() && ((symbol[n] >= 'a' && symbol[n] <= 'z') || (symbol[n] >= 'A' && symbol[n] <= 'Z'))) ++n;
+  return symbol.substr(0, n);
+}
+
+[[nodiscard]] bool status_names(std::string_view id, const ExchangeId& exchange, const InstrumentSpec& spec) noexcept {
+  if (!exchange.view().empty() && !spec.exchange.view().empty() && exchange.view() != spec.exchange.view()) return false;
+  return spec.symbol.view() == id || product_of(spec.symbol.view()) == id;
+}
+}  // namespace
+
+void Engine::on_instrument_status(const StatusData& status) noexcept {
+  const std::string_view id = status.instrument_or_product.view();
+  if (id.empty()) return;
+  bool remembered = false;
+  for (ProductStatus& p : product_status_) {
+    if (p.product == status.instrument_or_product && p.exchange == status.exchange) {
+      p.status = status.status;
+      remembered = true;
+      break;
+    }
+  }
+  if (!remembered) {
+    if (product_status_.size() < product_status_.capacity()) {
+      product_status_.push_back(ProductStatus{status.instrument_or_product, status.exchange, status.status});
+    } else {
+      publish_notice(SessionNoticeKind::Warning, 0, "instrument status table full (raise EngineConfig::max_products)");
+    }
+  }
+  for (std::size_t i = 0; i < registry_.size(); ++i) {
+    InstrumentState& st = registry_.at(static_cast<InstrumentIndex>(i));
+    if (status_names(id, status.exchange, st.spec)) st.trading_status = status.status;
+  }
+}
+
+void Engine::apply_known_status(InstrumentIndex instrument) noexcept {
+  if (!registry_.contains(instrument)) return;
+  InstrumentState& st = registry_.at(instrument);
+  // A per-instrument status wins over its product's.
+  for (const ProductStatus& p : product_status_) {
+    if (status_names(p.product.view(), p.exchange, st.spec) && product_of(st.spec.symbol.view()) == p.product.view()) {
+      st.trading_status = p.status;
+    }
+  }
+  for (const ProductStatus& p : product_status_) {
+    if (p.product.view() == st.spec.symbol.view() && status_names(p.product.view(), p.exchange, st.spec)) st.trading_status = p.status;
+  }
+}
+
 void Engine::instruments_loaded() noexcept {
   instruments_loaded_ = true;
+  for (std::size_t i = 0; i < registry_.size(); ++i) apply_known_status(static_cast<InstrumentIndex>(i));
   for (const PendingSubscription& p : pending_subscriptions_) {
     const InstrumentIndex index = registry_.find(p.symbol);
     if (index != kNoInstrument) {
@@ -575,6 +629,10 @@ void Engine::process(const Event& event) noexcept {
       return;
     case EventKind::OrderActionError:
       on_action_error(event);
+      return;
+    case EventKind::InstrumentStatus:
+      on_instrument_status(event.payload.status);
+      gateway_.on_event(event);
       return;
     default:
       gateway_.on_event(event);

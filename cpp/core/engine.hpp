@@ -41,6 +41,7 @@ struct EngineConfig {
   std::size_t max_timers = 256;
   std::size_t max_events_per_batch = 512;
   std::size_t max_pending_subscriptions = 1024;
+  std::size_t max_products = 512;  // products whose InstrumentStatus is remembered (China lists ~150)
   // Upper bound of one wait: the loop comes back this often even when idle (stop flag, deadlines).
   std::int64_t max_wait_ns = 50'000'000;
   // Per-agent ledgers: (agent or unattributed, instrument) position records ever touched.
@@ -150,7 +151,9 @@ class Engine final : private GatewayHost {
   // Registers (or updates the spec of) an instrument by hand: backtests, config-defined instruments,
   // tests. The gateway's instrument query does the same for every listed instrument.
   [[nodiscard]] std::optional<InstrumentIndex> define_instrument(const InstrumentSpec& spec) noexcept {
-    return registry_.upsert(spec);
+    const std::optional<InstrumentIndex> index = registry_.upsert(spec);
+    if (index) apply_known_status(*index);
+    return index;
   }
 
   // ---- agent API (engine thread: from on_batch or between runs) -------------------------------------
@@ -288,6 +291,11 @@ class Engine final : private GatewayHost {
   template <class T>
   void append(std::vector<T>& records, const T& record, BatchItemKind kind) noexcept;
   void grant_subscription(AgentId agent, InstrumentIndex instrument) noexcept;
+  // OnRtnInstrumentStatus -> InstrumentState::trading_status (the risk engine's session gate reads it).
+  // CTP pushes it per product ("rb") on the public stream, often before the instrument list is loaded,
+  // so the last status of each product is kept and applied to instruments registered later.
+  void on_instrument_status(const StatusData& status) noexcept;
+  void apply_known_status(InstrumentIndex instrument) noexcept;
 
   EngineConfig config_;
   Gateway& gateway_;
@@ -302,6 +310,12 @@ class Engine final : private GatewayHost {
   std::vector<std::string> agent_names_;
   std::vector<Timer> timers_;
   std::vector<PendingSubscription> pending_subscriptions_;
+  struct ProductStatus {
+    InstrumentId product;  // product id, or an instrument id when the exchange reports per instrument
+    ExchangeId exchange;
+    std::uint8_t status = 0;
+  };
+  std::vector<ProductStatus> product_status_;  // reserved: max_products entries, linear scan (rare events)
   struct SeededTrade {
     AgentId agent;
     InstrumentId symbol;
