@@ -44,10 +44,11 @@ class Quoter(sd.Agent):
         self.ask: sd.Order | None = None
         self.refused = 0
         self.max_seen_inventory = 0
+        self.cancel_budget_spent = False  # the risk engine's daily cancel limit: a quoter cannot work without
 
     def on_tick(self, tick: sd.Tick) -> None:
         """Place missing quotes, pull stale ones."""
-        if tick.bid_price1 <= 0 or tick.ask_price1 <= 0:
+        if tick.bid_price1 <= 0 or tick.ask_price1 <= 0 or self.cancel_budget_spent:
             return
         symbol = tick.symbol
         step = self.instrument(symbol)["price_tick"]
@@ -76,6 +77,9 @@ class Quoter(sd.Agent):
         except sd.OrderRejected as e:
             self.refused += 1
             self.log(f"quote refused: {e.code}: {e.reason}")
+            if e.code == "RISK_CANCEL_LIMIT":  # resting quotes need cancels: stop quoting for the day
+                self.cancel_budget_spent = True
+                self.log("daily cancel budget spent: no more quotes today")
             return None
 
     def _bid(self, symbol: str, price: float, pos: sd.Position) -> sd.Order:
