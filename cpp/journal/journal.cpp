@@ -174,28 +174,24 @@ core::RejectCode Journal::admit_order() noexcept {
   return core::RejectCode::JournalBacklog;
 }
 
-void Journal::agent_added(AgentId agent, std::string_view name) noexcept {
-  Record r = blank(RecordKind::AgentAdded);
+void Journal::push_agent_text(RecordKind kind, AgentId agent, std::string_view text) noexcept {
+  Record r = blank(kind);
   r.mono_ns = core::monotonic_ns();
   r.agent = agent;
-  r.text.assign(name);
+  r.text.assign(text);
   push(r);
+}
+
+void Journal::agent_added(AgentId agent, std::string_view name) noexcept {
+  push_agent_text(RecordKind::AgentAdded, agent, name);
 }
 
 void Journal::agent_stopped(AgentId agent, std::string_view reason) noexcept {
-  Record r = blank(RecordKind::AgentStopped);
-  r.mono_ns = core::monotonic_ns();
-  r.agent = agent;
-  r.text.assign(reason);
-  push(r);
+  push_agent_text(RecordKind::AgentStopped, agent, reason);
 }
 
 void Journal::param_changed(AgentId agent, std::string_view key_value) noexcept {
-  Record r = blank(RecordKind::ParamChange);
-  r.mono_ns = core::monotonic_ns();
-  r.agent = agent;
-  r.text.assign(key_value);
-  push(r);
+  push_agent_text(RecordKind::ParamChange, agent, key_value);
 }
 
 void Journal::on_order_update(const core::OrderUpdate& update) noexcept {

@@ -119,6 +119,8 @@ class Journal final : public core::EngineObserver {
 
  private:
   void push(Record& record) noexcept;
+  // An agent-scoped fact whose payload is one text (lifecycle, parameter change), stamped now.
+  void push_agent_text(RecordKind kind, AgentId agent, std::string_view text) noexcept;
   void writer_loop();
   bool write_batch(const std::vector<Record>& batch);
   void bind_row(const Record& r);
