@@ -68,19 +68,26 @@ class Quoter(sd.Agent):
         if quote is not None:
             stale = abs(quote.price - target) >= self.params["requote_ticks"] * step - 1e-9
             if (stale or not want) and quote.status != "submitting":
-                self.cancel(quote.id)  # False when it just filled: the on_order update clears it
+                try:
+                    self.cancel(quote.id)  # False when it just filled: the on_order update clears it
+                except sd.OrderRejected as e:
+                    self._refused(e)
             return quote
         if not want:
             return None
         try:
             return place()
         except sd.OrderRejected as e:
-            self.refused += 1
-            self.log(f"quote refused: {e.code}: {e.reason}")
-            if e.code == "RISK_CANCEL_LIMIT":  # resting quotes need cancels: stop quoting for the day
-                self.cancel_budget_spent = True
-                self.log("daily cancel budget spent: no more quotes today")
+            self._refused(e)
             return None
+
+    def _refused(self, e: sd.OrderRejected) -> None:
+        """Count and log a refused quote or cancel; a spent daily cancel budget ends quoting for the day."""
+        self.refused += 1
+        self.log(f"quote refused: {e.code}: {e.reason}")
+        if e.code == "RISK_CANCEL_LIMIT":  # resting quotes need cancels: stop quoting for the day
+            self.cancel_budget_spent = True
+            self.log("daily cancel budget spent: no more quotes today")
 
     def _bid(self, symbol: str, price: float, pos: sd.Position) -> sd.Order:
         lots = self.params["lots"]

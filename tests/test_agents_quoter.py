@@ -67,3 +67,23 @@ def test_agents_quoter_when_params_invalid_are_refused() -> None:
         quoter.Quoter("q", {"lots": 3, "max_inventory": 2})
     with pytest.raises(sd.ParamError, match="requote_ticks"):
         quoter.Quoter("q", {"requote_ticks": 0})
+
+
+
+def test_agents_quoter_when_daily_cancel_budget_is_spent_stops_quoting_and_stays_running() -> None:
+    from shandian.risk import parse_risk
+    from shandian.testing import local_engine
+
+    params = {"lots": 1, "max_inventory": MAX_INV, "edge_ticks": 0, "requote_ticks": 1}
+    agent = quoter.Quoter("quoter", params)
+    engine = local_engine([(agent, ["m2505"])], instruments=["m"], speed=50, seed=5)
+    engine.config.risk = parse_risk({
+        "account": {"order_rate": [], "cancel_rate": []},
+        "agents": {"quoter": {"daily_cancels": 3}},
+    })
+    report = engine.run(duration=15)
+    row = report.agents[0]
+    # A refused cancel or a refused quote: either way the agent keeps running and stops quoting.
+    assert row.status == "ok", report.format()
+    assert agent.cancel_budget_spent
+    assert row.cancels == 3, report.format()
