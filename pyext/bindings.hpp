@@ -15,6 +15,7 @@ void bind_bench_ring(pybind11::module_& m);
 void bind_bench_front(pybind11::module_& m);
 void bind_risk(pybind11::module_& m);
 void bind_order_bench(pybind11::module_& m);
+void bind_latency(pybind11::module_& m);
 // The C++ engine behind a `_core.Engine` object (pyext/engine.cpp); TypeError for anything else.
 core::Engine& engine_of(pybind11::handle engine);
 }  // namespace shandian::pyext

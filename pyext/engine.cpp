@@ -431,13 +431,21 @@ void bind_engine_class(py::module_& m) {
            py::arg("dispatcher"), "dispatcher.on_batch(batch) is called once per drained batch, with the GIL held")
       .def("subscribe", [](PyEngine& e, AgentId agent, const std::string& symbol) { return e.engine().subscribe(agent, symbol); },
            py::arg("agent"), py::arg("symbol"))
+      // The agent.buy() hot path: plain ints in (the enums' values), a plain int out on success, so the call
+      // converts no enum objects and allocates no result object; an InsertResult only for a refusal.
       .def("insert_order",
-           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset, double price,
-              std::int32_t volume, OrderKind kind) {
-             return e.engine().insert_order(agent, instrument, direction, offset, price, volume, kind);
+           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, unsigned direction, unsigned offset, double price,
+              std::int32_t volume, unsigned kind) -> py::object {
+             if (direction > 1) throw py::value_error("direction " + std::to_string(direction) + " must be 0 (buy) or 1 (sell)");
+             if (offset > 3) throw py::value_error("offset " + std::to_string(offset) + " must be in 0..3 (Offset)");
+             if (kind > 3) throw py::value_error("kind " + std::to_string(kind) + " must be in 0..3 (OrderKind)");
+             const InsertResult r = e.engine().insert_order(agent, instrument, static_cast<Direction>(direction),
+                                                            static_cast<Offset>(offset), price, volume,
+                                                            static_cast<OrderKind>(kind));
+             if (r.ok()) return py::int_(r.order);
+             return py::cast(r);
            },
-           py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("offset"), py::arg("price"),
-           py::arg("volume"), py::arg("kind") = OrderKind::Limit)
+           "int(Direction), int(Offset), int(OrderKind) -> the order id (int) when sent, else an InsertResult.")
       .def("place",
            [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, double price,
               std::int32_t volume, OrderKind kind, OffsetMode mode) {

@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   shandian::pyext::bind_bench_front(m);
   shandian::pyext::bind_risk(m);
   shandian::pyext::bind_order_bench(m);
+  shandian::pyext::bind_latency(m);
 }

@@ -436,7 +436,8 @@ class Agent:
 
     def buy(self, symbol: str, price: float, volume: int, kind: str = "limit") -> int:
         """Open long. Returns the order id; raises OrderRejected when refused before sending."""
-        return self._require_engine()._insert(self, symbol, "buy", "open", price, volume, kind)
+        engine = self._engine or self._require_engine()
+        return engine._insert(self, symbol, "buy", "open", price, volume, kind)
 
     def sell(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
         """Close long lots this agent holds; returns the (first) order id.
@@ -448,15 +449,18 @@ class Agent:
         "close_today" or "close_yesterday" is sent as is (lots the agent did not open come out of the
         account's unattributed bucket).
         """
-        return self._require_engine()._insert(self, symbol, "sell", offset, price, volume, kind)
+        engine = self._engine or self._require_engine()
+        return engine._insert(self, symbol, "sell", offset, price, volume, kind)
 
     def short(self, symbol: str, price: float, volume: int, kind: str = "limit") -> int:
         """Open short. Returns the order id; raises OrderRejected when refused before sending."""
-        return self._require_engine()._insert(self, symbol, "sell", "open", price, volume, kind)
+        engine = self._engine or self._require_engine()
+        return engine._insert(self, symbol, "sell", "open", price, volume, kind)
 
     def cover(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
         """Close short (offset resolved per exchange unless given)."""
-        return self._require_engine()._insert(self, symbol, "buy", offset, price, volume, kind)
+        engine = self._engine or self._require_engine()
+        return engine._insert(self, symbol, "buy", offset, price, volume, kind)
 
     # ---- conditional orders (emulated in C++ on the engine thread, triggered by ticks) -------------------
     def stop(self, symbol: str = "stopped by itself", side: str | None = None, volume: int = 0,

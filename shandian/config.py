@@ -211,6 +211,10 @@ class EngineSettings:
     progress_interval: float = 5.0  # seconds between progress lines; 0 = none
     housekeeping_ms: float = 100.0  # internal timer: progress, deadline, readiness
     max_events_per_batch: int = 512
+    # CPU for the engine thread; every thread the run starts (vendor / local-front callback threads, the
+    # journal writer) goes to the other CPUs. None = the OS schedules all of them. With wait = "spin" on a
+    # small machine this keeps the spinning engine and the CTP threads from preempting each other.
+    cpu: int | None = None
 
 
 @dataclass
@@ -501,6 +505,7 @@ def _parse_engine(data: Mapping[str, Any]) -> EngineSettings:
         max_events_per_batch=int(
             _number(table, "max_events_per_batch", where, d.max_events_per_batch, minimum=1, integer=True)
         ),
+        cpu=_number(table, "cpu", where, d.cpu, minimum=0, allow_none=True, integer=True),
     )
 
 

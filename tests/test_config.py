@@ -98,6 +98,8 @@ def test_config_when_preset_overridden_keeps_the_override() -> None:
             "must be a number >= 0",
         ),
         ({"account": {"preset": "local"}, "engine": {"duration": 0}}, "engine.duration", "must be > 0"),
+        ({"account": {"preset": "local"}, "engine": {"cpu": -1}}, "engine.cpu", "must be an integer >= 0"),
+        ({"account": {"preset": "local"}, "engine": {"cpu": "1"}}, "engine.cpu", "must be an integer >= 0"),
         (
             {"account": {"preset": "local"}, "engine": {"cancel_on_stop": "yes"}},
             "engine.cancel_on_stop",

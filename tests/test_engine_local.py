@@ -7,9 +7,13 @@ scripted agents stop the engine as soon as their scenario completes.
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
 
 import shandian as sd
+from shandian.config import ConfigError, EngineSettings
 from shandian.testing import run_local
 
 SYM = "rb2505"
@@ -271,3 +275,42 @@ def test_engine_local_when_front_disconnects_agent_is_told_and_trading_resumes_r
     net_from_trades = sum(t.volume if t.direction == "buy" else -t.volume for t in agent.trades)
     assert pos.net == net_from_trades
     assert report.stop_reason == "reconnected and traded"
+
+
+# ---- engine.cpu: the engine thread alone on one CPU, every session thread on the others ------------------
+HAS_AFFINITY = hasattr(os, "sched_setaffinity")
+
+
+class AffinityProbe(sd.Agent):
+    """Records the CPUs of the engine thread (in on_start) and of every other thread of the process."""
+
+    def on_start(self) -> None:
+        self.engine_cpus = os.sched_getaffinity(0)
+        me = threading.get_native_id()
+        self.other_cpus = {int(tid): os.sched_getaffinity(int(tid))
+                           for tid in os.listdir(f"/proc/{os.getpid()}/task") if int(tid) != me}
+        self.halt("probed")
+
+
+@pytest.mark.skipif(not HAS_AFFINITY or len(os.sched_getaffinity(0)) < 2, reason="needs affinity, 2 CPUs")
+def test_engine_local_when_cpu_set_runs_engine_alone_on_it_and_restores_affinity() -> None:
+    """engine.cpu: the engine thread on that CPU only, vendor/front threads never on it; undone after."""
+    before = os.sched_getaffinity(0)
+    cpu = max(before)
+    probe = AffinityProbe("probe")
+    settings = EngineSettings(progress_interval=0, login_timeout=30.0, stop_timeout=5.0, cpu=cpu)
+    report, _ = run_local([(probe, [SYM])], duration=30, settings=settings)
+    assert probe.engine_cpus == {cpu}, report.format()
+    assert probe.other_cpus, "the session threads were not found"
+    for tid, cpus in probe.other_cpus.items():
+        assert cpu not in cpus, f"thread {tid} may run on the engine's CPU {cpu}: {sorted(cpus)}"
+    assert os.sched_getaffinity(0) == before
+
+
+@pytest.mark.skipif(not HAS_AFFINITY, reason="needs CPU affinity")
+def test_engine_local_when_cpu_is_not_available_raises_config_error_naming_it() -> None:
+    """A CPU outside the process's set is refused before anything starts (field, value, the allowed set)."""
+    missing = max(os.sched_getaffinity(0)) + 1
+    settings = EngineSettings(progress_interval=0, login_timeout=30.0, stop_timeout=5.0, cpu=missing)
+    with pytest.raises(ConfigError, match=rf"engine\.cpu.*{missing} is not one of"):
+        run_local([(AffinityProbe("probe"), [SYM])], duration=10, settings=settings)

@@ -806,7 +806,9 @@ bool Engine::run_once(std::int64_t max_wait_ns) {
   fire_timers(now);
   check_inflight(now);
   gateway_deadline_ns_ = gateway_.poll(now);
-  return dispatch(now);
+  const bool dispatched = dispatch(now);
+  if (observer_ != nullptr) observer_->end_of_iteration();
+  return dispatched;
 }
 
 bool Engine::dispatch(std::int64_t now_ns) {

@@ -1,6 +1,8 @@
 #include "journal/journal.hpp"
 
 #include <sqlite3.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -162,7 +164,7 @@ void Journal::push(Record& record) noexcept {
   }
   ++next_seq_;
   ++pushed_;
-  if (record.kind == RecordKind::OrderRequest || record.kind == RecordKind::CancelRequest) wake_.notify();
+  if (record.kind == RecordKind::OrderRequest || record.kind == RecordKind::CancelRequest) wake_pending_ = true;
   recorded_.fetch_add(1, std::memory_order_relaxed);
   const std::uint64_t b = backlog();
   if (b > max_backlog_.load(std::memory_order_relaxed)) max_backlog_.store(b, std::memory_order_relaxed);
@@ -230,6 +232,12 @@ void Journal::on_cancel_request(const core::CancelRequest& request) noexcept {
 void Journal::on_risk_decision(const core::RiskDecision& decision) noexcept {
   Record r = encode(decision);
   push(r);
+}
+
+void Journal::end_of_iteration() noexcept {
+  if (!wake_pending_) return;
+  wake_pending_ = false;
+  wake_.notify();
 }
 
 bool Journal::flush(std::int64_t timeout_ns) noexcept {
@@ -339,8 +347,14 @@ bool Journal::write_batch(const std::vector<Record>& batch) {
 }
 
 void Journal::writer_loop() {
-  // Lower this thread's priority (Linux: per-thread nice): on a machine with few cores the engine and the
-  // CTP callback threads win the CPU over a commit. Raising nice needs no privilege; failure is harmless.
+  // Lower this thread's priority: on a machine with few cores the engine and the CTP callback threads win
+  // the CPU over a commit. SCHED_BATCH: a woken writer never preempts a running thread (it waits for an
+  // idle CPU or the next scheduler tick); per-thread nice on top. Neither needs privilege; failure is
+  // harmless (the writer just competes as an ordinary thread).
+  {
+    sched_param none{};
+    (void)::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &none);
+  }
   if (config_.writer_nice != 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), config_.writer_nice);
   std::vector<Record> batch;
   batch.reserve(config_.max_batch);

@@ -101,6 +101,8 @@ class Journal final : public core::EngineObserver {
   void on_order_request(const core::OrderRequest& request) noexcept override;
   void on_cancel_request(const core::CancelRequest& request) noexcept override;
   void on_risk_decision(const core::RiskDecision& decision) noexcept override;
+  // Wakes the writer when this iteration recorded a request (after the request was written).
+  void end_of_iteration() noexcept override;
 
   // Records pushed but not yet committed (engine thread).
   [[nodiscard]] std::uint64_t backlog() const noexcept;
@@ -136,6 +138,7 @@ class Journal final : public core::EngineObserver {
   // engine thread only
   std::uint64_t next_seq_ = 1;
   std::uint64_t pushed_ = 0;
+  bool wake_pending_ = false;  // a request was recorded since the last end_of_iteration()
   // writer thread only: run-local agent id -> name, for the agent_name column
   std::vector<std::string> agent_names_;
   std::thread writer_;
@@ -158,8 +161,9 @@ class Journal final : public core::EngineObserver {
   std::string error_;
   std::mutex sleep_mutex_;
   std::condition_variable sleep_cv_;  // retry back-off after a failed transaction
-  // The idle writer sleeps here; an order or cancel request wakes it (one futex wake, only while it is
-  // actually asleep), which shrinks the window in which a sent request is not yet on disk.
+  // The idle writer sleeps here. An order or cancel request wakes it at the end of the engine-loop
+  // iteration that wrote it (one futex wake, only while it is actually asleep): that shrinks the window in
+  // which a sent request is not yet on disk, without a syscall between agent.buy() and ReqOrderInsert.
   queue::Waiter wake_{queue::WaitStrategy::Block, std::chrono::nanoseconds(0)};
 };
 

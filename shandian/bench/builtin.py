@@ -186,38 +186,26 @@ def _engine_api(ctx: Context) -> str | None:
 
 
 class _Pinning:
-    """--pin for the engine scenarios: CTP/front threads on one CPU, the engine thread on another.
+    """--pin for the engine scenarios: the engine's own ``engine.cpu`` setting (one implementation).
 
-    Linux threads inherit the affinity of the thread that creates them. Before ``Engine.run`` the calling
-    thread is pinned to the first CPU, so every thread the vendor libraries and the local front create
-    during start-up and login inherits it; the engine thread (this same thread, from the agent's
-    ``on_start``, after login) then moves itself to the second CPU. ``restore`` undoes it.
+    The engine thread runs alone on the second CPU of the pair; every thread the run starts (vendor / local
+    front callback threads, the journal writer) goes to the other CPUs (``Engine._pin_other_threads``).
     """
 
     def __init__(self, ctx: Context) -> None:
         self.pair = ctx.pin_pair() if hasattr(os, "sched_setaffinity") else None
-        self.saved = os.sched_getaffinity(0) if self.pair else None
 
-    def before_start(self) -> None:
-        """Pin this thread (and so every thread it creates from now on) to the CTP/front CPU."""
-        if self.pair:
-            os.sched_setaffinity(0, {self.pair[0]})
-
-    def engine_thread(self) -> None:
-        """Move the calling engine thread to its own CPU (call from the agent's on_start)."""
-        if self.pair:
-            os.sched_setaffinity(0, {self.pair[1]})
-
-    def restore(self) -> None:
-        """Give this thread its original affinity back."""
-        if self.saved:
-            os.sched_setaffinity(0, self.saved)
+    @property
+    def engine_cpu(self) -> int | None:
+        """The engine.cpu setting for this run (None: unpinned)."""
+        return self.pair[1] if self.pair else None
 
     def describe(self) -> str | dict[str, object]:
         """Describe what the run did, for its parameters."""
         if not self.pair:
             return "unpinned (the OS schedules the engine and the CTP/front threads)"
-        return {"engine_thread": self.pair[1], "ctp_and_front_threads": self.pair[0]}
+        others = sorted(os.sched_getaffinity(0) - {self.pair[1]})
+        return {"engine_thread": self.pair[1], "ctp_front_and_journal_threads": others}
 
 
 def _wait_note(ctx: Context) -> str:
@@ -243,7 +231,8 @@ def _local_engine(ctx: Context, csv_path: Path | None, speed: float, name: str, 
 
     source = {"source": f"csv:{csv_path}"} if csv_path is not None else {}
     config = Config.local(name="bench", speed=speed, **source, **front)
-    config.engine = dataclasses.replace(config.engine, wait=ctx.wait, progress_interval=3600.0)
+    config.engine = dataclasses.replace(config.engine, wait=ctx.wait, progress_interval=3600.0,
+                                        cpu=_Pinning(ctx).engine_cpu)
 
     class BenchEngine(Engine):
         """The engine with the md ring sized for a flat-out burst (the facade does not expose it)."""
@@ -299,9 +288,6 @@ def run_tick_agent(ctx: Context) -> Output:
     class NoopAgent(sd.Agent):  # type: ignore[misc, name-defined]
         """Records its own on_tick entry latency and which tick it got; stops the engine after the last."""
 
-        def on_start(self) -> None:
-            pin.engine_thread()
-
         def on_tick(self, tick: Any) -> None:
             lat.append(time.monotonic_ns() - tick.recv_ns)
             got.append((tick.symbol, tick.volume))
@@ -313,11 +299,7 @@ def run_tick_agent(ctx: Context) -> Output:
         engine = _local_engine(ctx, csv_path, TICK_AGENT_SPEED, "tick_agent")
         holder["engine"] = engine
         engine.add_agent(NoopAgent("bench-noop"), ticks.SYMBOLS)
-        pin.before_start()
-        try:
-            run_report = engine.run(duration=n * TICK_INTERVAL_US / 1e6 + 60.0)
-        finally:
-            pin.restore()
+        run_report = engine.run(duration=n * TICK_INTERVAL_US / 1e6 + 60.0)
     samples = [max(v, 0) for v in lat]
     check = _delivery_check(got, stream)
     if len(samples) <= warmup:
@@ -378,9 +360,6 @@ def _throughput_once(ctx: Context, csv_path: Path, stream: list[ticks.Tick], rin
     class CountingAgent(sd.Agent):  # type: ignore[misc, name-defined]
         """Only counts: stamps and identifies the first and the last tick (no per-tick allocation)."""
 
-        def on_start(self) -> None:
-            pin.engine_thread()
-
         def on_tick(self, tick: Any) -> None:
             count = seen[0] + 1
             seen[0] = count
@@ -393,11 +372,7 @@ def _throughput_once(ctx: Context, csv_path: Path, stream: list[ticks.Tick], rin
                 engine.stop("all ticks delivered")
 
     engine.add_agent(CountingAgent("bench-count"), ticks.SYMBOLS)
-    pin.before_start()
-    try:
-        run_report = engine.run(duration=60.0)
-    finally:
-        pin.restore()
+    run_report = engine.run(duration=60.0)
     span = (seen[2] - seen[1]) / 1e9
     if seen[0] < n or span <= 0:
         raise RuntimeError(f"{seen[0]} of {n} ticks reached the agent (stop: {run_report.stop_reason};"
@@ -508,7 +483,6 @@ def run_stages(ctx: Context) -> Output:
         """Sends the next FAK from on_tick when the previous order is final; stamps every stage."""
 
         def on_start(self) -> None:
-            pin.engine_thread()
             holder["rt"] = engine._rt  # the binding's Engine: session_stats() carries the gateway's stamp
 
         def on_tick(self, tick: Any) -> None:
@@ -590,11 +564,7 @@ def run_stages(ctx: Context) -> Output:
     engine.config.risk = parse_risk({"enabled": False})
     holder["engine"] = engine
     engine.add_agent(StageAgent("bench-stages"), [STAGES_SYMBOL])
-    pin.before_start()
-    try:
-        run_report = engine.run(duration=ctx.size(60.0, 600.0))
-    finally:
-        pin.restore()
+    run_report = engine.run(duration=ctx.size(60.0, 600.0))
     if state["error"] or len(rows) <= warmup:
         raise RuntimeError(f"{len(rows)} orders completed (stop: {run_report.stop_reason};"
                            f" {state['error'] or run_report.errors})")
@@ -728,7 +698,8 @@ def run_order_roundtrip(ctx: Context) -> Output:
 
     config = Config.local(name="bench", speed=100, instruments=["rb"], seed=42, session="day",
                           trading_day=20250102)
-    config.engine = dataclasses.replace(config.engine, wait=ctx.wait, progress_interval=3600.0)
+    config.engine = dataclasses.replace(config.engine, wait=ctx.wait, progress_interval=3600.0,
+                                        cpu=_Pinning(ctx).engine_cpu)
     # The risk hook stays on the path, its rules off: the default preset's account order-rate window, scaled
     # to the 100x exchange clock, admits 9 orders per 10 ms of wall time, which a ping loop exceeds. The full
     # rule set is timed on its own by the `risk` scenario.
