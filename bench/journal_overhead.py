@@ -1,6 +1,6 @@
 """Journal cost (issue 7): tick → agent latency with the journal off and on, in alternating rounds.
 
-    python bench/journal_overhead.py [--rounds 3] [--seconds 8] [--json out.json]
+    python bench/journal_overhead.py [--rounds 3] [--seconds 8] [--wait block|spin] [--cpu N] [--json F]
 
 The agent records md callback (recv_ns) → Python on_tick entry, as the `tick_agent` scenario does, and
 every 20th tick rests a far passive order and cancels the previous one, so the journal thread has order
@@ -28,7 +28,8 @@ from shandian.engine import Engine
 SYMBOLS = ["rb2505", "cu2502", "m2505"]
 
 
-def one_run(journal_dir: str | None, seconds: float, warmup: int = 500) -> dict[str, Any]:
+def one_run(journal_dir: str | None, seconds: float, warmup: int = 500, wait: str = "block",
+            cpu: int | None = None) -> dict[str, Any]:
     """One engine run; returns the latency percentiles (ns) after `warmup` ticks and the journal stats."""
     stop: list[Any] = []
     window_ns = int(seconds * 1e9)
@@ -60,6 +61,8 @@ def one_run(journal_dir: str | None, seconds: float, warmup: int = 500) -> dict[
                           session="day", trading_day=20250102,
                           journal=JournalSettings(dir=journal_dir) if journal_dir else None)
     config.engine.progress_interval = 3600.0
+    config.engine.wait = wait
+    config.engine.cpu = cpu  # engine thread alone on this CPU; front threads and the journal writer elsewhere
     engine = Engine(config, out=io.StringIO(), config_name="journal bench")
     probe = engine.add_agent(Probe("probe"), SYMBOLS)
     stop.append(engine.stop)
@@ -76,13 +79,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--wait", default="block", choices=("block", "yield", "spin"))
+    parser.add_argument("--cpu", type=int, default=None, help="engine.cpu (pin the engine thread alone)")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     runs = []
     for _ in range(args.rounds):
-        runs.append(one_run(None, args.seconds))
+        runs.append(one_run(None, args.seconds, wait=args.wait, cpu=args.cpu))
         with tempfile.TemporaryDirectory(prefix="shandian-journal-bench-") as d:
-            runs.append(one_run(d, args.seconds))
+            runs.append(one_run(d, args.seconds, wait=args.wait, cpu=args.cpu))
+    print(f"wait={args.wait} engine.cpu={args.cpu}")
     for r in runs:
         print(json.dumps(r))
     for mode in (False, True):

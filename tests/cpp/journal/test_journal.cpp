@@ -285,7 +285,9 @@ void risk_refusals_are_journaled_and_the_backlog_gate_runs_before_the_risk_hook(
   REQUIRE(f.journal.flush(5'000'000'000));
 }
 
-void an_order_request_wakes_a_sleeping_writer() {
+// The wake comes at the end of the engine-loop iteration that wrote the request (after ReqOrderInsert,
+// never between the agent's call and it): an agent acting inside on_batch is always inside run_once.
+void an_order_request_wakes_a_sleeping_writer_at_the_end_of_the_loop_iteration() {
   TempDir dir;
   JournalConfig jc = config_for(dir.file("wake.sqlite"));
   jc.idle_sleep_ns = 30'000'000'000;  // the writer would otherwise sleep 30 s between drains
@@ -294,6 +296,7 @@ void an_order_request_wakes_a_sleeping_writer() {
   REQUIRE(f.journal.flush(10'000'000'000));  // the fixture's records are committed ...
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // ... and the writer is back asleep (30 s)
   (void)f.buy(f.a);
+  f.engine.run_once(0);
   // Wait (bounded, without flush(), which would wake the writer itself) for the commit.
   const std::int64_t end = monotonic_ns() + 10'000'000'000;
   while (f.journal.backlog() != 0 && monotonic_ns() < end) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -434,7 +437,7 @@ int main() {
   the_engine_refuses_orders_past_the_backlog_bound_and_loses_nothing();
   replay_builds_attribution_and_per_agent_positions();
   risk_refusals_are_journaled_and_the_backlog_gate_runs_before_the_risk_hook();
-  an_order_request_wakes_a_sleeping_writer();
+  an_order_request_wakes_a_sleeping_writer_at_the_end_of_the_loop_iteration();
   seeded_links_attribute_reports_and_trades_after_a_restart();
   default_path_is_one_file_per_account_per_trading_day();
   a_bad_path_is_a_typed_error_naming_it();
