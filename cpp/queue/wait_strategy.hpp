@@ -107,7 +107,7 @@ class Waiter {
     const Clock::time_point deadline = Clock::now() + timeout;
     switch (strategy_) {
       case WaitStrategy::Spin:
-        return spin_until(ready, deadline);
+        return spin_until(ready, deadline, /*yield_periodically=*/true);
       case WaitStrategy::Yield:
         return yield_until(ready, deadline);
       case WaitStrategy::Block: {
@@ -140,14 +140,26 @@ class Waiter {
   // few dozen pauses, and the deadline does not need better than ~1 us resolution.
   static constexpr int kPollsPerClockRead = 64;
 
+  // Spin strategy: one sched_yield per this much idle spinning. When another runnable thread shares the
+  // spinner's CPU (a CTP callback thread, on a machine with fewer free cores than busy threads), the
+  // scheduler would otherwise let it wait for the spinner's whole time slice (milliseconds); with the
+  // yield it waits at most this long. Alone on its CPU the yield returns at once (~1 us, no switch).
+  static constexpr std::chrono::microseconds kSpinYieldEvery{50};
+
   template <class Ready>
-  static bool spin_until(Ready& ready, Clock::time_point deadline) {
+  static bool spin_until(Ready& ready, Clock::time_point deadline, bool yield_periodically = false) {
+    Clock::time_point next_yield = yield_periodically ? Clock::now() + kSpinYieldEvery : Clock::time_point::max();
     for (;;) {
       for (int i = 0; i < kPollsPerClockRead; ++i) {
         if (ready()) return true;
         cpu_relax();
       }
-      if (Clock::now() >= deadline) return ready();
+      const Clock::time_point now = Clock::now();
+      if (now >= deadline) return ready();
+      if (now >= next_yield) {
+        std::this_thread::yield();
+        next_yield = Clock::now() + kSpinYieldEvery;
+      }
     }
   }
 
