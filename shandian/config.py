@@ -162,6 +162,7 @@ LOCAL_FRONT_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
 
 WAIT_STRATEGIES = ("spin", "yield", "block")
 RESUME_TYPES = ("quick", "resume", "restart")
+WRITER_PRIORITIES = ("idle", "batch", "normal")
 
 
 def local_front_address(name: str, settings: Mapping[str, Any]) -> str:
@@ -225,6 +226,10 @@ class JournalSettings:
     dir: str = ""  # empty: ~/.local/share/shandian/journal (XDG_DATA_HOME honoured)
     ring_capacity: int = 16384
     backlog_limit: int = 8192  # uncommitted records beyond which new orders are refused (JOURNAL_BACKLOG)
+    # The writer thread's scheduling class: "idle" runs commits only on CPU time nothing else wants (no
+    # effect on tick latency); on a machine whose every CPU is saturated use "batch" or "normal", or the
+    # backlog grows and new orders are refused (nothing is lost). cpp/journal/journal.hpp: WriterPriority.
+    writer_priority: str = "idle"
 
     def directory(self) -> Path:
         """Return the journal directory (not created here)."""
@@ -521,8 +526,12 @@ def _parse_journal(data: Mapping[str, Any]) -> JournalSettings:
     backlog = int(_number(table, "backlog_limit", where, d.backlog_limit, minimum=1, integer=True))
     if backlog >= ring:
         raise ConfigError(f"{where}backlog_limit", f"{backlog} must be below ring_capacity ({ring})")
+    priority = _string(table, "writer_priority", where, default=d.writer_priority)
+    if priority not in WRITER_PRIORITIES:
+        choices = ", ".join(WRITER_PRIORITIES)
+        raise ConfigError(f"{where}writer_priority", f"{priority!r} must be one of {choices}")
     return JournalSettings(enabled=enabled, dir=_string(table, "dir", where), ring_capacity=ring,
-                           backlog_limit=backlog)
+                           backlog_limit=backlog, writer_priority=priority)
 
 
 def _parse_agents(data: Mapping[str, Any]) -> list[AgentSpec]:

@@ -99,6 +99,11 @@ def test_config_when_preset_overridden_keeps_the_override() -> None:
         ),
         ({"account": {"preset": "local"}, "engine": {"duration": 0}}, "engine.duration", "must be > 0"),
         ({"account": {"preset": "local"}, "engine": {"cpu": -1}}, "engine.cpu", "must be an integer >= 0"),
+        (
+            {"account": {"preset": "local"}, "journal": {"writer_priority": "low"}},
+            "journal.writer_priority",
+            "'low' must be one of idle, batch, normal",
+        ),
         ({"account": {"preset": "local"}, "engine": {"cpu": "1"}}, "engine.cpu", "must be an integer >= 0"),
         (
             {"account": {"preset": "local"}, "engine": {"cancel_on_stop": "yes"}},

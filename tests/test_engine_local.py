@@ -289,7 +289,8 @@ class AffinityProbe(sd.Agent):
         me = threading.get_native_id()
         self.other_cpus = {int(tid): os.sched_getaffinity(int(tid))
                            for tid in os.listdir(f"/proc/{os.getpid()}/task") if int(tid) != me}
-        self.halt("probed")
+        assert self._engine is not None
+        self._engine.stop("probed")
 
 
 @pytest.mark.skipif(not HAS_AFFINITY or len(os.sched_getaffinity(0)) < 2, reason="needs affinity, 2 CPUs")

@@ -221,3 +221,37 @@ def test_trading_day_when_evening_or_weekend_is_next_weekday() -> None:
     assert trading_day_for(datetime(2025, 1, 2, 10, 0)) == 20250102
     assert trading_day_for(datetime(2025, 1, 2, 21, 0)) == 20250103
     assert trading_day_for(datetime(2025, 1, 3, 21, 0)) == 20250106  # Friday night → Monday
+
+
+class PolicyProbe(sd.Agent):
+    """Collects the scheduling policy of every thread of the process other than the engine's."""
+
+    def on_start(self) -> None:
+        import os
+        import threading
+
+        me = threading.get_native_id()
+        self.policies = {os.sched_getscheduler(int(t)) for t in os.listdir(f"/proc/{os.getpid()}/task")
+                         if int(t) != me}
+        assert self._engine is not None
+        self._engine.stop("probed")
+
+
+@pytest.mark.parametrize(("priority", "policy"), [("idle", "SCHED_IDLE"), ("batch", "SCHED_BATCH")])
+def test_journal_when_writer_priority_set_writer_thread_runs_in_that_class(tmp_path: Path, priority: str,
+                                                                        policy: str) -> None:
+    """The writer lowers itself (idle by default): its commits never take the CPU from the engine threads."""
+    import os
+
+    probe = PolicyProbe("probe")
+    engine = local_engine([(probe, [SYM])])
+    engine.config.journal = JournalSettings(dir=str(tmp_path), writer_priority=priority)
+    report = engine.run(duration=30)
+    assert hasattr(probe, "policies"), report.format()
+    assert getattr(os, policy) in probe.policies
+    assert os.SCHED_IDLE not in probe.policies or priority == "idle"
+
+
+def test_journal_when_default_settings_writer_priority_is_idle() -> None:
+    """The default is idle: measured, journaling then leaves tick → agent p99 unchanged (BENCHMARKS.md)."""
+    assert JournalSettings().writer_priority == "idle"

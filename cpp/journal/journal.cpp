@@ -347,15 +347,16 @@ bool Journal::write_batch(const std::vector<Record>& batch) {
 }
 
 void Journal::writer_loop() {
-  // Lower this thread's priority: on a machine with few cores the engine and the CTP callback threads win
-  // the CPU over a commit. SCHED_BATCH: a woken writer never preempts a running thread (it waits for an
-  // idle CPU or the next scheduler tick); per-thread nice on top. Neither needs privilege; failure is
-  // harmless (the writer just competes as an ordinary thread).
-  {
+  // Lower this thread's priority so commits never take the CPU from the engine or the CTP callback threads
+  // (see WriterPriority). Lowering needs no privilege; a failure is harmless (an ordinary thread then).
+  if (config_.writer_priority != WriterPriority::Normal) {
     sched_param none{};
-    (void)::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &none);
+    const int policy = config_.writer_priority == WriterPriority::Idle ? SCHED_IDLE : SCHED_BATCH;
+    (void)::pthread_setschedparam(::pthread_self(), policy, &none);
   }
-  if (config_.writer_nice != 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), config_.writer_nice);
+  if (config_.writer_priority != WriterPriority::Idle && config_.writer_nice != 0) {
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), config_.writer_nice);
+  }
   std::vector<Record> batch;
   batch.reserve(config_.max_batch);
   int consecutive_failures = 0;
