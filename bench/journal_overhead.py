@@ -29,7 +29,7 @@ SYMBOLS = ["rb2505", "cu2502", "m2505"]
 
 
 def one_run(journal_dir: str | None, seconds: float, warmup: int = 500, wait: str = "block",
-            cpu: int | None = None) -> dict[str, Any]:
+            cpu: int | None = None, writer_priority: str = "batch") -> dict[str, Any]:
     """One engine run; returns the latency percentiles (ns) after `warmup` ticks and the journal stats."""
     stop: list[Any] = []
     window_ns = int(seconds * 1e9)
@@ -57,9 +57,9 @@ def one_run(journal_dir: str | None, seconds: float, warmup: int = 500, wait: st
             if now - self.t_first > window_ns and stop:
                 stop.pop()("window done")
 
+    journal = JournalSettings(dir=journal_dir, writer_priority=writer_priority) if journal_dir else None
     config = Config.local(name="journal-bench", speed=500, instruments=["rb", "cu", "m"], seed=42,
-                          session="day", trading_day=20250102,
-                          journal=JournalSettings(dir=journal_dir) if journal_dir else None)
+                          session="day", trading_day=20250102, journal=journal)
     config.engine.progress_interval = 3600.0
     config.engine.wait = wait
     config.engine.cpu = cpu  # engine thread alone on this CPU; front threads and the journal writer elsewhere
@@ -81,16 +81,23 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--wait", default="block", choices=("block", "yield", "spin"))
     parser.add_argument("--cpu", type=int, default=None, help="engine.cpu (pin the engine thread alone)")
+    parser.add_argument("--writer-priority", default="batch", choices=("idle", "batch", "normal"))
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     runs = []
     for _ in range(args.rounds):
         runs.append(one_run(None, args.seconds, wait=args.wait, cpu=args.cpu))
         with tempfile.TemporaryDirectory(prefix="shandian-journal-bench-") as d:
-            runs.append(one_run(d, args.seconds, wait=args.wait, cpu=args.cpu))
-    print(f"wait={args.wait} engine.cpu={args.cpu}")
+            runs.append(one_run(d, args.seconds, wait=args.wait, cpu=args.cpu,
+                                writer_priority=args.writer_priority))
+    print(f"wait={args.wait} engine.cpu={args.cpu} journal.writer_priority={args.writer_priority}")
     for r in runs:
         print(json.dumps(r))
+    # Rounds alternate off/on, so each pair shares the machine's state of the moment: the median of the
+    # pairs' on/off p99 ratios is less sensitive to a noisy neighbour than the ratio of the two medians.
+    ratios = sorted(on["p99_us"] / off["p99_us"] for off, on in zip(runs[0::2], runs[1::2], strict=True))
+    pairs = [round(r, 2) for r in ratios]
+    print(f"paired p99 ratio on/off: median {ratios[len(ratios) // 2]:.3f}  (per pair: {pairs})")
     for mode in (False, True):
         p99 = sorted(r["p99_us"] for r in runs if r["journal"] == mode)
         p50 = sorted(r["p50_us"] for r in runs if r["journal"] == mode)

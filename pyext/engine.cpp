@@ -636,7 +636,7 @@ void bind_engine_class(py::module_& m) {
                              })
       .def("open_journal",
            [](PyEngine& e, const std::string& path, std::size_t ring_capacity, std::size_t backlog_limit,
-              const std::string& writer_priority) {
+              const std::string& writer_priority, bool wake_on_request) {
              if (e.journal) throw py::value_error("a journal is already open: " + e.journal->path());
              journal::JournalConfig c;
              c.path = path;
@@ -646,6 +646,7 @@ void bind_engine_class(py::module_& m) {
              else if (writer_priority == "batch") c.writer_priority = journal::WriterPriority::Batch;
              else if (writer_priority == "normal") c.writer_priority = journal::WriterPriority::Normal;
              else throw py::value_error("writer_priority '" + writer_priority + "' must be 'idle', 'batch' or 'normal'");
+             c.wake_on_request = wake_on_request;
              try {
                e.journal = std::make_unique<journal::Journal>(c);
              } catch (const journal::JournalError& err) {
@@ -657,7 +658,7 @@ void bind_engine_class(py::module_& m) {
              return py::make_tuple(e.journal->run(), e.journal->first_seq());
            },
            py::arg("path"), py::arg("ring_capacity") = 16384, py::arg("backlog_limit") = 8192,
-           py::arg("writer_priority") = "idle",
+           py::arg("writer_priority") = "batch", py::arg("wake_on_request") = false,
            "Journals every order request/update, trade, risk decision and notice to SQLite; returns (run, first_seq).")
       .def("close_journal",
            [](PyEngine& e, double timeout_ms) {

@@ -315,7 +315,8 @@ class Engine:
         ids = {agent.name: agent._state.agent_id for agent in self._agents}
         self._journal = journal.recover(self._rt, path, ids) if path.is_file() else journal.Recovery(
             path=path, replay={})
-        run, first_seq = self._rt.open_journal(str(path), j.ring_capacity, j.backlog_limit, j.writer_priority)
+        run, first_seq = self._rt.open_journal(str(path), j.ring_capacity, j.backlog_limit, j.writer_priority,
+                                               j.wake_on_request)
         self._journal_run = run
         for agent in self._agents:
             self._rt.journal_agent_added(agent._state.agent_id, agent.name)

@@ -104,6 +104,11 @@ def test_config_when_preset_overridden_keeps_the_override() -> None:
             "journal.writer_priority",
             "'low' must be one of idle, batch, normal",
         ),
+        (
+            {"account": {"preset": "local"}, "journal": {"wake_on_request": 1}},
+            "journal.wake_on_request",
+            "must be true or false",
+        ),
         ({"account": {"preset": "local"}, "engine": {"cpu": "1"}}, "engine.cpu", "must be an integer >= 0"),
         (
             {"account": {"preset": "local"}, "engine": {"cancel_on_stop": "yes"}},

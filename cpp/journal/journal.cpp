@@ -164,7 +164,9 @@ void Journal::push(Record& record) noexcept {
   }
   ++next_seq_;
   ++pushed_;
-  if (record.kind == RecordKind::OrderRequest || record.kind == RecordKind::CancelRequest) wake_pending_ = true;
+  if (config_.wake_on_request && (record.kind == RecordKind::OrderRequest || record.kind == RecordKind::CancelRequest)) {
+    wake_pending_ = true;
+  }
   recorded_.fetch_add(1, std::memory_order_relaxed);
   const std::uint64_t b = backlog();
   if (b > max_backlog_.load(std::memory_order_relaxed)) max_backlog_.store(b, std::memory_order_relaxed);

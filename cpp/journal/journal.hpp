@@ -41,11 +41,12 @@ struct sqlite3_stmt;
 
 namespace shandian::journal {
 
-// The writer thread's scheduling class. Idle (default): it runs only on CPU time no other thread wants, so
-// on a 2-vCPU machine its commits never delay the engine or the CTP callback threads (journal on/off p99
-// equal in bench/journal_overhead.py; with Batch it cost +16-20 %). On a machine whose every CPU is
-// saturated by ordinary threads an idle writer gets ~0.3 % of a CPU: the backlog then grows and new orders
-// are refused with JOURNAL_BACKLOG (nothing is lost); choose Batch or Normal there.
+// The writer thread's scheduling class. Batch (default, with writer_nice): a woken writer never preempts
+// a running thread and gets a small share of a busy CPU, so its commits do not take the CPU from the engine
+// or the CTP callback threads, yet it always progresses. Idle: it runs only on CPU time nothing else wants
+// (the least interference), but on a machine whose CPUs are all saturated it gets ~0.3 % of one: the
+// backlog then grows, new orders are refused (JOURNAL_BACKLOG) and records still in the ring when the
+// stop's flush times out are lost (seen with two busy loops on 2 vCPUs). Normal: an ordinary thread.
 enum class WriterPriority : std::uint8_t { Idle, Batch, Normal };
 
 struct JournalConfig {
@@ -54,8 +55,14 @@ struct JournalConfig {
   std::size_t backlog_limit = 8'192;         // uncommitted records beyond which new orders are refused
   std::size_t max_batch = 4'096;             // records per transaction
   std::int64_t idle_sleep_ns = 1'000'000;    // writer's first sleep when the ring is empty
-  std::int64_t max_idle_sleep_ns = 8'000'000;  // doubling up to this while it stays empty (fewer wakeups)
-  WriterPriority writer_priority = WriterPriority::Idle;
+  std::int64_t max_idle_sleep_ns = 2'000'000;  // doubling up to this while it stays empty (fewer wakeups)
+  WriterPriority writer_priority = WriterPriority::Batch;
+  // Wake the sleeping writer at the end of each engine-loop iteration that wrote a request: the request is
+  // then on disk within about one transaction (~0.1 ms), instead of within the writer's sleep (idle_sleep_ns
+  // while orders flow, max_idle_sleep_ns after a quiet spell). Off by default: the wake is a futex syscall
+  // on the engine thread, measured at +15-20 % tick -> agent p99 with wait=spin (bench/journal_overhead.py).
+  // A request sent but not yet committed when the process dies is recovered as unattributed, never lost.
+  bool wake_on_request = false;
   int writer_nice = 10;  // Batch / Normal: the writer yields the CPU to the engine / vendor threads
 };
 
@@ -109,7 +116,8 @@ class Journal final : public core::EngineObserver {
   void on_order_request(const core::OrderRequest& request) noexcept override;
   void on_cancel_request(const core::CancelRequest& request) noexcept override;
   void on_risk_decision(const core::RiskDecision& decision) noexcept override;
-  // Wakes the writer when this iteration recorded a request (after the request was written).
+  // Wakes the writer when this iteration recorded a request (after the request was written), if
+  // config.wake_on_request.
   void end_of_iteration() noexcept override;
 
   // Records pushed but not yet committed (engine thread).
@@ -169,9 +177,8 @@ class Journal final : public core::EngineObserver {
   std::string error_;
   std::mutex sleep_mutex_;
   std::condition_variable sleep_cv_;  // retry back-off after a failed transaction
-  // The idle writer sleeps here. An order or cancel request wakes it at the end of the engine-loop
-  // iteration that wrote it (one futex wake, only while it is actually asleep): that shrinks the window in
-  // which a sent request is not yet on disk, without a syscall between agent.buy() and ReqOrderInsert.
+  // The idle writer sleeps here. With config.wake_on_request, an order or cancel request wakes it at the
+  // end of the engine-loop iteration that wrote it (one futex wake, only while it is actually asleep).
   queue::Waiter wake_{queue::WaitStrategy::Block, std::chrono::nanoseconds(0)};
 };
 

@@ -292,6 +292,7 @@ void an_order_request_wakes_a_sleeping_writer_at_the_end_of_the_loop_iteration()
   JournalConfig jc = config_for(dir.file("wake.sqlite"));
   jc.idle_sleep_ns = 30'000'000'000;  // the writer would otherwise sleep 30 s between drains
   jc.max_idle_sleep_ns = 30'000'000'000;
+  jc.wake_on_request = true;
   Fixture f(jc);
   REQUIRE(f.journal.flush(10'000'000'000));  // the fixture's records are committed ...
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // ... and the writer is back asleep (30 s)
