@@ -1,7 +1,8 @@
 // Waiter: lets a consumer (the engine loop, the local front) wait until producers have published work,
 // with a configurable strategy (architecture.md: spin / yield / block; lessons.md: busy-spin is opt-in).
 //
-//   spin   busy-poll with the CPU relax hint: lowest latency, burns a core.
+//   spin   busy-poll with the CPU relax hint: lowest latency, burns a core (one sched_yield per 50 us
+//          of idle spinning, so a thread that lands on the same CPU waits that long, not a time slice).
 //   yield  poll, calling sched_yield between polls: gives the core away when others want it.
 //   block  spin briefly (default 20 us), then sleep on a futex until a producer calls notify() or the
 //          timeout expires. Costs a syscall on the producer side only while someone is actually asleep.
