@@ -76,11 +76,13 @@ class Script(sd.Agent):
                 "unknown": lambda: self.buy("zz2599", 100.0, 1),
                 "position": lambda: self.sell(SYM, t.bid_price1, 10),
                 "kind": lambda: self.buy(SYM, t.bid_price1, 1, kind="iceberg"),
+                "price_type": lambda: self.buy(SYM, "3500", 1),
+                "volume_type": lambda: self.sell(SYM, t.bid_price1, 1.5),
             }
             for name, attempt in attempts.items():
                 try:
                     attempt()
-                except (sd.OrderRejected, ValueError) as e:
+                except (sd.OrderRejected, ValueError, TypeError) as e:
                     self.sync[name] = e
             # Refused by the counter / exchange, after sending: arrive through on_order.
             self.ids["ctp30"] = self.sell("m2505", 3000.0, 5, offset="close")
@@ -185,6 +187,16 @@ def test_engine_local_when_engine_refuses_raises_typed_rejection(scripted, name:
 def test_engine_local_when_kind_is_not_an_order_kind_raises_value_error(scripted) -> None:
     agent, _ = scripted
     assert isinstance(agent.sync["kind"], ValueError) and "iceberg" in str(agent.sync["kind"])
+
+
+@pytest.mark.parametrize("name", ["price_type", "volume_type"])
+def test_engine_local_when_price_or_volume_has_the_wrong_type_raises_type_error_naming_them(scripted,
+                                                                                          name: str) -> None:
+    """A str price (buy: the open fast path) or a float volume (sell: the offset path) is a TypeError."""
+    agent, _ = scripted
+    e = agent.sync[name]
+    assert isinstance(e, TypeError), e
+    assert "price '3500'" in str(e) if name == "price_type" else "volume 1.5" in str(e)
 
 
 def test_engine_local_when_counter_rejects_agent_sees_code_and_reason(scripted) -> None:
