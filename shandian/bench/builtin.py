@@ -159,8 +159,8 @@ BUY_TO_REQ_P50_TARGET_NS = 2_000
 PIN_CAVEAT = (
     "on a 2-vCPU machine a spinning engine thread owns a whole CPU: the CTP/front threads (md and trader"
     " callback threads, the front's feed thread) then share the other one, and unpinned they can land on the"
-    " spinning CPU and starve (latency spikes of a scheduler quantum); --pin puts the engine on one CPU and"
-    " every thread created before login on the other"
+    " spinning CPU and wait (the spin wait yields once per 50 µs of idle spinning); --pin (engine.cpu) puts"
+    " the engine thread alone on one CPU and every session thread on the others"
 )
 
 
