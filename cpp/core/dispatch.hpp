@@ -197,7 +197,7 @@ class EngineObserver {
   virtual void on_risk_decision(const RiskDecision&) noexcept {}
   // Called once per engine-loop iteration, after the batch was dispatched and every request of it was
   // written: the place for work that must not sit between an agent's call and ReqOrderInsert (the
-  // journal wakes its writer here, not inside on_order_request).
+  // journal, with wake_on_request, wakes its writer here rather than inside on_order_request).
   virtual void end_of_iteration() noexcept {}
 };
 
