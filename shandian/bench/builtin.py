@@ -698,8 +698,7 @@ def run_order_roundtrip(ctx: Context) -> Output:
 
     config = Config.local(name="bench", speed=100, instruments=["rb"], seed=42, session="day",
                           trading_day=20250102)
-    config.engine = dataclasses.replace(config.engine, wait=ctx.wait, progress_interval=3600.0,
-                                        cpu=_Pinning(ctx).engine_cpu)
+    config.engine = dataclasses.replace(config.engine, wait=ctx.wait, progress_interval=3600.0)
     # The risk hook stays on the path, its rules off: the default preset's account order-rate window, scaled
     # to the 100x exchange clock, admits 9 orders per 10 ms of wall time, which a ping loop exceeds. The full
     # rule set is timed on its own by the `risk` scenario.
