@@ -55,3 +55,11 @@ def run_local(
     engine = local_engine(agents, settings=settings, **front)
     report = engine.run(duration=duration)
     return report, engine
+
+
+def other_threads() -> list[int]:
+    """Native ids of this process's threads other than the calling one (Linux /proc): session threads."""
+    import threading
+
+    me = threading.get_native_id()
+    return [int(tid) for tid in os.listdir(f"/proc/{os.getpid()}/task") if int(tid) != me]

@@ -8,14 +8,13 @@ scripted agents stop the engine as soon as their scenario completes.
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 import pytest
 
 import shandian as sd
 from shandian.config import ConfigError, EngineSettings
-from shandian.testing import run_local
+from shandian.testing import other_threads, run_local
 
 SYM = "rb2505"
 
@@ -299,9 +298,7 @@ class AffinityProbe(sd.Agent):
 
     def on_start(self) -> None:
         self.engine_cpus = os.sched_getaffinity(0)
-        me = threading.get_native_id()
-        self.other_cpus = {int(tid): os.sched_getaffinity(int(tid))
-                           for tid in os.listdir(f"/proc/{os.getpid()}/task") if int(tid) != me}
+        self.other_cpus = {tid: os.sched_getaffinity(tid) for tid in other_threads()}
         assert self._engine is not None
         self._engine.stop("probed")
 
@@ -331,13 +328,13 @@ def test_engine_local_when_cpu_is_not_available_raises_config_error_naming_it() 
 
 
 def _thread_cpu_ns() -> dict[int, int]:
-    """User + system CPU time of every thread of this process (ns), from /proc."""
+    """User + system CPU time (ns) of every thread of this process but the calling (engine) one."""
     tick_ns = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
     out = {}
-    for tid in os.listdir(f"/proc/{os.getpid()}/task"):
+    for tid in other_threads():
         with open(f"/proc/{os.getpid()}/task/{tid}/stat", encoding="ascii") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        out[int(tid)] = (int(fields[11]) + int(fields[12])) * tick_ns
+        out[tid] = (int(fields[11]) + int(fields[12])) * tick_ns
     return out
 
 
@@ -347,14 +344,13 @@ class CpuProbe(sd.Agent):
     def on_start(self) -> None:
         self.t0 = time.monotonic_ns()
         self.cpu0 = _thread_cpu_ns()
-        self.me = threading.get_native_id()
         self.busiest = None
 
     def on_tick(self, tick: sd.Tick) -> None:
         elapsed = time.monotonic_ns() - self.t0
         if self.busiest is None and elapsed >= 3_000_000_000:
             cpu1 = _thread_cpu_ns()
-            used = {t: cpu1[t] - self.cpu0.get(t, 0) for t in cpu1 if t != self.me}
+            used = {t: cpu1[t] - self.cpu0.get(t, 0) for t in cpu1}
             self.busiest = max(used.values()) / elapsed
             assert self._engine is not None
             self._engine.stop("sampled")

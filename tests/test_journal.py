@@ -18,7 +18,7 @@ from shandian import _core
 from shandian.cli import main as cli_main
 from shandian.config import ConfigError, JournalSettings, parse_config
 from shandian.journal import JournalGapError, JournalReader, export, summary, trading_day_for
-from shandian.testing import local_engine
+from shandian.testing import local_engine, other_threads
 
 SYM = "rb2505"
 
@@ -228,11 +228,8 @@ class PolicyProbe(sd.Agent):
 
     def on_start(self) -> None:
         import os
-        import threading
 
-        me = threading.get_native_id()
-        self.policies = {os.sched_getscheduler(int(t)) for t in os.listdir(f"/proc/{os.getpid()}/task")
-                         if int(t) != me}
+        self.policies = {os.sched_getscheduler(tid) for tid in other_threads()}
         assert self._engine is not None
         self._engine.stop("probed")
 
