@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from shandian import _core
 from shandian.bench.stats import Histogram
 
-# Up to 2**50 ns (13 days): the C++ sum is 64-bit, the Python one unbounded.
-samples = st.lists(st.one_of(st.integers(-1_000, 1_000), st.integers(0, 10**7), st.integers(0, 2**63 - 1)),
+# Up to 2**50 ns (13 days) per sample: the C++ sum is 64-bit (2**64 ns is 584 years of latency), the Python
+# one unbounded. The top of the int64 range is covered by the single-sample test below.
+samples = st.lists(st.one_of(st.integers(-1_000, 1_000), st.integers(0, 10**7), st.integers(0, 2**50)),
                    max_size=300)
 
 
@@ -27,6 +28,16 @@ def test_latency_histogram_when_folding_any_samples_matches_the_python_histogram
     reference = Histogram(bits)
     for v in values:
         reference.record(max(v, 0))
+    assert Histogram.from_dict(native.to_dict()) == reference
+
+
+@pytest.mark.parametrize("bits", [2, 9, 20])
+def test_latency_histogram_when_one_sample_is_the_largest_int64_buckets_it_as_python(bits: int) -> None:
+    """The last bucket of the pre-sized table is the one the Python histogram computes for INT64_MAX."""
+    native = _core.LatencyHistogram(bits)
+    native.record(2**63 - 1)
+    reference = Histogram(bits)
+    reference.record(2**63 - 1)
     assert Histogram.from_dict(native.to_dict()) == reference
 
 
