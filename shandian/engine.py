@@ -107,6 +107,7 @@ _MODES = {
     "open_only": _core.OffsetMode.OPEN_ONLY,
     "close_only": _core.OffsetMode.CLOSE_ONLY,
 }
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _LATENCY_FLUSH = 1024  # samples per fold into the C++ histogram (~2 µs each; the Python fold took ~0.26 ms)
 
 
@@ -178,6 +179,9 @@ class Engine:
         self._started_agents = False
         self._stopping = False
         self._stop_reason = ""
+        self._stop_signal = ""  # the signal that requested the stop (a second one forces it)
+        self._forced = ""  # the second signal that forced the stop
+        self._interruptible = False  # a forcing signal may raise KeyboardInterrupt (only inside the stop)
         self._errors: list[str] = []
         self._t0 = 0.0
         self._deadline: float | None = None
@@ -391,21 +395,25 @@ class Engine:
         if self._rt is not None:
             raise RuntimeError("an Engine runs once; build a new one")
         duration = duration if duration is not None else self.config.engine.duration
+        previous_stop = self._install_stop_signals()  # before the build: a SIGTERM during it stops in order
+        previous_kill = self._install_kill_signals()
         saved_affinity = self._pin_other_threads()
         try:
             self._build()
         except BaseException:
             if saved_affinity is not None:
                 os.sched_setaffinity(0, saved_affinity)
+            self._restore_stop_signals(previous_stop)
+            self._restore_kill_signals(previous_kill)
             if self._flow_tmp:
                 shutil.rmtree(self._flow_tmp, ignore_errors=True)
             raise
+        if self._stop_reason:  # asked to stop while building: the loop returns at once
+            self._rt.stop()
         self._t0 = time.monotonic()
         self._deadline = None if duration is None else self._t0 + duration
         self._next_progress = self._t0 + self.config.engine.progress_interval
         self._engine_thread = threading.get_ident()
-        previous = self._install_sigint()
-        previous_kill = self._install_kill_signals()
         log.info("engine starting: %s (%d agents)", self._front_text(), len(self._agents))
         if self.config.account.preset.startswith("simnow"):
             log.info("SimNow preset: BrokerID/AppID/AuthCode and fronts are community-sourced, change over "
@@ -413,7 +421,7 @@ class Engine:
         try:
             try:
                 self._rt.run()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # run() off the main thread: Python's own SIGINT handler
                 self._stop_reason = self._stop_reason or "interrupted (Ctrl-C)"
             self._stop_reason = self._stop_reason or "stopped"
             log.info("stopping: %s", self._stop_reason)
@@ -428,7 +436,7 @@ class Engine:
             finally:
                 if saved_affinity is not None:
                     os.sched_setaffinity(0, saved_affinity)
-                self._restore_sigint(previous)
+                self._restore_stop_signals(previous_stop)
                 self._restore_kill_signals(previous_kill)
                 if self._flow_tmp:
                     shutil.rmtree(self._flow_tmp, ignore_errors=True)
@@ -457,23 +465,38 @@ class Engine:
         os.sched_setaffinity(0, others)
         return allowed
 
-    def _install_sigint(self) -> Any:
+    def _install_stop_signals(self) -> Any:
+        """SIGINT (Ctrl-C) and SIGTERM (systemd, Docker, supervisors) stop in order; a second one forces it.
+
+        The first signal requests the stop (agents' on_stop, cancels confirmed, report). A second signal
+        (either) while stopping skips what is left of the agents' on_stop and the wait for cancel
+        confirmations; the cancels are still sent and the report still printed.
+        """
         if threading.current_thread() is not threading.main_thread():
             return None
 
         def handler(signum: int, frame: Any) -> None:
-            if self._stopping:
-                raise KeyboardInterrupt  # second Ctrl-C while stopping: give up waiting for cancels
-            print("\nCtrl-C: stopping (cancelling working orders, releasing the CTP APIs) ...",
+            name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+            if self._stopping or self._stop_signal:
+                if self._forced:
+                    return
+                self._forced = name
+                print(f"\n{name} again: stopping at once (cancels sent, their confirmations not awaited) ...",
+                      file=self.out, flush=True)
+                if self._interruptible:  # break out of an agent's on_stop or the wait for cancels
+                    raise KeyboardInterrupt
+                return
+            self._stop_signal = name
+            print(f"\n{name}: stopping (cancelling working orders, releasing the CTP APIs) ...",
                   file=self.out, flush=True)
-            self.stop("interrupted (Ctrl-C)")
+            self.stop(f"interrupted ({name})" if signum == signal.SIGINT else f"terminated ({name})")
 
-        return signal.signal(signal.SIGINT, handler)
+        return {s: signal.signal(s, handler) for s in _STOP_SIGNALS}
 
     @staticmethod
-    def _restore_sigint(previous: Any) -> None:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+    def _restore_stop_signals(previous: Any) -> None:
+        for signum, handler in (previous or {}).items():
+            signal.signal(signum, handler)
 
     def _install_kill_signals(self) -> Any:
         """SIGUSR1 = kill switch, SIGUSR2 = kill switch and flatten (what `shandian kill` sends)."""
@@ -631,11 +654,30 @@ class Engine:
                 self._risk.set_cancel_rules_bypassed(False)
 
     def _stop_agents(self) -> None:
+        """Agents' on_stop, then their working orders cancelled and the confirmations awaited (bounded).
+
+        A second stop signal raises KeyboardInterrupt in here (only in here: `_interruptible`); the stop
+        then runs again in its forced form, which skips the remaining on_stop calls and the wait.
+        """
+        self._interruptible = True
+        try:
+            self._stop_agents_once()
+            self._interruptible = False
+        except KeyboardInterrupt:
+            self._interruptible = False
+            self._forced = self._forced or "KeyboardInterrupt"
+            log.warning("%s: stop forced; not waiting for on_stop or cancel confirmations", self._forced)
+            self._stop_agents_once()
+
+    def _stop_agents_once(self) -> None:
+        """One pass of the stop; idempotent, so a forced pass can follow an interrupted one."""
         for agent in self._agents:
-            if agent._state.running:
-                self._call(agent, agent.on_stop)  # may still act (e.g. flatten) from here
-                agent._state.running = False  # no more callbacks while cancels drain
-                self._rt.journal_agent_stopped(agent._state.agent_id, f"engine stopping: {self._stop_reason}")
+            st = agent._state
+            if st.running:
+                if not self._forced:
+                    self._call(agent, agent.on_stop)  # may still act (e.g. flatten) from here
+                st.running = False  # no more callbacks while cancels drain
+                self._rt.journal_agent_stopped(st.agent_id, f"engine stopping: {self._stop_reason}")
         self._tick_handlers.clear()
         if not self.config.engine.cancel_on_stop:
             return
@@ -644,8 +686,8 @@ class Engine:
                 self._rt.cancel_all(agent._state.agent_id)
             left = sum(len(a._state.live) for a in self._agents)
             if left:
-                self._errors.append(f"{left} orders may still be working: the trader session was not ready "
-                                    "at stop, so they could not be cancelled")
+                self._add_error(f"{left} orders may still be working: the trader session was not ready "
+                                "at stop, so they could not be cancelled")
             return
         sent = 0
         for agent in self._agents:  # also cancels its conditional orders (they would release children)
@@ -653,15 +695,21 @@ class Engine:
         if sent:
             log.info("cancelling %d working orders", sent)
         deadline = time.monotonic() + self.config.engine.stop_timeout
-        try:
-            while any(a._state.live for a in self._agents) and time.monotonic() < deadline:
-                self._rt.run_once(20.0)
-        except KeyboardInterrupt:
-            log.warning("second Ctrl-C: not waiting for cancel confirmations")
+        while not self._forced and any(a._state.live for a in self._agents) and time.monotonic() < deadline:
+            self._rt.run_once(20.0)
+        self._rt.run_once(0.0)  # confirmations already delivered still count
         left = sum(len(a._state.live) for a in self._agents)
-        if left:
-            self._errors.append(f"{left} orders still working at stop (no final state within "
-                                f"{self.config.engine.stop_timeout:g} s)")
+        if left and self._forced:
+            self._add_error(f"{left} orders may still be working: the stop was forced ({self._forced} again) "
+                            "before their cancels were confirmed")
+        elif left:
+            self._add_error(f"{left} orders still working at stop (no final state within "
+                            f"{self.config.engine.stop_timeout:g} s)")
+
+    def _add_error(self, text: str) -> None:
+        """Record an error for the report once (a forced stop may repeat a pass)."""
+        if text not in self._errors:
+            self._errors.append(text)
 
     # ---- the dispatcher (called by C++ once per drained batch, GIL held) -------------------------------
     def on_batch(self, batch: Any) -> None:
