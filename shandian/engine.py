@@ -395,21 +395,20 @@ class Engine:
         if self._rt is not None:
             raise RuntimeError("an Engine runs once; build a new one")
         duration = duration if duration is not None else self.config.engine.duration
-        previous_stop = self._install_stop_signals()  # before the build: a SIGTERM during it stops in order
-        previous_kill = self._install_kill_signals()
         saved_affinity = self._pin_other_threads()
+        previous_stop = self._install_stop_signals()  # before the build: a SIGTERM during it stops in order
         try:
             self._build()
         except BaseException:
             if saved_affinity is not None:
                 os.sched_setaffinity(0, saved_affinity)
             self._restore_stop_signals(previous_stop)
-            self._restore_kill_signals(previous_kill)
             if self._flow_tmp:
                 shutil.rmtree(self._flow_tmp, ignore_errors=True)
             raise
         if self._stop_reason:  # asked to stop while building: the loop returns at once
             self._rt.stop()
+        previous_kill = self._install_kill_signals()
         self._t0 = time.monotonic()
         self._deadline = None if duration is None else self._t0 + duration
         self._next_progress = self._t0 + self.config.engine.progress_interval
