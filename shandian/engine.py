@@ -63,6 +63,7 @@ from shandian.config import AgentSpec, Config, ConfigError, load_config
 from shandian.paths import library_dir
 from shandian.report import AgentReport, PositionRow, RunReport
 from shandian.risk import RiskConfig, parse_risk
+from shandian.session_events import FrontReach, RepeatCounter
 
 __all__ = ["Engine", "load_agent_class"]
 
@@ -200,6 +201,10 @@ class Engine:
         self._journal: Any = None  # shandian.journal.Recovery when the journal is on
         self._journal_run = 0
         self.journal_discrepancies: list[str] = []  # what the counter reported differently after a restart
+        self._notice_repeats = RepeatCounter()  # identical session notices: logged at counts 1, 2, 4, 8 ...
+        self._reach = {"trader": FrontReach("trader", config.account.trader_fronts),
+                       "md": FrontReach("md", config.account.md_fronts)}
+        self._not_ready_reported = False
         for spec in config.agents:
             self.add_agent_spec(spec)
 
@@ -426,6 +431,8 @@ class Engine:
             log.info("stopping: %s", self._stop_reason)
             self._stopping = True
             self._stop_agents()
+            self._log_unlogged_repeats(lambda key: True)
+            self._report_never_ready()
             report = self._build_report()
         finally:
             try:
@@ -698,9 +705,11 @@ class Engine:
             self._rt.run_once(20.0)
         self._rt.run_once(0.0)  # confirmations already delivered still count
         left = sum(len(a._state.live) for a in self._agents)
+        if self._forced:
+            self._add_error(f"stop forced by a second signal ({self._forced}): agents' on_stop cut short, "
+                            "cancel confirmations not awaited")
         if left and self._forced:
-            self._add_error(f"{left} orders may still be working: the stop was forced ({self._forced} again) "
-                            "before their cancels were confirmed")
+            self._add_error(f"{left} orders may still be working: their cancels were sent, not confirmed")
         elif left:
             self._add_error(f"{left} orders still working at stop (no final state within "
                             f"{self.config.engine.stop_timeout:g} s)")
@@ -819,11 +828,13 @@ class Engine:
 
     def _on_notice(self, n: Any) -> None:
         event = SessionEvent(_NOTICE_NAMES.get(int(n.kind), str(n.kind)), n.code, n.message, n.ns)
-        level = logging.WARNING if event.kind in ("warning", "ring_overflow") else logging.INFO
-        if event.kind in ("auth_failed", "login_locked", "login_failed"):
-            level = logging.ERROR
-        log.log(level, "session %s%s%s", event.kind, f" [{event.code}]" if event.code else "",
-                f": {event.message}" if event.message else "")
+        self._log_notice(event)
+        api, _, what = event.kind.partition("_")
+        reach = self._reach.get(api)
+        if reach is not None and what == "connected":
+            reach.connected()
+        elif reach is not None and what == "disconnected":
+            reach.disconnected(event.code)
         if event.kind == "trader_ready":
             self._roll_risk_day()
         if event.kind == "trader_ready" and not self._started_agents and not self._stopping:
@@ -836,8 +847,48 @@ class Engine:
             self._call(agent, agent.on_session, event)
         if self._rt.trader_state == "stopped" and self._rt.fatal_reason:
             reason = f"session stopped: {self._rt.fatal_reason}"
-            self._errors.append(reason)
+            self._add_error(reason)
             self.stop(reason)
+
+    def _log_notice(self, event: SessionEvent) -> None:
+        """Log a session notice; an identical repeat only at its 2nd, 4th, 8th ... occurrence, with the count.
+
+        An API's repeats are counted afresh once it is ready again (their total logged then), so a later
+        outage is logged from its first event.
+        """
+        level = logging.WARNING if event.kind in ("warning", "ring_overflow") else logging.INFO
+        if event.kind in ("auth_failed", "login_locked", "login_failed"):
+            level = logging.ERROR
+        api, _, what = event.kind.partition("_")
+        if what == "ready":
+            self._log_unlogged_repeats(lambda key: str(key[0]).startswith(f"{api}_"))
+        count = self._notice_repeats.occurred((event.kind, event.code, event.message))
+        if count is None:
+            return
+        repeated = "" if count == 1 else f" ({count} times so far; logged again at {2 * count})"
+        log.log(level, "session %s%s%s%s", event.kind, f" [{event.code}]" if event.code else "",
+                f": {event.message}" if event.message else "", repeated)
+
+    def _log_unlogged_repeats(self, which: Callable[[Any], bool]) -> None:
+        for (kind, code, message), total in self._notice_repeats.forget(which):  # type: ignore[misc]
+            log.info("session %s%s%s (%d times in all)", kind, f" [{code}]" if code else "",
+                     f": {message}" if message else "", total)
+
+    def _not_ready_errors(self, prefix: str) -> list[str]:
+        """Why trading is not ready: the session states, then each front never reached (attempts, reason)."""
+        elapsed = time.monotonic() - self._t0
+        lines = [f"{prefix} (trader {self._rt.trader_state}, md {self._rt.md_state})"]
+        lines += [text for reach in self._reach.values() if (text := reach.never_reached(elapsed))]
+        return lines
+
+    def _report_never_ready(self) -> None:
+        """At stop: when trading never became ready (and no error says why yet), the report says why."""
+        if self._started_agents or self._not_ready_reported or self._rt.fatal_reason:
+            return
+        self._not_ready_reported = True
+        elapsed = time.monotonic() - self._t0
+        for line in self._not_ready_errors(f"trading never became ready in {elapsed:.0f} s"):
+            self._add_error(line)
 
     def _on_timer(self, fired: Any) -> None:
         if fired.agent == self._house:
@@ -885,11 +936,13 @@ class Engine:
             self._controls.get_nowait()()
         if self._deadline is not None and now >= self._deadline:
             self.stop(f"duration reached ({self._deadline - self._t0:g} s)")
-        if not self._started_agents and now - self._t0 > self.config.engine.login_timeout:
-            reason = (f"trading not ready after {self.config.engine.login_timeout:g} s "
-                      f"(trader {self._rt.trader_state}, md {self._rt.md_state})")
-            self._errors.append(reason)
-            self.stop(reason)
+        if not self._started_agents and not self._not_ready_reported \
+                and now - self._t0 > self.config.engine.login_timeout:
+            self._not_ready_reported = True
+            lines = self._not_ready_errors(f"trading not ready after {self.config.engine.login_timeout:g} s")
+            for line in lines:
+                self._add_error(line)
+            self.stop(lines[0])
         interval = self.config.engine.progress_interval
         if interval > 0 and now >= self._next_progress:
             self._next_progress = now + interval
