@@ -6,14 +6,14 @@ and trade records into `Order` / `Trade` values, keeps each agent's own position
 agent closes only what it opened unless it names the offset itself), and isolates failures: an exception
 in one agent's callback stops that agent, logs the traceback and records it for the report.
 
-Stop order (duration reached, Ctrl-C, `stop()`, or a fatal session error): agents' `on_stop`, working
-orders cancelled and their confirmations awaited (bounded; `engine.cancel_on_stop`), vendor APIs released,
-report built and returned (`shandian run` prints it).
+Stop order (duration reached, Ctrl-C or SIGTERM, `stop()`, or a fatal session error): agents' `on_stop`,
+working orders cancelled and their confirmations awaited (bounded; `engine.cancel_on_stop`), vendor APIs
+released, report built and returned (`shandian run` prints it). A second Ctrl-C/SIGTERM skips the waiting.
 
     engine = sd.Engine.from_toml("examples/demo.toml")           # agents from the file, or in code:
     engine = sd.Engine(sd.Config.local(speed=50, instruments=["rb"]))
     engine.add_agent(MyAgent("mine", {"lots": 1}), symbols=["rb2505"])
-    report = engine.run(duration=30)                               # blocks; Ctrl-C stops in order
+    report = engine.run(duration=30)                               # blocks; Ctrl-C/SIGTERM stop in order
     print(report.format())
 """
 
@@ -393,7 +393,7 @@ class Engine:
             self._rt.stop()
 
     def run(self, duration: float | None = None) -> RunReport:
-        """Run until `duration` seconds (default: the config's), Ctrl-C, stop() or a fatal session error.
+        """Run until `duration` s (default: the config's), Ctrl-C/SIGTERM, stop() or a fatal session error.
 
         Returns the report; the vendor APIs are released before it returns.
         """
