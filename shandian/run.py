@@ -61,8 +61,11 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
         return 2
     print(f"pid file {pid_path} (`shandian kill --pid-file {pid_path}` halts and cancels everything)",
           file=sys.stderr, flush=True)
+    from shandian.vendor_output import VendorOutput
+
     try:
-        report = engine.run(duration=duration)  # SIGUSR1/SIGUSR2 (`shandian kill`): kill switch
+        with VendorOutput():  # the CTP libraries' prints go to the log, the report alone to stdout
+            report = engine.run(duration=duration)  # SIGUSR1/SIGUSR2 (`shandian kill`): kill switch
     finally:
         remove_pid_file(pid_path)
     print(report.format(), flush=True)

@@ -103,6 +103,10 @@ def test_run_when_fronts_drop_every_attempt_logs_sparsely_and_reports_never_reac
     assert "(reason 4097: network read failed)" in logged[0] and "times so far" not in logged[0]
     assert "(2 times so far; logged again at 4)" in logged[1]
     assert logged[-1].endswith(f"({attempts} times in all)") or f"({attempts} times so far" in logged[-1]
+    # The library's own line for each attempt: in the log as sparsely, never in the report's stdout.
+    vendor = [line for line in proc.stderr.splitlines() if "CTP library: " in line and "[ 4097]" in line]
+    assert 2 <= len(vendor) <= attempts.bit_length() + 1, "\n".join(vendor)
+    assert "OnSessionDisconnected" not in proc.stdout
 
 
 def test_run_when_nothing_listens_reports_fronts_never_reached_and_fails(tmp_path: Path) -> None:

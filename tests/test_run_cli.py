@@ -158,6 +158,7 @@ class Rester(sd.Agent):
     def on_start(self) -> None:
         self.sent = 0
         self.announced = False
+        print("rester: on_start printed this")
 
     def on_tick(self, tick: Any) -> None:
         if self.sent >= self.params["orders"] or tick.bid_price1 <= 0:
@@ -238,6 +239,7 @@ def test_run_when_sigterm_stops_in_order_cancels_and_prints_report(tmp_path: Pat
     assert status == 0, stderr[-3000:]  # as for Ctrl-C
     assert "SIGTERM: stopping" in stderr and "on_stop: 20 working" in stderr
     assert "stopped: terminated (SIGTERM)" in stdout and "shandian run report" in stdout
+    assert "rester: on_start printed this" in stdout  # an agent's print() still reaches stdout
     assert "still working" not in stdout and "error " not in stdout
     assert not pid_file.exists()
     states = journal_order_states(tmp_path / "data")
