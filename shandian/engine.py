@@ -201,7 +201,8 @@ class Engine:
         self._journal: Any = None  # shandian.journal.Recovery when the journal is on
         self._journal_run = 0
         self.journal_discrepancies: list[str] = []  # what the counter reported differently after a restart
-        self._notice_repeats = RepeatCounter()  # identical session notices: logged at counts 1, 2, 4, 8 ...
+        # identical session notices (kind, code, message): logged at counts 1, 2, 4, 8 ...
+        self._notice_repeats: RepeatCounter[tuple[str, int, str]] = RepeatCounter()
         self._reach = {"trader": FrontReach("trader", config.account.trader_fronts),
                        "md": FrontReach("md", config.account.md_fronts)}
         self._not_ready_reported = False
@@ -861,7 +862,7 @@ class Engine:
             level = logging.ERROR
         api, _, what = event.kind.partition("_")
         if what == "ready":
-            self._log_unlogged_repeats(lambda key: str(key[0]).startswith(f"{api}_"))
+            self._log_unlogged_repeats(lambda key: key[0].startswith(f"{api}_"))
         count = self._notice_repeats.occurred((event.kind, event.code, event.message))
         if count is None:
             return
@@ -869,8 +870,8 @@ class Engine:
         log.log(level, "session %s%s%s%s", event.kind, f" [{event.code}]" if event.code else "",
                 f": {event.message}" if event.message else "", repeated)
 
-    def _log_unlogged_repeats(self, which: Callable[[Any], bool]) -> None:
-        for (kind, code, message), total in self._notice_repeats.forget(which):  # type: ignore[misc]
+    def _log_unlogged_repeats(self, which: Callable[[tuple[str, int, str]], bool]) -> None:
+        for (kind, code, message), total in self._notice_repeats.forget(which):
             log.info("session %s%s%s (%d times in all)", kind, f" [{code}]" if code else "",
                      f": {message}" if message else "", total)
 

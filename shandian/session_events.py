@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from shandian import _core
 
 __all__ = ["FrontReach", "RepeatCounter", "disconnect_reason"]
+
+K = TypeVar("K", bound=Hashable)
 
 
 def disconnect_reason(code: int) -> str:
@@ -28,12 +31,12 @@ class _Repeat:
 
 
 @dataclass
-class RepeatCounter:
+class RepeatCounter(Generic[K]):
     """Counts identical events; an occurrence is to be logged when its count is 1 or a power of two."""
 
-    _seen: dict[Hashable, _Repeat] = field(default_factory=dict)
+    _seen: dict[K, _Repeat] = field(default_factory=dict)
 
-    def occurred(self, key: Hashable) -> int | None:
+    def occurred(self, key: K) -> int | None:
         """Count one occurrence of `key`; return its count when it is to be logged, else None."""
         r = self._seen.setdefault(key, _Repeat())
         r.count += 1
@@ -42,7 +45,7 @@ class RepeatCounter:
         r.logged = r.count
         return r.count
 
-    def forget(self, which: Callable[[Hashable], bool]) -> list[tuple[Hashable, int]]:
+    def forget(self, which: Callable[[K], bool]) -> list[tuple[K, int]]:
         """Count the matching keys afresh; return those with occurrences not logged, with their totals."""
         unlogged = []
         for key in [k for k in self._seen if which(k)]:
