@@ -38,15 +38,21 @@ class VendorOutput:
         self._repeats = RepeatCounter()
 
     def __enter__(self) -> VendorOutput:
-        sys.stdout.flush()
-        self._saved_fd = os.dup(1)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        try:
+            self._saved_fd = os.dup(1)
+        except OSError:  # stdout closed: the pipe still keeps library prints out of the next file opened
+            self._saved_fd = -1
         read_fd, write_fd = os.pipe()
         os.set_blocking(write_fd, False)  # a reader that falls behind drops library lines, never blocks them
         os.dup2(write_fd, 1)
         os.close(write_fd)
         self._saved_stdout = sys.stdout
-        sys.stdout = io.TextIOWrapper(open(self._saved_fd, "wb", closefd=False),
-                                      encoding=sys.stdout.encoding, errors="replace", line_buffering=True)
+        if self._saved_fd >= 0:
+            encoding = sys.stdout.encoding if sys.stdout is not None else "utf-8"
+            sys.stdout = io.TextIOWrapper(open(self._saved_fd, "wb", closefd=False), encoding=encoding,
+                                          errors="replace", line_buffering=True)
         self._reader = threading.Thread(target=self._read, args=(read_fd,), name="shandian-ctp-stdout",
                                         daemon=True)
         self._reader.start()
@@ -56,11 +62,14 @@ class VendorOutput:
                  tb: TracebackType | None) -> None:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None).fflush(None)  # what the libraries' stdio still buffers goes to the pipe
-        sys.stdout.flush()
-        sys.stdout.close()
-        sys.stdout = self._saved_stdout  # type: ignore[assignment]
-        os.dup2(self._saved_fd, 1)  # closes the pipe's last write end: the reader sees the end
-        os.close(self._saved_fd)
+        if self._saved_fd >= 0:
+            sys.stdout.flush()
+            sys.stdout.close()
+            sys.stdout = self._saved_stdout  # type: ignore[assignment]
+            os.dup2(self._saved_fd, 1)  # closes the pipe's last write end: the reader sees the end
+            os.close(self._saved_fd)
+        else:
+            os.close(1)
         if self._reader is not None:
             self._reader.join(timeout=2.0)
 
