@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
+#include "ctp/disconnect_reason.hpp"
 #include "ctp/library.hpp"
 
 namespace shandian::pyext {
@@ -24,6 +25,9 @@ void bind_ctp_library(pybind11::module_& m) {
       pybind11::arg("directory"),
       "dlopen a CTP library pair in DIRECTORY, resolve the 6.7.11 factories by mangled name and return "
       "their GetApiVersion() strings. Raises CtpLibraryError naming the file or symbol that failed.");
+  m.def(
+      "disconnect_reason_text", [](int reason) { return std::string(ctp::disconnect_reason_text(reason)); },
+      pybind11::arg("reason"), "OnFrontDisconnected's nReason in words (4097 -> 'network read failed').");
 }
 
 }  // namespace shandian::pyext

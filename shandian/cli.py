@@ -16,7 +16,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the agents of a TOML config and print the report at the end")
     run.add_argument("config", help="TOML file (see examples/demo.toml)")
     run.add_argument("--duration", type=float, default=None, metavar="S",
-                     help="stop after S seconds (overrides engine.duration); Ctrl-C stops in order anyway")
+                     help="stop after S seconds (overrides engine.duration); Ctrl-C or SIGTERM stops in "
+                     "order anyway, a second one at once")
     run.add_argument("--json", metavar="PATH", default=None, help="also write the report as JSON to PATH")
     run.add_argument("--quiet", action="store_true", help="no progress lines, warnings only in the log")
     run.add_argument("--pid-file", default=None, metavar="PATH",

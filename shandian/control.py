@@ -3,7 +3,9 @@
 `shandian run` writes its pid to a pid file (`--pid-file`, default `<tmpdir>/shandian-<uid>/run.pid`) and
 removes it when it exits. The engine handles SIGUSR1 (kill switch: halt the account, cancel every working
 order) and SIGUSR2 (kill switch and flatten) on its engine thread, within one loop pass (≤ 100 ms).
-`shandian kill [--flatten] [--pid-file PATH | --pid PID]` sends that signal.
+`shandian kill [--flatten] [--pid-file PATH | --pid PID]` sends that signal. SIGTERM (`kill PID`, systemd,
+Docker) and SIGINT stop the run in order — agents' on_stop, working orders cancelled, report printed, pid
+file removed, exit status 0 — and a second one while stopping skips the waiting (exit status 1).
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ def probe_flavour(flavour: str, timeout_s: float = 30.0) -> dict[str, str]:
     """Load a CTP library pair in a child process and return its versions.
 
     A child process keeps a crashing or symbol-clashing vendor library from taking the doctor down, and
-    lets two flavours with identical file names be checked in one run.
+    lets two flavours with identical file names be checked in one run. The child runs with `-P` (no
+    working directory on sys.path): run inside a checkout, it must import the installed package, not the
+    checkout's `shandian/` sources, which lack the compiled extension.
     """
     directory = library_dir(flavour)
     code = (
@@ -49,7 +51,7 @@ def probe_flavour(flavour: str, timeout_s: float = 30.0) -> dict[str, str]:
         "print(json.dumps(_core.probe_ctp_library(sys.argv[1])))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code, str(directory)],
+        [sys.executable, "-P", "-c", code, str(directory)],
         capture_output=True,
         text=True,
         timeout=timeout_s,

@@ -6,14 +6,14 @@ and trade records into `Order` / `Trade` values, keeps each agent's own position
 agent closes only what it opened unless it names the offset itself), and isolates failures: an exception
 in one agent's callback stops that agent, logs the traceback and records it for the report.
 
-Stop order (duration reached, Ctrl-C, `stop()`, or a fatal session error): agents' `on_stop`, working
-orders cancelled and their confirmations awaited (bounded; `engine.cancel_on_stop`), vendor APIs released,
-report built and returned (`shandian run` prints it).
+Stop order (duration reached, Ctrl-C or SIGTERM, `stop()`, or a fatal session error): agents' `on_stop`,
+working orders cancelled and their confirmations awaited (bounded; `engine.cancel_on_stop`), vendor APIs
+released, report built and returned (`shandian run` prints it). A second Ctrl-C/SIGTERM skips the waiting.
 
     engine = sd.Engine.from_toml("examples/demo.toml")           # agents from the file, or in code:
     engine = sd.Engine(sd.Config.local(speed=50, instruments=["rb"]))
     engine.add_agent(MyAgent("mine", {"lots": 1}), symbols=["rb2505"])
-    report = engine.run(duration=30)                               # blocks; Ctrl-C stops in order
+    report = engine.run(duration=30)                               # blocks; Ctrl-C/SIGTERM stop in order
     print(report.format())
 """
 
@@ -63,6 +63,7 @@ from shandian.config import AgentSpec, Config, ConfigError, load_config
 from shandian.paths import library_dir
 from shandian.report import AgentReport, PositionRow, RunReport
 from shandian.risk import RiskConfig, parse_risk
+from shandian.session_events import FrontReach, RepeatCounter
 
 __all__ = ["Engine", "load_agent_class"]
 
@@ -107,6 +108,7 @@ _MODES = {
     "open_only": _core.OffsetMode.OPEN_ONLY,
     "close_only": _core.OffsetMode.CLOSE_ONLY,
 }
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _LATENCY_FLUSH = 1024  # samples per fold into the C++ histogram (~2 µs each; the Python fold took ~0.26 ms)
 
 
@@ -178,6 +180,9 @@ class Engine:
         self._started_agents = False
         self._stopping = False
         self._stop_reason = ""
+        self._stop_signal = ""  # the signal that requested the stop (a second one forces it)
+        self._forced = ""  # the second signal that forced the stop
+        self._interruptible = False  # a forcing signal may raise KeyboardInterrupt (only inside the stop)
         self._errors: list[str] = []
         self._t0 = 0.0
         self._deadline: float | None = None
@@ -196,6 +201,11 @@ class Engine:
         self._journal: Any = None  # shandian.journal.Recovery when the journal is on
         self._journal_run = 0
         self.journal_discrepancies: list[str] = []  # what the counter reported differently after a restart
+        # identical session notices (kind, code, message): logged at counts 1, 2, 4, 8 ...
+        self._notice_repeats: RepeatCounter[tuple[str, int, str]] = RepeatCounter()
+        self._reach = {"trader": FrontReach("trader", config.account.trader_fronts),
+                       "md": FrontReach("md", config.account.md_fronts)}
+        self._not_ready_reported = False
         for spec in config.agents:
             self.add_agent_spec(spec)
 
@@ -384,7 +394,7 @@ class Engine:
             self._rt.stop()
 
     def run(self, duration: float | None = None) -> RunReport:
-        """Run until `duration` seconds (default: the config's), Ctrl-C, stop() or a fatal session error.
+        """Run until `duration` s (default: the config's), Ctrl-C/SIGTERM, stop() or a fatal session error.
 
         Returns the report; the vendor APIs are released before it returns.
         """
@@ -392,20 +402,23 @@ class Engine:
             raise RuntimeError("an Engine runs once; build a new one")
         duration = duration if duration is not None else self.config.engine.duration
         saved_affinity = self._pin_other_threads()
+        previous_stop = self._install_stop_signals()  # before the build: a SIGTERM during it stops in order
         try:
             self._build()
         except BaseException:
             if saved_affinity is not None:
                 os.sched_setaffinity(0, saved_affinity)
+            self._restore_stop_signals(previous_stop)
             if self._flow_tmp:
                 shutil.rmtree(self._flow_tmp, ignore_errors=True)
             raise
+        if self._stop_reason:  # asked to stop while building: the loop returns at once
+            self._rt.stop()
+        previous_kill = self._install_kill_signals()
         self._t0 = time.monotonic()
         self._deadline = None if duration is None else self._t0 + duration
         self._next_progress = self._t0 + self.config.engine.progress_interval
         self._engine_thread = threading.get_ident()
-        previous = self._install_sigint()
-        previous_kill = self._install_kill_signals()
         log.info("engine starting: %s (%d agents)", self._front_text(), len(self._agents))
         if self.config.account.preset.startswith("simnow"):
             log.info("SimNow preset: BrokerID/AppID/AuthCode and fronts are community-sourced, change over "
@@ -413,12 +426,14 @@ class Engine:
         try:
             try:
                 self._rt.run()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # run() off the main thread: Python's own SIGINT handler
                 self._stop_reason = self._stop_reason or "interrupted (Ctrl-C)"
             self._stop_reason = self._stop_reason or "stopped"
             log.info("stopping: %s", self._stop_reason)
             self._stopping = True
             self._stop_agents()
+            self._log_unlogged_repeats(lambda key: True)
+            self._report_never_ready()
             report = self._build_report()
         finally:
             try:
@@ -428,7 +443,7 @@ class Engine:
             finally:
                 if saved_affinity is not None:
                     os.sched_setaffinity(0, saved_affinity)
-                self._restore_sigint(previous)
+                self._restore_stop_signals(previous_stop)
                 self._restore_kill_signals(previous_kill)
                 if self._flow_tmp:
                     shutil.rmtree(self._flow_tmp, ignore_errors=True)
@@ -457,23 +472,38 @@ class Engine:
         os.sched_setaffinity(0, others)
         return allowed
 
-    def _install_sigint(self) -> Any:
+    def _install_stop_signals(self) -> Any:
+        """SIGINT (Ctrl-C) and SIGTERM (systemd, Docker, supervisors) stop in order; a second one forces it.
+
+        The first signal requests the stop (agents' on_stop, cancels confirmed, report). A second signal
+        (either) while stopping skips what is left of the agents' on_stop and the wait for cancel
+        confirmations; the cancels are still sent and the report still printed.
+        """
         if threading.current_thread() is not threading.main_thread():
             return None
 
         def handler(signum: int, frame: Any) -> None:
-            if self._stopping:
-                raise KeyboardInterrupt  # second Ctrl-C while stopping: give up waiting for cancels
-            print("\nCtrl-C: stopping (cancelling working orders, releasing the CTP APIs) ...",
+            name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+            if self._stopping or self._stop_signal:
+                if self._forced:
+                    return
+                self._forced = name
+                print(f"\n{name} again: stopping at once (cancels sent, their confirmations not awaited) ...",
+                      file=self.out, flush=True)
+                if self._interruptible:  # break out of an agent's on_stop or the wait for cancels
+                    raise KeyboardInterrupt
+                return
+            self._stop_signal = name
+            print(f"\n{name}: stopping (cancelling working orders, releasing the CTP APIs) ...",
                   file=self.out, flush=True)
-            self.stop("interrupted (Ctrl-C)")
+            self.stop(f"interrupted ({name})" if signum == signal.SIGINT else f"terminated ({name})")
 
-        return signal.signal(signal.SIGINT, handler)
+        return {s: signal.signal(s, handler) for s in _STOP_SIGNALS}
 
     @staticmethod
-    def _restore_sigint(previous: Any) -> None:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+    def _restore_stop_signals(previous: Any) -> None:
+        for signum, handler in (previous or {}).items():
+            signal.signal(signum, handler)
 
     def _install_kill_signals(self) -> Any:
         """SIGUSR1 = kill switch, SIGUSR2 = kill switch and flatten (what `shandian kill` sends)."""
@@ -631,11 +661,30 @@ class Engine:
                 self._risk.set_cancel_rules_bypassed(False)
 
     def _stop_agents(self) -> None:
+        """Agents' on_stop, then their working orders cancelled and the confirmations awaited (bounded).
+
+        A second stop signal raises KeyboardInterrupt in here (only in here: `_interruptible`); the stop
+        then runs again in its forced form, which skips the remaining on_stop calls and the wait.
+        """
+        self._interruptible = True
+        try:
+            self._stop_agents_once()
+            self._interruptible = False
+        except KeyboardInterrupt:
+            self._interruptible = False
+            self._forced = self._forced or "KeyboardInterrupt"
+            log.warning("%s: stop forced; not waiting for on_stop or cancel confirmations", self._forced)
+            self._stop_agents_once()
+
+    def _stop_agents_once(self) -> None:
+        """One pass of the stop; idempotent, so a forced pass can follow an interrupted one."""
         for agent in self._agents:
-            if agent._state.running:
-                self._call(agent, agent.on_stop)  # may still act (e.g. flatten) from here
-                agent._state.running = False  # no more callbacks while cancels drain
-                self._rt.journal_agent_stopped(agent._state.agent_id, f"engine stopping: {self._stop_reason}")
+            st = agent._state
+            if st.running:
+                if not self._forced:
+                    self._call(agent, agent.on_stop)  # may still act (e.g. flatten) from here
+                st.running = False  # no more callbacks while cancels drain
+                self._rt.journal_agent_stopped(st.agent_id, f"engine stopping: {self._stop_reason}")
         self._tick_handlers.clear()
         if not self.config.engine.cancel_on_stop:
             return
@@ -644,8 +693,8 @@ class Engine:
                 self._rt.cancel_all(agent._state.agent_id)
             left = sum(len(a._state.live) for a in self._agents)
             if left:
-                self._errors.append(f"{left} orders may still be working: the trader session was not ready "
-                                    "at stop, so they could not be cancelled")
+                self._add_error(f"{left} orders may still be working: the trader session was not ready "
+                                "at stop, so they could not be cancelled")
             return
         sent = 0
         for agent in self._agents:  # also cancels its conditional orders (they would release children)
@@ -653,15 +702,23 @@ class Engine:
         if sent:
             log.info("cancelling %d working orders", sent)
         deadline = time.monotonic() + self.config.engine.stop_timeout
-        try:
-            while any(a._state.live for a in self._agents) and time.monotonic() < deadline:
-                self._rt.run_once(20.0)
-        except KeyboardInterrupt:
-            log.warning("second Ctrl-C: not waiting for cancel confirmations")
+        while not self._forced and any(a._state.live for a in self._agents) and time.monotonic() < deadline:
+            self._rt.run_once(20.0)
+        self._rt.run_once(0.0)  # confirmations already delivered still count
         left = sum(len(a._state.live) for a in self._agents)
-        if left:
-            self._errors.append(f"{left} orders still working at stop (no final state within "
-                                f"{self.config.engine.stop_timeout:g} s)")
+        if self._forced:
+            self._add_error(f"stop forced by a second signal ({self._forced}): agents' on_stop cut short, "
+                            "cancel confirmations not awaited")
+        if left and self._forced:
+            self._add_error(f"{left} orders may still be working: their cancels were sent, not confirmed")
+        elif left:
+            self._add_error(f"{left} orders still working at stop (no final state within "
+                            f"{self.config.engine.stop_timeout:g} s)")
+
+    def _add_error(self, text: str) -> None:
+        """Record an error for the report once (a forced stop may repeat a pass)."""
+        if text not in self._errors:
+            self._errors.append(text)
 
     # ---- the dispatcher (called by C++ once per drained batch, GIL held) -------------------------------
     def on_batch(self, batch: Any) -> None:
@@ -772,11 +829,13 @@ class Engine:
 
     def _on_notice(self, n: Any) -> None:
         event = SessionEvent(_NOTICE_NAMES.get(int(n.kind), str(n.kind)), n.code, n.message, n.ns)
-        level = logging.WARNING if event.kind in ("warning", "ring_overflow") else logging.INFO
-        if event.kind in ("auth_failed", "login_locked", "login_failed"):
-            level = logging.ERROR
-        log.log(level, "session %s%s%s", event.kind, f" [{event.code}]" if event.code else "",
-                f": {event.message}" if event.message else "")
+        self._log_notice(event)
+        api, _, what = event.kind.partition("_")
+        reach = self._reach.get(api)
+        if reach is not None and what == "connected":
+            reach.connected()
+        elif reach is not None and what == "disconnected":
+            reach.disconnected(event.code)
         if event.kind == "trader_ready":
             self._roll_risk_day()
         if event.kind == "trader_ready" and not self._started_agents and not self._stopping:
@@ -789,8 +848,48 @@ class Engine:
             self._call(agent, agent.on_session, event)
         if self._rt.trader_state == "stopped" and self._rt.fatal_reason:
             reason = f"session stopped: {self._rt.fatal_reason}"
-            self._errors.append(reason)
+            self._add_error(reason)
             self.stop(reason)
+
+    def _log_notice(self, event: SessionEvent) -> None:
+        """Log a session notice; an identical repeat only at its 2nd, 4th, 8th ... occurrence, with the count.
+
+        An API's repeats are counted afresh once it is ready again (their total logged then), so a later
+        outage is logged from its first event.
+        """
+        level = logging.WARNING if event.kind in ("warning", "ring_overflow") else logging.INFO
+        if event.kind in ("auth_failed", "login_locked", "login_failed"):
+            level = logging.ERROR
+        api, _, what = event.kind.partition("_")
+        if what == "ready":
+            self._log_unlogged_repeats(lambda key: key[0].startswith(f"{api}_"))
+        count = self._notice_repeats.occurred((event.kind, event.code, event.message))
+        if count is None:
+            return
+        repeated = "" if count == 1 else f" ({count} times so far; logged again at {2 * count})"
+        log.log(level, "session %s%s%s%s", event.kind, f" [{event.code}]" if event.code else "",
+                f": {event.message}" if event.message else "", repeated)
+
+    def _log_unlogged_repeats(self, which: Callable[[tuple[str, int, str]], bool]) -> None:
+        for (kind, code, message), total in self._notice_repeats.forget(which):
+            log.info("session %s%s%s (%d times in all)", kind, f" [{code}]" if code else "",
+                     f": {message}" if message else "", total)
+
+    def _not_ready_errors(self, prefix: str) -> list[str]:
+        """Why trading is not ready: the session states, then each front never reached (attempts, reason)."""
+        elapsed = time.monotonic() - self._t0
+        lines = [f"{prefix} (trader {self._rt.trader_state}, md {self._rt.md_state})"]
+        lines += [text for reach in self._reach.values() if (text := reach.never_reached(elapsed))]
+        return lines
+
+    def _report_never_ready(self) -> None:
+        """At stop: when trading never became ready (and no error says why yet), the report says why."""
+        if self._started_agents or self._not_ready_reported or self._rt.fatal_reason:
+            return
+        self._not_ready_reported = True
+        elapsed = time.monotonic() - self._t0
+        for line in self._not_ready_errors(f"trading never became ready in {elapsed:.0f} s"):
+            self._add_error(line)
 
     def _on_timer(self, fired: Any) -> None:
         if fired.agent == self._house:
@@ -838,11 +937,13 @@ class Engine:
             self._controls.get_nowait()()
         if self._deadline is not None and now >= self._deadline:
             self.stop(f"duration reached ({self._deadline - self._t0:g} s)")
-        if not self._started_agents and now - self._t0 > self.config.engine.login_timeout:
-            reason = (f"trading not ready after {self.config.engine.login_timeout:g} s "
-                      f"(trader {self._rt.trader_state}, md {self._rt.md_state})")
-            self._errors.append(reason)
-            self.stop(reason)
+        if not self._started_agents and not self._not_ready_reported \
+                and now - self._t0 > self.config.engine.login_timeout:
+            self._not_ready_reported = True
+            lines = self._not_ready_errors(f"trading not ready after {self.config.engine.login_timeout:g} s")
+            for line in lines:
+                self._add_error(line)
+            self.stop(lines[0])
         interval = self.config.engine.progress_interval
         if interval > 0 and now >= self._next_progress:
             self._next_progress = now + interval

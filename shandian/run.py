@@ -1,7 +1,9 @@
 """`shandian run CONFIG`: load and validate the config, run the engine, print the report.
 
-Exit status: 0 after a normal stop (duration, Ctrl-C), 1 when an agent failed or the session stopped with
-an error, 2 for a configuration error (printed as `config error: KEY: ...`, nothing else started).
+Exit status: 0 after a normal stop (duration, Ctrl-C or SIGTERM), 1 when an agent failed, the session
+stopped with an error, trading never became ready (each front never reached is named with its attempts and
+last disconnect reason) or a second signal forced the stop; 2 for a configuration error (printed as
+`config error: KEY: ...`, nothing else started).
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
         return 2
     bound = duration or config.engine.duration
     until = "until Ctrl-C" if bound is None else f"for {bound:g} s"
-    print(f"shandian run {config_path}: {len(engine.agents)} agents {until} (Ctrl-C stops in order)",
-          file=sys.stderr, flush=True)
+    print(f"shandian run {config_path}: {len(engine.agents)} agents {until} "
+          "(Ctrl-C or SIGTERM stops in order)", file=sys.stderr, flush=True)
     from shandian.control import default_pid_file, remove_pid_file, write_pid_file
 
     pid_path = Path(pid_file) if pid_file else default_pid_file()
@@ -59,8 +61,11 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
         return 2
     print(f"pid file {pid_path} (`shandian kill --pid-file {pid_path}` halts and cancels everything)",
           file=sys.stderr, flush=True)
+    from shandian.vendor_output import VendorOutput
+
     try:
-        report = engine.run(duration=duration)  # SIGUSR1/SIGUSR2 (`shandian kill`): kill switch
+        with VendorOutput():  # the CTP libraries' prints go to the log, the report alone to stdout
+            report = engine.run(duration=duration)  # SIGUSR1/SIGUSR2 (`shandian kill`): kill switch
     finally:
         remove_pid_file(pid_path)
     print(report.format(), flush=True)

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/clock.hpp"
+#include "ctp/disconnect_reason.hpp"
 #include "ctp/order_encoding.hpp"
 
 namespace shandian::ctp {
@@ -435,8 +436,7 @@ void Session::on_trader_event(const Event& e, std::int64_t now) noexcept {
   switch (e.kind) {
     case EventKind::TdConnected:
       ++trader_connects_;
-      notice(SessionNoticeKind::TraderConnected, 0, "trader front connected (%llu)",
-             static_cast<unsigned long long>(trader_connects_));
+      notice(SessionNoticeKind::TraderConnected, 0, "trader front connected");
       if (trader_state_ == TraderState::Stopped) return;  // fatal: do not hammer the counter
       run_step(config_.app_id.empty() ? Step::Login : Step::Authenticate, now);
       return;
@@ -447,7 +447,8 @@ void Session::on_trader_event(const Event& e, std::int64_t now) noexcept {
       positions_reset_pending_ = false;
       if (trader_state_ != TraderState::Stopped) trader_state_ = TraderState::Disconnected;
       notice(SessionNoticeKind::TraderDisconnected, e.error_id,
-             "trader front disconnected (reason %d); the API reconnects by itself", e.error_id);
+             "trader front disconnected (reason %d: %s); the API reconnects by itself", e.error_id,
+             disconnect_reason_text(e.error_id).data());
       return;
     case EventKind::Authenticated:
       if (trader_state_ != TraderState::Authenticating) return;
@@ -563,15 +564,15 @@ void Session::on_md_event(const Event& e, std::int64_t now) noexcept {
   switch (e.kind) {
     case EventKind::MdConnected:
       ++md_connects_;
-      notice(SessionNoticeKind::MdConnected, 0, "md front connected (%llu)", static_cast<unsigned long long>(md_connects_));
+      notice(SessionNoticeKind::MdConnected, 0, "md front connected");
       md_login(now);
       return;
     case EventKind::MdDisconnected:
       ++md_disconnects_;
       md_state_ = MdState::Disconnected;
       md_login_pending_ = false;
-      notice(SessionNoticeKind::MdDisconnected, e.error_id, "md front disconnected (reason %d); the API reconnects by itself",
-             e.error_id);
+      notice(SessionNoticeKind::MdDisconnected, e.error_id, "md front disconnected (reason %d: %s); the API reconnects by itself",
+             e.error_id, disconnect_reason_text(e.error_id).data());
       return;
     case EventKind::MdLoggedIn:
       if (md_state_ != MdState::LoggingIn) return;
