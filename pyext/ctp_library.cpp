@@ -3,6 +3,7 @@
 
 #include "bindings.hpp"
 #include "ctp/library.hpp"
+#include "sim/feed/instrument_table.hpp"
 
 namespace shandian::pyext {
 
@@ -24,6 +25,19 @@ void bind_ctp_library(pybind11::module_& m) {
       pybind11::arg("directory"),
       "dlopen a CTP library pair in DIRECTORY, resolve the 6.7.11 factories by mangled name and return "
       "their GetApiVersion() strings. Raises CtpLibraryError naming the file or symbol that failed.");
+  m.def(
+      "local_front_instruments",
+      [](const std::vector<std::string>& wanted, const std::string& trading_day) {
+        const std::vector<sim::InstrumentSpec> specs =
+            trading_day.empty() ? sim::select_instruments(wanted) : sim::select_instruments(wanted, trading_day);
+        std::vector<std::string> ids;
+        ids.reserve(specs.size());
+        for (const sim::InstrumentSpec& s : specs) ids.push_back(s.instrument_id);
+        return ids;
+      },
+      pybind11::arg("instruments"), pybind11::arg("trading_day") = "",
+      "The instrument ids a local front lists for its `instruments` and `trading_day` keys (offline, the "
+      "front's own table). ValueError naming an unknown product or a bad trading day.");
 }
 
 }  // namespace shandian::pyext
