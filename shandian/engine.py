@@ -356,6 +356,8 @@ class Engine:
                 self._apply_view(agent, symbol, self._rt.position(agent._state.agent_id, idx))
         self._rt.journal_flush(2000.0)
         self.journal_discrepancies = journal.discrepancies(self._journal.path, self._journal_run)
+        self.journal_discrepancies += journal.position_discrepancies(
+            self._rt, {a.name: a._state.agent_id for a in self._agents})
         for line in self.journal_discrepancies:
             log.warning("recovery: %s", line)
 
