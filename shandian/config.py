@@ -585,8 +585,8 @@ def _check_local_symbols(agents: list[AgentSpec], front: Mapping[str, Any]) -> N
     for i, spec in enumerate(agents):
         for symbol in spec.symbols:
             if symbol not in listed:
-                raise ConfigError(f"agents[{i}].symbols", f"{symbol!r} is not an instrument of the local front "
-                                  f"(it lists {', '.join(listed)}; see front.instruments)")
+                raise ConfigError(f"agents[{i}].symbols", f"{symbol!r} is not an instrument of the local "
+                                  f"front (it lists {', '.join(listed)}; see front.instruments)")
 
 
 def parse_config(

@@ -117,14 +117,14 @@ def _argument_types_error(price: object, volume: object) -> TypeError:
 
 
 def _bool_argument_error(price: object, volume: object) -> TypeError:
-    """A bool price or volume: Python counts True as 1, an order must not (buy(..., volume=True) is a bug)."""
+    """Name a bool price or volume: Python counts True as 1, an order must not (volume=True is a bug)."""
     field, value = ("volume", volume) if volume is True or volume is False else ("price", price)
     return TypeError(f"order argument {field} {value!r} is a bool: it must be "
                      f"{'an int (lots)' if field == 'volume' else 'a number (int or float)'}")
 
 
 def _symbol_type_error(symbol: object) -> TypeError:
-    """A symbol that is not a str (None, a number, a list) named as such, not as pybind11's signature dump."""
+    """Name a symbol that is not a str (None, a number, a list), instead of pybind11's signature dump."""
     return TypeError(f"symbol {symbol!r} must be a str (an instrument id such as 'rb2505')")
 
 

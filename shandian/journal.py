@@ -325,7 +325,8 @@ def position_discrepancies(rt: Any, agents: Mapping[str, int]) -> list[str]:
             if mine > theirs:
                 sides.append(f"the agents hold {mine - theirs} {side} lot(s) the account does not")
             elif mine < theirs:
-                sides.append(f"{theirs - mine} {side} lot(s) at the counter are in no agent's ledger ({UNATTRIBUTED})")
-        out.append(f"{counter['symbol']}: agent ledgers L{have[0]} S{have[1]} ({detail or 'none'}) vs counter "
-                   f"L{want[0]} S{want[1]}: {'; '.join(sides)}")
+                sides.append(f"{theirs - mine} {side} lot(s) at the counter are in no agent's ledger "
+                             f"({UNATTRIBUTED})")
+        out.append(f"{counter['symbol']}: agent ledgers L{have[0]} S{have[1]} ({detail or 'none'}) vs "
+                   f"counter L{want[0]} S{want[1]}: {'; '.join(sides)}")
     return out

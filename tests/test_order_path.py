@@ -52,7 +52,7 @@ class Holder(sd.Agent):
             }.items():
                 try:
                     attempt()
-                except Exception as e:  # noqa: BLE001 - the test inspects the exact type
+                except Exception as e:  # the test inspects the exact type
                     self.errors[name] = e
             return
         peer = self.peer
@@ -183,7 +183,8 @@ def test_order_path_when_agent_symbol_not_listed_by_local_front_config_error_at_
     assert e.value.key == "agents[1].symbols" and "'zz2599'" in str(e.value)
     assert parse_config(_local_toml(["m2505"])).agents[1].symbols == ["m2505"]
     # The contract months roll with the front's trading day.
-    assert parse_config(_local_toml(["rb2510"], first="m2509", trading_day=20250602)).agents[1].symbols == ["rb2510"]
+    rolled = parse_config(_local_toml(["rb2510"], first="m2509", trading_day=20250602))
+    assert rolled.agents[1].symbols == ["rb2510"]
     with pytest.raises(ConfigError) as e:
         parse_config(_local_toml(["rb2505"], instruments=["rb", "xx"]))
     assert e.value.key == "front.instruments" and "xx" in str(e.value)
@@ -221,9 +222,10 @@ class Buyer(sd.Agent):
 
 
 def _restart_engine(directory: Path, agent: sd.Agent) -> Engine:
-    front = {"instruments": ["rb"], "speed": 20, "seed": 5, "trading_day": 20250102, "query_interval_ms": 50,
-             "state": str(directory / "front.state")}
-    config = parse_config({"account": {"preset": "local"}, "front": {"name": f"restart-{directory.name}", **front}})
+    front: dict[str, Any] = {"name": f"restart-{directory.name}", "instruments": ["rb"], "speed": 20, "seed": 5,
+                             "trading_day": 20250102, "query_interval_ms": 50,
+                             "state": str(directory / "front.state")}
+    config = parse_config({"account": {"preset": "local"}, "front": front})
     config.engine = EngineSettings(progress_interval=0, login_timeout=30.0, stop_timeout=5.0)
     config.journal = JournalSettings(dir=str(directory / "journal"))
     config.account.flow_dir = str(directory / "flow")
@@ -248,10 +250,10 @@ def test_order_path_when_ledgers_exceed_counter_after_restart_discrepancy_is_rep
     journal = next((tmp_path / "journal").rglob("*.journal.sqlite"))
     con = sqlite3.connect(journal)
     with con:
-        con.execute("INSERT INTO records (seq, run, kind, wall_ns, mono_ns, agent_name, symbol, exchange, trade_id,"
-                    " direction, offset, price, volume) SELECT (SELECT MAX(seq) + 1 FROM records), 1, 'trade', 0, 0,"
-                    " 'alpha', symbol, exchange, 'FORGED1', 'buy', 'open', price, 1 FROM records"
-                    " WHERE kind = 'trade' LIMIT 1")
+        con.execute("INSERT INTO records (seq, run, kind, wall_ns, mono_ns, agent_name, symbol, exchange,"
+                    " trade_id, direction, offset, price, volume)"
+                    " SELECT (SELECT MAX(seq) + 1 FROM records), 1, 'trade', 0, 0, 'alpha', symbol, exchange,"
+                    " 'FORGED1', 'buy', 'open', price, 1 FROM records WHERE kind = 'trade' LIMIT 1")
     con.close()
     idle = Idle("alpha")
     engine = _restart_engine(tmp_path, idle)
