@@ -222,8 +222,8 @@ class Buyer(sd.Agent):
 
 
 def _restart_engine(directory: Path, agent: sd.Agent) -> Engine:
-    front: dict[str, Any] = {"name": f"restart-{directory.name}", "instruments": ["rb"], "speed": 20, "seed": 5,
-                             "trading_day": 20250102, "query_interval_ms": 50,
+    front: dict[str, Any] = {"name": f"restart-{directory.name}", "instruments": ["rb"], "speed": 20,
+                             "seed": 5, "trading_day": 20250102, "query_interval_ms": 50,
                              "state": str(directory / "front.state")}
     config = parse_config({"account": {"preset": "local"}, "front": front})
     config.engine = EngineSettings(progress_interval=0, login_timeout=30.0, stop_timeout=5.0)
