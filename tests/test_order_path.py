@@ -42,7 +42,7 @@ class Holder(sd.Agent):
             self.fak = self.buy(SYM, min(t.ask_price1 + 5, t.upper_limit_price), 3, kind="fak")
         if not hasattr(self, "passive"):
             # A passive order with a residue inside the grid tolerance: published (and sent) on the grid.
-            self.passive = self.buy(SYM, t.bid_price1 - 30 + 1e-9, 1)
+            self.passive = self.buy(SYM, t.bid_price1 - 60 + 1e-9, 1)
             for name, attempt in {
                 "volume_bool": lambda: self.buy(SYM, t.bid_price1, True),
                 "price_bool": lambda: self.sell(SYM, False, 1),
@@ -66,7 +66,6 @@ class Holder(sd.Agent):
         elif not self.closing:
             self.closing = True
             self.held_after = getattr(self, "held_after", held)
-            self.cancel(self.passive)
             self.sell(SYM, max(t.bid_price1 - 5, t.lower_limit_price), held, kind="fak", offset="close_today")
         elif not self.working_orders:
             self.closing = False  # (again if the FAK found nothing)
@@ -74,6 +73,8 @@ class Holder(sd.Agent):
     def on_order(self, order: sd.Order) -> None:
         if order.id == getattr(self, "passive", None):
             self.prices.append(order.price)
+            if order.status == "queued":
+                self.cancel(order.id)  # only its price matters; it must not meet the closes below
         if order.id == getattr(self, "fak", None) and order.is_final:
             self.bought = True
 
@@ -89,8 +90,8 @@ class Intruder(sd.Agent):
     def try_closes(self, t: sd.Tick) -> None:
         self.tried = True
         for offset in ("close_today", "close", "close_yesterday", "auto"):
-            try:
-                self.sent.append(self.sell(SYM, t.bid_price1, 1, offset=offset))
+            try:  # above the ask: it could only rest, never meet an order of the holder
+                self.sent.append(self.sell(SYM, min(t.ask_price1 + 20, t.upper_limit_price), 1, offset=offset))
             except sd.OrderRejected as e:
                 self.refusals[offset] = e
 
