@@ -4,6 +4,7 @@
 #include "bindings.hpp"
 #include "ctp/disconnect_reason.hpp"
 #include "ctp/library.hpp"
+#include "sim/feed/instrument_table.hpp"
 
 namespace shandian::pyext {
 
@@ -28,6 +29,19 @@ void bind_ctp_library(pybind11::module_& m) {
   m.def(
       "disconnect_reason_text", [](int reason) { return std::string(ctp::disconnect_reason_text(reason)); },
       pybind11::arg("reason"), "OnFrontDisconnected's nReason in words (4097 -> 'network read failed').");
+  m.def(
+      "local_front_instruments",
+      [](const std::vector<std::string>& wanted, const std::string& trading_day) {
+        const std::vector<sim::InstrumentSpec> specs =
+            trading_day.empty() ? sim::select_instruments(wanted) : sim::select_instruments(wanted, trading_day);
+        std::vector<std::string> ids;
+        ids.reserve(specs.size());
+        for (const sim::InstrumentSpec& s : specs) ids.push_back(s.instrument_id);
+        return ids;
+      },
+      pybind11::arg("instruments"), pybind11::arg("trading_day") = "",
+      "The instrument ids a local front lists for its `instruments` and `trading_day` keys (offline, the "
+      "front's own table). ValueError naming an unknown product or a bad trading day.");
 }
 
 }  // namespace shandian::pyext

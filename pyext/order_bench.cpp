@@ -55,7 +55,8 @@ void bind_order_bench(py::module_& m) {
           py::arg("action"), py::arg("agent"), py::arg("instrument"), py::arg("a"), py::arg("b"),
           "0 place (a: direction | mode<<1, b: volume), 1 ack, 2 fill, 3 fill trade-first, 4 cancel, 5 exchange\n"
           "cancel, 6 cancel refused, 7 insert refused, 8 duplicate (a: history index), 9 foreign trade, 10 tick,\n"
-          "11 conditional order (a: kind/side/price bits, b: volume), 12 cancel a conditional")
+          "11 conditional order (a: kind/side/price bits, b: volume), 12 cancel a conditional, 13 insert with\n"
+          "an explicit offset (a: direction | Offset<<1, b: volume)")
       .def("finish", &core::OrderLab::finish)
       .def_property_readonly("violations", [](const core::OrderLab& lab) { return lab.violations(); })
       .def_property_readonly("orders_placed", &core::OrderLab::orders_placed);

@@ -139,6 +139,7 @@ void bind_limits(py::module_& m) {
       .def_readwrite("max_order_volume_ratio", &InstrumentLimits::max_order_volume_ratio)
       .def_readwrite("max_position", &InstrumentLimits::max_position)
       .def_readwrite("fak_fok_cancels_exempt", &InstrumentLimits::fak_fok_cancels_exempt)
+      .def_readwrite("unfilled_fak_fok_two_messages", &InstrumentLimits::unfilled_fak_fok_two_messages)
       .def_readwrite("self_trade_prevention", &InstrumentLimits::self_trade_prevention)
       .def_readwrite("price_band_ticks", &InstrumentLimits::price_band_ticks)
       .def_readwrite("price_band_pct", &InstrumentLimits::price_band_pct)

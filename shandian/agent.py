@@ -446,8 +446,9 @@ class Agent:
         "open_only" — resolved in C++ per exchange (SHFE/INE CloseToday / CloseYesterday, others Close) and
         split by the exchange's max order volume (the other legs show up in `orders()`); more than the agent
         holds raises OrderRejected(INSUFFICIENT_POSITION) before anything is sent. An explicit "close",
-        "close_today" or "close_yesterday" is sent as is (lots the agent did not open come out of the
-        account's unattributed bucket).
+        "close_today" or "close_yesterday" is checked the same way against the agent's own free lots
+        (SHFE/INE: close_today takes today's, close / close_yesterday yesterday's; elsewhere any, sent as
+        "close"): an agent never closes another agent's or unattributed lots.
         """
         engine = self._engine or self._require_engine()
         return engine._insert(self, symbol, "sell", offset, price, volume, kind)

@@ -568,6 +568,27 @@ def _parse_agents(data: Mapping[str, Any]) -> list[AgentSpec]:
     return specs
 
 
+def _check_local_symbols(agents: list[AgentSpec], front: Mapping[str, Any]) -> None:
+    """Every [[agents]] symbol must be an instrument the local front lists (its table is known offline)."""
+    from shandian import _core
+
+    _, settings = _parse_front(front)
+    day = str(settings.get("trading_day", ""))
+    try:
+        _core.local_front_instruments([], day)
+    except ValueError as e:
+        raise ConfigError("front.trading_day", f"{settings.get('trading_day')!r}: {e}") from None
+    try:
+        listed = _core.local_front_instruments(list(settings.get("instruments", [])), day)
+    except ValueError as e:
+        raise ConfigError("front.instruments", f"{settings.get('instruments')!r}: {e}") from None
+    for i, spec in enumerate(agents):
+        for symbol in spec.symbols:
+            if symbol not in listed:
+                raise ConfigError(f"agents[{i}].symbols", f"{symbol!r} is not an instrument of the local "
+                                  f"front (it lists {', '.join(listed)}; see front.instruments)")
+
+
 def parse_config(
     data: Mapping[str, Any], base_dir: Path | None = None, env: Mapping[str, str] | None = None
 ) -> Config:
@@ -583,10 +604,14 @@ def parse_config(
         from shandian.risk import parse_risk  # imports ConfigError from here: resolved lazily
 
         risk = parse_risk(data["risk"], root)
+    account = _parse_account(data, front, env)
+    agents = _parse_agents(data)
+    if account.preset == "local" and "trader_fronts" not in _table(data, "account"):
+        _check_local_symbols(agents, front)
     return Config(
-        account=_parse_account(data, front, env),
+        account=account,
         engine=_parse_engine(data),
-        agents=_parse_agents(data),
+        agents=agents,
         journal=_parse_journal(data),
         base_dir=root,
         risk=risk,

@@ -118,6 +118,18 @@ def _argument_types_error(price: object, volume: object) -> TypeError:
                      f" {volume!r} an int")
 
 
+def _bool_argument_error(price: object, volume: object) -> TypeError:
+    """Name a bool price or volume: Python counts True as 1, an order must not (volume=True is a bug)."""
+    field, value = ("volume", volume) if volume is True or volume is False else ("price", price)
+    return TypeError(f"order argument {field} {value!r} is a bool: it must be "
+                     f"{'an int (lots)' if field == 'volume' else 'a number (int or float)'}")
+
+
+def _symbol_type_error(symbol: object) -> TypeError:
+    """Name a symbol that is not a str (None, a number, a list), instead of pybind11's signature dump."""
+    return TypeError(f"symbol {symbol!r} must be a str (an instrument id such as 'rb2505')")
+
+
 def _front_trading_day(fronts: Sequence[str]) -> int | None:
     """Return the trading_day a local:// front address pins (the journal file's day), else None."""
     for address in fronts:
@@ -354,6 +366,8 @@ class Engine:
                 self._apply_view(agent, symbol, self._rt.position(agent._state.agent_id, idx))
         self._rt.journal_flush(2000.0)
         self.journal_discrepancies = journal.discrepancies(self._journal.path, self._journal_run)
+        self.journal_discrepancies += journal.position_discrepancies(
+            self._rt, {a.name: a._state.agent_id for a in self._agents})
         for line in self.journal_discrepancies:
             log.warning("recovery: %s", line)
 
@@ -966,6 +980,14 @@ class Engine:
         self._started_agents = True
         if self.config.engine.cpu is not None:  # every session thread exists now (md/trader, front, journal)
             os.sched_setaffinity(0, {self.config.engine.cpu})
+        unknown = self._unlisted_symbols()
+        if unknown:  # a configuration error: no agent starts on a half-subscribed set
+            reason = "; ".join(f"agent {name}: symbol {symbol!r} is not listed by the counter"
+                               for name, symbol in unknown)
+            log.error("%s; no agent started", reason)
+            self._errors.append(reason)
+            self.stop(reason)
+            return
         self._restore_from_journal()
         log.info("trading ready: starting %d agents", len(self._agents))
         ids = {a.name: a._state.agent_id for a in self._agents}
@@ -983,6 +1005,11 @@ class Engine:
                 agent.on_start()
             except Exception:
                 self._fail(agent, "on_start")
+
+    def _unlisted_symbols(self) -> list[tuple[str, str]]:
+        """(agent, symbol) of every subscription symbol the counter's instrument list does not hold."""
+        return [(agent.name, symbol) for agent in self._agents for symbol in self._symbols.get(agent.name, [])
+                if not isinstance(symbol, str) or self._rt.instrument_index(symbol) is None]
 
     def _call(self, agent: Agent, fn: Callable[..., Any], *args: Any) -> None:
         try:
@@ -1018,6 +1045,8 @@ class Engine:
 
     # ---- actions (called by Agent) ---------------------------------------------------------------------
     def _instrument_index(self, symbol: str) -> int:
+        if not isinstance(symbol, str):
+            raise _symbol_type_error(symbol)
         idx = self._index.get(symbol)
         if idx is None:
             idx = self._rt.instrument_index(symbol) if self._rt is not None else None
@@ -1085,7 +1114,12 @@ class Engine:
         kind_code = _KIND_CODE.get(kind)
         if kind_code is None:
             raise ValueError(f"kind {kind!r} must be one of {', '.join(KINDS)}")
-        idx = self._index.get(symbol)
+        if volume is True or volume is False or price is True or price is False:
+            raise _bool_argument_error(price, volume)
+        try:
+            idx = self._index.get(symbol)
+        except TypeError:  # unhashable: a list, a dict
+            raise _symbol_type_error(symbol) from None
         if idx is None:
             idx = self._order_instrument_index(st, symbol)
         px = price if kind_code != _MARKET_CODE else 0.0
@@ -1166,6 +1200,8 @@ class Engine:
             raise ValueError(f"source {source!r} must be one of {', '.join(_SOURCES)}")
         mode = self._mode(offset)
         idx = self._instrument_index(symbol)
+        if volume is True or volume is False:
+            raise _bool_argument_error(limit, volume)
         if ticks:
             trail = float(trail) * float(self.instrument(symbol)["price_tick"])
         r = self._rt.add_conditional(agent._state.agent_id, idx, _COND_KINDS[kind], _DIRECTION[side], mode,
@@ -1188,6 +1224,8 @@ class Engine:
         if side not in _DIRECTION:
             raise ValueError(f"side {side!r} must be 'buy' or 'sell'")
         idx = self._instrument_index(symbol)
+        if volume is True or volume is False:
+            raise _bool_argument_error(entry, volume)
         r = self._rt.add_bracket(agent._state.agent_id, idx, _DIRECTION[side], volume, float(entry),
                                  float(take_profit), float(stop_loss))
         if not r.ok:
@@ -1234,6 +1272,8 @@ class Engine:
         return n
 
     def _subscribe(self, agent: Agent, symbol: str) -> None:
+        if not isinstance(symbol, str):
+            raise _symbol_type_error(symbol)
         code = self._rt.subscribe(agent._state.agent_id, symbol)
         name = REJECT_CODES.get(int(code), str(code))
         if name != "NONE":

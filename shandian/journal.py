@@ -25,6 +25,7 @@ __all__ = [
     "default_path",
     "discrepancies",
     "export",
+    "position_discrepancies",
     "summary",
     "trading_day_for",
 ]
@@ -300,3 +301,32 @@ def discrepancies(path: str | Path, run: int) -> list[str]:
         return out
     finally:
         con.close()
+
+
+def position_discrepancies(rt: Any, agents: Mapping[str, int]) -> list[str]:
+    """Instruments whose agent ledgers (recovered from the journal) do not sum to the counter's positions.
+
+    Called after the first reconcile of a restarted run (`rt`: the running `_core.Engine`, `agents`: name ->
+    agent id). That reconcile adopts lots the counter holds beyond the agents as unattributed, silently; lots
+    the agents believe they hold beyond the counter it cannot adopt — both are reported here, per side.
+    """
+    out: list[str] = []
+    for idx in range(rt.instrument_count):
+        counter = rt.instrument(idx)
+        want = (counter["long_today"] + counter["long_yd"], counter["short_today"] + counter["short_yd"])
+        views = {name: rt.position(agent, idx) for name, agent in agents.items()}
+        held = {name: (v.long_today + v.long_yd, v.short_today + v.short_yd) for name, v in views.items()}
+        have = (sum(h[0] for h in held.values()), sum(h[1] for h in held.values()))
+        if have == want:
+            continue
+        detail = ", ".join(f"{name} L{h[0]} S{h[1]}" for name, h in sorted(held.items()) if h != (0, 0))
+        sides = []
+        for side, mine, theirs in (("long", have[0], want[0]), ("short", have[1], want[1])):
+            if mine > theirs:
+                sides.append(f"the agents hold {mine - theirs} {side} lot(s) the account does not")
+            elif mine < theirs:
+                sides.append(f"{theirs - mine} {side} lot(s) at the counter are in no agent's ledger "
+                             f"({UNATTRIBUTED})")
+        out.append(f"{counter['symbol']}: agent ledgers L{have[0]} S{have[1]} ({detail or 'none'}) vs "
+                   f"counter L{want[0]} S{want[1]}: {'; '.join(sides)}")
+    return out

@@ -92,6 +92,7 @@ INSTRUMENT_KEYS: dict[str, Rule] = {
     "max_order_volume_ratio": (_ratio, "a number in [0, 1] (of MaxLimitOrderVolume; 0 = off)"),
     "max_position": (_count, "an integer >= 0 (lots; 0 = off)"),
     "fak_fok_cancels_exempt": (_bool, "true or false"),
+    "unfilled_fak_fok_two_messages": (_bool, "true or false"),
     "self_trade_prevention": (_bool, "true or false"),
     "price_band_ticks": (_count, "an integer >= 0 (ticks; 0 = off)"),
     "price_band_pct": (_pct, "a number in [0, 100] (percent; 0 = off)"),

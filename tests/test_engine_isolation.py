@@ -73,7 +73,8 @@ class StartFails(sd.Agent):
 
 
 class BadSymbol(sd.Agent):
-    pass
+    def on_start(self) -> None:
+        self.subscribe("zz2599")  # at run time: only this agent fails ([[agents]] symbols fail the run)
 
 
 class Quick(sd.Agent):
@@ -89,7 +90,7 @@ class Quick(sd.Agent):
 def test_engine_isolation_when_start_or_subscription_fails_only_that_agent_stops() -> None:
     quick = Quick("quick")
     report, _ = run_local(
-        [(StartFails("starter"), [SYM]), (BadSymbol("bad"), ["zz2599"]), (quick, [SYM])], duration=30
+        [(StartFails("starter"), [SYM]), (BadSymbol("bad"), []), (quick, [SYM])], duration=30
     )
     rows = {a.name: a for a in report.agents}
     assert rows["starter"].status.startswith("failed: RuntimeError in on_start: cannot start")

@@ -54,6 +54,30 @@ def test_orders_when_every_callback_is_pushed_twice_nothing_changes(places, dup:
     assert not lab.violations, lab.violations
 
 
+# Explicit offsets (13) mixed with auto offsets (0), fills, cancels and foreign trades: many agents.
+offset_action = st.tuples(
+    st.sampled_from([13, 13, 13, 0, 0, 1, 2, 2, 3, 4, 5, 9]),  # insert (explicit), place (auto), ack, ...
+    st.integers(0, 7),  # agent
+    st.integers(0, 1),  # instrument (SHFE rb: today/yesterday offsets, DCE m: Close)
+    st.integers(0, 1 << 16),  # a: direction | offset (insert) or mode (place) << 1; order index
+    st.integers(1, 12),  # b: lots
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(actions=st.lists(offset_action, max_size=150), agents=st.integers(2, 8))
+def test_orders_when_agents_use_explicit_and_auto_offsets_ledger_sum_equals_counter(actions,
+                                                                                  agents: int) -> None:
+    """Sum of the agents' ledgers (+ unattributed) equals the counter's positions after every step; an
+    explicit close is refused exactly when it exceeds the agent's own free lots (checked by the lab)."""
+    lab = _core.OrderLab(agents)
+    for kind, agent, instrument, a, b in actions:
+        lab.apply(kind, agent, instrument, a, b)
+        assert not lab.violations, lab.violations
+    lab.finish()
+    assert not lab.violations, lab.violations
+
+
 def test_orders_when_lab_action_unknown_raises_value_error() -> None:
     lab = _core.OrderLab(1)
     try:

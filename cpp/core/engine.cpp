@@ -215,6 +215,7 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
                                   spec.symbol.c_str(), price, spec.price_tick);
     }
     ticks = *on_grid;
+    price = ticks_to_price(ticks, spec.price_tick);  // sent exactly on the grid, never the caller's residue
     if (state.has_tick && state.last_tick.upper_limit_price > 0.0 && state.last_tick.lower_limit_price > 0.0) {
       const auto upper = price_to_ticks(state.last_tick.upper_limit_price, spec.price_tick);
       const auto lower = price_to_ticks(state.last_tick.lower_limit_price, spec.price_tick);
@@ -232,8 +233,25 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
   }
   const AgentId owner = ledgers_.owner(instrument);
   if (owner != kNoAgent && owner != agent) {
-    return refuse<InsertResult>(RejectCode::InstrumentOwned, "%s is owned exclusively by agent %u", spec.symbol.c_str(),
-                                owner);
+    const std::string_view name = agent_name(owner);
+    return refuse<InsertResult>(RejectCode::InstrumentOwned, "%s is owned exclusively by agent %.*s", spec.symbol.c_str(),
+                                static_cast<int>(name.size()), name.data());
+  }
+  if (offset != Offset::Open) {
+    // Every close, explicit offsets included, draws on the agent's own free lots only: the counter would
+    // take any lots of the account, i.e. another agent's.
+    const bool split = splits_today(spec.exchange.view());
+    if (!split) offset = Offset::Close;  // CTP turns CloseToday / CloseYesterday into Close outside SHFE/INE
+    const ClosableLots free = closable_lots(agent, instrument, direction);
+    // SHFE/INE: CloseToday takes today's lots, Close and CloseYesterday yesterday's; elsewhere any lots.
+    const std::int32_t usable = !split ? free.today + free.yd : offset == Offset::CloseToday ? free.today : free.yd;
+    if (volume > usable) {
+      const std::string_view name = agent_name(agent);
+      return refuse<InsertResult>(RejectCode::InsufficientPosition,
+                                  "%s: %s %d %s > %d free lots of agent %.*s (td %d yd %d)", spec.symbol.c_str(),
+                                  to_string(offset).data(), volume, direction == Direction::Sell ? "long" : "short", usable,
+                                  static_cast<int>(name.size()), name.data(), free.today, free.yd);
+    }
   }
   // The journal's backlog gate comes before the risk hook, so a refused order never enters risk windows.
   if (observer_ != nullptr) {
@@ -330,6 +348,16 @@ CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
   return result;
 }
 
+Engine::ClosableLots Engine::closable_lots(AgentId agent, InstrumentIndex instrument, Direction direction) const noexcept {
+  ClosableLots free;
+  if (const PositionLedger* p = ledgers_.position(agent, instrument)) {
+    const SideLedger& side = p->of(direction == Direction::Sell);  // a sell closes long lots, a buy short
+    free.today = std::max(0, side.today - side.frozen_today);
+    free.yd = std::max(0, side.yd - side.frozen_yd);
+  }
+  return free;
+}
+
 PlaceResult Engine::place(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
                           std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept {
   PlaceResult result;
@@ -342,15 +370,10 @@ PlaceResult Engine::place(AgentId agent, InstrumentIndex instrument, Direction d
   if (!registry_.contains(instrument)) return fail(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
   const InstrumentSpec& spec = registry_.at(instrument).spec;
   if (volume <= 0) return fail(RejectCode::InvalidVolume, "%s: volume %d must be positive", spec.symbol.c_str(), volume);
-  // The agent's own closable lots on the side this order closes (a sell closes long, a buy short).
   const bool closes_long = direction == Direction::Sell;
-  std::int32_t avail_today = 0;
-  std::int32_t avail_yd = 0;
-  if (const PositionLedger* p = ledgers_.position(agent, instrument)) {
-    const SideLedger& side = p->of(closes_long);
-    avail_today = std::max(0, side.today - side.frozen_today);
-    avail_yd = std::max(0, side.yd - side.frozen_yd);
-  }
+  const ClosableLots free = closable_lots(agent, instrument, direction);
+  const std::int32_t avail_today = free.today;
+  const std::int32_t avail_yd = free.yd;
   const bool split = splits_today(spec.exchange.view());
   struct Part {
     Offset offset;

@@ -160,6 +160,8 @@ class Engine final : private GatewayHost {
   // Subscribes the agent to an instrument's ticks. Before the instrument list is loaded the request is
   // kept and resolved then. UnknownInstrument once the list is loaded and the symbol is not in it.
   [[nodiscard]] RejectCode subscribe(AgentId agent, std::string_view symbol) noexcept;
+  // A close offset (any of Close / CloseToday / CloseYesterday) must fit the agent's own free lots
+  // (INSUFFICIENT_POSITION otherwise); outside SHFE/INE it is sent as Close. The price is sent on the grid.
   [[nodiscard]] InsertResult insert_order(AgentId agent, InstrumentIndex instrument, Direction direction,
                                           Offset offset, double price, std::int32_t volume, OrderKind kind) noexcept;
   // Resolves offsets per `mode` and the exchange, splits by the exchange's max order volume and sends the
@@ -262,6 +264,12 @@ class Engine final : private GatewayHost {
   void apply_position(const PositionData& row) noexcept override;
   void set_account(const AccountData& account) noexcept override;
 
+  // The agent's own lots an order in `direction` can close: held minus lots frozen in its working closes.
+  struct ClosableLots {
+    std::int32_t today = 0;
+    std::int32_t yd = 0;
+  };
+  [[nodiscard]] ClosableLots closable_lots(AgentId agent, InstrumentIndex instrument, Direction direction) const noexcept;
   [[nodiscard]] bool any_event_ready() noexcept;
   void drain(std::size_t max_events) noexcept;
   void process(const Event& event) noexcept;

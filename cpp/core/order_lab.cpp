@@ -75,6 +75,7 @@ struct OrderLab::Impl final : AgentDispatcher {
   std::map<OrderId, OrderStatus> last_status;
   std::map<std::pair<AgentId, InstrumentIndex>, Model> model;
   std::int64_t foreign_lots[2][2] = {};  // instrument x (long, short) opened by foreign trades
+  std::int64_t counter_lots[2][2] = {};  // instrument x (long, short): the counter's position (every fill)
   std::int64_t t = 1'000;
   std::int32_t foreign_seq = 0;
   std::vector<std::string>* violations = nullptr;
@@ -239,6 +240,13 @@ struct OrderLab::Impl final : AgentDispatcher {
     o->exch_traded += lots;
     const OrderStatus status = o->exch_traded == o->sent.volume ? OrderStatus::Filled : OrderStatus::PartFilled;
     if (status == OrderStatus::Filled) o->done = true;
+    const std::size_t k = o->sent.instrument == instruments[0] ? 0 : 1;
+    const bool buy = o->sent.direction == Direction::Buy;
+    if (o->sent.offset == Offset::Open) {
+      counter_lots[k][buy ? 0 : 1] += lots;
+    } else {
+      counter_lots[k][buy ? 1 : 0] -= lots;  // a buy closes short lots, a sell long ones
+    }
     if (trade_first) push_trade(*o, lots, index);
     push_report(*o, status);
     if (!trade_first) push_trade(*o, lots, index);
@@ -338,6 +346,7 @@ struct OrderLab::Impl final : AgentDispatcher {
         d.price = 3000.0;
         d.volume = b <= 0 ? 1 : 1 + (b - 1) % 5;
         foreign_lots[instr % 2][(a & 1) != 0 ? 1 : 0] += d.volume;
+        counter_lots[instr % 2][(a & 1) != 0 ? 1 : 0] += d.volume;
         push(e);
         return true;
       }
@@ -386,9 +395,40 @@ struct OrderLab::Impl final : AgentDispatcher {
         const auto& [who, id] = conditionals[static_cast<std::size_t>(a < 0 ? -static_cast<std::int64_t>(a) : a) % conditionals.size()];
         return engine.cancel_conditional(who, id).ok();
       }
+      case LabAction::Insert: {
+        const Direction dir = (a & 1) != 0 ? Direction::Sell : Direction::Buy;
+        const auto offset = static_cast<Offset>((static_cast<std::uint32_t>(a) >> 1) % 4);
+        const std::int32_t volume = b <= 0 ? 1 : 1 + (b - 1) % 7;  // within the lab's MaxLimitOrderVolume
+        const InstrumentState& st = engine.registry().at(instrument);
+        const double price = 3000.0 + (st.has_tick ? st.last_tick.last_price - 3000.0 : 0.0);
+        const std::int32_t usable = offset == Offset::Open ? volume : own_closable(agent, instrument, dir, offset);
+        const InsertResult r = engine.insert_order(agent, instrument, dir, offset, price, volume, OrderKind::Limit);
+        if (r.code == RejectCode::InsufficientPosition) {
+          if (volume <= usable) fail("explicit " + std::string(to_string(offset)) + " refused although " + std::to_string(usable) + " lots were free");
+        } else if (!r.ok()) {
+          fail(std::string("insert refused: ") + std::string(to_string(r.code)) + " " + std::string(r.reason.view()));
+        } else if (volume > usable) {
+          fail("explicit " + std::string(to_string(offset)) + " of " + std::to_string(volume) + " accepted with " +
+               std::to_string(usable) + " of the agent's own lots free");
+        }
+        sync_orders();
+        return r.ok();
+      }
       case LabAction::kCount: break;
     }
     return false;
+  }
+
+  // Model of the agent's own lots a close with `offset` may take (SHFE/INE: CloseToday today's, Close and
+  // CloseYesterday yesterday's; elsewhere any): held minus frozen in its working closes.
+  std::int32_t own_closable(AgentId agent, InstrumentIndex instrument, Direction dir, Offset offset) const {
+    const PositionLedger* p = engine.ledgers().position(agent, instrument);
+    if (p == nullptr) return 0;
+    const SideLedger& s = p->of(dir == Direction::Sell);
+    const std::int32_t today = std::max(0, s.today - s.frozen_today);
+    const std::int32_t yd = std::max(0, s.yd - s.frozen_yd);
+    if (!splits_today(engine.registry().at(instrument).spec.exchange.view())) return today + yd;
+    return offset == Offset::CloseToday ? today : yd;
   }
 
   void check_insufficient(AgentId agent, InstrumentIndex instrument, Direction dir, std::int32_t volume, const PlaceResult& r) {
@@ -436,6 +476,11 @@ struct OrderLab::Impl final : AgentDispatcher {
       const PositionView acct = L.account_view(i);
       if (acct.long_today + acct.long_yd != sum.long_today || acct.short_today + acct.short_yd != sum.short_today) {
         fail("account view != agents + unattributed");
+      }
+      if (sum.long_today != counter_lots[k][0] || sum.short_today != counter_lots[k][1]) {
+        fail("ledgers (agents + unattributed) L" + std::to_string(sum.long_today) + " S" + std::to_string(sum.short_today) +
+             " != counter L" + std::to_string(counter_lots[k][0]) + " S" + std::to_string(counter_lots[k][1]) +
+             " on instrument " + std::to_string(i));
       }
       if (L.long_volume(kNoAgent, i) != sum.long_today) fail("LedgerView account long_volume differs");
     }

@@ -8,7 +8,9 @@
 //   * traded <= volume for every published order;
 //   * a final status never changes, except the documented edge Rejected -> Cancelled on a trade;
 //   * every agent's ledger position equals an independent model built from the trades it was sent;
-//   * agents + unattributed == the account view; no negative holdings, frozen within holdings;
+//   * agents + unattributed == the account view == the counter's positions (every lot the lab's counter
+//     filled); no negative holdings, frozen within holdings; a close (explicit offset or not) is refused
+//     INSUFFICIENT_POSITION exactly when it exceeds the agent's own free lots;
 //   * after finish(): nothing frozen (lots, margin), no live order and no live conditional order.
 // Test support, not engine code: it allocates freely (violations are strings).
 #pragma once
@@ -36,6 +38,7 @@ enum class LabAction : std::uint8_t {
   Tick = 10,         // instrument, a = price offset in ticks
   Conditional = 11,  // agent, instrument, a: kind (stop/tp/trailing/iceberg/bracket) + side + price bits, b = volume
   CancelConditional = 12,  // a = index of a conditional placed so far
+  Insert = 13,       // agent, instrument, a = direction (bit 0) | Offset << 1, b = volume: an explicit offset
   kCount
 };
 

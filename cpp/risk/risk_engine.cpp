@@ -556,8 +556,9 @@ RiskVerdict RiskEngine::check_cancel(const CancelIntent& in, const RiskContext&)
   const InstrumentLimits& il = instrument_limits(in.instrument);
   const AgentLimits& al = known_agent ? agents_[agent].limits : limits_.agent;
   const bool agent_rules = known_agent && al.enabled;
+  // An explicit cancel request is always a cancel, whatever the order's kind: the FAK/FOK exemption covers
+  // only the exchange's own cancel of an IOC remainder (on_order_update).
   Working* w = find_working(in.order);
-  const bool exempt = w != nullptr && il.fak_fok_cancels_exempt && (w->kind == OrderKind::Fak || w->kind == OrderKind::Fok);
   const bool large = w != nullptr && w->large;
   Counters& ac = agent_counters(agent, in.instrument);
   Counters& ic = in.instrument < instrument_counters_.size() ? instrument_counters_[in.instrument] : scratch_;
@@ -574,23 +575,21 @@ RiskVerdict RiskEngine::check_cancel(const CancelIntent& in, const RiskContext&)
       return refuse(RiskVerdict::reject(RejectCode::RiskCancelRate, "agent=%s %s account cancels %u/%u in %lld ms", name, symbol,
                                         win->count(in.now_ns), win->limit(), static_cast<long long>(win->window_ns() / 1'000'000)));
     }
-    if (!exempt) {
-      if (agent_rules && al.daily_cancels > 0 && ac.cancels >= al.daily_cancels) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s cancels %d/%d today", name, symbol, ac.cancels,
-                                          al.daily_cancels));
-      }
-      if (il.daily_cancels > 0 && ic.cancels >= il.daily_cancels) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s account cancels %d/%d today", name, symbol, ic.cancels,
-                                          il.daily_cancels));
-      }
-      if (large && agent_rules && al.large_cancels > 0 && ac.large_cancels >= al.large_cancels) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskLargeCancelLimit, "agent=%s %s large-order cancels %d/%d today", name, symbol,
-                                          ac.large_cancels, al.large_cancels));
-      }
-      if (large && il.large_cancels > 0 && ic.large_cancels >= il.large_cancels) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskLargeCancelLimit, "agent=%s %s account large-order cancels %d/%d today", name,
-                                          symbol, ic.large_cancels, il.large_cancels));
-      }
+    if (agent_rules && al.daily_cancels > 0 && ac.cancels >= al.daily_cancels) {
+      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s cancels %d/%d today", name, symbol, ac.cancels,
+                                        al.daily_cancels));
+    }
+    if (il.daily_cancels > 0 && ic.cancels >= il.daily_cancels) {
+      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s account cancels %d/%d today", name, symbol, ic.cancels,
+                                        il.daily_cancels));
+    }
+    if (large && agent_rules && al.large_cancels > 0 && ac.large_cancels >= al.large_cancels) {
+      return refuse(RiskVerdict::reject(RejectCode::RiskLargeCancelLimit, "agent=%s %s large-order cancels %d/%d today", name, symbol,
+                                        ac.large_cancels, al.large_cancels));
+    }
+    if (large && il.large_cancels > 0 && ic.large_cancels >= il.large_cancels) {
+      return refuse(RiskVerdict::reject(RejectCode::RiskLargeCancelLimit, "agent=%s %s account large-order cancels %d/%d today", name,
+                                        symbol, ic.large_cancels, il.large_cancels));
     }
     if (agent_rules && al.daily_messages > 0 && ac.messages >= al.daily_messages) {
       return refuse(RiskVerdict::reject(RejectCode::RiskMessageLimit, "agent=%s %s messages %d/%d today", name, symbol, ac.messages,
@@ -607,7 +606,8 @@ RiskVerdict RiskEngine::check_cancel(const CancelIntent& in, const RiskContext&)
   record_all(account_cancel_windows_, in.now_ns);
   ++ac.messages;
   ++ic.messages;
-  if (!exempt && !(w != nullptr && w->cancel_counted)) {  // a cancel already counted for it: not twice
+  if (w != nullptr) w->cancel_sent = true;
+  if (!(w != nullptr && w->cancel_counted)) {  // a cancel already counted for it: not twice
     ++ac.cancels;
     ++ic.cancels;
     if (large) {
@@ -694,11 +694,19 @@ void RiskEngine::on_order_update(const OrderUpdate& u) noexcept {
   if (u.reject_code == RejectCode::CancelRejected && !final) uncount_cancel(*w);  // the cancel did not happen
   if (!final) return;
   if (u.status == OrderStatus::Rejected) uncount_cancel(*w);  // cancels of rejected orders do not count
-  if (u.status == OrderStatus::Cancelled && !w->cancel_counted && w->traded < w->volume &&
-      (w->kind == OrderKind::Fak || w->kind == OrderKind::Fok) && !instrument_limits(w->instrument).fak_fok_cancels_exempt) {
-    Counters& ac = agent_counters(w->agent, w->instrument);  // the exchange counts the unfilled remainder
-    ++ac.cancels;
-    ++instrument_counters_[w->instrument].cancels;
+  if (u.status == OrderStatus::Cancelled && w->traded < w->volume && (w->kind == OrderKind::Fak || w->kind == OrderKind::Fok)) {
+    // The exchange cancelled an IOC remainder by itself (unless our cancel request did).
+    const InstrumentLimits& il = instrument_limits(w->instrument);
+    Counters& ac = agent_counters(w->agent, w->instrument);
+    Counters& ic = instrument_counters_[w->instrument];
+    if (!w->cancel_counted && !il.fak_fok_cancels_exempt) {  // the exchange counts the remainder as a cancel
+      ++ac.cancels;
+      ++ic.cancels;
+    }
+    if (!w->cancel_sent && il.unfilled_fak_fok_two_messages) {  // ... and/or as a second message
+      ++ac.messages;
+      ++ic.messages;
+    }
   }
   retire(*w);
 }

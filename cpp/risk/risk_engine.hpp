@@ -9,9 +9,13 @@
 // open-volume caps and the cancel bookkeeping:
 //   * a daily cancel is counted when the cancel is admitted, and subtracted back when the cancel was
 //     refused (CancelRejected) or the order turned out rejected (cancels of rejected orders do not count);
-//   * an unfilled FAK/FOK remainder counts as a cancel only where the exchange counts it
-//     (InstrumentLimits::fak_fok_cancels_exempt = false, CFFEX);
-//   * messages (inserts + cancels) are counted when admitted and never subtracted (they were sent).
+//   * an explicit cancel request always counts and is always checked, whatever the order's kind; the
+//     exchange's own cancel of an unfilled FAK/FOK remainder counts as a cancel only where the exchange
+//     counts it (InstrumentLimits::fak_fok_cancels_exempt = false, CFFEX);
+//   * messages (inserts + cancels) are counted when admitted and never subtracted (they were sent); where
+//     the exchange charges the remainder's cancel as a message of its own (SHFE/INE 申报费: an unfilled
+//     FAK/FOK is two messages; InstrumentLimits::unfilled_fak_fok_two_messages) it counts when the order
+//     ends cancelled with lots unfilled and no cancel request of ours (whose message counted already).
 //
 // Trading states per agent and for the account: ACTIVE, REDUCING (only close offsets), HALTED (only
 // cancels). An agent's effective state is the stricter of its own and the account's. Cancels are never
@@ -150,6 +154,7 @@ class RiskEngine final : public core::RiskHook {
     core::Offset offset{};
     core::OrderKind kind{};
     bool cancel_counted = false;
+    bool cancel_sent = false;  // a cancel request of ours was admitted (its message counted)
     bool large = false;
     std::int64_t price_ticks = 0;
     std::int32_t volume = 0;

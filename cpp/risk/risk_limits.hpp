@@ -57,7 +57,8 @@ struct InstrumentLimits {
   std::int32_t max_order_volume = 0;      // lots per order
   double max_order_volume_ratio = 0.0;    // x the exchange's MaxLimitOrderVolume (0.8: "below 80 %")
   std::int32_t max_position = 0;          // account, per side (ledgers, agent = kNoAgent)
-  bool fak_fok_cancels_exempt = true;     // unfilled FAK/FOK remainders are not cancels (SHFE/DCE/CZCE)
+  bool fak_fok_cancels_exempt = true;     // the exchange's cancel of a FAK/FOK remainder is not a cancel (SHFE/DCE/CZCE)
+  bool unfilled_fak_fok_two_messages = false;  // ... but is a message: an unfilled FAK/FOK counts twice (SHFE/INE)
   bool self_trade_prevention = true;      // refuse an order crossing a resting order of the same account
   std::int32_t price_band_ticks = 0;      // |price - reference| <= N ticks
   double price_band_pct = 0.0;            // |price - reference| <= pct % of reference

@@ -241,11 +241,10 @@ void reconcile_adopts_ctp_positions_then_reports_mismatch() {
     if (msg.find("position mismatch") != std::string_view::npos && msg.find("rb2505") != std::string_view::npos) seen = true;
   }
   CHECK(seen);
-  // An explicit-offset close of the unattributed lots by agent b draws them from the unattributed bucket.
+  // An explicit-offset close of the unattributed lots by agent b is refused: agents close their own lots only.
   const InsertResult c = f.engine.insert_order(f.b, f.rb, Direction::Sell, Offset::CloseYesterday, 3000, 1, OrderKind::Limit);
-  REQUIRE(c.ok());
-  f.fill(c.order, 1, 3000);
-  CHECK_EQ(L.long_volume(kNoAgent, f.rb), 6);
+  CHECK(c.code == RejectCode::InsufficientPosition);
+  CHECK_EQ(L.long_volume(kNoAgent, f.rb), 7);
   CHECK_EQ(L.long_volume(f.b, f.rb), 0);
 }
 

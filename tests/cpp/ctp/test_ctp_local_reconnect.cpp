@@ -52,7 +52,10 @@ void disconnect_reconnect_reconcile(const std::string& name, shandian::ctp::Resu
     if (!f.session.trading_ready() || !all_final() || ours.size() >= 60) return false;
     const TickData& t = f.journal.ticks.back();
     for (int k = 0; k < 2; ++k) {
-      const bool buy = long_open < 4;
+      // Close only lots the agent's ledger holds free (a FAK may not fill): the engine refuses the rest.
+      const PositionLedger* p = f.engine.ledgers().position(f.agent, rb);
+      const bool holds = p != nullptr && p->side[0].today - p->side[0].frozen_today > 0;
+      const bool buy = long_open < 4 || !holds;
       const double price = buy ? std::min(t.ask_price[0] + 10, t.upper_limit_price) : std::max(t.bid_price[0] - 10, t.lower_limit_price);
       const InsertResult r = f.engine.insert_order(f.agent, rb, buy ? Direction::Buy : Direction::Sell,
                                                    buy ? Offset::Open : Offset::CloseToday, price, 1, OrderKind::Fak);

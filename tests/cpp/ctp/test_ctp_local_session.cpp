@@ -128,6 +128,9 @@ void order_fill_and_cancel() {
 
 void reject_paths_carry_ctp_codes() {
   LocalFront f("rejects", kFront);
+  // The agent's ledger believes in 5 m lots the account does not hold (a recovered trade the counter never
+  // saw): the engine's own-lots check passes the close below and the counter refuses it.
+  f.engine.seed_ledger_trade(f.agent, "m2505", Direction::Buy, Offset::Open, 3000, 5);
   REQUIRE(f.wait_ready());
   const InstrumentIndex rb = f.instrument_of("rb");
   const InstrumentIndex m = f.instrument_of("m");
@@ -149,7 +152,7 @@ void reject_paths_carry_ctp_codes() {
   CHECK_EQ(u16.ctp_error_id, 16);
   CHECK(!u16.reason.empty());
 
-  // 30: closing a position the account does not hold (DCE: Close).
+  // 30: closing a position the account does not hold (DCE: Close; the agent's ledger holds it, see above).
   const double m_ref = 3000;  // any on-grid price: the position check comes first
   const InsertResult over = f.engine.insert_order(f.agent, m, Direction::Sell, Offset::Close, m_ref, 5, OrderKind::Limit);
   REQUIRE(over.ok());
