@@ -1,0 +1,151 @@
+"""Restart recovery end to end: a real engine process over a persistent local front (`state=`) with the
+journal on is SIGKILLed while its agents have orders working (or after spending part of a cancel budget),
+and restarted over the same front and journal (tests/recovery_child.py).
+
+Orders left working are adopted with their real ids by their agents (unattributed when the journal is gone),
+reached by cancel_all, the kill switch and the stop; `engine.on_recovery = "cancel"` cancels them before the
+agents start. Daily risk counts survive the restart: rebuilt from the journal, or, with the journal file
+deleted, from the counter's order history of the day.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHILD = Path(__file__).with_name("recovery_child.py")
+sys.path.insert(0, str(CHILD.parent))
+from recovery_child import ACCOUNT_CANCELS, AGENT_CANCELS, SPENT  # noqa: E402
+
+NO_AGENT_CANCELS = "RISK_CANCEL_LIMIT"
+
+
+def _kill_when_ready(directory: Path, mode: str, log: Any) -> None:
+    """Run a child that prints READY once its orders are on the counter and journaled; SIGKILL it then."""
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), mode], stdout=subprocess.PIPE,
+                            stderr=log, text=True)
+    ready = threading.Event()
+
+    def watch() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip() == "READY":
+                ready.set()
+
+    reader = threading.Thread(target=watch, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(60), f"the {mode} child never got ready (log {log.name})"
+        assert proc.poll() is None, f"the {mode} child exited by itself (rc {proc.returncode})"
+    finally:
+        proc.kill()  # SIGKILL: no stop, no cancels, the journal's last records as the crash left them
+        proc.wait(30)
+        reader.join(5)
+
+
+def _restart(directory: Path, mode: str, log: Any, policy: str = "adopt") -> dict[str, Any]:
+    """Run a restarted child to its end and return what it wrote."""
+    done = subprocess.run([sys.executable, str(CHILD), str(directory), mode, policy], stderr=log,
+                          stdout=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 0, f"{mode} child failed (log {log.name})"
+    return json.loads((directory / f"{mode}.json").read_text())  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def crashed(tmp_path: Path) -> tuple[Path, Any]:
+    """A front and journal where alpha left 2 orders working and beta 1 when the process was SIGKILLed."""
+    log = (tmp_path / "children.log").open("w")
+    _kill_when_ready(tmp_path, "rest", log)
+    yield tmp_path, log
+    log.close()
+
+
+def _delete_journal(directory: Path) -> None:
+    files = list((directory / "journal").glob("*.journal.sqlite*"))
+    assert files, "the crashed run wrote no journal"
+    for f in files:
+        f.unlink()
+
+
+def test_recovery_when_killed_with_resting_orders_agents_see_them_with_real_ids(crashed) -> None:
+    directory, log = crashed
+    out = _restart(directory, "inspect", log)
+    assert out["adopted"] == 3
+    assert len(out["alpha"]) == 2 and len(out["beta"]) == 1
+    ids = [o["id"] for o in out["alpha"] + out["beta"]]
+    assert all(i != 0 for i in ids) and len(set(ids)) == 3
+    assert {o["status"] for o in out["alpha"] + out["beta"]} == {"queued"}
+    assert out["unattributed"] == []
+    assert out["risk_working"] == 3  # the risk engine tracks them (self-trade, active-order limits)
+    assert not [d for d in out["discrepancies"] if "not reported by the counter" in d], out["discrepancies"]
+    # The stop (cancel_on_stop) cancelled all three and waited for them: nothing left, no timeout.
+    assert out["working_after_stop"] == 0
+    assert not [e for e in out["errors"] if "still working" in e], out["errors"]
+    again = _restart(directory, "inspect", log)
+    assert again["adopted"] == 0 and again["alpha"] == [] and again["beta"] == []
+
+
+def test_recovery_when_agent_calls_cancel_all_adopted_orders_are_cancelled(crashed) -> None:
+    directory, log = crashed
+    out = _restart(directory, "cancel_all", log)
+    assert out["cancel_all"] == 2  # alpha's two, not beta's
+
+
+def test_recovery_when_kill_switch_fires_adopted_orders_are_cancelled(crashed) -> None:
+    directory, log = crashed
+    out = _restart(directory, "kill", log)
+    assert out["kill_sent"] == 3
+
+
+def test_recovery_when_journal_is_missing_orders_are_adopted_unattributed(crashed) -> None:
+    directory, log = crashed
+    _delete_journal(directory)
+    out = _restart(directory, "kill", log)
+    assert out["adopted"] == 3 and len(out["unattributed"]) == 3 and all(out["unattributed"])
+    assert out["alpha"] == [] and out["beta"] == []
+    assert out["kill_sent"] == 3
+
+
+def test_recovery_when_journal_is_missing_stop_cancels_unattributed_orders(crashed) -> None:
+    directory, log = crashed
+    _delete_journal(directory)
+    out = _restart(directory, "inspect", log)
+    assert len(out["unattributed"]) == 3
+    assert out["working_after_stop"] == 0
+    assert not [e for e in out["errors"] if "still working" in e], out["errors"]
+    assert _restart(directory, "inspect", log)["adopted"] == 0
+
+
+def test_recovery_when_policy_is_cancel_orders_are_cancelled_before_agents_start(crashed) -> None:
+    directory, log = crashed
+    out = _restart(directory, "inspect", log, policy="cancel")
+    assert out["adopted"] == 3
+    assert out["alpha"] == [] and out["beta"] == []  # final before on_start ran
+    assert sorted(o["status"] for o in out["alpha_all"]) == ["cancelled", "cancelled"]
+    assert _restart(directory, "inspect", log)["adopted"] == 0
+
+
+@pytest.mark.parametrize("journal", ["kept", "deleted"])
+def test_risk_counts_when_restarted_same_day_the_spent_budget_stays_spent(tmp_path: Path,
+                                                                          journal: str) -> None:
+    with (tmp_path / "children.log").open("w") as log:
+        _kill_when_ready(tmp_path, "spend", log)
+        if journal == "deleted":
+            _delete_journal(tmp_path)
+        out = _restart(tmp_path, "budget", log)
+    assert out["cancels_account"] == SPENT
+    assert out["messages_account"] == 2 * SPENT  # each order's insert and its cancel
+    if journal == "kept":  # the journal attributes them: alpha's own budget is spent too
+        assert out["cancels_alpha"] == SPENT and out["messages_alpha"] == 2 * SPENT
+        left = AGENT_CANCELS - SPENT
+    else:  # the counter's history names no agent: the account's per-contract budget holds
+        assert out["cancels_alpha"] == 0
+        left = ACCOUNT_CANCELS - SPENT
+    assert out["budget_cancels"] == left, out
+    assert out["refused"].startswith(NO_AGENT_CANCELS), out
