@@ -11,6 +11,7 @@ deleted, from the counter's order history of the day.
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -149,3 +150,52 @@ def test_risk_counts_when_restarted_same_day_the_spent_budget_stays_spent(tmp_pa
         left = ACCOUNT_CANCELS - SPENT
     assert out["budget_cancels"] == left, out
     assert out["refused"].startswith(NO_AGENT_CANCELS), out
+
+
+def _journal(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """A journal file holding `rows` (the columns the C++ writer fills; seq in order, run 1)."""
+    from shandian.journal import COLUMNS
+
+    con = sqlite3.connect(path)
+    con.execute(f"CREATE TABLE records ({', '.join(COLUMNS)})")
+    for seq, r in enumerate(rows, 1):
+        full = {c: None for c in COLUMNS} | {"seq": seq, "run": 1, "symbol": "rb2505", "front_id": 1,
+                                               "session_id": 5} | r
+        con.execute(f"INSERT INTO records VALUES ({', '.join('?' * len(COLUMNS))})",
+                    [full[c] for c in COLUMNS])
+    con.commit()
+    con.close()
+    return path
+
+
+def test_daily_counts_when_cancels_refused_rejected_or_fak_follow_the_risk_rules(tmp_path: Path) -> None:
+    from shandian.journal import DailyCounts, daily_counts
+
+    def req(ref: int, agent: str, kind: str = "limit", volume: int = 1) -> dict[str, Any]:
+        return {"kind": "order_request", "agent_name": agent, "order_ref": ref, "order_kind": kind,
+                "volume": volume, "status": "submitting"}
+
+    def cancel(ref: int, agent: str) -> dict[str, Any]:
+        return {"kind": "cancel_request", "agent_name": agent, "order_ref": ref}
+
+    def update(ref: int, status: str, reject: str = "NONE", traded: int = 0) -> dict[str, Any]:
+        return {"kind": "order_update", "order_ref": ref, "status": status, "reject_code": reject,
+                "traded": traded, "volume": 1}
+
+    path = _journal(tmp_path / "j.sqlite", [
+        req(1, "alpha", volume=50), cancel(1, "alpha"), update(1, "cancelled"),  # a large cancel
+        req(2, "alpha"), cancel(2, "alpha"), update(2, "queued", "CANCEL_REJECTED"),  # refused: given back
+        cancel(2, "alpha"), cancel(2, "alpha"), update(2, "cancelled"),  # counted once, 2 messages
+        req(3, "alpha"), cancel(3, "alpha"), update(3, "rejected"),  # cancel of a rejected order: back
+        req(4, "beta", kind="fak"), update(4, "cancelled"),  # unfilled FAK remainder (counted where counted)
+        req(5, "beta", kind="fok"), update(5, "cancelled", traded=1),  # filled: no remainder
+    ])
+
+    def counts(remainder: bool) -> dict[tuple[str | None, str], DailyCounts]:
+        return daily_counts(path, 2, is_large=lambda symbol, volume: volume >= 30,
+                            remainder_counts=lambda symbol: remainder)
+
+    assert counts(False) == {("alpha", "rb2505"): DailyCounts(messages=8, cancels=2, large_cancels=1),
+                             ("beta", "rb2505"): DailyCounts(messages=2, cancels=0, large_cancels=0)}
+    assert counts(True)[("beta", "rb2505")] == DailyCounts(messages=2, cancels=1, large_cancels=0)
+    assert daily_counts(path, 1, is_large=lambda s, v: False, remainder_counts=lambda s: True) == {}
