@@ -788,10 +788,11 @@ class Engine:
         agent = self._by_id.get(u.agent)
         if agent is None:
             if u.agent == NO_AGENT and u.id:  # an adopted order nobody here is known to own
-                if Order.from_update(u).is_final:
-                    self._unattributed_live.pop(u.id, None)
+                adopted = Order.from_update(u)
+                if adopted.is_final:
+                    self._unattributed_live.pop(adopted.id, None)
                 else:
-                    self._unattributed_live[u.id] = Order.from_update(u)
+                    self._unattributed_live[adopted.id] = adopted
                 self._check_recovery_cancels()
             return  # another session's order, or the house agent
         order = Order.from_update(u)
@@ -804,8 +805,8 @@ class Engine:
             self._update_unbooked(agent, order.id, rec)
         if order.is_final:
             st.live.pop(order.id, None)
-        elif order.reject_code == "NONE" or order.id in st.live:
-            st.live[order.id] = order
+        elif order.id and (order.reject_code == "NONE" or order.id in st.live):
+            st.live[order.id] = order  # id 0: a report of an order nobody here can cancel (not adopted)
         if order.reject_code != "NONE":
             if order.id in self._sync_rejected:
                 self._sync_rejected.discard(order.id)  # counted when the action raised

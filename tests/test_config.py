@@ -120,7 +120,11 @@ def test_config_when_preset_overridden_keeps_the_override() -> None:
             "engine.on_recovery",
             "'keep' must be one of adopt, cancel",
         ),
-        ({"account": {"preset": "local"}, "engine": {"on_recovery": 1}}, "engine.on_recovery", "must be a string"),
+        (
+            {"account": {"preset": "local"}, "engine": {"on_recovery": 1}},
+            "engine.on_recovery",
+            "must be a string",
+        ),
         (
             {"account": {"preset": "local"}, "engine": {"max_events_per_batch": 1.5}},
             "engine.max_events_per_batch",
