@@ -381,9 +381,9 @@ class Engine:
                 continue
             totals.setdefault(symbol, journal.DailyCounts()).add(c)
             if name in ids:
-                self._risk.seed_daily(ids[name], idx, c.messages, c.cancels, c.large_cancels)
+                self._risk.seed_daily(ids[name], idx, c.messages, c.cancels, c.large_cancels, c.opened)
         for symbol, c in totals.items():
-            self._risk.seed_daily(None, index(symbol), c.messages, c.cancels, c.large_cancels)
+            self._risk.seed_daily(None, index(symbol), c.messages, c.cancels, c.large_cancels, c.opened)
         log.info("risk: daily counts of %d agent/instrument pairs rebuilt from the journal", len(counts))
 
     def _recover_orders(self) -> None:

@@ -256,17 +256,19 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
 
 @dataclass
 class DailyCounts:
-    """The risk engine's daily counts of one (agent, instrument): messages, cancels, large cancels."""
+    """The risk engine's daily counts of one (agent, instrument): messages, cancels (large too), opens."""
 
     messages: int = 0
     cancels: int = 0
     large_cancels: int = 0
+    opened: int = 0
 
     def add(self, other: DailyCounts) -> None:
         """Add another agent's counts (the account's counts are the sum over agents)."""
         self.messages += other.messages
         self.cancels += other.cancels
         self.large_cancels += other.large_cancels
+        self.opened += other.opened
 
 
 def daily_counts(path: str | Path, before_run: int, *, is_large: Callable[[str, int], bool],
@@ -276,7 +278,8 @@ def daily_counts(path: str | Path, before_run: int, *, is_large: Callable[[str, 
     The rules are the risk engine's (cpp/risk/risk_engine.hpp): every order and cancel request sent is a
     message; a cancel request counts once per order, and is given back when the cancel was refused or the
     order ended rejected; an unfilled FAK/FOK remainder counts where `remainder_counts(symbol)`; a cancel of
-    an order `is_large(symbol, volume)` also counts as a large cancel.
+    an order `is_large(symbol, volume)` also counts as a large cancel; every distinct traded lot of an open is
+    an opened lot (trades of orders nobody here placed under None).
     """
     counts: dict[tuple[str | None, str], DailyCounts] = {}
     orders: dict[tuple[int, int, int], dict[str, Any]] = {}
@@ -299,11 +302,20 @@ def daily_counts(path: str | Path, before_run: int, *, is_large: Callable[[str, 
     try:
         rows = con.execute(
             "SELECT kind, agent_name, symbol, order_kind, status, reject_code, volume, traded, front_id, "
-            "session_id, order_ref FROM records WHERE run < ? AND kind IN "
-            "('order_request', 'cancel_request', 'order_update') ORDER BY seq", (before_run,)).fetchall()
+            "session_id, order_ref, exchange, trade_id, direction, offset FROM records WHERE run < ? AND "
+            "kind IN ('order_request', 'cancel_request', 'order_update', 'trade') ORDER BY seq",
+            (before_run,)).fetchall()
     finally:
         con.close()
+    trades: set[tuple[str, str, str]] = set()
     for r in map(dict, rows):
+        if r["kind"] == "trade":
+            key = (r["exchange"] or "", r["trade_id"] or "", r["direction"] or "")
+            if r["offset"] == "open" and key not in trades:
+                opened = counts.setdefault((r["agent_name"], r["symbol"]), DailyCounts())
+                opened.opened += int(r["volume"] or 0)
+            trades.add(key)
+            continue
         if r["kind"] == "order_request":
             key = (int(r["front_id"] or 0), int(r["session_id"] or 0), int(r["order_ref"] or 0))
             o = {"agent": r["agent_name"], "symbol": r["symbol"], "kind": r["order_kind"],

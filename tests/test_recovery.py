@@ -189,13 +189,21 @@ def test_daily_counts_when_cancels_refused_rejected_or_fak_follow_the_risk_rules
         req(3, "alpha"), cancel(3, "alpha"), update(3, "rejected"),  # cancel of a rejected order: back
         req(4, "beta", kind="fak"), update(4, "cancelled"),  # unfilled FAK remainder (counted where counted)
         req(5, "beta", kind="fok"), update(5, "cancelled", traded=1),  # filled: no remainder
+        {"kind": "trade", "agent_name": "beta", "exchange": "SHFE", "trade_id": "1", "direction": "buy",
+         "offset": "open", "volume": 1},
+        {"kind": "trade", "agent_name": "beta", "exchange": "SHFE", "trade_id": "1", "direction": "buy",
+         "offset": "open", "volume": 1},  # the same trade again: one opened lot
+        {"kind": "trade", "agent_name": "beta", "exchange": "SHFE", "trade_id": "2", "direction": "sell",
+         "offset": "close_today", "volume": 1},  # a close opens nothing
     ])
 
     def counts(remainder: bool) -> dict[tuple[str | None, str], DailyCounts]:
         return daily_counts(path, 2, is_large=lambda symbol, volume: volume >= 30,
                             remainder_counts=lambda symbol: remainder)
 
-    assert counts(False) == {("alpha", "rb2505"): DailyCounts(messages=8, cancels=2, large_cancels=1),
-                             ("beta", "rb2505"): DailyCounts(messages=2, cancels=0, large_cancels=0)}
-    assert counts(True)[("beta", "rb2505")] == DailyCounts(messages=2, cancels=1, large_cancels=0)
+    assert counts(False) == {
+        ("alpha", "rb2505"): DailyCounts(messages=8, cancels=2, large_cancels=1),
+        ("beta", "rb2505"): DailyCounts(messages=2, cancels=0, large_cancels=0, opened=1),
+    }
+    assert counts(True)[("beta", "rb2505")] == DailyCounts(messages=2, cancels=1, large_cancels=0, opened=1)
     assert daily_counts(path, 1, is_large=lambda s, v: False, remainder_counts=lambda s: True) == {}

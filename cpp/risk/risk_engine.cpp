@@ -204,12 +204,13 @@ void RiskEngine::new_day() noexcept {
 // ---- restart recovery -------------------------------------------------------------------------------------
 
 void RiskEngine::seed_daily(AgentId agent, InstrumentIndex instrument, std::int32_t messages, std::int32_t cancels,
-                            std::int32_t large_cancels) noexcept {
+                            std::int32_t large_cancels, std::int32_t opened) noexcept {
   if (instrument >= instrument_counters_.size()) return;
   Counters& c = agent == kNoAgent ? instrument_counters_[instrument] : agent_counters(agent, instrument);
   c.messages = std::max(c.messages, messages);
   c.cancels = std::max(c.cancels, cancels);
   c.large_cancels = std::max(c.large_cancels, large_cancels);
+  c.opened = std::max(c.opened, opened);
 }
 
 bool RiskEngine::is_large_order(InstrumentIndex instrument, std::int32_t volume) noexcept {
@@ -307,6 +308,13 @@ std::int32_t RiskEngine::daily_messages(AgentId agent, InstrumentIndex instrumen
   if (agent == kNoAgent) return instrument_counters_[instrument].messages;
   if (agent >= capacity_.max_agents) return 0;
   return agent_counters_[static_cast<std::size_t>(agent) * capacity_.max_instruments + instrument].messages;
+}
+
+std::int32_t RiskEngine::daily_opened(AgentId agent, InstrumentIndex instrument) const noexcept {
+  if (instrument >= capacity_.max_instruments) return 0;
+  if (agent == kNoAgent) return instrument_counters_[instrument].opened;
+  if (agent >= capacity_.max_agents) return 0;
+  return agent_counters_[static_cast<std::size_t>(agent) * capacity_.max_instruments + instrument].opened;
 }
 
 std::int32_t RiskEngine::working_orders(AgentId agent) const noexcept {
@@ -686,6 +694,10 @@ void RiskEngine::on_order_update(const OrderUpdate& u) noexcept {
   if (recovering_ && u.id == 0 && final) {  // the counter's history: reported once per final status
     const bool cancelled = u.status == OrderStatus::Cancelled && u.reject_code != RejectCode::ExchangeRejected;
     count_history(u.agent, u.instrument, cancelled ? 2 : 1, cancelled, u.volume);  // its insert (and cancel)
+    if (u.offset == Offset::Open && u.traded > 0 && u.instrument < instrument_counters_.size()) {
+      agent_counters(u.agent, u.instrument).opened += u.traded;
+      instrument_counters_[u.instrument].opened += u.traded;
+    }
   }
   if (u.id == 0 || index >= working_.size() || u.instrument >= list_head_.size()) return;
   Working* w = working_[index].id == u.id ? &working_[index] : nullptr;

@@ -132,7 +132,8 @@ class RiskEngine final : public core::RiskHook {
   // counter's history of the day as the reconcile reports it counts: each order reported by no one here
   // (id kNoOrder: final orders of a previous process or another session, attributed to the agent a journal
   // link names) or adopted (a pooled order seen first) is one message; one that ended cancelled is one more
-  // message and a cancel (conservatively, also an unfilled FAK/FOK remainder: the order kind is not reported).
+  // message and a cancel (conservatively, also an unfilled FAK/FOK remainder: the order kind is not reported);
+  // its traded lots of an open are opened lots (an adopted order's fills count as any tracked order's).
   void begin_recovery() noexcept { recovering_ = true; }
   void end_recovery() noexcept { recovering_ = false; }
   [[nodiscard]] bool recovering() const noexcept { return recovering_; }
@@ -140,7 +141,7 @@ class RiskEngine final : public core::RiskHook {
   // instrument — to at least the given values (the journal's exact counts; max, so seeding twice or over the
   // counter's history never adds twice).
   void seed_daily(AgentId agent, InstrumentIndex instrument, std::int32_t messages, std::int32_t cancels,
-                  std::int32_t large_cancels) noexcept;
+                  std::int32_t large_cancels, std::int32_t opened) noexcept;
   // The classifications the daily counts use, for a caller that rebuilds them (journal replay).
   [[nodiscard]] bool is_large_order(InstrumentIndex instrument, std::int32_t volume) noexcept;
   [[nodiscard]] bool fak_fok_remainder_counts(InstrumentIndex instrument) noexcept;
@@ -150,6 +151,7 @@ class RiskEngine final : public core::RiskHook {
   [[nodiscard]] std::uint64_t rejects(RejectCode code) const noexcept;
   [[nodiscard]] std::int32_t daily_cancels(AgentId agent, InstrumentIndex instrument) const noexcept;
   [[nodiscard]] std::int32_t daily_messages(AgentId agent, InstrumentIndex instrument) const noexcept;
+  [[nodiscard]] std::int32_t daily_opened(AgentId agent, InstrumentIndex instrument) const noexcept;  // traded open lots
   [[nodiscard]] std::int32_t working_orders(AgentId agent) const noexcept;  // kNoAgent: account
 
  private:
