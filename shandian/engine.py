@@ -702,7 +702,7 @@ class Engine:
         if not self._rt.trading_ready:
             for agent in self._agents:  # conditional orders are cancelled even without a session
                 self._rt.cancel_all(agent._state.agent_id)
-            left = sum(len(a._state.live) for a in self._agents)
+            left = self._working_count()
             if left:
                 self._errors.append(f"{left} orders may still be working: the trader session was not ready "
                                     "at stop, so they could not be cancelled")
