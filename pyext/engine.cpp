@@ -381,6 +381,7 @@ py::dict stats_dict(const EngineStats& s) {
   d["cancel_retries"] = s.cancel_retries;
   d["order_queries"] = s.order_queries;
   d["position_mismatches"] = s.position_mismatches;
+  d["orders_adopted"] = s.orders_adopted;
   return d;
 }
 
@@ -712,13 +713,18 @@ void bind_engine_class(py::module_& m) {
            })
       .def("seed_order_link",
            [](PyEngine& e, std::optional<AgentId> agent, std::int32_t front_id, std::int32_t session_id,
-              std::int64_t order_ref, const std::string& exchange, const std::string& order_sys_id) {
+              std::int64_t order_ref, const std::string& exchange, const std::string& order_sys_id, std::int32_t booked) {
              return e.engine().order_manager_for_recovery().seed_link(agent.value_or(kNoAgent), front_id, session_id,
                                                                       order_ref, make_fixed<9>(exchange),
-                                                                      make_fixed<21>(order_sys_id));
+                                                                      make_fixed<21>(order_sys_id), booked);
            },
            py::arg("agent"), py::arg("front_id"), py::arg("session_id"), py::arg("order_ref"), py::arg("exchange"),
-           py::arg("order_sys_id"), "Recovery: attribute a pre-restart order's reports and trades (agent None: unattributed).")
+           py::arg("order_sys_id"), py::arg("booked") = 0,
+           "Recovery: attribute a pre-restart order's reports and trades (agent None: unattributed); `booked`: "
+           "lots of its trades the journal already booked.")
+      .def("set_adopt_working_orders", [](PyEngine& e, bool on) { e.engine().set_adopt_working_orders(on); },
+           py::arg("on"),
+           "Recovery: adopt the counter's working orders of a previous process as pooled orders with real ids.")
       .def("seed_trade",
            [](PyEngine& e, const std::string& exchange, const std::string& trade_id, Direction direction) {
              return e.engine().order_manager_for_recovery().seed_trade(make_fixed<9>(exchange), make_fixed<21>(trade_id),
@@ -766,6 +772,7 @@ py::dict replay_dict(const journal::Replay& r) {
     d["status"] = std::string(to_string(o.status));
     d["volume"] = o.volume;
     d["traded"] = o.traded;
+    d["booked"] = o.booked;
     d["requested"] = o.requested;
     d["run"] = o.run;
     orders.append(d);

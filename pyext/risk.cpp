@@ -10,6 +10,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -234,6 +235,23 @@ void bind_risk_engine(py::module_& m) {
       .def_property_readonly("account_state", [](const PyRisk& r) { return std::string(to_string(r.risk->account_state())); })
       .def("new_day", [](PyRisk& r) { r.risk->new_day(); })
       .def("daily_cancels", [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_cancels(a, i); })
+      .def("daily_messages", [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_messages(a, i); })
+      .def("daily_opened", [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_opened(a, i); })
+      .def("begin_recovery", [](PyRisk& r) { r.risk->begin_recovery(); },
+           "Count the counter's order history of the day (reconcile reports) into the daily counts.")
+      .def("end_recovery", [](PyRisk& r) { r.risk->end_recovery(); })
+      .def("seed_daily",
+           [](PyRisk& r, std::optional<AgentId> agent, InstrumentIndex instrument, std::int32_t messages,
+              std::int32_t cancels, std::int32_t large_cancels, std::int32_t opened) {
+             r.risk->seed_daily(agent.value_or(kNoAgent), instrument, messages, cancels, large_cancels, opened);
+           },
+           py::arg("agent"), py::arg("instrument"), py::arg("messages"), py::arg("cancels"), py::arg("large_cancels"),
+           py::arg("opened"),
+           "Raise the daily counts of an agent (None: the account) on an instrument to at least these values.")
+      .def("is_large_order", [](PyRisk& r, InstrumentIndex i, std::int32_t volume) { return r.risk->is_large_order(i, volume); },
+           py::arg("instrument"), py::arg("volume"))
+      .def("fak_fok_remainder_counts", [](PyRisk& r, InstrumentIndex i) { return r.risk->fak_fok_remainder_counts(i); },
+           py::arg("instrument"), "Whether an unfilled FAK/FOK remainder counts as a cancel on this instrument.")
       .def("working_orders", [](const PyRisk& r, AgentId a) { return r.risk->working_orders(a); })
       .def("stats", [](const PyRisk& r) { return stats_dict(*r.risk); });
 

@@ -163,6 +163,7 @@ LOCAL_FRONT_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
 WAIT_STRATEGIES = ("spin", "yield", "block")
 RESUME_TYPES = ("quick", "resume", "restart")
 WRITER_PRIORITIES = ("idle", "batch", "normal")
+RECOVERY_POLICIES = ("adopt", "cancel")  # engine.on_recovery: what happens to orders left working by a crash
 
 
 def local_front_address(name: str, settings: Mapping[str, Any]) -> str:
@@ -216,6 +217,10 @@ class EngineSettings:
     # journal writer) goes to the other CPUs. None = the OS schedules all of them. With wait = "spin" on a
     # small machine this keeps the spinning engine and the CTP threads from preempting each other.
     cpu: int | None = None
+    # Working orders an earlier process left at the counter (found at the first reconcile, before any agent
+    # starts): "adopt" keeps them working, owned by the agent the journal names (else unattributed), so
+    # working_orders(), cancel_all, the kill switch and the stop reach them; "cancel" cancels them first.
+    on_recovery: str = "adopt"
 
 
 @dataclass
@@ -499,6 +504,10 @@ def _parse_engine(data: Mapping[str, Any]) -> EngineSettings:
     cancel = table.get("cancel_on_stop", d.cancel_on_stop)
     if not isinstance(cancel, bool):
         raise ConfigError(f"{where}cancel_on_stop", f"{cancel!r} must be true or false")
+    on_recovery = _string(table, "on_recovery", where, default=d.on_recovery)
+    if on_recovery not in RECOVERY_POLICIES:
+        choices = ", ".join(RECOVERY_POLICIES)
+        raise ConfigError(f"{where}on_recovery", f"{on_recovery!r} must be one of {choices}")
     duration = _number(table, "duration", where, d.duration, minimum=0, allow_none=True)
     if duration is not None and duration <= 0:
         raise ConfigError(f"{where}duration", f"{duration!r} must be > 0 seconds (omit it: until Ctrl-C)")
@@ -514,6 +523,7 @@ def _parse_engine(data: Mapping[str, Any]) -> EngineSettings:
             _number(table, "max_events_per_batch", where, d.max_events_per_batch, minimum=1, integer=True)
         ),
         cpu=_number(table, "cpu", where, d.cpu, minimum=0, allow_none=True, integer=True),
+        on_recovery=on_recovery,
     )
 
 

@@ -218,6 +218,8 @@ class Engine:
         self._reach = {"trader": FrontReach("trader", config.account.trader_fronts),
                        "md": FrontReach("md", config.account.md_fronts)}
         self._not_ready_reported = False
+        self._unattributed_live: dict[int, Order] = {}  # adopted working orders no agent is known to own
+        self._recovery_cancel_deadline: float | None = None  # on_recovery = "cancel": agents wait until then
         for spec in config.agents:
             self.add_agent_spec(spec)
 
@@ -321,6 +323,10 @@ class Engine:
         self._rt.add_timer(self._house, int(settings.housekeeping_ms * 1e6))
         risk = self.config.risk if self.config.risk is not None else parse_risk(None)
         self._install_risk(risk.on_clock(self._clock_speed()))
+        # Recovery: the counter's working orders of an earlier process become pooled orders again, and its
+        # order history of the day counts against the daily limits (both until the agents start).
+        self._rt.set_adopt_working_orders(True)
+        self._risk.begin_recovery()
         if self.config.journal.enabled:
             self._open_journal()
         self._rt.set_dispatcher(self)
@@ -370,6 +376,60 @@ class Engine:
             self._rt, {a.name: a._state.agent_id for a in self._agents})
         for line in self.journal_discrepancies:
             log.warning("recovery: %s", line)
+
+    def _seed_risk_from_journal(self) -> None:
+        """Raise the risk engine's daily counts to what the journal's earlier runs of the day spent."""
+        from shandian import journal
+
+        if self._journal is None or self._journal_run <= 1:
+            return
+
+        def index(symbol: str) -> int | None:
+            return self._rt.instrument_index(symbol) if symbol else None
+
+        def is_large(symbol: str, volume: int) -> bool:
+            idx = index(symbol)
+            return idx is not None and bool(self._risk.is_large_order(idx, volume))
+
+        def remainder_counts(symbol: str) -> bool:
+            idx = index(symbol)
+            return idx is None or bool(self._risk.fak_fok_remainder_counts(idx))
+
+        counts = journal.daily_counts(self._journal.path, self._journal_run, is_large=is_large,
+                                      remainder_counts=remainder_counts)
+        ids = {a.name: a._state.agent_id for a in self._agents}
+        totals: dict[str, journal.DailyCounts] = {}
+        for (name, symbol), c in counts.items():
+            idx = index(symbol)
+            if idx is None:
+                continue
+            totals.setdefault(symbol, journal.DailyCounts()).add(c)
+            if name in ids:
+                self._risk.seed_daily(ids[name], idx, c.messages, c.cancels, c.large_cancels, c.opened)
+        for symbol, c in totals.items():
+            self._risk.seed_daily(None, index(symbol), c.messages, c.cancels, c.large_cancels, c.opened)
+        log.info("risk: daily counts of %d agent/instrument pairs rebuilt from the journal", len(counts))
+
+    def _recover_orders(self) -> None:
+        """Apply engine.on_recovery to the adopted working orders before any agent starts.
+
+        "adopt" keeps them working (each agent sees its own in working_orders()); "cancel" cancels them all
+        and holds the agents' start until they are final (bounded by engine.stop_timeout).
+        """
+        adopted = self._working_count()  # no agent has started: every working order was adopted
+        if adopted:
+            log.warning("recovery: %d working orders of an earlier process adopted (%d unattributed); "
+                        "policy %s", adopted, len(self._unattributed_live), self.config.engine.on_recovery)
+        if self.config.engine.on_recovery != "cancel" or not adopted:
+            return
+        sent = sum(self._cancel_everything_of(a._state.agent_id) for a in self._agents)
+        sent += self._cancel_everything_of(NO_AGENT)
+        log.warning("recovery: cancelling %d adopted working orders before the agents start", sent)
+        self._recovery_cancel_deadline = time.monotonic() + self.config.engine.stop_timeout
+
+    def _working_count(self) -> int:
+        """Working orders of every agent plus the adopted ones no agent owns (what a stop must cancel)."""
+        return sum(len(a._state.live) for a in self._agents) + len(self._unattributed_live)
 
     def _clock_speed(self) -> float:
         """Return the local front's clock speed (exchange seconds per wall second); 1 for real fronts."""
@@ -705,7 +765,7 @@ class Engine:
         if not self._rt.trading_ready:
             for agent in self._agents:  # conditional orders are cancelled even without a session
                 self._rt.cancel_all(agent._state.agent_id)
-            left = sum(len(a._state.live) for a in self._agents)
+            left = self._working_count()
             if left:
                 self._add_error(f"{left} orders may still be working: the trader session was not ready "
                                 "at stop, so they could not be cancelled")
@@ -713,13 +773,14 @@ class Engine:
         sent = 0
         for agent in self._agents:  # also cancels its conditional orders (they would release children)
             sent += self._cancel_everything_of(agent._state.agent_id)
+        sent += self._cancel_everything_of(NO_AGENT)  # adopted at recovery, owner unknown
         if sent:
             log.info("cancelling %d working orders", sent)
         deadline = time.monotonic() + self.config.engine.stop_timeout
-        while not self._forced and any(a._state.live for a in self._agents) and time.monotonic() < deadline:
+        while not self._forced and self._working_count() and time.monotonic() < deadline:
             self._rt.run_once(20.0)
         self._rt.run_once(0.0)  # confirmations already delivered still count
-        left = sum(len(a._state.live) for a in self._agents)
+        left = self._working_count()
         if self._forced:
             self._add_error(f"stop forced by a second signal ({self._forced}): agents' on_stop cut short, "
                             "cancel confirmations not awaited")
@@ -797,6 +858,13 @@ class Engine:
     def _on_order(self, u: Any) -> None:
         agent = self._by_id.get(u.agent)
         if agent is None:
+            if u.agent == NO_AGENT and u.id:  # an adopted order nobody here is known to own
+                adopted = Order.from_update(u)
+                if adopted.is_final:
+                    self._unattributed_live.pop(adopted.id, None)
+                else:
+                    self._unattributed_live[adopted.id] = adopted
+                self._check_recovery_cancels()
             return  # another session's order, or the house agent
         order = Order.from_update(u)
         st = agent._state
@@ -808,8 +876,8 @@ class Engine:
             self._update_unbooked(agent, order.id, rec)
         if order.is_final:
             st.live.pop(order.id, None)
-        elif order.reject_code == "NONE" or order.id in st.live:
-            st.live[order.id] = order
+        elif order.id and (order.reject_code == "NONE" or order.id in st.live):
+            st.live[order.id] = order  # id 0: a report of an order nobody here can cancel (not adopted)
         if order.reject_code != "NONE":
             if order.id in self._sync_rejected:
                 self._sync_rejected.discard(order.id)  # counted when the action raised
@@ -819,6 +887,8 @@ class Engine:
                 st.rejects[key] = st.rejects.get(key, 0) + 1
         if st.running and not self._stopping:
             self._call(agent, agent.on_order, order)
+        elif not self._started_agents and not self._stopping:
+            self._check_recovery_cancels()  # adopted at recovery: on_recovery decides before the agents start
         elif order.is_active and order.status != "submitting" and order.id not in self._cancel_sent:
             # A stopped/failed agent (or the engine stopping) keeps nothing working: an order that was
             # still SUBMITTING when cancel_all ran is cancelled as soon as it can be.
@@ -852,8 +922,9 @@ class Engine:
             reach.disconnected(event.code)
         if event.kind == "trader_ready":
             self._roll_risk_day()
-        if event.kind == "trader_ready" and not self._started_agents and not self._stopping:
-            self._start_agents()
+        if (event.kind == "trader_ready" and not self._started_agents and not self._stopping
+                and self._recovery_cancel_deadline is None):
+            self._begin_start()
         for agent in self._agents:
             if not agent._state.running or self._stopping:
                 continue
@@ -949,6 +1020,7 @@ class Engine:
         self._apply_param_updates()
         while not self._controls.empty():
             self._controls.get_nowait()()
+        self._check_recovery_cancels(now)
         if self._deadline is not None and now >= self._deadline:
             self.stop(f"duration reached ({self._deadline - self._t0:g} s)")
         if not self._started_agents and not self._not_ready_reported \
@@ -976,6 +1048,30 @@ class Engine:
         )
 
     # ---- agent life cycle ------------------------------------------------------------------------------
+    def _begin_start(self) -> None:
+        """Trading is ready: finish recovery (journal, daily risk counts, adopted orders), start agents."""
+        self._restore_from_journal()
+        self._seed_risk_from_journal()
+        self._risk.end_recovery()  # the counter's history is counted: from here on only what is sent counts
+        self._recover_orders()
+        if self._recovery_cancel_deadline is None:
+            self._start_agents()
+
+    def _check_recovery_cancels(self, now: float | None = None) -> None:
+        """Start the agents once the orders on_recovery = "cancel" cancelled are final (or too late)."""
+        deadline = self._recovery_cancel_deadline
+        if deadline is None or self._started_agents or self._stopping:
+            return
+        left = self._working_count()
+        if left and (now if now is not None else time.monotonic()) < deadline:
+            return
+        if left:
+            self._errors.append(f"recovery: {left} adopted orders still working after "
+                                f"{self.config.engine.stop_timeout:g} s of cancelling; agents start anyway")
+            log.error("%s", self._errors[-1])
+        self._recovery_cancel_deadline = None
+        self._start_agents()
+
     def _start_agents(self) -> None:
         self._started_agents = True
         if self.config.engine.cpu is not None:  # every session thread exists now (md/trader, front, journal)
@@ -985,10 +1081,9 @@ class Engine:
             reason = "; ".join(f"agent {name}: symbol {symbol!r} is not listed by the counter"
                                for name, symbol in unknown)
             log.error("%s; no agent started", reason)
-            self._errors.append(reason)
+            self._add_error(reason)
             self.stop(reason)
             return
-        self._restore_from_journal()
         log.info("trading ready: starting %d agents", len(self._agents))
         ids = {a.name: a._state.agent_id for a in self._agents}
         for symbol, name in self._owners.items():  # instruments are known now

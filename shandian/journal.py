@@ -13,15 +13,17 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "DailyCounts",
     "JournalGapError",
     "JournalReader",
     "Recovery",
+    "daily_counts",
     "default_path",
     "discrepancies",
     "export",
@@ -231,7 +233,7 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
         if name is not None and agent is None:
             rec.unknown_agents.add(name)
         if rt.seed_order_link(agent, o["front_id"], o["session_id"], o["order_ref"], o["exchange"],
-                              o["order_sys_id"]):
+                              o["order_sys_id"], o["booked"]):
             rec.seeded_orders += 1
     direction = {"buy": _core.Direction.BUY, "sell": _core.Direction.SELL}
     for exchange, trade_id, side in replay["trades"]:
@@ -251,6 +253,99 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
                              float(t["price"]), int(t["volume"]))
         rec.booked_trades += 1
     return rec
+
+
+@dataclass
+class DailyCounts:
+    """The risk engine's daily counts of one (agent, instrument): messages, cancels (large too), opens."""
+
+    messages: int = 0
+    cancels: int = 0
+    large_cancels: int = 0
+    opened: int = 0
+
+    def add(self, other: DailyCounts) -> None:
+        """Add another agent's counts (the account's counts are the sum over agents)."""
+        self.messages += other.messages
+        self.cancels += other.cancels
+        self.large_cancels += other.large_cancels
+        self.opened += other.opened
+
+
+def daily_counts(path: str | Path, before_run: int, *, is_large: Callable[[str, int], bool],
+                 remainder_counts: Callable[[str], bool]) -> dict[tuple[str | None, str], DailyCounts]:
+    """Rebuild the risk engine's daily counts per (agent name or None, symbol) from runs before `before_run`.
+
+    The rules are the risk engine's (cpp/risk/risk_engine.hpp): every order and cancel request sent is a
+    message; a cancel request counts once per order, and is given back when the cancel was refused or the
+    order ended rejected; an unfilled FAK/FOK remainder counts where `remainder_counts(symbol)`; a cancel of
+    an order `is_large(symbol, volume)` also counts as a large cancel; every distinct traded lot of an open is
+    an opened lot (trades of orders nobody here placed under None).
+    """
+    counts: dict[tuple[str | None, str], DailyCounts] = {}
+    orders: dict[tuple[int, int, int], dict[str, Any]] = {}
+    by_ref: dict[int, tuple[int, int, int]] = {}  # our refs never repeat within a trading day
+
+    def order_of(r: dict[str, Any]) -> dict[str, Any] | None:
+        key = (int(r["front_id"] or 0), int(r["session_id"] or 0), int(r["order_ref"] or 0))
+        if key in orders:
+            return orders[key]
+        known = by_ref.get(key[2]) if key[:2] == (0, 0) else None
+        return orders.get(known) if known is not None else None
+
+    def bump(o: dict[str, Any], messages: int = 0, cancels: int = 0, large: int = 0) -> None:
+        c = counts.setdefault((o["agent"], o["symbol"]), DailyCounts())
+        c.messages += messages
+        c.cancels += cancels
+        c.large_cancels += large
+
+    con = _connect(path)
+    try:
+        rows = con.execute(
+            "SELECT kind, agent_name, symbol, order_kind, status, reject_code, volume, traded, front_id, "
+            "session_id, order_ref, exchange, trade_id, direction, offset FROM records WHERE run < ? AND "
+            "kind IN ('order_request', 'cancel_request', 'order_update', 'trade') ORDER BY seq",
+            (before_run,)).fetchall()
+    finally:
+        con.close()
+    trades: set[tuple[str, str, str]] = set()
+    for r in map(dict, rows):
+        if r["kind"] == "trade":
+            key = (r["exchange"] or "", r["trade_id"] or "", r["direction"] or "")
+            if r["offset"] == "open" and key not in trades:
+                opened = counts.setdefault((r["agent_name"], r["symbol"]), DailyCounts())
+                opened.opened += int(r["volume"] or 0)
+            trades.add(key)
+            continue
+        if r["kind"] == "order_request":
+            key = (int(r["front_id"] or 0), int(r["session_id"] or 0), int(r["order_ref"] or 0))
+            o = {"agent": r["agent_name"], "symbol": r["symbol"], "kind": r["order_kind"],
+                 "volume": int(r["volume"] or 0), "counted": False, "large": False}
+            orders[key] = o
+            by_ref[key[2]] = key
+            bump(o, messages=1)
+            continue
+        o = order_of(r)
+        if o is None:
+            if r["kind"] == "cancel_request":  # a cancel of an order requested before the journal began
+                bump({"agent": r["agent_name"], "symbol": r["symbol"]}, messages=1, cancels=1)
+            continue
+        if r["kind"] == "cancel_request":
+            bump(o, messages=1)
+            if not o["counted"]:
+                o["counted"], o["large"] = True, is_large(o["symbol"], o["volume"])
+                bump(o, cancels=1, large=int(o["large"]))
+            continue
+        status = r["status"]
+        given_back = status == "rejected" or (r["reject_code"] == "CANCEL_REJECTED" and status not in _FINAL)
+        if given_back and o["counted"]:
+            o["counted"] = False
+            bump(o, cancels=-1, large=-int(o["large"]))
+        elif (status == "cancelled" and not o["counted"] and o["kind"] in ("fak", "fok")
+              and int(r["traded"] or 0) < o["volume"] and remainder_counts(o["symbol"])):
+            o["counted"] = True  # the exchange counts the unfilled remainder as a cancel
+            bump(o, cancels=1)
+    return counts
 
 
 def trade_rows(path: str | Path) -> list[dict[str, Any]]:
@@ -275,9 +370,11 @@ def discrepancies(path: str | Path, run: int) -> list[str]:
                     {k: r[k] for k in ("agent_name", "symbol", "status", "traded") if r[k] is not None})
         reported: set[int] = set()
         out: list[str] = []
+        # Counter reports in this run: orders not placed by it (no id), or adopted (an id without a request).
         for r in con.execute(
-            "SELECT * FROM records WHERE run = ? AND kind = 'order_update' AND order_id IS NULL ORDER BY seq",
-            (run,)):
+            "SELECT * FROM records WHERE run = ? AND kind = 'order_update' AND (order_id IS NULL OR order_id "
+            "NOT IN (SELECT order_id FROM records WHERE run = ? AND kind = 'order_request' "
+            "AND order_id IS NOT NULL)) ORDER BY seq", (run, run)):
             ref = r["order_ref"]
             known = before.get(ref)
             if known is None:

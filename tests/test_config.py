@@ -116,6 +116,16 @@ def test_config_when_preset_overridden_keeps_the_override() -> None:
             "must be true or false",
         ),
         (
+            {"account": {"preset": "local"}, "engine": {"on_recovery": "keep"}},
+            "engine.on_recovery",
+            "'keep' must be one of adopt, cancel",
+        ),
+        (
+            {"account": {"preset": "local"}, "engine": {"on_recovery": 1}},
+            "engine.on_recovery",
+            "must be a string",
+        ),
+        (
             {"account": {"preset": "local"}, "engine": {"max_events_per_batch": 1.5}},
             "engine.max_events_per_batch",
             "must be an integer",

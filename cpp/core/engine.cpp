@@ -571,6 +571,17 @@ void Engine::on_tick(const Event& event) noexcept {
 
 void Engine::on_order_report(const Event& event) noexcept {
   const std::int64_t now = monotonic_ns();
+  const OrderData& report = event.payload.order;
+  if (adopt_working_ && orders_.adoptable(report, !first_reconcile_done_)) {
+    const InstrumentIndex instrument = registry_.find(report.symbol);
+    if (instrument != kNoInstrument) {
+      if (const Order* adopted = orders_.adopt(report, instrument, now, reconcile_epoch_)) {
+        ++stats_.orders_adopted;
+        publish_order(*adopted, event.recv_ns, now);
+        return;
+      }
+    }
+  }
   OrderUpdate update;
   update.id = kNoOrder;  // apply_report fills `update` only when it reports a change
   if (orders_.apply_report(event.payload.order, event.recv_ns, now, reconcile_epoch_, update)) {
@@ -668,6 +679,7 @@ void Engine::process(const Event& event) noexcept {
 std::uint32_t Engine::begin_order_reconcile() noexcept { return ++reconcile_epoch_; }
 
 void Engine::end_order_reconcile(std::uint32_t epoch, std::int32_t front_id, std::int32_t session_id) noexcept {
+  first_reconcile_done_ = true;
   const std::int64_t now = monotonic_ns();
   // Collect in chunks first: reject + release reorders the live list being iterated.
   for (;;) {

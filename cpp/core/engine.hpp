@@ -130,6 +130,7 @@ struct EngineStats {
   std::uint64_t position_mismatches = 0;  // ledger vs CTP position reconciles that differed
   std::uint64_t conditionals_triggered = 0;
   std::uint64_t conditional_children = 0;  // orders released by conditional orders
+  std::uint64_t orders_adopted = 0;        // working orders of a previous process adopted at recovery
 };
 
 class Engine final : private GatewayHost {
@@ -225,6 +226,10 @@ class Engine final : private GatewayHost {
   // reconcile adopts only what no journal entry explains. Before start (allocates).
   void seed_ledger_trade(AgentId agent, std::string_view symbol, Direction direction, Offset offset, double price,
                          std::int32_t volume);
+  // Recovery: adopt the working orders a previous process left at the counter (OrderManager::adopt) — those
+  // the journal seeded, and, until the first order reconcile has ended, unknown ones (unattributed) — so
+  // they are pooled orders with real ids that cancel_all, the kill switch and the stop reach. Off by default.
+  void set_adopt_working_orders(bool on) noexcept { adopt_working_ = on; }
   [[nodiscard]] const AccountData& account() const noexcept { return account_; }
   [[nodiscard]] bool trading_ready() const noexcept { return gateway_.trading_ready(); }
   [[nodiscard]] bool instruments_are_loaded() const noexcept { return instruments_loaded_; }
@@ -343,6 +348,8 @@ class Engine final : private GatewayHost {
   std::size_t cond_live_count_ = 0;
   bool cond_dirty_ = false;
   bool positions_dirty_ = false;  // a position query ran since the last ledger reconcile
+  bool adopt_working_ = false;
+  bool first_reconcile_done_ = false;  // unknown orders are adopted only before it (they predate this process)
   bool started_ = false;
   bool stopped_gateway_ = false;
   bool instruments_loaded_ = false;

@@ -1,5 +1,6 @@
 #include "core/order_manager.hpp"
 
+#include <algorithm>
 #include <functional>
 
 namespace shandian::core {
@@ -88,8 +89,8 @@ Order* OrderManager::find_live_by_ref_only(std::int64_t order_ref) noexcept {
 }
 
 bool OrderManager::seed_link(AgentId agent, std::int32_t front_id, std::int32_t session_id, std::int64_t order_ref,
-                             const ExchangeId& exchange, const OrderSysId& sys_id) noexcept {
-  const OrderLink link{kNoOrder, agent};
+                             const ExchangeId& exchange, const OrderSysId& sys_id, std::int32_t booked) noexcept {
+  const OrderLink link{kNoOrder, agent, booked};
   if (by_ref_.insert(OrderRefKey{front_id, session_id, order_ref}, link) == decltype(by_ref_)::InsertResult::Full) {
     ++stats_.map_full;
     return false;
@@ -109,6 +110,67 @@ bool OrderManager::seed_trade(const ExchangeId& exchange, const TradeId& trade_i
     return false;
   }
   return true;
+}
+
+bool OrderManager::adoptable(const OrderData& report, bool adopt_unknown) const noexcept {
+  if (is_final(report.status) || report.exchange_rejected) return false;
+  const OrderLink* link = by_ref_.find(OrderRefKey{report.front_id, report.session_id, report.order_ref});
+  if (link == nullptr) return adopt_unknown;
+  return link->id == kNoOrder;  // a seeded link (ours before the restart), not an order of this process
+}
+
+Order* OrderManager::adopt(const OrderData& report, InstrumentIndex instrument, std::int64_t now_ns,
+                           std::uint32_t reconcile_epoch) noexcept {
+  const OrderRefKey key{report.front_id, report.session_id, report.order_ref};
+  OrderLink* stored = nullptr;
+  const auto inserted = by_ref_.insert(key, OrderLink{}, &stored);
+  if (inserted == decltype(by_ref_)::InsertResult::Full) {
+    ++stats_.map_full;
+    return nullptr;
+  }
+  const AgentId agent = stored->agent;  // kNoAgent for an order nobody here placed
+  Order* order = create(agent, instrument, now_ns);
+  if (order == nullptr) return nullptr;
+  order->symbol = report.symbol;
+  order->exchange = report.exchange;
+  order->direction = report.direction;
+  order->offset = report.offset;
+  order->kind = OrderKind::Limit;  // only resting (GFD limit) orders are still working after a restart
+  order->status = report.status;
+  order->price = report.limit_price;
+  order->volume = report.volume_total_original;
+  order->traded = report.volume_traded;
+  order->traded_by_trades = std::min(stored->booked, report.volume_traded);
+  order->front_id = report.front_id;
+  order->session_id = report.session_id;
+  order->order_ref = report.order_ref;
+  order->order_sys_id = report.order_sys_id;
+  order->ack_ns = now_ns;
+  order->seen_epoch = reconcile_epoch;
+  // The lots the journal booked are gone from the agent's holdings already: freeze only what is left.
+  if (ledgers_ != nullptr && instrument != kNoInstrument &&
+      ledgers_->freeze_new(order->ledger, agent, instrument, order->direction, order->offset, order->price,
+                           order->volume - order->traded_by_trades)) {
+    resync(*order);
+  }
+  const OrderLink link{order->id, agent, stored->booked};
+  *stored = link;
+  OrderLink* by_ref_only = nullptr;
+  if (by_ref_only_.insert(order->order_ref, link, &by_ref_only) == decltype(by_ref_only_)::InsertResult::Full) {
+    ++stats_.map_full;
+  } else if (by_ref_only->id == kNoOrder || get(by_ref_only->id) == nullptr) {
+    *by_ref_only = link;  // never shadow a live order of this process that reuses the ref
+  }
+  if (!order->order_sys_id.empty()) {
+    OrderLink* by_sys = nullptr;
+    if (by_sys_id_.insert(SysIdKey{order->exchange, order->order_sys_id}, link, &by_sys) ==
+        decltype(by_sys_id_)::InsertResult::Full) {
+      ++stats_.map_full;
+    } else {
+      *by_sys = link;
+    }
+  }
+  return order;
 }
 
 void OrderManager::link_sys_id(Order& order) noexcept {

@@ -117,6 +117,7 @@ struct TradeKeyHash {
 struct OrderLink {
   OrderId id = kNoOrder;
   AgentId agent = kNoAgent;
+  std::int32_t booked = 0;  // seeded links: lots of the order's trades already booked from the journal
 };
 
 struct OrderManagerStats {
@@ -144,8 +145,18 @@ class OrderManager {
   // Links an order placed before a restart to its agent, so the counter's reports (agent = that agent,
   // id = kNoOrder) and trades of it are attributed after the restart. sys_id may be empty (not known yet:
   // the first report carrying it links it). False when an identity map is full.
+  // `booked`: lots of its trades the journal already booked into the ledgers (an adopted order counts them
+  // as matched, so its remaining trades complete it and nothing stays frozen twice).
   [[nodiscard]] bool seed_link(AgentId agent, std::int32_t front_id, std::int32_t session_id, std::int64_t order_ref,
-                               const ExchangeId& exchange, const OrderSysId& sys_id) noexcept;
+                               const ExchangeId& exchange, const OrderSysId& sys_id, std::int32_t booked = 0) noexcept;
+  // Adoption: a working order placed by a previous process (seeded link: its agent) or, while
+  // `adopt_unknown` holds, by nobody known here (unattributed) becomes a pooled order again with a real id,
+  // so cancel_all, the kill switch and the stop see it. True when `report` is such an order.
+  [[nodiscard]] bool adoptable(const OrderData& report, bool adopt_unknown) const noexcept;
+  // Creates the pooled order for an adoptable report (freezing its unfilled lots in the ledgers) and links
+  // its identity to it; nullptr when the pool is exhausted (the report is then handled as foreign).
+  [[nodiscard]] Order* adopt(const OrderData& report, InstrumentIndex instrument, std::int64_t now_ns,
+                             std::uint32_t reconcile_epoch) noexcept;
   // A trade already booked before the restart: a replay of it (RESUME stream, trade query) is a duplicate.
   [[nodiscard]] bool seed_trade(const ExchangeId& exchange, const TradeId& trade_id, Direction direction) noexcept;
 

@@ -137,6 +137,11 @@ Replay replay(std::span<const ReplayRow> rows) {
           break;
         }
         out.trades.push_back(ReplayTrade{r.exchange, r.trade_id, r.direction});
+        if (r.front_id != 0 || r.session_id != 0) {  // a trade of a live order carries the order's identity
+          if (auto it = by_key.find(RefKey{r.front_id, r.session_id, r.order_ref}); it != by_key.end()) {
+            out.orders[it->second].booked += r.volume;
+          }
+        }
         const std::string& agent = r.agent.empty() ? std::string(kUnattributed) : r.agent;
         apply_trade(out.positions[{agent, r.symbol}], r.direction, r.offset, r.volume);
         break;

@@ -55,6 +55,7 @@ struct ReplayOrder {
   core::OrderStatus status = core::OrderStatus::Submitting;
   std::int32_t volume = 0;
   std::int32_t traded = 0;
+  std::int32_t booked = 0;  // lots of its distinct journaled trades (those carrying its identity)
   bool requested = false;  // an order_request record exists (this account's agents sent it)
   std::uint32_t run = 0;   // run of the request (or of the first report)
 };

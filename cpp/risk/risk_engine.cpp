@@ -201,6 +201,42 @@ void RiskEngine::new_day() noexcept {
   }
 }
 
+// ---- restart recovery -------------------------------------------------------------------------------------
+
+void RiskEngine::seed_daily(AgentId agent, InstrumentIndex instrument, std::int32_t messages, std::int32_t cancels,
+                            std::int32_t large_cancels, std::int32_t opened) noexcept {
+  if (instrument >= instrument_counters_.size()) return;
+  Counters& c = agent == kNoAgent ? instrument_counters_[instrument] : agent_counters(agent, instrument);
+  c.messages = std::max(c.messages, messages);
+  c.cancels = std::max(c.cancels, cancels);
+  c.large_cancels = std::max(c.large_cancels, large_cancels);
+  c.opened = std::max(c.opened, opened);
+}
+
+bool RiskEngine::is_large_order(InstrumentIndex instrument, std::int32_t volume) noexcept {
+  return is_large(instrument_limits(instrument), instrument, volume);
+}
+
+bool RiskEngine::fak_fok_remainder_counts(InstrumentIndex instrument) noexcept {
+  return !instrument_limits(instrument).fak_fok_cancels_exempt;
+}
+
+void RiskEngine::count_history(AgentId agent, InstrumentIndex instrument, std::int32_t messages, bool cancelled,
+                               std::int32_t volume) noexcept {
+  if (instrument >= instrument_counters_.size()) return;
+  Counters& ac = agent_counters(agent, instrument);  // kNoAgent: a scratch record, the account's count only
+  Counters& ic = instrument_counters_[instrument];
+  ac.messages += messages;
+  ic.messages += messages;
+  if (!cancelled) return;
+  ++ac.cancels;
+  ++ic.cancels;
+  if (is_large_order(instrument, volume)) {
+    ++ac.large_cancels;
+    ++ic.large_cancels;
+  }
+}
+
 // ---- helpers ---------------------------------------------------------------------------------------------
 
 const InstrumentLimits& RiskEngine::instrument_limits(InstrumentIndex instrument) noexcept {
@@ -272,6 +308,13 @@ std::int32_t RiskEngine::daily_messages(AgentId agent, InstrumentIndex instrumen
   if (agent == kNoAgent) return instrument_counters_[instrument].messages;
   if (agent >= capacity_.max_agents) return 0;
   return agent_counters_[static_cast<std::size_t>(agent) * capacity_.max_instruments + instrument].messages;
+}
+
+std::int32_t RiskEngine::daily_opened(AgentId agent, InstrumentIndex instrument) const noexcept {
+  if (instrument >= capacity_.max_instruments) return 0;
+  if (agent == kNoAgent) return instrument_counters_[instrument].opened;
+  if (agent >= capacity_.max_agents) return 0;
+  return agent_counters_[static_cast<std::size_t>(agent) * capacity_.max_instruments + instrument].opened;
 }
 
 std::int32_t RiskEngine::working_orders(AgentId agent) const noexcept {
@@ -647,11 +690,20 @@ void RiskEngine::uncount_cancel(Working& w) noexcept {
 void RiskEngine::on_order_update(const OrderUpdate& u) noexcept {
   if (updates_->size_approx() != 0) apply_pending_noexcept();
   const std::size_t index = static_cast<std::size_t>(u.id & 0xFFFF'FFFFULL);
+  const bool final = core::is_final(u.status);
+  if (recovering_ && u.id == 0 && final) {  // the counter's history: reported once per final status
+    const bool cancelled = u.status == OrderStatus::Cancelled && u.reject_code != RejectCode::ExchangeRejected;
+    count_history(u.agent, u.instrument, cancelled ? 2 : 1, cancelled, u.volume);  // its insert (and cancel)
+    if (u.offset == Offset::Open && u.traded > 0 && u.instrument < instrument_counters_.size()) {
+      agent_counters(u.agent, u.instrument).opened += u.traded;
+      instrument_counters_[u.instrument].opened += u.traded;
+    }
+  }
   if (u.id == 0 || index >= working_.size() || u.instrument >= list_head_.size()) return;
   Working* w = working_[index].id == u.id ? &working_[index] : nullptr;
-  const bool final = core::is_final(u.status);
   if (w == nullptr) {
     if (final) return;  // never seen working: nothing to track
+    if (recovering_) count_history(u.agent, u.instrument, 1, false, u.volume);  // adopted: its insert
     Working& slot = working_[index];
     if (slot.id != 0) retire(slot);  // a stale entry of a previous generation (its final update was missed)
     slot = Working{};
@@ -693,6 +745,10 @@ void RiskEngine::on_order_update(const OrderUpdate& u) noexcept {
   }
   if (u.reject_code == RejectCode::CancelRejected && !final) uncount_cancel(*w);  // the cancel did not happen
   if (!final) return;
+  if (recovering_ && u.status == OrderStatus::Cancelled && !w->cancel_counted) {
+    count_history(w->agent, w->instrument, 1, true, w->volume);  // an adopted order cancelled from elsewhere
+    w->cancel_counted = true;
+  }
   if (u.status == OrderStatus::Rejected) uncount_cancel(*w);  // cancels of rejected orders do not count
   if (u.status == OrderStatus::Cancelled && w->traded < w->volume && (w->kind == OrderKind::Fak || w->kind == OrderKind::Fok)) {
     // The exchange cancelled an IOC remainder by itself (unless our cancel request did).

@@ -131,11 +131,31 @@ class RiskEngine final : public core::RiskHook {
   // Resets every daily counter and clears loss-triggered states (not the kill switch).
   void new_day() noexcept;
 
+  // ---- restart recovery (engine thread, before agents place orders) -----------------------------------
+  // A restart on the same trading day must not give back budget already spent. While recovering, the
+  // counter's history of the day as the reconcile reports it counts: each order reported by no one here
+  // (id kNoOrder: final orders of a previous process or another session, attributed to the agent a journal
+  // link names) or adopted (a pooled order seen first) is one message; one that ended cancelled is one more
+  // message and a cancel (conservatively, also an unfilled FAK/FOK remainder: the order kind is not reported);
+  // its traded lots of an open are opened lots (an adopted order's fills count as any tracked order's).
+  void begin_recovery() noexcept { recovering_ = true; }
+  void end_recovery() noexcept { recovering_ = false; }
+  [[nodiscard]] bool recovering() const noexcept { return recovering_; }
+  // Raises the daily counts of (agent, instrument) — with agent == kNoAgent, the account's counts of the
+  // instrument — to at least the given values (the journal's exact counts; max, so seeding twice or over the
+  // counter's history never adds twice).
+  void seed_daily(AgentId agent, InstrumentIndex instrument, std::int32_t messages, std::int32_t cancels,
+                  std::int32_t large_cancels, std::int32_t opened) noexcept;
+  // The classifications the daily counts use, for a caller that rebuilds them (journal replay).
+  [[nodiscard]] bool is_large_order(InstrumentIndex instrument, std::int32_t volume) noexcept;
+  [[nodiscard]] bool fak_fok_remainder_counts(InstrumentIndex instrument) noexcept;
+
   // ---- introspection -------------------------------------------------------------------------------------
   [[nodiscard]] const RiskStats& stats() const noexcept { return stats_; }
   [[nodiscard]] std::uint64_t rejects(RejectCode code) const noexcept;
   [[nodiscard]] std::int32_t daily_cancels(AgentId agent, InstrumentIndex instrument) const noexcept;
   [[nodiscard]] std::int32_t daily_messages(AgentId agent, InstrumentIndex instrument) const noexcept;
+  [[nodiscard]] std::int32_t daily_opened(AgentId agent, InstrumentIndex instrument) const noexcept;  // traded open lots
   [[nodiscard]] std::int32_t working_orders(AgentId agent) const noexcept;  // kNoAgent: account
 
  private:
@@ -193,6 +213,9 @@ class RiskEngine final : public core::RiskHook {
   void unlink(Working& w) noexcept;
   void retire(Working& w) noexcept;  // no longer working: counts released, unlinked, slot freed
   void uncount_cancel(Working& w) noexcept;
+  // Recovery: one order of the counter's history (see begin_recovery).
+  void count_history(AgentId agent, InstrumentIndex instrument, std::int32_t messages, bool cancelled,
+                     std::int32_t volume) noexcept;
 
   const core::InstrumentRegistry& registry_;
   RiskCapacity capacity_;
@@ -207,6 +230,7 @@ class RiskEngine final : public core::RiskHook {
   bool killed_ = false;
   bool killing_ = false;
   bool bypass_cancel_rules_ = false;
+  bool recovering_ = false;
   core::FixedString<96> kill_reason_{};
   std::vector<Counters> agent_counters_;       // [agent * max_instruments + instrument]
   std::vector<Counters> instrument_counters_;  // [instrument] (account)

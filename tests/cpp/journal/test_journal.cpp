@@ -368,6 +368,8 @@ void replay_builds_attribution_and_per_agent_positions() {
   CHECK(r.orders[0].status == OrderStatus::Queued);
   CHECK(r.orders[1].status == OrderStatus::PartFilled);  // matched by ref
   CHECK_EQ(r.orders[1].traded, 1);
+  CHECK_EQ(r.orders[0].booked, 3);  // t1 (2 lots) and the close (1), which carry its identity; not the dup
+  CHECK_EQ(r.orders[1].booked, 1);
   CHECK_EQ(r.last_seq, 9u);
 }
 
@@ -407,6 +409,85 @@ void seeded_links_attribute_reports_and_trades_after_a_restart() {
   CHECK_EQ(engine.order_manager().stats().unknown_reports, 0u);
 }
 
+// A previous process left a close order working with one of its two lots traded (that trade journaled and
+// booked); after the restart the counter's report adopts it with a real id, freezing only the unbooked lot.
+void working_orders_of_a_previous_process_are_adopted_with_real_ids() {
+  FakeGateway gw;
+  Engine engine(EngineConfig{}, gw);
+  Recorder rec;
+  engine.set_dispatcher(&rec);
+  const AgentId a = engine.add_agent("alpha");
+  const InstrumentIndex rb = gw.add_instrument("rb2505", "SHFE", 1.0);
+  engine.seed_ledger_trade(a, "rb2505", Direction::Buy, Offset::Open, 3500, 3);
+  engine.seed_ledger_trade(a, "rb2505", Direction::Sell, Offset::CloseToday, 3510, 1);  // the order's 1st lot
+  gw.host->instruments_loaded();
+  OrderManager& om = engine.order_manager_for_recovery();
+  CHECK(om.seed_link(a, 1, 3, 55, make_fixed<9>("SHFE"), make_fixed<21>("   41"), 1));
+  CHECK(om.seed_trade(make_fixed<9>("SHFE"), make_fixed<21>("   500"), Direction::Sell));
+  engine.set_adopt_working_orders(true);
+  Order before{};
+  before.symbol.assign("rb2505");
+  before.exchange.assign("SHFE");
+  before.front_id = 1;
+  before.session_id = 3;
+  before.order_ref = 55;
+  before.direction = Direction::Sell;
+  before.offset = Offset::CloseToday;
+  before.volume = 2;
+  before.price = 3510;
+  Order stranger = before;  // another order nobody here placed: unattributed, before the first reconcile
+  stranger.session_id = 4;
+  stranger.order_ref = 9;
+  stranger.direction = Direction::Buy;
+  stranger.offset = Offset::Open;
+  const std::uint32_t epoch = gw.host->begin_order_reconcile();
+  std::int64_t t = monotonic_ns();
+  REQUIRE(push_order(gw.ring_a, t, order_data(before, OrderStatus::PartFilled, 1, "   41"), true));
+  REQUIRE(push_order(gw.ring_a, t + 1, order_data(stranger, OrderStatus::Queued, 0, "   42"), true));
+  for (int i = 0; i < 4; ++i) engine.run_once(0);
+  gw.host->end_order_reconcile(epoch, gw.front_id, gw.session_id);
+  REQUIRE(rec.order_count == 2);
+  const OrderUpdate adopted = rec.orders[0];
+  CHECK(adopted.id != kNoOrder);
+  CHECK_EQ(adopted.agent, a);
+  CHECK(adopted.status == OrderStatus::PartFilled);
+  CHECK_EQ(adopted.position.long_today, 2);
+  CHECK_EQ(adopted.position.long_frozen, 1);  // the unbooked lot only
+  CHECK(rec.orders[1].id != kNoOrder);
+  CHECK_EQ(rec.orders[1].agent, kNoAgent);
+  CHECK_EQ(engine.stats().orders_adopted, 2u);
+  REQUIRE(engine.order(adopted.id) != nullptr);
+  CHECK_EQ(engine.order(adopted.id)->order_ref, 55);
+
+  // cancel_all reaches it (and the unattributed one through kNoAgent, as the kill switch does).
+  CHECK_EQ(engine.cancel_all(a), 1u);
+  CHECK_EQ(gw.last_cancel.order_ref, 55);
+  CHECK_EQ(engine.cancel_all(kNoAgent), 1u);
+  CHECK_EQ(gw.last_cancel.order_ref, 9);
+
+  // Its journaled trade is a duplicate; the second lot trades, the order fills and leaves the pool.
+  t = monotonic_ns();
+  REQUIRE(push_trade(gw.ring_a, t, trade_data(before, "   500", "   41", 1, 3510), true));
+  REQUIRE(push_trade(gw.ring_a, t + 1, trade_data(before, "   501", "   41", 1, 3510)));
+  REQUIRE(push_order(gw.ring_a, t + 2, order_data(before, OrderStatus::Filled, 2, "   41")));
+  for (int i = 0; i < 4; ++i) engine.run_once(0);
+  REQUIRE(rec.trade_count == 1);
+  CHECK_EQ(rec.trades[0].order, adopted.id);
+  CHECK_EQ(rec.trades[0].agent, a);
+  CHECK(engine.order(adopted.id) == nullptr);
+  const PositionView v = engine.ledgers().view(a, rb);
+  CHECK_EQ(v.long_today, 1);
+  CHECK_EQ(v.long_frozen, 0);
+
+  // After the first reconcile an unknown working order is another session's: reported, not adopted.
+  Order later = stranger;
+  later.order_ref = 10;
+  REQUIRE(push_order(gw.ring_a, monotonic_ns(), order_data(later, OrderStatus::Queued, 0, "   43")));
+  for (int i = 0; i < 4; ++i) engine.run_once(0);
+  CHECK_EQ(rec.last_order().id, kNoOrder);
+  CHECK_EQ(engine.stats().orders_adopted, 2u);
+}
+
 void default_path_is_one_file_per_account_per_trading_day() {
   CHECK_EQ(default_path("/data/j", "9999/00012", 20250102), "/data/j/9999_00012-20250102.journal.sqlite");
   CHECK_EQ(default_path("/data/j/", "", 20250103), "/data/j/account-20250103.journal.sqlite");
@@ -440,6 +521,7 @@ int main() {
   risk_refusals_are_journaled_and_the_backlog_gate_runs_before_the_risk_hook();
   an_order_request_wakes_a_sleeping_writer_at_the_end_of_the_loop_iteration();
   seeded_links_attribute_reports_and_trades_after_a_restart();
+  working_orders_of_a_previous_process_are_adopted_with_real_ids();
   default_path_is_one_file_per_account_per_trading_day();
   a_bad_path_is_a_typed_error_naming_it();
   return finish("test_journal");

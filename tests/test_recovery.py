@@ -1,0 +1,209 @@
+"""Restart recovery end to end: a real engine process over a persistent local front (`state=`) with the
+journal on is SIGKILLed while its agents have orders working (or after spending part of a cancel budget),
+and restarted over the same front and journal (tests/recovery_child.py).
+
+Orders left working are adopted with their real ids by their agents (unattributed when the journal is gone),
+reached by cancel_all, the kill switch and the stop; `engine.on_recovery = "cancel"` cancels them before the
+agents start. Daily risk counts survive the restart: rebuilt from the journal, or, with the journal file
+deleted, from the counter's order history of the day.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHILD = Path(__file__).with_name("recovery_child.py")
+sys.path.insert(0, str(CHILD.parent))
+from recovery_child import ACCOUNT_CANCELS, AGENT_CANCELS, SPENT  # noqa: E402
+
+NO_AGENT_CANCELS = "RISK_CANCEL_LIMIT"
+
+
+def _kill_when_ready(directory: Path, mode: str, log: Any) -> None:
+    """Run a child that prints READY once its orders are on the counter and journaled; SIGKILL it then."""
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), mode], stdout=subprocess.PIPE,
+                            stderr=log, text=True)
+    ready = threading.Event()
+
+    def watch() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip() == "READY":
+                ready.set()
+
+    reader = threading.Thread(target=watch, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(60), f"the {mode} child never got ready (log {log.name})"
+        assert proc.poll() is None, f"the {mode} child exited by itself (rc {proc.returncode})"
+    finally:
+        proc.kill()  # SIGKILL: no stop, no cancels, the journal's last records as the crash left them
+        proc.wait(30)
+        reader.join(5)
+
+
+def _restart(directory: Path, mode: str, log: Any, policy: str = "adopt") -> dict[str, Any]:
+    """Run a restarted child to its end and return what it wrote."""
+    done = subprocess.run([sys.executable, str(CHILD), str(directory), mode, policy], stderr=log,
+                          stdout=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 0, f"{mode} child failed (log {log.name})"
+    return json.loads((directory / f"{mode}.json").read_text())  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def crashed(tmp_path: Path) -> tuple[Path, Any]:
+    """A front and journal where alpha left 2 orders working and beta 1 when the process was SIGKILLed."""
+    log = (tmp_path / "children.log").open("w")
+    _kill_when_ready(tmp_path, "rest", log)
+    yield tmp_path, log
+    log.close()
+
+
+def _delete_journal(directory: Path) -> None:
+    files = list((directory / "journal").glob("*.journal.sqlite*"))
+    assert files, "the crashed run wrote no journal"
+    for f in files:
+        f.unlink()
+
+
+def test_recovery_when_killed_with_resting_orders_agents_see_them_with_real_ids(crashed) -> None:
+    directory, log = crashed
+    out = _restart(directory, "inspect", log)
+    assert out["adopted"] == 3
+    assert len(out["alpha"]) == 2 and len(out["beta"]) == 1
+    ids = [o["id"] for o in out["alpha"] + out["beta"]]
+    assert all(i != 0 for i in ids) and len(set(ids)) == 3
+    assert {o["status"] for o in out["alpha"] + out["beta"]} == {"queued"}
+    assert out["unattributed"] == []
+    assert out["risk_working"] == 3  # the risk engine tracks them (self-trade, active-order limits)
+    assert not [d for d in out["discrepancies"] if "not reported by the counter" in d], out["discrepancies"]
+    # The stop (cancel_on_stop) cancelled all three and waited for them: nothing left, no timeout.
+    assert out["working_after_stop"] == 0
+    assert not [e for e in out["errors"] if "still working" in e], out["errors"]
+    again = _restart(directory, "inspect", log)
+    assert again["adopted"] == 0 and again["alpha"] == [] and again["beta"] == []
+
+
+def test_recovery_when_agent_calls_cancel_all_adopted_orders_are_cancelled(crashed) -> None:
+    directory, log = crashed
+    out = _restart(directory, "cancel_all", log)
+    assert out["cancel_all"] == 2  # alpha's two, not beta's
+
+
+def test_recovery_when_kill_switch_fires_adopted_orders_are_cancelled(crashed) -> None:
+    directory, log = crashed
+    out = _restart(directory, "kill", log)
+    assert out["kill_sent"] == 3
+
+
+def test_recovery_when_journal_is_missing_orders_are_adopted_unattributed(crashed) -> None:
+    directory, log = crashed
+    _delete_journal(directory)
+    out = _restart(directory, "kill", log)
+    assert out["adopted"] == 3 and len(out["unattributed"]) == 3 and all(out["unattributed"])
+    assert out["alpha"] == [] and out["beta"] == []
+    assert out["kill_sent"] == 3
+
+
+def test_recovery_when_journal_is_missing_stop_cancels_unattributed_orders(crashed) -> None:
+    directory, log = crashed
+    _delete_journal(directory)
+    out = _restart(directory, "inspect", log)
+    assert len(out["unattributed"]) == 3
+    assert out["working_after_stop"] == 0
+    assert not [e for e in out["errors"] if "still working" in e], out["errors"]
+    assert _restart(directory, "inspect", log)["adopted"] == 0
+
+
+def test_recovery_when_policy_is_cancel_orders_are_cancelled_before_agents_start(crashed) -> None:
+    directory, log = crashed
+    out = _restart(directory, "inspect", log, policy="cancel")
+    assert out["adopted"] == 3
+    assert out["alpha"] == [] and out["beta"] == []  # final before on_start ran
+    assert sorted(o["status"] for o in out["alpha_all"]) == ["cancelled", "cancelled"]
+    assert _restart(directory, "inspect", log)["adopted"] == 0
+
+
+@pytest.mark.parametrize("journal", ["kept", "deleted"])
+def test_risk_counts_when_restarted_same_day_the_spent_budget_stays_spent(tmp_path: Path,
+                                                                          journal: str) -> None:
+    with (tmp_path / "children.log").open("w") as log:
+        _kill_when_ready(tmp_path, "spend", log)
+        if journal == "deleted":
+            _delete_journal(tmp_path)
+        out = _restart(tmp_path, "budget", log)
+    assert out["cancels_account"] == SPENT
+    assert out["messages_account"] == 2 * SPENT  # each order's insert and its cancel
+    if journal == "kept":  # the journal attributes them: alpha's own budget is spent too
+        assert out["cancels_alpha"] == SPENT and out["messages_alpha"] == 2 * SPENT
+        left = AGENT_CANCELS - SPENT
+    else:  # the counter's history names no agent: the account's per-contract budget holds
+        assert out["cancels_alpha"] == 0
+        left = ACCOUNT_CANCELS - SPENT
+    assert out["budget_cancels"] == left, out
+    assert out["refused"].startswith(NO_AGENT_CANCELS), out
+
+
+def _journal(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """A journal file holding `rows` (the columns the C++ writer fills; seq in order, run 1)."""
+    from shandian.journal import COLUMNS
+
+    con = sqlite3.connect(path)
+    con.execute(f"CREATE TABLE records ({', '.join(COLUMNS)})")
+    for seq, r in enumerate(rows, 1):
+        full = {c: None for c in COLUMNS} | {"seq": seq, "run": 1, "symbol": "rb2505", "front_id": 1,
+                                               "session_id": 5} | r
+        con.execute(f"INSERT INTO records VALUES ({', '.join('?' * len(COLUMNS))})",
+                    [full[c] for c in COLUMNS])
+    con.commit()
+    con.close()
+    return path
+
+
+def test_daily_counts_when_cancels_refused_rejected_or_fak_follow_the_risk_rules(tmp_path: Path) -> None:
+    from shandian.journal import DailyCounts, daily_counts
+
+    def req(ref: int, agent: str, kind: str = "limit", volume: int = 1) -> dict[str, Any]:
+        return {"kind": "order_request", "agent_name": agent, "order_ref": ref, "order_kind": kind,
+                "volume": volume, "status": "submitting"}
+
+    def cancel(ref: int, agent: str) -> dict[str, Any]:
+        return {"kind": "cancel_request", "agent_name": agent, "order_ref": ref}
+
+    def update(ref: int, status: str, reject: str = "NONE", traded: int = 0) -> dict[str, Any]:
+        return {"kind": "order_update", "order_ref": ref, "status": status, "reject_code": reject,
+                "traded": traded, "volume": 1}
+
+    path = _journal(tmp_path / "j.sqlite", [
+        req(1, "alpha", volume=50), cancel(1, "alpha"), update(1, "cancelled"),  # a large cancel
+        req(2, "alpha"), cancel(2, "alpha"), update(2, "queued", "CANCEL_REJECTED"),  # refused: given back
+        cancel(2, "alpha"), cancel(2, "alpha"), update(2, "cancelled"),  # counted once, 2 messages
+        req(3, "alpha"), cancel(3, "alpha"), update(3, "rejected"),  # cancel of a rejected order: back
+        req(4, "beta", kind="fak"), update(4, "cancelled"),  # unfilled FAK remainder (counted where counted)
+        req(5, "beta", kind="fok"), update(5, "cancelled", traded=1),  # filled: no remainder
+        {"kind": "trade", "agent_name": "beta", "exchange": "SHFE", "trade_id": "1", "direction": "buy",
+         "offset": "open", "volume": 1},
+        {"kind": "trade", "agent_name": "beta", "exchange": "SHFE", "trade_id": "1", "direction": "buy",
+         "offset": "open", "volume": 1},  # the same trade again: one opened lot
+        {"kind": "trade", "agent_name": "beta", "exchange": "SHFE", "trade_id": "2", "direction": "sell",
+         "offset": "close_today", "volume": 1},  # a close opens nothing
+    ])
+
+    def counts(remainder: bool) -> dict[tuple[str | None, str], DailyCounts]:
+        return daily_counts(path, 2, is_large=lambda symbol, volume: volume >= 30,
+                            remainder_counts=lambda symbol: remainder)
+
+    assert counts(False) == {
+        ("alpha", "rb2505"): DailyCounts(messages=8, cancels=2, large_cancels=1),
+        ("beta", "rb2505"): DailyCounts(messages=2, cancels=0, large_cancels=0, opened=1),
+    }
+    assert counts(True)[("beta", "rb2505")] == DailyCounts(messages=2, cancels=1, large_cancels=0, opened=1)
+    assert daily_counts(path, 1, is_large=lambda s, v: False, remainder_counts=lambda s: True) == {}
