@@ -951,9 +951,8 @@ class Engine:
         count = self._notice_repeats.occurred((event.kind, event.code, event.message))
         if count is None:
             return
-        repeated = "" if count == 1 else f" ({count} times so far; logged again at {2 * count})"
         log.log(level, "session %s%s%s%s", event.kind, f" [{event.code}]" if event.code else "",
-                f": {event.message}" if event.message else "", repeated)
+                f": {event.message}" if event.message else "", RepeatCounter.so_far(count))
 
     def _log_unlogged_repeats(self, which: Callable[[tuple[str, int, str]], bool]) -> None:
         for (kind, code, message), total in self._notice_repeats.forget(which):

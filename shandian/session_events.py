@@ -45,6 +45,11 @@ class RepeatCounter(Generic[K]):
         r.logged = r.count
         return r.count
 
+    @staticmethod
+    def so_far(count: int) -> str:
+        """Return a logged occurrence's suffix: empty for the first, else the count and the next logged."""
+        return "" if count == 1 else f" ({count} times so far; logged again at {2 * count})"
+
     def forget(self, which: Callable[[K], bool]) -> list[tuple[K, int]]:
         """Count the matching keys afresh; return those with occurrences not logged, with their totals."""
         unlogged = []

@@ -86,8 +86,7 @@ class VendorOutput:
         key = _VARYING.sub(b"#", raw)
         count = self._repeats.occurred(key)
         if count is not None:
-            repeated = "" if count == 1 else f" ({count} times so far; logged again at {2 * count})"
-            log.info("CTP library: %s%s", self._text(raw), repeated)
+            log.info("CTP library: %s%s", self._text(raw), RepeatCounter.so_far(count))
 
     @staticmethod
     def _text(raw: bytes) -> str:
