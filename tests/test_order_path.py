@@ -90,8 +90,9 @@ class Intruder(sd.Agent):
     def try_closes(self, t: sd.Tick) -> None:
         self.tried = True
         for offset in ("close_today", "close", "close_yesterday", "auto"):
-            try:  # above the ask: it could only rest, never meet an order of the holder
-                self.sent.append(self.sell(SYM, min(t.ask_price1 + 20, t.upper_limit_price), 1, offset=offset))
+            price = min(t.ask_price1 + 20, t.upper_limit_price)  # could only rest: never meets the holder
+            try:
+                self.sent.append(self.sell(SYM, price, 1, offset=offset))
             except sd.OrderRejected as e:
                 self.refusals[offset] = e
 
