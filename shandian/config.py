@@ -220,6 +220,7 @@ class EngineSettings:
     # Working orders an earlier process left at the counter (found at the first reconcile, before any agent
     # starts): "adopt" keeps them working, owned by the agent the journal names (else unattributed), so
     # working_orders(), cancel_all, the kill switch and the stop reach them; "cancel" cancels them first.
+    # Unknown working orders at that first reconcile (another terminal's too) are adopted as unattributed.
     on_recovery: str = "adopt"
 
 
