@@ -203,6 +203,7 @@ FrontInstance::~FrontInstance() {
     for (auto& subs : subscribers_)
       for (auto& q : subs) q->notify_space();
   }
+  subscribed_cv_.notify_all();  // and one waiting for its first subscriber
   if (feed_thread_.joinable()) feed_thread_.join();
 }
 
@@ -225,6 +226,7 @@ bool FrontInstance::md_subscribe(const std::shared_ptr<MdQueue>& queue, int inst
   if (std::none_of(subs.begin(), subs.end(), [&](const auto& q) { return q.get() == queue.get(); })) {
     subs.push_back(queue);
     ++generation_;
+    if (subscriptions_++ == 0) subscribed_cv_.notify_all();
   }
   if (has_latest_[static_cast<std::size_t>(instrument_index)]) {
     const auto& tick = latest_[static_cast<std::size_t>(instrument_index)];
@@ -238,7 +240,10 @@ void FrontInstance::md_unsubscribe(const MdQueue* queue, int instrument_index) {
   auto& subs = subscribers_[static_cast<std::size_t>(instrument_index)];
   const auto before = subs.size();
   std::erase_if(subs, [&](const auto& q) { return q.get() == queue; });
-  if (subs.size() != before) ++generation_;
+  if (subs.size() != before) {
+    ++generation_;
+    subscriptions_ -= before - subs.size();
+  }
 }
 
 void FrontInstance::md_remove(const MdQueue* queue) {
@@ -277,7 +282,13 @@ void FrontInstance::feed_loop() {
 
   // acquire: pairs with the destructor's release store.
   while (have_next && !stop_.load(std::memory_order_acquire)) {
-    if (speed > 0) {
+    if (speed <= 0) {
+      // Backpressure pacing: with nobody subscribed there is nobody to pace the clock, and racing
+      // through the day would leave a client that subscribes later with its last minutes only.
+      std::unique_lock lock(mutex_);
+      subscribed_cv_.wait(lock, [&] { return subscriptions_ > 0 || stop_.load(std::memory_order_acquire); });
+      if (stop_.load(std::memory_order_acquire)) break;
+    } else {
       const auto when = due(batch[0]);
       if (when > Clock::now()) {
         std::unique_lock lock(sleep_mutex_);

@@ -60,8 +60,10 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   [[nodiscard]] const FrontConfig& config() const noexcept { return address_.config; }
   [[nodiscard]] const std::string& trading_day() const noexcept { return trading_day_; }
 
-  // Starts the feed thread (idempotent, thread-safe): on the first md subscription or trader login, so
-  // a client never misses the start of the day (at speed=0 the whole day would otherwise be gone).
+  // Starts the feed thread (idempotent, thread-safe): on the first md subscription or trader login.
+  // At speed=0 (backpressure) the feed is paced by its md consumers and applies no event while no md API
+  // is subscribed to anything, so a client that logs its trader in long before it subscribes (vn.py
+  // always does) still gets the day from its first tick.
   void start_feed();
 
   // --- md side (all under mutex()) -----------------------------------------------------------------
@@ -103,6 +105,8 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   // the feed thread refreshes its private copy only then.
   std::vector<std::vector<std::shared_ptr<MdQueue>>> subscribers_;
   std::uint64_t generation_ = 1;
+  std::size_t subscriptions_ = 0;             // (instrument, queue) pairs in subscribers_
+  std::condition_variable subscribed_cv_;     // with mutex_: speed=0 feed waits for a first subscriber
   std::vector<CThostFtdcDepthMarketDataField> latest_;
   std::vector<bool> has_latest_;
   int md_sessions_ = 0;

@@ -171,6 +171,7 @@ struct MdSpi : CThostFtdcMdSpi {
   int unsub_responses = 0;
   std::vector<std::string> sub_instruments;
   std::map<std::string, int> ticks_by_instrument;
+  CThostFtdcDepthMarketDataField first_tick{};
   CThostFtdcDepthMarketDataField last_tick{};
   bool exchange_id_empty = true;
   long long ticks = 0;
@@ -192,7 +193,7 @@ struct MdSpi : CThostFtdcMdSpi {
   }
   void OnRtnDepthMarketData(CThostFtdcDepthMarketDataField* t) override {
     rec.update([&] {
-      ++ticks;
+      if (ticks++ == 0) first_tick = *t;
       ++ticks_by_instrument[t->InstrumentID];
       last_tick = *t;
       if (t->ExchangeID[0] != '\0') exchange_id_empty = false;
