@@ -789,7 +789,8 @@ class Engine:
             self._call(agent, agent.on_session, event)
         if self._rt.trader_state == "stopped" and self._rt.fatal_reason:
             reason = f"session stopped: {self._rt.fatal_reason}"
-            self._errors.append(reason)
+            if reason not in self._errors:  # every later notice sees the same stopped state
+                self._errors.append(reason)
             self.stop(reason)
 
     def _on_timer(self, fired: Any) -> None:

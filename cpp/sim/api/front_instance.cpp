@@ -6,6 +6,7 @@
 #include <exception>
 #include <map>
 #include <random>
+#include <string_view>
 #include <utility>
 
 #include "sim/feed/feed.hpp"
@@ -30,16 +31,37 @@ constexpr std::size_t kFeedBatch = 256;          // events applied per instance-
 
 }  // namespace
 
-std::shared_ptr<FrontInstance> FrontInstance::acquire(const FrontAddress& address, std::string& error) {
+namespace {
+
+// The ErrorMsg field holds 80 bytes: a file named by its full path rarely fits, so the path's directory
+// is dropped (the full path is in the stderr message) before the text is cut.
+std::string short_reason(std::string reason, const FrontConfig& cfg) {
+  constexpr std::size_t kErrorMsgBytes = sizeof(CThostFtdcRspInfoField{}.ErrorMsg) - 1;
+  if (reason.size() <= kErrorMsgBytes) return reason;
+  constexpr std::string_view kCsv = "csv:";
+  for (std::string path : {cfg.source.rfind(kCsv, 0) == 0 ? cfg.source.substr(kCsv.size()) : std::string(), cfg.state}) {
+    const std::size_t slash = path.rfind('/');
+    if (path.empty() || slash == std::string::npos) continue;
+    const std::string base = path.substr(slash + 1);
+    for (std::size_t at = reason.find(path); at != std::string::npos; at = reason.find(path, at + base.size()))
+      reason.replace(at, path.size(), base);
+  }
+  return reason;
+}
+
+}  // namespace
+
+std::shared_ptr<FrontInstance> FrontInstance::acquire(const FrontAddress& address, StartFailure& failure) {
   Registry& reg = registry();
   std::lock_guard lock(reg.mutex);
   auto& slot = reg.instances[address.config.name];
   if (auto live = slot.lock()) {
     if (!address.settings.empty() && address.settings != live->address_.settings) {
-      error = "shandian local front: instance '" + address.config.name + "' already runs with settings '" +
-              live->address_.settings + "'; '" + address.original +
-              "' asks for different ones (register local://" + address.config.name +
-              " without settings to join it, or use another NAME)";
+      failure.reason = "instance '" + address.config.name + "' already runs with other settings";
+      failure.message = "shandian local front: instance '" + address.config.name + "' already runs with settings '" +
+                        live->address_.settings + "'; '" + address.original +
+                        "' asks for different ones (register local://" + address.config.name +
+                        " without settings to join it, or use another NAME)";
       return nullptr;
     }
     return live;
@@ -56,8 +78,9 @@ std::shared_ptr<FrontInstance> FrontInstance::acquire(const FrontAddress& addres
     return created;
   } catch (const std::exception& e) {
     reg.instances.erase(address.config.name);
-    error = "shandian local front: cannot start instance '" + address.config.name + "' (" + address.original +
-            "): " + e.what();
+    failure.reason = short_reason(e.what(), address.config);
+    failure.message = "shandian local front: cannot start instance '" + address.config.name + "' (" +
+                      address.original + "): " + e.what();
     return nullptr;
   }
 }

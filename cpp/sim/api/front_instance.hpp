@@ -38,13 +38,20 @@ struct FeedStats {
   bool finished = false;              // the source is exhausted
 };
 
+// Why an instance could not be had. The front is reachable but its exchange cannot serve: the libraries
+// answer every login with ErrorID 7 NOT_INITED and `reason` as the ErrorMsg (they never retry).
+struct StartFailure {
+  std::string message;  // the whole story, printed on stderr (instance, address, cause)
+  std::string reason;   // the cause alone, short enough for an ErrorMsg (char[81] GBK) where possible
+};
+
 class SHANDIAN_EXCHANGE_API FrontInstance {
  public:
   // Finds the live instance named address.config.name, or creates it (instruments, feed source and
-  // ExchangeCore from the config). Fails (nullptr, `error` set) when the feed or instrument table cannot be
-  // built, or when a live instance of that NAME was created with different settings and this address
-  // gives settings of its own (an address without settings joins whatever exists).
-  [[nodiscard]] static std::shared_ptr<FrontInstance> acquire(const FrontAddress& address, std::string& error);
+  // ExchangeCore from the config). Fails (nullptr, `failure` set) when the feed, the instrument table or
+  // the state log cannot be built, or when a live instance of that NAME was created with different
+  // settings and this address gives settings of its own (an address without settings joins whatever exists).
+  [[nodiscard]] static std::shared_ptr<FrontInstance> acquire(const FrontAddress& address, StartFailure& failure);
 
   // Instances currently registered and alive (tests: the last Release frees the instance).
   [[nodiscard]] static std::size_t live_instances();

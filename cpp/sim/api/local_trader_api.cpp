@@ -99,13 +99,14 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
       fail_init(parsed.error.message);
       return;
     }
-    std::string error;
-    front_ = FrontInstance::acquire(*parsed.address, error);
+    StartFailure failure;
+    front_ = FrontInstance::acquire(*parsed.address, failure);
     if (!front_) {
-      fail_init(error);
+      refuse_logins(failure);
       return;
     }
     trading_day_ = front_->trading_day();
+    std::string error;
     if (!flow_.open(flow_prefix_, true, trading_day_, error)) {
       front_.reset();
       fail_init("shandian local front (trader): " + error);
@@ -167,6 +168,7 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
 
   // --- session requests --------------------------------------------------------------------------------
   int ReqAuthenticate(CThostFtdcReqAuthenticateField* f, int id) override {
+    if (f != nullptr && !refusal_.empty()) return refuse(TraderCallback::RspAuthenticate, id);
     return f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::Authenticate, conn, id, *f);
       return c.authenticate(conn, *f, id);
@@ -177,6 +179,7 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   int RegisterWechatUserSystemInfo(CThostFtdcWechatUserSystemInfoField*) override { return 0; }
   int SubmitWechatUserSystemInfo(CThostFtdcWechatUserSystemInfoField*) override { return 0; }
   int ReqUserLogin(CThostFtdcReqUserLoginField* f, int id) override {
+    if (f != nullptr && !refusal_.empty()) return refuse(TraderCallback::RspUserLogin, id);
     const int rc = f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::Login, conn, id, *f);
       return c.login(conn, *f, id);
@@ -368,6 +371,31 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     m.has_body = false;
     enqueue(m);
     thread_ = std::thread([this] { callback_loop(); });
+  }
+
+  // The instance could not start (its tick source cannot be read, its state log does not replay, ...):
+  // the front is reachable, says why on stderr, and refuses every authentication and login with
+  // 7 NOT_INITED and the reason as ErrorMsg. It never recovers, so a client must not wait for it.
+  void refuse_logins(const StartFailure& failure) {
+    report_error(failure.message);
+    refusal_ = failure.reason.empty() ? failure.message : failure.reason;
+    queue_ = std::make_unique<CallbackQueue<QueuedTraderMessage>>(WaitStrategy::Block);
+    TraderMessage m;
+    m.kind = TraderCallback::FrontConnected;
+    m.has_body = false;
+    enqueue(m);
+    thread_ = std::thread([this] { callback_loop(); });
+  }
+
+  int refuse(TraderCallback kind, int request_id) {
+    TraderMessage m;
+    m.kind = kind;
+    m.request_id = request_id;
+    std::memset(&m.body, 0, sizeof m.body);  // a non-null, empty body, as the vendor passes with an error
+    m.has_rsp_info = true;
+    set_rsp_info(m.rsp_info, kErrNotInited, refusal_);
+    enqueue(m);
+    return 0;
   }
 
   template <class F>
@@ -599,6 +627,7 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   THOST_TE_RESUME_TYPE private_type_ = THOST_TERT_RESTART;
   THOST_TE_RESUME_TYPE public_type_ = THOST_TERT_RESTART;
   bool initialized_ = false;
+  std::string refusal_;  // non-empty: the instance could not start (set in Init, then read-only)
   std::string trading_day_;
   std::int64_t reply_delay_ns_ = 0;
   std::int64_t query_interval_ns_ = 0;

@@ -91,6 +91,7 @@ struct TraderSpi : CThostFtdcTraderSpi {
   std::vector<CThostFtdcTradeField> trades;
   std::vector<std::pair<int, int>> rsp_errors;          // (ErrorID, request id)
   std::vector<std::string> rsp_error_texts;              // raw GBK bytes
+  std::vector<std::pair<int, std::string>> refusals;     // authentication / login errors (ErrorID, raw GBK)
   std::vector<int> rsp_order_insert_errors;
   std::map<int, int> query_last;                         // request id -> count of is_last responses
   int instrument_status = 0;
@@ -105,7 +106,11 @@ struct TraderSpi : CThostFtdcTraderSpi {
     rec.update([&] { ++disconnected; last_disconnect_reason = reason; ++callbacks; });
   }
   void OnRspAuthenticate(CThostFtdcRspAuthenticateField*, CThostFtdcRspInfoField* info, int, bool) override {
-    rec.update([&] { if (!info || info->ErrorID == 0) ++auth_ok; ++callbacks; });
+    rec.update([&] {
+      if (!info || info->ErrorID == 0) ++auth_ok;
+      else refusals.emplace_back(info->ErrorID, info->ErrorMsg);
+      ++callbacks;
+    });
   }
   void OnRspUserLogin(CThostFtdcRspUserLoginField* f, CThostFtdcRspInfoField* info, int, bool) override {
     rec.update([&] {
@@ -118,6 +123,7 @@ struct TraderSpi : CThostFtdcTraderSpi {
         trading_day = f->TradingDay;
       } else {
         ++login_errors;
+        if (info) refusals.emplace_back(info->ErrorID, info->ErrorMsg);
       }
     });
   }
@@ -175,11 +181,15 @@ struct MdSpi : CThostFtdcMdSpi {
   CThostFtdcDepthMarketDataField last_tick{};
   bool exchange_id_empty = true;
   long long ticks = 0;
+  std::vector<std::pair<int, std::string>> refusals;  // login errors (ErrorID, raw GBK)
 
   void OnFrontConnected() override { rec.update([&] { ++connected; }); }
   void OnFrontDisconnected(int) override { rec.update([&] { ++disconnected; }); }
   void OnRspUserLogin(CThostFtdcRspUserLoginField*, CThostFtdcRspInfoField* info, int, bool) override {
-    rec.update([&] { if (!info || info->ErrorID == 0) ++login_ok; });
+    rec.update([&] {
+      if (!info || info->ErrorID == 0) ++login_ok;
+      else refusals.emplace_back(info->ErrorID, info->ErrorMsg);
+    });
   }
   void OnRspSubMarketData(CThostFtdcSpecificInstrumentField* f, CThostFtdcRspInfoField* info, int, bool) override {
     rec.update([&] {
