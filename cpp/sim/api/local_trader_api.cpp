@@ -9,6 +9,7 @@
 #include "ThostFtdcTraderApi.h"
 #pragma GCC visibility pop
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -182,7 +183,9 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     if (f != nullptr && !refusal_.empty()) return refuse(TraderCallback::RspUserLogin, id);
     const int rc = f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::Login, conn, id, *f);
-      return c.login(conn, *f, id);
+      const int r = c.login(conn, *f, id);
+      note_quick_start(c, conn);
+      return r;
     }) : -1;
     if (rc == 0) front_->start_feed();  // the exchange clock starts with the first login or subscription
     return rc;
@@ -569,14 +572,28 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     reconnect_at_ns_ = steady_ns() + (reconnect_ns_ > 0 ? reconnect_ns_ : 1);
   }
 
+  // Under the instance lock, after a login request: the first successful login of a QUICK (or NONE)
+  // subscription fixes where its streams start, so a reconnect that comes before any message was delivered
+  // resumes from there, not from the day's start.
+  void note_quick_start(const ExchangeCore& core, int conn) {
+    if (quick_start_known_) return;
+    ExchangeCore::StreamPositions now;
+    if (!core.stream_positions(conn, now)) return;  // refused: not logged in
+    quick_start_known_ = true;
+    if (private_type_ == THOST_TERT_QUICK || private_type_ == THOST_TERT_NONE) quick_private_start_ = now.private_seq;
+    if (public_type_ == THOST_TERT_QUICK) quick_public_start_ = now.public_seq;
+  }
+
   // The vendor API reconnects by itself; its streams continue where they stopped (RESUME from the last
-  // delivered sequence numbers), and the client must authenticate and log in again (new SessionID).
+  // delivered sequence numbers, never before a QUICK login), and the client must authenticate and log in
+  // again (new SessionID).
   void reconnect() {
     reconnect_at_ns_ = 0;
     std::lock_guard lock(front_->mutex());
     if (stopping()) return;
     const ResumeType pub = public_type_ == THOST_TERT_NONE ? ResumeType::None : ResumeType::Resume;
-    connect_locked(StreamSubscription{ResumeType::Resume, private_seq_}, StreamSubscription{pub, public_seq_});
+    connect_locked(StreamSubscription{ResumeType::Resume, std::max(private_seq_, quick_private_start_)},
+                   StreamSubscription{pub, std::max(public_seq_, quick_public_start_)});
   }
 
   void flush_flow() {
@@ -645,6 +662,9 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   // under front_->mutex()
   int conn_ = -1;
   std::int64_t last_query_ns_ = 0;
+  bool quick_start_known_ = false;
+  int quick_private_start_ = 0;  // QUICK: the streams' last sequence numbers at the first login
+  int quick_public_start_ = 0;
 
   std::atomic<bool> query_in_flight_{false};
   std::atomic<int> query_request_id_{0};

@@ -369,6 +369,14 @@ int ExchangeCore::instrument_index(const char* instrument_id) const noexcept {
 }
 
 const std::string& ExchangeCore::trading_day() const noexcept { return impl_->trading_day; }
+
+bool ExchangeCore::stream_positions(int connection, StreamPositions& out) const noexcept {
+  if (!impl_->logged_in(connection)) return false;
+  const Connection& c = impl_->connections[static_cast<std::size_t>(connection)];
+  out.private_seq = static_cast<int>(impl_->investors[static_cast<std::size_t>(c.investor)].stream.size());
+  out.public_seq = static_cast<int>(impl_->public_stream.size());
+  return true;
+}
 std::int64_t ExchangeCore::now_exchange_ns() const noexcept { return impl_->now_ns; }
 
 }  // namespace shandian::sim

@@ -88,6 +88,13 @@ class ExchangeCore {
   [[nodiscard]] const std::vector<InstrumentSpec>& instruments() const noexcept;
   [[nodiscard]] int instrument_index(const char* instrument_id) const noexcept;  // -1 when unknown
   [[nodiscard]] const std::string& trading_day() const noexcept;
+  // The last sequence numbers of the private stream of the connection's investor and of the public stream,
+  // now. False (and `out` untouched) when the connection is not logged in.
+  struct StreamPositions {
+    int private_seq = 0;
+    int public_seq = 0;
+  };
+  [[nodiscard]] bool stream_positions(int connection, StreamPositions& out) const noexcept;
   [[nodiscard]] std::int64_t now_exchange_ns() const noexcept;
 
  private:
