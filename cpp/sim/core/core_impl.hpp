@@ -46,6 +46,7 @@ struct Connection {
   bool logged_in = false;
   int investor = -1;
   int session_id = 0;
+  std::string user_key;  // BrokerID + '\n' + UserID of the login
   StreamSubscription private_topic;
   StreamSubscription public_topic;
   std::int64_t last_order_ref = 0;
@@ -113,6 +114,10 @@ struct ExchangeCore::Impl {
   std::map<std::tuple<int, int, std::int64_t>, int> orders_by_ref;           // FrontID, SessionID, OrderRef
   std::map<std::pair<int, std::int64_t>, int> orders_by_sys_id;              // exchange kind, OrderSysID
   detail::ChunkedLog<TraderMessage> public_stream;
+  // Failed logins: consecutive per user (BrokerID + '\n' + UserID; 75 beyond login_fail_limit) and in
+  // total from the client's IP (143 beyond ip_login_fail_limit; every connection of a process is one IP).
+  std::map<std::string, int, std::less<>> login_failures;
+  int ip_login_failures = 0;
   std::int64_t now_ns = 0;
   int front_id = 1;
   int next_session_id = 0x10001;

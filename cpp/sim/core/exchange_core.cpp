@@ -214,12 +214,30 @@ int ExchangeCore::login(int connection, const CThostFtdcReqUserLoginField& req, 
   Connection* c = impl_->conn(connection);
   if (c == nullptr) return -1;
   const FrontConfig& cfg = impl_->config;
+  Impl& im = *impl_;
+  std::string user_key = std::string(str_of(req.BrokerID)) + '\n' + std::string(str_of(req.UserID));
+  int& failures = im.login_failures[user_key];
   int error = err::kNone;
-  if (cfg.require_auth && !c->authenticated) {
+  if (c->logged_in) {
+    error = err::kDuplicateLogin;  // this session is logged in already
+  } else if (cfg.ip_login_fail_limit > 0 && im.ip_login_failures >= cfg.ip_login_fail_limit) {
+    error = err::kIpForbidden;
+  } else if (cfg.login_fail_limit > 0 && failures >= cfg.login_fail_limit) {
+    error = err::kLoginForbidden;  // locked until the broker unlocks it (here: for the instance's life)
+  } else if (cfg.require_auth && !c->authenticated) {
     error = err::kNotAuthent;
-  } else if ((!cfg.broker_id.empty() && cfg.broker_id != str_of(req.BrokerID)) || str_of(req.UserID).empty()) {
+  } else if ((!cfg.broker_id.empty() && cfg.broker_id != str_of(req.BrokerID)) || str_of(req.UserID).empty() ||
+             (!cfg.password.empty() && cfg.password != str_of(req.Password))) {
     error = err::kBadLogin;
+    ++failures;
+    ++im.ip_login_failures;
+  } else if (cfg.max_sessions > 0 &&
+             std::count_if(im.connections.begin(), im.connections.end(), [&](const Connection& o) {
+               return o.open && o.logged_in && o.user_key == user_key;
+             }) >= cfg.max_sessions) {
+    error = err::kSessionLimit;
   }
+  if (error == err::kNone) failures = 0;  // "consecutive"
   TraderMessage m = Impl::rsp(TraderCallback::RspUserLogin, request_id, error);
   CThostFtdcRspUserLoginField& b = m.body.rsp_user_login;
   set_str(b.BrokerID, str_of(req.BrokerID));
@@ -232,6 +250,7 @@ int ExchangeCore::login(int connection, const CThostFtdcReqUserLoginField& req, 
   const int investor = impl_->investor_for(std::string(str_of(req.BrokerID)), std::string(str_of(req.UserID)));
   c->investor = investor;
   c->logged_in = true;
+  c->user_key = std::move(user_key);
   c->session_id = impl_->next_session_id++;
   c->last_order_ref = 0;
   c->request_times.clear();
