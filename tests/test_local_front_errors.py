@@ -19,13 +19,15 @@ def _journal_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run_config(tmp_path: Path, source: str) -> tuple[subprocess.CompletedProcess[str], float]:
-    """`shandian run` on a local front replaying `source`, with a login timeout far above the expected exit."""
+    """`shandian run` on a local front replaying `source`, with a login timeout far above the exit."""
     config = tmp_path / "run.toml"
     config.write_text(
         '[account]\npreset = "local"\n'
-        f'[front]\nname = "broken"\ninstruments = ["rb"]\nspeed = 0\ntrading_day = 20250102\nsource = "{source}"\n'
+        '[front]\nname = "broken"\ninstruments = ["rb"]\nspeed = 0\ntrading_day = 20250102\n'
+        f'source = "{source}"\n'
         "[engine]\nduration = 60\nlogin_timeout = 60\n"
-        f'[[agents]]\nname = "b"\nclass = "{ROOT / "agents" / "breakout.py"}:Breakout"\nsymbols = ["rb2505"]\n'
+        f'[[agents]]\nname = "b"\nclass = "{ROOT / "agents" / "breakout.py"}:Breakout"\n'
+        'symbols = ["rb2505"]\n'
     )
     t0 = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "shandian", "run", str(config)], cwd=tmp_path,
