@@ -152,6 +152,7 @@ LOCAL_FRONT_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "session": (lambda v: v in ("day", "night"), "'day' or 'night'"),
     "max_ticks": (_is_uint, "an integer >= 0"),
     "queue_model": (lambda v: v in ("conservative", "optimistic"), "'conservative' or 'optimistic'"),
+    "exchange_delay_ms": (_is_uint, "an integer >= 0 (0 = inserts and cancels reach the exchange at once)"),
     "query_interval_ms": (_is_uint, "an integer >= 0"),
     "order_rate_limit": (_is_uint, "an integer >= 0"),
     "disconnect_after": (_is_uint, "an integer >= 0"),

@@ -196,6 +196,7 @@ const std::vector<std::pair<std::string_view, Setter>>& key_table() {
       else return false;
       return true;
     });
+    int_key("exchange_delay_ms", 0, 3'600'000, &FrontConfig::exchange_delay_ms);
     // flow control
     int_key("query_interval_ms", 0, 3'600'000, &FrontConfig::query_interval_ms);
     int_key("order_rate_limit", 0, 1'000'000, &FrontConfig::order_rate_limit);

@@ -76,6 +76,8 @@ struct Order {
   bool resting = false;
   bool finished = false;
   std::int64_t sys_id = 0;
+  std::int64_t insert_due_ns = 0;  // exchange_delay_ms: the insert reaches the exchange then (0: it has)
+  std::int64_t cancel_due_ns = 0;  // a cancel on its way to the exchange arrives then (0: none pending)
 };
 
 struct Investor {
@@ -136,6 +138,7 @@ struct ExchangeCore::Impl {
     int volume;
   };
   std::vector<RestingFill> resting_scratch;
+  std::vector<int> in_flight;  // orders with an insert or a cancel on its way to the exchange, in send order
 
   Impl(FrontConfig cfg, std::vector<InstrumentSpec> specs, std::string day);
 
@@ -177,6 +180,7 @@ struct ExchangeCore::Impl {
   void rest(int order_id);
   void unrest(detail::Order& o);
   void cancel(detail::Order& o);
+  void arrive_at_exchange(std::int64_t up_to_ns);  // carries out delayed inserts and cancels due by then
   void match_resting(int instrument, const detail::Side& prev_bid, const detail::Side& prev_ask, std::int64_t traded);
   std::int64_t take_trade_id(ExchangeKind e) { return next_trade_id[static_cast<int>(e)]++; }
 };

@@ -325,6 +325,7 @@ int ExchangeCore::order_action(int connection, const CThostFtdcInputOrderActionF
 
 void ExchangeCore::on_feed_event(const FeedEvent& event) {
   Impl& im = *impl_;
+  im.arrive_at_exchange(event.exchange_ns);  // what reached the exchange before this event
   if (event.exchange_ns > im.now_ns) im.now_ns = event.exchange_ns;
   if (event.kind == FeedEvent::Kind::Status) {
     // Product-level (as CTP): applies to every instrument whose product or id matches.
@@ -375,8 +376,9 @@ void ExchangeCore::on_feed_event(const FeedEvent& event) {
   if (mk.status == THOST_FTDC_IS_Continous) im.match_resting(idx, prev_bid, prev_ask, traded);
 }
 
-void ExchangeCore::advance_clock(std::int64_t exchange_ns) noexcept {
+void ExchangeCore::advance_clock(std::int64_t exchange_ns) {
   if (exchange_ns > impl_->now_ns) impl_->now_ns = exchange_ns;
+  impl_->arrive_at_exchange(impl_->now_ns);
 }
 
 const std::vector<InstrumentSpec>& ExchangeCore::instruments() const noexcept { return impl_->instruments; }

@@ -76,13 +76,14 @@ class ExchangeCore {
   [[nodiscard]] int qry_investor(int connection, const CThostFtdcQryInvestorField&, int request_id);
 
   // --- market side -------------------------------------------------------------------------------
-  // A snapshot or status change from the feed: updates the instrument's market state and clock, fills
-  // resting orders the new market crosses, and pushes instrument status on the public stream.
+  // A snapshot or status change from the feed: first carries out the delayed inserts and cancels due by
+  // its time (exchange_delay_ms), then updates the instrument's market state and clock, fills resting
+  // orders the new market crosses, and pushes instrument status on the public stream.
   void on_feed_event(const FeedEvent& event);
   // Moves the exchange clock forward (never back) without a market event, e.g. from the paced replay clock
-  // while the feed is idle or exhausted, so time-based gates (the 116 order-rate window) keep working.
-  // Additive to the original contract.
-  void advance_clock(std::int64_t exchange_ns) noexcept;
+  // while the feed is idle or exhausted, so time-based gates (the 116 order-rate window) keep working, and
+  // inserts and cancels delayed by exchange_delay_ms arrive. Additive to the original contract.
+  void advance_clock(std::int64_t exchange_ns);
 
   // --- introspection (tests, the md library, reports) ------------------------------------------------
   [[nodiscard]] const std::vector<InstrumentSpec>& instruments() const noexcept;

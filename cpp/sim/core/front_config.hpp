@@ -46,6 +46,10 @@ struct FrontConfig {
   int max_ticks = 0;                     // stop the feed after this many snapshots (0: whole trading day)
   // --- matching
   QueueModel queue_model = QueueModel::Conservative;
+  // Exchange time an insert or a cancel takes to reach the exchange (0: at once). Meanwhile an order is
+  // 'a' (unknown) and a cancel is pending, which is when a counter answers 157 (CZCE) and 24; a delayed
+  // request is carried out when the feed's clock passes its due time (with the next feed event).
+  int exchange_delay_ms = 0;
   // --- flow control
   int query_interval_ms = 1000;          // QryFreq: a query sooner than this after the last → 90 (0 = off)
   int order_rate_limit = 0;              // inserts+cancels per second per session beyond → 116 (0 = off)

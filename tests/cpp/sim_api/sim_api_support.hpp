@@ -93,6 +93,7 @@ struct TraderSpi : CThostFtdcTraderSpi {
   std::vector<std::string> rsp_error_texts;              // raw GBK bytes
   std::vector<std::pair<int, std::string>> refusals;     // authentication / login errors (ErrorID, raw GBK)
   std::vector<int> rsp_order_insert_errors;
+  std::vector<int> rsp_order_action_errors;             // OnRspOrderAction: only refused cancels
   std::map<int, int> query_last;                         // request id -> count of is_last responses
   int instrument_status = 0;
   int callbacks = 0;
@@ -148,6 +149,9 @@ struct TraderSpi : CThostFtdcTraderSpi {
   }
   void OnRspOrderInsert(CThostFtdcInputOrderField*, CThostFtdcRspInfoField* info, int, bool) override {
     rec.update([&] { rsp_order_insert_errors.push_back(info ? info->ErrorID : -1); ++callbacks; });
+  }
+  void OnRspOrderAction(CThostFtdcInputOrderActionField*, CThostFtdcRspInfoField* info, int, bool) override {
+    rec.update([&] { rsp_order_action_errors.push_back(info ? info->ErrorID : -1); ++callbacks; });
   }
   void OnRtnOrder(CThostFtdcOrderField* o) override {
     rec.update([&] { orders.push_back(*o); ++callbacks; });
