@@ -29,10 +29,6 @@ Registry& registry() {
 
 constexpr std::size_t kFeedBatch = 256;          // events applied per instance-lock acquisition
 
-}  // namespace
-
-namespace {
-
 // The ErrorMsg field holds 80 bytes: a file named by its full path rarely fits, so the path's directory
 // is dropped (the full path is in the stderr message) before the text is cut.
 std::string short_reason(std::string reason, const FrontConfig& cfg) {

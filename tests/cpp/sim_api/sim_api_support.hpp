@@ -270,4 +270,49 @@ inline bool trader_session(CThostFtdcTraderApi* api, TraderSpi& spi, int& reques
   return spi.rec.wait([&] { return spi.confirm_ok > confirms; });
 }
 
+// A trader API on `address` with its own Spi and flow directory, released at scope exit (or by release()).
+struct Trader {
+  TraderSpi spi;
+  CThostFtdcTraderApi* api = nullptr;
+  int request_id = 0;
+  Trader(const std::string& address, const std::string& flow, THOST_TE_RESUME_TYPE priv = THOST_TERT_QUICK,
+         THOST_TE_RESUME_TYPE pub = THOST_TERT_NONE) {
+    api = libraries().create_trader(flow.c_str());
+    api->RegisterSpi(&spi);
+    api->SubscribePrivateTopic(priv);
+    api->SubscribePublicTopic(pub);
+    api->RegisterFront(const_cast<char*>(address.c_str()));
+    api->Init();
+  }
+  ~Trader() {
+    if (api != nullptr) api->Release();
+  }
+  void release() {
+    api->Release();
+    api = nullptr;
+  }
+  Trader(const Trader&) = delete;
+  Trader& operator=(const Trader&) = delete;
+};
+
+// Registers `spi` and `address` on an md API and waits for OnFrontConnected. False on a timeout.
+inline bool md_connect(CThostFtdcMdApi* md, MdSpi& spi, const std::string& address) {
+  md->RegisterSpi(&spi);
+  md->RegisterFront(const_cast<char*>(address.c_str()));
+  md->Init();
+  return spi.rec.wait([&] { return spi.connected == 1; });
+}
+
+// Logs an md API in (md fronts check no credentials) and subscribes `instruments`. False on a timeout or
+// a refused login.
+inline bool md_login_subscribe(CThostFtdcMdApi* md, MdSpi& spi, const std::vector<std::string>& instruments) {
+  CThostFtdcReqUserLoginField login{};
+  SIM_FILL(login.BrokerID, "9999");
+  SIM_FILL(login.UserID, "000001");
+  if (md->ReqUserLogin(&login, 1) != 0 || !spi.rec.wait([&] { return spi.login_ok == 1; })) return false;
+  std::vector<char*> ids;
+  for (const std::string& id : instruments) ids.push_back(const_cast<char*>(id.c_str()));
+  return md->SubscribeMarketData(ids.data(), static_cast<int>(ids.size())) == 0;
+}
+
 }  // namespace sim_test

@@ -2,6 +2,7 @@
 // subscribed. A client that logs its trader in first and subscribes market data later (vn.py always does)
 // gets the whole day from its first tick, exactly like one that subscribes first. The expected day comes
 // from the feed source itself (the same address, a separate generator), not from another client.
+#include <memory>
 #include <string>
 
 #include "../support/check.hpp"
@@ -34,27 +35,15 @@ Day expected_day(const std::string& address) {
 }
 
 void md_subscribe(CThostFtdcMdApi* md, MdSpi& spi, const std::string& address, const std::string& instrument) {
-  md->RegisterSpi(&spi);
-  md->RegisterFront(const_cast<char*>(address.c_str()));
-  md->Init();
-  REQUIRE(spi.rec.wait([&] { return spi.connected == 1; }));
-  CThostFtdcReqUserLoginField login{};
-  SIM_FILL(login.BrokerID, "9999");
-  SIM_FILL(login.UserID, "000001");
-  CHECK_EQ(md->ReqUserLogin(&login, 1), 0);
-  REQUIRE(spi.rec.wait([&] { return spi.login_ok == 1; }));
-  char* ids[] = {const_cast<char*>(instrument.c_str())};
-  CHECK_EQ(md->SubscribeMarketData(ids, 1), 0);
+  REQUIRE(md_connect(md, spi, address));
+  REQUIRE(md_login_subscribe(md, spi, {instrument}));
 }
 
-void trader_login(CThostFtdcTraderApi* td, TraderSpi& spi, const std::string& address) {
-  td->RegisterSpi(&spi);
-  td->SubscribePrivateTopic(THOST_TERT_QUICK);
-  td->SubscribePublicTopic(THOST_TERT_QUICK);
-  td->RegisterFront(const_cast<char*>(address.c_str()));
-  td->Init();
-  int request_id = 0;
-  REQUIRE(trader_session(td, spi, request_id));
+// A trader connected and logged in (settlement confirmed): what starts the feed thread.
+std::unique_ptr<Trader> trader_login(const std::string& address, const std::string& flow) {
+  auto t = std::make_unique<Trader>(address, flow);
+  REQUIRE(trader_session(t->api, t->spi, t->request_id));
+  return t;
 }
 
 // One start order: `trader_first` logs the trader in, waits `gap`, then logs md in and subscribes; else md
@@ -66,19 +55,19 @@ void run(const char* name, bool trader_first) {
   REQUIRE(day.ticks > 20000);  // a generated day session of one instrument: ~27k snapshots
   constexpr auto gap = 200ms;  // the scenario itself (a client's start-up gap), not a wait for a result
 
-  TraderSpi td_spi;
+  const std::string td_flow = make_flow_dir(std::string(name) + "-td");
   MdSpi md_spi;
-  CThostFtdcTraderApi* td = libraries().create_trader(make_flow_dir(std::string(name) + "-td").c_str());
   CThostFtdcMdApi* md = libraries().create_md(make_flow_dir(std::string(name) + "-md").c_str());
-  REQUIRE(td != nullptr && md != nullptr);
+  REQUIRE(md != nullptr);
+  std::unique_ptr<Trader> td;
   if (trader_first) {
-    trader_login(td, td_spi, address);
+    td = trader_login(address, td_flow);
     std::this_thread::sleep_for(gap);
     md_subscribe(md, md_spi, address, "rb2505");
   } else {
     md_subscribe(md, md_spi, address, "rb2505");
     std::this_thread::sleep_for(gap);
-    trader_login(td, td_spi, address);
+    td = trader_login(address, td_flow);
   }
   CHECK(md_spi.rec.wait([&] { return md_spi.ticks >= day.ticks; }, 120s));
   const auto [ticks, first] = md_spi.rec.read([&] { return std::make_pair(md_spi.ticks, md_spi.first_tick); });
@@ -88,7 +77,6 @@ void run(const char* name, bool trader_first) {
   CHECK_EQ(first.Volume, day.first.Volume);
   std::printf("%s: %lld ticks, first %s.%03d\n", name, ticks, first.UpdateTime, first.UpdateMillisec);
   md->Release();
-  td->Release();
 }
 
 }  // namespace

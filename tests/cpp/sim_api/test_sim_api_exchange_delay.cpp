@@ -86,15 +86,8 @@ int main() {
                               "&exchange_delay_ms=1500&query_interval_ms=0&seed=3";
   MdSpi md_spi;
   CThostFtdcMdApi* md = libraries().create_md(make_flow_dir("delay-md").c_str());
-  md->RegisterSpi(&md_spi);
-  md->RegisterFront(const_cast<char*>(address.c_str()));
-  md->Init();
-  REQUIRE(md_spi.rec.wait([&] { return md_spi.connected == 1; }));
-  CThostFtdcReqUserLoginField md_login{};
-  CHECK_EQ(md->ReqUserLogin(&md_login, 1), 0);
-  REQUIRE(md_spi.rec.wait([&] { return md_spi.login_ok == 1; }));
-  char* ids[] = {const_cast<char*>(rb.c_str()), const_cast<char*>(sr.c_str())};
-  CHECK_EQ(md->SubscribeMarketData(ids, 2), 0);
+  REQUIRE(md_connect(md, md_spi, address));
+  REQUIRE(md_login_subscribe(md, md_spi, {rb, sr}));
   REQUIRE(md_spi.rec.wait([&] { return md_spi.ticks_by_instrument[rb] >= 1 && md_spi.ticks_by_instrument[sr] >= 1; }, 30s));
   Session t(address);
   // The limit-down prices come from the md ticks of each instrument.

@@ -15,24 +15,6 @@ using namespace sim_test;
 
 namespace {
 
-struct Trader {
-  TraderSpi spi;
-  CThostFtdcTraderApi* api = nullptr;
-  int request_id = 0;
-  Trader(const std::string& address, const std::string& flow, THOST_TE_RESUME_TYPE priv = THOST_TERT_QUICK,
-         THOST_TE_RESUME_TYPE pub = THOST_TERT_NONE) {
-    api = libraries().create_trader(flow.c_str());
-    api->RegisterSpi(&spi);
-    api->SubscribePrivateTopic(priv);
-    api->SubscribePublicTopic(pub);
-    api->RegisterFront(const_cast<char*>(address.c_str()));
-    api->Init();
-  }
-  ~Trader() { api->Release(); }
-  Trader(const Trader&) = delete;
-  Trader& operator=(const Trader&) = delete;
-};
-
 void query_flow_control() {
   // Responses are held back 200 ms, so the first query is certainly still in flight for the second.
   Trader t("local://faults-query?instruments=rb&trading_day=20250102&reply_delay_us=200000&query_interval_ms=60000",
@@ -151,10 +133,7 @@ void broken_tick_source_refuses_logins() {
 
   MdSpi md_spi;
   CThostFtdcMdApi* md = libraries().create_md(make_flow_dir("broken-md").c_str());
-  md->RegisterSpi(&md_spi);
-  md->RegisterFront(const_cast<char*>(address.c_str()));
-  md->Init();
-  REQUIRE(md_spi.rec.wait([&] { return md_spi.connected == 1; }));
+  REQUIRE(md_connect(md, md_spi, address));
   CThostFtdcReqUserLoginField md_login{};
   CHECK_EQ(md->ReqUserLogin(&md_login, 1), 0);
   REQUIRE(md_spi.rec.wait([&] { return md_spi.refusals.size() == 1; }));
@@ -177,15 +156,8 @@ void resume_records_private_sequence() {
   const std::string address = "local://faults-resume?instruments=rb&trading_day=20250102&speed=50&query_interval_ms=0";
   MdSpi md_spi;
   CThostFtdcMdApi* md = libraries().create_md(make_flow_dir("resume-md").c_str());
-  md->RegisterSpi(&md_spi);
-  md->RegisterFront(const_cast<char*>(address.c_str()));
-  md->Init();
-  REQUIRE(md_spi.rec.wait([&] { return md_spi.connected == 1; }));
-  CThostFtdcReqUserLoginField md_login{};
-  CHECK_EQ(md->ReqUserLogin(&md_login, 1), 0);
-  REQUIRE(md_spi.rec.wait([&] { return md_spi.login_ok == 1; }));
-  char* ids[] = {const_cast<char*>("rb2505")};
-  CHECK_EQ(md->SubscribeMarketData(ids, 1), 0);
+  REQUIRE(md_connect(md, md_spi, address));
+  REQUIRE(md_login_subscribe(md, md_spi, {"rb2505"}));
   REQUIRE(md_spi.rec.wait([&] { return md_spi.ticks >= 1; }, 30s));
   const double lower = md_spi.rec.read([&] { return md_spi.last_tick.LowerLimitPrice; });
   {

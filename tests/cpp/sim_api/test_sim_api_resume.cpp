@@ -11,52 +11,31 @@ using namespace sim_test;
 
 namespace {
 
-struct Trader {
-  TraderSpi spi;
-  CThostFtdcTraderApi* api = nullptr;
-  int request_id = 0;
-  Trader(const std::string& address, const std::string& flow, THOST_TE_RESUME_TYPE priv, THOST_TE_RESUME_TYPE pub) {
-    api = libraries().create_trader(flow.c_str());
-    api->RegisterSpi(&spi);
-    api->SubscribePrivateTopic(priv);
-    api->SubscribePublicTopic(pub);
-    api->RegisterFront(const_cast<char*>(address.c_str()));
-    api->Init();
-  }
-  ~Trader() {
-    if (api) api->Release();
-  }
-  void release() {
-    api->Release();
-    api = nullptr;
-  }
-  Trader(const Trader&) = delete;
-  Trader& operator=(const Trader&) = delete;
+// An order the exchange rejects (off the 1-yuan tick of rb): three private messages, no price needed.
+std::string insert_rejected(Trader& t) {
+  const std::string ref = std::to_string(std::max(1, std::atoi(t.spi.rec.read([&] { return t.spi.max_order_ref; }).c_str())) +
+                                         static_cast<int>(t.spi.rec.read([&] { return t.spi.orders.size(); })));
+  auto o = limit_order("rb2505", "SHFE", ref, THOST_FTDC_D_Buy, 3000.5, 1);
+  CHECK_EQ(t.api->ReqOrderInsert(&o, ++t.request_id), 0);
+  CHECK(t.spi.rec.wait([&] { return t.spi.has_status(ref, THOST_FTDC_OST_Canceled); }));
+  return ref;
+}
 
-  // An order the exchange rejects (off the 1-yuan tick of rb): three private messages, no price needed.
-  std::string insert_rejected() {
-    const std::string ref = std::to_string(std::max(1, std::atoi(spi.rec.read([&] { return spi.max_order_ref; }).c_str())) +
-                                           static_cast<int>(spi.rec.read([&] { return spi.orders.size(); })));
-    auto o = limit_order("rb2505", "SHFE", ref, THOST_FTDC_D_Buy, 3000.5, 1);
-    CHECK_EQ(api->ReqOrderInsert(&o, ++request_id), 0);
-    CHECK(spi.rec.wait([&] { return spi.has_status(ref, THOST_FTDC_OST_Canceled); }));
-    return ref;
-  }
-  // Everything queued before this query's answer (a login's replay included) has been delivered after it.
-  void barrier() {
-    CThostFtdcQryTradingAccountField q{};
-    const int id = ++request_id;
-    REQUIRE(api->ReqQryTradingAccount(&q, id) == 0);
-    REQUIRE(spi.rec.wait([&] { return spi.query_last.count(id) == 1; }));
-  }
-  [[nodiscard]] bool saw(const std::string& ref) {
-    return spi.rec.read([&] {
-      for (const auto& o : spi.orders)
-        if (ref == o.OrderRef) return true;
-      return false;
-    });
-  }
-};
+// Everything queued before this query's answer (a login's replay included) has been delivered after it.
+void barrier(Trader& t) {
+  CThostFtdcQryTradingAccountField q{};
+  const int id = ++t.request_id;
+  REQUIRE(t.api->ReqQryTradingAccount(&q, id) == 0);
+  REQUIRE(t.spi.rec.wait([&] { return t.spi.query_last.count(id) == 1; }));
+}
+
+[[nodiscard]] bool saw(Trader& t, const std::string& ref) {
+  return t.spi.rec.read([&] {
+    for (const auto& o : t.spi.orders)
+      if (ref == o.OrderRef) return true;
+    return false;
+  });
+}
 
 void restarted_clients() {
   const std::string address = "local://resume-restart?instruments=rb&trading_day=20250102&speed=1&query_interval_ms=0";
@@ -67,30 +46,30 @@ void restarted_clients() {
   const std::string flow_a = make_flow_dir("client-a");
   Trader a(address, flow_a, THOST_TERT_RESTART, THOST_TERT_RESTART);
   REQUIRE(trader_session(a.api, a.spi, a.request_id));
-  const std::string ref_a = a.insert_rejected();
+  const std::string ref_a = insert_rejected(a);
   CHECK(a.spi.rec.wait([&] { return a.spi.instrument_status >= 1; }));  // the public stream is not empty
   a.release();  // the client "restarts": its flow file says how far it got
 
   Trader quick(address, make_flow_dir("client-quick"), THOST_TERT_QUICK, THOST_TERT_QUICK);
   REQUIRE(trader_session(quick.api, quick.spi, quick.request_id));
-  quick.barrier();
-  CHECK(!quick.saw(ref_a));
+  barrier(quick);
+  CHECK(!saw(quick, ref_a));
   CHECK_EQ(quick.spi.rec.read([&] { return quick.spi.instrument_status; }), 0);
-  const std::string ref_q = quick.insert_rejected();  // what happens after its login does arrive
-  CHECK(quick.saw(ref_q));
+  const std::string ref_q = insert_rejected(quick);  // what happens after its login does arrive
+  CHECK(saw(quick, ref_q));
 
   Trader restart(address, make_flow_dir("client-restart"), THOST_TERT_RESTART, THOST_TERT_RESTART);
   REQUIRE(trader_session(restart.api, restart.spi, restart.request_id));
-  restart.barrier();
-  CHECK(restart.saw(ref_a));
-  CHECK(restart.saw(ref_q));
+  barrier(restart);
+  CHECK(saw(restart, ref_a));
+  CHECK(saw(restart, ref_q));
   CHECK(restart.spi.rec.read([&] { return restart.spi.instrument_status; }) >= 1);
 
   Trader resume(address, flow_a, THOST_TERT_RESUME, THOST_TERT_RESUME);  // A again, from its flow file
   REQUIRE(trader_session(resume.api, resume.spi, resume.request_id));
-  resume.barrier();
-  CHECK(!resume.saw(ref_a));
-  CHECK(resume.saw(ref_q));
+  barrier(resume);
+  CHECK(!saw(resume, ref_a));
+  CHECK(saw(resume, ref_q));
   CHECK_EQ(resume.spi.rec.read([&] { return resume.spi.instrument_status; }), 0);
 }
 
@@ -102,17 +81,17 @@ void quick_survives_a_reconnect() {
       "&disconnect_after=7&reconnect_ms=50";
   Trader a(address, make_flow_dir("reconnect-a"), THOST_TERT_RESTART, THOST_TERT_NONE);
   REQUIRE(trader_session(a.api, a.spi, a.request_id));  // 4 callbacks: connected, auth, login, confirm
-  const std::string ref_a = a.insert_rejected();        // 3 private messages (A is dropped after them)
+  const std::string ref_a = insert_rejected(a);        // 3 private messages (A is dropped after them)
 
   Trader quick(address, make_flow_dir("reconnect-quick"), THOST_TERT_QUICK, THOST_TERT_QUICK);
   REQUIRE(trader_session(quick.api, quick.spi, quick.request_id));
-  quick.barrier();
-  quick.barrier();
-  quick.barrier();  // the 7th callback: the front drops the connection, the API reconnects
+  barrier(quick);
+  barrier(quick);
+  barrier(quick);  // the 7th callback: the front drops the connection, the API reconnects
   REQUIRE(quick.spi.rec.wait([&] { return quick.spi.disconnected == 1 && quick.spi.connected == 2; }));
   REQUIRE(trader_session(quick.api, quick.spi, quick.request_id));
-  quick.barrier();
-  CHECK(!quick.saw(ref_a));
+  barrier(quick);
+  CHECK(!saw(quick, ref_a));
   CHECK_EQ(quick.spi.rec.read([&] { return quick.spi.instrument_status; }), 0);
 }
 
