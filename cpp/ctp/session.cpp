@@ -245,6 +245,12 @@ void Session::step_failed(Step step, int error_id, std::string_view message, std
     become_fatal(SessionNoticeKind::LoginFailed, error_id, what, message);
     return;
   }
+  // 7 NOT_INITED from shandian's local front means its exchange could not start (a tick source it cannot
+  // read, ...; the reason is the message) and never will; a real counter says it while initialising.
+  if (error_id == 7 && !config_.trader_fronts.empty() && config_.trader_fronts.front().rfind("local://", 0) == 0) {
+    become_fatal(SessionNoticeKind::LoginFailed, error_id, what, message);
+    return;
+  }
   notice(SessionNoticeKind::Warning, error_id, "%s refused (CTP error %d: %.*s); retrying in %lld ms", what, error_id,
          static_cast<int>(message.size()), message.data(), static_cast<long long>(config_.relogin_delay_ms));
   pending_step_ = step;

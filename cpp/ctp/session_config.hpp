@@ -44,7 +44,8 @@ struct SessionConfig {
   std::int64_t query_backoff_initial_ms = 1000;
   std::int64_t query_backoff_max_ms = 16000;
   std::int64_t query_timeout_ms = 10000;
-  // Delay before re-trying a retryable auth / login / settlement refusal (never for 63, 75, 143, 3).
+  // Delay before re-trying a retryable auth / login / settlement refusal (never for 63, 75, 143, 3, 140,
+  // nor for 7 from a local:// front, whose exchange could not start).
   std::int64_t relogin_delay_ms = 2000;
   // Rings: the trader ring must never fill in practice (pushes are order/trade/query rows); on a full
   // ring the vendor thread waits at most ring_full_wait_us, then the event is counted as lost and a

@@ -123,6 +123,14 @@ const std::vector<std::pair<std::string_view, Setter>>& key_table() {
     id_key("auth_code", 16, &FrontConfig::auth_code);
     bool_key("require_auth", &FrontConfig::require_auth);
     bool_key("require_settlement_confirm", &FrontConfig::require_settlement_confirm);
+    t.emplace_back("password", [](FrontAddress& a, std::string_view v) {
+      if (v.size() > 40) return false;  // TThostFtdcPasswordType: char[41]
+      a.config.password = std::string(v);
+      return true;
+    });
+    int_key("login_fail_limit", 0, 1'000'000, &FrontConfig::login_fail_limit);
+    int_key("ip_login_fail_limit", 0, 1'000'000, &FrontConfig::ip_login_fail_limit);
+    int_key("max_sessions", 0, 1'000'000, &FrontConfig::max_sessions);
     t.emplace_back("trading_day", [](FrontAddress& a, std::string_view v) {
       if (!v.empty() && !valid_day(v)) return false;
       a.config.trading_day = std::string(v);
@@ -188,6 +196,7 @@ const std::vector<std::pair<std::string_view, Setter>>& key_table() {
       else return false;
       return true;
     });
+    int_key("exchange_delay_ms", 0, 3'600'000, &FrontConfig::exchange_delay_ms);
     // flow control
     int_key("query_interval_ms", 0, 3'600'000, &FrontConfig::query_interval_ms);
     int_key("order_rate_limit", 0, 1'000'000, &FrontConfig::order_rate_limit);

@@ -6,6 +6,7 @@
 #include <exception>
 #include <map>
 #include <random>
+#include <string_view>
 #include <utility>
 
 #include "sim/feed/feed.hpp"
@@ -28,18 +29,35 @@ Registry& registry() {
 
 constexpr std::size_t kFeedBatch = 256;          // events applied per instance-lock acquisition
 
+// The ErrorMsg field holds 80 bytes: a file named by its full path rarely fits, so the path's directory
+// is dropped (the full path is in the stderr message) before the text is cut.
+std::string short_reason(std::string reason, const FrontConfig& cfg) {
+  constexpr std::size_t kErrorMsgBytes = sizeof(CThostFtdcRspInfoField{}.ErrorMsg) - 1;
+  if (reason.size() <= kErrorMsgBytes) return reason;
+  constexpr std::string_view kCsv = "csv:";
+  for (std::string path : {cfg.source.rfind(kCsv, 0) == 0 ? cfg.source.substr(kCsv.size()) : std::string(), cfg.state}) {
+    const std::size_t slash = path.rfind('/');
+    if (path.empty() || slash == std::string::npos) continue;
+    const std::string base = path.substr(slash + 1);
+    for (std::size_t at = reason.find(path); at != std::string::npos; at = reason.find(path, at + base.size()))
+      reason.replace(at, path.size(), base);
+  }
+  return reason;
+}
+
 }  // namespace
 
-std::shared_ptr<FrontInstance> FrontInstance::acquire(const FrontAddress& address, std::string& error) {
+std::shared_ptr<FrontInstance> FrontInstance::acquire(const FrontAddress& address, StartFailure& failure) {
   Registry& reg = registry();
   std::lock_guard lock(reg.mutex);
   auto& slot = reg.instances[address.config.name];
   if (auto live = slot.lock()) {
     if (!address.settings.empty() && address.settings != live->address_.settings) {
-      error = "shandian local front: instance '" + address.config.name + "' already runs with settings '" +
-              live->address_.settings + "'; '" + address.original +
-              "' asks for different ones (register local://" + address.config.name +
-              " without settings to join it, or use another NAME)";
+      failure.reason = "instance '" + address.config.name + "' already runs with other settings";
+      failure.message = "shandian local front: instance '" + address.config.name + "' already runs with settings '" +
+                        live->address_.settings + "'; '" + address.original +
+                        "' asks for different ones (register local://" + address.config.name +
+                        " without settings to join it, or use another NAME)";
       return nullptr;
     }
     return live;
@@ -56,8 +74,9 @@ std::shared_ptr<FrontInstance> FrontInstance::acquire(const FrontAddress& addres
     return created;
   } catch (const std::exception& e) {
     reg.instances.erase(address.config.name);
-    error = "shandian local front: cannot start instance '" + address.config.name + "' (" + address.original +
-            "): " + e.what();
+    failure.reason = short_reason(e.what(), address.config);
+    failure.message = "shandian local front: cannot start instance '" + address.config.name + "' (" +
+                      address.original + "): " + e.what();
     return nullptr;
   }
 }
@@ -203,6 +222,7 @@ FrontInstance::~FrontInstance() {
     for (auto& subs : subscribers_)
       for (auto& q : subs) q->notify_space();
   }
+  subscribed_cv_.notify_all();  // and one waiting for its first subscriber
   if (feed_thread_.joinable()) feed_thread_.join();
 }
 
@@ -225,6 +245,7 @@ bool FrontInstance::md_subscribe(const std::shared_ptr<MdQueue>& queue, int inst
   if (std::none_of(subs.begin(), subs.end(), [&](const auto& q) { return q.get() == queue.get(); })) {
     subs.push_back(queue);
     ++generation_;
+    if (subscriptions_++ == 0) subscribed_cv_.notify_all();
   }
   if (has_latest_[static_cast<std::size_t>(instrument_index)]) {
     const auto& tick = latest_[static_cast<std::size_t>(instrument_index)];
@@ -238,7 +259,10 @@ void FrontInstance::md_unsubscribe(const MdQueue* queue, int instrument_index) {
   auto& subs = subscribers_[static_cast<std::size_t>(instrument_index)];
   const auto before = subs.size();
   std::erase_if(subs, [&](const auto& q) { return q.get() == queue; });
-  if (subs.size() != before) ++generation_;
+  if (subs.size() != before) {
+    ++generation_;
+    subscriptions_ -= before - subs.size();
+  }
 }
 
 void FrontInstance::md_remove(const MdQueue* queue) {
@@ -277,7 +301,13 @@ void FrontInstance::feed_loop() {
 
   // acquire: pairs with the destructor's release store.
   while (have_next && !stop_.load(std::memory_order_acquire)) {
-    if (speed > 0) {
+    if (speed <= 0) {
+      // Backpressure pacing: with nobody subscribed there is nobody to pace the clock, and racing
+      // through the day would leave a client that subscribes later with its last minutes only.
+      std::unique_lock lock(mutex_);
+      subscribed_cv_.wait(lock, [&] { return subscriptions_ > 0 || stop_.load(std::memory_order_acquire); });
+      if (stop_.load(std::memory_order_acquire)) break;
+    } else {
       const auto when = due(batch[0]);
       if (when > Clock::now()) {
         std::unique_lock lock(sleep_mutex_);

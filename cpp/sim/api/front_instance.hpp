@@ -38,13 +38,20 @@ struct FeedStats {
   bool finished = false;              // the source is exhausted
 };
 
+// Why an instance could not be had. The front is reachable but its exchange cannot serve: the libraries
+// answer every login with ErrorID 7 NOT_INITED and `reason` as the ErrorMsg (they never retry).
+struct StartFailure {
+  std::string message;  // the whole story, printed on stderr (instance, address, cause)
+  std::string reason;   // the cause alone, short enough for an ErrorMsg (char[81] GBK) where possible
+};
+
 class SHANDIAN_EXCHANGE_API FrontInstance {
  public:
   // Finds the live instance named address.config.name, or creates it (instruments, feed source and
-  // ExchangeCore from the config). Fails (nullptr, `error` set) when the feed or instrument table cannot be
-  // built, or when a live instance of that NAME was created with different settings and this address
-  // gives settings of its own (an address without settings joins whatever exists).
-  [[nodiscard]] static std::shared_ptr<FrontInstance> acquire(const FrontAddress& address, std::string& error);
+  // ExchangeCore from the config). Fails (nullptr, `failure` set) when the feed, the instrument table or
+  // the state log cannot be built, or when a live instance of that NAME was created with different
+  // settings and this address gives settings of its own (an address without settings joins whatever exists).
+  [[nodiscard]] static std::shared_ptr<FrontInstance> acquire(const FrontAddress& address, StartFailure& failure);
 
   // Instances currently registered and alive (tests: the last Release frees the instance).
   [[nodiscard]] static std::size_t live_instances();
@@ -60,8 +67,10 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   [[nodiscard]] const FrontConfig& config() const noexcept { return address_.config; }
   [[nodiscard]] const std::string& trading_day() const noexcept { return trading_day_; }
 
-  // Starts the feed thread (idempotent, thread-safe): on the first md subscription or trader login, so
-  // a client never misses the start of the day (at speed=0 the whole day would otherwise be gone).
+  // Starts the feed thread (idempotent, thread-safe): on the first md subscription or trader login.
+  // At speed=0 (backpressure) the feed is paced by its md consumers and applies no event while no md API
+  // is subscribed to anything, so a client that logs its trader in long before it subscribes (vn.py
+  // always does) still gets the day from its first tick.
   void start_feed();
 
   // --- md side (all under mutex()) -----------------------------------------------------------------
@@ -103,6 +112,8 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   // the feed thread refreshes its private copy only then.
   std::vector<std::vector<std::shared_ptr<MdQueue>>> subscribers_;
   std::uint64_t generation_ = 1;
+  std::size_t subscriptions_ = 0;             // (instrument, queue) pairs in subscribers_
+  std::condition_variable subscribed_cv_;     // with mutex_: speed=0 feed waits for a first subscriber
   std::vector<CThostFtdcDepthMarketDataField> latest_;
   std::vector<bool> has_latest_;
   int md_sessions_ = 0;

@@ -57,13 +57,14 @@ class LocalMdApi final : public CThostFtdcMdApi {
       fail_init(parsed.error.message);
       return;
     }
-    std::string error;
-    front_ = FrontInstance::acquire(*parsed.address, error);
+    StartFailure failure;
+    front_ = FrontInstance::acquire(*parsed.address, failure);
     if (!front_) {
-      fail_init(error);
+      refuse_logins(failure);
       return;
     }
     trading_day_ = front_->trading_day();
+    std::string error;
     if (!flow_.open(flow_prefix_, false, trading_day_, error)) {
       front_.reset();
       fail_init("shandian local front (md): " + error);
@@ -108,6 +109,16 @@ class LocalMdApi final : public CThostFtdcMdApi {
   int UnSubscribeForQuoteRsp(char* ids[], int count) override { return for_quote(ids, count, false); }
 
   int ReqUserLogin(CThostFtdcReqUserLoginField* req, int id) override {
+    if (req != nullptr && !refusal_.empty()) {
+      queue_->push_with([&](MdMessage& m) {
+        m.clear_body();
+        m.kind = MdMessage::Kind::RspUserLogin;
+        m.request_id = id;
+        m.has_rsp_info = true;
+        set_rsp_info(m.rsp_info, kErrNotInited, refusal_);
+      });
+      return 0;
+    }
     if (req == nullptr || !front_) return -1;
     std::lock_guard lock(front_->mutex());
     if (!connected_) return -1;
@@ -216,6 +227,19 @@ class LocalMdApi final : public CThostFtdcMdApi {
       });
     }
     return 0;
+  }
+
+  // The instance could not start: reachable, every login refused with 7 NOT_INITED and the reason (see
+  // the trader library).
+  void refuse_logins(const StartFailure& failure) {
+    report_error(failure.message);
+    refusal_ = failure.reason.empty() ? failure.message : failure.reason;
+    queue_ = std::make_shared<MdQueue>(WaitStrategy::Block);
+    queue_->push_with([](MdMessage& m) {
+      m.clear_body();
+      m.kind = MdMessage::Kind::FrontConnected;
+    });
+    thread_ = std::thread([this] { callback_loop(); });
   }
 
   void fail_init(const std::string& why) {
@@ -336,6 +360,7 @@ class LocalMdApi final : public CThostFtdcMdApi {
   std::string flow_prefix_;
   std::vector<std::string> fronts_;
   bool initialized_ = false;
+  std::string refusal_;  // non-empty: the instance could not start (set in Init, then read-only)
   std::string trading_day_;
   FlowFiles flow_;
   std::atomic<CThostFtdcMdSpi*> spi_{nullptr};

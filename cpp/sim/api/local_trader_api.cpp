@@ -9,6 +9,7 @@
 #include "ThostFtdcTraderApi.h"
 #pragma GCC visibility pop
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <memory>
@@ -99,13 +100,14 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
       fail_init(parsed.error.message);
       return;
     }
-    std::string error;
-    front_ = FrontInstance::acquire(*parsed.address, error);
+    StartFailure failure;
+    front_ = FrontInstance::acquire(*parsed.address, failure);
     if (!front_) {
-      fail_init(error);
+      refuse_logins(failure);
       return;
     }
     trading_day_ = front_->trading_day();
+    std::string error;
     if (!flow_.open(flow_prefix_, true, trading_day_, error)) {
       front_.reset();
       fail_init("shandian local front (trader): " + error);
@@ -167,6 +169,7 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
 
   // --- session requests --------------------------------------------------------------------------------
   int ReqAuthenticate(CThostFtdcReqAuthenticateField* f, int id) override {
+    if (f != nullptr && !refusal_.empty()) return refuse(TraderCallback::RspAuthenticate, id);
     return f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::Authenticate, conn, id, *f);
       return c.authenticate(conn, *f, id);
@@ -177,9 +180,12 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   int RegisterWechatUserSystemInfo(CThostFtdcWechatUserSystemInfoField*) override { return 0; }
   int SubmitWechatUserSystemInfo(CThostFtdcWechatUserSystemInfoField*) override { return 0; }
   int ReqUserLogin(CThostFtdcReqUserLoginField* f, int id) override {
+    if (f != nullptr && !refusal_.empty()) return refuse(TraderCallback::RspUserLogin, id);
     const int rc = f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::Login, conn, id, *f);
-      return c.login(conn, *f, id);
+      const int r = c.login(conn, *f, id);
+      note_quick_start(c, conn);
+      return r;
     }) : -1;
     if (rc == 0) front_->start_feed();  // the exchange clock starts with the first login or subscription
     return rc;
@@ -370,6 +376,31 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     thread_ = std::thread([this] { callback_loop(); });
   }
 
+  // The instance could not start (its tick source cannot be read, its state log does not replay, ...):
+  // the front is reachable, says why on stderr, and refuses every authentication and login with
+  // 7 NOT_INITED and the reason as ErrorMsg. It never recovers, so a client must not wait for it.
+  void refuse_logins(const StartFailure& failure) {
+    report_error(failure.message);
+    refusal_ = failure.reason.empty() ? failure.message : failure.reason;
+    queue_ = std::make_unique<CallbackQueue<QueuedTraderMessage>>(WaitStrategy::Block);
+    TraderMessage m;
+    m.kind = TraderCallback::FrontConnected;
+    m.has_body = false;
+    enqueue(m);
+    thread_ = std::thread([this] { callback_loop(); });
+  }
+
+  int refuse(TraderCallback kind, int request_id) {
+    TraderMessage m;
+    m.kind = kind;
+    m.request_id = request_id;
+    std::memset(&m.body, 0, sizeof m.body);  // a non-null, empty body, as the vendor passes with an error
+    m.has_rsp_info = true;
+    set_rsp_info(m.rsp_info, kErrNotInited, refusal_);
+    enqueue(m);
+    return 0;
+  }
+
   template <class F>
   int request(F&& f) {
     if (!front_) return -1;
@@ -541,14 +572,28 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     reconnect_at_ns_ = steady_ns() + (reconnect_ns_ > 0 ? reconnect_ns_ : 1);
   }
 
+  // Under the instance lock, after a login request: the first successful login of a QUICK (or NONE)
+  // subscription fixes where its streams start, so a reconnect that comes before any message was delivered
+  // resumes from there, not from the day's start.
+  void note_quick_start(const ExchangeCore& core, int conn) {
+    if (quick_start_known_) return;
+    ExchangeCore::StreamPositions now;
+    if (!core.stream_positions(conn, now)) return;  // refused: not logged in
+    quick_start_known_ = true;
+    if (private_type_ == THOST_TERT_QUICK || private_type_ == THOST_TERT_NONE) quick_private_start_ = now.private_seq;
+    if (public_type_ == THOST_TERT_QUICK) quick_public_start_ = now.public_seq;
+  }
+
   // The vendor API reconnects by itself; its streams continue where they stopped (RESUME from the last
-  // delivered sequence numbers), and the client must authenticate and log in again (new SessionID).
+  // delivered sequence numbers, never before a QUICK login), and the client must authenticate and log in
+  // again (new SessionID).
   void reconnect() {
     reconnect_at_ns_ = 0;
     std::lock_guard lock(front_->mutex());
     if (stopping()) return;
     const ResumeType pub = public_type_ == THOST_TERT_NONE ? ResumeType::None : ResumeType::Resume;
-    connect_locked(StreamSubscription{ResumeType::Resume, private_seq_}, StreamSubscription{pub, public_seq_});
+    connect_locked(StreamSubscription{ResumeType::Resume, std::max(private_seq_, quick_private_start_)},
+                   StreamSubscription{pub, std::max(public_seq_, quick_public_start_)});
   }
 
   void flush_flow() {
@@ -599,6 +644,7 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   THOST_TE_RESUME_TYPE private_type_ = THOST_TERT_RESTART;
   THOST_TE_RESUME_TYPE public_type_ = THOST_TERT_RESTART;
   bool initialized_ = false;
+  std::string refusal_;  // non-empty: the instance could not start (set in Init, then read-only)
   std::string trading_day_;
   std::int64_t reply_delay_ns_ = 0;
   std::int64_t query_interval_ns_ = 0;
@@ -616,6 +662,9 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
   // under front_->mutex()
   int conn_ = -1;
   std::int64_t last_query_ns_ = 0;
+  bool quick_start_known_ = false;
+  int quick_private_start_ = 0;  // QUICK: the streams' last sequence numbers at the first login
+  int quick_public_start_ = 0;
 
   std::atomic<bool> query_in_flight_{false};
   std::atomic<int> query_request_id_{0};

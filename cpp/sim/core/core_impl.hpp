@@ -46,6 +46,7 @@ struct Connection {
   bool logged_in = false;
   int investor = -1;
   int session_id = 0;
+  std::string user_key;  // BrokerID + '\n' + UserID of the login
   StreamSubscription private_topic;
   StreamSubscription public_topic;
   std::int64_t last_order_ref = 0;
@@ -75,6 +76,8 @@ struct Order {
   bool resting = false;
   bool finished = false;
   std::int64_t sys_id = 0;
+  std::int64_t insert_due_ns = 0;  // exchange_delay_ms: the insert reaches the exchange then (0: it has)
+  std::int64_t cancel_due_ns = 0;  // a cancel on its way to the exchange arrives then (0: none pending)
 };
 
 struct Investor {
@@ -113,6 +116,10 @@ struct ExchangeCore::Impl {
   std::map<std::tuple<int, int, std::int64_t>, int> orders_by_ref;           // FrontID, SessionID, OrderRef
   std::map<std::pair<int, std::int64_t>, int> orders_by_sys_id;              // exchange kind, OrderSysID
   detail::ChunkedLog<TraderMessage> public_stream;
+  // Failed logins: consecutive per user (BrokerID + '\n' + UserID; 75 beyond login_fail_limit) and in
+  // total from the client's IP (143 beyond ip_login_fail_limit; every connection of a process is one IP).
+  std::map<std::string, int, std::less<>> login_failures;
+  int ip_login_failures = 0;
   std::int64_t now_ns = 0;
   int front_id = 1;
   int next_session_id = 0x10001;
@@ -131,6 +138,7 @@ struct ExchangeCore::Impl {
     int volume;
   };
   std::vector<RestingFill> resting_scratch;
+  std::vector<int> in_flight;  // orders with an insert or a cancel on its way to the exchange, in send order
 
   Impl(FrontConfig cfg, std::vector<InstrumentSpec> specs, std::string day);
 
@@ -172,6 +180,7 @@ struct ExchangeCore::Impl {
   void rest(int order_id);
   void unrest(detail::Order& o);
   void cancel(detail::Order& o);
+  void arrive_at_exchange(std::int64_t up_to_ns);  // carries out delayed inserts and cancels due by then
   void match_resting(int instrument, const detail::Side& prev_bid, const detail::Side& prev_ask, std::int64_t traded);
   std::int64_t take_trade_id(ExchangeKind e) { return next_trade_id[static_cast<int>(e)]++; }
 };

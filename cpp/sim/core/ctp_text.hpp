@@ -37,6 +37,12 @@ inline constexpr const char kSettlementNotConfirmed[] = "CTP:\xbd\xe1\xcb\xe3\xb
 inline constexpr const char kOverCloseToday[] = "CTP:\xc6\xbd\xbd\xf1\xb2\xd6\xce\xbb\xb2\xbb\xd7\xe3";  // CTP:平今仓位不足 (16 bytes)
 inline constexpr const char kOverCloseYesterday[] = "CTP:\xc6\xbd\xd7\xf2\xb2\xd6\xce\xbb\xb2\xbb\xd7\xe3";  // CTP:平昨仓位不足 (16 bytes)
 inline constexpr const char kAuthFailed[] = "CTP:\xbf\xcd\xbb\xa7\xb6\xcb\xc8\xcf\xd6\xa4\xca\xa7\xb0\xdc";  // CTP:客户端认证失败 (18 bytes)
+inline constexpr const char kDuplicateLogin[] = "CTP:\xd6\xd8\xb8\xb4\xb5\xc4\xb5\xc7\xc2\xbc";  // CTP:重复的登录 (14 bytes)
+inline constexpr const char kSessionLimit[] = "CTP:\xd3\xc3\xbb\xa7\xd4\xda\xcf\xdf\xbb\xe1\xbb\xb0\xb3\xac\xb3\xf6\xc9\xcf\xcf\xde";  // CTP:用户在线会话超出上限 (24 bytes)
+inline constexpr const char kLoginForbidden[] = "CTP:\xc1\xac\xd0\xf8\xb5\xc7\xc2\xbc\xca\xa7\xb0\xdc\xb4\xce\xca\xfd\xb3\xac\xcf\xde\xa3\xac\xb5\xc7\xc2\xbc\xb1\xbb\xbd\xfb\xd6\xb9";  // CTP:连续登录失败次数超限，登录被禁止 (36 bytes)
+inline constexpr const char kIpForbidden[] = "CTP:\xc4\xfa\xb5\xc7\xc2\xbc\xca\xa7\xb0\xdc\xb4\xce\xca\xfd\xb9\xfd\xb6\xe0\xa3\xac" "IP\xb1\xbb\xbd\xfb\xd6\xb9\xb5\xc7\xc8\xeb" "CTP";  // CTP:您登录失败次数过多，IP被禁止登入CTP (39 bytes)
+inline constexpr const char kDuplicateAction[] = "CTP:\xb3\xb7\xb5\xa5\xd2\xd1\xb1\xa8\xcb\xcd\xa3\xac\xb2\xbb\xd4\xca\xd0\xed\xd6\xd8\xb8\xb4\xb3\xb7\xb5\xa5";  // CTP:撤单已报送，不允许重复撤单 (30 bytes)
+inline constexpr const char kCancelUnknownUnsupported[] = "CTP:\xb8\xc3\xbd\xbb\xd2\xd7\xcb\xf9\xb2\xbb\xd6\xa7\xb3\xd6\xb3\xb7\xcf\xfa\xce\xb4\xd6\xaa\xb5\xa5";  // CTP:该交易所不支持撤销未知单 (28 bytes)
 inline constexpr const char kNotAuthent[] = "CTP:\xbf\xcd\xbb\xa7\xb6\xcb\xce\xb4\xc8\xcf\xd6\xa4";  // CTP:客户端未认证 (16 bytes)
 inline constexpr const char kOrderFreqLimit[] = "CTP:\xcf\xc2\xb5\xa5\xc6\xb5\xc2\xca\xcf\xde\xd6\xc6";  // CTP:下单频率限制 (16 bytes)
 inline constexpr const char kNotTradingPeriod[] = "CTP:\xb7\xc7\xbd\xbb\xd2\xd7\xca\xb1\xb6\xce";  // CTP:非交易时段 (14 bytes)
@@ -62,21 +68,27 @@ namespace shandian::sim {
 namespace err {
 inline constexpr int kNone = 0;
 inline constexpr int kBadLogin = 3;
+inline constexpr int kDuplicateLogin = 5;
 inline constexpr int kNotLoggedIn = 6;
 inline constexpr int kBadField = 15;
 inline constexpr int kInstrumentNotFound = 16;
 inline constexpr int kDuplicateOrderRef = 22;
 inline constexpr int kBadOrderActionField = 23;
+inline constexpr int kDuplicateOrderAction = 24;
 inline constexpr int kOrderNotFound = 25;
 inline constexpr int kInsuitableOrderStatus = 26;
 inline constexpr int kOverClosePosition = 30;
 inline constexpr int kInsufficientMoney = 31;
 inline constexpr int kSettlementNotConfirmed = 42;
+inline constexpr int kSessionLimit = 60;
 inline constexpr int kOverCloseTodayPosition = 50;
 inline constexpr int kOverCloseYesterdayPosition = 51;
 inline constexpr int kAuthFailed = 63;
 inline constexpr int kNotAuthent = 64;
+inline constexpr int kLoginForbidden = 75;
 inline constexpr int kOrderFreqLimit = 116;
+inline constexpr int kIpForbidden = 143;
+inline constexpr int kCancelUnknownOrderUnsupported = 157;
 inline constexpr int kNotTradingPeriod = 162;
 inline constexpr int kPriceOverLimit = 163;
 inline constexpr int kVolumeNotValid = 164;
@@ -88,21 +100,27 @@ inline constexpr int kPriceWrongTick = 165;
   switch (id) {
     case err::kNone: return text::kCorrect;
     case err::kBadLogin: return text::kBadLogin;
+    case err::kDuplicateLogin: return text::kDuplicateLogin;
     case err::kNotLoggedIn: return text::kNotLoggedIn;
     case err::kBadField: return text::kBadField;
     case err::kInstrumentNotFound: return text::kInstrumentNotFound;
     case err::kDuplicateOrderRef: return text::kDuplicateOrderRef;
     case err::kBadOrderActionField: return text::kBadActionField;
+    case err::kDuplicateOrderAction: return text::kDuplicateAction;
     case err::kOrderNotFound: return text::kOrderNotFound;
     case err::kInsuitableOrderStatus: return text::kInsuitableStatus;
     case err::kOverClosePosition: return text::kOverClose;
     case err::kInsufficientMoney: return text::kInsufficientMoney;
     case err::kSettlementNotConfirmed: return text::kSettlementNotConfirmed;
+    case err::kSessionLimit: return text::kSessionLimit;
     case err::kOverCloseTodayPosition: return text::kOverCloseToday;
     case err::kOverCloseYesterdayPosition: return text::kOverCloseYesterday;
     case err::kAuthFailed: return text::kAuthFailed;
     case err::kNotAuthent: return text::kNotAuthent;
+    case err::kLoginForbidden: return text::kLoginForbidden;
     case err::kOrderFreqLimit: return text::kOrderFreqLimit;
+    case err::kIpForbidden: return text::kIpForbidden;
+    case err::kCancelUnknownOrderUnsupported: return text::kCancelUnknownUnsupported;
     case err::kNotTradingPeriod: return text::kNotTradingPeriod;
     case err::kPriceOverLimit: return text::kPriceOverLimit;
     case err::kVolumeNotValid: return text::kVolumeNotValid;

@@ -214,12 +214,30 @@ int ExchangeCore::login(int connection, const CThostFtdcReqUserLoginField& req, 
   Connection* c = impl_->conn(connection);
   if (c == nullptr) return -1;
   const FrontConfig& cfg = impl_->config;
+  Impl& im = *impl_;
+  std::string user_key = std::string(str_of(req.BrokerID)) + '\n' + std::string(str_of(req.UserID));
+  int& failures = im.login_failures[user_key];
   int error = err::kNone;
-  if (cfg.require_auth && !c->authenticated) {
+  if (c->logged_in) {
+    error = err::kDuplicateLogin;  // this session is logged in already
+  } else if (cfg.ip_login_fail_limit > 0 && im.ip_login_failures >= cfg.ip_login_fail_limit) {
+    error = err::kIpForbidden;
+  } else if (cfg.login_fail_limit > 0 && failures >= cfg.login_fail_limit) {
+    error = err::kLoginForbidden;  // locked until the broker unlocks it (here: for the instance's life)
+  } else if (cfg.require_auth && !c->authenticated) {
     error = err::kNotAuthent;
-  } else if ((!cfg.broker_id.empty() && cfg.broker_id != str_of(req.BrokerID)) || str_of(req.UserID).empty()) {
+  } else if ((!cfg.broker_id.empty() && cfg.broker_id != str_of(req.BrokerID)) || str_of(req.UserID).empty() ||
+             (!cfg.password.empty() && cfg.password != str_of(req.Password))) {
     error = err::kBadLogin;
+    ++failures;
+    ++im.ip_login_failures;
+  } else if (cfg.max_sessions > 0 &&
+             std::count_if(im.connections.begin(), im.connections.end(), [&](const Connection& o) {
+               return o.open && o.logged_in && o.user_key == user_key;
+             }) >= cfg.max_sessions) {
+    error = err::kSessionLimit;
   }
+  if (error == err::kNone) failures = 0;  // "consecutive"
   TraderMessage m = Impl::rsp(TraderCallback::RspUserLogin, request_id, error);
   CThostFtdcRspUserLoginField& b = m.body.rsp_user_login;
   set_str(b.BrokerID, str_of(req.BrokerID));
@@ -232,6 +250,7 @@ int ExchangeCore::login(int connection, const CThostFtdcReqUserLoginField& req, 
   const int investor = impl_->investor_for(std::string(str_of(req.BrokerID)), std::string(str_of(req.UserID)));
   c->investor = investor;
   c->logged_in = true;
+  c->user_key = std::move(user_key);
   c->session_id = impl_->next_session_id++;
   c->last_order_ref = 0;
   c->request_times.clear();
@@ -306,6 +325,7 @@ int ExchangeCore::order_action(int connection, const CThostFtdcInputOrderActionF
 
 void ExchangeCore::on_feed_event(const FeedEvent& event) {
   Impl& im = *impl_;
+  im.arrive_at_exchange(event.exchange_ns);  // what reached the exchange before this event
   if (event.exchange_ns > im.now_ns) im.now_ns = event.exchange_ns;
   if (event.kind == FeedEvent::Kind::Status) {
     // Product-level (as CTP): applies to every instrument whose product or id matches.
@@ -356,8 +376,9 @@ void ExchangeCore::on_feed_event(const FeedEvent& event) {
   if (mk.status == THOST_FTDC_IS_Continous) im.match_resting(idx, prev_bid, prev_ask, traded);
 }
 
-void ExchangeCore::advance_clock(std::int64_t exchange_ns) noexcept {
+void ExchangeCore::advance_clock(std::int64_t exchange_ns) {
   if (exchange_ns > impl_->now_ns) impl_->now_ns = exchange_ns;
+  impl_->arrive_at_exchange(impl_->now_ns);
 }
 
 const std::vector<InstrumentSpec>& ExchangeCore::instruments() const noexcept { return impl_->instruments; }
@@ -369,6 +390,14 @@ int ExchangeCore::instrument_index(const char* instrument_id) const noexcept {
 }
 
 const std::string& ExchangeCore::trading_day() const noexcept { return impl_->trading_day; }
+
+bool ExchangeCore::stream_positions(int connection, StreamPositions& out) const noexcept {
+  if (!impl_->logged_in(connection)) return false;
+  const Connection& c = impl_->connections[static_cast<std::size_t>(connection)];
+  out.private_seq = static_cast<int>(impl_->investors[static_cast<std::size_t>(c.investor)].stream.size());
+  out.public_seq = static_cast<int>(impl_->public_stream.size());
+  return true;
+}
 std::int64_t ExchangeCore::now_exchange_ns() const noexcept { return impl_->now_ns; }
 
 }  // namespace shandian::sim

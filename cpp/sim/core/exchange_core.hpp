@@ -76,18 +76,26 @@ class ExchangeCore {
   [[nodiscard]] int qry_investor(int connection, const CThostFtdcQryInvestorField&, int request_id);
 
   // --- market side -------------------------------------------------------------------------------
-  // A snapshot or status change from the feed: updates the instrument's market state and clock, fills
-  // resting orders the new market crosses, and pushes instrument status on the public stream.
+  // A snapshot or status change from the feed: first carries out the delayed inserts and cancels due by
+  // its time (exchange_delay_ms), then updates the instrument's market state and clock, fills resting
+  // orders the new market crosses, and pushes instrument status on the public stream.
   void on_feed_event(const FeedEvent& event);
   // Moves the exchange clock forward (never back) without a market event, e.g. from the paced replay clock
-  // while the feed is idle or exhausted, so time-based gates (the 116 order-rate window) keep working.
-  // Additive to the original contract.
-  void advance_clock(std::int64_t exchange_ns) noexcept;
+  // while the feed is idle or exhausted, so time-based gates (the 116 order-rate window) keep working, and
+  // inserts and cancels delayed by exchange_delay_ms arrive. Additive to the original contract.
+  void advance_clock(std::int64_t exchange_ns);
 
   // --- introspection (tests, the md library, reports) ------------------------------------------------
   [[nodiscard]] const std::vector<InstrumentSpec>& instruments() const noexcept;
   [[nodiscard]] int instrument_index(const char* instrument_id) const noexcept;  // -1 when unknown
   [[nodiscard]] const std::string& trading_day() const noexcept;
+  // The last sequence numbers of the private stream of the connection's investor and of the public stream,
+  // now. False (and `out` untouched) when the connection is not logged in.
+  struct StreamPositions {
+    int private_seq = 0;
+    int public_seq = 0;
+  };
+  [[nodiscard]] bool stream_positions(int connection, StreamPositions& out) const noexcept;
   [[nodiscard]] std::int64_t now_exchange_ns() const noexcept;
 
  private:

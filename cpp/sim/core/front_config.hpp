@@ -30,6 +30,10 @@ struct FrontConfig {
   std::string auth_code;                 // empty: any AuthCode accepted
   bool require_auth = true;              // login before a successful ReqAuthenticate → 64 NOT_AUTHENT
   bool require_settlement_confirm = true;  // insert/cancel before confirmation → 42
+  std::string password;                  // empty: any password accepted; else a different one → 3
+  int login_fail_limit = 6;              // after this many consecutive failed logins of a user → 75 (0 = off)
+  int ip_login_fail_limit = 0;           // after this many failed logins from the client's IP → 143 (0 = off)
+  int max_sessions = 0;                  // logged-in sessions of one user beyond → 60 (0 = no limit)
   std::string trading_day;               // YYYYMMDD; empty: the feed's
   double initial_balance = 10'000'000.0;
   std::vector<InitialPosition> positions;
@@ -42,6 +46,10 @@ struct FrontConfig {
   int max_ticks = 0;                     // stop the feed after this many snapshots (0: whole trading day)
   // --- matching
   QueueModel queue_model = QueueModel::Conservative;
+  // Exchange time an insert or a cancel takes to reach the exchange (0: at once). Meanwhile an order is
+  // 'a' (unknown) and a cancel is pending, which is when a counter answers 157 (CZCE) and 24; a delayed
+  // request is carried out when the feed's clock passes its due time (with the next feed event).
+  int exchange_delay_ms = 0;
   // --- flow control
   int query_interval_ms = 1000;          // QryFreq: a query sooner than this after the last → 90 (0 = off)
   int order_rate_limit = 0;              // inserts+cancels per second per session beyond → 116 (0 = off)
@@ -50,8 +58,8 @@ struct FrontConfig {
   int reconnect_ms = 1000;               // vendor 6.7.9+: reconnects every 1 s by itself
   int reply_delay_us = 0;                // delay every trader reply and push by this much
   double md_drop_ratio = 0.0;            // fraction of snapshots silently not delivered (seeded)
-  bool duplicate_replay = false;
-  std::string state;                     // input log: the instance survives its host process (api/state_log.hpp)         // a RESTART replay delivers every private message twice
+  bool duplicate_replay = false;         // a RESTART replay delivers every private message twice
+  std::string state;                     // input log: the instance survives its host process (api/state_log.hpp)
 };
 
 }  // namespace shandian::sim

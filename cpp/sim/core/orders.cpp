@@ -419,8 +419,31 @@ int ExchangeCore::Impl::insert_order(int connection, const CThostFtdcInputOrderF
   orders_by_ref[{front_id, c.session_id, ref}] = oid;
   inv.orders.push_back(oid);
   push_order(o);
-  exchange_accept(oid);
+  if (config.exchange_delay_ms > 0) {
+    o.insert_due_ns = now_ns + std::int64_t{config.exchange_delay_ms} * 1'000'000;
+    in_flight.push_back(oid);
+  } else {
+    exchange_accept(oid);
+  }
   return 0;
+}
+
+void ExchangeCore::Impl::arrive_at_exchange(std::int64_t up_to_ns) {
+  if (in_flight.empty()) return;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < in_flight.size(); ++i) {
+    Order& o = orders[static_cast<std::size_t>(in_flight[i])];
+    if (o.insert_due_ns != 0 && o.insert_due_ns <= up_to_ns) {
+      o.insert_due_ns = 0;
+      exchange_accept(o.id);
+    }
+    if (o.insert_due_ns == 0 && o.cancel_due_ns != 0 && o.cancel_due_ns <= up_to_ns) {
+      o.cancel_due_ns = 0;
+      if (!o.finished) cancel(o);  // filled meanwhile: the cancel finds nothing to do
+    }
+    if (o.insert_due_ns != 0 || o.cancel_due_ns != 0) in_flight[kept++] = o.id;
+  }
+  in_flight.resize(kept);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -882,11 +905,23 @@ int ExchangeCore::Impl::order_action(int connection, const CThostFtdcInputOrderA
   if (oid < 0 || orders[static_cast<std::size_t>(oid)].investor != inv_id) return reject(err::kOrderNotFound);
   Order& o = orders[static_cast<std::size_t>(oid)];
   if (o.finished) return reject(err::kInsuitableOrderStatus);
+  if (o.cancel_due_ns != 0) return reject(err::kDuplicateOrderAction);  // a cancel is on its way already
+  // Counters >= 6.6.5 do not cancel a CZCE order the exchange has not acknowledged yet ('a').
+  const bool unknown_at_exchange = o.insert_due_ns != 0;
+  if (unknown_at_exchange && instruments[static_cast<std::size_t>(o.instrument)].exchange == ExchangeKind::CZCE) {
+    return reject(err::kCancelUnknownOrderUnsupported);
+  }
 
   if (config.order_rate_limit > 0) {
     while (!c.request_times.empty() && c.request_times.front() <= now_ns - 1'000'000'000) c.request_times.pop_front();
     if (static_cast<int>(c.request_times.size()) >= config.order_rate_limit) return reject(err::kOrderFreqLimit);
     c.request_times.push_back(now_ns);
+  }
+  if (config.exchange_delay_ms > 0) {
+    // Reaches the exchange after the delay, and never before the order itself.
+    o.cancel_due_ns = std::max(o.insert_due_ns, now_ns + std::int64_t{config.exchange_delay_ms} * 1'000'000);
+    if (!unknown_at_exchange) in_flight.push_back(oid);
+    return 0;
   }
   cancel(o);
   return 0;

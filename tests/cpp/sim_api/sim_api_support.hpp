@@ -91,7 +91,9 @@ struct TraderSpi : CThostFtdcTraderSpi {
   std::vector<CThostFtdcTradeField> trades;
   std::vector<std::pair<int, int>> rsp_errors;          // (ErrorID, request id)
   std::vector<std::string> rsp_error_texts;              // raw GBK bytes
+  std::vector<std::pair<int, std::string>> refusals;     // authentication / login errors (ErrorID, raw GBK)
   std::vector<int> rsp_order_insert_errors;
+  std::vector<int> rsp_order_action_errors;             // OnRspOrderAction: only refused cancels
   std::map<int, int> query_last;                         // request id -> count of is_last responses
   int instrument_status = 0;
   int callbacks = 0;
@@ -105,7 +107,11 @@ struct TraderSpi : CThostFtdcTraderSpi {
     rec.update([&] { ++disconnected; last_disconnect_reason = reason; ++callbacks; });
   }
   void OnRspAuthenticate(CThostFtdcRspAuthenticateField*, CThostFtdcRspInfoField* info, int, bool) override {
-    rec.update([&] { if (!info || info->ErrorID == 0) ++auth_ok; ++callbacks; });
+    rec.update([&] {
+      if (!info || info->ErrorID == 0) ++auth_ok;
+      else refusals.emplace_back(info->ErrorID, info->ErrorMsg);
+      ++callbacks;
+    });
   }
   void OnRspUserLogin(CThostFtdcRspUserLoginField* f, CThostFtdcRspInfoField* info, int, bool) override {
     rec.update([&] {
@@ -118,6 +124,7 @@ struct TraderSpi : CThostFtdcTraderSpi {
         trading_day = f->TradingDay;
       } else {
         ++login_errors;
+        if (info) refusals.emplace_back(info->ErrorID, info->ErrorMsg);
       }
     });
   }
@@ -142,6 +149,9 @@ struct TraderSpi : CThostFtdcTraderSpi {
   }
   void OnRspOrderInsert(CThostFtdcInputOrderField*, CThostFtdcRspInfoField* info, int, bool) override {
     rec.update([&] { rsp_order_insert_errors.push_back(info ? info->ErrorID : -1); ++callbacks; });
+  }
+  void OnRspOrderAction(CThostFtdcInputOrderActionField*, CThostFtdcRspInfoField* info, int, bool) override {
+    rec.update([&] { rsp_order_action_errors.push_back(info ? info->ErrorID : -1); ++callbacks; });
   }
   void OnRtnOrder(CThostFtdcOrderField* o) override {
     rec.update([&] { orders.push_back(*o); ++callbacks; });
@@ -171,14 +181,19 @@ struct MdSpi : CThostFtdcMdSpi {
   int unsub_responses = 0;
   std::vector<std::string> sub_instruments;
   std::map<std::string, int> ticks_by_instrument;
+  CThostFtdcDepthMarketDataField first_tick{};
   CThostFtdcDepthMarketDataField last_tick{};
   bool exchange_id_empty = true;
   long long ticks = 0;
+  std::vector<std::pair<int, std::string>> refusals;  // login errors (ErrorID, raw GBK)
 
   void OnFrontConnected() override { rec.update([&] { ++connected; }); }
   void OnFrontDisconnected(int) override { rec.update([&] { ++disconnected; }); }
   void OnRspUserLogin(CThostFtdcRspUserLoginField*, CThostFtdcRspInfoField* info, int, bool) override {
-    rec.update([&] { if (!info || info->ErrorID == 0) ++login_ok; });
+    rec.update([&] {
+      if (!info || info->ErrorID == 0) ++login_ok;
+      else refusals.emplace_back(info->ErrorID, info->ErrorMsg);
+    });
   }
   void OnRspSubMarketData(CThostFtdcSpecificInstrumentField* f, CThostFtdcRspInfoField* info, int, bool) override {
     rec.update([&] {
@@ -192,7 +207,7 @@ struct MdSpi : CThostFtdcMdSpi {
   }
   void OnRtnDepthMarketData(CThostFtdcDepthMarketDataField* t) override {
     rec.update([&] {
-      ++ticks;
+      if (ticks++ == 0) first_tick = *t;
       ++ticks_by_instrument[t->InstrumentID];
       last_tick = *t;
       if (t->ExchangeID[0] != '\0') exchange_id_empty = false;
@@ -253,6 +268,51 @@ inline bool trader_session(CThostFtdcTraderApi* api, TraderSpi& spi, int& reques
   SIM_FILL(confirm.InvestorID, "000001");
   if (api->ReqSettlementInfoConfirm(&confirm, ++request_id) != 0) return false;
   return spi.rec.wait([&] { return spi.confirm_ok > confirms; });
+}
+
+// A trader API on `address` with its own Spi and flow directory, released at scope exit (or by release()).
+struct Trader {
+  TraderSpi spi;
+  CThostFtdcTraderApi* api = nullptr;
+  int request_id = 0;
+  Trader(const std::string& address, const std::string& flow, THOST_TE_RESUME_TYPE priv = THOST_TERT_QUICK,
+         THOST_TE_RESUME_TYPE pub = THOST_TERT_NONE) {
+    api = libraries().create_trader(flow.c_str());
+    api->RegisterSpi(&spi);
+    api->SubscribePrivateTopic(priv);
+    api->SubscribePublicTopic(pub);
+    api->RegisterFront(const_cast<char*>(address.c_str()));
+    api->Init();
+  }
+  ~Trader() {
+    if (api != nullptr) api->Release();
+  }
+  void release() {
+    api->Release();
+    api = nullptr;
+  }
+  Trader(const Trader&) = delete;
+  Trader& operator=(const Trader&) = delete;
+};
+
+// Registers `spi` and `address` on an md API and waits for OnFrontConnected. False on a timeout.
+inline bool md_connect(CThostFtdcMdApi* md, MdSpi& spi, const std::string& address) {
+  md->RegisterSpi(&spi);
+  md->RegisterFront(const_cast<char*>(address.c_str()));
+  md->Init();
+  return spi.rec.wait([&] { return spi.connected == 1; });
+}
+
+// Logs an md API in (md fronts check no credentials) and subscribes `instruments`. False on a timeout or
+// a refused login.
+inline bool md_login_subscribe(CThostFtdcMdApi* md, MdSpi& spi, const std::vector<std::string>& instruments) {
+  CThostFtdcReqUserLoginField login{};
+  SIM_FILL(login.BrokerID, "9999");
+  SIM_FILL(login.UserID, "000001");
+  if (md->ReqUserLogin(&login, 1) != 0 || !spi.rec.wait([&] { return spi.login_ok == 1; })) return false;
+  std::vector<char*> ids;
+  for (const std::string& id : instruments) ids.push_back(const_cast<char*>(id.c_str()));
+  return md->SubscribeMarketData(ids.data(), static_cast<int>(ids.size())) == 0;
 }
 
 }  // namespace sim_test

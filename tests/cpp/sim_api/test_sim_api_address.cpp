@@ -25,7 +25,8 @@ int main() {
         "&positions=rb2505:long:5,cu2502:short:2:75000&source=csv:%2Ftmp%2Fticks.csv&seed=99"
         "&instruments=rb,IF2501&speed=0&session=night&max_ticks=1000&queue_model=optimistic"
         "&query_interval_ms=0&order_rate_limit=5&disconnect_after=10&reconnect_ms=50&reply_delay_us=7"
-        "&md_drop_ratio=0.25&duplicate_replay=yes&wait=spin");
+        "&md_drop_ratio=0.25&duplicate_replay=yes&wait=spin&password=p%26w&login_fail_limit=9"
+        "&ip_login_fail_limit=100&max_sessions=6&exchange_delay_ms=250");
     REQUIRE(p.ok());
     const FrontConfig& c = p.address->config;
     CHECK_EQ(c.name, std::string("beta"));
@@ -58,14 +59,19 @@ int main() {
     CHECK_EQ(c.md_drop_ratio, 0.25);
     CHECK(c.duplicate_replay);
     CHECK(p.address->wait == WaitStrategy::Spin);
+    CHECK_EQ(c.password, std::string("p&w"));
+    CHECK_EQ(c.login_fail_limit, 9);
+    CHECK_EQ(c.ip_login_fail_limit, 100);
+    CHECK_EQ(c.max_sessions, 6);
+    CHECK_EQ(c.exchange_delay_ms, 250);
     // Canonical settings: sorted by key, so the same settings in another order compare equal.
     const auto q = parse_front_address("local://x?speed=2&seed=1");
     const auto r = parse_front_address("local://x?seed=1&speed=2");
     REQUIRE(q.ok() && r.ok());
     CHECK_EQ(q.address->settings, r.address->settings);
   }
-  // Every FrontConfig field has a key (24 FrontConfig fields minus `name`, plus `wait`).
-  CHECK_EQ(front_address_keys().size(), std::size_t{24});
+  // Every FrontConfig field has a key (29 FrontConfig fields minus `name`, plus `wait`).
+  CHECK_EQ(front_address_keys().size(), std::size_t{29});
 
   auto expect_error = [](const char* address, AddressError::Code code, const char* key, const char* value) {
     const auto p = parse_front_address(address);

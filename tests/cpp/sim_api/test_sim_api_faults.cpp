@@ -1,7 +1,9 @@
 // Flow control and fault injection through the built libraries: one query in flight (-2), QryFreq
 // (OnRspError 90, GBK text), disconnect_after → OnFrontDisconnected(4097) → automatic reconnect with a
 // new SessionID, bad addresses and a missing flow directory fail the connection with
-// OnFrontDisconnected(4097) (and a stderr message) instead of crashing, RESUME bookkeeping in Private.con.
+// OnFrontDisconnected(4097) (and a stderr message) instead of crashing, an instance that cannot start (a
+// broken tick source, a settings clash) refuses logins with 7 and the reason, RESUME bookkeeping in Private.con.
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -12,24 +14,6 @@
 using namespace sim_test;
 
 namespace {
-
-struct Trader {
-  TraderSpi spi;
-  CThostFtdcTraderApi* api = nullptr;
-  int request_id = 0;
-  Trader(const std::string& address, const std::string& flow, THOST_TE_RESUME_TYPE priv = THOST_TERT_QUICK,
-         THOST_TE_RESUME_TYPE pub = THOST_TERT_NONE) {
-    api = libraries().create_trader(flow.c_str());
-    api->RegisterSpi(&spi);
-    api->SubscribePrivateTopic(priv);
-    api->SubscribePublicTopic(pub);
-    api->RegisterFront(const_cast<char*>(address.c_str()));
-    api->Init();
-  }
-  ~Trader() { api->Release(); }
-  Trader(const Trader&) = delete;
-  Trader& operator=(const Trader&) = delete;
-};
 
 void query_flow_control() {
   // Responses are held back 200 ms, so the first query is certainly still in flight for the second.
@@ -103,10 +87,68 @@ void bad_addresses_fail_the_connection() {
   // Same NAME with different settings: refused while the first instance lives.
   Trader a("local://clash?instruments=rb&trading_day=20250102&seed=1", make_flow_dir("clash-a"));
   CHECK(a.spi.rec.wait([&] { return a.spi.connected == 1; }));
+  // The clash is the instance that cannot be had: reachable, every login refused with 7 and the reason.
   Trader b("local://clash?instruments=rb&trading_day=20250102&seed=2", make_flow_dir("clash-b"));
-  CHECK(b.spi.rec.wait([&] { return b.spi.disconnected == 1; }));
+  CHECK(b.spi.rec.wait([&] { return b.spi.connected == 1; }));
+  CThostFtdcReqUserLoginField login{};
+  SIM_FILL(login.UserID, "000001");
+  CHECK_EQ(b.api->ReqUserLogin(&login, 1), 0);
+  CHECK(b.spi.rec.wait([&] { return b.spi.refusals.size() == 1; }));
+  CHECK_EQ(b.spi.rec.read([&] { return b.spi.refusals[0].first; }), 7);
+  CHECK(b.spi.rec.read([&] { return b.spi.refusals[0].second; }).find("other settings") != std::string::npos);
   Trader c("local://clash", make_flow_dir("clash-c"));  // no settings: joins
   CHECK(c.spi.rec.wait([&] { return c.spi.connected == 1; }));
+}
+
+// A tick source the front cannot use fails loudly and at once: both libraries connect (the front is
+// there), then every authentication and login is refused with 7 NOT_INITED, the ErrorMsg naming the file
+// and the line; nothing disconnects, so no client waits for a reconnect that cannot help.
+void broken_tick_source_refuses_logins() {
+  const auto dir = std::filesystem::path(make_flow_dir("broken-csv"));
+  const std::string csv = (dir / "ticks.csv").string();
+  {
+    std::ofstream out(csv);
+    out << "symbol,exchange,datetime,last_price,volume\n"
+        << "rb2505,SHFE,2025-01-02 09:00:00.500000,3300,1\n"
+        << "rb2505,SHFE,2025-01-02 09:00:01.000000,not-a-price,2\n";
+  }
+  const std::string address = "local://broken-csv?instruments=rb&trading_day=20250102&speed=0&source=csv:" + csv;
+  Trader t(address, make_flow_dir("broken-td"));
+  REQUIRE(t.spi.rec.wait([&] { return t.spi.connected == 1; }));
+  CThostFtdcReqAuthenticateField auth{};
+  SIM_FILL(auth.UserID, "000001");
+  CHECK_EQ(t.api->ReqAuthenticate(&auth, 1), 0);
+  CThostFtdcReqUserLoginField login{};
+  SIM_FILL(login.UserID, "000001");
+  CHECK_EQ(t.api->ReqUserLogin(&login, 2), 0);
+  REQUIRE(t.spi.rec.wait([&] { return t.spi.refusals.size() == 2; }));
+  for (const auto& [id, text] : t.spi.rec.read([&] { return t.spi.refusals; })) {
+    CHECK_EQ(id, 7);
+    CHECK(text.find("ticks.csv:3") != std::string::npos);  // file and line (the directory is on stderr)
+    CHECK(text.find("last_price") != std::string::npos);
+  }
+  CHECK_EQ(t.spi.rec.read([&] { return t.spi.disconnected; }), 0);
+  CThostFtdcQryInstrumentField q{};
+  CHECK_EQ(t.api->ReqQryInstrument(&q, 3), -1);  // nothing else is served
+
+  MdSpi md_spi;
+  CThostFtdcMdApi* md = libraries().create_md(make_flow_dir("broken-md").c_str());
+  REQUIRE(md_connect(md, md_spi, address));
+  CThostFtdcReqUserLoginField md_login{};
+  CHECK_EQ(md->ReqUserLogin(&md_login, 1), 0);
+  REQUIRE(md_spi.rec.wait([&] { return md_spi.refusals.size() == 1; }));
+  CHECK_EQ(md_spi.rec.read([&] { return md_spi.refusals[0].first; }), 7);
+  CHECK(md_spi.rec.read([&] { return md_spi.refusals[0].second; }).find("ticks.csv:3") != std::string::npos);
+  md->Release();
+
+  // A file that cannot be opened: named too.
+  Trader missing("local://missing-csv?instruments=rb&trading_day=20250102&source=csv:" + (dir / "nope.csv").string(),
+                 make_flow_dir("missing-td"));
+  REQUIRE(missing.spi.rec.wait([&] { return missing.spi.connected == 1; }));
+  CHECK_EQ(missing.api->ReqUserLogin(&login, 1), 0);
+  REQUIRE(missing.spi.rec.wait([&] { return missing.spi.refusals.size() == 1; }));
+  CHECK_EQ(missing.spi.rec.read([&] { return missing.spi.refusals[0].first; }), 7);
+  CHECK(missing.spi.rec.read([&] { return missing.spi.refusals[0].second; }).find("nope.csv") != std::string::npos);
 }
 
 void resume_records_private_sequence() {
@@ -114,15 +156,8 @@ void resume_records_private_sequence() {
   const std::string address = "local://faults-resume?instruments=rb&trading_day=20250102&speed=50&query_interval_ms=0";
   MdSpi md_spi;
   CThostFtdcMdApi* md = libraries().create_md(make_flow_dir("resume-md").c_str());
-  md->RegisterSpi(&md_spi);
-  md->RegisterFront(const_cast<char*>(address.c_str()));
-  md->Init();
-  REQUIRE(md_spi.rec.wait([&] { return md_spi.connected == 1; }));
-  CThostFtdcReqUserLoginField md_login{};
-  CHECK_EQ(md->ReqUserLogin(&md_login, 1), 0);
-  REQUIRE(md_spi.rec.wait([&] { return md_spi.login_ok == 1; }));
-  char* ids[] = {const_cast<char*>("rb2505")};
-  CHECK_EQ(md->SubscribeMarketData(ids, 1), 0);
+  REQUIRE(md_connect(md, md_spi, address));
+  REQUIRE(md_login_subscribe(md, md_spi, {"rb2505"}));
   REQUIRE(md_spi.rec.wait([&] { return md_spi.ticks >= 1; }, 30s));
   const double lower = md_spi.rec.read([&] { return md_spi.last_tick.LowerLimitPrice; });
   {
@@ -149,6 +184,7 @@ int main() {
   query_flow_control();
   disconnect_and_reconnect();
   bad_addresses_fail_the_connection();
+  broken_tick_source_refuses_logins();
   resume_records_private_sequence();
   return shandian::testing::finish("test_sim_api_faults");
 }
