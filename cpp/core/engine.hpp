@@ -261,6 +261,7 @@ class Engine final : private GatewayHost {
   void reset_positions() noexcept override;
   void apply_position(const PositionData& row) noexcept override;
   void set_account(const AccountData& account) noexcept override;
+  void trading_day(std::uint32_t yyyymmdd) noexcept override;
 
   [[nodiscard]] bool any_event_ready() noexcept;
   void drain(std::size_t max_events) noexcept;

@@ -32,6 +32,9 @@ class GatewayHost {
   virtual void reset_positions() noexcept = 0;
   virtual void apply_position(const PositionData& row) noexcept = 0;
   virtual void set_account(const AccountData& account) noexcept = 0;
+  // Each successful trader login, with its TradingDay, before the login's queries: a new day rolls the
+  // ledgers (a night session start inside one running process).
+  virtual void trading_day(std::uint32_t yyyymmdd) noexcept { (void)yyyymmdd; }
 };
 
 class Gateway {

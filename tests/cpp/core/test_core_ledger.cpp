@@ -221,7 +221,7 @@ void reconcile_adopts_ctp_positions_then_reports_mismatch() {
   row.position_cost = 5 * 10 * 3100.0;
   f.gw.host->reset_positions();
   f.gw.host->apply_position(row);
-  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0});
+  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0, 0});
   f.pump();
   const Ledgers& L = f.engine.ledgers();
   CHECK_EQ(L.long_volume(kNoAgent, f.rb), 5);
@@ -232,7 +232,7 @@ void reconcile_adopts_ctp_positions_then_reports_mismatch() {
   f.fill(f.open(f.a, f.rb, Direction::Buy, 2), 2, 3000);
   f.gw.host->reset_positions();
   f.gw.host->apply_position(row);
-  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0});
+  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0, 0});
   f.pump();
   CHECK_EQ(f.engine.stats().position_mismatches, 1u);
   bool seen = false;
