@@ -542,7 +542,7 @@ void Engine::on_tick(const Event& event) noexcept {
   state.last_tick.subscribers = state.subscribers;
   state.last_tick.recv_ns = event.recv_ns;
   state.has_tick = true;
-  ledgers_.set_pre_settlement(index, state.last_tick.pre_settlement_price, state.last_tick.trading_day);
+  ledgers_.on_tick(index, state.last_tick.pre_settlement_price);
   if (state.subscribers != 0) append(pending_.ticks, state.last_tick, BatchItemKind::Tick);
   if (cond_live_count_ != 0) conditional_tick(index, state.last_tick);
 }
@@ -755,7 +755,7 @@ void Engine::apply_position(const PositionData& row) noexcept {
   const InstrumentIndex index = registry_.find(row.symbol);
   if (index == kNoInstrument) return;
   PositionSnapshot& p = registry_.at(index).position;
-  ledgers_.set_pre_settlement(index, row.pre_settlement_price, ledgers_.trading_day());
+  ledgers_.set_pre_settlement(index, row.pre_settlement_price);
   const std::int32_t yd = row.position - row.today_position;
   if (row.is_long) {
     p.long_today += row.today_position;

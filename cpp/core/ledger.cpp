@@ -25,11 +25,13 @@ Ledgers::Ledgers(const InstrumentRegistry& registry, Capacity capacity)
       heads_(std::make_unique<std::uint32_t[]>(capacity.agents + 1)),
       agents_(std::make_unique<AgentLedger[]>(capacity.agents + 1)),
       owners_(std::make_unique<AgentId[]>(capacity.instruments)),
-      pre_settlement_(std::make_unique<double[]>(capacity.instruments)) {
+      pre_settlement_(std::make_unique<double[]>(capacity.instruments)),
+      ticked_(std::make_unique<bool[]>(capacity.instruments)) {
   std::fill_n(slots_.get(), (capacity.agents + 1) * capacity.instruments, kNoSlot);
   std::fill_n(heads_.get(), capacity.agents + 1, kNoSlot);
   std::fill_n(owners_.get(), capacity.instruments, kNoAgent);
   std::fill_n(pre_settlement_.get(), capacity.instruments, 0.0);
+  std::fill_n(ticked_.get(), capacity.instruments, true);  // before any roll, marks are last prices
 }
 
 void Ledgers::set_allocation(AgentId agent, double capital) noexcept { agent_ledger(agent).allocation = capital; }
@@ -325,12 +327,10 @@ PositionView Ledgers::account_view(InstrumentIndex instrument) const noexcept {
 }
 
 double Ledgers::position_unrealized(const PositionLedger& p) const noexcept {
-  if (!registry_.contains(p.instrument)) return 0.0;
-  const InstrumentState& st = registry_.at(p.instrument);
-  if (!st.has_tick || !(st.last_tick.last_price > 0.0)) return 0.0;
-  const double last = st.last_tick.last_price;
+  const double mark = mark_price(p.instrument);
+  if (!(mark > 0.0)) return 0.0;
   const double mult = multiplier(p.instrument);
-  return ((last - p.side[0].avg_price) * p.side[0].held() + (p.side[1].avg_price - last) * p.side[1].held()) * mult;
+  return ((mark - p.side[0].avg_price) * p.side[0].held() + (p.side[1].avg_price - mark) * p.side[1].held()) * mult;
 }
 
 double Ledgers::unrealized_pnl(AgentId agent) const noexcept {
@@ -471,24 +471,51 @@ void Ledgers::roll_day(std::uint32_t trading_day) noexcept {
     a.commission = 0.0;
   }
   std::fill_n(pre_settlement_.get(), capacity_.instruments, 0.0);
+  std::fill_n(ticked_.get(), capacity_.instruments, false);
   trading_day_ = trading_day;
   ++stats_.day_rolls;
 }
 
-void Ledgers::set_pre_settlement(InstrumentIndex instrument, double price, std::uint32_t trading_day) noexcept {
-  if (instrument >= capacity_.instruments || !(price > 0.0) || !std::isfinite(price)) return;
-  if (price == pre_settlement_[instrument]) return;  // the common case: every tick of the day repeats it
-  if (trading_day != 0 && trading_day_ != 0 && trading_day != trading_day_) return;  // another day's
-  pre_settlement_[instrument] = price;
-  const double before = anchored_ ? totals().margin : 0.0;
+template <class Change>
+void Ledgers::rebase(InstrumentIndex instrument, Change&& change) noexcept {
+  const Totals before = anchored_ ? totals() : Totals{};
+  // pnl_today stays where it was: its floating part is re-based with the positions.
   for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
-    if (PositionLedger* p = slot_for(b, instrument, false)) {
-      margin_yd_at_pre_settlement(b, *p, p->side[0], true);
-      margin_yd_at_pre_settlement(b, *p, p->side[1], false);
-    }
+    if (const PositionLedger* p = slot_for(b, instrument)) agents_[b].unrealized_at_roll -= position_unrealized(*p);
   }
-  // The counter margins yesterday's lots at this price already: a change of basis, not account activity.
-  if (anchored_) base_.margin += totals().margin - before;
+  change();
+  for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
+    if (const PositionLedger* p = slot_for(b, instrument)) agents_[b].unrealized_at_roll += position_unrealized(*p);
+  }
+  if (!anchored_) return;
+  // The counter values its positions on this basis already: a change of basis, not account activity.
+  const Totals after = totals();
+  base_.pnl += after.pnl - before.pnl;
+  base_.margin += after.margin - before.margin;
+}
+
+void Ledgers::set_pre_settlement(InstrumentIndex instrument, double price) noexcept {
+  if (instrument >= capacity_.instruments || !(price > 0.0) || !std::isfinite(price)) return;
+  if (price == pre_settlement_[instrument]) return;
+  rebase(instrument, [&] {
+    pre_settlement_[instrument] = price;
+    for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
+      if (PositionLedger* p = slot_for(b, instrument, false)) {
+        margin_yd_at_pre_settlement(b, *p, p->side[0], true);
+        margin_yd_at_pre_settlement(b, *p, p->side[1], false);
+      }
+    }
+  });
+}
+
+double Ledgers::mark_price(InstrumentIndex instrument) const noexcept {
+  if (!registry_.contains(instrument)) return 0.0;
+  const InstrumentState& st = registry_.at(instrument);
+  const double last = st.has_tick && st.last_tick.last_price > 0.0 ? st.last_tick.last_price : 0.0;
+  if (instrument < capacity_.instruments && !ticked_[instrument] && pre_settlement_[instrument] > 0.0) {
+    return pre_settlement_[instrument];
+  }
+  return last;
 }
 
 // ---- live account ------------------------------------------------------------------------------------------------

@@ -195,9 +195,19 @@ class Ledgers final : public LedgerView {
   void roll_day(std::uint32_t trading_day) noexcept;
   void set_trading_day(std::uint32_t trading_day) noexcept { trading_day_ = trading_day; }
   [[nodiscard]] std::uint32_t trading_day() const noexcept { return trading_day_; }
-  // The previous settlement price of an instrument for `trading_day` (market data or position query):
-  // yesterday's lots of every bucket are margined at it. Prices of another day are ignored.
-  void set_pre_settlement(InstrumentIndex instrument, double price, std::uint32_t trading_day) noexcept;
+  // The previous settlement price of an instrument (market data or position query): yesterday's lots of
+  // every bucket are margined at it, and marked at it until the first tick after a day roll.
+  void set_pre_settlement(InstrumentIndex instrument, double price) noexcept;
+  // Every tick (engine thread): its PreSettlementPrice, and the instrument is marked at last prices again
+  // (the move from the settlement to the first price of the day is the day's PnL, not a re-basing).
+  void on_tick(InstrumentIndex instrument, double pre_settlement_price) noexcept {
+    if (instrument >= capacity_.instruments) return;
+    if (pre_settlement_price != pre_settlement_[instrument]) set_pre_settlement(instrument, pre_settlement_price);
+    ticked_[instrument] = true;
+  }
+  // The price open lots are marked at: the last price, but after a day roll and before the new day's
+  // first tick the pre-settlement price (CTP's marks restart from the settlement); 0 when none is known.
+  [[nodiscard]] double mark_price(InstrumentIndex instrument) const noexcept;
   [[nodiscard]] double pre_settlement(InstrumentIndex instrument) const noexcept {
     return instrument < capacity_.instruments ? pre_settlement_[instrument] : 0.0;
   }
@@ -255,6 +265,10 @@ class Ledgers final : public LedgerView {
     double margin = 0.0, frozen_margin = 0.0, frozen_commission = 0.0;
   };
   [[nodiscard]] Totals totals() const noexcept;
+  // Applies a change of valuation basis (pre-settlement margin or mark) so that neither the live account
+  // nor pnl_today counts it as activity: `change` runs between the before/after sums.
+  template <class Change>
+  void rebase(InstrumentIndex instrument, Change&& change) noexcept;
 
   const InstrumentRegistry& registry_;
   Capacity capacity_;
@@ -265,6 +279,7 @@ class Ledgers final : public LedgerView {
   std::unique_ptr<AgentLedger[]> agents_;      // agents + unattributed
   std::unique_ptr<AgentId[]> owners_;
   std::unique_ptr<double[]> pre_settlement_;  // per instrument, of trading_day_ (0: not known yet)
+  std::unique_ptr<bool[]> ticked_;            // per instrument: a tick arrived since the last day roll
   std::uint32_t trading_day_ = 0;
   // Live account: the last counter answer and the ledgers' totals at that moment (margin repricing that
   // the counter had already applied moves the base with it, so it is not counted as account activity).
