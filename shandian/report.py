@@ -8,6 +8,7 @@ reject codes/reasons from the engine and agent tracebacks.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ class RunReport:
     ticks: int = 0
     batches: int = 0
     session: dict[str, Any] = field(default_factory=dict)
-    account: dict[str, float] = field(default_factory=dict)
+    account: dict[str, Any] = field(default_factory=dict)
     library_versions: tuple[str, str] = ("", "")
     errors: list[str] = field(default_factory=list)
 
@@ -175,12 +176,31 @@ class RunReport:
         lines.append(f"tick→agent latency, µs (CTP callback recv_ns → agent on_tick), n={n}")
         lines.append(f"  {cells}")
         if self.account:
-            a = self.account
-            lines.append(
-                f"account    balance {a.get('balance', 0):,.2f}  available {a.get('available', 0):,.2f}"
-                f"  margin {a.get('current_margin', 0):,.2f}  (last counter query, not refreshed)"
-            )
+            lines.append(account_line(self.account))
         for e in self.errors:
             lines.append(f"error      {e}")
         lines.append(rule)
         return "\n".join(lines)
+
+
+def account_line(a: dict[str, Any]) -> str:
+    """Render the account line: live figures and their last reconciliation with the counter.
+
+    The difference is what that reconciliation found (counter - live), per figure.
+    """
+    figures = (
+        f"account    balance {a.get('balance', 0):,.2f}  available {a.get('available', 0):,.2f}"
+        f"  margin {a.get('current_margin', 0):,.2f}  frozen margin {a.get('frozen_margin', 0):,.2f}"
+        f"  frozen commission {a.get('frozen_commission', 0):,.2f}"
+    )
+    at = a.get("reconciled_at")
+    if at is None:
+        return f"{figures}  (live; no counter account query answered yet)"
+    when = time.strftime("%H:%M:%S", time.localtime(at))
+    diff = {k: v for k, v in (a.get("difference") or {}).items() if abs(v) > 0.005}
+    found = ", ".join(f"{k} {v:+,.2f}" for k, v in diff.items()) if diff else "none"
+    queries = int(a.get("reconciles", 0))
+    differing = int(a.get("differing", 0))
+    history = f"{queries} queries" + (f", {differing} differed" if differing else "")
+    return (f"{figures}  (live; last reconciled with the counter at {when}, {history}; "
+            f"difference then: {found})")

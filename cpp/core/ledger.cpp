@@ -26,12 +26,14 @@ Ledgers::Ledgers(const InstrumentRegistry& registry, Capacity capacity)
       agents_(std::make_unique<AgentLedger[]>(capacity.agents + 1)),
       owners_(std::make_unique<AgentId[]>(capacity.instruments)),
       pre_settlement_(std::make_unique<double[]>(capacity.instruments)),
-      ticked_(std::make_unique<bool[]>(capacity.instruments)) {
+      ticked_(std::make_unique<bool[]>(capacity.instruments)),
+      settling_(std::make_unique<bool[]>(capacity.instruments)) {
   std::fill_n(slots_.get(), (capacity.agents + 1) * capacity.instruments, kNoSlot);
   std::fill_n(heads_.get(), capacity.agents + 1, kNoSlot);
   std::fill_n(owners_.get(), capacity.instruments, kNoAgent);
   std::fill_n(pre_settlement_.get(), capacity.instruments, 0.0);
   std::fill_n(ticked_.get(), capacity.instruments, true);  // before any roll, marks are last prices
+  std::fill_n(settling_.get(), capacity.instruments, false);
 }
 
 void Ledgers::set_allocation(AgentId agent, double capital) noexcept { agent_ledger(agent).allocation = capital; }
@@ -472,12 +474,13 @@ void Ledgers::roll_day(std::uint32_t trading_day) noexcept {
   }
   std::fill_n(pre_settlement_.get(), capacity_.instruments, 0.0);
   std::fill_n(ticked_.get(), capacity_.instruments, false);
+  std::fill_n(settling_.get(), capacity_.instruments, true);
   trading_day_ = trading_day;
   ++stats_.day_rolls;
 }
 
 template <class Change>
-void Ledgers::rebase(InstrumentIndex instrument, Change&& change) noexcept {
+void Ledgers::rebase(InstrumentIndex instrument, bool settlement, Change&& change) noexcept {
   const Totals before = anchored_ ? totals() : Totals{};
   // pnl_today stays where it was: its floating part is re-based with the positions.
   for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
@@ -487,7 +490,7 @@ void Ledgers::rebase(InstrumentIndex instrument, Change&& change) noexcept {
   for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
     if (const PositionLedger* p = slot_for(b, instrument)) agents_[b].unrealized_at_roll += position_unrealized(*p);
   }
-  if (!anchored_) return;
+  if (!anchored_ || settlement) return;
   // The counter values its positions on this basis already: a change of basis, not account activity.
   const Totals after = totals();
   base_.pnl += after.pnl - before.pnl;
@@ -497,7 +500,9 @@ void Ledgers::rebase(InstrumentIndex instrument, Change&& change) noexcept {
 void Ledgers::set_pre_settlement(InstrumentIndex instrument, double price) noexcept {
   if (instrument >= capacity_.instruments || !(price > 0.0) || !std::isfinite(price)) return;
   if (price == pre_settlement_[instrument]) return;
-  rebase(instrument, [&] {
+  const bool settlement = settling_[instrument];
+  settling_[instrument] = false;
+  rebase(instrument, settlement, [&] {
     pre_settlement_[instrument] = price;
     for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
       if (PositionLedger* p = slot_for(b, instrument, false)) {

@@ -21,7 +21,8 @@
 //
 // Margin basis (CTP): today's lots at their open price, yesterday's lots at the previous settlement
 // price (PreSettlementPrice of the day's market data, or of the position query). Until a pre-settlement
-// price of the current trading day is known, yesterday's lots keep the margin they had.
+// price of the current trading day is known, yesterday's lots keep the margin they had; after a day roll
+// open lots are marked at it until the new day's first tick.
 //
 // Trading day: roll_day() (a login reporting a new TradingDay) turns today's lots into yesterday's, moves
 // the day's realized PnL and commission into `carried` and re-bases pnl_today; yesterday's margin follows
@@ -265,10 +266,11 @@ class Ledgers final : public LedgerView {
     double margin = 0.0, frozen_margin = 0.0, frozen_commission = 0.0;
   };
   [[nodiscard]] Totals totals() const noexcept;
-  // Applies a change of valuation basis (pre-settlement margin or mark) so that neither the live account
-  // nor pnl_today counts it as activity: `change` runs between the before/after sums.
+  // Applies a change of valuation basis (pre-settlement margin or mark) so that pnl_today does not count
+  // it, nor the live account unless `settlement` (the counter settled at that price after a day roll):
+  // `change` runs between the before/after sums.
   template <class Change>
-  void rebase(InstrumentIndex instrument, Change&& change) noexcept;
+  void rebase(InstrumentIndex instrument, bool settlement, Change&& change) noexcept;
 
   const InstrumentRegistry& registry_;
   Capacity capacity_;
@@ -280,6 +282,9 @@ class Ledgers final : public LedgerView {
   std::unique_ptr<AgentId[]> owners_;
   std::unique_ptr<double[]> pre_settlement_;  // per instrument, of trading_day_ (0: not known yet)
   std::unique_ptr<bool[]> ticked_;            // per instrument: a tick arrived since the last day roll
+  // Per instrument: the day rolled and no pre-settlement price arrived yet. The first one is the
+  // counter's settlement (account activity: marks and margins move to it), later ones re-base.
+  std::unique_ptr<bool[]> settling_;
   std::uint32_t trading_day_ = 0;
   // Live account: the last counter answer and the ledgers' totals at that moment (margin repricing that
   // the counter had already applied moves the base with it, so it is not counted as account activity).
