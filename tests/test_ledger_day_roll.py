@@ -16,7 +16,8 @@ from shandian.testing import local_engine
 
 SYM = "rb2505"
 DAY1, DAY2 = 20250102, 20250103
-RB_MARGIN_RATIO, RB_MULTIPLIER, RB_REFERENCE = 0.10, 10, 3300.0  # bundled rb (cpp/sim/feed/instrument_table.cpp)
+# The bundled rb (cpp/sim/feed/instrument_table.cpp).
+RB_MARGIN_RATIO, RB_MULTIPLIER, RB_REFERENCE = 0.10, 10, 3300.0
 
 
 class DayRoller(sd.Agent):
