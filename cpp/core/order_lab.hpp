@@ -9,7 +9,11 @@
 //   * a final status never changes, except the documented edge Rejected -> Cancelled on a trade;
 //   * every agent's ledger position equals an independent model built from the trades it was sent;
 //   * agents + unattributed == the account view; no negative holdings, frozen within holdings;
-//   * after finish(): nothing frozen (lots, margin), no live order and no live conditional order.
+//   * margin = today's + yesterday's per side, summed per agent; yesterday's at the pre-settlement price
+//     once known; frozen commission = the fee of every frozen lot; fees booked over all days = the fee of
+//     every lot traded; a day roll leaves no today lots and moves the day's net into `carried`, keeping
+//     every agent's balance;
+//   * after finish(): nothing frozen (lots, margin, commission), no live order and no live conditional order.
 // Test support, not engine code: it allocates freely (violations are strings).
 #pragma once
 
@@ -36,6 +40,8 @@ enum class LabAction : std::uint8_t {
   Tick = 10,         // instrument, a = price offset in ticks
   Conditional = 11,  // agent, instrument, a: kind (stop/tp/trailing/iceberg/bracket) + side + price bits, b = volume
   CancelConditional = 12,  // a = index of a conditional placed so far
+  RollDay = 13,      // a login reporting the next trading day: the ledgers roll
+  PreSettle = 14,    // instrument, a = price offset: a tick carrying a PreSettlementPrice (and last price)
   kCount
 };
 
