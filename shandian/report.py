@@ -176,31 +176,35 @@ class RunReport:
         lines.append(f"tick→agent latency, µs (CTP callback recv_ns → agent on_tick), n={n}")
         lines.append(f"  {cells}")
         if self.account:
-            lines.append(account_line(self.account))
+            lines.extend(account_lines(self.account))
         for e in self.errors:
             lines.append(f"error      {e}")
         lines.append(rule)
         return "\n".join(lines)
 
 
-def account_line(a: dict[str, Any]) -> str:
-    """Render the account line: live figures and their last reconciliation with the counter.
+def account_lines(a: dict[str, Any]) -> list[str]:
+    """Render the account: live figures and their last reconciliation with the counter.
 
     The difference is what that reconciliation found (counter - live), per figure.
     """
-    figures = (
+    lines = [
         f"account    balance {a.get('balance', 0):,.2f}  available {a.get('available', 0):,.2f}"
         f"  margin {a.get('current_margin', 0):,.2f}  frozen margin {a.get('frozen_margin', 0):,.2f}"
-        f"  frozen commission {a.get('frozen_commission', 0):,.2f}"
-    )
+        f"  frozen fees {a.get('frozen_commission', 0):,.2f}"
+    ]
     at = a.get("reconciled_at")
     if at is None:
-        return f"{figures}  (live; no counter account query answered yet)"
+        lines.append("           live (ledger); no counter account query answered yet")
+        return lines
     when = time.strftime("%H:%M:%S", time.localtime(at))
-    diff = {k: v for k, v in (a.get("difference") or {}).items() if abs(v) > 0.005}
-    found = ", ".join(f"{k} {v:+,.2f}" for k, v in diff.items()) if diff else "none"
-    queries = int(a.get("reconciles", 0))
     differing = int(a.get("differing", 0))
-    history = f"{queries} queries" + (f", {differing} differed" if differing else "")
-    return (f"{figures}  (live; last reconciled with the counter at {when}, {history}; "
-            f"difference then: {found})")
+    history = f"{int(a.get('reconciles', 0))} queries" + (f", {differing} differed" if differing else "")
+    names = {"balance": "balance", "available": "available", "current_margin": "margin",
+             "frozen_margin": "frozen margin", "frozen_commission": "frozen fees"}
+    diff = [f"{names.get(k, k)} {v:+,.2f}" for k, v in (a.get("difference") or {}).items() if abs(v) > 0.005]
+    lines.append(f"           live (ledger); last reconciled with the counter at {when} ({history}); "
+                 f"difference then: {'none' if not diff else '(counter - live)'}")
+    if diff:
+        lines.append("             " + ", ".join(diff))
+    return lines

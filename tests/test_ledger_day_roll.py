@@ -120,6 +120,8 @@ def test_ledger_when_front_rolls_the_trading_day_lots_become_yesterdays_and_acco
     assert all(abs(v) < 0.01 for v in live["difference"].values()), live
     # The report's account line shows the live account and its last reconciliation.
     text = report.format()
-    line = next(x for x in text.splitlines() if x.startswith("account"))
-    assert "live; last reconciled with the counter at" in line and "difference then: none" in line, line
+    lines = text.splitlines()
+    at = next(i for i, x in enumerate(lines) if x.startswith("account"))
+    assert "live (ledger); last reconciled with the counter at" in lines[at + 1], lines[at:at + 2]
+    assert "difference then: none" in lines[at + 1], lines[at:at + 2]
     assert "not refreshed" not in text

@@ -17,7 +17,7 @@ from shandian.testing import local_engine, run_local
 SYM = "rb2505"
 
 action = st.tuples(
-    st.integers(0, 14),  # LabAction (11: conditional order, 12: cancel one, 13: day roll, 14: pre-settlement tick)
+    st.integers(0, 14),  # LabAction (11/12: conditional order / cancel one, 13: day roll, 14: pre-settlement)
     st.integers(0, 3),  # agent
     st.integers(0, 1),  # instrument (SHFE rb, DCE m)
     st.integers(0, 1 << 16),  # a: order / history index, direction | mode << 1
@@ -53,9 +53,12 @@ money_action = st.tuples(
 def test_ledger_when_fills_cancels_and_day_rolls_interleave_margin_fees_and_funds_stay_consistent(
     actions, agents: int
 ) -> None:
-    """After every step: margin = today's + yesterday's (at the pre-settlement price once known), frozen
-    commission = the fee of every frozen lot, fees booked = the fee of every lot traded, and a day roll keeps
-    each agent's balance; after finish nothing is frozen (lots, margin, commission, live account)."""
+    """Check OrderLab's money invariants after every step and after finish.
+
+    Margin = today's + yesterday's (at the pre-settlement price once known), frozen commission = the fee of
+    every frozen lot, fees booked = the fee of every lot traded, a day roll keeps each agent's balance;
+    after finish nothing is frozen (lots, margin, commission, live account).
+    """
     lab = _core.OrderLab(agents)
     for kind, agent, instrument, a, b in actions:
         lab.apply(kind, agent, instrument, a, b)
