@@ -39,9 +39,10 @@ def test_orders_when_callbacks_interleave_randomly_invariants_hold(actions, agen
 # Ledger money rules under random fills, cancels, day rolls and pre-settlement prices: the actions that
 # build positions and working orders are drawn more often and `a` stays small (it picks among the orders
 # placed so far, and encodes direction | offset mode << 1 for a placement).
+# Kinds: place, ack, fill, fill trade-first, cancel, exchange cancel, cancel refused, day roll, pre-settle.
 money_action = st.tuples(
-    st.sampled_from([0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 13, 14]),  # place, ack, fill, fill trade-first, cancel,
-    st.integers(0, 2),  # agent                          # exchange cancel, cancel refused, day roll, pre-settle
+    st.sampled_from([0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 13, 14]),
+    st.integers(0, 2),  # agent
     st.integers(0, 1),  # instrument (SHFE rb, DCE m)
     st.integers(0, 40),  # a
     st.integers(1, 6),  # b: lots
