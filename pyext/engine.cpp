@@ -639,6 +639,8 @@ void bind_engine_class(py::module_& m) {
                                d["position_profit"] = a.position_profit;
                                return d;
                              })
+      .def("query_account", [](PyEngine& e) { return e.engine().request_account_query(); },
+           "Queue a positions + account query (engine thread); False when the trader session is not ready.")
       .def_property_readonly("account_live",
                              [](PyEngine& e) {
                                const AccountTrack t = e.engine().ledgers().account();

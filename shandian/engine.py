@@ -1185,6 +1185,16 @@ class Engine:
             return Account()
         return Account(**self._account_figures())
 
+    def query_account(self) -> bool:
+        """Ask the counter for positions and funds now (from an agent callback or timer).
+
+        The answers reconcile the ledgers (positions) and the live account (`account.reconciled_at`,
+        `account.difference`); False when the trader session is not ready.
+        """
+        if self._rt is None:
+            return False
+        return bool(self._rt.query_account())
+
     def _account_figures(self) -> dict[str, Any]:
         """Live account figures, the last answer's PnL fields, and the last reconciliation (wall clock)."""
         queried = self._rt.account

@@ -224,6 +224,8 @@ class Engine final : private GatewayHost {
   void seed_ledger_trade(AgentId agent, std::string_view symbol, Direction direction, Offset offset, double price,
                          std::int32_t volume);
   [[nodiscard]] const AccountData& account() const noexcept { return account_; }
+  // Asks the counter for positions + account now; the answers reconcile the ledgers and the live account.
+  [[nodiscard]] bool request_account_query() noexcept { return gateway_.request_account_query(); }
   [[nodiscard]] bool trading_ready() const noexcept { return gateway_.trading_ready(); }
   [[nodiscard]] bool instruments_are_loaded() const noexcept { return instruments_loaded_; }
   [[nodiscard]] const EngineStats& stats() const noexcept { return stats_; }

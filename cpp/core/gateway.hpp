@@ -61,6 +61,8 @@ class Gateway {
   // Asks for an order (and trade) query soon: the engine's in-flight checks use it for an order with no
   // acknowledgement or a cancel with no answer. False when the gateway cannot query (nothing happens).
   [[nodiscard]] virtual bool request_order_query() noexcept { return false; }
+  // Queues a positions + account query (the ledgers reconcile on the answers); false when not possible now.
+  [[nodiscard]] virtual bool request_account_query() noexcept { return false; }
   // Market data wanted for this instrument from now on (kept across reconnects).
   virtual void want_market_data(InstrumentIndex instrument) noexcept = 0;
   // Releases the vendor APIs. After this no vendor thread touches the rings.

@@ -620,6 +620,11 @@ bool Session::request_order_query() noexcept {
   return queries_.enqueue(QueryKind::Orders) && queries_.enqueue(QueryKind::Trades);
 }
 
+bool Session::request_account_query() noexcept {
+  if (trader_state_ != TraderState::Ready) return false;
+  return queries_.enqueue(QueryKind::Positions) && queries_.enqueue(QueryKind::Account);
+}
+
 std::int64_t Session::poll(std::int64_t now) noexcept {
   if (td_spi_) {
     // relaxed: a statistic; the reconcile it triggers is correct whenever it runs (RingCounters).
