@@ -35,10 +35,6 @@ class Querier(sd.Agent):
             self.seen["after"] = account
             self._engine.stop("account reconciled")
 
-    def on_order(self, order: sd.Order) -> None:
-        if order.id == getattr(self, "resting", None) and order.status == "queued" and self.phase == "filling":
-            self.seen["resting_queued"] = True
-
     def on_trade(self, trade: sd.Trade) -> None:
         if self.position(SYM).long == 2:
             self.phase = "query"
