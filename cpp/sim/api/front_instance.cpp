@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <map>
@@ -256,7 +257,13 @@ bool FrontInstance::roll_day(FeedEvent& first) {
     std::lock_guard lock(mutex_);
     next.trading_day = format_yyyymmdd(next_weekday(parse_trading_day(core_->trading_day())));
   }
-  std::unique_ptr<FeedSource> source = make_feed_source(next, core_->instruments());  // gen: cannot fail
+  std::unique_ptr<FeedSource> source;
+  try {
+    source = make_feed_source(next, core_->instruments());
+  } catch (const std::exception& e) {  // the feed thread must not throw: the instance ends its feed instead
+    std::fprintf(stderr, "shandian local front: cannot start trading day %s: %s\n", next.trading_day.c_str(), e.what());
+    return false;
+  }
   {
     std::lock_guard lock(mutex_);
     core_->roll_trading_day(next.trading_day);
