@@ -200,7 +200,9 @@ def account_lines(a: dict[str, Any]) -> list[str]:
     when = time.strftime("%H:%M:%S", time.localtime(at))
     differing = int(a.get("differing", 0))
     queries = int(a.get("reconciles", 0))
-    history = f"{queries} {'query' if queries == 1 else 'queries'}" + (f", {differing} differed" if differing else "")
+    history = f"{queries} {'query' if queries == 1 else 'queries'}"
+    if differing:
+        history += f", {differing} differed"
     names = {"balance": "balance", "available": "available", "current_margin": "margin",
              "frozen_margin": "frozen margin", "frozen_commission": "frozen fees"}
     diff = [f"{names.get(k, k)} {v:+,.2f}" for k, v in (a.get("difference") or {}).items() if abs(v) > 0.005]
