@@ -198,12 +198,14 @@ void bind_records(py::module_& m) {
       .def_readonly("realized_pnl", &PositionView::realized_pnl)
       .def_readonly("commission", &PositionView::commission)
       .def_readonly("margin", &PositionView::margin)
+      .def_readonly("frozen_commission", &PositionView::frozen_commission)
       .def_readonly("fills", &PositionView::fills)
       .def_readonly("agent_available", &PositionView::agent_available)
       .def_readonly("agent_realized_pnl", &PositionView::agent_realized_pnl)
       .def_readonly("agent_commission", &PositionView::agent_commission)
       .def_readonly("agent_margin", &PositionView::agent_margin)
-      .def_readonly("agent_frozen_margin", &PositionView::agent_frozen_margin);
+      .def_readonly("agent_frozen_margin", &PositionView::agent_frozen_margin)
+      .def_readonly("agent_frozen_commission", &PositionView::agent_frozen_commission);
 
   py::class_<TickData>(m, "Tick")
       .def_readonly("instrument", &TickData::instrument)
@@ -473,6 +475,8 @@ void bind_engine_class(py::module_& m) {
              d["commission"] = a.commission;
              d["margin"] = a.margin;
              d["frozen_margin"] = a.frozen_margin;
+             d["frozen_commission"] = a.frozen_commission;
+             d["carried"] = a.carried;
              d["orders"] = a.orders;
              d["fills"] = a.fills;
              d["filled_lots"] = a.filled_lots;
@@ -630,11 +634,37 @@ void bind_engine_class(py::module_& m) {
                                d["available"] = a.available;
                                d["current_margin"] = a.current_margin;
                                d["frozen_margin"] = a.frozen_margin;
+                               d["frozen_commission"] = a.frozen_commission;
                                d["commission"] = a.commission;
                                d["close_profit"] = a.close_profit;
                                d["position_profit"] = a.position_profit;
                                return d;
                              })
+      .def("query_account", [](PyEngine& e) { return e.engine().request_account_query(); },
+           "Queue a positions + account query (engine thread); False when the trader session is not ready.")
+      .def_property_readonly("account_live",
+                             [](PyEngine& e) {
+                               const AccountTrack t = e.engine().ledgers().account();
+                               const auto figures = [](const AccountFigures& f) {
+                                 py::dict d;
+                                 d["balance"] = f.balance;
+                                 d["available"] = f.available;
+                                 d["current_margin"] = f.margin;
+                                 d["frozen_margin"] = f.frozen_margin;
+                                 d["frozen_commission"] = f.frozen_commission;
+                                 return d;
+                               };
+                               py::dict d;
+                               d["live"] = figures(t.live);
+                               d["difference"] = figures(t.difference);
+                               d["reconciles"] = t.reconciles;
+                               d["differing"] = t.differing;
+                               d["reconciled_ns"] = t.reconciled_ns;
+                               d["trading_day"] = e.engine().ledgers().trading_day();
+                               d["day_rolls"] = e.engine().ledgers().stats().day_rolls;
+                               return d;
+                             },
+                             "The account tracked live by the ledgers, and its last reconciliation with the counter.")
       .def("open_journal",
            [](PyEngine& e, const std::string& path, std::size_t ring_capacity, std::size_t backlog_limit,
               const std::string& writer_priority, bool wake_on_request) {

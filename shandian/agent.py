@@ -211,9 +211,10 @@ class Position:
     short_frozen: int = 0
     long_pending_open: int = 0  # lots in working open orders
     short_pending_open: int = 0
-    realized_pnl: float = 0.0
-    commission: float = 0.0
-    margin: float = 0.0
+    realized_pnl: float = 0.0  # of the trading day (a day roll moves it into the agent's carried PnL)
+    commission: float = 0.0  # of the trading day
+    margin: float = 0.0  # today's lots at their open price, yesterday's at the pre-settlement price
+    frozen_commission: float = 0.0  # estimated fees of this instrument's working orders
     last_price: float = math.nan
     fills: int = 0
     unbooked_buy: int = 0  # lots the counter reported traded (order updates) whose trades are not booked yet
@@ -270,23 +271,36 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """The CTP account's funds as last queried (shared by every agent of the engine)."""
+    """The CTP account's funds (shared by every agent of the engine), tracked live by the C++ ledger.
+
+    balance / available / current_margin / frozen_margin / frozen_commission are the last counter answer
+    (ReqQryTradingAccount) plus what the ledgers booked since; each answer is compared with them first
+    (`difference` = counter - live, per figure) and then becomes the new base. commission / close_profit /
+    position_profit are the last answer's. `reconciled_at` is the wall-clock time of that answer (None: no
+    answer yet), `reconciles` how many answers were applied, `differing` how many of them differed.
+    """
 
     balance: float = 0.0
     available: float = 0.0
     current_margin: float = 0.0
     frozen_margin: float = 0.0
+    frozen_commission: float = 0.0
     commission: float = 0.0
     close_profit: float = 0.0
     position_profit: float = 0.0
+    reconciled_at: float | None = None
+    reconciles: int = 0
+    differing: int = 0
+    difference: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class AgentAccount:
     """One agent's own funds from the C++ ledger, as of the last update delivered to it.
 
-    `available` = allocation + realized PnL - commission - margin - frozen margin (infinite while the agent
-    has no allocation); `balance` = available + margin + frozen margin.
+    `available` = allocation + carried + realized PnL - commission - margin - frozen margin - frozen
+    commission (infinite while the agent has no allocation); realized PnL and commission are the trading
+    day's, `carried` what earlier days left (a day roll moves them there).
     """
 
     available: float = math.inf
@@ -294,11 +308,12 @@ class AgentAccount:
     commission: float = 0.0
     margin: float = 0.0
     frozen_margin: float = 0.0
+    frozen_commission: float = 0.0
 
     @property
     def balance(self) -> float:
         """Funds before margin: what the agent's allocation is worth after realized PnL and fees."""
-        return self.available + self.margin + self.frozen_margin
+        return self.available + self.margin + self.frozen_margin + self.frozen_commission
 
 
 @dataclass

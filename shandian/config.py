@@ -151,6 +151,7 @@ LOCAL_FRONT_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
     "speed": (lambda v: _is_num(v) and v >= 0, "a number >= 0 (0 = as fast as consumed)"),
     "session": (lambda v: v in ("day", "night"), "'day' or 'night'"),
     "max_ticks": (_is_uint, "an integer >= 0"),
+    "days": (lambda v: _is_uint(v) and 1 <= v <= 366, "an integer in [1, 366] (trading days the feed runs)"),
     "queue_model": (lambda v: v in ("conservative", "optimistic"), "'conservative' or 'optimistic'"),
     "exchange_delay_ms": (_is_uint, "an integer >= 0 (0 = inserts and cancels reach the exchange at once)"),
     "query_interval_ms": (_is_uint, "an integer >= 0"),

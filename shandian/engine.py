@@ -711,11 +711,22 @@ class Engine:
         return cfg
 
     def _roll_risk_day(self) -> None:
-        """Reset the risk engine's daily counters when a (re)login reports a new trading day."""
+        """Roll the day when a (re)login reports a new trading day.
+
+        Resets the risk engine's daily counters and refreshes every agent's position views (the C++ ledgers
+        rolled at the login itself: today's lots are yesterday's, the day's PnL and fees are carried).
+        """
         day = str(self._rt.trading_day)
-        if self._risk_day and day and day != self._risk_day and self._risk is not None:
-            self._risk.new_day()
-            log.info("risk: trading day %s -> %s: daily counters reset", self._risk_day, day)
+        if self._risk_day and day and day != self._risk_day:
+            if self._risk is not None:
+                self._risk.new_day()
+            for agent in self._agents:
+                for symbol in list(agent._state.positions):
+                    idx = self._index.get(symbol)
+                    if idx is not None:
+                        self._apply_view(agent, symbol, self._rt.position(agent._state.agent_id, idx))
+            log.info("trading day %s -> %s: risk daily counters reset, ledgers rolled (today's lots are "
+                     "yesterday's, the day's PnL and fees carried)", self._risk_day, day)
         self._risk_day = day or self._risk_day
 
     def risk_stats(self) -> dict[str, Any]:
@@ -1189,6 +1200,7 @@ class Engine:
         pos.long_frozen, pos.short_frozen = v.long_frozen, v.short_frozen
         pos.long_pending_open, pos.short_pending_open = v.long_pending_open, v.short_pending_open
         pos.realized_pnl, pos.commission, pos.margin = v.realized_pnl, v.commission, v.margin
+        pos.frozen_commission = v.frozen_commission
         pos.fills = v.fills
         agent._state.account = AgentAccount(
             available=v.agent_available,
@@ -1196,6 +1208,7 @@ class Engine:
             commission=v.agent_commission,
             margin=v.agent_margin,
             frozen_margin=v.agent_frozen_margin,
+            frozen_commission=v.agent_frozen_commission,
         )
 
     def _insert(self, agent: Agent, symbol: str, direction: str, offset: str, price: float, volume: int,
@@ -1402,10 +1415,36 @@ class Engine:
 
     @property
     def account(self) -> Account:
-        """The account's funds as last queried from the counter."""
+        """The account's funds, tracked live by the C++ ledger and reconciled on each counter query."""
         if self._rt is None:
             return Account()
-        return Account(**self._rt.account)
+        return Account(**self._account_figures())
+
+    def query_account(self) -> bool:
+        """Ask the counter for positions and funds now (from an agent callback or timer).
+
+        The answers reconcile the ledgers (positions) and the live account (`account.reconciled_at`,
+        `account.difference`); False when the trader session is not ready.
+        """
+        if self._rt is None:
+            return False
+        return bool(self._rt.query_account())
+
+    def _account_figures(self) -> dict[str, Any]:
+        """Live account figures, the last answer's PnL fields, and the last reconciliation (wall clock)."""
+        queried = self._rt.account
+        track = self._rt.account_live
+        ns = int(track["reconciled_ns"])
+        return {
+            **track["live"],
+            "commission": queried["commission"],
+            "close_profit": queried["close_profit"],
+            "position_profit": queried["position_profit"],
+            "reconciled_at": time.time() - (time.monotonic_ns() - ns) / 1e9 if ns else None,
+            "reconciles": int(track["reconciles"]),
+            "differing": int(track["differing"]),
+            "difference": dict(track["difference"]),
+        }
 
     # ---- report ----------------------------------------------------------------------------------------
     def _front_text(self) -> str:
@@ -1455,7 +1494,7 @@ class Engine:
             ticks=int(stats.get("ticks", self._ticks)),
             batches=int(stats.get("batches", self._batches)),
             session=dict(self._rt.session_stats()),
-            account=dict(self._rt.account),
+            account=self._account_figures(),
             library_versions=(str(versions[0]), str(versions[1])),
             errors=list(self._errors),
         )

@@ -8,6 +8,7 @@ reject codes/reasons from the engine and agent tracebacks.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ class RunReport:
     ticks: int = 0
     batches: int = 0
     session: dict[str, Any] = field(default_factory=dict)
-    account: dict[str, float] = field(default_factory=dict)
+    account: dict[str, Any] = field(default_factory=dict)
     library_versions: tuple[str, str] = ("", "")
     errors: list[str] = field(default_factory=list)
 
@@ -175,12 +176,38 @@ class RunReport:
         lines.append(f"tick→agent latency, µs (CTP callback recv_ns → agent on_tick), n={n}")
         lines.append(f"  {cells}")
         if self.account:
-            a = self.account
-            lines.append(
-                f"account    balance {a.get('balance', 0):,.2f}  available {a.get('available', 0):,.2f}"
-                f"  margin {a.get('current_margin', 0):,.2f}  (last counter query, not refreshed)"
-            )
+            lines.extend(account_lines(self.account))
         for e in self.errors:
             lines.append(f"error      {e}")
         lines.append(rule)
         return "\n".join(lines)
+
+
+def account_lines(a: dict[str, Any]) -> list[str]:
+    """Render the account: live figures and their last reconciliation with the counter.
+
+    The difference is what that reconciliation found (counter - live), per figure.
+    """
+    lines = [
+        f"account    balance {a.get('balance', 0):,.2f}  available {a.get('available', 0):,.2f}"
+        f"  margin {a.get('current_margin', 0):,.2f}  frozen margin {a.get('frozen_margin', 0):,.2f}"
+        f"  frozen fees {a.get('frozen_commission', 0):,.2f}"
+    ]
+    at = a.get("reconciled_at")
+    if at is None:
+        lines.append("           live (ledger); no counter account query answered yet")
+        return lines
+    when = time.strftime("%H:%M:%S", time.localtime(at))
+    differing = int(a.get("differing", 0))
+    queries = int(a.get("reconciles", 0))
+    history = f"{queries} {'query' if queries == 1 else 'queries'}"
+    if differing:
+        history += f", {differing} differed"
+    names = {"balance": "balance", "available": "available", "current_margin": "margin",
+             "frozen_margin": "frozen margin", "frozen_commission": "frozen fees"}
+    diff = [f"{names.get(k, k)} {v:+,.2f}" for k, v in (a.get("difference") or {}).items() if abs(v) > 0.005]
+    lines.append(f"           live (ledger); last reconciled with the counter at {when} ({history}); "
+                 f"difference then: {'none' if not diff else '(counter - live)'}")
+    if diff:
+        lines.append("             " + ", ".join(diff))
+    return lines

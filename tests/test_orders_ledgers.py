@@ -17,7 +17,7 @@ from shandian.testing import local_engine, run_local
 SYM = "rb2505"
 
 action = st.tuples(
-    st.integers(0, 12),  # LabAction (11: conditional order, 12: cancel one)
+    st.integers(0, 15),  # LabAction (11/12: conditional / cancel one, 13: explicit insert, 14: day roll, 15: pre-settlement)
     st.integers(0, 3),  # agent
     st.integers(0, 1),  # instrument (SHFE rb, DCE m)
     st.integers(0, 1 << 16),  # a: order / history index, direction | mode << 1
@@ -33,6 +33,38 @@ def test_orders_when_callbacks_interleave_randomly_invariants_hold(actions, agen
         lab.apply(kind, agent, instrument, a, b)
         assert not lab.violations, lab.violations
     lab.finish()  # everything final, every trade delivered: nothing frozen, no live order
+    assert not lab.violations, lab.violations
+
+
+# Ledger money rules under random fills, cancels, day rolls and pre-settlement prices: the actions that
+# build positions and working orders are drawn more often and `a` stays small (it picks among the orders
+# placed so far, and encodes direction | offset mode << 1 for a placement).
+# Kinds: place, ack, fill, fill trade-first, cancel, exchange cancel, cancel refused, day roll, pre-settle.
+money_action = st.tuples(
+    st.sampled_from([0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 6, 14, 15]),
+    st.integers(0, 2),  # agent
+    st.integers(0, 1),  # instrument (SHFE rb, DCE m)
+    st.integers(0, 40),  # a
+    st.integers(1, 6),  # b: lots
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(actions=st.lists(money_action, min_size=10, max_size=150), agents=st.integers(1, 3))
+def test_ledger_when_fills_cancels_and_day_rolls_interleave_margin_fees_and_funds_stay_consistent(
+    actions, agents: int
+) -> None:
+    """Check OrderLab's money invariants after every step and after finish.
+
+    Margin = today's + yesterday's (at the pre-settlement price once known), frozen commission = the fee of
+    every frozen lot, fees booked = the fee of every lot traded, a day roll keeps each agent's balance;
+    after finish nothing is frozen (lots, margin, commission, live account).
+    """
+    lab = _core.OrderLab(agents)
+    for kind, agent, instrument, a, b in actions:
+        lab.apply(kind, agent, instrument, a, b)
+        assert not lab.violations, lab.violations
+    lab.finish()
     assert not lab.violations, lab.violations
 
 

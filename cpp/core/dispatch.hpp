@@ -20,10 +20,11 @@ struct PositionView {
   std::int32_t long_frozen = 0, short_frozen = 0, long_pending_open = 0, short_pending_open = 0;
   double long_avg = 0.0, short_avg = 0.0;
   double realized_pnl = 0.0, commission = 0.0, margin = 0.0;
+  double frozen_commission = 0.0;  // of working orders on this instrument
   std::uint32_t fills = 0;
   // The agent as a whole
   double agent_available = 0.0, agent_realized_pnl = 0.0, agent_commission = 0.0, agent_margin = 0.0,
-         agent_frozen_margin = 0.0;
+         agent_frozen_margin = 0.0, agent_frozen_commission = 0.0;
 };
 
 // An order's state as published to agents (and to the journal seam). One record per change.

@@ -565,6 +565,7 @@ void Engine::on_tick(const Event& event) noexcept {
   state.last_tick.subscribers = state.subscribers;
   state.last_tick.recv_ns = event.recv_ns;
   state.has_tick = true;
+  ledgers_.on_tick(index, state.last_tick.pre_settlement_price);
   if (state.subscribers != 0) append(pending_.ticks, state.last_tick, BatchItemKind::Tick);
   if (cond_live_count_ != 0) conditional_tick(index, state.last_tick);
 }
@@ -709,17 +710,31 @@ void Engine::reset_positions() noexcept {
 
 void Engine::set_account(const AccountData& account) noexcept {
   account_ = account;
-  ledgers_.set_account_available(account.available);
   // The account query follows the position query (first login and every reconcile): compare the sum of
   // the agents and the unattributed bucket with what CTP holds. The first one adopts CTP's positions.
-  if (!positions_dirty_) return;
-  positions_dirty_ = false;
-  char diff[160];
-  if (ledgers_.reconcile(diff, sizeof diff)) return;
-  ++stats_.position_mismatches;
-  char text[192];
-  std::snprintf(text, sizeof text, "position mismatch: %s", diff);
-  publish_notice(SessionNoticeKind::Warning, 0, text);
+  if (positions_dirty_) {
+    positions_dirty_ = false;
+    char diff[160];
+    if (!ledgers_.reconcile(diff, sizeof diff)) {
+      ++stats_.position_mismatches;
+      char text[192];
+      std::snprintf(text, sizeof text, "position mismatch: %s", diff);
+      publish_notice(SessionNoticeKind::Warning, 0, text);
+    }
+  }
+  // After any adoption above, which the counter's figures already include.
+  ledgers_.reconcile_account(account, monotonic_ns());
+}
+
+void Engine::trading_day(std::uint32_t yyyymmdd) noexcept {
+  if (!ledgers_.is_new_day(yyyymmdd)) {
+    ledgers_.set_trading_day(yyyymmdd);
+    return;
+  }
+  for (const OrderId id : orders_.live()) {  // nothing below creates or releases orders
+    if (Order* order = orders_.get(id)) ledgers_.roll_order(order->ledger);
+  }
+  ledgers_.roll_day(yyyymmdd);
 }
 
 void Engine::check_inflight(std::int64_t now_ns) noexcept {
@@ -775,6 +790,7 @@ void Engine::apply_position(const PositionData& row) noexcept {
   const InstrumentIndex index = registry_.find(row.symbol);
   if (index == kNoInstrument) return;
   PositionSnapshot& p = registry_.at(index).position;
+  ledgers_.set_pre_settlement(index, row.pre_settlement_price);
   const std::int32_t yd = row.position - row.today_position;
   if (row.is_long) {
     p.long_today += row.today_position;

@@ -231,6 +231,8 @@ class Engine final : private GatewayHost {
   // they are pooled orders with real ids that cancel_all, the kill switch and the stop reach. Off by default.
   void set_adopt_working_orders(bool on) noexcept { adopt_working_ = on; }
   [[nodiscard]] const AccountData& account() const noexcept { return account_; }
+  // Asks the counter for positions + account now; the answers reconcile the ledgers and the live account.
+  [[nodiscard]] bool request_account_query() noexcept { return gateway_.request_account_query(); }
   [[nodiscard]] bool trading_ready() const noexcept { return gateway_.trading_ready(); }
   [[nodiscard]] bool instruments_are_loaded() const noexcept { return instruments_loaded_; }
   [[nodiscard]] const EngineStats& stats() const noexcept { return stats_; }
@@ -268,6 +270,7 @@ class Engine final : private GatewayHost {
   void reset_positions() noexcept override;
   void apply_position(const PositionData& row) noexcept override;
   void set_account(const AccountData& account) noexcept override;
+  void trading_day(std::uint32_t yyyymmdd) noexcept override;
 
   // The agent's own lots an order in `direction` can close: held minus lots frozen in its working closes.
   struct ClosableLots {

@@ -168,6 +168,7 @@ struct PositionData {
   std::int32_t yd_position;  // static intraday; current yd = position - today_position
   double position_cost;
   double use_margin;
+  double pre_settlement_price;  // 0 when the row carries none
 };
 
 struct AccountData {
@@ -175,6 +176,7 @@ struct AccountData {
   double available;
   double current_margin;
   double frozen_margin;
+  double frozen_commission;
   double commission;
   double close_profit;
   double position_profit;

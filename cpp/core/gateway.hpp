@@ -32,6 +32,9 @@ class GatewayHost {
   virtual void reset_positions() noexcept = 0;
   virtual void apply_position(const PositionData& row) noexcept = 0;
   virtual void set_account(const AccountData& account) noexcept = 0;
+  // Each successful trader login, with its TradingDay, before the login's queries: a new day rolls the
+  // ledgers (a night session start inside one running process).
+  virtual void trading_day(std::uint32_t yyyymmdd) noexcept { (void)yyyymmdd; }
 };
 
 class Gateway {
@@ -58,6 +61,8 @@ class Gateway {
   // Asks for an order (and trade) query soon: the engine's in-flight checks use it for an order with no
   // acknowledgement or a cancel with no answer. False when the gateway cannot query (nothing happens).
   [[nodiscard]] virtual bool request_order_query() noexcept { return false; }
+  // Queues a positions + account query (the ledgers reconcile on the answers); false when not possible now.
+  [[nodiscard]] virtual bool request_account_query() noexcept { return false; }
   // Market data wanted for this instrument from now on (kept across reconnects).
   virtual void want_market_data(InstrumentIndex instrument) noexcept = 0;
   // Releases the vendor APIs. After this no vendor thread touches the rings.

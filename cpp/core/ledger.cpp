@@ -24,10 +24,16 @@ Ledgers::Ledgers(const InstrumentRegistry& registry, Capacity capacity)
       positions_(std::make_unique<PositionLedger[]>(capacity.positions)),
       heads_(std::make_unique<std::uint32_t[]>(capacity.agents + 1)),
       agents_(std::make_unique<AgentLedger[]>(capacity.agents + 1)),
-      owners_(std::make_unique<AgentId[]>(capacity.instruments)) {
+      owners_(std::make_unique<AgentId[]>(capacity.instruments)),
+      pre_settlement_(std::make_unique<double[]>(capacity.instruments)),
+      ticked_(std::make_unique<bool[]>(capacity.instruments)),
+      settling_(std::make_unique<bool[]>(capacity.instruments)) {
   std::fill_n(slots_.get(), (capacity.agents + 1) * capacity.instruments, kNoSlot);
   std::fill_n(heads_.get(), capacity.agents + 1, kNoSlot);
   std::fill_n(owners_.get(), capacity.instruments, kNoAgent);
+  std::fill_n(pre_settlement_.get(), capacity.instruments, 0.0);
+  std::fill_n(ticked_.get(), capacity.instruments, true);  // before any roll, marks are last prices
+  std::fill_n(settling_.get(), capacity.instruments, false);
 }
 
 void Ledgers::set_allocation(AgentId agent, double capital) noexcept { agent_ledger(agent).allocation = capital; }
@@ -67,6 +73,13 @@ double Ledgers::multiplier(InstrumentIndex instrument) const noexcept {
   return m > 0 ? static_cast<double>(m) : 1.0;
 }
 
+double Ledgers::freeze_price(InstrumentIndex instrument, Direction direction, double price) const noexcept {
+  if (price > 0.0 || !registry_.contains(instrument)) return price;
+  const InstrumentState& st = registry_.at(instrument);
+  if (!st.has_tick) return 0.0;
+  return direction == Direction::Buy ? st.last_tick.upper_limit_price : st.last_tick.lower_limit_price;
+}
+
 double Ledgers::margin_per_lot(InstrumentIndex instrument, bool is_long, double price) const noexcept {
   if (!registry_.contains(instrument)) return 0.0;
   const MarginRates& r = registry_.at(instrument).margin;
@@ -96,9 +109,13 @@ bool Ledgers::freeze_new(OrderLedgerState& s, AgentId agent, InstrumentIndex ins
   s.direction = direction;
   s.is_open = offset == Offset::Open;
   s.active = true;
+  const double at = freeze_price(instrument, direction, price);
   if (s.is_open) {
-    s.margin_per_lot = margin_per_lot(instrument, direction == Direction::Buy, price);
+    s.margin_per_lot = margin_per_lot(instrument, direction == Direction::Buy, at);
+    s.fee_per_lot_today = commission_of(instrument, Offset::Open, true, at, 1);
   } else {
+    s.fee_per_lot_today = commission_of(instrument, Offset::CloseToday, true, at, 1);
+    s.fee_per_lot_yd = commission_of(instrument, Offset::Close, false, at, 1);
     const SideLedger& side = p->of(direction == Direction::Sell);
     switch (offset) {
       case Offset::CloseToday: s.plan_today = volume; break;
@@ -124,9 +141,11 @@ void Ledgers::sync(OrderLedgerState& s, std::int32_t volume, std::int32_t traded
   PositionLedger* p = slot_for(bucket_of(s.agent), s.instrument, false);
   if (p == nullptr) return;
   const std::int32_t frozen = std::max(0, final ? traded_reported - booked : volume - booked);
+  AgentLedger& a = agent_ledger(s.agent);
+  double fee = 0.0;
+  SideLedger* fee_side = nullptr;
   if (s.is_open) {
     SideLedger& side = p->of(s.direction == Direction::Buy);
-    AgentLedger& a = agent_ledger(s.agent);
     side.pending_open += frozen - s.pending_open;
     s.pending_open = frozen;
     const double margin = frozen * s.margin_per_lot;
@@ -135,6 +154,8 @@ void Ledgers::sync(OrderLedgerState& s, std::int32_t volume, std::int32_t traded
     s.frozen_margin = margin;
     if (side.pending_open == 0) side.frozen_margin = 0.0;
     if (std::fabs(a.frozen_margin) < kSnap) a.frozen_margin = 0.0;
+    fee = frozen * s.fee_per_lot_today;
+    fee_side = &side;
   } else {
     SideLedger& side = p->of(s.direction == Direction::Sell);
     const std::int32_t yd = std::min(frozen, std::max(0, s.plan_yd - s.booked_yd));
@@ -143,7 +164,33 @@ void Ledgers::sync(OrderLedgerState& s, std::int32_t volume, std::int32_t traded
     side.frozen_today += today - s.frozen_today;
     s.frozen_yd = yd;
     s.frozen_today = today;
+    fee = yd * s.fee_per_lot_yd + today * s.fee_per_lot_today;
+    fee_side = &side;
   }
+  fee_side->frozen_commission += fee - s.frozen_commission;
+  a.frozen_commission += fee - s.frozen_commission;
+  s.frozen_commission = fee;
+  if (fee_side->pending_open == 0 && fee_side->frozen() == 0) fee_side->frozen_commission = 0.0;
+  if (std::fabs(a.frozen_commission) < kSnap) a.frozen_commission = 0.0;
+}
+
+void Ledgers::add_margin(std::uint32_t bucket, SideLedger& side, double today, double yd) noexcept {
+  side.margin_today += today;
+  side.margin_yd += yd;
+  if (side.today == 0) side.margin_today = 0.0;
+  if (side.yd == 0) side.margin_yd = 0.0;
+  const double before = side.margin;
+  side.margin = side.margin_today + side.margin_yd;
+  AgentLedger& a = agents_[bucket];
+  a.margin += side.margin - before;
+  if (std::fabs(a.margin) < kSnap) a.margin = 0.0;
+}
+
+void Ledgers::margin_yd_at_pre_settlement(std::uint32_t bucket, PositionLedger& p, SideLedger& side,
+                                          bool is_long) noexcept {
+  const double settle = pre_settlement_[p.instrument];
+  if (!(settle > 0.0) || side.yd == 0) return;
+  add_margin(bucket, side, 0.0, margin_per_lot(p.instrument, is_long, settle) * side.yd - side.margin_yd);
 }
 
 std::int32_t Ledgers::take(std::uint32_t bucket, PositionLedger& p, bool is_long, bool yd_first, std::int32_t lots,
@@ -154,22 +201,19 @@ std::int32_t Ledgers::take(std::uint32_t bucket, PositionLedger& p, bool is_long
   if (n <= 0) return 0;
   std::int32_t from_yd = yd_first ? std::min(n, side.yd) : std::max(0, n - side.today);
   const std::int32_t from_today = n - from_yd;
+  // Yesterday's lots share one pre-settlement margin; today's release at their average open price.
+  const double release_yd = from_yd > 0 ? side.margin_yd * from_yd / side.yd : 0.0;
+  const double release_today = from_today > 0 ? side.margin_today * from_today / side.today : 0.0;
   side.yd -= from_yd;
   side.today -= from_today;
   took_today += from_today;
   const double mult = multiplier(p.instrument);
   const double pnl = (is_long ? price - side.avg_price : side.avg_price - price) * n * mult;
-  const double released = side.margin * n / held;
   AgentLedger& a = agents_[bucket];
   p.realized_pnl += pnl;
   a.realized_pnl += pnl;
-  side.margin -= released;
-  a.margin -= released;
-  if (side.held() == 0) {
-    side.avg_price = 0.0;
-    side.margin = 0.0;
-  }
-  if (std::fabs(a.margin) < kSnap) a.margin = 0.0;
+  add_margin(bucket, side, -release_today, -release_yd);
+  if (side.held() == 0) side.avg_price = 0.0;
   return n;
 }
 
@@ -188,9 +232,7 @@ void Ledgers::book_trade(OrderLedgerState* s, AgentId agent, InstrumentIndex ins
     const std::int32_t held = side.held();
     side.avg_price = (side.avg_price * held + price * volume) / (held + volume);
     side.today += volume;
-    const double m = margin_per_lot(instrument, direction == Direction::Buy, price) * volume;
-    side.margin += m;
-    a.margin += m;
+    add_margin(bucket, side, margin_per_lot(instrument, direction == Direction::Buy, price) * volume, 0.0);
     const double fee = commission_of(instrument, Offset::Open, true, price, volume);
     p->commission += fee;
     a.commission += fee;
@@ -254,6 +296,7 @@ void add_view(PositionView& v, const PositionLedger& p) noexcept {
   v.realized_pnl += p.realized_pnl;
   v.commission += p.commission;
   v.margin += l.margin + s.margin;
+  v.frozen_commission += l.frozen_commission + s.frozen_commission;
   v.fills += p.fills;
 }
 }  // namespace
@@ -274,6 +317,7 @@ void Ledgers::fill_view(AgentId agent, InstrumentIndex instrument, PositionView&
   out.agent_commission = a.commission;
   out.agent_margin = a.margin;
   out.agent_frozen_margin = a.frozen_margin;
+  out.agent_frozen_commission = a.frozen_commission;
 }
 
 PositionView Ledgers::account_view(InstrumentIndex instrument) const noexcept {
@@ -285,12 +329,10 @@ PositionView Ledgers::account_view(InstrumentIndex instrument) const noexcept {
 }
 
 double Ledgers::position_unrealized(const PositionLedger& p) const noexcept {
-  if (!registry_.contains(p.instrument)) return 0.0;
-  const InstrumentState& st = registry_.at(p.instrument);
-  if (!st.has_tick || !(st.last_tick.last_price > 0.0)) return 0.0;
-  const double last = st.last_tick.last_price;
+  const double mark = mark_price(p.instrument);
+  if (!(mark > 0.0)) return 0.0;
   const double mult = multiplier(p.instrument);
-  return ((last - p.side[0].avg_price) * p.side[0].held() + (p.side[1].avg_price - last) * p.side[1].held()) * mult;
+  return ((mark - p.side[0].avg_price) * p.side[0].held() + (p.side[1].avg_price - mark) * p.side[1].held()) * mult;
 }
 
 double Ledgers::unrealized_pnl(AgentId agent) const noexcept {
@@ -321,9 +363,9 @@ std::int32_t Ledgers::pending_open_volume(AgentId agent, InstrumentIndex instrum
 }
 
 double Ledgers::available_capital(AgentId agent) const noexcept {
-  if (agent == kNoAgent) return account_available_;
+  if (agent == kNoAgent) return anchored_ ? account().live.available : std::numeric_limits<double>::infinity();
   const AgentLedger& a = agents_[bucket_of(agent)];
-  return a.allocation + a.realized_pnl - a.commission - a.margin - a.frozen_margin;
+  return a.allocation + a.carried + a.realized_pnl - a.commission - a.margin - a.frozen_margin - a.frozen_commission;
 }
 
 double Ledgers::order_cost(AgentId, InstrumentIndex instrument, Direction direction, Offset offset, double price,
@@ -339,13 +381,17 @@ double Ledgers::order_cost(AgentId, InstrumentIndex instrument, Direction direct
 double Ledgers::pnl_today(AgentId agent) const noexcept {
   double realized = 0.0;
   double fees = 0.0;
+  double floating_at_roll = 0.0;
   const std::uint32_t first = agent == kNoAgent ? 0 : bucket_of(agent);
   const std::uint32_t last = agent == kNoAgent ? static_cast<std::uint32_t>(capacity_.agents) : first;
   for (std::uint32_t b = first; b <= last; ++b) {
     realized += agents_[b].realized_pnl;
     fees += agents_[b].commission;
+    floating_at_roll += agents_[b].unrealized_at_roll;
   }
-  return realized + unrealized_pnl(agent) - fees;
+  // Since the day started: realized + floating now - floating when it rolled (overnight lots count from
+  // the roll's mark, not from their open price).
+  return realized + unrealized_pnl(agent) - floating_at_roll - fees;
 }
 
 bool Ledgers::reconcile(char* diff, std::size_t diff_size) noexcept {
@@ -374,6 +420,11 @@ bool Ledgers::reconcile(char* diff, std::size_t diff_size) noexcept {
         const std::int32_t lots = k < 2 ? ctp.long_today + ctp.long_yd : ctp.short_today + ctp.short_yd;
         if (side.held() == 0 && lots > 0 && cost > 0) side.avg_price = cost / (lots * mult);
         (k % 2 == 0 ? side.today : side.yd) += delta;
+        // Margin of the adopted lots: today's at their cost, yesterday's at the pre-settlement price.
+        const double settle = pre_settlement_[index];
+        const double at = k % 2 == 1 && settle > 0.0 ? settle : side.avg_price;
+        const double m = margin_per_lot(index, k < 2, at) * delta;
+        add_margin(unattributed(), side, k % 2 == 0 ? m : 0.0, k % 2 == 1 ? m : 0.0);
       }
       continue;
     }
@@ -384,6 +435,146 @@ bool Ledgers::reconcile(char* diff, std::size_t diff_size) noexcept {
   seeded_ = true;
   if (!match) ++stats_.mismatches;
   return match;
+}
+
+// ---- trading day -----------------------------------------------------------------------------------------------
+
+void Ledgers::roll_order(OrderLedgerState& s) noexcept {
+  if (!s.active || s.is_open) return;
+  // The lots a working close planned out of today's holdings are yesterday's now (as on the sides).
+  s.plan_yd += s.plan_today;
+  s.booked_yd += s.booked_today;
+  s.frozen_yd += s.frozen_today;
+  s.plan_today = 0;
+  s.booked_today = 0;
+  s.frozen_today = 0;
+}
+
+void Ledgers::roll_day(std::uint32_t trading_day) noexcept {
+  for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
+    AgentLedger& a = agents_[b];
+    a.unrealized_at_roll = 0.0;
+    for (std::uint32_t i = heads_[b]; i != kNoSlot; i = positions_[i].next_in_bucket) {
+      PositionLedger& p = positions_[i];
+      a.unrealized_at_roll += position_unrealized(p);
+      for (SideLedger& side : p.side) {
+        side.yd += side.today;
+        side.today = 0;
+        side.frozen_yd += side.frozen_today;
+        side.frozen_today = 0;
+        side.margin_yd += side.margin_today;  // re-margined when the new day's pre-settlement price arrives
+        side.margin_today = 0.0;
+      }
+      p.realized_pnl = 0.0;
+      p.commission = 0.0;
+    }
+    a.carried += a.realized_pnl - a.commission;
+    a.realized_pnl = 0.0;
+    a.commission = 0.0;
+  }
+  std::fill_n(pre_settlement_.get(), capacity_.instruments, 0.0);
+  std::fill_n(ticked_.get(), capacity_.instruments, false);
+  std::fill_n(settling_.get(), capacity_.instruments, true);
+  trading_day_ = trading_day;
+  ++stats_.day_rolls;
+}
+
+template <class Change>
+void Ledgers::rebase(InstrumentIndex instrument, bool settlement, Change&& change) noexcept {
+  const Totals before = anchored_ ? totals() : Totals{};
+  // pnl_today stays where it was: its floating part is re-based with the positions.
+  for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
+    if (const PositionLedger* p = slot_for(b, instrument)) agents_[b].unrealized_at_roll -= position_unrealized(*p);
+  }
+  change();
+  for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
+    if (const PositionLedger* p = slot_for(b, instrument)) agents_[b].unrealized_at_roll += position_unrealized(*p);
+  }
+  if (!anchored_ || settlement) return;
+  // The counter values its positions on this basis already: a change of basis, not account activity.
+  const Totals after = totals();
+  base_.pnl += after.pnl - before.pnl;
+  base_.margin += after.margin - before.margin;
+}
+
+void Ledgers::set_pre_settlement(InstrumentIndex instrument, double price) noexcept {
+  if (instrument >= capacity_.instruments || !(price > 0.0) || !std::isfinite(price)) return;
+  if (price == pre_settlement_[instrument]) return;
+  const bool settlement = settling_[instrument];
+  settling_[instrument] = false;
+  rebase(instrument, settlement, [&] {
+    pre_settlement_[instrument] = price;
+    for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
+      if (PositionLedger* p = slot_for(b, instrument, false)) {
+        margin_yd_at_pre_settlement(b, *p, p->side[0], true);
+        margin_yd_at_pre_settlement(b, *p, p->side[1], false);
+      }
+    }
+  });
+}
+
+double Ledgers::mark_price(InstrumentIndex instrument) const noexcept {
+  if (!registry_.contains(instrument)) return 0.0;
+  const InstrumentState& st = registry_.at(instrument);
+  const double last = st.has_tick && st.last_tick.last_price > 0.0 ? st.last_tick.last_price : 0.0;
+  if (instrument < capacity_.instruments && !ticked_[instrument] && pre_settlement_[instrument] > 0.0) {
+    return pre_settlement_[instrument];
+  }
+  return last;
+}
+
+// ---- live account ------------------------------------------------------------------------------------------------
+
+Ledgers::Totals Ledgers::totals() const noexcept {
+  Totals t;
+  for (std::uint32_t b = 0; b <= capacity_.agents; ++b) {
+    const AgentLedger& a = agents_[b];
+    t.pnl += a.carried + a.realized_pnl - a.commission;
+    t.margin += a.margin;
+    t.frozen_margin += a.frozen_margin;
+    t.frozen_commission += a.frozen_commission;
+  }
+  t.pnl += unrealized_pnl(kNoAgent);
+  return t;
+}
+
+AccountTrack Ledgers::account() const noexcept {
+  AccountTrack t = track_;
+  if (!anchored_) return t;
+  const Totals now = totals();
+  const double pnl = now.pnl - base_.pnl;
+  const double margin = now.margin - base_.margin;
+  const double frozen_margin = now.frozen_margin - base_.frozen_margin;
+  const double frozen_commission = now.frozen_commission - base_.frozen_commission;
+  t.live.balance = anchor_.balance + pnl;
+  t.live.margin = anchor_.current_margin + margin;
+  t.live.frozen_margin = anchor_.frozen_margin + frozen_margin;
+  t.live.frozen_commission = anchor_.frozen_commission + frozen_commission;
+  t.live.available = anchor_.available + pnl - margin - frozen_margin - frozen_commission;
+  return t;
+}
+
+void Ledgers::reconcile_account(const AccountData& counter, std::int64_t now_ns) noexcept {
+  constexpr double kCent = 0.01;
+  AccountFigures diff;
+  if (anchored_) {
+    const AccountFigures live = account().live;
+    diff.balance = counter.balance - live.balance;
+    diff.available = counter.available - live.available;
+    diff.margin = counter.current_margin - live.margin;
+    diff.frozen_margin = counter.frozen_margin - live.frozen_margin;
+    diff.frozen_commission = counter.frozen_commission - live.frozen_commission;
+    if (std::fabs(diff.balance) > kCent || std::fabs(diff.available) > kCent || std::fabs(diff.margin) > kCent ||
+        std::fabs(diff.frozen_margin) > kCent || std::fabs(diff.frozen_commission) > kCent) {
+      ++track_.differing;
+    }
+  }
+  anchor_ = counter;
+  base_ = totals();
+  anchored_ = true;
+  track_.difference = diff;
+  ++track_.reconciles;
+  track_.reconciled_ns = now_ns;
 }
 
 }  // namespace shandian::core

@@ -6,19 +6,35 @@
 // slot) and a fixed pool of position records, so booking a trade is two array reads and a few adds.
 //
 // Bookkeeping per order (OrderLedgerState, embedded in core::Order):
-//  * open orders freeze `pending_open` lots and `frozen_margin` (margin per lot at the order price);
+//  * open orders freeze `pending_open` lots, `frozen_margin` (margin per lot at the order price) and
+//    `frozen_commission` (the open fee per lot at the order price); market orders at the day's limit price;
 //  * close orders freeze held lots, split today / yesterday by the offset (CloseToday: today, CloseYesterday:
-//    yesterday, Close: yesterday first — SHFE/INE "Close" closes yesterday's lots only);
+//    yesterday, Close: yesterday first — SHFE/INE "Close" closes yesterday's lots only), and the close fee
+//    of those lots (close-today rate for today's lots);
 //  * what stays frozen is a function of the order: volume - booked while working; once final, the lots
 //    reported traded whose trades have not arrived yet (so a second close cannot overshoot before the
 //    trade lands). `sync()` recomputes it and applies the difference, so it is idempotent, and everything
-//    frozen returns to zero once every order is final and every trade booked.
+//    frozen returns to zero once every order is final and every trade booked. A fill turns the frozen fee
+//    into the real commission at the trade price (the counter does the same).
 // Trades book into the order's bucket; a close beyond the bucket's holdings (an explicit-offset close of
 // lots the agent never opened) draws on the unattributed bucket, never below zero (counted otherwise).
 //
-// Simplifications (documented, not hidden): margin is booked at the trade price with the instrument's
-// by-money / by-volume rates (CTP uses the pre-settlement price for yesterday's lots); commission is not
-// frozen for working orders; one average price per side (today and yesterday lots together).
+// Margin basis (CTP): today's lots at their open price, yesterday's lots at the previous settlement
+// price (PreSettlementPrice of the day's market data, or of the position query). Until a pre-settlement
+// price of the current trading day is known, yesterday's lots keep the margin they had; after a day roll
+// open lots are marked at it until the new day's first tick.
+//
+// Trading day: roll_day() (a login reporting a new TradingDay) turns today's lots into yesterday's, moves
+// the day's realized PnL and commission into `carried` and re-bases pnl_today; yesterday's margin follows
+// the new day's pre-settlement price once it arrives.
+//
+// The account (balance, available, margin, frozen margin, frozen commission) is tracked live between
+// counter queries: the last ReqQryTradingAccount answer plus what the ledgers booked since (all buckets);
+// each answer is compared with the live figures (the difference is kept) and becomes the new anchor.
+//
+// Simplifications (documented, not hidden): one average price per side for PnL; today's lots release
+// margin at their average open price (CTP releases the FIFO lot's own), so partial closes of lots opened
+// at different prices leave a margin difference that the next account query reconciles and reports.
 #pragma once
 
 #include <cmath>
@@ -50,6 +66,9 @@ struct OrderLedgerState {
   std::int32_t pending_open = 0;   // currently frozen (open orders)
   double margin_per_lot = 0.0;
   double frozen_margin = 0.0;
+  double fee_per_lot_today = 0.0;  // fee per lot: opens (and closes of today's lots), closes of yesterday's
+  double fee_per_lot_yd = 0.0;
+  double frozen_commission = 0.0;
 };
 
 struct SideLedger {
@@ -59,8 +78,11 @@ struct SideLedger {
   std::int32_t frozen_yd = 0;
   std::int32_t pending_open = 0;  // lots in working open orders
   double avg_price = 0.0;
-  double margin = 0.0;
+  double margin = 0.0;            // margin_today + margin_yd
+  double margin_today = 0.0;      // today's lots at their open prices
+  double margin_yd = 0.0;         // yesterday's lots at the pre-settlement price
   double frozen_margin = 0.0;
+  double frozen_commission = 0.0;
   [[nodiscard]] std::int32_t held() const noexcept { return today + yd; }
   [[nodiscard]] std::int32_t frozen() const noexcept { return frozen_today + frozen_yd; }
 };
@@ -70,8 +92,8 @@ struct PositionLedger {
   std::uint32_t bucket = 0;
   std::uint32_t next_in_bucket = 0xFFFF'FFFFU;
   SideLedger side[2];  // [0] long, [1] short
-  double realized_pnl = 0.0;
-  double commission = 0.0;
+  double realized_pnl = 0.0;  // of the trading day
+  double commission = 0.0;    // of the trading day
   std::uint32_t fills = 0;
   [[nodiscard]] SideLedger& of(bool is_long) noexcept { return side[is_long ? 0 : 1]; }
   [[nodiscard]] const SideLedger& of(bool is_long) const noexcept { return side[is_long ? 0 : 1]; }
@@ -79,10 +101,13 @@ struct PositionLedger {
 
 struct AgentLedger {
   double allocation = std::numeric_limits<double>::infinity();  // unlimited until set_allocation
-  double realized_pnl = 0.0;
-  double commission = 0.0;
+  double carried = 0.0;           // realized PnL - commission of earlier trading days
+  double realized_pnl = 0.0;      // of the trading day
+  double commission = 0.0;        // of the trading day
   double margin = 0.0;
   double frozen_margin = 0.0;
+  double frozen_commission = 0.0;
+  double unrealized_at_roll = 0.0;  // floating PnL when the day rolled (pnl_today counts from it)
   std::uint32_t orders = 0;     // orders placed (sent or about to be)
   std::uint32_t fills = 0;      // trades booked
   std::uint32_t filled_lots = 0;
@@ -96,6 +121,25 @@ struct LedgerStats {
   std::uint64_t position_slots_full = 0;  // a (bucket, instrument) could not get a position record
   std::uint64_t reconciles = 0;
   std::uint64_t mismatches = 0;           // reconciles whose sum differed from CTP
+  std::uint64_t day_rolls = 0;
+};
+
+// The account's funds (counter vocabulary) as one record.
+struct AccountFigures {
+  double balance = 0.0;
+  double available = 0.0;
+  double margin = 0.0;
+  double frozen_margin = 0.0;
+  double frozen_commission = 0.0;
+};
+
+// The live account and its reconciliation with the counter.
+struct AccountTrack {
+  AccountFigures live;           // the last query + what the ledgers booked since (== last query right after it)
+  AccountFigures difference;     // at the last reconciliation: counter - live (zero at the first one)
+  std::uint64_t reconciles = 0;  // account query answers applied
+  std::uint64_t differing = 0;   // reconciliations where some figure differed by more than a cent
+  std::int64_t reconciled_ns = 0;  // CLOCK_MONOTONIC of the last reconciliation (0: never)
 };
 
 class Ledgers final : public LedgerView {
@@ -136,8 +180,38 @@ class Ledgers final : public LedgerView {
   // call adopts what CTP holds beyond the agents into the unattributed bucket; later calls report.
   // Writes a one-line diff of the first mismatches into `diff` (empty when equal); returns true on a match.
   [[nodiscard]] bool reconcile(char* diff, std::size_t diff_size) noexcept;
-  // Account-level figures last queried from CTP (whole-account available capital).
-  void set_account_available(double available) noexcept { account_available_ = available; }
+  // A ReqQryTradingAccount answer: compared with the live account (the difference is kept), then the
+  // live account is re-anchored on it. `now_ns`: CLOCK_MONOTONIC of the reconciliation.
+  void reconcile_account(const AccountData& counter, std::int64_t now_ns) noexcept;
+  // The live account (counter figures + what the ledgers booked since the last query).
+  [[nodiscard]] AccountTrack account() const noexcept;
+
+  // ---- trading day -----------------------------------------------------------------------------------
+  // The counter's trading day (login). A later, different day rolls the ledgers (roll_day) and returns
+  // true; the caller rolls every live order first (roll_order). The first call only records the day.
+  [[nodiscard]] bool is_new_day(std::uint32_t trading_day) const noexcept {
+    return trading_day != 0 && trading_day_ != 0 && trading_day != trading_day_;
+  }
+  void roll_order(OrderLedgerState& s) noexcept;
+  void roll_day(std::uint32_t trading_day) noexcept;
+  void set_trading_day(std::uint32_t trading_day) noexcept { trading_day_ = trading_day; }
+  [[nodiscard]] std::uint32_t trading_day() const noexcept { return trading_day_; }
+  // The previous settlement price of an instrument (market data or position query): yesterday's lots of
+  // every bucket are margined at it, and marked at it until the first tick after a day roll.
+  void set_pre_settlement(InstrumentIndex instrument, double price) noexcept;
+  // Every tick (engine thread): its PreSettlementPrice, and the instrument is marked at last prices again
+  // (the move from the settlement to the first price of the day is the day's PnL, not a re-basing).
+  void on_tick(InstrumentIndex instrument, double pre_settlement_price) noexcept {
+    if (instrument >= capacity_.instruments) return;
+    if (pre_settlement_price != pre_settlement_[instrument]) set_pre_settlement(instrument, pre_settlement_price);
+    ticked_[instrument] = true;
+  }
+  // The price open lots are marked at: the last price, but after a day roll and before the new day's
+  // first tick the pre-settlement price (CTP's marks restart from the settlement); 0 when none is known.
+  [[nodiscard]] double mark_price(InstrumentIndex instrument) const noexcept;
+  [[nodiscard]] double pre_settlement(InstrumentIndex instrument) const noexcept {
+    return instrument < capacity_.instruments ? pre_settlement_[instrument] : 0.0;
+  }
 
   // ---- reads ---------------------------------------------------------------------------------------
   [[nodiscard]] const PositionLedger* position(AgentId agent, InstrumentIndex instrument) const noexcept;
@@ -154,6 +228,9 @@ class Ledgers final : public LedgerView {
   // Instrument indices the agent has a position record for (first, then next_in_bucket).
   [[nodiscard]] std::uint32_t first_slot(AgentId agent) const noexcept { return heads_[bucket_of(agent)]; }
   [[nodiscard]] const PositionLedger& slot(std::uint32_t s) const noexcept { return positions_[s]; }
+  // Price at which an order freezes money: its limit price, or for a market order (price 0) the day's
+  // limit price on its side (0 when no tick has brought one).
+  [[nodiscard]] double freeze_price(InstrumentIndex instrument, Direction direction, double price) const noexcept;
   // Margin per lot of an open at `price` (instrument rates; 0 when unknown).
   [[nodiscard]] double margin_per_lot(InstrumentIndex instrument, bool is_long, double price) const noexcept;
   [[nodiscard]] double commission_of(InstrumentIndex instrument, Offset offset, bool today, double price,
@@ -180,6 +257,20 @@ class Ledgers final : public LedgerView {
   // Removes up to `lots` from `side` (today or yesterday first as asked); returns what it took.
   std::int32_t take(std::uint32_t bucket, PositionLedger& p, bool is_long, bool yd_first, std::int32_t lots,
                     double price, std::int32_t& took_today) noexcept;
+  // Sets a side's yesterday margin (at the pre-settlement price when known), keeping the totals in step.
+  void margin_yd_at_pre_settlement(std::uint32_t bucket, PositionLedger& p, SideLedger& side, bool is_long) noexcept;
+  void add_margin(std::uint32_t bucket, SideLedger& side, double today, double yd) noexcept;
+  // Sums over every bucket that the live account follows.
+  struct Totals {
+    double pnl = 0.0;  // carried + realized - commission + unrealized
+    double margin = 0.0, frozen_margin = 0.0, frozen_commission = 0.0;
+  };
+  [[nodiscard]] Totals totals() const noexcept;
+  // Applies a change of valuation basis (pre-settlement margin or mark) so that pnl_today does not count
+  // it, nor the live account unless `settlement` (the counter settled at that price after a day roll):
+  // `change` runs between the before/after sums.
+  template <class Change>
+  void rebase(InstrumentIndex instrument, bool settlement, Change&& change) noexcept;
 
   const InstrumentRegistry& registry_;
   Capacity capacity_;
@@ -189,7 +280,18 @@ class Ledgers final : public LedgerView {
   std::unique_ptr<std::uint32_t[]> heads_;     // per bucket: first position index
   std::unique_ptr<AgentLedger[]> agents_;      // agents + unattributed
   std::unique_ptr<AgentId[]> owners_;
-  double account_available_ = std::numeric_limits<double>::infinity();
+  std::unique_ptr<double[]> pre_settlement_;  // per instrument, of trading_day_ (0: not known yet)
+  std::unique_ptr<bool[]> ticked_;            // per instrument: a tick arrived since the last day roll
+  // Per instrument: the day rolled and no pre-settlement price arrived yet. The first one is the
+  // counter's settlement (account activity: marks and margins move to it), later ones re-base.
+  std::unique_ptr<bool[]> settling_;
+  std::uint32_t trading_day_ = 0;
+  // Live account: the last counter answer and the ledgers' totals at that moment (margin repricing that
+  // the counter had already applied moves the base with it, so it is not counted as account activity).
+  AccountData anchor_{};
+  Totals base_;
+  AccountTrack track_;
+  bool anchored_ = false;
   bool seeded_ = false;
   LedgerStats stats_;
 };

@@ -1,10 +1,12 @@
 #include "core/order_lab.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <utility>
+#include <vector>
 
 namespace shandian::core {
 namespace {
@@ -51,6 +53,8 @@ struct Model {  // independent per-agent position from the trades delivered (lon
   std::int64_t lots[2] = {0, 0};
 };
 
+bool close_to(double x, double y) { return std::fabs(x - y) <= 1e-6 * std::max(1.0, std::fabs(y)); }
+
 }  // namespace
 
 struct OrderLab::Impl final : AgentDispatcher {
@@ -78,6 +82,9 @@ struct OrderLab::Impl final : AgentDispatcher {
   std::int64_t counter_lots[2][2] = {};  // instrument x (long, short): the counter's position (every fill)
   std::int64_t t = 1'000;
   std::int32_t foreign_seq = 0;
+  std::uint32_t trading_day = 20250102;
+  std::map<AgentId, std::int64_t> lots_traded;  // per agent, every day: the fees they must have cost
+  std::map<AgentId, double> fees_before_today;  // per agent: commission booked on earlier days
   std::vector<std::string>* violations = nullptr;
 
   static EngineConfig engine_config(const LabConfig& c) {
@@ -100,6 +107,7 @@ struct OrderLab::Impl final : AgentDispatcher {
       char name[32];
       std::snprintf(name, sizeof name, "lab%zu", i);
       agents.push_back(engine.add_agent(name));
+      engine.set_allocation(agents.back(), 1e7);  // finite funds: the roll's balance check compares them
     }
     const char* symbols[2] = {"rb2505", "m2505"};
     const char* exchanges[2] = {"SHFE", "DCE"};
@@ -121,6 +129,8 @@ struct OrderLab::Impl final : AgentDispatcher {
       }
     }
     gw.host->instruments_loaded();
+    gw.host->trading_day(trading_day);
+    gw.host->set_account(AccountData{1e6, 1e6, 0, 0, 0, 0, 0, 0});  // the live account's anchor
   }
 
   void fail(const std::string& what) {
@@ -149,6 +159,7 @@ struct OrderLab::Impl final : AgentDispatcher {
   }
   void on_trade(const TradeUpdate& tr) {
     if (tr.agent == kNoAgent) return;
+    lots_traded[tr.agent] += tr.volume;
     Model& m = model[{tr.agent, tr.instrument}];
     if (tr.offset == Offset::Open) {
       m.lots[tr.direction == Direction::Buy ? 0 : 1] += tr.volume;
@@ -414,6 +425,45 @@ struct OrderLab::Impl final : AgentDispatcher {
         sync_orders();
         return r.ok();
       }
+      case LabAction::RollDay: {
+        pump();  // what the counter pushed before the new day's login arrives first
+        const Ledgers& L = engine.ledgers();
+        std::vector<double> balance(agents.size()), net(agents.size()), carried(agents.size());
+        for (std::size_t k = 0; k < agents.size(); ++k) {
+          const AgentLedger& g = L.agent(agents[k]);
+          balance[k] = L.available_capital(agents[k]) + g.margin + g.frozen_margin + g.frozen_commission;
+          net[k] = g.realized_pnl - g.commission;
+          carried[k] = g.carried;
+          fees_before_today[agents[k]] += g.commission;
+        }
+        gw.host->trading_day(++trading_day);
+        for (std::size_t k = 0; k < agents.size(); ++k) {
+          const AgentLedger& g = L.agent(agents[k]);
+          if (g.realized_pnl != 0.0 || g.commission != 0.0 || !close_to(g.carried, carried[k] + net[k])) {
+            fail("day roll did not carry the day's net of agent " + std::to_string(agents[k]));
+          }
+          const double after = L.available_capital(agents[k]) + g.margin + g.frozen_margin + g.frozen_commission;
+          if (!close_to(after, balance[k])) fail("day roll changed the balance of agent " + std::to_string(agents[k]));
+          for (std::uint32_t i = 0; i < 2; ++i) {
+            const PositionLedger* p = L.position(agents[k], instruments[i]);
+            if (p == nullptr) continue;
+            for (const SideLedger& sd : p->side) {
+              if (sd.today != 0 || sd.frozen_today != 0) fail("today's lots left after a day roll");
+            }
+          }
+        }
+        return true;
+      }
+      case LabAction::PreSettle: {
+        Event e = base(EventKind::Tick);
+        std::memset(&e.payload.tick, 0, sizeof e.payload.tick);
+        e.payload.tick.instrument = kNoInstrument;
+        e.payload.tick.symbol = engine.registry().at(instrument).spec.symbol;
+        e.payload.tick.last_price = 3000.0 + (a % 50);
+        e.payload.tick.pre_settlement_price = 2990.0 + (a / 50 % 20);
+        push(e);
+        return true;
+      }
       case LabAction::kCount: break;
     }
     return false;
@@ -429,6 +479,49 @@ struct OrderLab::Impl final : AgentDispatcher {
     const std::int32_t yd = std::max(0, s.yd - s.frozen_yd);
     if (!splits_today(engine.registry().at(instrument).spec.exchange.view())) return today + yd;
     return offset == Offset::CloseToday ? today : yd;
+  }
+
+  // Margin, frozen commission and fee bookkeeping of every agent against independent sums.
+  void check_money() {
+    const Ledgers& L = engine.ledgers();
+    for (const AgentId who : agents) {
+      const AgentLedger& g = L.agent(who);
+      double margin = 0.0, frozen_margin = 0.0, frozen_fee = 0.0;
+      std::int64_t frozen_lots = 0;
+      for (std::uint32_t k = 0; k < 2; ++k) {
+        const InstrumentIndex i = instruments[k];
+        const PositionLedger* p = L.position(who, i);
+        if (p == nullptr) continue;
+        for (int d = 0; d < 2; ++d) {
+          const SideLedger& sd = p->side[d];
+          if (!close_to(sd.margin, sd.margin_today + sd.margin_yd)) fail("side margin != today's + yesterday's");
+          if ((sd.today == 0 && sd.margin_today != 0.0) || (sd.yd == 0 && sd.margin_yd != 0.0)) {
+            fail("margin left on a side without lots");
+          }
+          const double settle = L.pre_settlement(i);
+          if (settle > 0.0 && !close_to(sd.margin_yd, sd.yd * settle * 10 * config.margin_by_money)) {
+            fail("yesterday's margin " + std::to_string(sd.margin_yd) + " is not " + std::to_string(sd.yd) +
+                 " lots at the pre-settlement price " + std::to_string(settle));
+          }
+          margin += sd.margin;
+          frozen_margin += sd.frozen_margin;
+          frozen_fee += sd.frozen_commission;
+          frozen_lots += sd.pending_open + sd.frozen();
+        }
+      }
+      if (!close_to(g.margin, margin)) fail("agent margin != sum of its sides");
+      if (!close_to(g.frozen_margin, frozen_margin)) fail("agent frozen margin != sum of its sides");
+      if (!close_to(g.frozen_commission, frozen_fee)) fail("agent frozen commission != sum of its sides");
+      if (!close_to(g.frozen_commission, frozen_lots * config.commission_by_volume)) {
+        fail("frozen commission " + std::to_string(g.frozen_commission) + " != the fee of " +
+             std::to_string(frozen_lots) + " frozen lots");
+      }
+      const double fees = fees_before_today[who] + g.commission;
+      const double expected = static_cast<double>(lots_traded[who]) * config.commission_by_volume;
+      if (!close_to(fees, expected)) {
+        fail("fees booked " + std::to_string(fees) + " != the fee of " + std::to_string(lots_traded[who]) + " lots");
+      }
+    }
   }
 
   void check_insufficient(AgentId agent, InstrumentIndex instrument, Direction dir, std::int32_t volume, const PlaceResult& r) {
@@ -484,6 +577,7 @@ struct OrderLab::Impl final : AgentDispatcher {
       }
       if (L.long_volume(kNoAgent, i) != sum.long_today) fail("LedgerView account long_volume differs");
     }
+    check_money();
   }
 
   void finish() {
@@ -509,8 +603,15 @@ struct OrderLab::Impl final : AgentDispatcher {
     if (engine.order_manager().live_count() != 0) {
       fail("live orders left after finish: " + std::to_string(engine.order_manager().live_count()));
     }
+    const AccountTrack account = L.account();
+    if (account.live.frozen_margin != 0.0 || std::fabs(account.live.frozen_commission) > 1e-6) {
+      fail("live account still frozen after finish");
+    }
     for (std::size_t b = 0; b < agents.size(); ++b) {
       if (L.agent(agents[b]).frozen_margin != 0.0) fail("frozen margin left: " + std::to_string(L.agent(agents[b]).frozen_margin));
+      if (L.agent(agents[b]).frozen_commission != 0.0) {
+        fail("frozen commission left: " + std::to_string(L.agent(agents[b]).frozen_commission));
+      }
       for (std::uint32_t k = 0; k < 2; ++k) {
         const PositionLedger* p = L.position(agents[b], instruments[k]);
         if (p == nullptr) continue;

@@ -11,7 +11,11 @@
 //   * agents + unattributed == the account view == the counter's positions (every lot the lab's counter
 //     filled); no negative holdings, frozen within holdings; a close (explicit offset or not) is refused
 //     INSUFFICIENT_POSITION exactly when it exceeds the agent's own free lots;
-//   * after finish(): nothing frozen (lots, margin), no live order and no live conditional order.
+//   * margin = today's + yesterday's per side, summed per agent; yesterday's at the pre-settlement price
+//     once known; frozen commission = the fee of every frozen lot; fees booked over all days = the fee of
+//     every lot traded; a day roll leaves no today lots and moves the day's net into `carried`, keeping
+//     every agent's balance;
+//   * after finish(): nothing frozen (lots, margin, commission), no live order and no live conditional order.
 // Test support, not engine code: it allocates freely (violations are strings).
 #pragma once
 
@@ -39,6 +43,8 @@ enum class LabAction : std::uint8_t {
   Conditional = 11,  // agent, instrument, a: kind (stop/tp/trailing/iceberg/bracket) + side + price bits, b = volume
   CancelConditional = 12,  // a = index of a conditional placed so far
   Insert = 13,       // agent, instrument, a = direction (bit 0) | Offset << 1, b = volume: an explicit offset
+  RollDay = 14,      // a login reporting the next trading day: the ledgers roll
+  PreSettle = 15,    // instrument, a = price offset: a tick carrying a PreSettlementPrice (and last price)
   kCount
 };
 

@@ -474,6 +474,7 @@ void Session::on_trader_event(const Event& e, std::int64_t now) noexcept {
       front_id_ = e.payload.login.front_id;
       session_id_ = e.payload.login.session_id;
       trading_day_ = e.payload.login.trading_day;
+      host_->trading_day(trading_day_);
       // Above the login's MaxOrderRef and never below a ref this process already used (refs must not
       // repeat: insert errors carry no FrontID/SessionID and are matched by ref alone).
       if (e.payload.login.max_order_ref + 1 > next_order_ref_) next_order_ref_ = e.payload.login.max_order_ref + 1;
@@ -624,6 +625,11 @@ void Session::on_event(const Event& e) noexcept {
 bool Session::request_order_query() noexcept {
   if (trader_state_ != TraderState::Ready) return false;
   return queries_.enqueue(QueryKind::Orders) && queries_.enqueue(QueryKind::Trades);
+}
+
+bool Session::request_account_query() noexcept {
+  if (trader_state_ != TraderState::Ready) return false;
+  return queries_.enqueue(QueryKind::Positions) && queries_.enqueue(QueryKind::Account);
 }
 
 std::int64_t Session::poll(std::int64_t now) noexcept {

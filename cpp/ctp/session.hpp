@@ -85,6 +85,7 @@ class Session final : public core::Gateway {
   void want_market_data(core::InstrumentIndex instrument) noexcept override;
   // In-flight checks of the engine: queue an orders + trades query (deduplicated by the scheduler).
   [[nodiscard]] bool request_order_query() noexcept override;
+  [[nodiscard]] bool request_account_query() noexcept override;
   void stop() noexcept override;
 
   // Observability (engine thread).

@@ -360,6 +360,7 @@ void TraderSpi::OnRspQryInvestorPosition(CThostFtdcInvestorPositionField* r, CTh
     p.yd_position = r->YdPosition;
     p.position_cost = r->PositionCost;
     p.use_margin = r->UseMargin;
+    p.pre_settlement_price = sanitize_price(r->PreSettlementPrice);
   });
 }
 
@@ -375,6 +376,7 @@ void TraderSpi::OnRspQryTradingAccount(CThostFtdcTradingAccountField* r, CThostF
     p.available = r->Available;
     p.current_margin = r->CurrMargin;
     p.frozen_margin = r->FrozenMargin;
+    p.frozen_commission = r->FrozenCommission;
     p.commission = r->Commission;
     p.close_profit = r->CloseProfit;
     p.position_profit = r->PositionProfit;

@@ -189,6 +189,7 @@ const std::vector<std::pair<std::string_view, Setter>>& key_table() {
       return true;
     });
     int_key("max_ticks", 0, std::numeric_limits<int>::max(), &FrontConfig::max_ticks);
+    int_key("days", 1, 366, &FrontConfig::days);
     // matching
     t.emplace_back("queue_model", [](FrontAddress& a, std::string_view v) {
       if (v == "conservative") a.config.queue_model = QueueModel::Conservative;
@@ -333,6 +334,12 @@ AddressParse parse_front_address(std::string_view address) {
       }
       seen.emplace(std::move(key), std::move(value));
     }
+  }
+  if (a.config.days > 1 && (a.config.source != "gen" || !a.config.state.empty())) {
+    // A day roll regenerates the next day's feed; a CSV holds one day, and the state log does not record rolls.
+    result.error = make_error(AddressError::Code::BadValue, address, "days", seen["days"],
+                              "days > 1 needs source=gen and no state=");
+    return result;
   }
   for (const auto& [k, v] : seen) a.settings += (a.settings.empty() ? "" : "&") + k + "=" + v;
   result.address = std::move(a);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <map>
@@ -274,6 +275,28 @@ FeedStats FrontInstance::feed_stats() const {
   return feed_stats_;
 }
 
+bool FrontInstance::roll_day(FeedEvent& first) {
+  FrontConfig next = address_.config;
+  {
+    std::lock_guard lock(mutex_);
+    next.trading_day = format_yyyymmdd(next_weekday(parse_trading_day(core_->trading_day())));
+  }
+  std::unique_ptr<FeedSource> source;
+  try {
+    source = make_feed_source(next, core_->instruments());
+  } catch (const std::exception& e) {  // the feed thread must not throw: the instance ends its feed instead
+    std::fprintf(stderr, "shandian local front: cannot start trading day %s: %s\n", next.trading_day.c_str(), e.what());
+    return false;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    core_->roll_trading_day(next.trading_day);
+    has_latest_.assign(has_latest_.size(), false);  // a new subscriber gets the new day's first snapshot
+  }
+  source_ = std::move(source);
+  return source_->next(first);
+}
+
 void FrontInstance::feed_loop() {
   using Clock = std::chrono::steady_clock;
   const double speed = address_.config.speed;
@@ -291,8 +314,9 @@ void FrontInstance::feed_loop() {
   // batch[0] always holds the next event not yet applied (`have_next`); events are generated straight
   // into their batch slot (no copy), and an event that is not due yet is carried over by a swap.
   bool have_next = source_->next(batch[0]);
-  const auto wall0 = Clock::now();
-  const std::int64_t exch0 = have_next ? batch[0].exchange_ns : 0;
+  auto wall0 = Clock::now();
+  std::int64_t exch0 = have_next ? batch[0].exchange_ns : 0;
+  int days_left = address_.config.days - 1;
   auto due = [&](const FeedEvent& ev) {
     const double offset_ns = static_cast<double>(ev.exchange_ns - exch0) / speed;
     return wall0 + std::chrono::nanoseconds(static_cast<std::int64_t>(offset_ns));
@@ -404,6 +428,12 @@ void FrontInstance::feed_loop() {
     }
     if (carry) std::swap(batch[0], batch[n]);  // the first event of the next round
     else if (have_next) have_next = source_->next(batch[0]);
+    if (!have_next && days_left > 0 && !stop_.load(std::memory_order_acquire)) {
+      --days_left;
+      have_next = roll_day(batch[0]);
+      wall0 = Clock::now();  // pacing restarts with the new day's first event
+      exch0 = have_next ? batch[0].exchange_ns : 0;
+    }
   }
   std::lock_guard lock(mutex_);
   feed_stats_.finished = !have_next;

@@ -65,6 +65,7 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   [[nodiscard]] ExchangeCore& core() noexcept { return *core_; }  // under mutex()
   [[nodiscard]] const FrontAddress& address() const noexcept { return address_; }
   [[nodiscard]] const FrontConfig& config() const noexcept { return address_.config; }
+  // The day the instance started with (the core's current day, after `days` rolls: core().trading_day()).
   [[nodiscard]] const std::string& trading_day() const noexcept { return trading_day_; }
 
   // Starts the feed thread (idempotent, thread-safe): on the first md subscription or trader login.
@@ -100,6 +101,9 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   FrontInstance(FrontAddress address, std::vector<InstrumentSpec> instruments, std::unique_ptr<FeedSource> source,
                 std::string trading_day);
   void feed_loop();
+  // The feed ran past the day's end and `days` allow another: the core settles and starts the next
+  // weekday, the feed source restarts for it. Returns whether the new day has a first event (in `first`).
+  bool roll_day(FeedEvent& first);
   void restore_state();  // constructor: replays the state log, then keeps appending to it
 
   const FrontAddress address_;

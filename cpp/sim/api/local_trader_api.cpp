@@ -454,6 +454,7 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
         if (q.ready_ns > 0 && steady_ns() < q.ready_ns) {
           if (!queue_->sleep_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(q.ready_ns)))) break;
         }
+        if (q.msg.kind == TraderCallback::FrontDisconnected) front_dropped();
         deliver(q.msg);
         ++delivered_;
         if (release_from_callback_.load(std::memory_order_acquire)) break;
@@ -582,6 +583,29 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     quick_start_known_ = true;
     if (private_type_ == THOST_TERT_QUICK || private_type_ == THOST_TERT_NONE) quick_private_start_ = now.private_seq;
     if (public_type_ == THOST_TERT_QUICK) quick_public_start_ = now.public_seq;
+  }
+
+  // The front closed this connection (the counter's day roll): reconnect as the vendor API does. A new
+  // trading day has new private/public streams, so RESUME starts from their beginning.
+  void front_dropped() {
+    if (!front_) return;  // fail_init: no front, nothing to reconnect to
+    {
+      std::lock_guard lock(front_->mutex());
+      conn_ = -1;
+      last_query_ns_ = 0;
+      const std::string& day = front_->core().trading_day();
+      if (day != trading_day_) {
+        trading_day_ = day;
+        private_seq_ = 0;
+        public_seq_ = 0;
+        flow_dirty_ = true;
+        quick_start_known_ = false;  // the new day's streams start afresh: the next login fixes QUICK's start
+        quick_private_start_ = 0;
+        quick_public_start_ = 0;
+      }
+    }
+    query_in_flight_.store(false, std::memory_order_release);  // release: see deliver()
+    reconnect_at_ns_ = steady_ns() + (reconnect_ns_ > 0 ? reconnect_ns_ : 1);
   }
 
   // The vendor API reconnects by itself; its streams continue where they stopped (RESUME from the last

@@ -84,6 +84,10 @@ class ExchangeCore {
   // while the feed is idle or exhausted, so time-based gates (the 116 order-rate window) keep working, and
   // inserts and cancels delayed by exchange_delay_ms arrive. Additive to the original contract.
   void advance_clock(std::int64_t exchange_ns);
+  // Settles the day and starts `next_day` (YYYYMMDD): working orders expire, positions become yesterday's
+  // at the settlement price, the account settles, per-day streams restart, trader connections drop.
+  // Additive (day_roll.cpp); the front calls it when a `days` > 1 feed runs past the day's end.
+  void roll_trading_day(const std::string& next_day);
 
   // --- introspection (tests, the md library, reports) ------------------------------------------------
   [[nodiscard]] const std::vector<InstrumentSpec>& instruments() const noexcept;

@@ -44,6 +44,7 @@ struct FrontConfig {
   double speed = 1.0;                    // 1 = real time, N = N times faster, 0 = as fast as consumed
   std::string session = "day";           // which session the generator starts in: "night" or "day"
   int max_ticks = 0;                     // stop the feed after this many snapshots (0: whole trading day)
+  int days = 1;                          // trading days the feed runs; each end rolls the counter's day
   // --- matching
   QueueModel queue_model = QueueModel::Conservative;
   // Exchange time an insert or a cancel takes to reach the exchange (0: at once). Meanwhile an order is

@@ -221,7 +221,7 @@ void reconcile_adopts_ctp_positions_then_reports_mismatch() {
   row.position_cost = 5 * 10 * 3100.0;
   f.gw.host->reset_positions();
   f.gw.host->apply_position(row);
-  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0});
+  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0, 0});
   f.pump();
   const Ledgers& L = f.engine.ledgers();
   CHECK_EQ(L.long_volume(kNoAgent, f.rb), 5);
@@ -232,7 +232,7 @@ void reconcile_adopts_ctp_positions_then_reports_mismatch() {
   f.fill(f.open(f.a, f.rb, Direction::Buy, 2), 2, 3000);
   f.gw.host->reset_positions();
   f.gw.host->apply_position(row);
-  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0});
+  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0, 0});
   f.pump();
   CHECK_EQ(f.engine.stats().position_mismatches, 1u);
   bool seen = false;
@@ -303,6 +303,181 @@ void randomized_interleavings_keep_the_invariants() {
   }
 }
 
+
+// A tick carrying the previous settlement price (and the limit prices market orders freeze at).
+bool push_settled_tick(EventRing& ring, std::int64_t recv_ns, const char* symbol, double last, double pre_settlement) {
+  return ring.try_emplace(Event::Fill{}, EventKind::Tick, recv_ns, [&](Event& e) noexcept {
+    std::memset(&e.payload.tick, 0, sizeof e.payload.tick);
+    e.payload.tick.instrument = kNoInstrument;
+    e.payload.tick.symbol.assign(symbol);
+    e.payload.tick.last_price = last;
+    e.payload.tick.pre_settlement_price = pre_settlement;
+    e.payload.tick.upper_limit_price = last * 1.1;
+    e.payload.tick.lower_limit_price = last * 0.9;
+  });
+}
+
+bool near(double x, double y) { return std::fabs(x - y) < 1e-6; }
+
+void working_orders_freeze_commission_until_filled_or_cancelled() {
+  Fixture f;
+  f.engine.set_allocation(f.a, 100000);
+  const Ledgers& L = f.engine.ledgers();
+  const OrderId id = f.open(f.a, f.m, Direction::Buy, 2, 3000);  // open fee 2.0 per lot
+  CHECK(near(L.agent(f.a).frozen_commission, 4.0));
+  CHECK(near(L.available_capital(f.a), 100000 - 6000 - 4.0));
+  // One lot fills: its frozen fee becomes the real commission; the other lot's stays frozen.
+  const Order o = f.snap(id);
+  push_order(f.gw.ring_a, ++f.t, order_data(o, OrderStatus::PartFilled, 1, "S9"));
+  push_trade(f.gw.ring_a, ++f.t, trade_data(o, "T9", "S9", 1, 3000));
+  f.pump();
+  CHECK(near(L.agent(f.a).frozen_commission, 2.0));
+  CHECK(near(L.agent(f.a).commission, 2.0));
+  CHECK(near(L.available_capital(f.a), 100000 - 3000 - 2.0 - 3000 - 2.0));
+  // The exchange cancels the rest: nothing frozen any more.
+  push_order(f.gw.ring_a, ++f.t, order_data(o, OrderStatus::Cancelled, 1, "S9"));
+  f.pump();
+  CHECK_EQ(L.agent(f.a).frozen_commission, 0.0);
+  CHECK(near(L.available_capital(f.a), 100000 - 3000 - 2.0));
+  // A close of today's lots freezes the close-today fee (3.0 per lot), published with the order update.
+  f.fill(f.open(f.a, f.m, Direction::Buy, 3, 3000), 3, 3000);
+  const PlaceResult r = f.engine.place(f.a, f.m, Direction::Sell, 3010, 3, OrderKind::Limit, OffsetMode::CloseOnly);
+  REQUIRE(r.ok() && r.count == 1);
+  CHECK(near(L.agent(f.a).frozen_commission, 9.0));
+  f.pump();
+  CHECK(near(f.rec.orders[f.rec.order_count - 1].position.agent_frozen_commission, 9.0));
+  CHECK(f.engine.cancel(f.a, r.orders[0]).ok());
+  const Order c = f.snap(r.orders[0]);
+  push_order(f.gw.ring_a, ++f.t, order_data(c, OrderStatus::Cancelled, 0, "S10"));
+  f.pump();
+  CHECK_EQ(L.agent(f.a).frozen_commission, 0.0);
+  // A market order freezes at the day's limit price on its side (here the tick's upper limit 3300).
+  REQUIRE(push_settled_tick(f.gw.ring_b, ++f.t, "m2505", 3000, 3000));
+  f.pump();
+  const InsertResult mk = f.engine.insert_order(f.a, f.m, Direction::Buy, Offset::Open, 0, 1, OrderKind::Market);
+  REQUIRE(mk.ok());
+  CHECK(near(L.agent(f.a).frozen_margin, 3300 * 10 * 0.1));
+}
+
+void yesterday_lots_are_margined_at_the_pre_settlement_price() {
+  Fixture f;
+  const Ledgers& L = f.engine.ledgers();
+  f.gw.host->trading_day(20250102);
+  f.fill(f.open(f.a, f.rb, Direction::Buy, 2, 3000), 2, 3000);
+  CHECK(near(L.agent(f.a).margin, 6000));
+  f.gw.host->trading_day(20250103);  // the night session of the next trading day
+  const PositionLedger* p = L.position(f.a, f.rb);
+  REQUIRE(p != nullptr);
+  CHECK_EQ(p->side[0].today, 0);
+  CHECK_EQ(p->side[0].yd, 2);
+  CHECK(near(L.agent(f.a).margin, 6000));  // no pre-settlement price of the new day yet
+  // The position query's PreSettlementPrice re-margins yesterday's lots.
+  PositionData row{};
+  row.symbol.assign("rb2505");
+  row.is_long = true;
+  row.position = 2;
+  row.pre_settlement_price = 3100;
+  f.gw.host->reset_positions();
+  f.gw.host->apply_position(row);
+  CHECK(near(p->side[0].margin_yd, 2 * 3100 * 10 * 0.1));
+  CHECK(near(L.agent(f.a).margin, 6200));
+  // A tick with another PreSettlementPrice (market data wins from then on).
+  REQUIRE(push_settled_tick(f.gw.ring_b, ++f.t, "rb2505", 3150, 3050));
+  f.pump();
+  CHECK(near(L.agent(f.a).margin, 6100));
+  // Today's lots are margined at their open price next to them; closing a yesterday lot releases its
+  // pre-settlement margin, not the open price's.
+  f.fill(f.open(f.a, f.rb, Direction::Buy, 1, 3150), 1, 3150);
+  CHECK(near(L.agent(f.a).margin, 6100 + 3150));
+  const InsertResult c = f.engine.insert_order(f.a, f.rb, Direction::Sell, Offset::CloseYesterday, 3150, 1, OrderKind::Limit);
+  REQUIRE(c.ok());
+  f.fill(c.order, 1, 3150);
+  CHECK(near(L.agent(f.a).margin, 3050 + 3150));
+  CHECK(near(p->side[0].margin_yd, 3050));
+  CHECK(near(p->side[0].margin_today, 3150));
+}
+
+void day_roll_turns_today_into_yesterday_and_rolls_the_days_pnl() {
+  Fixture f;
+  const Ledgers& L = f.engine.ledgers();
+  f.engine.set_allocation(f.a, 100000);
+  f.gw.host->trading_day(20250102);
+  f.fill(f.open(f.a, f.rb, Direction::Buy, 3, 3000), 3, 3000);
+  const PlaceResult close = f.engine.place(f.a, f.rb, Direction::Sell, 3010, 1, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
+  REQUIRE(close.ok() && close.count == 1);
+  CHECK(f.gw.last_insert.offset == Offset::CloseToday);
+  f.fill(close.orders[0], 1, 3010);  // +100 realized; fees: open 3 x 2.0, close-today 1 x 3.0
+  const PlaceResult working = f.engine.place(f.a, f.rb, Direction::Sell, 3020, 1, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
+  REQUIRE(working.ok());
+  REQUIRE(push_settled_tick(f.gw.ring_b, ++f.t, "rb2505", 3005, 3000));
+  f.pump();
+  const double available = L.available_capital(f.a);
+  const double day_net = L.agent(f.a).realized_pnl - L.agent(f.a).commission;
+  CHECK(near(day_net, 100 - 6 - 3));
+  CHECK(near(L.pnl_today(f.a), day_net + 2 * 5 * 10));
+  CHECK_EQ(f.gw.host->instruments().size(), 2u);
+
+  f.gw.host->trading_day(20250102);  // the same day again (a reconnect): nothing rolls
+  CHECK_EQ(L.stats().day_rolls, 0u);
+  f.gw.host->trading_day(20250103);
+  CHECK_EQ(L.stats().day_rolls, 1u);
+  const SideLedger& side = L.position(f.a, f.rb)->side[0];
+  CHECK_EQ(side.today, 0);
+  CHECK_EQ(side.yd, 2);
+  CHECK_EQ(side.frozen_today, 0);
+  CHECK_EQ(side.frozen_yd, 1);  // the working close holds a yesterday lot now
+  CHECK_EQ(L.agent(f.a).realized_pnl, 0.0);
+  CHECK_EQ(L.agent(f.a).commission, 0.0);
+  CHECK(near(L.agent(f.a).carried, day_net));
+  CHECK(near(L.available_capital(f.a), available));  // the roll moves money between days, creates none
+  CHECK(near(L.pnl_today(f.a), 0.0));
+  // The working close now closes a yesterday lot (close fee 2.0, not close-today 3.0).
+  f.fill(working.orders[0], 1, 3020);
+  CHECK_EQ(side.yd, 1);
+  CHECK_EQ(side.frozen_yd, 0);
+  CHECK(near(L.agent(f.a).commission, 2.0));
+  CHECK_EQ(L.agent(f.a).frozen_commission, 0.0);
+}
+
+void account_is_tracked_live_between_queries_and_reconciled_on_each() {
+  Fixture f;
+  const Ledgers& L = f.engine.ledgers();
+  CHECK_EQ(L.account().reconciles, 0u);
+  CHECK(std::isinf(L.available_capital(kNoAgent)));
+  f.gw.host->reset_positions();
+  f.gw.host->set_account(AccountData{1e6, 1e6, 0, 0, 0, 0, 0, 0});
+  const OrderId id = f.open(f.a, f.m, Direction::Buy, 2, 3000);
+  AccountTrack t = L.account();
+  CHECK_EQ(t.reconciles, 1u);
+  CHECK(t.reconciled_ns > 0);
+  CHECK(near(t.live.frozen_margin, 6000));
+  CHECK(near(t.live.frozen_commission, 4));
+  CHECK(near(t.live.available, 1e6 - 6004));
+  CHECK(near(L.available_capital(kNoAgent), 1e6 - 6004));
+  f.fill(id, 2, 3000);
+  REQUIRE(push_settled_tick(f.gw.ring_b, ++f.t, "m2505", 3010, 3000));
+  f.pump();
+  t = L.account();
+  CHECK(near(t.live.margin, 6000));
+  CHECK_EQ(t.live.frozen_margin, 0.0);
+  CHECK_EQ(t.live.frozen_commission, 0.0);
+  CHECK(near(t.live.balance, 1e6 - 4 + 2 * 10 * 10));      // fees, and the lots marked at 3010
+  CHECK(near(t.live.available, 1e6 - 4 + 200 - 6000));
+  // The counter agrees: no difference.
+  f.gw.host->set_account(AccountData{1e6 + 196, 1e6 + 196 - 6000, 6000, 0, 0, 4, 0, 200});
+  t = L.account();
+  CHECK_EQ(t.reconciles, 2u);
+  CHECK_EQ(t.differing, 0u);
+  CHECK(near(t.difference.balance, 0) && near(t.difference.available, 0) && near(t.difference.margin, 0));
+  // The counter disagrees (a fee the ledgers never saw): reported, and the live account follows the counter.
+  f.gw.host->set_account(AccountData{1e6 + 186, 1e6 + 186 - 6000, 6000, 0, 0, 14, 0, 200});
+  t = L.account();
+  CHECK_EQ(t.differing, 1u);
+  CHECK(near(t.difference.balance, -10));
+  CHECK(near(t.difference.available, -10));
+  CHECK(near(t.difference.margin, 0));
+  CHECK(near(t.live.balance, 1e6 + 186));
+}
 }  // namespace
 
 int main() {
@@ -315,5 +490,9 @@ int main() {
   monopoly_instrument_refuses_other_agents();
   unacknowledged_order_and_unanswered_cancel_are_chased();
   randomized_interleavings_keep_the_invariants();
+  working_orders_freeze_commission_until_filled_or_cancelled();
+  yesterday_lots_are_margined_at_the_pre_settlement_price();
+  day_roll_turns_today_into_yesterday_and_rolls_the_days_pnl();
+  account_is_tracked_live_between_queries_and_reconciled_on_each();
   return shandian::testing::finish("test_core_ledger");
 }

@@ -70,8 +70,8 @@ int main() {
     REQUIRE(q.ok() && r.ok());
     CHECK_EQ(q.address->settings, r.address->settings);
   }
-  // Every FrontConfig field has a key (29 FrontConfig fields minus `name`, plus `wait`).
-  CHECK_EQ(front_address_keys().size(), std::size_t{29});
+  // Every FrontConfig field has a key (30 FrontConfig fields minus `name`, plus `wait`).
+  CHECK_EQ(front_address_keys().size(), std::size_t{30});
 
   auto expect_error = [](const char* address, AddressError::Code code, const char* key, const char* value) {
     const auto p = parse_front_address(address);
@@ -96,6 +96,15 @@ int main() {
   expect_error("local://n?source=kafka", AddressError::Code::BadValue, "source", "kafka");
   expect_error("local://n?max_ticks=12x", AddressError::Code::BadValue, "max_ticks", "12x");
   expect_error("local://n?seed=1&seed=2", AddressError::Code::DuplicateKey, "seed", "2");
+  // days: 1..366, and a roll regenerates the next day's feed (gen only) without a state log.
+  {
+    const auto d = parse_front_address("local://n?days=3");
+    REQUIRE(d.ok());
+    CHECK_EQ(d.address->config.days, 3);
+  }
+  expect_error("local://n?days=0", AddressError::Code::BadValue, "days", "0");
+  expect_error("local://n?days=2&source=csv:/x.csv", AddressError::Code::BadValue, "days", "2");
+  expect_error("local://n?days=2&state=/tmp/s.log", AddressError::Code::BadValue, "days", "2");
   expect_error("local://n?speed", AddressError::Code::MalformedPair, "speed", "");
   expect_error("local://n?source=csv:%zz", AddressError::Code::MalformedPair, "source=csv:%zz", "");
   expect_error("local://", AddressError::Code::BadName, "", "");

@@ -237,11 +237,62 @@ void market_order_freezes_at_limit() {
   CHECK_EQ(render(h2.sink.messages), s("RI:31 EI:31"));
 }
 
+
+// The counter's day roll (the `days` key): working orders expire, positions become yesterday's lots at the
+// settlement price (the reference price, 3000 here), the account settles, the day's streams restart and
+// trader connections drop with 4097; the re-login reports the next TradingDay.
+void day_roll_settles_positions_and_account() {
+  Harness h(yd_config(), fee_instruments());  // 3 rb + 3 m yesterday lots at 2990
+  h.open_default();
+  h.tick("rb2505", Book{2999, 3001, 10, 10, 3000, 100});
+  h.buy("rb2505", 3001, 1);                                 // a today lot at 3001
+  h.buy("rb2505", 2990, 1);                                 // rests until the day ends
+  h.sell("rb2505", 2999, 1, THOST_FTDC_OF_CloseYesterday);  // closes a 2990 lot: +90
+  auto a = account(h);
+  CHECK_NEAR(a.CloseProfit, 90.0);
+  CHECK(a.FrozenMargin > 0.0 && a.FrozenCommission > 0.0);
+  // Settled at 3000: rb two 2990 lots (+200) and the 3001 lot (-10), m three 2990 lots (+300).
+  const double settled = 1'000'000.0 + 90.0 - a.Commission + 200.0 - 10.0 + 300.0;
+  h.sink.messages.clear();
+  h.core.roll_trading_day("20250429");
+  CHECK_EQ(h.core.trading_day(), std::string("20250429"));
+  REQUIRE(!h.sink.messages.empty());
+  CHECK(h.sink.messages.back().kind == TraderCallback::FrontDisconnected);
+  CHECK_EQ(h.sink.messages.back().reason, 4097);
+  REQUIRE(!orders_of(h.sink.messages).empty());
+  CHECK_EQ(orders_of(h.sink.messages).back()->OrderStatus, THOST_FTDC_OST_Canceled);  // the resting buy expired
+
+  h.sink.messages.clear();
+  h.conn = h.open(h.sink);
+  bool new_day = false;
+  for (const TraderMessage& m : h.sink.messages) {
+    if (m.kind == TraderCallback::RspUserLogin) new_day = std::string(m.body.rsp_user_login.TradingDay) == "20250429";
+  }
+  CHECK(new_day);
+  a = account(h);
+  CHECK_NEAR(a.PreBalance, settled);
+  CHECK_NEAR(a.Balance, settled);
+  CHECK_NEAR(a.CloseProfit, 0.0);
+  CHECK_NEAR(a.Commission, 0.0);
+  CHECK_NEAR(a.FrozenMargin, 0.0);
+  CHECK_NEAR(a.FrozenCommission, 0.0);
+  CHECK_NEAR(a.CurrMargin, 0.1 * 3000 * 10 * 6);
+  CHECK_NEAR(a.Available, settled - 18000.0);
+  const auto rows = positions(h, "rb2505");
+  REQUIRE(rows.size() == 1);  // SHFE: only a history row, nothing opened today yet
+  CHECK_EQ(rows[0].PositionDate, THOST_FTDC_PSD_History);
+  CHECK_EQ(rows[0].YdPosition, 3);
+  CHECK_EQ(rows[0].Position, 3);
+  CHECK_EQ(rows[0].TodayPosition, 0);
+  CHECK_NEAR(rows[0].UseMargin, 0.1 * 3000 * 10 * 3);
+  CHECK_NEAR(rows[0].PreSettlementPrice, 3000.0);
+}
 }  // namespace
 
 int main() {
   shfe_bookkeeping();
   dce_fifo_and_shorts();
   market_order_freezes_at_limit();
+  day_roll_settles_positions_and_account();
   return shandian::testing::finish("test_sim_core_account");
 }
