@@ -22,7 +22,7 @@ import pytest
 
 CHILD = Path(__file__).with_name("recovery_child.py")
 sys.path.insert(0, str(CHILD.parent))
-from recovery_child import ACCOUNT_CANCELS, AGENT_CANCELS, SPENT  # noqa: E402
+from recovery_child import ACCOUNT_CANCELS, AGENT_CANCELS, FAKS, SPENT  # noqa: E402
 
 NO_AGENT_CANCELS = "RISK_CANCEL_LIMIT"
 
@@ -152,6 +152,18 @@ def test_risk_counts_when_restarted_same_day_the_spent_budget_stays_spent(tmp_pa
     assert out["refused"].startswith(NO_AGENT_CANCELS), out
 
 
+def test_risk_counts_when_restarted_after_shfe_faks_equal_the_live_counts(tmp_path: Path) -> None:
+    with (tmp_path / "children.log").open("w") as log:
+        _kill_when_ready(tmp_path, "fak_spend", log)
+        live = json.loads((tmp_path / "fak_spend.json").read_text())
+        out = _restart(tmp_path, "fak_counts", log)
+    # Each unfilled FAK is two messages and no cancel (SHFE); each cancelled one is its insert and the
+    # cancel's message, and a cancel unless the exchange refused it (the FAK was already done).
+    assert live["messages_account"] == 4 * FAKS and live["messages_alpha"] == 4 * FAKS, live
+    assert live["cancels_account"] <= FAKS, live
+    assert {k: out[k] for k in live} == live
+
+
 def _journal(path: Path, rows: list[dict[str, Any]]) -> Path:
     """A journal file holding `rows` (the columns the C++ writer fills; seq in order, run 1)."""
     from shandian.journal import COLUMNS
@@ -168,27 +180,45 @@ def _journal(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+def _sandbox_counts(path: Path, before_run: int, *, exempt: bool, two_messages: bool,
+                    large_lots: int = 30) -> dict[tuple[str | None, str], Any]:
+    """daily_counts over a one-instrument sandbox (rb2505, SHFE) with these FAK/FOK rules."""
+    from shandian import _core
+    from shandian.journal import daily_counts
+
+    limits = _core.RiskLimits()
+    limits.instrument.large_order_lots = large_lots
+    limits.instrument.fak_fok_cancels_exempt = exempt
+    limits.instrument.unfilled_fak_fok_two_messages = two_messages
+    sandbox = _core.RiskSandbox(limits)
+    return daily_counts(path, before_run, counter=lambda agents: _core.RiskReplay(sandbox, limits, agents),
+                        instrument=lambda symbol: 0 if symbol == "rb2505" else None)
+
+
 def test_daily_counts_when_cancels_refused_rejected_or_fak_follow_the_risk_rules(tmp_path: Path) -> None:
-    from shandian.journal import DailyCounts, daily_counts
+    from shandian.journal import ACCOUNT, DailyCounts
 
-    def req(ref: int, agent: str, kind: str = "limit", volume: int = 1) -> dict[str, Any]:
-        return {"kind": "order_request", "agent_name": agent, "order_ref": ref, "order_kind": kind,
-                "volume": volume, "status": "submitting"}
+    def req(ref: int, agent: str, kind: str = "limit", volume: int = 1) -> list[dict[str, Any]]:
+        return [{"kind": "order_request", "agent_name": agent, "order_ref": ref, "order_kind": kind,
+                 "volume": volume, "offset": "open", "status": "submitting"},
+                {"kind": "order_update", "order_ref": ref, "status": "submitting", "reject_code": "NONE",
+                 "traded": 0, "volume": volume}]
 
-    def cancel(ref: int, agent: str) -> dict[str, Any]:
-        return {"kind": "cancel_request", "agent_name": agent, "order_ref": ref}
+    def cancel(ref: int, agent: str) -> list[dict[str, Any]]:
+        return [{"kind": "cancel_request", "agent_name": agent, "order_ref": ref}]
 
-    def update(ref: int, status: str, reject: str = "NONE", traded: int = 0) -> dict[str, Any]:
-        return {"kind": "order_update", "order_ref": ref, "status": status, "reject_code": reject,
-                "traded": traded, "volume": 1}
+    def update(ref: int, status: str, reject: str = "NONE", traded: int = 0) -> list[dict[str, Any]]:
+        return [{"kind": "order_update", "order_ref": ref, "status": status, "reject_code": reject,
+                 "traded": traded, "volume": 1}]
 
     path = _journal(tmp_path / "j.sqlite", [
-        req(1, "alpha", volume=50), cancel(1, "alpha"), update(1, "cancelled"),  # a large cancel
-        req(2, "alpha"), cancel(2, "alpha"), update(2, "queued", "CANCEL_REJECTED"),  # refused: given back
-        cancel(2, "alpha"), cancel(2, "alpha"), update(2, "cancelled"),  # counted once, 2 messages
-        req(3, "alpha"), cancel(3, "alpha"), update(3, "rejected"),  # cancel of a rejected order: back
-        req(4, "beta", kind="fak"), update(4, "cancelled"),  # unfilled FAK remainder (counted where counted)
-        req(5, "beta", kind="fok"), update(5, "cancelled", traded=1),  # filled: no remainder
+        *req(1, "alpha", volume=50), *cancel(1, "alpha"), *update(1, "cancelled"),  # a large cancel
+        *req(2, "alpha"), *cancel(2, "alpha"), *update(2, "queued", "CANCEL_REJECTED"),  # refused: given back
+        *cancel(2, "alpha"), *cancel(2, "alpha"), *update(2, "cancelled"),  # counted once, 2 messages
+        *req(3, "alpha"), *cancel(3, "alpha"), *update(3, "rejected"),  # cancel of a rejected order: back
+        *req(4, "beta", kind="fak"), *update(4, "cancelled"),  # unfilled FAK: the exchange's remainder cancel
+        *req(5, "beta", kind="fok"), *update(5, "cancelled", traded=1),  # filled: no remainder
+        *req(6, "beta", kind="fak"), *cancel(6, "beta"), *update(6, "cancelled"),  # an explicit FAK cancel
         {"kind": "trade", "agent_name": "beta", "exchange": "SHFE", "trade_id": "1", "direction": "buy",
          "offset": "open", "volume": 1},
         {"kind": "trade", "agent_name": "beta", "exchange": "SHFE", "trade_id": "1", "direction": "buy",
@@ -196,14 +226,15 @@ def test_daily_counts_when_cancels_refused_rejected_or_fak_follow_the_risk_rules
         {"kind": "trade", "agent_name": "beta", "exchange": "SHFE", "trade_id": "2", "direction": "sell",
          "offset": "close_today", "volume": 1},  # a close opens nothing
     ])
-
-    def counts(remainder: bool) -> dict[tuple[str | None, str], DailyCounts]:
-        return daily_counts(path, 2, is_large=lambda symbol, volume: volume >= 30,
-                            remainder_counts=lambda symbol: remainder)
-
-    assert counts(False) == {
-        ("alpha", "rb2505"): DailyCounts(messages=8, cancels=2, large_cancels=1),
-        ("beta", "rb2505"): DailyCounts(messages=2, cancels=0, large_cancels=0, opened=1),
+    alpha = DailyCounts(messages=8, cancels=2, large_cancels=1)
+    # SHFE: the remainder is no cancel but a second message; the explicit cancel is a cancel and one message.
+    shfe = _sandbox_counts(path, 2, exempt=True, two_messages=True)
+    assert shfe == {
+        ("alpha", "rb2505"): alpha,
+        ("beta", "rb2505"): DailyCounts(messages=2 + 1 + 2, cancels=1, large_cancels=0, opened=1),
+        (ACCOUNT, "rb2505"): DailyCounts(messages=8 + 5, cancels=3, large_cancels=1, opened=1),
     }
-    assert counts(True)[("beta", "rb2505")] == DailyCounts(messages=2, cancels=1, large_cancels=0, opened=1)
-    assert daily_counts(path, 1, is_large=lambda s, v: False, remainder_counts=lambda s: True) == {}
+    # CFFEX-like: the remainder is a cancel, no second message.
+    cffex = _sandbox_counts(path, 2, exempt=False, two_messages=False)
+    assert cffex[("beta", "rb2505")] == DailyCounts(messages=1 + 1 + 2, cancels=2, large_cancels=0, opened=1)
+    assert _sandbox_counts(path, 1, exempt=True, two_messages=True) == {}
