@@ -390,7 +390,8 @@ class Engine:
         def counter(agents: int) -> Any:
             return _core.RiskReplay(self._rt, self._risk.limits, agents)
 
-        counts = journal.daily_counts(self._journal.path, self._journal_run, counter=counter, instrument=index)
+        counts = journal.daily_counts(self._journal.path, self._journal_run, counter=counter,
+                                      instrument=index)
         ids = {a.name: a._state.agent_id for a in self._agents}
         for (name, symbol), c in counts.items():
             agent = None if name is journal.ACCOUNT else ids.get(name)

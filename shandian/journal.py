@@ -204,6 +204,11 @@ def _arrow_schema(pa: Any) -> Any:
 
 
 # ---- recovery ----------------------------------------------------------------------------------------------
+def _by_name(enum: Any) -> dict[str, Any]:
+    """Return a `_core` enum's values by the journal's names for them (`close_today`, `part_filled`)."""
+    return {name.lower(): value for name, value in enum.__members__.items()}
+
+
 @dataclass
 class Recovery:
     """What a restart rebuilt from the journal (before this run's records)."""
@@ -239,8 +244,7 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
     for exchange, trade_id, side in replay["trades"]:
         if rt.seed_trade(exchange, trade_id, direction[side]):
             rec.seeded_trades += 1
-    offset = {"open": _core.Offset.OPEN, "close": _core.Offset.CLOSE, "close_today": _core.Offset.CLOSE_TODAY,
-              "close_yesterday": _core.Offset.CLOSE_YESTERDAY}
+    offset = _by_name(_core.Offset)
     seen: set[tuple[str, str, str]] = set()
     for t in trade_rows(path):  # per-agent ledgers: every distinct journaled trade, in order
         key = (t["exchange"] or "", t["trade_id"] or "", t["direction"])
@@ -294,11 +298,7 @@ def daily_counts(path: str | Path, before_run: int, *, counter: Callable[[int], 
     agent_ids = {name: i for i, name in enumerate(names)}
     replay = counter(len(names) + 1)
     capacity = 16384  # RiskReplay's default max_orders: an id's low 32 bits index a slot below it
-    kinds = {k.name.lower(): k for k in (_core.OrderKind.LIMIT, _core.OrderKind.FAK, _core.OrderKind.FOK,
-                                         _core.OrderKind.MARKET)}
-    statuses = {s.name.lower(): s for s in _core.OrderStatus.__members__.values()}
-    offsets = {"open": _core.Offset.OPEN, "close": _core.Offset.CLOSE, "close_today": _core.Offset.CLOSE_TODAY,
-               "close_yesterday": _core.Offset.CLOSE_YESTERDAY}
+    kinds, statuses, offsets = (_by_name(e) for e in (_core.OrderKind, _core.OrderStatus, _core.Offset))
     orders: dict[tuple[int, int, int], dict[str, Any]] = {}
     by_ref: dict[int, tuple[int, int, int]] = {}  # our refs never repeat within a trading day
     pairs: set[tuple[str | None, str]] = set()
@@ -331,8 +331,8 @@ def daily_counts(path: str | Path, before_run: int, *, counter: Callable[[int], 
             key = (int(r["front_id"] or 0), int(r["session_id"] or 0), int(r["order_ref"] or 0))
             n = len(orders)
             o = {"id": ((n // capacity + 1) << 32) | (n % capacity), "agent": agent_of(r["agent_name"]),
-                 "instrument": idx, "kind": kinds[r["order_kind"] or "limit"], "volume": int(r["volume"] or 0),
-                 "offset": offsets[r["offset"] or "open"]}
+                 "instrument": idx, "kind": kinds[r["order_kind"] or "limit"],
+                 "volume": int(r["volume"] or 0), "offset": offsets[r["offset"] or "open"]}
             orders[key] = o
             by_ref[key[2]] = key
             pairs.add((r["agent_name"], symbol))

@@ -128,7 +128,8 @@ class FakSpender(sd.Agent):
 def _daily_counts(engine: Engine, agent: sd.Agent) -> dict[str, int]:
     """The risk engine's daily counts on SYM: alpha's and the account's."""
     risk, idx, aid = engine._risk, engine._rt.instrument_index(SYM), agent._state.agent_id
-    return {"cancels_alpha": risk.daily_cancels(aid, idx), "cancels_account": risk.daily_cancels(0xFFFF_FFFF, idx),
+    return {"cancels_alpha": risk.daily_cancels(aid, idx),
+            "cancels_account": risk.daily_cancels(0xFFFF_FFFF, idx),
             "messages_alpha": risk.daily_messages(aid, idx),
             "messages_account": risk.daily_messages(0xFFFF_FFFF, idx)}
 

@@ -296,8 +296,8 @@ def test_daily_counts_when_random_journal_replayed_equal_the_live_risk_engine(
             ref += 1
             o = {"id": (ref << 32) | slot, "ref": ref, "agent": agent, "name": names[who], "volume": volume,
                  "traded": 0, "kind": kinds[event]}
-            rows.append({"kind": "order_request", "agent_name": o["name"], "order_id": o["id"], "order_ref": ref,
-                         "order_kind": event.removeprefix("new_") if event != "new" else "limit",
+            rows.append({"kind": "order_request", "agent_name": o["name"], "order_id": o["id"],
+                         "order_ref": ref, "order_kind": o["kind"].name.lower(),
                          "volume": volume, "offset": "open", "status": "submitting"})
             update(o, "submitting")
             working[slot] = o
@@ -326,5 +326,6 @@ def test_daily_counts_when_random_journal_replayed_equal_the_live_risk_engine(
     path = _journal(tmp_path_factory.mktemp("j") / "j.sqlite", rows)
     rebuilt = _sandbox_counts(path, 3, exempt=exempt, two_messages=two_messages, large_lots=3)
     for name, agent in (("alpha", 0), ("beta", 1), (ACCOUNT, ACCOUNT_ID)):
-        want = DailyCounts(live.daily_messages(agent), live.daily_cancels(agent), live.daily_large_cancels(agent))
+        want = DailyCounts(live.daily_messages(agent), live.daily_cancels(agent),
+                           live.daily_large_cancels(agent))
         assert rebuilt.get((name, "rb2505"), DailyCounts()) == want, name
