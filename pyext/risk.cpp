@@ -338,7 +338,7 @@ void bind_risk_engine(py::module_& m) {
              r->risk = std::make_unique<RiskEngine>(registry, capacity, limits);
              return r;
            }),
-           py::arg("source"), py::arg("limits"), py::arg("max_agents"), py::arg("max_orders") = 16384, py::keep_alive<1, 2>(),
+           py::arg("source"), py::arg("limits"), py::arg("max_agents"), py::arg("max_orders"), py::keep_alive<1, 2>(),
            "source: the Engine (or a RiskSandbox) whose instruments the journal names.")
       .def("order_sent",
            [](RiskReplay& r, AgentId agent, InstrumentIndex instrument, OrderKind kind, std::int32_t volume) {

@@ -387,8 +387,8 @@ class Engine:
         def index(symbol: str) -> int | None:
             return self._rt.instrument_index(symbol) if symbol else None
 
-        def counter(agents: int) -> Any:
-            return _core.RiskReplay(self._rt, self._risk.limits, agents)
+        def counter(agents: int, orders: int) -> Any:
+            return _core.RiskReplay(self._rt, self._risk.limits, agents, orders)
 
         counts = journal.daily_counts(self._journal.path, self._journal_run, counter=counter,
                                       instrument=index)

@@ -273,12 +273,12 @@ ACCOUNT = None  # the agent key of the account's own counts in daily_counts()
 _NO_AGENT = 0xFFFF_FFFF  # core::kNoAgent
 
 
-def daily_counts(path: str | Path, before_run: int, *, counter: Callable[[int], Any],
+def daily_counts(path: str | Path, before_run: int, *, counter: Callable[[int, int], Any],
                  instrument: Callable[[str], int | None]) -> dict[tuple[str | None, str], DailyCounts]:
     """Rebuild the risk engine's daily counts per (agent name, symbol) from runs before `before_run`.
 
     The requests and order updates of the journal are replayed, in journal order, through a scratch C++ risk
-    engine (`counter(agent_count)`: a `_core.RiskReplay` over the engine's instruments and limits), i.e. by
+    engine (`counter(agents, orders)`: a `_core.RiskReplay` over the engine's instruments and limits), i.e. by
     the live engine's own counting rules, never a copy of them. Keys are (agent name, symbol) for each agent
     and (ACCOUNT, symbol) for the whole account (unattributed orders included); symbols `instrument(symbol)`
     does not know are skipped. Opened lots are the distinct journaled trades of opens.
@@ -296,8 +296,8 @@ def daily_counts(path: str | Path, before_run: int, *, counter: Callable[[int], 
         con.close()
     names = sorted({r["agent_name"] for r in rows if r["agent_name"] is not None})
     agent_ids = {name: i for i, name in enumerate(names)}
-    replay = counter(len(names) + 1)
-    capacity = 16384  # RiskReplay's default max_orders: an id's low 32 bits index a slot below it
+    capacity = 16384  # the replay's order slots: an id's low 32 bits index one, its high bits count reuses
+    replay = counter(len(names) + 1, capacity)
     kinds, statuses, offsets = (_by_name(e) for e in (_core.OrderKind, _core.OrderStatus, _core.Offset))
     orders: dict[tuple[int, int, int], dict[str, Any]] = {}
     by_ref: dict[int, tuple[int, int, int]] = {}  # our refs never repeat within a trading day

@@ -194,8 +194,8 @@ def _sandbox_counts(path: Path, before_run: int, *, exempt: bool, two_messages: 
     limits.instrument.fak_fok_cancels_exempt = exempt
     limits.instrument.unfilled_fak_fok_two_messages = two_messages
     sandbox = _core.RiskSandbox(limits)
-    return daily_counts(path, before_run, counter=lambda agents: _core.RiskReplay(sandbox, limits, agents),
-                        instrument=lambda symbol: 0 if symbol == "rb2505" else None)
+    return daily_counts(path, before_run, instrument=lambda symbol: 0 if symbol == "rb2505" else None,
+                        counter=lambda agents, orders: _core.RiskReplay(sandbox, limits, agents, orders))
 
 
 def test_daily_counts_when_cancels_refused_rejected_or_fak_follow_the_risk_rules(tmp_path: Path) -> None:
