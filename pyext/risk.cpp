@@ -107,6 +107,13 @@ struct RiskSandbox {
   std::unique_ptr<RiskEngine> risk;
 };
 
+// A scratch RiskEngine over the registry of an engine (or of a RiskSandbox), never installed as a hook: a
+// journaled day is replayed through it (requests sent, order updates) so the rebuilt daily counts follow the
+// live rules (shandian.journal.daily_counts). keep_alive keeps the registry's owner.
+struct RiskReplay {
+  std::unique_ptr<RiskEngine> risk;
+};
+
 void bind_limits(py::module_& m) {
   py::class_<AgentLimits>(m, "AgentLimits", "Agent-scope limits (cpp/risk/risk_limits.hpp); 0 = off.")
       .def(py::init<>())
@@ -248,10 +255,7 @@ void bind_risk_engine(py::module_& m) {
            py::arg("agent"), py::arg("instrument"), py::arg("messages"), py::arg("cancels"), py::arg("large_cancels"),
            py::arg("opened"),
            "Raise the daily counts of an agent (None: the account) on an instrument to at least these values.")
-      .def("is_large_order", [](PyRisk& r, InstrumentIndex i, std::int32_t volume) { return r.risk->is_large_order(i, volume); },
-           py::arg("instrument"), py::arg("volume"))
-      .def("fak_fok_remainder_counts", [](PyRisk& r, InstrumentIndex i) { return r.risk->fak_fok_remainder_counts(i); },
-           py::arg("instrument"), "Whether an unfilled FAK/FOK remainder counts as a cancel on this instrument.")
+      .def("daily_large_cancels", [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_large_cancels(a, i); })
       .def("working_orders", [](const PyRisk& r, AgentId a) { return r.risk->working_orders(a); })
       .def("stats", [](const PyRisk& r) { return stats_dict(*r.risk); });
 
@@ -312,10 +316,63 @@ void bind_risk_engine(py::module_& m) {
            py::arg("cancel_rejected") = false, "Feed an order update as the engine publishes it.")
       .def("daily_cancels", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_cancels(a, s.instrument); },
            py::arg("agent"), "Cancels counted today on the instrument (agent, or 0xFFFFFFFF for the account).")
+      .def("daily_messages", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_messages(a, s.instrument); },
+           py::arg("agent"), "Messages (inserts + cancels) counted today on the instrument.")
+      .def("daily_large_cancels", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_large_cancels(a, s.instrument); },
+           py::arg("agent"))
       .def("working_orders", [](const RiskSandbox& s, AgentId a) { return s.risk->working_orders(a); }, py::arg("agent"))
       .def("set_limits", [](RiskSandbox& s, const RiskLimits& l) { s.risk->set_limits(l); })
       .def("set_agent_name", [](RiskSandbox& s, AgentId a, const std::string& n) { s.risk->set_agent_name(a, n); })
       .def("stats", [](const RiskSandbox& s) { return stats_dict(*s.risk); });
+
+  py::class_<RiskReplay>(m, "RiskReplay",
+                         "Replays a journaled day through the risk engine's own counting (no checks, no hook).")
+      .def(py::init([](py::object source, const RiskLimits& limits, std::size_t max_agents, std::size_t max_orders) {
+             const InstrumentRegistry& registry = py::isinstance<RiskSandbox>(source) ? source.cast<RiskSandbox&>().registry
+                                                                                   : engine_of(source).registry();
+             RiskCapacity capacity;
+             capacity.max_agents = max_agents;
+             capacity.max_instruments = registry.capacity();
+             capacity.max_live_orders = max_orders;
+             auto r = std::make_unique<RiskReplay>();
+             r->risk = std::make_unique<RiskEngine>(registry, capacity, limits);
+             return r;
+           }),
+           py::arg("source"), py::arg("limits"), py::arg("max_agents"), py::arg("max_orders"), py::keep_alive<1, 2>(),
+           "source: the Engine (or a RiskSandbox) whose instruments the journal names.")
+      .def("order_sent",
+           [](RiskReplay& r, AgentId agent, InstrumentIndex instrument, OrderKind kind, std::int32_t volume) {
+             r.risk->count_sent_order(OrderIntent{agent, instrument, Direction::Buy, Offset::Open, kind, 0.0, 0, volume, 0});
+           },
+           py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("volume"))
+      .def("cancel_sent",
+           [](RiskReplay& r, AgentId agent, InstrumentIndex instrument, OrderId order) {
+             r.risk->count_sent_cancel(CancelIntent{agent, order, instrument, 0});
+           },
+           py::arg("agent"), py::arg("instrument"), py::arg("order"), "order: 0 for an order the journal does not hold.")
+      .def("order_update",
+           [](RiskReplay& r, OrderId id, AgentId agent, InstrumentIndex instrument, OrderKind kind, OrderStatus status,
+              std::int32_t volume, std::int32_t traded, Offset offset, bool cancel_rejected) {
+             OrderUpdate u{};
+             u.id = id;
+             u.agent = agent;
+             u.instrument = instrument;
+             u.offset = offset;
+             u.kind = kind;
+             u.status = status;
+             u.volume = volume;
+             u.traded = traded;
+             u.reject_code = cancel_rejected ? RejectCode::CancelRejected : RejectCode::None;
+             r.risk->on_order_update(u);
+           },
+           py::arg("id"), py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("status"), py::arg("volume"),
+           py::arg("traded"), py::arg("offset"), py::arg("cancel_rejected"))
+      .def("daily",
+           [](const RiskReplay& r, AgentId agent, InstrumentIndex instrument) {
+             return py::make_tuple(r.risk->daily_messages(agent, instrument), r.risk->daily_cancels(agent, instrument),
+                                   r.risk->daily_large_cancels(agent, instrument));
+           },
+           py::arg("agent"), py::arg("instrument"), "(messages, cancels, large_cancels); agent 0xFFFFFFFF: the account.");
 
   m.def(
       "bench_risk_check",

@@ -387,27 +387,16 @@ class Engine:
         def index(symbol: str) -> int | None:
             return self._rt.instrument_index(symbol) if symbol else None
 
-        def is_large(symbol: str, volume: int) -> bool:
-            idx = index(symbol)
-            return idx is not None and bool(self._risk.is_large_order(idx, volume))
+        def counter(agents: int, orders: int) -> Any:
+            return _core.RiskReplay(self._rt, self._risk.limits, agents, orders)
 
-        def remainder_counts(symbol: str) -> bool:
-            idx = index(symbol)
-            return idx is None or bool(self._risk.fak_fok_remainder_counts(idx))
-
-        counts = journal.daily_counts(self._journal.path, self._journal_run, is_large=is_large,
-                                      remainder_counts=remainder_counts)
+        counts = journal.daily_counts(self._journal.path, self._journal_run, counter=counter,
+                                      instrument=index)
         ids = {a.name: a._state.agent_id for a in self._agents}
-        totals: dict[str, journal.DailyCounts] = {}
         for (name, symbol), c in counts.items():
-            idx = index(symbol)
-            if idx is None:
-                continue
-            totals.setdefault(symbol, journal.DailyCounts()).add(c)
-            if name in ids:
-                self._risk.seed_daily(ids[name], idx, c.messages, c.cancels, c.large_cancels, c.opened)
-        for symbol, c in totals.items():
-            self._risk.seed_daily(None, index(symbol), c.messages, c.cancels, c.large_cancels, c.opened)
+            agent = None if name is journal.ACCOUNT else ids.get(name)
+            if name is journal.ACCOUNT or agent is not None:
+                self._risk.seed_daily(agent, index(symbol), c.messages, c.cancels, c.large_cancels, c.opened)
         log.info("risk: daily counts of %d agent/instrument pairs rebuilt from the journal", len(counts))
 
     def _recover_orders(self) -> None:

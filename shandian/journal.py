@@ -204,6 +204,11 @@ def _arrow_schema(pa: Any) -> Any:
 
 
 # ---- recovery ----------------------------------------------------------------------------------------------
+def _by_name(enum: Any) -> dict[str, Any]:
+    """Return a `_core` enum's values by the journal's names for them (`close_today`, `part_filled`)."""
+    return {name.lower(): value for name, value in enum.__members__.items()}
+
+
 @dataclass
 class Recovery:
     """What a restart rebuilt from the journal (before this run's records)."""
@@ -239,8 +244,7 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
     for exchange, trade_id, side in replay["trades"]:
         if rt.seed_trade(exchange, trade_id, direction[side]):
             rec.seeded_trades += 1
-    offset = {"open": _core.Offset.OPEN, "close": _core.Offset.CLOSE, "close_today": _core.Offset.CLOSE_TODAY,
-              "close_yesterday": _core.Offset.CLOSE_YESTERDAY}
+    offset = _by_name(_core.Offset)
     seen: set[tuple[str, str, str]] = set()
     for t in trade_rows(path):  # per-agent ledgers: every distinct journaled trade, in order
         key = (t["exchange"] or "", t["trade_id"] or "", t["direction"])
@@ -264,27 +268,45 @@ class DailyCounts:
     large_cancels: int = 0
     opened: int = 0
 
-    def add(self, other: DailyCounts) -> None:
-        """Add another agent's counts (the account's counts are the sum over agents)."""
-        self.messages += other.messages
-        self.cancels += other.cancels
-        self.large_cancels += other.large_cancels
-        self.opened += other.opened
+
+ACCOUNT = None  # the agent key of the account's own counts in daily_counts()
+_NO_AGENT = 0xFFFF_FFFF  # core::kNoAgent
 
 
-def daily_counts(path: str | Path, before_run: int, *, is_large: Callable[[str, int], bool],
-                 remainder_counts: Callable[[str], bool]) -> dict[tuple[str | None, str], DailyCounts]:
-    """Rebuild the risk engine's daily counts per (agent name or None, symbol) from runs before `before_run`.
+def daily_counts(path: str | Path, before_run: int, *, counter: Callable[[int, int], Any],
+                 instrument: Callable[[str], int | None]) -> dict[tuple[str | None, str], DailyCounts]:
+    """Rebuild the risk engine's daily counts per (agent name, symbol) from runs before `before_run`.
 
-    The rules are the risk engine's (cpp/risk/risk_engine.hpp): every order and cancel request sent is a
-    message; a cancel request counts once per order, and is given back when the cancel was refused or the
-    order ended rejected; an unfilled FAK/FOK remainder counts where `remainder_counts(symbol)`; a cancel of
-    an order `is_large(symbol, volume)` also counts as a large cancel; every distinct traded lot of an open is
-    an opened lot (trades of orders nobody here placed under None).
+    The requests and order updates of the journal are replayed, in journal order, through a scratch C++ risk
+    engine (`counter(agents, orders)`: a `_core.RiskReplay` over the engine's instruments and limits), i.e. by
+    the live engine's own counting rules, never a copy of them. Keys are (agent name, symbol) for each agent
+    and (ACCOUNT, symbol) for the whole account (unattributed orders included); symbols `instrument(symbol)`
+    does not know are skipped. Opened lots are the distinct journaled trades of opens.
     """
-    counts: dict[tuple[str | None, str], DailyCounts] = {}
+    from shandian import _core
+
+    con = _connect(path)
+    try:
+        rows = [dict(r) for r in con.execute(
+            "SELECT kind, agent_name, symbol, order_kind, status, reject_code, volume, traded, front_id, "
+            "session_id, order_ref, exchange, trade_id, direction, offset FROM records WHERE run < ? AND "
+            "kind IN ('order_request', 'cancel_request', 'order_update', 'trade') ORDER BY seq",
+            (before_run,))]
+    finally:
+        con.close()
+    names = sorted({r["agent_name"] for r in rows if r["agent_name"] is not None})
+    agent_ids = {name: i for i, name in enumerate(names)}
+    capacity = 16384  # the replay's order slots: an id's low 32 bits index one, its high bits count reuses
+    replay = counter(len(names) + 1, capacity)
+    kinds, statuses, offsets = (_by_name(e) for e in (_core.OrderKind, _core.OrderStatus, _core.Offset))
     orders: dict[tuple[int, int, int], dict[str, Any]] = {}
     by_ref: dict[int, tuple[int, int, int]] = {}  # our refs never repeat within a trading day
+    pairs: set[tuple[str | None, str]] = set()
+    opened: dict[tuple[str | None, str], int] = {}
+    trades: set[tuple[str, str, str]] = set()
+
+    def agent_of(name: str | None) -> int:
+        return agent_ids[name] if name is not None else _NO_AGENT
 
     def order_of(r: dict[str, Any]) -> dict[str, Any] | None:
         key = (int(r["front_id"] or 0), int(r["session_id"] or 0), int(r["order_ref"] or 0))
@@ -293,58 +315,48 @@ def daily_counts(path: str | Path, before_run: int, *, is_large: Callable[[str, 
         known = by_ref.get(key[2]) if key[:2] == (0, 0) else None
         return orders.get(known) if known is not None else None
 
-    def bump(o: dict[str, Any], messages: int = 0, cancels: int = 0, large: int = 0) -> None:
-        c = counts.setdefault((o["agent"], o["symbol"]), DailyCounts())
-        c.messages += messages
-        c.cancels += cancels
-        c.large_cancels += large
-
-    con = _connect(path)
-    try:
-        rows = con.execute(
-            "SELECT kind, agent_name, symbol, order_kind, status, reject_code, volume, traded, front_id, "
-            "session_id, order_ref, exchange, trade_id, direction, offset FROM records WHERE run < ? AND "
-            "kind IN ('order_request', 'cancel_request', 'order_update', 'trade') ORDER BY seq",
-            (before_run,)).fetchall()
-    finally:
-        con.close()
-    trades: set[tuple[str, str, str]] = set()
-    for r in map(dict, rows):
+    for r in rows:
+        symbol = r["symbol"] or ""
+        idx = instrument(symbol) if symbol else None
+        if idx is None:
+            continue
         if r["kind"] == "trade":
             key = (r["exchange"] or "", r["trade_id"] or "", r["direction"] or "")
             if r["offset"] == "open" and key not in trades:
-                opened = counts.setdefault((r["agent_name"], r["symbol"]), DailyCounts())
-                opened.opened += int(r["volume"] or 0)
+                for who in {r["agent_name"], ACCOUNT}:  # an unattributed trade: the account's only
+                    opened[(who, symbol)] = opened.get((who, symbol), 0) + int(r["volume"] or 0)
             trades.add(key)
             continue
         if r["kind"] == "order_request":
             key = (int(r["front_id"] or 0), int(r["session_id"] or 0), int(r["order_ref"] or 0))
-            o = {"agent": r["agent_name"], "symbol": r["symbol"], "kind": r["order_kind"],
-                 "volume": int(r["volume"] or 0), "counted": False, "large": False}
+            n = len(orders)
+            o = {"id": ((n // capacity + 1) << 32) | (n % capacity), "agent": agent_of(r["agent_name"]),
+                 "instrument": idx, "kind": kinds[r["order_kind"] or "limit"],
+                 "volume": int(r["volume"] or 0), "offset": offsets[r["offset"] or "open"]}
             orders[key] = o
             by_ref[key[2]] = key
-            bump(o, messages=1)
+            pairs.add((r["agent_name"], symbol))
+            replay.order_sent(o["agent"], idx, o["kind"], o["volume"])
             continue
         o = order_of(r)
-        if o is None:
-            if r["kind"] == "cancel_request":  # a cancel of an order requested before the journal began
-                bump({"agent": r["agent_name"], "symbol": r["symbol"]}, messages=1, cancels=1)
-            continue
         if r["kind"] == "cancel_request":
-            bump(o, messages=1)
-            if not o["counted"]:
-                o["counted"], o["large"] = True, is_large(o["symbol"], o["volume"])
-                bump(o, cancels=1, large=int(o["large"]))
+            pairs.add((r["agent_name"], symbol))
+            replay.cancel_sent(agent_of(r["agent_name"]), idx, o["id"] if o is not None else 0)
+        elif o is not None:  # an update of an order the journal holds (the counter's history counts the rest)
+            replay.order_update(o["id"], o["agent"], o["instrument"], o["kind"], statuses[r["status"]],
+                                o["volume"], int(r["traded"] or 0), o["offset"],
+                                r["reject_code"] == "CANCEL_REJECTED")
+    counts: dict[tuple[str | None, str], DailyCounts] = {}
+    for name, symbol in pairs | set(opened) | {(ACCOUNT, s) for _, s in pairs}:
+        idx = instrument(symbol)
+        assert idx is not None
+        if name is ACCOUNT:
+            messages, cancels, large = replay.daily(_NO_AGENT, idx)
+        elif name in agent_ids:
+            messages, cancels, large = replay.daily(agent_ids[name], idx)
+        else:
             continue
-        status = r["status"]
-        given_back = status == "rejected" or (r["reject_code"] == "CANCEL_REJECTED" and status not in _FINAL)
-        if given_back and o["counted"]:
-            o["counted"] = False
-            bump(o, cancels=-1, large=-int(o["large"]))
-        elif (status == "cancelled" and not o["counted"] and o["kind"] in ("fak", "fok")
-              and int(r["traded"] or 0) < o["volume"] and remainder_counts(o["symbol"])):
-            o["counted"] = True  # the exchange counts the unfilled remainder as a cancel
-            bump(o, cancels=1)
+        counts[(name, symbol)] = DailyCounts(messages, cancels, large, opened.get((name, symbol), 0))
     return counts
 
 

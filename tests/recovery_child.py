@@ -10,6 +10,10 @@ writes DIR/<mode>.json and exits.
     python tests/recovery_child.py DIR spend                # alpha rests and cancels SPENT; READY; killed
     python tests/recovery_child.py DIR budget               # daily counts after the restart, then cancels
                                                             # until the risk engine refuses one
+    python tests/recovery_child.py DIR fak_spend            # SHFE preset: alpha sends FAKS unfilled FAKs and
+                                                            # FAKS it cancels at once; writes the live daily
+                                                            # counts to fak_spend.json; READY; killed
+    python tests/recovery_child.py DIR fak_counts           # SHFE preset: the daily counts after the restart
 
 Every restarted run ends with a stop (cancel_on_stop, except `kill`).
 """
@@ -29,11 +33,12 @@ from shandian.risk import parse_risk
 
 SYM = "rb2505"
 SPENT = 3  # cancels spent before the kill in `spend`
+FAKS = 3  # unfilled FAKs, and FAKs cancelled explicitly, before the kill in `fak_spend`
 AGENT_CANCELS = 5  # [risk.agent] daily_cancels
 ACCOUNT_CANCELS = 6  # [risk.instrument] daily_cancels (the whole account, per contract)
 
 
-def make_engine(directory: Path, policy: str = "adopt") -> Engine:
+def make_engine(directory: Path, policy: str = "adopt", preset: str = "default") -> Engine:
     """The same front (one book, one day, persisted), journal and risk limits for every run."""
     config = Config.local(
         name="recovery",
@@ -43,8 +48,9 @@ def make_engine(directory: Path, policy: str = "adopt") -> Engine:
         state=str(directory / "front.state"))
     config.account.flow_dir = str(directory / "flow")
     (directory / "flow").mkdir(exist_ok=True)
-    config.risk = parse_risk({"agent": {"daily_cancels": AGENT_CANCELS},
-                              "instrument": {"daily_cancels": ACCOUNT_CANCELS}})
+    config.risk = parse_risk({"preset": preset, "agent": {"daily_cancels": AGENT_CANCELS},
+                              "instrument": {"daily_cancels": ACCOUNT_CANCELS},
+                              "account": {"order_rate": [], "cancel_rate": []}})
     return Engine(config, config_name="<recovery test>")
 
 
@@ -95,6 +101,39 @@ class Spender(sd.Agent):
                 self.on_ready()
 
 
+class FakSpender(sd.Agent):
+    """One FAK at a time far below the bid (never fills): FAKS left to the exchange's remainder cancel, then
+    FAKS cancelled by the agent right after sending; reports READY when the last one is final."""
+
+    on_ready: Any = None
+
+    def on_start(self) -> None:
+        self.sent = 0
+        self.current: int | None = None
+
+    def on_tick(self, t: Any) -> None:
+        if self.current is None and self.sent < 2 * FAKS and t.bid_price1 > 0:
+            self.current = self.buy(SYM, t.bid_price1 - 60, 1, kind="fak")
+            self.sent += 1
+            if self.sent > FAKS:
+                assert self.cancel(self.current), "the explicit cancel was not sent"
+
+    def on_order(self, order: sd.Order) -> None:
+        if order.id == self.current and order.status in ("cancelled", "filled", "rejected"):
+            self.current = None
+            if self.sent == 2 * FAKS and self.on_ready:
+                self.on_ready()
+
+
+def _daily_counts(engine: Engine, agent: sd.Agent) -> dict[str, int]:
+    """The risk engine's daily counts on SYM: alpha's and the account's."""
+    risk, idx, aid = engine._risk, engine._rt.instrument_index(SYM), agent._state.agent_id
+    return {"cancels_alpha": risk.daily_cancels(aid, idx),
+            "cancels_account": risk.daily_cancels(0xFFFF_FFFF, idx),
+            "messages_alpha": risk.daily_messages(aid, idx),
+            "messages_account": risk.daily_messages(0xFFFF_FFFF, idx)}
+
+
 class Observer(sd.Agent):
     """Records what it sees at on_start; the run's mode decides what it does next."""
 
@@ -113,8 +152,20 @@ def _working(agent: sd.Agent) -> list[dict[str, Any]]:
 def main() -> int:
     directory, mode = Path(sys.argv[1]), sys.argv[2]
     policy = sys.argv[3] if len(sys.argv) > 3 else "adopt"
-    engine = make_engine(directory, policy)
+    engine = make_engine(directory, policy, "shfe" if mode.startswith("fak_") else "default")
     out: dict[str, Any] = {}
+    if mode == "fak_spend":
+        fak = FakSpender("alpha")
+
+        def spent() -> None:
+            (directory / "fak_spend.json").write_text(json.dumps(_daily_counts(engine, fak)))
+            _ready(engine)
+
+        fak.on_ready = spent
+        engine.add_agent(fak, [SYM])
+        engine.add_agent(Observer("beta"), [])
+        engine.run(duration=60)  # killed long before
+        return 1
     if mode in ("rest", "spend"):
         if mode == "rest":
             alpha, beta = Resting("alpha"), Resting("beta")
@@ -155,6 +206,8 @@ def main() -> int:
             out["cancel_all"] = alpha.cancel_all()
         elif mode == "kill":
             out["kill_sent"] = engine._risk.kill("recovery test", reducing_only=False)
+        elif mode == "fak_counts":
+            out.update(_daily_counts(engine, alpha))
         elif mode == "budget":
             aid = alpha._state.agent_id
             out["cancels_alpha"] = engine._risk.daily_cancels(aid, idx)

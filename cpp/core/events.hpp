@@ -85,6 +85,7 @@ struct OrderData {
   std::int64_t order_ref;  // numeric OrderRef (shandian always sends numeric refs)
   Direction direction;
   Offset offset;
+  OrderKind kind;          // from OrderPriceType / TimeCondition / VolumeCondition (order_encoding.hpp's inverse)
   OrderStatus status;      // already mapped from OrderStatus + OrderSubmitStatus
   bool exchange_rejected;  // OrderSubmitStatus InsertRejected: status is Rejected
   double limit_price;

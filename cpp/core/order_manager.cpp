@@ -206,7 +206,7 @@ bool OrderManager::apply_report(const OrderData& report, std::int64_t recv_ns, s
     out.symbol = report.symbol;
     out.direction = report.direction;
     out.offset = report.offset;
-    out.kind = OrderKind::Limit;
+    out.kind = report.kind;
     out.status = report.status;
     out.price = report.limit_price;
     out.volume = report.volume_total_original;

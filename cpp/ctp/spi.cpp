@@ -68,6 +68,12 @@ core::OrderStatus map_order_status(char s) noexcept {
   }
 }
 
+core::OrderKind map_order_kind(char price_type, char time_condition, char volume_condition) noexcept {
+  if (price_type == THOST_FTDC_OPT_AnyPrice) return core::OrderKind::Market;
+  if (time_condition != THOST_FTDC_TC_IOC) return core::OrderKind::Limit;
+  return volume_condition == THOST_FTDC_VC_CV ? core::OrderKind::Fok : core::OrderKind::Fak;
+}
+
 core::Offset map_offset(char o) noexcept {
   switch (o) {
     case THOST_FTDC_OF_Open: return core::Offset::Open;
@@ -239,6 +245,7 @@ void TraderSpi::order_report(const CThostFtdcOrderField* o, Event& e) noexcept {
   p.order_ref = parse_ref(o->OrderRef, sizeof o->OrderRef);
   p.direction = map_direction(o->Direction);
   p.offset = map_offset(o->CombOffsetFlag[0]);
+  p.kind = map_order_kind(o->OrderPriceType, o->TimeCondition, o->VolumeCondition);
   p.status = map_order_status(o->OrderStatus);
   // An exchange refusal arrives as OnRtnOrder Canceled + OrderSubmitStatus InsertRejected (§2 Rejects).
   p.exchange_rejected = o->OrderSubmitStatus == THOST_FTDC_OSS_InsertRejected && p.status == core::OrderStatus::Cancelled;

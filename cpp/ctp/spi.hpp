@@ -135,6 +135,8 @@ class MdSpi final : public CThostFtdcMdSpi, public SpiBase {
 [[nodiscard]] double sanitize_price(double price) noexcept;
 [[nodiscard]] core::OrderStatus map_order_status(char ctp_status) noexcept;
 [[nodiscard]] core::Offset map_offset(char ctp_offset) noexcept;
+// An order's kind as order_encoding.hpp sends it: any price -> Market, IOC + all volume -> Fok, IOC -> Fak.
+[[nodiscard]] core::OrderKind map_order_kind(char price_type, char time_condition, char volume_condition) noexcept;
 [[nodiscard]] core::Direction map_direction(char ctp_direction) noexcept;
 
 }  // namespace shandian::ctp

@@ -213,14 +213,6 @@ void RiskEngine::seed_daily(AgentId agent, InstrumentIndex instrument, std::int3
   c.opened = std::max(c.opened, opened);
 }
 
-bool RiskEngine::is_large_order(InstrumentIndex instrument, std::int32_t volume) noexcept {
-  return is_large(instrument_limits(instrument), instrument, volume);
-}
-
-bool RiskEngine::fak_fok_remainder_counts(InstrumentIndex instrument) noexcept {
-  return !instrument_limits(instrument).fak_fok_cancels_exempt;
-}
-
 void RiskEngine::count_history(AgentId agent, InstrumentIndex instrument, std::int32_t messages, bool cancelled,
                                std::int32_t volume) noexcept {
   if (instrument >= instrument_counters_.size()) return;
@@ -231,9 +223,29 @@ void RiskEngine::count_history(AgentId agent, InstrumentIndex instrument, std::i
   if (!cancelled) return;
   ++ac.cancels;
   ++ic.cancels;
-  if (is_large_order(instrument, volume)) {
+  if (is_large(instrument_limits(instrument), instrument, volume)) {
     ++ac.large_cancels;
     ++ic.large_cancels;
+  }
+}
+
+bool RiskEngine::ends_with_remainder(OrderStatus status, OrderKind kind, std::int32_t traded, std::int32_t volume) noexcept {
+  return status == OrderStatus::Cancelled && traded < volume && (kind == OrderKind::Fak || kind == OrderKind::Fok);
+}
+
+void RiskEngine::count_remainder_cancel(AgentId agent, InstrumentIndex instrument, bool cancel_counted,
+                                        bool cancel_sent) noexcept {
+  if (instrument >= instrument_counters_.size()) return;
+  const InstrumentLimits& il = instrument_limits(instrument);
+  Counters& ac = agent_counters(agent, instrument);
+  Counters& ic = instrument_counters_[instrument];
+  if (!cancel_counted && !il.fak_fok_cancels_exempt) {  // the exchange counts the remainder as a cancel
+    ++ac.cancels;
+    ++ic.cancels;
+  }
+  if (!cancel_sent && il.unfilled_fak_fok_two_messages) {  // ... and/or as a second message
+    ++ac.messages;
+    ++ic.messages;
   }
 }
 
@@ -308,6 +320,13 @@ std::int32_t RiskEngine::daily_messages(AgentId agent, InstrumentIndex instrumen
   if (agent == kNoAgent) return instrument_counters_[instrument].messages;
   if (agent >= capacity_.max_agents) return 0;
   return agent_counters_[static_cast<std::size_t>(agent) * capacity_.max_instruments + instrument].messages;
+}
+
+std::int32_t RiskEngine::daily_large_cancels(AgentId agent, InstrumentIndex instrument) const noexcept {
+  if (instrument >= capacity_.max_instruments) return 0;
+  if (agent == kNoAgent) return instrument_counters_[instrument].large_cancels;
+  if (agent >= capacity_.max_agents) return 0;
+  return agent_counters_[static_cast<std::size_t>(agent) * capacity_.max_instruments + instrument].large_cancels;
 }
 
 std::int32_t RiskEngine::daily_opened(AgentId agent, InstrumentIndex instrument) const noexcept {
@@ -578,12 +597,16 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
     }
   }
 
-  // Admitted: record.
-  if (agent_rules) record_all(agents_[agent].order_windows, in.now_ns);
-  record_all(account_order_windows_, in.now_ns);
-  ++ac.messages;
-  ++ic.messages;
+  count_sent_order(in);
   return RiskVerdict::accept();
+}
+
+void RiskEngine::count_sent_order(const OrderIntent& in) noexcept {
+  const AgentId agent = in.agent;
+  if (agent < agents_.size() && agents_[agent].limits.enabled) record_all(agents_[agent].order_windows, in.now_ns);
+  record_all(account_order_windows_, in.now_ns);
+  ++agent_counters(agent, in.instrument).messages;
+  if (in.instrument < instrument_counters_.size()) ++instrument_counters_[in.instrument].messages;
 }
 
 // ---- rules: cancels ------------------------------------------------------------------------------------------
@@ -644,9 +667,18 @@ RiskVerdict RiskEngine::check_cancel(const CancelIntent& in, const RiskContext&)
     }
   }
 
-  // Admitted: record.
-  if (known_agent) record_all(agents_[agent].cancel_windows, in.now_ns);
+  count_sent_cancel(in);
+  return RiskVerdict::accept();
+}
+
+void RiskEngine::count_sent_cancel(const CancelIntent& in) noexcept {
+  const AgentId agent = in.agent;
+  if (agent < agents_.size()) record_all(agents_[agent].cancel_windows, in.now_ns);
   record_all(account_cancel_windows_, in.now_ns);
+  Working* w = find_working(in.order);
+  const bool large = w != nullptr && w->large;
+  Counters& ac = agent_counters(agent, in.instrument);
+  Counters& ic = in.instrument < instrument_counters_.size() ? instrument_counters_[in.instrument] : scratch_;
   ++ac.messages;
   ++ic.messages;
   if (w != nullptr) w->cancel_sent = true;
@@ -659,7 +691,6 @@ RiskVerdict RiskEngine::check_cancel(const CancelIntent& in, const RiskContext&)
     }
     if (w != nullptr) w->cancel_counted = true;
   }
-  return RiskVerdict::accept();
 }
 
 // ---- order tracking ------------------------------------------------------------------------------------------
@@ -693,7 +724,14 @@ void RiskEngine::on_order_update(const OrderUpdate& u) noexcept {
   const bool final = core::is_final(u.status);
   if (recovering_ && u.id == 0 && final) {  // the counter's history: reported once per final status
     const bool cancelled = u.status == OrderStatus::Cancelled && u.reject_code != RejectCode::ExchangeRejected;
-    count_history(u.agent, u.instrument, cancelled ? 2 : 1, cancelled, u.volume);  // its insert (and cancel)
+    if (cancelled && ends_with_remainder(u.status, u.kind, u.traded, u.volume)) {
+      // An IOC order: the exchange cancelled its remainder (a cancel request of ours is not in the report;
+      // the journal has it).
+      count_history(u.agent, u.instrument, 1, false, u.volume);
+      count_remainder_cancel(u.agent, u.instrument, false, false);
+    } else {
+      count_history(u.agent, u.instrument, cancelled ? 2 : 1, cancelled, u.volume);  // its insert (and cancel)
+    }
     if (u.offset == Offset::Open && u.traded > 0 && u.instrument < instrument_counters_.size()) {
       agent_counters(u.agent, u.instrument).opened += u.traded;
       instrument_counters_[u.instrument].opened += u.traded;
@@ -750,19 +788,8 @@ void RiskEngine::on_order_update(const OrderUpdate& u) noexcept {
     w->cancel_counted = true;
   }
   if (u.status == OrderStatus::Rejected) uncount_cancel(*w);  // cancels of rejected orders do not count
-  if (u.status == OrderStatus::Cancelled && w->traded < w->volume && (w->kind == OrderKind::Fak || w->kind == OrderKind::Fok)) {
-    // The exchange cancelled an IOC remainder by itself (unless our cancel request did).
-    const InstrumentLimits& il = instrument_limits(w->instrument);
-    Counters& ac = agent_counters(w->agent, w->instrument);
-    Counters& ic = instrument_counters_[w->instrument];
-    if (!w->cancel_counted && !il.fak_fok_cancels_exempt) {  // the exchange counts the remainder as a cancel
-      ++ac.cancels;
-      ++ic.cancels;
-    }
-    if (!w->cancel_sent && il.unfilled_fak_fok_two_messages) {  // ... and/or as a second message
-      ++ac.messages;
-      ++ic.messages;
-    }
+  if (ends_with_remainder(u.status, w->kind, w->traded, w->volume)) {
+    count_remainder_cancel(w->agent, w->instrument, w->cancel_counted, w->cancel_sent);
   }
   retire(*w);
 }

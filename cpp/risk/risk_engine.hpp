@@ -136,8 +136,11 @@ class RiskEngine final : public core::RiskHook {
   // counter's history of the day as the reconcile reports it counts: each order reported by no one here
   // (id kNoOrder: final orders of a previous process or another session, attributed to the agent a journal
   // link names) or adopted (a pooled order seen first) is one message; one that ended cancelled is one more
-  // message and a cancel (conservatively, also an unfilled FAK/FOK remainder: the order kind is not reported);
-  // its traded lots of an open are opened lots (an adopted order's fills count as any tracked order's).
+  // message and a cancel (a cancel request's, ours or another session's); an IOC order (FAK/FOK, its kind as
+  // reported) that ended cancelled with lots unfilled counts as the exchange's cancel of its remainder (the
+  // rule of on_order_update: a cancel unless exempt, a second message where charged; a cancel request of ours
+  // for it is in the journal, not in the report); its traded lots of an open are opened lots (an adopted
+  // order's fills count as any tracked order's).
   void begin_recovery() noexcept { recovering_ = true; }
   void end_recovery() noexcept { recovering_ = false; }
   [[nodiscard]] bool recovering() const noexcept { return recovering_; }
@@ -146,15 +149,20 @@ class RiskEngine final : public core::RiskHook {
   // counter's history never adds twice).
   void seed_daily(AgentId agent, InstrumentIndex instrument, std::int32_t messages, std::int32_t cancels,
                   std::int32_t large_cancels, std::int32_t opened) noexcept;
-  // The classifications the daily counts use, for a caller that rebuilds them (journal replay).
-  [[nodiscard]] bool is_large_order(InstrumentIndex instrument, std::int32_t volume) noexcept;
-  [[nodiscard]] bool fak_fok_remainder_counts(InstrumentIndex instrument) noexcept;
+
+  // ---- counting a journaled day (a scratch engine over the same registry and limits) --------------------
+  // What check_order / check_cancel record when they admit a request, without the checks. A journal holds
+  // the requests that were sent: replaying them here, and their order updates through on_order_update,
+  // rebuilds the daily counts by these very rules (shandian.journal.daily_counts).
+  void count_sent_order(const OrderIntent& intent) noexcept;
+  void count_sent_cancel(const CancelIntent& intent) noexcept;
 
   // ---- introspection -------------------------------------------------------------------------------------
   [[nodiscard]] const RiskStats& stats() const noexcept { return stats_; }
   [[nodiscard]] std::uint64_t rejects(RejectCode code) const noexcept;
   [[nodiscard]] std::int32_t daily_cancels(AgentId agent, InstrumentIndex instrument) const noexcept;
   [[nodiscard]] std::int32_t daily_messages(AgentId agent, InstrumentIndex instrument) const noexcept;
+  [[nodiscard]] std::int32_t daily_large_cancels(AgentId agent, InstrumentIndex instrument) const noexcept;
   [[nodiscard]] std::int32_t daily_opened(AgentId agent, InstrumentIndex instrument) const noexcept;  // traded open lots
   [[nodiscard]] std::int32_t working_orders(AgentId agent) const noexcept;  // kNoAgent: account
 
@@ -213,6 +221,13 @@ class RiskEngine final : public core::RiskHook {
   void unlink(Working& w) noexcept;
   void retire(Working& w) noexcept;  // no longer working: counts released, unlinked, slot freed
   void uncount_cancel(Working& w) noexcept;
+  // An IOC order (FAK/FOK) ended cancelled with lots unfilled: the exchange cancelled the remainder itself
+  // unless our cancel request did.
+  [[nodiscard]] static bool ends_with_remainder(core::OrderStatus status, core::OrderKind kind, std::int32_t traded,
+                                                std::int32_t volume) noexcept;
+  // The exchange's cancel of an IOC remainder: a cancel where the exchange counts it (unless one is counted
+  // for the order already), a second message where it charges one (unless a cancel request of ours was sent).
+  void count_remainder_cancel(AgentId agent, InstrumentIndex instrument, bool cancel_counted, bool cancel_sent) noexcept;
   // Recovery: one order of the counter's history (see begin_recovery).
   void count_history(AgentId agent, InstrumentIndex instrument, std::int32_t messages, bool cancelled,
                      std::int32_t volume) noexcept;

@@ -58,6 +58,10 @@ void field_conversions() {
   CHECK(map_offset('3') == core::Offset::CloseToday);
   CHECK(map_offset('6') == core::Offset::Close);
   CHECK(map_direction('1') == core::Direction::Sell);
+  CHECK(map_order_kind(THOST_FTDC_OPT_LimitPrice, THOST_FTDC_TC_GFD, THOST_FTDC_VC_AV) == core::OrderKind::Limit);
+  CHECK(map_order_kind(THOST_FTDC_OPT_LimitPrice, THOST_FTDC_TC_IOC, THOST_FTDC_VC_AV) == core::OrderKind::Fak);
+  CHECK(map_order_kind(THOST_FTDC_OPT_LimitPrice, THOST_FTDC_TC_IOC, THOST_FTDC_VC_CV) == core::OrderKind::Fok);
+  CHECK(map_order_kind(THOST_FTDC_OPT_AnyPrice, THOST_FTDC_TC_IOC, THOST_FTDC_VC_AV) == core::OrderKind::Market);
 }
 
 void spi_copies_into_the_ring_and_counts_overflow() {

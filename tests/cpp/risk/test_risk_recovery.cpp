@@ -69,8 +69,50 @@ void test_recovery_when_journal_seeds_counts_they_are_a_floor_never_added_twice(
   CHECK_EQ(e.daily_cancels(kNoAgent, f.rb), 3);
   CHECK(e.check_cancel({0, oid(1), f.rb, 0}, f.ctx()).accepted());  // the 4th of 4
   CHECK(e.check_cancel({0, oid(2), f.rb, 0}, f.ctx()).code == RejectCode::RiskCancelLimit);
-  CHECK(e.is_large_order(f.rb, 10));
-  CHECK(!e.is_large_order(f.rb, 9));
+}
+
+// SHFE (FAK/FOK remainders exempt from cancels, an unfilled one charged two messages) and CFFEX (counted as a
+// cancel, one message): the counter's report of an unfilled IOC order counts what the live engine counted
+// for it when the exchange cancelled its remainder; a cancelled limit order is a cancel request's.
+void test_recovery_when_counter_reports_unfilled_fak_counts_its_remainder_by_the_exchange_rule() {
+  Fixture f;
+  RiskLimits l = limits();
+  l.instrument.daily_cancels = 0;
+  l.agent.daily_cancels = 0;
+  l.instrument.fak_fok_cancels_exempt = true;
+  l.instrument.unfilled_fak_fok_two_messages = true;
+  InstrumentLimits cffex = l.instrument;
+  cffex.fak_fok_cancels_exempt = false;
+  cffex.unfilled_fak_fok_two_messages = false;
+  l.exchanges[0].exchange.assign("CFFEX");
+  l.exchanges[0].limits = cffex;
+  l.exchange_count = 1;
+  RiskEngine live(f.registry, {}, l);
+  RiskEngine restarted(f.registry, {}, l);
+  restarted.begin_recovery();
+  std::uint32_t n = 0;
+  for (const InstrumentIndex i : {f.rb, f.cf}) {
+    for (const OrderKind kind : {OrderKind::Fak, OrderKind::Fok}) {
+      for (const std::int32_t traded : {0, 1}) {  // unfilled, partly filled (volume 2)
+        const OrderId id = oid(++n);
+        CHECK(live.check_order({0, i, Direction::Buy, Offset::Open, kind, 3500.0, 3500, 2, 0}, f.ctx()).accepted());
+        live.on_order_update(update(id, 0, i, OrderStatus::Submitting, Direction::Buy, 3500.0, 2, 0, kind));
+        live.on_order_update(update(id, 0, i, OrderStatus::Cancelled, Direction::Buy, 3500.0, 2, traded, kind));
+        restarted.on_order_update(update(kNoOrder, 0, i, OrderStatus::Cancelled, Direction::Buy, 3500.0, 2, traded, kind));
+      }
+    }
+  }
+  restarted.end_recovery();
+  for (const InstrumentIndex i : {f.rb, f.cf}) {
+    for (const AgentId a : {AgentId{0}, kNoAgent}) {
+      CHECK_EQ(restarted.daily_messages(a, i), live.daily_messages(a, i));
+      CHECK_EQ(restarted.daily_cancels(a, i), live.daily_cancels(a, i));
+    }
+  }
+  CHECK_EQ(live.daily_messages(kNoAgent, f.rb), 8);  // 4 orders, two messages each
+  CHECK_EQ(live.daily_cancels(kNoAgent, f.rb), 0);
+  CHECK_EQ(live.daily_messages(kNoAgent, f.cf), 4);
+  CHECK_EQ(live.daily_cancels(kNoAgent, f.cf), 4);
 }
 
 }  // namespace
@@ -78,5 +120,6 @@ void test_recovery_when_journal_seeds_counts_they_are_a_floor_never_added_twice(
 int main() {
   test_recovery_when_counter_reports_history_counts_messages_cancels_and_opens();
   test_recovery_when_journal_seeds_counts_they_are_a_floor_never_added_twice();
+  test_recovery_when_counter_reports_unfilled_fak_counts_its_remainder_by_the_exchange_rule();
   return shandian::testing::finish("test_risk_recovery");
 }
