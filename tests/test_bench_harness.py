@@ -154,7 +154,7 @@ def test_registry_when_listed_has_every_issue_scenario():
     assert expected <= set(REGISTRY)
     assert {"baseline", "vnpy_ctp", "wake_floor"} <= set(REGISTRY["tick_agent"].baselines)
     assert {"baseline", "vnpy_ctp"} <= set(REGISTRY["throughput"].baselines)
-    assert with_baselines(["tick_agent"], REGISTRY) == ["tick_agent", "baseline", "vnpy_ctp", "wake_floor"]
+    assert with_baselines(["tick_agent"], REGISTRY) == ["tick_agent", "baseline", "wake_floor", "vnpy_ctp"]
     assert [name for name, s in REGISTRY.items() if s.optional] == ["vnpy_ctp"]
 
 
@@ -188,7 +188,7 @@ def test_scenario_when_run_raises_is_an_error_result_not_a_crash():
 def test_every_builtin_scenario_when_bindings_missing_is_unavailable_not_error():
     ctx = Context(core=types.SimpleNamespace())
     for scenario in REGISTRY.values():
-        if scenario.harness_owned:
+        if scenario.harness_owned or scenario.optional:  # need no shandian binding (the local front only)
             continue
         reason = scenario.unavailable_reason(ctx)
         assert reason and reason.startswith("not available in this build"), scenario.name
@@ -455,6 +455,22 @@ def test_vnpy_ctp_when_installed_measures_the_real_gateway_on_the_local_front(tm
     assert keys["ticks_per_s"]["rate"] > 0
 
 
+def test_wake_floor_when_run_reports_the_floor_and_the_wake_behind_a_poll():
+    core = _core_or_skip()
+    result = execute(REGISTRY["wake_floor"], Context(quick=True, core=core))
+    assert result.status == "ok", result.reason
+    keys = [m.key for m in result.metrics]
+    assert keys == ["futex_wake", "futex_wake_behind_poll", "futex_wake_behind_yielding_poll"]
+    assert all(m.hist is not None and m.hist.count == result.params["samples"] for m in result.metrics)
+
+
+@pytest.mark.parametrize("args", [(0, 0, 0), (10, -1, 0), (10, 0, -1), (10, 0, 0, -1)])
+def test_wake_floor_binding_when_arguments_invalid_raises(args):
+    core = _core_or_skip()
+    with pytest.raises(ValueError, match="must be"):
+        core.bench_wake_floor(*args)
+
+
 def _core_or_skip() -> object:
     try:
         from shandian import _core
@@ -558,7 +574,10 @@ def test_bench_all_quick_when_run_from_repo_root_prints_table_and_writes_json(tm
         assert tick_agent["params"]["ticks_replayed"] == lat["summary"]["count"] + warmup
         assert tick_agent["params"]["wait"] == "block"
         cmp = {c["baseline"] for c in doc["comparisons"] if c["scenario"] == "tick_agent"}
-        assert "baseline:standin_queue_latency" in cmp
+        assert {"baseline:standin_queue_latency", "wake_floor:futex_wake"} <= cmp
+        keys = {m["key"]: m for m in tick_agent["metrics"]}
+        assert keys["schedule_lag"]["summary"]["count"] == lat["summary"]["count"]
+        assert 0 <= keys["idle_cpu"]["rate"] < 100
     if throughput["status"] == "ok":
         assert all(throughput["params"]["same_ticks_in_order_per_run"])
         assert throughput["params"]["ticks_replayed_per_run"] == base["params"]["throughput_ticks"]
