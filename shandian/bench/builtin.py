@@ -946,11 +946,13 @@ def run_vnpy_ctp(ctx: Context) -> Output:
     with tempfile.TemporaryDirectory(prefix="shandian-bench-vnpy-") as tmp:
         paced = _vnpy_ctp_once(lat_stream, Path(tmp) / "paced.csv", TICK_AGENT_SPEED, "benchvnpy0")
         out.params["paced_delivery"] = _delivery_check(paced.ticks, lat_stream)
+        out.params["paced_phases_s"] = {k: round(v, 3) for k, v in paced.phases.items()}
         out.metrics.append(_schedule_lag_metric("the vn.py handler", paced.arrivals_ns, warmup))
         rates = []
         for i in range(runs):
             flat = _vnpy_ctp_once(thr_stream, Path(tmp) / "flat.csv", THROUGHPUT_SPEED, f"benchvnpy{i + 1}")
             out.params[f"flat_delivery_run{i + 1}"] = _delivery_check(flat.ticks, thr_stream)
+            out.params[f"flat_phases_s_run{i + 1}"] = {k: round(v, 3) for k, v in flat.phases.items()}
             rates.append((len(flat.arrivals_ns) - 1) / ((flat.arrivals_ns[-1] - flat.arrivals_ns[0]) / 1e9))
         out.metrics.append(Metric("ticks_per_s", "vn.py CtpGateway (flat out) → EVENT_TICK handler", "rate",
                                   rate=statistics.median(rates), unit="ticks/s", runs=rates))

@@ -21,6 +21,7 @@ import ctypes
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -59,12 +60,21 @@ def unavailable_reason() -> str | None:
     return None
 
 
+def _cache_root() -> Path:
+    """Return the cache directory cmake/CtpSdk.cmake uses: $SHANDIAN_CACHE_DIR or ~/.cache/shandian."""
+    return Path(os.environ.get("SHANDIAN_CACHE_DIR") or Path.home() / ".cache" / "shandian")
+
+
+# Resolved at import: run_gateway points HOME at a scratch directory for vn.py, and the cache must not move.
+CACHE_ROOT = _cache_root()
+
+
 def locale_dir() -> Path:
     """Directory holding the compiled zh_CN.GB18030 locale for LOCPATH (built on first use).
 
     Raises RuntimeError saying what is missing when it cannot be built.
     """
-    root = Path(os.environ.get("SHANDIAN_CACHE_DIR") or Path.home() / ".cache" / "shandian") / "locale"
+    root = CACHE_ROOT / "locale"
     if (root / GB18030_LOCALE / "LC_CTYPE").is_file():
         return root
     localedef = shutil.which("localedef")
@@ -87,6 +97,7 @@ class GatewayRun:
     arrivals_ns: list[int] = field(default_factory=list)  # handler entry, CLOCK_MONOTONIC
     ticks: list[tuple[str, int]] = field(default_factory=list)  # (symbol, volume) of each tick handled
     log: list[str] = field(default_factory=list)  # the gateway's own log lines (login, queries, errors)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: connect → subscribed, → done, close
 
 
 def _preload_local_front(lib_dir: Path) -> None:
@@ -103,11 +114,13 @@ def run_gateway(front_address: str, lib_dir: Path, symbols: tuple[str, ...], exp
 
     Returns when the handler has seen EXPECTED ticks or TIMEOUT_S has passed (the caller checks the count).
     """
+    start = time.monotonic()
     os.environ["LOCPATH"] = str(locale_dir())
     os.environ["SHANDIAN_LOCAL_FRONT"] = front_address
     _preload_local_front(lib_dir)
-    home = tempfile.mkdtemp(prefix="shandian-bench-vnpy-")
-    os.environ["HOME"] = home  # vn.py writes its settings and the CTP flow files under ~/.vntrader
+    if "vnpy.trader.utility" not in sys.modules:
+        # vn.py fixes its directory (~/.vntrader: settings, CTP flow files) when vnpy.trader is imported
+        os.environ["HOME"] = tempfile.mkdtemp(prefix="shandian-bench-vnpy-")
     from vnpy.event import Event, EventEngine
     from vnpy.trader.constant import Exchange
     from vnpy.trader.event import EVENT_LOG, EVENT_TICK
@@ -136,6 +149,8 @@ def run_gateway(front_address: str, lib_dir: Path, symbols: tuple[str, ...], exp
     engine.register(EVENT_LOG, on_log)
     engine.start()
     gateway = CtpGateway(engine, "CTP")
+    t0 = time.monotonic()
+    run.phases["setup_s"] = t0 - start
     try:
         gateway.connect({
             "用户名": credentials["user_id"], "密码": credentials["password"],
@@ -153,15 +168,21 @@ def run_gateway(front_address: str, lib_dir: Path, symbols: tuple[str, ...], exp
             contract = ctp_gateway.symbol_contract_map.get(symbol)
             exchange = contract.exchange if contract is not None else Exchange.SHFE
             gateway.subscribe(SubscribeRequest(symbol=symbol, exchange=exchange))
+        run.phases["subscribed_s"] = time.monotonic() - t0
         done.wait(max(deadline - time.monotonic(), 0.0))
+        run.phases["delivered_s"] = time.monotonic() - t0
     finally:
         # vn.py's MainEngine.close order: the event engine first (its timer queries the trader API, which
         # must not run on a released API), then the gateway. Release() of the vendor APIs joins their
         # threads; bounded so a stuck API cannot hang the bench.
+        t1 = time.monotonic()
         engine.stop()
+        run.phases["event_engine_stop_s"] = time.monotonic() - t1
         closer = threading.Thread(target=gateway.close, name="vnpy-close", daemon=True)
         closer.start()
         closer.join(CLOSE_TIMEOUT_S)
+        run.phases["gateway_close_s"] = time.monotonic() - t1
     if closer.is_alive():
         run.log.append(f"CtpGateway.close() did not return within {CLOSE_TIMEOUT_S:g} s")
+    run.phases["total_s"] = time.monotonic() - start
     return run
