@@ -40,6 +40,7 @@ INSTALL_HINT = (
 # through LOCPATH.
 GB18030_LOCALE = "zh_CN.GB18030"
 CLOSE_TIMEOUT_S = 10.0
+QUIESCE_S = 0.5  # after stopping vn.py's EventEngine, before CtpGateway.close() (see run_gateway)
 TD_ADDRESS, MD_ADDRESS = "tcp://127.0.0.1:41205", "tcp://127.0.0.1:41213"  # host:port ignored by the front
 
 
@@ -178,6 +179,10 @@ def run_gateway(front_address: str, lib_dir: Path, symbols: tuple[str, ...], exp
         t1 = time.monotonic()
         engine.stop()
         run.phases["event_engine_stop_s"] = time.monotonic() - t1
+        # vnpy_ctp's exit() joins its task thread while holding the GIL: if that thread is about to deliver
+        # a callback (a reply to the timer's last account/position query) it waits for the GIL forever.
+        # With the EventEngine stopped nothing new is asked; let what is in flight be delivered first.
+        time.sleep(QUIESCE_S)
         closer = threading.Thread(target=gateway.close, name="vnpy-close", daemon=True)
         closer.start()
         closer.join(CLOSE_TIMEOUT_S)
