@@ -12,6 +12,7 @@ void bind_build_info(pybind11::module_& m);
 void bind_ctp_library(pybind11::module_& m);
 void bind_engine(pybind11::module_& m);
 void bind_bench_ring(pybind11::module_& m);
+void bind_bench_wake(pybind11::module_& m);
 void bind_bench_front(pybind11::module_& m);
 void bind_risk(pybind11::module_& m);
 void bind_order_bench(pybind11::module_& m);

@@ -34,6 +34,7 @@ from shandian.bench.ticks import (
     NATIVE_CSV_COLUMNS,
     ctp_dict,
     make_stream,
+    schedule_lag,
     write_csv,
 )
 
@@ -149,11 +150,12 @@ def test_provenance_when_collected_has_every_field():
 # -- registry, availability, comparisons ----------------------------------------------------------------
 def test_registry_when_listed_has_every_issue_scenario():
     expected = {"ring", "front", "tick_agent", "order_roundtrip", "risk", "order_apply", "throughput",
-                "stages", "baseline"}
+                "stages", "baseline", "vnpy_ctp", "wake_floor"}
     assert expected <= set(REGISTRY)
-    assert "baseline" in REGISTRY["tick_agent"].baselines
-    assert "baseline" in REGISTRY["throughput"].baselines
-    assert with_baselines(["tick_agent"], REGISTRY) == ["tick_agent", "baseline"]
+    assert {"baseline", "vnpy_ctp", "wake_floor"} <= set(REGISTRY["tick_agent"].baselines)
+    assert {"baseline", "vnpy_ctp"} <= set(REGISTRY["throughput"].baselines)
+    assert with_baselines(["tick_agent"], REGISTRY) == ["tick_agent", "baseline", "wake_floor", "vnpy_ctp"]
+    assert [name for name, s in REGISTRY.items() if s.optional] == ["vnpy_ctp"]
 
 
 def test_scenario_when_binding_missing_is_reported_unavailable_naming_it():
@@ -186,7 +188,7 @@ def test_scenario_when_run_raises_is_an_error_result_not_a_crash():
 def test_every_builtin_scenario_when_bindings_missing_is_unavailable_not_error():
     ctx = Context(core=types.SimpleNamespace())
     for scenario in REGISTRY.values():
-        if scenario.harness_owned:
+        if scenario.harness_owned or scenario.optional:  # need no shandian binding (the local front only)
             continue
         reason = scenario.unavailable_reason(ctx)
         assert reason and reason.startswith("not available in this build"), scenario.name
@@ -395,6 +397,88 @@ def test_python_queue_pipeline_when_paced_follows_the_absolute_schedule():
     assert run.seconds >= 0.1 and run.ticks == 51
 
 
+def test_schedule_lag_when_every_tick_on_time_is_zero_and_a_slow_handler_accumulates_lag():
+    interval = 100_000
+    on_time = [5_000_000 + i * interval + 7_000 for i in range(50)]
+    assert schedule_lag(on_time, interval) == [0] * 50
+    # a handler needing 150 µs per tick on a 100 µs schedule falls 50 µs further behind at every tick
+    slow = [5_000_000 + i * 150_000 for i in range(50)]
+    assert schedule_lag(slow, interval) == [i * 50_000 for i in range(50)]
+    # the origin is the most prompt tick: an early-late first tick does not make later ones negative
+    assert min(schedule_lag([900_000, 1_000_000, 1_050_000], interval)) == 0
+
+
+def test_baseline_labels_when_rendered_call_the_stand_in_what_it_is():
+    ctx = Context(quick=True)
+    result = execute(REGISTRY["baseline"], ctx)
+    assert result.status == "ok", result.reason
+    for metric in result.metrics:
+        assert metric.key.startswith("standin_") and "stand-in" in metric.label
+    table = report.render_table([result])
+    assert table.count("stand-in") >= len(result.metrics)
+
+
+def test_vnpy_ctp_when_not_installed_is_unavailable_saying_how_to_build_it(monkeypatch):
+    from importlib import metadata
+
+    from shandian.bench import vnpy_gateway
+
+    def missing(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(vnpy_gateway.metadata, "version", missing)
+    reason = REGISTRY["vnpy_ctp"].unavailable_reason(Context(core=_core_or_skip()))
+    assert reason and "vnpy_ctp is not installed" in reason and "--no-binary vnpy_ctp" in reason
+    result = execute(REGISTRY["vnpy_ctp"], Context(core=_core_or_skip()))
+    assert result.status == "unavailable"
+
+
+def test_vnpy_ctp_when_installed_measures_the_real_gateway_on_the_local_front(tmp_path):
+    from shandian.bench import vnpy_gateway
+
+    if (why := vnpy_gateway.unavailable_reason()) is not None:
+        pytest.skip(why)
+    out = tmp_path / "vnpy.json"
+    options = json.dumps({"quick": True, "pin": False, "wait": "block", "seed": 20250617})
+    cmd = [sys.executable, "-P", "-m", "shandian.bench.worker", "vnpy_ctp", options, str(out)]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["status"] == "ok", result["reason"]
+    assert "lib/local" in result["params"]["gateway"]
+    assert result["params"]["paced_delivery"]["same_ticks_in_order"] is True
+    assert result["params"]["flat_delivery_run1"]["same_ticks_in_order"] is True
+    keys = {m["key"]: m for m in result["metrics"]}
+    replayed = result["params"]["paced_delivery"]["ticks_replayed"]
+    assert keys["schedule_lag"]["summary"]["count"] == replayed - 300
+    assert keys["ticks_per_s"]["rate"] > 0
+
+
+def test_wake_floor_when_run_reports_the_floor_and_the_wake_behind_a_poll():
+    core = _core_or_skip()
+    result = execute(REGISTRY["wake_floor"], Context(quick=True, core=core))
+    assert result.status == "ok", result.reason
+    keys = [m.key for m in result.metrics]
+    assert keys == ["futex_wake", "futex_wake_behind_poll", "futex_wake_behind_yielding_poll"]
+    assert all(m.hist is not None and m.hist.count == result.params["samples"] for m in result.metrics)
+
+
+@pytest.mark.parametrize("args", [(0, 0, 0), (10, -1, 0), (10, 0, -1), (10, 0, 0, -1)])
+def test_wake_floor_binding_when_arguments_invalid_raises(args):
+    core = _core_or_skip()
+    with pytest.raises(ValueError, match="must be"):
+        core.bench_wake_floor(*args)
+
+
+def _core_or_skip() -> object:
+    try:
+        from shandian import _core
+    except ImportError:
+        pytest.skip("shandian._core not built")
+    return _core
+
+
 def test_vnpy_eventengine_when_importable_times_every_tick():
     if baseline.vnpy_available() is not None:
         pytest.skip("vnpy not installed (optional extra bench-vnpy)")
@@ -475,9 +559,11 @@ def test_bench_all_quick_when_run_from_repo_root_prints_table_and_writes_json(tm
             assert result["reason"], name
         if REGISTRY[name].harness_owned:
             assert result["status"] == "ok", result["reason"]
-    assert (proc.returncode == 1) == any(r["status"] == "error" for r in doc["results"])
+    failed = any(r["status"] == "error" or (r["status"] == "unavailable" and not REGISTRY[r["name"]].optional)
+                 for r in doc["results"])
+    assert (proc.returncode == 1) == failed
     base = by_name["baseline"]
-    lat = next(m for m in base["metrics"] if m["key"] == "queue_latency")
+    lat = next(m for m in base["metrics"] if m["key"] == "standin_queue_latency")
     assert lat["summary"]["count"] > 0 and lat["summary"]["p99.9"] >= lat["summary"]["p50"]
     assert "png:" in proc.stdout
     # the engine scenarios, when they ran: the same ticks as the baseline, nothing lost, every stage stamped
@@ -488,7 +574,10 @@ def test_bench_all_quick_when_run_from_repo_root_prints_table_and_writes_json(tm
         assert tick_agent["params"]["ticks_replayed"] == lat["summary"]["count"] + warmup
         assert tick_agent["params"]["wait"] == "block"
         cmp = {c["baseline"] for c in doc["comparisons"] if c["scenario"] == "tick_agent"}
-        assert "baseline:queue_latency" in cmp
+        assert {"baseline:standin_queue_latency", "wake_floor:futex_wake"} <= cmp
+        keys = {m["key"]: m for m in tick_agent["metrics"]}
+        assert keys["schedule_lag"]["summary"]["count"] == lat["summary"]["count"]
+        assert 0 <= keys["idle_cpu"]["rate"] < 100
     if throughput["status"] == "ok":
         assert all(throughput["params"]["same_ticks_in_order_per_run"])
         assert throughput["params"]["ticks_replayed_per_run"] == base["params"]["throughput_ticks"]

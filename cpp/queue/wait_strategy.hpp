@@ -6,6 +6,10 @@
 //   yield  poll, calling sched_yield between polls: gives the core away when others want it.
 //   block  spin briefly (default 20 us), then sleep on a futex until a producer calls notify() or the
 //          timeout expires. Costs a syscall on the producer side only while someone is actually asleep.
+//          The brief spin yields at every clock read (~every 2 us): the thread this one just woke, or the
+//          producer it is waiting for, may have been queued on this CPU (the scheduler prefers the
+//          waker's CPU), and without the yield it would wait out the whole spin (python -m bench
+//          wake_floor shows it: 2 us to wake a thread, 40-100 us when the waker polls on without yielding).
 //
 // The queues themselves never wait; a Waiter sits beside them. Usage:
 //
@@ -108,12 +112,12 @@ class Waiter {
     const Clock::time_point deadline = Clock::now() + timeout;
     switch (strategy_) {
       case WaitStrategy::Spin:
-        return spin_until(ready, deadline, /*yield_periodically=*/true);
+        return spin_until(ready, deadline, kSpinYieldEvery);
       case WaitStrategy::Yield:
         return yield_until(ready, deadline);
       case WaitStrategy::Block: {
         const Clock::time_point spin_end = Clock::now() + spin_before_block_;
-        if (spin_until(ready, spin_end < deadline ? spin_end : deadline)) return true;
+        if (spin_until(ready, spin_end < deadline ? spin_end : deadline, kYieldAtEveryClockRead)) return true;
         return block_until(ready, deadline);
       }
     }
@@ -146,10 +150,15 @@ class Waiter {
   // scheduler would otherwise let it wait for the spinner's whole time slice (milliseconds); with the
   // yield it waits at most this long. Alone on its CPU the yield returns at once (~1 us, no switch).
   static constexpr std::chrono::microseconds kSpinYieldEvery{50};
+  // Block strategy's short spin: it exists only to catch an event that follows closely, so it never keeps
+  // a runnable thread off this CPU (a sched_yield with nobody else runnable returns in well under 1 us).
+  static constexpr std::chrono::nanoseconds kYieldAtEveryClockRead{0};
 
+  // Polls ready() until the deadline, calling sched_yield once per `yield_every` of polling (0: at every
+  // clock read).
   template <class Ready>
-  static bool spin_until(Ready& ready, Clock::time_point deadline, bool yield_periodically = false) {
-    Clock::time_point next_yield = yield_periodically ? Clock::now() + kSpinYieldEvery : Clock::time_point::max();
+  static bool spin_until(Ready& ready, Clock::time_point deadline, std::chrono::nanoseconds yield_every) {
+    Clock::time_point next_yield = Clock::now() + yield_every;
     for (;;) {
       for (int i = 0; i < kPollsPerClockRead; ++i) {
         if (ready()) return true;
@@ -159,7 +168,7 @@ class Waiter {
       if (now >= deadline) return ready();
       if (now >= next_yield) {
         std::this_thread::yield();
-        next_yield = Clock::now() + kSpinYieldEvery;
+        next_yield = Clock::now() + yield_every;
       }
     }
   }

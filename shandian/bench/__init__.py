@@ -91,7 +91,9 @@ def run_isolated(name: str, ctx: Context, timeout_s: float) -> Result:
     title = REGISTRY[name].title
     with tempfile.TemporaryDirectory(prefix="shandian-bench-") as tmp:
         out = Path(tmp) / "result.json"
-        cmd = [sys.executable, "-m", "shandian.bench.worker", name, json.dumps(ctx.to_dict()), str(out)]
+        # -P (safe_path): the working directory is not put on the child's sys.path, so a checkout's source
+        # tree (no compiled _core) can never shadow the installed package the parent measures.
+        cmd = [sys.executable, "-P", "-m", "shandian.bench.worker", name, json.dumps(ctx.to_dict()), str(out)]
         t0 = time.perf_counter()
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
@@ -113,7 +115,11 @@ def _default_path(args: argparse.Namespace, names: list[str], suffix: str) -> Pa
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
-    """Run the harness; 0 when every scenario ran or was reported unavailable, 1 when one failed."""
+    """Run the harness: 0 when every requested scenario ran, 1 when one failed or could not run.
+
+    Only an optional third-party baseline (e.g. vn.py when it is not installed) may be unavailable in a
+    successful run; it is printed with the reason.
+    """
     from shandian.bench import provenance, report
 
     args = build_parser(prog).parse_args(argv)
@@ -162,7 +168,19 @@ def main(argv: list[str] | None = None, prog: str = "python -m bench") -> int:
                                    f"{prov['cpu_model']} x{prov['cpu_count']}")
         print(f"png: skipped: {skipped}" if skipped else f"png: {png_path}")
     print(f"harness time {prov['harness_seconds']:.1f} s")
-    return 1 if any(r.status == "error" for r in results) else 0
+    return exit_status(results)
+
+
+def exit_status(results: list[Result]) -> int:
+    """1 when a scenario failed or a non-optional one could not run (said on stderr), else 0."""
+    failed = [r for r in results if r.status == "error"]
+    missing = [r for r in results
+               if r.status == "unavailable" and not getattr(REGISTRY.get(r.name), "optional", False)]
+    for r in missing:
+        print(f"bench: {r.name} could not run: {r.reason}", file=sys.stderr)
+    for r in failed:
+        print(f"bench: {r.name} failed: {r.reason}", file=sys.stderr)
+    return 1 if failed or missing else 0
 
 
 def context_from_options(options: dict[str, Any]) -> Context:

@@ -24,6 +24,8 @@ RING_REFERENCE_RTT = (
     "rigtorp/SPSCQueue ≈ 160 ns round trip on this workplace's 2-vCPU machines (quoted, not measured here)"
 )
 BASELINE = "baseline"
+VNPY_CTP = "vnpy_ctp"
+WAKE_FLOOR = "wake_floor"
 
 
 def _rate_metric(key: str, label: str, runs: list[dict[str, float]], rate_key: str, unit: str) -> Metric:
@@ -154,6 +156,7 @@ THROUGHPUT_RUNS = (1, 3)
 THROUGHPUT_TIMING = {"start_ms": (10 * 60 + 30) * 60_000, "delta_ms": 1, "per_step": 10}
 THROUGHPUT_SPEED = 2000
 TICK_P50_TARGET_NS, TICK_P99_TARGET_NS = 3_000, 10_000
+IDLE_SECONDS = 1.0  # tick_agent idles this long after its last tick to show the wait's CPU use when idle
 THROUGHPUT_TARGET = 1_000_000.0
 BUY_TO_REQ_P50_TARGET_NS = 2_000
 PIN_CAVEAT = (
@@ -254,6 +257,15 @@ def _local_engine(ctx: Context, csv_path: Path | None, speed: float, name: str, 
     return BenchEngine(config, out=io.StringIO(), config_name=f"bench {name}")
 
 
+def _schedule_lag_metric(where: str, arrivals_ns: Any, warmup: int,
+                         compare_with: str | None = None) -> Metric:
+    """Lag behind the paced replay's schedule (ticks.schedule_lag) at WHERE, warm-up ticks dropped."""
+    lag = ticks.schedule_lag(list(arrivals_ns), TICK_INTERVAL_US * 1000)[warmup:]
+    label = f"lag behind the {TICK_INTERVAL_US} µs replay schedule at {where}"
+    return Metric("schedule_lag", label, "latency", hist=Histogram.of(lag), warmup=warmup,
+                  compare_with=compare_with)
+
+
 def _delivery_check(got: list[tuple[str, int]], sent: list[ticks.Tick]) -> dict[str, object]:
     """Compare what the agent received with the stream the front replayed (same ticks, in order)."""
     expected = [(t.instrument, t.volume) for t in sent]
@@ -282,24 +294,34 @@ def run_tick_agent(ctx: Context) -> Output:
     n = len(stream)
     pin = _Pinning(ctx)
     lat = array("q")
+    arrivals = array("q")
+    idle: dict[str, float] = {}
     got: list[tuple[str, int]] = []
     holder: dict[str, Any] = {}
 
     class NoopAgent(sd.Agent):  # type: ignore[misc, name-defined]
-        """Records its own on_tick entry latency and which tick it got; stops the engine after the last."""
+        """Records its own on_tick entry latency and which tick it got; idles a second after the last."""
 
         def on_tick(self, tick: Any) -> None:
-            lat.append(time.monotonic_ns() - tick.recv_ns)
+            now = time.monotonic_ns()
+            lat.append(now - tick.recv_ns)
+            arrivals.append(now)
             got.append((tick.symbol, tick.volume))
-            if len(got) >= n:
-                holder["engine"].stop("all ticks delivered")
+            if len(got) == n:  # the replay is over: measure the process idling with the run's wait
+                idle["t0"], idle["cpu0"] = time.monotonic(), time.process_time()
+                self.add_timer(IDLE_SECONDS)
+
+        def on_timer(self, now_ns: int) -> None:
+            idle["wall"] = time.monotonic() - idle["t0"]
+            idle["cpu"] = time.process_time() - idle["cpu0"]
+            holder["engine"].stop("all ticks delivered, idle second measured")
 
     with tempfile.TemporaryDirectory(prefix="shandian-bench-") as tmp:
         csv_path = ticks.write_csv(stream, Path(tmp) / "ticks.csv")
         engine = _local_engine(ctx, csv_path, TICK_AGENT_SPEED, "tick_agent")
         holder["engine"] = engine
         engine.add_agent(NoopAgent("bench-noop"), ticks.SYMBOLS)
-        run_report = engine.run(duration=n * TICK_INTERVAL_US / 1e6 + 60.0)
+        run_report = engine.run(duration=n * TICK_INTERVAL_US / 1e6 + 60.0 + IDLE_SECONDS)
     samples = [max(v, 0) for v in lat]
     check = _delivery_check(got, stream)
     if len(samples) <= warmup:
@@ -317,11 +339,21 @@ def run_tick_agent(ctx: Context) -> Output:
     })
     out.metrics.append(Metric(
         "tick_latency", "md callback (recv_ns) → Python on_tick", "latency", hist=hist, warmup=warmup,
-        compare_with=(f"{BASELINE}:queue_latency", f"{BASELINE}:vnpy_latency"),
-        target="p50 ≤ 3 µs and p99 ≤ 10 µs with spin",
+        compare_with=(f"{WAKE_FLOOR}:futex_wake", f"{BASELINE}:standin_queue_latency",
+                      f"{BASELINE}:standin_eventengine_latency"),
+        target="p50 ≤ 3 µs and p99 ≤ 10 µs with spin; with block p50 ≤ 1.5 × wake_floor p50",
         target_met=_judge(ctx, p50 is not None and p99 is not None and p50 <= TICK_P50_TARGET_NS
                           and p99 <= TICK_P99_TARGET_NS),
     ))
+    if check["same_ticks_in_order"]:
+        out.metrics.append(_schedule_lag_metric("on_tick entry", arrivals, warmup,
+                                                f"{VNPY_CTP}:schedule_lag"))
+    if "cpu" in idle:
+        share = idle["cpu"] / idle["wall"]
+        out.metrics.append(Metric("idle_cpu", f"process CPU while idle ({idle['wall']:.2f} s after the last"
+                                  " tick: engine, front, vendor threads)", "rate", rate=100 * share,
+                                  unit="% of one CPU", runs=[100 * share]))
+        out.params["idle_cpu_seconds"] = round(idle["cpu"], 6)
     out.notes.append(_wait_note(ctx))
     out.notes.append("path: local front md callback thread → C++ Spi stamps recv_ns at entry, copies the"
                      " struct into a POD event → SPSC ring → engine loop (wait strategy) → batch → GIL →"
@@ -339,7 +371,7 @@ register(Scenario(
     title="tick → agent: vendor md callback entry → Python on_tick entry, through the local front",
     run=run_tick_agent,
     requires=("Engine",),
-    baselines=(BASELINE,),
+    baselines=(BASELINE, VNPY_CTP, WAKE_FLOOR),
     precheck=_engine_api,
 ))
 
@@ -412,7 +444,8 @@ def run_throughput(ctx: Context) -> Output:
             dropped.append(drops)
     metric = Metric("ticks_per_s", "front (flat out) → engine → no-op Python agent", "rate",
                     rate=statistics.median(rates), unit="ticks/s", runs=rates,
-                    compare_with=(f"{BASELINE}:queue_throughput", f"{BASELINE}:vnpy_throughput"),
+                    compare_with=(f"{BASELINE}:standin_queue_throughput",
+                                  f"{BASELINE}:standin_eventengine_throughput", f"{VNPY_CTP}:ticks_per_s"),
                     target="≥ 1 M ticks/s with spin, nothing lost")
     lost = any(not c["same_ticks_in_order"] for c in checks) or any(d for d in dropped)
     metric.target_met = _judge(ctx, metric.rate is not None and metric.rate >= THROUGHPUT_TARGET and not lost)
@@ -440,7 +473,7 @@ register(Scenario(
     title="ticks/s from the local front, flat out, into a no-op Python agent",
     run=run_throughput,
     requires=("Engine",),
-    baselines=(BASELINE,),
+    baselines=(BASELINE, VNPY_CTP),
     precheck=_engine_api,
 ))
 
@@ -802,17 +835,18 @@ def run_baseline(ctx: Context) -> Output:
                      " thread blocked in get → handler entry stamp. Not included (flatters the baseline): the"
                      " C++ → Python crossing and GIL acquisition of a real callback, vnpy_ctp's C++ task"
                      " queue, the struct copy and GBK decode")
-    pipelines = [("queue", "python queue.Queue pipeline", baseline.python_queue)]
+    pipelines = [("standin_queue", "pure-Python stand-in (not vn.py): queue.Queue", baseline.python_queue)]
     missing = baseline.vnpy_available()
     if missing is None:
-        pipelines.append(("vnpy", f"vn.py {baseline.vnpy_version()} EventEngine", baseline.vnpy_eventengine))
+        pipelines.append(("standin_eventengine", f"Python stand-in thread → vn.py {baseline.vnpy_version()}"
+                          " EventEngine (not the CTP gateway)", baseline.vnpy_eventengine))
         out.params["vnpy_version"] = baseline.vnpy_version()
     else:
         out.notes.append(f"vn.py EventEngine: not available: {missing} (optional extra `bench-vnpy`)")
     for key, label, pipeline in pipelines:
         lat = pipeline(lat_stream, len(lat_stream), interval_s=TICK_INTERVAL_US / 1e6, cpus=cpus)
         out.params[f"{key}_latency_run_ticks_per_s"] = round(lat.ticks_per_s)  # the paced rate achieved
-        out.metrics.append(Metric(f"{key}_latency", f"{label}: callback → handler", "latency",
+        out.metrics.append(Metric(f"{key}_latency", f"{label}: put → handler", "latency",
                                   hist=Histogram.of(lat.latencies_ns[warmup:]), warmup=warmup))
         thr = pipeline(thr_stream, len(thr_stream), interval_s=0.0, cpus=cpus)
         out.metrics.append(Metric(f"{key}_throughput", f"{label}: flat out", "rate", rate=thr.ticks_per_s,
@@ -822,7 +856,137 @@ def run_baseline(ctx: Context) -> Output:
 
 register(Scenario(
     name=BASELINE,
-    title="baselines: pure-Python callback → dict → queue.Queue → thread → handler; vn.py EventEngine",
+    title="pure-Python stand-ins (no CTP, no vn.py gateway): a Python thread → dict → queue.Queue or vn.py"
+          " EventEngine → handler",
     run=run_baseline,
     harness_owned=True,
+))
+
+
+# -- the machine's wake-up floor --------------------------------------------------------------------------
+WAKE_SAMPLES = (3_000, 50_000)
+WAKE_WARMUP = (300, 2_000)
+WAKE_POLL_NS = 50_000  # the local front's callback-thread poll before it sleeps (sim/api/callback_queue.hpp)
+
+
+def run_wake_floor(ctx: Context) -> Output:
+    """Futex ping-pong between two C++ threads: what any blocking hand-off costs on this machine, at least.
+
+    Three rows: the floor itself (the waker sleeps right after FUTEX_WAKE); the same while the waker polls
+    on for 50 µs before it sleeps, as a consumer with a spin-before-block does; and that poll yielding
+    about every microsecond, as the engine's and the local front's block waits do.
+    """
+    samples, warmup = ctx.size(*WAKE_SAMPLES), ctx.size(*WAKE_WARMUP)
+    gap_ns = TICK_INTERVAL_US * 1000
+    out = Output(params={
+        "binding": "_core.bench_wake_floor", "samples": samples, "warmup": warmup,
+        "gap": f"{TICK_INTERVAL_US} µs busy-wait by the waker before each wake (the sleeper is asleep, as"
+               " the engine thread is between ticks)", "threads": "unpinned",
+    })
+    rows = (
+        ("futex_wake", "futex wake → sleeper running (waker sleeps at once)", 0, False),
+        ("futex_wake_behind_poll", f"  same, waker polls {WAKE_POLL_NS // 1000} µs after waking",
+         WAKE_POLL_NS, False),
+        ("futex_wake_behind_yielding_poll", "  same, that poll yielding ~every µs", WAKE_POLL_NS, True),
+    )
+    for key, label, poll_ns, yields in rows:
+        nanos = ctx.core.bench_wake_floor(samples, warmup, gap_ns, poll_ns, yields)
+        out.metrics.append(Metric(key, label, "latency", hist=Histogram.of(max(int(v), 0) for v in nanos),
+                                  warmup=warmup))
+    out.notes.append("tick_agent in block mode is compared with futex_wake (target: p50 ≤ 1.5×); a poll that"
+                     " does not yield delays a thread the scheduler queued on the polling CPU by the poll")
+    return out
+
+
+register(Scenario(
+    name=WAKE_FLOOR,
+    title="the machine's wake-up floor: futex ping-pong between two C++ threads",
+    run=run_wake_floor,
+    requires=("bench_wake_floor",),
+))
+
+
+# -- the real vn.py CTP gateway on the same front and stream ---------------------------------------------
+VNPY_CTP_FLAT_RUNS = (1, 3)
+VNPY_CTP_TIMEOUT_S = 120.0
+
+
+def _vnpy_ctp_precheck(ctx: Context) -> str | None:
+    """Why vnpy_ctp cannot be measured here (not installed, other version, no vnpy, no local front)."""
+    from shandian.bench import vnpy_gateway
+
+    return vnpy_gateway.unavailable_reason() or _local_front_dir(ctx)
+
+
+def run_vnpy_ctp(ctx: Context) -> Output:
+    """vnpy_ctp's CtpGateway on the local front: the tick_agent stream paced, the throughput stream flat out.
+
+    Both replays are the shandian scenarios' own (same CSV, front settings and speed); the handler is an
+    EVENT_TICK handler on vn.py's EventEngine, stamping ``monotonic_ns`` on entry. Compared by what both
+    sides can be measured by: lag behind the replay schedule, and ticks/s delivered flat out.
+    """
+    import tempfile
+
+    from shandian.bench import vnpy_gateway
+    from shandian.paths import library_dir
+
+    lib_dir = library_dir("local")
+    lat_stream, warmup = tick_agent_stream(ctx)
+    thr_stream = throughput_stream(ctx)
+    runs = ctx.size(*VNPY_CTP_FLAT_RUNS)
+    out = Output(params={
+        "gateway": f"vnpy_ctp {vnpy_gateway.VNPY_CTP_VERSION} CtpGateway (unmodified), vnpy"
+                   f" {baseline.vnpy_version()}, built from the sdist, bound to the local front's {lib_dir}",
+        "handler": "EVENT_TICK handler on vn.py's EventEngine (a strategy's on_tick entry)",
+        "paced": f"tick_agent's stream: {len(lat_stream)} ticks, one per {TICK_INTERVAL_US} µs"
+                 f" (speed {TICK_AGENT_SPEED}×), {warmup} warm-up ticks dropped",
+        "flat_out": f"throughput's stream: {len(thr_stream)} ticks at speed {THROUGHPUT_SPEED}×,"
+                    f" {runs} run(s)",
+    })
+    with tempfile.TemporaryDirectory(prefix="shandian-bench-vnpy-") as tmp:
+        paced = _vnpy_ctp_once(lat_stream, Path(tmp) / "paced.csv", TICK_AGENT_SPEED, "benchvnpy0")
+        out.params["paced_delivery"] = _delivery_check(paced.ticks, lat_stream)
+        out.params["paced_phases_s"] = {k: round(v, 3) for k, v in paced.phases.items()}
+        out.metrics.append(_schedule_lag_metric("the vn.py handler", paced.arrivals_ns, warmup))
+        rates = []
+        for i in range(runs):
+            flat = _vnpy_ctp_once(thr_stream, Path(tmp) / "flat.csv", THROUGHPUT_SPEED, f"benchvnpy{i + 1}")
+            out.params[f"flat_delivery_run{i + 1}"] = _delivery_check(flat.ticks, thr_stream)
+            out.params[f"flat_phases_s_run{i + 1}"] = {k: round(v, 3) for k, v in flat.phases.items()}
+            rates.append((len(flat.arrivals_ns) - 1) / ((flat.arrivals_ns[-1] - flat.arrivals_ns[0]) / 1e9))
+        out.metrics.append(Metric("ticks_per_s", "vn.py CtpGateway (flat out) → EVENT_TICK handler", "rate",
+                                  rate=statistics.median(rates), unit="ticks/s", runs=rates))
+    out.notes.append("the gateway's own path: the front's md callback thread → vnpy_ctp's C++ task queue →"
+                     " its task thread takes the GIL → onRtnDepthMarketData builds the dict → TickData →"
+                     " EventEngine.put (twice: eTick. and eTick.<vt_symbol>) → the EventEngine thread →"
+                     " handler")
+    return out
+
+
+def _vnpy_ctp_once(stream: list[ticks.Tick], csv_path: Path, speed: int, name: str) -> Any:
+    """One gateway run over STREAM replayed at SPEED by a fresh local front instance NAME."""
+    from shandian.bench import vnpy_gateway
+    from shandian.config import Config
+    from shandian.paths import library_dir
+
+    ticks.write_csv(stream, csv_path)
+    account = Config.local(name=name, speed=speed, source=f"csv:{csv_path}").account
+    credentials = {"broker_id": account.broker_id, "user_id": account.user_id,
+                   "password": account.password.reveal(), "app_id": account.app_id,
+                   "auth_code": account.auth_code.reveal()}
+    run = vnpy_gateway.run_gateway(account.md_fronts[0], library_dir("local"), ticks.SYMBOLS, len(stream),
+                                   credentials, VNPY_CTP_TIMEOUT_S)
+    check = _delivery_check(run.ticks, stream)
+    if not check["same_ticks_in_order"]:
+        raise RuntimeError(f"vn.py's handler did not get the replayed ticks in order: {check};"
+                           f" gateway log: {run.log[-6:]}")
+    return run
+
+
+register(Scenario(
+    name=VNPY_CTP,
+    title="the real vn.py CTP gateway (vnpy_ctp CtpGateway) on the same local front and tick stream",
+    run=run_vnpy_ctp,
+    precheck=_vnpy_ctp_precheck,
+    optional=True,
 ))

@@ -186,6 +186,9 @@ class Scenario:
     planned: str = ""  # set while the code under test does not exist: what is missing and where it lands
     harness_owned: bool = False  # pure-Python: must never end in "error" (the smoke test checks it)
     hint: str = ""  # where a missing binding comes from, appended to the "needs _core.x" reason
+    # a third-party baseline that may be missing (printed with the reason); any other scenario that cannot
+    # run makes the harness exit non-zero
+    optional: bool = False
 
     def unavailable_reason(self, ctx: Context) -> str | None:
         """Why this scenario cannot run in this build, or None when it can."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 CYCLE = 4096
 TRADING_DAY = "20250102"  # the local front's default trading day: its bundled contracts below
@@ -156,3 +156,19 @@ def ctp_dict(tick: Tick) -> dict[str, object]:
         "AveragePrice": tick.last_price, "ActionDay": tick.trading_day, "InstrumentID": tick.instrument,
         "ExchangeInstID": tick.instrument, "BandingUpperPrice": 0.0, "BandingLowerPrice": 0.0,
     }
+
+
+def schedule_lag(arrivals_ns: list[int] | Any, interval_ns: int) -> list[int]:
+    """Lag of each arrival behind a paced replay's schedule: ``arrival_i − (origin + i × interval)``.
+
+    ARRIVALS_NS[i] is when tick i of the stream reached the handler (every tick, in order). The replay is
+    paced on an absolute schedule whose origin the receiver cannot read, so the origin is placed at the
+    earliest it can be: ``min(arrival_i − i × interval)``, i.e. the most prompt tick has lag 0. Every lag is
+    therefore a lower bound, low by that tick's own delay; a pipeline that falls behind accumulates lag.
+    The same definition serves every pipeline compared on a paced stream.
+    """
+    offsets = [a - i * interval_ns for i, a in enumerate(arrivals_ns)]
+    if not offsets:
+        return []
+    origin = min(offsets)
+    return [o - origin for o in offsets]

@@ -201,7 +201,12 @@ class CallbackQueue {
     for (unsigned i = 0;; ++i) {
       SHANDIAN_CPU_RELAX();
       if (has_work()) return true;
-      if ((i & 63) == 63 && Clock::now() >= spin_end) break;
+      if ((i & 63) == 63) {
+        if (Clock::now() >= spin_end) break;
+        // The thread just woken by this callback (the client's engine) may be queued on this CPU: without
+        // the yield it would wait out the whole poll (see cpp/queue/wait_strategy.hpp, block).
+        std::this_thread::yield();
+      }
     }
     if (Clock::now() >= deadline) return false;
     if (wait_ != WaitStrategy::Block) {
