@@ -17,7 +17,8 @@ from shandian.testing import local_engine, run_local
 SYM = "rb2505"
 
 action = st.tuples(
-    st.integers(0, 15),  # LabAction (11/12: conditional / cancel one, 13: explicit insert, 14: day roll, 15: pre-settlement)
+    # LabAction (11/12: conditional / cancel one, 13: explicit insert, 14: day roll, 15: pre-settlement)
+    st.integers(0, 15),
     st.integers(0, 3),  # agent
     st.integers(0, 1),  # instrument (SHFE rb, DCE m)
     st.integers(0, 1 << 16),  # a: order / history index, direction | mode << 1
