@@ -98,7 +98,7 @@ void unattributed_lots_are_not_closable_by_an_agent() {
   row.today_position = 0;
   f.gw.host->reset_positions();
   f.gw.host->apply_position(row);
-  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0});
+  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0, 0});
   f.pump();
   REQUIRE(f.engine.ledgers().long_volume(kNoAgent, f.rb) == 5);  // adopted as unattributed
   const InsertResult r = f.insert(f.b, f.rb, Direction::Sell, Offset::CloseYesterday, 1);
