@@ -358,8 +358,8 @@ class Engine:
             self._journal = journal.Recovery(path=path, replay={})
             self._journal.carried_lots = journal.seed_carry(self._rt, carry, ids)
             if previous is not None:
-                log.info("journal: %d lots of %d agent positions carried in from %s", self._journal.carried_lots,
-                         len(carry), previous)
+                log.info("journal: %d lots of %d agent positions carried in from %s",
+                         self._journal.carried_lots, len(carry), previous)
         run, first_seq = self._rt.open_journal(str(path), j.ring_capacity, j.backlog_limit, j.writer_priority,
                                                j.wake_on_request)
         self._journal_run = run

@@ -231,7 +231,7 @@ CarryKey = tuple[str, str, str]  # (agent name, symbol, "long" | "short")
 
 
 def carried_in(path: str | Path) -> dict[CarryKey, tuple[int, float]]:
-    """The lots a day's file records as carried in from the previous day: key -> (lots, average price).
+    """Return the lots a day's file records as carried in from the previous day: key -> (lots, average price).
 
     A negative record is a cut: lots the counter did not hold at the day's first reconcile.
     """
@@ -282,7 +282,7 @@ def end_of_day(path: str | Path) -> dict[CarryKey, tuple[int, float]]:
 
 
 def previous_day_path(directory: str | Path, account: str, trading_day: int) -> Path | None:
-    """The account's most recent journal file of a trading day before `trading_day` (None when none)."""
+    """Return the account's most recent journal file of a day before `trading_day` (None when none)."""
     pattern = re.compile(re.escape(account) + r"-(\d{8})\.journal\.sqlite")
     days = [int(m.group(1)) for p in Path(directory).glob(f"{account}-*.journal.sqlite")
             if (m := pattern.fullmatch(p.name)) and int(m.group(1)) < trading_day]
@@ -290,9 +290,11 @@ def previous_day_path(directory: str | Path, account: str, trading_day: int) -> 
 
 
 def seed_carry(rt: Any, carry: Mapping[CarryKey, tuple[int, float]], agent_ids: Mapping[str, int]) -> int:
-    """Book carried-in lots of the configured agents as yesterday's lots (the engine clamps them to the counter
-    at its first position reconcile); lots of agents no longer configured stay for the counter to adopt as
-    unattributed. Returns the lots seeded."""
+    """Book carried-in lots of the configured agents as yesterday's lots; return the lots seeded.
+
+    The engine clamps them to the counter at its first position reconcile; lots of agents no longer
+    configured are left for that reconcile to adopt as unattributed.
+    """
     seeded = 0
     for (name, symbol, side), (lots, price) in sorted(carry.items()):
         agent = agent_ids.get(name)

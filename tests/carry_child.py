@@ -100,7 +100,8 @@ class Bystander(sd.Agent):
             return
         for offset in ("close_yesterday", "close", "close_today", "auto"):
             try:
-                self.sent.append(self.sell(SYM, min(t.ask_price1 + 20, t.upper_limit_price), 1, offset=offset))
+                price = min(t.ask_price1 + 20, t.upper_limit_price)  # could only rest
+                self.sent.append(self.sell(SYM, price, 1, offset=offset))
             except sd.OrderRejected as e:
                 self.refusals[offset] = e.code
 

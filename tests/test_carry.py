@@ -75,7 +75,8 @@ def test_carry_when_new_day_agent_sees_yesterdays_lots_and_closes_them_with_expl
     assert journal.end_of_day(day2) == {}
 
 
-def test_carry_when_restarted_the_same_day_carried_lots_are_still_yesterdays(day1: Path, tmp_path: Path) -> None:
+def test_carry_when_restarted_the_same_day_carried_lots_are_still_yesterdays(day1: Path,
+                                                                           tmp_path: Path) -> None:
     directory = _next_day(day1, tmp_path)
     first = _run(directory, "inspect")
     again = _run(directory, "inspect")  # the day's file exists now: recovered from its carry records
@@ -99,8 +100,8 @@ def test_carry_when_journal_holds_more_than_the_counter_excess_is_cut_and_report
     _forge_open(_file(directory, 20250102), "alpha", 1)
     out = _run(directory, "inspect")
     assert out["alpha_start"] == {"long": LOTS, "long_yd": LOTS, "long_today": 0}, out
-    assert out["discrepancies"] == [f"{SYM}: agent alpha carried 1 long yesterday lot(s) the counter does not "
-                                    "hold: cut"], out["discrepancies"]
+    cut = f"{SYM}: agent alpha carried 1 long yesterday lot(s) the counter does not hold: cut"
+    assert out["discrepancies"] == [cut], out["discrepancies"]
     # The cut is journaled: a restart of the day carries what is left and reports nothing new.
     again = _run(directory, "inspect")
     assert again["alpha_start"] == out["alpha_start"]
@@ -119,17 +120,17 @@ def _forge_open(path: Path, agent: str, lots: int) -> None:
     con.close()
 
 
-# ---- the journal's carry computation ------------------------------------------------------------------------
+# ---- the journal's carry computation ----------------------------------------------------------------------
 def _journal(path: Path, rows: list[dict[str, Any]]) -> Path:
     """A journal file with the given records (the columns the readers use)."""
     con = sqlite3.connect(path)
     with con:
         con.execute(f"CREATE TABLE records ({', '.join(journal.COLUMNS)})")
         for seq, r in enumerate(rows, 1):
-            con.execute("INSERT INTO records (seq, run, kind, agent_name, symbol, exchange, trade_id, direction,"
-                        " offset, price, volume) VALUES (?, 1, ?, ?, ?, 'SHFE', ?, ?, ?, ?, ?)",
-                        (seq, r["kind"], r.get("agent"), r.get("symbol", SYM), r.get("trade_id"), r["direction"],
-                         r.get("offset", "open"), r["price"], r["volume"]))
+            con.execute("INSERT INTO records (seq, run, kind, agent_name, symbol, exchange, trade_id,"
+                        " direction, offset, price, volume) VALUES (?, 1, ?, ?, ?, 'SHFE', ?, ?, ?, ?, ?)",
+                        (seq, r["kind"], r.get("agent"), r.get("symbol", SYM), r.get("trade_id"),
+                         r["direction"], r.get("offset", "open"), r["price"], r["volume"]))
     con.close()
     return path
 
@@ -151,7 +152,8 @@ def test_end_of_day_when_carried_in_and_traded_sums_lots_with_average_prices(tmp
         _trade("beta", "4", "sell", "open", 3200.0, 1, "cu2505"),  # beta short 1 cu2505
         _trade(None, "5", "buy", "open", 3000.0, 4),               # unattributed: nobody's
     ])
-    assert journal.carried_in(path) == {("alpha", SYM, "long"): (2, 3000.0), ("beta", SYM, "short"): (3, 3100.0)}
+    assert journal.carried_in(path) == {("alpha", SYM, "long"): (2, 3000.0),
+                                        ("beta", SYM, "short"): (3, 3100.0)}
     eod = journal.end_of_day(path)
     assert set(eod) == {("alpha", SYM, "long"), ("beta", "cu2505", "short")}
     assert eod[("alpha", SYM, "long")] == (2, pytest.approx(3010.0))
