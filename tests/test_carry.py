@@ -73,6 +73,7 @@ def test_carry_when_new_day_agent_sees_yesterdays_lots_and_closes_them_with_expl
         journal.end_of_day(_file(directory, 20250102))[
             ("alpha", SYM, "long")][1]))}
     assert journal.end_of_day(day2) == {}
+    assert journal.summary(day2)["positions"]["alpha"] == {SYM: (0, 0)}  # the C++ replay counts the carry too
 
 
 def test_carry_when_restarted_the_same_day_carried_lots_are_still_yesterdays(day1: Path,
