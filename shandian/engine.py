@@ -332,7 +332,10 @@ class Engine:
         self._rt.set_dispatcher(self)
 
     def _open_journal(self) -> None:
-        """Replay today's journal into the order manager (attribution, booked trades), then open it."""
+        """Replay today's journal into the order manager (attribution, booked trades), then open it.
+
+        A new day's file starts with the agents' lots carried in from the previous day's (`position_carry`).
+        """
         from shandian import journal
 
         j = self.config.journal
