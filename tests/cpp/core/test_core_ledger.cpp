@@ -535,6 +535,14 @@ void carried_lots_are_yesterdays_clamped_to_the_counter_and_closable_by_their_ag
   f.fill(close.order, 1, 3060);
   CHECK_EQ(L.long_volume(f.a, f.rb), 0);
   CHECK(std::fabs(L.agent(f.a).realized_pnl - 3 * 10 * 10.0) < 1e-9);  // from the carried average price
+  // DCE: b's carried short m2505 lot closes with Close; a, holding none, is refused.
+  CHECK(f.engine.insert_order(f.a, f.m, Direction::Buy, Offset::Close, 2900, 1, OrderKind::Limit).code ==
+        RejectCode::InsufficientPosition);
+  const InsertResult dce = f.engine.insert_order(f.b, f.m, Direction::Buy, Offset::Close, 2900, 1, OrderKind::Limit);
+  CHECK(dce.ok());
+  f.fill(dce.order, 1, 2900);
+  CHECK_EQ(L.short_volume(f.b, f.m), 0);
+  CHECK_EQ(L.view(kNoAgent, f.m).short_yd, 1);  // the unattributed lot stays
 }
 }  // namespace
 
