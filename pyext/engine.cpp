@@ -711,6 +711,12 @@ void bind_engine_class(py::module_& m) {
       .def("journal_agent_stopped",
            [](PyEngine& e, AgentId agent, const std::string& reason) { if (e.journal) e.journal->agent_stopped(agent, reason); },
            py::arg("agent"), py::arg("reason"))
+      .def("journal_position_carry",
+           [](PyEngine& e, const std::string& agent, const std::string& symbol, bool is_long, std::int32_t lots,
+              double price) {
+             if (e.journal) e.journal->position_carried(agent, make_fixed<32>(symbol), is_long, lots, price);
+           },
+           py::arg("agent"), py::arg("symbol"), py::arg("is_long"), py::arg("lots"), py::arg("price"))
       .def("journal_param_change",
            [](PyEngine& e, AgentId agent, const std::string& key_value) { if (e.journal) e.journal->param_changed(agent, key_value); },
            py::arg("agent"), py::arg("key_value"))
@@ -769,6 +775,26 @@ void bind_engine_class(py::module_& m) {
            },
            py::arg("agent"), py::arg("symbol"), py::arg("direction"), py::arg("offset"), py::arg("price"),
            py::arg("volume"), "Recovery: book a journaled trade into the agent's ledger once instruments are loaded.")
+      .def("seed_ledger_carry",
+           [](PyEngine& e, AgentId agent, const std::string& symbol, bool is_long, std::int32_t lots, double price) {
+             e.engine().seed_ledger_carry(agent, symbol, is_long, lots, price);
+           },
+           py::arg("agent"), py::arg("symbol"), py::arg("is_long"), py::arg("lots"), py::arg("price"),
+           "Carry-over: an agent's lots of an earlier day, booked as yesterday's lots once instruments are loaded.")
+      .def("yesterday_cuts",
+           [](PyEngine& e) {
+             py::list out;
+             for (const Ledgers::YesterdayCut& c : e.engine().yesterday_cuts()) {
+               py::dict d;
+               d["agent"] = c.agent;
+               d["symbol"] = std::string(e.engine().registry().at(c.instrument).spec.symbol.view());
+               d["side"] = c.is_long ? "long" : "short";
+               d["lots"] = c.lots;
+               out.append(d);
+             }
+             return out;
+           },
+           "Carried-in yesterday lots cut at the first reconcile (beyond the counter's yesterday position).")
       .def("order_manager_stats",
            [](PyEngine& e) {
              const OrderManagerStats& s = e.engine().order_manager().stats();

@@ -332,7 +332,10 @@ class Engine:
         self._rt.set_dispatcher(self)
 
     def _open_journal(self) -> None:
-        """Replay today's journal into the order manager (attribution, booked trades), then open it."""
+        """Replay today's journal into the order manager (attribution, booked trades), then open it.
+
+        A new day's file starts with the agents' lots carried in from the previous day's (`position_carry`).
+        """
         from shandian import journal
 
         j = self.config.journal
@@ -347,13 +350,26 @@ class Engine:
             account += f"-run{time.strftime('%H%M%S')}-{os.getpid()}"
         path = journal.default_path(directory, account, day)
         ids = {agent.name: agent._state.agent_id for agent in self._agents}
-        self._journal = journal.recover(self._rt, path, ids) if path.is_file() else journal.Recovery(
-            path=path, replay={})
+        carry: dict[journal.CarryKey, tuple[int, float]] = {}
+        if path.is_file():
+            self._journal = journal.recover(self._rt, path, ids)
+        else:
+            # A new trading day: every agent's lots at the end of the account's previous journaled day are
+            # its yesterday's lots, recorded in this day's file so that it stands on its own.
+            previous = journal.previous_day_path(directory, account, day)
+            carry = journal.end_of_day(previous) if previous is not None else {}
+            self._journal = journal.Recovery(path=path, replay={})
+            self._journal.carried_lots = journal.seed_carry(self._rt, carry, ids)
+            if previous is not None:
+                log.info("journal: %d lots of %d agent positions carried in from %s",
+                         self._journal.carried_lots, len(carry), previous)
         run, first_seq = self._rt.open_journal(str(path), j.ring_capacity, j.backlog_limit, j.writer_priority,
                                                j.wake_on_request)
         self._journal_run = run
         for agent in self._agents:
             self._rt.journal_agent_added(agent._state.agent_id, agent.name)
+        for (name, symbol, side), (lots, price) in sorted(carry.items()):
+            self._rt.journal_position_carry(name, symbol, side == "long", lots, price)
         log.info("journal %s (run %d, seq from %d; %d earlier orders, %d trades recovered)", path, run,
                  first_seq, self._journal.seeded_orders, self._journal.seeded_trades)
 
@@ -361,17 +377,26 @@ class Engine:
         """Show each agent its recovered ledger positions and report counter discrepancies."""
         from shandian import journal
 
-        if self._journal is None or self._journal_run <= 1:
+        if self._journal is None or (self._journal_run <= 1 and not self._journal.carried_lots):
             return
         by_name = {a.name: a for a in self._agents}
+        self._rt.journal_flush(2000.0)
         symbols = {(t["agent_name"], t["symbol"]) for t in journal.trade_rows(self._journal.path)}
+        symbols |= {(name, symbol) for name, symbol, _ in journal.carried_in(self._journal.path)}
         for name, symbol in sorted(symbols, key=str):
             agent = by_name.get(name) if name is not None else None
             idx = self._rt.instrument_index(symbol)
             if agent is not None and idx is not None:  # the C++ ledger booked them at instrument load
                 self._apply_view(agent, symbol, self._rt.position(agent._state.agent_id, idx))
-        self._rt.journal_flush(2000.0)
-        self.journal_discrepancies = journal.discrepancies(self._journal.path, self._journal_run)
+        names = {a._state.agent_id: a.name for a in self._agents}
+        self.journal_discrepancies = []
+        for c in self._rt.yesterday_cuts():  # recorded, so that a restart of the day carries what is left
+            name = names.get(c["agent"], str(c["agent"]))
+            self._rt.journal_position_carry(name, c["symbol"], c["side"] == "long", -c["lots"], 0.0)
+            self.journal_discrepancies.append(f"{c['symbol']}: agent {name} carried {c['lots']} {c['side']} "
+                                              "yesterday lot(s) the counter does not hold: cut")
+        if self._journal_run > 1:
+            self.journal_discrepancies += journal.discrepancies(self._journal.path, self._journal_run)
         self.journal_discrepancies += journal.position_discrepancies(
             self._rt, {a.name: a._state.agent_id for a in self._agents})
         for line in self.journal_discrepancies:

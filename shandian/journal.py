@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,11 +24,14 @@ __all__ = [
     "JournalGapError",
     "JournalReader",
     "Recovery",
+    "carried_in",
     "daily_counts",
     "default_path",
     "discrepancies",
+    "end_of_day",
     "export",
     "position_discrepancies",
+    "previous_day_path",
     "summary",
     "trading_day_for",
 ]
@@ -218,7 +222,86 @@ class Recovery:
     seeded_orders: int = 0
     seeded_trades: int = 0
     booked_trades: int = 0  # journaled trades booked into the C++ ledgers (agents and unattributed)
+    carried_lots: int = 0  # yesterday's lots of the configured agents seeded from the file's carry records
     unknown_agents: set[str] = field(default_factory=set)
+
+
+# ---- carry-over between trading days ---------------------------------------------------------------------
+CarryKey = tuple[str, str, str]  # (agent name, symbol, "long" | "short")
+
+
+def carried_in(path: str | Path) -> dict[CarryKey, tuple[int, float]]:
+    """Return the lots a day's file records as carried in from the previous day: key -> (lots, average price).
+
+    A negative record is a cut: lots the counter did not hold at the day's first reconcile.
+    """
+    con = _connect(path)
+    try:
+        rows = con.execute("SELECT agent_name, symbol, direction, volume, price FROM records "
+                           "WHERE kind = 'position_carry' ORDER BY seq").fetchall()
+    finally:
+        con.close()
+    out: dict[CarryKey, tuple[int, float]] = {}
+    for r in rows:
+        key = (r["agent_name"], r["symbol"], "long" if r["direction"] == "buy" else "short")
+        lots, avg = out.get(key, (0, 0.0))
+        out[key] = _add_lots((lots, avg), int(r["volume"]), float(r["price"])) if r["volume"] > 0 else (
+            lots + int(r["volume"]), avg)
+    return {k: v for k, v in out.items() if v[0] > 0}
+
+
+def _add_lots(held: tuple[int, float], lots: int, price: float) -> tuple[int, float]:
+    """Lots opened at `price` added to a side: the average price weighs them (as the C++ ledger does)."""
+    n, avg = held
+    return n + lots, (avg * n + price * lots) / (n + lots)
+
+
+def end_of_day(path: str | Path) -> dict[CarryKey, tuple[int, float]]:
+    """Each agent's lots at the end of a journal's day: carried in + the day's distinct trades.
+
+    Opens add lots at their price (average price per side), closes take lots off the side they close (a sell
+    closes long lots); a side that is flat or below (an over-close) is dropped. Unattributed trades are
+    not an agent's: the counter's reconcile adopts whatever they leave.
+    """
+    held = carried_in(path)
+    seen: set[tuple[str, str, str]] = set()
+    for t in trade_rows(path):
+        key = (t["exchange"] or "", t["trade_id"] or "", t["direction"])
+        if key in seen or t["agent_name"] is None:
+            continue
+        seen.add(key)
+        opens = t["offset"] == "open"
+        side = "long" if (t["direction"] == "buy") == opens else "short"
+        k = (t["agent_name"], t["symbol"], side)
+        lots, avg = held.get(k, (0, 0.0))
+        if opens:
+            held[k] = _add_lots((max(lots, 0), avg), int(t["volume"]), float(t["price"]))
+        else:
+            held[k] = (lots - int(t["volume"]), avg)
+    return {k: v for k, v in held.items() if v[0] > 0}
+
+
+def previous_day_path(directory: str | Path, account: str, trading_day: int) -> Path | None:
+    """Return the account's most recent journal file of a day before `trading_day` (None when none)."""
+    pattern = re.compile(re.escape(account) + r"-(\d{8})\.journal\.sqlite")
+    days = [int(m.group(1)) for p in Path(directory).glob(f"{account}-*.journal.sqlite")
+            if (m := pattern.fullmatch(p.name)) and int(m.group(1)) < trading_day]
+    return default_path(directory, account, max(days)) if days else None
+
+
+def seed_carry(rt: Any, carry: Mapping[CarryKey, tuple[int, float]], agent_ids: Mapping[str, int]) -> int:
+    """Book carried-in lots of the configured agents as yesterday's lots; return the lots seeded.
+
+    The engine clamps them to the counter at its first position reconcile; lots of agents no longer
+    configured are left for that reconcile to adopt as unattributed.
+    """
+    seeded = 0
+    for (name, symbol, side), (lots, price) in sorted(carry.items()):
+        agent = agent_ids.get(name)
+        if agent is not None:
+            rt.seed_ledger_carry(agent, symbol, side == "long", lots, price)
+            seeded += lots
+    return seeded
 
 
 def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
@@ -244,6 +327,7 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
     for exchange, trade_id, side in replay["trades"]:
         if rt.seed_trade(exchange, trade_id, direction[side]):
             rec.seeded_trades += 1
+    rec.carried_lots = seed_carry(rt, carried_in(path), agent_ids)  # before the day's trades that close them
     offset = _by_name(_core.Offset)
     seen: set[tuple[str, str, str]] = set()
     for t in trade_rows(path):  # per-agent ledgers: every distinct journaled trade, in order

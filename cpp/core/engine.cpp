@@ -170,6 +170,17 @@ void Engine::instruments_loaded() noexcept {
     }
   }
   pending_subscriptions_.clear();
+  for (const SeededCarry& c : seeded_carries_) {
+    const InstrumentIndex index = registry_.find(c.symbol);
+    if (index != kNoInstrument) {
+      ledgers_.seed_yesterday(c.agent, index, c.is_long, c.lots, c.price);
+    } else {
+      char text[96];
+      std::snprintf(text, sizeof text, "carried-in lots of %s: no such instrument, not booked", c.symbol.c_str());
+      publish_notice(SessionNoticeKind::Warning, 16, text);
+    }
+  }
+  seeded_carries_.clear();
   for (const SeededTrade& t : seeded_trades_) {
     const InstrumentIndex index = registry_.find(t.symbol);
     if (index != kNoInstrument) {
@@ -186,6 +197,10 @@ void Engine::instruments_loaded() noexcept {
 void Engine::seed_ledger_trade(AgentId agent, std::string_view symbol, Direction direction, Offset offset, double price,
                                std::int32_t volume) {
   seeded_trades_.push_back(SeededTrade{agent, make_fixed<32>(symbol), direction, offset, price, volume});
+}
+
+void Engine::seed_ledger_carry(AgentId agent, std::string_view symbol, bool is_long, std::int32_t lots, double price) {
+  seeded_carries_.push_back(SeededCarry{agent, make_fixed<32>(symbol), is_long, lots, price});
 }
 
 // ---- order path --------------------------------------------------------------------------------------
@@ -714,6 +729,7 @@ void Engine::set_account(const AccountData& account) noexcept {
   // the agents and the unattributed bucket with what CTP holds. The first one adopts CTP's positions.
   if (positions_dirty_) {
     positions_dirty_ = false;
+    if (!ledgers_.reconciled_once()) clamp_carried_lots();
     char diff[160];
     if (!ledgers_.reconcile(diff, sizeof diff)) {
       ++stats_.position_mismatches;
@@ -724,6 +740,18 @@ void Engine::set_account(const AccountData& account) noexcept {
   }
   // After any adoption above, which the counter's figures already include.
   ledgers_.reconcile_account(account, monotonic_ns());
+}
+
+void Engine::clamp_carried_lots() noexcept {
+  yesterday_cut_count_ = ledgers_.clamp_yesterday(yesterday_cuts_.data(), yesterday_cuts_.size());
+  for (const Ledgers::YesterdayCut& cut : yesterday_cuts()) {
+    const std::string_view name = agent_name(cut.agent);
+    char text[192];
+    std::snprintf(text, sizeof text, "carry-over: agent %.*s carried %d %s yesterday lot(s) of %s the counter does not hold: cut",
+                  static_cast<int>(name.size()), name.data(), cut.lots, cut.is_long ? "long" : "short",
+                  registry_.at(cut.instrument).spec.symbol.c_str());
+    publish_notice(SessionNoticeKind::Warning, 0, text);
+  }
 }
 
 void Engine::trading_day(std::uint32_t yyyymmdd) noexcept {

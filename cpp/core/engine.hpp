@@ -13,10 +13,13 @@
 // ReqOrderInsert written. Nothing on this path allocates in steady state.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -226,6 +229,16 @@ class Engine final : private GatewayHost {
   // reconcile adopts only what no journal entry explains. Before start (allocates).
   void seed_ledger_trade(AgentId agent, std::string_view symbol, Direction direction, Offset offset, double price,
                          std::int32_t volume);
+  // Carry-over (journal): an agent's lots of an earlier trading day, booked as yesterday's lots once the
+  // instrument list is loaded (before the seeded trades of the day, which may close them). At the first
+  // position reconcile they are clamped to the counter's yesterday position (yesterday_cuts()). Before start.
+  void seed_ledger_carry(AgentId agent, std::string_view symbol, bool is_long, std::int32_t lots, double price);
+  // The cuts of that clamp (at most kMaxYesterdayCuts kept; yesterday_cut_count() counts them all).
+  static constexpr std::size_t kMaxYesterdayCuts = 64;
+  [[nodiscard]] std::span<const Ledgers::YesterdayCut> yesterday_cuts() const noexcept {
+    return {yesterday_cuts_.data(), std::min(yesterday_cut_count_, kMaxYesterdayCuts)};
+  }
+  [[nodiscard]] std::size_t yesterday_cut_count() const noexcept { return yesterday_cut_count_; }
   // Recovery: adopt the working orders a previous process left at the counter (OrderManager::adopt) — those
   // the journal seeded, and, until the first order reconcile has ended, unknown ones (unattributed) — so
   // they are pooled orders with real ids that cancel_all, the kill switch and the stop reach. Off by default.
@@ -270,6 +283,8 @@ class Engine final : private GatewayHost {
   void reset_positions() noexcept override;
   void apply_position(const PositionData& row) noexcept override;
   void set_account(const AccountData& account) noexcept override;
+  // First position reconcile: the carried-in lots beyond the counter's yesterday position are cut (notices).
+  void clamp_carried_lots() noexcept;
   void trading_day(std::uint32_t yyyymmdd) noexcept override;
 
   // The agent's own lots an order in `direction` can close: held minus lots frozen in its working closes.
@@ -341,6 +356,16 @@ class Engine final : private GatewayHost {
     std::int32_t volume;
   };
   std::vector<SeededTrade> seeded_trades_;  // recovery: booked at instruments_loaded()
+  struct SeededCarry {
+    AgentId agent;
+    InstrumentId symbol;
+    bool is_long;
+    std::int32_t lots;
+    double price;
+  };
+  std::vector<SeededCarry> seeded_carries_;  // carry-over: booked at instruments_loaded(), before the trades
+  std::array<Ledgers::YesterdayCut, kMaxYesterdayCuts> yesterday_cuts_{};
+  std::size_t yesterday_cut_count_ = 0;
   std::uint32_t next_timer_id_ = 1;
   std::int64_t next_timer_due_ns_ = INT64_MAX;
   std::int64_t gateway_deadline_ns_ = 0;

@@ -394,6 +394,48 @@ double Ledgers::pnl_today(AgentId agent) const noexcept {
   return realized + unrealized_pnl(agent) - floating_at_roll - fees;
 }
 
+void Ledgers::seed_yesterday(AgentId agent, InstrumentIndex instrument, bool is_long, std::int32_t lots,
+                             double price) noexcept {
+  if (lots <= 0) return;
+  const std::uint32_t bucket = bucket_of(agent);
+  PositionLedger* p = slot_for(bucket, instrument, true);
+  if (p == nullptr) return;
+  SideLedger& side = p->of(is_long);
+  const std::int32_t held = side.held();
+  side.avg_price = (side.avg_price * held + price * lots) / (held + lots);
+  side.yd += lots;
+  margin_yd_at_pre_settlement(bucket, *p, side, is_long);
+}
+
+std::size_t Ledgers::clamp_yesterday(YesterdayCut* out, std::size_t capacity) noexcept {
+  std::size_t cuts = 0;
+  for (std::size_t i = 0; i < registry_.size() && i < capacity_.instruments; ++i) {
+    const auto index = static_cast<InstrumentIndex>(i);
+    const PositionSnapshot& ctp = registry_.at(index).position;
+    for (const bool is_long : {true, false}) {
+      std::int32_t agents_yd = 0;
+      for (std::uint32_t b = 0; b < capacity_.agents; ++b) {
+        if (const PositionLedger* p = slot_for(b, index)) agents_yd += p->of(is_long).yd;
+      }
+      std::int32_t excess = agents_yd - (is_long ? ctp.long_yd : ctp.short_yd);
+      for (std::uint32_t b = static_cast<std::uint32_t>(capacity_.agents); excess > 0 && b-- > 0;) {
+        PositionLedger* p = slot_for(b, index, false);
+        if (p == nullptr || p->of(is_long).yd == 0) continue;
+        SideLedger& side = p->of(is_long);
+        const std::int32_t cut = std::min(excess, side.yd);
+        const double release = side.margin_yd * cut / side.yd;
+        side.yd -= cut;
+        add_margin(b, side, 0.0, -release);
+        if (side.held() == 0) side.avg_price = 0.0;
+        excess -= cut;
+        if (cuts < capacity) out[cuts] = YesterdayCut{b, index, is_long, cut};
+        ++cuts;
+      }
+    }
+  }
+  return cuts;
+}
+
 bool Ledgers::reconcile(char* diff, std::size_t diff_size) noexcept {
   std::size_t used = 0;
   if (diff_size > 0) diff[0] = '\0';

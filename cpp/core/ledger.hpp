@@ -175,6 +175,24 @@ class Ledgers final : public LedgerView {
   void count_cancel(AgentId agent) noexcept { ++agent_ledger(agent).cancels; }
   void count_final(AgentId agent, OrderStatus status) noexcept;
 
+  // ---- carry-over -----------------------------------------------------------------------------------------
+  // An agent's lots of an earlier trading day (the journal's end of that day), booked as yesterday's lots at
+  // their average price, before the first reconcile; margined at the pre-settlement price once it is known.
+  void seed_yesterday(AgentId agent, InstrumentIndex instrument, bool is_long, std::int32_t lots,
+                      double price) noexcept;
+  // One cut of clamp_yesterday: lots of an agent's yesterday position the counter does not hold.
+  struct YesterdayCut {
+    AgentId agent = kNoAgent;
+    InstrumentIndex instrument = kNoInstrument;
+    bool is_long = true;
+    std::int32_t lots = 0;
+  };
+  // Before the first reconcile (the counter is the truth): where the agents' yesterday lots of an instrument
+  // side exceed the counter's (registry PositionSnapshot), the excess is cut, from the highest agent id
+  // down. Writes at most `capacity` cuts into `out`; returns how many cuts were made (may exceed capacity).
+  [[nodiscard]] std::size_t clamp_yesterday(YesterdayCut* out, std::size_t capacity) noexcept;
+  [[nodiscard]] bool reconciled_once() const noexcept { return seeded_; }
+
   // ---- reconcile ----------------------------------------------------------------------------------------
   // Compares the sum of the buckets with CTP's queried positions (registry PositionSnapshot). The first
   // call adopts what CTP holds beyond the agents into the unattributed bucket; later calls report.

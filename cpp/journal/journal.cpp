@@ -198,6 +198,18 @@ void Journal::param_changed(AgentId agent, std::string_view key_value) noexcept 
   push_agent_text(RecordKind::ParamChange, agent, key_value);
 }
 
+void Journal::position_carried(std::string_view agent_name, const core::InstrumentId& symbol, bool is_long,
+                               std::int32_t lots, double price) noexcept {
+  Record r = blank(RecordKind::PositionCarry);
+  r.mono_ns = core::monotonic_ns();
+  r.symbol = symbol;
+  r.direction = is_long ? core::Direction::Buy : core::Direction::Sell;
+  r.volume = lots;
+  r.price = price;
+  r.text.assign(agent_name);
+  push(r);
+}
+
 void Journal::on_order_update(const core::OrderUpdate& update) noexcept {
   const core::Order* order = orders_ != nullptr && update.id != core::kNoOrder ? orders_->get(update.id) : nullptr;
   Record r = order != nullptr ? encode(update, order->front_id, order->session_id, order->exchange, order->order_sys_id)
@@ -298,6 +310,7 @@ void Journal::bind_row(const Record& r) {
     sqlite3_bind_int64(s, 7, r.agent);
     if (r.agent < agent_names_.size()) bind_text(s, 8, agent_names_[r.agent]);
   }
+  if (r.kind == RecordKind::PositionCarry) bind_text(s, 8, r.text.view());
   if (r.order_id != core::kNoOrder) sqlite3_bind_int64(s, 9, static_cast<sqlite3_int64>(r.order_id));
   if (r.order_ref != 0) sqlite3_bind_int64(s, 10, r.order_ref);
   if (r.front_id != 0 || r.session_id != 0) {
@@ -308,7 +321,7 @@ void Journal::bind_row(const Record& r) {
   bind_text(s, 14, r.exchange.view());
   bind_text(s, 15, r.order_sys_id.view());
   bind_text(s, 16, r.trade_id.view());
-  if (is_order_kind(r.kind) || r.kind == RecordKind::Trade) {
+  if (is_order_kind(r.kind) || r.kind == RecordKind::Trade || r.kind == RecordKind::PositionCarry) {
     bind_text(s, 17, core::to_string(r.direction));
     bind_text(s, 18, core::to_string(r.offset));
     sqlite3_bind_double(s, 21, r.price);

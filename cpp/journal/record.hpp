@@ -30,6 +30,8 @@ enum class RecordKind : std::uint8_t {
   Trade = 8,          // every published trade (de-duplicated by the order manager)
   RiskDecision = 9,   // a refusal by the risk hook or the journal's own backlog gate (code + reason)
   Notice = 10,        // session notices (connected, ready, disconnected, ...)
+  PositionCarry = 11,  // a new day's file: an agent's lots carried in from the previous day (text = agent name,
+                       // direction buy = long / sell = short, volume = lots, price = average price)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(RecordKind k) noexcept {
@@ -44,6 +46,7 @@ enum class RecordKind : std::uint8_t {
     case RecordKind::Trade: return "trade";
     case RecordKind::RiskDecision: return "risk_decision";
     case RecordKind::Notice: return "notice";
+    case RecordKind::PositionCarry: return "position_carry";
   }
   return "unknown";
 }

@@ -37,7 +37,7 @@ core::OrderStatus parse_status(std::string_view s) noexcept {
 }
 
 RecordKind parse_kind(std::string_view s) noexcept {
-  for (int i = 1; i <= static_cast<int>(RecordKind::Notice); ++i) {
+  for (int i = 1; i <= static_cast<int>(RecordKind::PositionCarry); ++i) {
     const auto kind = static_cast<RecordKind>(i);
     if (to_string(kind) == s) return kind;
   }
@@ -146,6 +146,11 @@ Replay replay(std::span<const ReplayRow> rows) {
         apply_trade(out.positions[{agent, r.symbol}], r.direction, r.offset, r.volume);
         break;
       }
+      case RecordKind::PositionCarry: {  // lots carried in from the previous day (negative: cut at reconcile)
+        LegPosition& p = out.positions[{r.agent, r.symbol}];
+        (r.direction == core::Direction::Buy ? p.long_lots : p.short_lots) += r.volume;
+        break;
+      }
       default:
         break;
     }
@@ -166,7 +171,7 @@ std::vector<ReplayRow> read_rows(const std::string& path) {
   const char* sql =
       "SELECT seq, run, kind, agent_name, symbol, exchange, order_sys_id, trade_id, direction, offset, status,"
       " volume, traded, front_id, session_id, order_ref FROM records"
-      " WHERE kind IN ('order_request', 'order_update', 'trade') ORDER BY seq";
+      " WHERE kind IN ('order_request', 'order_update', 'trade', 'position_carry') ORDER BY seq";
   if (sqlite3_prepare_v2(db, sql, -1, &q, nullptr) != SQLITE_OK) {
     const std::string why = sqlite3_errmsg(db);
     sqlite3_close(db);

@@ -4,8 +4,9 @@
 //     counter's reports and trades of those orders are attributed after the restart;
 //   * the trade keys already booked — seeded into OrderManager::seed_trade so a replayed trade (RESUME
 //     stream, trade query) is never counted twice;
-//   * per-agent positions (long / short lots per instrument) from the journaled trades; trades of orders
-//     nobody here placed are booked to "unattributed".
+//   * per-agent positions (long / short lots per instrument): the lots carried in from the previous day
+//     (position_carry) plus the journaled trades; trades of orders nobody here placed are booked to
+//     "unattributed". (shandian.journal.end_of_day adds the average prices the carry-over needs.)
 // replay() is a pure function of the rows (tested on its own); read_rows() is the SQLite part.
 #pragma once
 

@@ -7,6 +7,8 @@
 #include <exception>
 #include <map>
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -134,9 +136,17 @@ void FrontInstance::restore_state() {
   const auto bad = [&](std::size_t i) {
     return std::runtime_error("state file " + path + ": entry " + std::to_string(i) + " does not replay");
   };
+  // The log's first day: the core and the feed restart from it (the address may name a later day).
+  if (!entries.empty() && entries.front().kind == InputKind::TradingDay &&
+      std::to_string(entries.front().a) != core_->trading_day()) {
+    start_day(std::to_string(entries.front().a), false);
+  }
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const InputEntry& e = entries[i];
     switch (e.kind) {
+      case InputKind::TradingDay:
+        if (std::to_string(e.a) != core_->trading_day()) start_day(std::to_string(e.a), true);
+        break;
       case InputKind::Connect: {
         StreamSubscription topics[2];
         if (e.body.size() != sizeof topics) throw bad(i);
@@ -202,12 +212,34 @@ void FrontInstance::restore_state() {
   }
   state_ = std::make_unique<StateLog>();
   if (!state_->open(path, error)) throw std::runtime_error(error);
+  if (entries.empty()) state_->append(InputKind::TradingDay, -1, 0, std::stoi(trading_day_), nullptr, 0);
   // The process that held these connections is gone: its sockets dropped.
   for (std::size_t c = 0; c < open.size(); ++c) {
     if (!open[c]) continue;
     record_disconnect(static_cast<int>(c), 0);
     core_->disconnect(static_cast<int>(c), 0);
   }
+  if (core_->trading_day() == trading_day_) return;
+  if (std::stoi(core_->trading_day()) > std::stoi(trading_day_)) {
+    throw std::runtime_error("state file " + path + " is at trading day " + core_->trading_day() + "; trading_day=" +
+                             trading_day_ + " is earlier (a counter's day only moves forward)");
+  }
+  // A later day than the log's: the counter settles into it (positions become yesterday's lots).
+  state_->append(InputKind::TradingDay, -1, 0, std::stoi(trading_day_), nullptr, 0);
+  start_day(trading_day_, true);
+}
+
+void FrontInstance::start_day(const std::string& day, bool settle) {
+  FrontConfig cfg = address_.config;
+  cfg.trading_day = day;
+  if (settle) {
+    core_->roll_trading_day(day);
+  } else {
+    std::vector<InstrumentSpec> instruments = core_->instruments();
+    core_ = std::make_unique<ExchangeCore>(cfg, std::move(instruments), day);
+  }
+  source_ = make_feed_source(cfg, core_->instruments());
+  has_latest_.assign(has_latest_.size(), false);
 }
 
 FrontInstance::~FrontInstance() {

@@ -105,6 +105,9 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   // weekday, the feed source restarts for it. Returns whether the new day has a first event (in `first`).
   bool roll_day(FeedEvent& first);
   void restore_state();  // constructor: replays the state log, then keeps appending to it
+  // restore_state: the core starts trading day `day` — settled from the current day (`settle`) or built
+  // afresh for it (the log's first day) — and the feed source restarts for it.
+  void start_day(const std::string& day, bool settle);
 
   const FrontAddress address_;
   std::string trading_day_;

@@ -37,7 +37,7 @@ bool StateLog::read(const std::string& path, std::vector<InputEntry>& out, std::
   while (off + sizeof(Header) <= bytes.size()) {
     Header h;
     std::memcpy(&h, bytes.data() + off, sizeof h);
-    if (h.magic != kMagic || h.kind < 1 || h.kind > static_cast<std::uint8_t>(InputKind::FeedEvents)) {
+    if (h.magic != kMagic || h.kind < 1 || h.kind > static_cast<std::uint8_t>(InputKind::TradingDay)) {
       error = "state file " + path + ": not a local front state log (bad entry at byte " + std::to_string(off) + ")";
       return false;
     }

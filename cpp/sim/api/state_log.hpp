@@ -9,6 +9,9 @@
 // instance with the same `state` replays the file into a fresh core (outputs discarded), regenerating the
 // seeded feed's events, and then disconnects the dead process's connections (appending those too), as a
 // real counter does when a client's socket drops. Queries change nothing and are not logged.
+// A log starts with its trading day; an instance created with a later `trading_day` replays the log's days,
+// then settles into the new day (ExchangeCore::roll_trading_day, logged as a TradingDay entry), so the
+// counter's positions carry over to the next day as yesterday's lots.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +30,7 @@ enum class InputKind : std::uint8_t {
   InsertOrder = 7,        // body = CThostFtdcInputOrderField
   OrderAction = 8,        // body = CThostFtdcInputOrderActionField
   FeedEvents = 9,         // a = number of feed events applied
+  TradingDay = 10,        // a = YYYYMMDD: the log's first day (first entry), later a settlement roll to that day
 };
 
 struct InputEntry {

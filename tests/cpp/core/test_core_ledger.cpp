@@ -478,6 +478,72 @@ void account_is_tracked_live_between_queries_and_reconciled_on_each() {
   CHECK(near(t.difference.margin, 0));
   CHECK(near(t.live.balance, 1e6 + 186));
 }
+void carried_lots_are_yesterdays_clamped_to_the_counter_and_closable_by_their_agent_only() {
+  Fixture f;
+  // Journal: a carried 3 long rb2505 at 3050, b 2 long at 3000 and 1 short m2505; instruments load after.
+  f.engine.seed_ledger_carry(f.a, "rb2505", true, 3, 3050.0);
+  f.engine.seed_ledger_carry(f.b, "rb2505", true, 2, 3000.0);
+  f.engine.seed_ledger_carry(f.b, "m2505", false, 1, 2900.0);
+  f.gw.host->instruments_loaded();
+  const Ledgers& L = f.engine.ledgers();
+  CHECK_EQ(L.view(f.a, f.rb).long_yd, 3);
+  CHECK_EQ(L.view(f.a, f.rb).long_today, 0);
+  CHECK(std::fabs(L.view(f.a, f.rb).long_avg - 3050.0) < 1e-9);
+  // The counter holds 4 yesterday's long rb2505 (one less than the agents) and 2 short m2505 (one more).
+  PositionData rb{};
+  rb.symbol.assign("rb2505");
+  rb.is_long = true;
+  rb.position = 4;
+  rb.yd_position = 4;
+  rb.position_cost = 4 * 10 * 3000.0;
+  PositionData m{};
+  m.symbol.assign("m2505");
+  m.is_long = false;
+  m.position = 2;
+  m.yd_position = 2;
+  m.position_cost = 2 * 10 * 2900.0;
+  f.gw.host->reset_positions();
+  f.gw.host->apply_position(rb);
+  f.gw.host->apply_position(m);
+  f.gw.host->set_account(AccountData{1e6, 9e5, 0, 0, 0, 0, 0, 0});
+  f.pump();
+  // The excess is cut from the highest agent id (b), reported with agent, instrument and lots.
+  REQUIRE(f.engine.yesterday_cut_count() == 1u);
+  const Ledgers::YesterdayCut cut = f.engine.yesterday_cuts()[0];
+  CHECK(cut.agent == f.b && cut.instrument == f.rb && cut.is_long && cut.lots == 1);
+  CHECK_EQ(L.view(f.a, f.rb).long_yd, 3);
+  CHECK_EQ(L.view(f.b, f.rb).long_yd, 1);
+  bool seen = false;
+  for (std::size_t i = 0; i < f.rec.notice_count; ++i) {
+    const std::string_view msg = f.rec.notices[i].message.view();
+    if (msg.find("agent b carried 1 long") != std::string_view::npos && msg.find("rb2505") != std::string_view::npos) seen = true;
+  }
+  CHECK(seen);
+  // What the counter holds beyond the agents stays unattributed: 1 short m2505; the sums match the counter.
+  CHECK_EQ(L.view(f.b, f.m).short_yd, 1);
+  CHECK_EQ(L.view(kNoAgent, f.m).short_yd, 2);
+  CHECK_EQ(L.view(kNoAgent, f.rb).long_yd, 4);
+  CHECK_EQ(f.engine.stats().position_mismatches, 0u);
+  // a closes its own yesterday's lots explicitly (SHFE: close_yesterday, close); b cannot close a's.
+  const InsertResult over = f.engine.insert_order(f.b, f.rb, Direction::Sell, Offset::CloseYesterday, 3000, 2, OrderKind::Limit);
+  CHECK(over.code == RejectCode::InsufficientPosition);
+  const InsertResult yd = f.engine.insert_order(f.a, f.rb, Direction::Sell, Offset::CloseYesterday, 3000, 2, OrderKind::Limit);
+  CHECK(yd.ok());
+  const InsertResult close = f.engine.insert_order(f.a, f.rb, Direction::Sell, Offset::Close, 3000, 1, OrderKind::Limit);
+  CHECK(close.ok());
+  f.fill(yd.order, 2, 3060);
+  f.fill(close.order, 1, 3060);
+  CHECK_EQ(L.long_volume(f.a, f.rb), 0);
+  CHECK(std::fabs(L.agent(f.a).realized_pnl - 3 * 10 * 10.0) < 1e-9);  // from the carried average price
+  // DCE: b's carried short m2505 lot closes with Close; a, holding none, is refused.
+  CHECK(f.engine.insert_order(f.a, f.m, Direction::Buy, Offset::Close, 2900, 1, OrderKind::Limit).code ==
+        RejectCode::InsufficientPosition);
+  const InsertResult dce = f.engine.insert_order(f.b, f.m, Direction::Buy, Offset::Close, 2900, 1, OrderKind::Limit);
+  CHECK(dce.ok());
+  f.fill(dce.order, 1, 2900);
+  CHECK_EQ(L.short_volume(f.b, f.m), 0);
+  CHECK_EQ(L.view(kNoAgent, f.m).short_yd, 1);  // the unattributed lot stays
+}
 }  // namespace
 
 int main() {
@@ -494,5 +560,6 @@ int main() {
   yesterday_lots_are_margined_at_the_pre_settlement_price();
   day_roll_turns_today_into_yesterday_and_rolls_the_days_pnl();
   account_is_tracked_live_between_queries_and_reconciled_on_each();
+  carried_lots_are_yesterdays_clamped_to_the_counter_and_closable_by_their_agent_only();
   return shandian::testing::finish("test_core_ledger");
 }

@@ -1,7 +1,8 @@
 // `state=` keeps a local front instance across the death of its host: a filled order, a resting order and
 // the session counters survive the instance being freed (as when the process is killed), and a new
 // instance replays them — the private stream (RESTART) delivers the same orders and trades again, the
-// resting order can still be cancelled, and MaxOrderRef / SessionID continue.
+// resting order can still be cancelled, and MaxOrderRef / SessionID continue. An instance created with a later
+// trading_day settles the log's day into it (the lot bought is yesterday's); an earlier one cannot start.
 #include <cfloat>
 #include <filesystem>
 #include <string>
@@ -24,6 +25,7 @@ int main() {
   std::string trade_id;
   int old_session = 0;
   int front_id = 0;
+  double price = 0.0;
   {
     MdSpi md_spi;
     CThostFtdcMdApi* md = libs.create_md(make_flow_dir("state-md").c_str());
@@ -53,7 +55,7 @@ int main() {
     old_session = spi.rec.read([&] { return spi.last_session_id; });
     int next_ref = std::max(1, std::atoi(spi.rec.read([&] { return spi.max_order_ref; }).c_str()));
     const CThostFtdcDepthMarketDataField tick = md_spi.rec.read([&] { return md_spi.last_tick; });
-    const double price = tick.AskPrice1 < DBL_MAX / 2 ? tick.AskPrice1 : tick.LastPrice;
+    price = tick.AskPrice1 < DBL_MAX / 2 ? tick.AskPrice1 : tick.LastPrice;
     fill_ref = std::to_string(next_ref++);
     auto order = limit_order(instrument, "SHFE", fill_ref, THOST_FTDC_D_Buy, price, 1);
     REQUIRE(td->ReqOrderInsert(&order, ++request_id) == 0);
@@ -101,6 +103,41 @@ int main() {
   CHECK_EQ(td->ReqOrderAction(&cancel, ++request_id), 0);
   CHECK(spi.rec.wait([&] { return spi.has_status(rest_ref, THOST_FTDC_OST_Canceled); }));
   td->Release();
+  CHECK_EQ(shandian::sim::FrontInstance::live_instances(), std::size_t{0});
+
+  const std::string next_day = "local://state?instruments=rb&trading_day=20250103&speed=20&seed=7&state=" + state;
+  {
+    Trader next(next_day, make_flow_dir("state-td3"));
+    REQUIRE(trader_session(next.api, next.spi, next.request_id));
+    CHECK(next.spi.rec.read([&] { return next.spi.trading_day; }) == "20250103");
+    // One lot was bought on 20250102: it is yesterday's now (a close-yesterday of 2 is refused, of 1 accepted).
+    auto too_many = limit_order(instrument, "SHFE", "1", THOST_FTDC_D_Sell, price, 2);
+    too_many.CombOffsetFlag[0] = THOST_FTDC_OF_CloseYesterday;
+    REQUIRE(next.api->ReqOrderInsert(&too_many, ++next.request_id) == 0);
+    CHECK(next.spi.rec.wait([&] { return !next.spi.rsp_order_insert_errors.empty(); }));
+    auto one = limit_order(instrument, "SHFE", "2", THOST_FTDC_D_Sell, price, 1);
+    one.CombOffsetFlag[0] = THOST_FTDC_OF_CloseYesterday;
+    REQUIRE(next.api->ReqOrderInsert(&one, ++next.request_id) == 0);
+    CHECK(next.spi.rec.wait([&] {
+      for (const auto& o : next.spi.orders)
+        if (std::string(o.OrderRef) == "2" && o.OrderStatus != THOST_FTDC_OST_Canceled) return true;
+      return false;
+    }));
+    CHECK_EQ(next.spi.rec.read([&] { return next.spi.rsp_order_insert_errors.size(); }), std::size_t{1});
+  }
+  CHECK_EQ(shandian::sim::FrontInstance::live_instances(), std::size_t{0});
+  {
+    // The log is at 20250103 now: a counter's day never goes back.
+    Trader earlier(address, make_flow_dir("state-td4"));
+    REQUIRE(earlier.spi.rec.wait([&] { return earlier.spi.connected > 0; }));
+    int request_id = 0;
+    CHECK(!trader_session(earlier.api, earlier.spi, request_id));
+    CHECK(earlier.spi.rec.read([&] {
+      for (const auto& [id, text] : earlier.spi.refusals)
+        if (id == 7) return true;
+      return false;
+    }));
+  }
   std::filesystem::remove_all(dir);
   return shandian::testing::finish("test_sim_api_state");
 }
