@@ -129,7 +129,8 @@ void FrontInstance::restore_state() {
   const std::string& path = address_.config.state;
   std::vector<InputEntry> entries;
   std::string error;
-  if (!StateLog::read(path, entries, error)) throw std::runtime_error(error);
+  std::size_t complete_bytes = 0;
+  if (!StateLog::read(path, entries, error, &complete_bytes)) throw std::runtime_error(error);
   static DiscardSink discard;  // stateless; shared by every replay
   std::vector<bool> open;
   FeedEvent ev;
@@ -211,7 +212,7 @@ void FrontInstance::restore_state() {
     }
   }
   state_ = std::make_unique<StateLog>();
-  if (!state_->open(path, error)) throw std::runtime_error(error);
+  if (!state_->open(path, complete_bytes, error)) throw std::runtime_error(error);
   if (entries.empty()) state_->append(InputKind::TradingDay, -1, 0, std::stoi(trading_day_), nullptr, 0);
   // The process that held these connections is gone: its sockets dropped.
   for (std::size_t c = 0; c < open.size(); ++c) {

@@ -1,6 +1,7 @@
 #include "sim/api/state_log.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,7 +30,9 @@ StateLog::~StateLog() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool StateLog::read(const std::string& path, std::vector<InputEntry>& out, std::string& error) {
+bool StateLog::read(const std::string& path, std::vector<InputEntry>& out, std::string& error,
+                    std::size_t* complete_bytes) {
+  if (complete_bytes != nullptr) *complete_bytes = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) return true;  // no file yet: a fresh instance
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -52,13 +55,22 @@ bool StateLog::read(const std::string& path, std::vector<InputEntry>& out, std::
     out.push_back(std::move(e));
     off += sizeof h + h.size;
   }
+  if (complete_bytes != nullptr) *complete_bytes = off;
   return true;
 }
 
-bool StateLog::open(const std::string& path, std::string& error) {
+bool StateLog::open(const std::string& path, std::size_t complete_bytes, std::string& error) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
     error = "state file " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  struct stat st{};
+  if (::fstat(fd_, &st) != 0 ||
+      (static_cast<std::size_t>(st.st_size) > complete_bytes && ::ftruncate(fd_, static_cast<off_t>(complete_bytes)) != 0)) {
+    error = "state file " + path + ": cannot cut its torn last entry: " + std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
     return false;
   }
   return true;

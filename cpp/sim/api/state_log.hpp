@@ -49,11 +49,15 @@ class StateLog {
   StateLog& operator=(const StateLog&) = delete;
 
   // Reads every complete entry (a torn last entry, from a kill in the middle of a write, is ignored).
+  // `complete_bytes` (optional) receives the length of the complete entries: where the next one must start.
   // False with `error` set when the file exists but is not a state log.
-  [[nodiscard]] static bool read(const std::string& path, std::vector<InputEntry>& out, std::string& error);
+  [[nodiscard]] static bool read(const std::string& path, std::vector<InputEntry>& out, std::string& error,
+                                 std::size_t* complete_bytes = nullptr);
 
-  // Opens for appending (creates it). False with `error` set.
-  [[nodiscard]] bool open(const std::string& path, std::string& error);
+  // Opens for appending (creates it), first cutting the file to `complete_bytes` (what `read` reported):
+  // an entry appended after a torn one would otherwise be read as the torn entry's body, and every entry
+  // after it as garbage. False with `error` set.
+  [[nodiscard]] bool open(const std::string& path, std::size_t complete_bytes, std::string& error);
 
   // One write(2) per entry. Under the instance lock.
   void append(InputKind kind, std::int32_t conn, std::int32_t request_id, std::int32_t a, const void* body,
