@@ -264,12 +264,9 @@ def end_of_day(path: str | Path) -> dict[CarryKey, tuple[int, float]]:
     not an agent's: the counter's reconcile adopts whatever they leave.
     """
     held = carried_in(path)
-    seen: set[tuple[str, str, str]] = set()
-    for t in trade_rows(path):
-        key = (t["exchange"] or "", t["trade_id"] or "", t["direction"])
-        if key in seen or t["agent_name"] is None:
+    for t in distinct_trades(path):
+        if t["agent_name"] is None:
             continue
-        seen.add(key)
         opens = t["offset"] == "open"
         side = "long" if (t["direction"] == "buy") == opens else "short"
         k = (t["agent_name"], t["symbol"], side)
@@ -329,12 +326,7 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
             rec.seeded_trades += 1
     rec.carried_lots = seed_carry(rt, carried_in(path), agent_ids)  # before the day's trades that close them
     offset = _by_name(_core.Offset)
-    seen: set[tuple[str, str, str]] = set()
-    for t in trade_rows(path):  # per-agent ledgers: every distinct journaled trade, in order
-        key = (t["exchange"] or "", t["trade_id"] or "", t["direction"])
-        if key in seen:
-            continue
-        seen.add(key)
+    for t in distinct_trades(path):  # per-agent ledgers: every distinct journaled trade, in order
         name = t["agent_name"]
         agent = agent_ids.get(name) if name is not None else None
         rt.seed_ledger_trade(agent, t["symbol"], direction[t["direction"]], offset[t["offset"]],
@@ -451,6 +443,20 @@ def trade_rows(path: str | Path) -> list[dict[str, Any]]:
         return [dict(r) for r in con.execute("SELECT * FROM records WHERE kind = 'trade' ORDER BY seq")]
     finally:
         con.close()
+
+
+def distinct_trades(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Yield each journaled trade once, in journal order.
+
+    A replayed or re-queried copy of a trade has the same (exchange, trade id, direction): it is skipped, as
+    the order manager skips it.
+    """
+    seen: set[tuple[str, str, str]] = set()
+    for t in trade_rows(path):
+        key = (t["exchange"] or "", t["trade_id"] or "", t["direction"])
+        if key not in seen:
+            seen.add(key)
+            yield t
 
 
 def discrepancies(path: str | Path, run: int) -> list[str]:
