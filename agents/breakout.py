@@ -69,7 +69,7 @@ class Breakout(sd.Agent):
         if pos.unbooked_buy or pos.unbooked_sell:
             return  # the last order filled but its trade is not booked yet: decide on the real position
         lots = self.params["lots"]
-        step = self.params["slippage_ticks"] * self.instrument(tick.symbol)["price_tick"]
+        step = self.params["slippage_ticks"] * self.instrument(tick.symbol).price_tick
         buy_price = min(tick.ask_price1 + step, tick.upper_limit_price or tick.ask_price1 + step)
         sell_price = max(tick.bid_price1 - step, tick.lower_limit_price or tick.bid_price1 - step)
         try:

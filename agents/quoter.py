@@ -51,7 +51,7 @@ class Quoter(sd.Agent):
         if tick.bid_price1 <= 0 or tick.ask_price1 <= 0 or self.cancel_budget_spent:
             return
         symbol = tick.symbol
-        step = self.instrument(symbol)["price_tick"]
+        step = self.instrument(symbol).price_tick
         p = self.params
         pos = self.position(symbol)
         net = pos.expected_net  # counts fills reported on orders whose trades are still on the way

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "time_of_day.hpp"
 #include "core/clock.hpp"
 #include "core/engine.hpp"
 #include "ctp/runtime.hpp"
@@ -213,6 +214,7 @@ void bind_records(py::module_& m) {
       .def_readonly("trading_day", &TickData::trading_day)
       .def_readonly("action_day", &TickData::action_day)
       .def_readonly("exchange_time_ms", &TickData::update_ms, "exchange UpdateTime+UpdateMillisec, ms since midnight")
+      .def_property_readonly("exchange_time", &exchange_time_of_day, "exchange UpdateTime+UpdateMillisec as a time")
       .def_readonly("recv_ns", &TickData::recv_ns)
       .def_readonly("last_price", &TickData::last_price)
       .def_readonly("pre_settlement_price", &TickData::pre_settlement_price)

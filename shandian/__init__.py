@@ -23,6 +23,7 @@ _EXPORTS = {
     "SessionEvent": "shandian.agent",
     "OrderRejected": "shandian.agent",
     "ParamError": "shandian.agent",
+    "Instrument": "shandian.instrument",
     "Engine": "shandian.engine",
     "Config": "shandian.config",
     "AgentSpec": "shandian.config",

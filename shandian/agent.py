@@ -18,13 +18,13 @@ Ticks are the extension's own record type (`shandian._core.Tick`, a copy made in
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from shandian import _core
+from shandian.instrument import Instrument
 
 if TYPE_CHECKING:
     from shandian.engine import Engine
@@ -46,15 +46,6 @@ Tick = _core.Tick
 """A market-data snapshot (C++ record): symbol, last_price, bid_price1..ask_volume1, bid_prices (5 levels),
 volume, open_interest, exchange_time_ms / exchange_time, recv_ns, trading_day, limits, ..."""
 
-
-def _exchange_time(tick: Any) -> _dt.time:
-    ms = tick.exchange_time_ms
-    return _dt.time(ms // 3_600_000 % 24, ms // 60_000 % 60, ms // 1000 % 60, ms % 1000 * 1000)
-
-
-# The binding exposes the exchange time as ms since midnight; add the architecture's `.exchange_time`.
-if not hasattr(_core.Tick, "exchange_time"):
-    _core.Tick.exchange_time = property(_exchange_time, doc="exchange UpdateTime+UpdateMillisec as a time")
 
 # Enum values of the binding → the stable lower-case names used in Python (and in C++'s to_string).
 DIRECTIONS = {int(_core.Direction.BUY): "buy", int(_core.Direction.SELL): "sell"}
@@ -123,7 +114,7 @@ class Order:
         return self.status not in FINAL_STATUSES
 
     @classmethod
-    def from_update(cls, u: Any) -> Order:
+    def from_update(cls, u: _core.OrderUpdate) -> Order:
         """From the binding's OrderUpdate record."""
         return cls(
             id=u.id,
@@ -161,7 +152,7 @@ class Trade:
     recv_ns: int
 
     @classmethod
-    def from_update(cls, t: Any) -> Trade:
+    def from_update(cls, t: _core.TradeUpdate) -> Trade:
         """From the binding's TradeUpdate record."""
         return cls(
             order_id=t.order,
@@ -415,10 +406,10 @@ class Agent:
     def on_start(self) -> None:
         """Trading is ready (logged in, reconciled): subscribe, set timers, place initial orders."""
 
-    def on_tick(self, tick: Any) -> None:
+    def on_tick(self, tick: Tick) -> None:
         """Handle a market-data snapshot of a subscribed instrument (`shandian.Tick`)."""
 
-    def on_bar(self, bar: Any) -> None:
+    def on_bar(self, bar: object) -> None:
         """Reserved: bars built in C++ from ticks are not produced by the engine yet (never called)."""
 
     def on_order(self, order: Order) -> None:
@@ -479,19 +470,19 @@ class Agent:
         return engine._insert(self, symbol, "buy", offset, price, volume, kind)
 
     # ---- conditional orders (emulated in C++ on the engine thread, triggered by ticks) -------------------
-    def stop(self, symbol: str = "stopped by itself", side: str | None = None, volume: int = 0,
-             trigger: float = 0.0, limit: float = 0.0, *, offset: str = "auto", source: str = "last") -> int:
+    def stop(self, symbol: str = "", side: str | None = None, volume: int = 0, trigger: float = 0.0,
+             limit: float = 0.0, *, offset: str = "auto", source: str = "last") -> int:
         """Stop order: when the price reaches `trigger` (sell: at or below, buy: at or above) send `side`.
 
         `limit` 0 = marketable (FAK at the day's limit price), else a limit child. `offset` as in `sell`
         ("open" to open); `source` "last" or "bid_ask" (bid for a sell, ask for a buy). Returns the
         conditional id (cancel with `cancel_conditional`); raises OrderRejected on a bad request.
-
-        Compatibility: `stop()` / `stop(reason)` without a side stops the agent itself (`halt`), returns 0.
+        Stopping the agent itself is `halt(reason)`: `stop(reason)` without a side raises TypeError.
         """
         if side is None:
-            self.halt(symbol)
-            return 0
+            got = f"stop({symbol!r})" if symbol else "stop()"
+            raise TypeError(f"{got}: stop() places a stop order and needs a side; to stop agent {self.name} "
+                            "call halt(reason)")
         return self._require_engine()._conditional(self, "stop", symbol, side, volume, trigger=trigger,
                                                    limit=limit, offset=offset, source=source)
 
@@ -588,7 +579,7 @@ class Agent:
             return list(self._state.live.values())
         return list(self._state.all_orders.values())
 
-    def instrument(self, symbol: str) -> dict[str, Any]:
+    def instrument(self, symbol: str) -> Instrument:
         """Return static facts of an instrument: exchange, price_tick, volume_multiple, volume limits."""
         return self._require_engine().instrument(symbol)
 

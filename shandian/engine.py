@@ -60,6 +60,7 @@ from shandian.agent import (
 )
 from shandian.bench.stats import Histogram
 from shandian.config import AgentSpec, Config, ConfigError, load_config
+from shandian.instrument import Instrument
 from shandian.paths import library_dir
 from shandian.report import AgentReport, PositionRow, RunReport
 from shandian.risk import RiskConfig, parse_risk
@@ -182,7 +183,7 @@ class Engine:
         self._rt: Any = None
         self._flow_tmp: str | None = None
         self._index: dict[str, int] = {}
-        self._instr: dict[str, dict[str, Any]] = {}
+        self._instr: dict[str, Instrument] = {}
         self._by_id: dict[int, Agent] = {}
         self._tick_handlers: dict[int, tuple[tuple[Agent, Callable[[Any], None]], ...]] = {}
         self._lat = array("q")
@@ -1174,14 +1175,11 @@ class Engine:
             self._index[symbol] = idx
         return idx
 
-    def instrument(self, symbol: str) -> dict[str, Any]:
+    def instrument(self, symbol: str) -> Instrument:
         """Return static facts of an instrument (exchange, price_tick, volume_multiple, volume limits)."""
         info = self._instr.get(symbol)
         if info is None:
-            d = self._rt.instrument(self._instrument_index(symbol))
-            keys = ("symbol", "exchange", "price_tick", "volume_multiple", "max_limit_order_volume",
-                    "min_limit_order_volume")
-            info = {k: d[k] for k in keys}
+            info = Instrument.from_registry_entry(self._rt.instrument(self._instrument_index(symbol)))
             self._instr[symbol] = info
         return info
 
@@ -1324,7 +1322,7 @@ class Engine:
         if volume is True or volume is False:
             raise _bool_argument_error(limit, volume)
         if ticks:
-            trail = float(trail) * float(self.instrument(symbol)["price_tick"])
+            trail = float(trail) * self.instrument(symbol).price_tick
         r = self._rt.add_conditional(agent._state.agent_id, idx, _COND_KINDS[kind], _DIRECTION[side], mode,
                                      volume, float(trigger), float(limit), float(trail), _SOURCES[source],
                                      int(display))
@@ -1414,7 +1412,7 @@ class Engine:
         if pos is None:
             mult = 1.0
             with contextlib.suppress(OrderRejected):
-                mult = float(self.instrument(symbol)["volume_multiple"] or 1)
+                mult = float(self.instrument(symbol).volume_multiple or 1)
             pos = Position(symbol, multiplier=mult, marker=lambda: self._last_price(symbol))
             agent._state.positions[symbol] = pos
         return pos

@@ -56,7 +56,7 @@ class Script(sd.Agent):
             )
         if t.bid_price1 <= 0 or t.ask_price1 <= 0:
             return
-        step = self.instrument(SYM)["price_tick"]
+        step = self.instrument(SYM).price_tick
         if self.step == 0:
             self.ids["fill"] = self.buy(SYM, min(t.ask_price1 + 5 * step, t.upper_limit_price), 2)
             self.step = 1

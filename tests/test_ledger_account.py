@@ -22,7 +22,7 @@ class Querier(sd.Agent):
     def on_tick(self, t: sd.Tick) -> None:
         if t.bid_price1 <= 0 or t.ask_price1 <= 0:
             return
-        tick = self.instrument(SYM)["price_tick"]
+        tick = self.instrument(SYM).price_tick
         account = self._engine.account
         if self.phase == "open":
             self.phase = "filling"

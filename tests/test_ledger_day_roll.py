@@ -33,7 +33,7 @@ class DayRoller(sd.Agent):
     def on_tick(self, t: sd.Tick) -> None:
         if t.bid_price1 <= 0 or t.ask_price1 <= 0:
             return
-        tick = self.instrument(SYM)["price_tick"]
+        tick = self.instrument(SYM).price_tick
         if self.phase == "open" and t.trading_day == DAY1:
             self.phase = "opening"
             self.buy(SYM, t.ask_price1 + 5 * tick, 3, kind="fak")

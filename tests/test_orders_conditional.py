@@ -33,7 +33,7 @@ class Script(sd.Agent):
     def on_tick(self, t: sd.Tick) -> None:
         if t.bid_price1 <= 0 or t.ask_price1 <= 0 or self.orders(active=True):
             return
-        tick = self.instrument(SYM)["price_tick"]
+        tick = self.instrument(SYM).price_tick
         far_up, far_down = t.last_price + 50 * tick, t.last_price - 50 * tick
         # Marketable prices a few ticks through the book: the default risk preset's fat-finger band
         # refuses the day's limit prices.

@@ -136,7 +136,7 @@ class Side(sd.Agent):
     def on_tick(self, t: sd.Tick) -> None:
         if not self.sent and t.bid_price1 > 0 and t.ask_price1 > 0:
             self.sent = True
-            tick = self.instrument(SYM)["price_tick"]  # marketable, inside the default fat-finger band
+            tick = self.instrument(SYM).price_tick  # marketable, inside the default fat-finger band
             if self.params["buy"]:
                 self.buy(SYM, t.ask_price1 + 5 * tick, self.params["lots"], kind="fak")
             else:

@@ -163,7 +163,7 @@ class Rester(sd.Agent):
     def on_tick(self, tick: Any) -> None:
         if self.sent >= self.params["orders"] or tick.bid_price1 <= 0:
             return
-        step = self.instrument(tick.symbol)["price_tick"]
+        step = self.instrument(tick.symbol).price_tick
         far = round(tick.bid_price1 * 0.98 / step) * step  # inside the price band, never reached
         self.buy(tick.symbol, far - self.sent * step, 1)
         self.sent += 1

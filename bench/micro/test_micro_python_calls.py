@@ -117,7 +117,7 @@ def test_agent_buy(benchmark: Any) -> None:
     """
 
     def buy(agent: Any, t: Any) -> int:
-        tick = agent.instrument(SYM)["price_tick"]
+        tick = agent.instrument(SYM).price_tick
         return agent.buy(SYM, max(t.lower_limit_price, t.bid_price1 - 20 * tick), 1)
 
     assert _bench_in_agent(benchmark, buy, risk_rules=False, rounds=50, iterations=10) > 0

@@ -6,6 +6,7 @@
 // translates while copying, so the engine and everything above it never includes a CTP header.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <type_traits>
 
@@ -75,6 +76,14 @@ struct TickData {
   std::int32_t bid_volume[kDepthLevels];
   std::int32_t ask_volume[kDepthLevels];
 };
+
+// The tick's exchange time of day (UpdateTime + UpdateMillisec), wrapped into [00:00, 24:00) so a counter
+// that reports 24:00:00.000 or a negative offset still yields a valid clock time.
+[[nodiscard]] constexpr std::chrono::hh_mm_ss<std::chrono::milliseconds> exchange_time_of_day(
+    const TickData& tick) noexcept {
+  constexpr std::int32_t kDayMs = 24 * 60 * 60 * 1000;
+  return std::chrono::hh_mm_ss{std::chrono::milliseconds{((tick.update_ms % kDayMs) + kDayMs) % kDayMs}};
+}
 
 struct OrderData {
   InstrumentId symbol;

@@ -571,7 +571,7 @@ def run_stages(ctx: Context) -> Output:
         def _burst(self, tick: Any) -> None:
             """Back-to-back 1-lot limit buys far below the market (rest, never fill), then cancel them all."""
             rt = holder["rt"]
-            step = engine.instrument(STAGES_SYMBOL)["price_tick"]
+            step = engine.instrument(STAGES_SYMBOL).price_tick
             price = round((tick.bid_price1 - STAGES_BURST_OFFSET_TICKS * step) / step) * step
             for _ in range(burst + burst_warmup):
                 t0 = time.monotonic_ns()
@@ -703,7 +703,7 @@ def run_order_roundtrip(ctx: Context) -> Output:
                 engine.stop("bench orders done")
                 return
             tick = state["tick"]
-            step = engine.instrument(ORDER_SYMBOL)["price_tick"]
+            step = engine.instrument(ORDER_SYMBOL).price_tick
             price = round((tick.bid_price1 - ORDER_OFFSET_TICKS * step) / step) * step
             state["t0"] = time.monotonic_ns()
             try:
