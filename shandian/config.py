@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote
 
 __all__ = [
@@ -122,11 +122,11 @@ PRESETS: dict[str, dict[str, Any]] = {
 _BOOL_WORDS = {"1", "0", "true", "false", "yes", "no", "on", "off"}
 
 
-def _is_uint(v: object) -> bool:
+def _is_uint(v: object) -> TypeGuard[int]:
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
-def _is_num(v: object) -> bool:
+def _is_num(v: object) -> TypeGuard[int | float]:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 

@@ -487,7 +487,8 @@ class Engine:
 
         Returns the report; the vendor APIs are released before it returns.
         """
-        if self._rt is not None:
+        ran = self._rt is not None  # (a flag, not a narrowing: _build() below sets _rt)
+        if ran:
             raise RuntimeError("an Engine runs once; build a new one")
         duration = duration if duration is not None else self.config.engine.duration
         saved_affinity = self._pin_other_threads()
@@ -1254,7 +1255,7 @@ class Engine:
             st.orders += 1
             st.live[r] = Order(r, symbol, direction, offset, kind, float(price), volume, 0, "submitting",
                                "NONE", "", 0, 0, 0, 0)
-            return r  # type: ignore[no-any-return]
+            return r
         code = REJECT_CODES.get(int(r.code), str(r.code))
         st.rejects[code] = st.rejects.get(code, 0) + 1
         if r.order:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import importlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -163,11 +164,12 @@ def export(path: str | Path, out_dir: str | Path, *, fmt: str = "csv",
     unknown = [w for w in what if w not in EXPORTS]
     if unknown:
         raise ValueError(f"export {unknown[0]!r} must be one of {', '.join(EXPORTS)}")
-    pa = pq = None
+    pa: Any = None  # the optional pyarrow modules, imported only for parquet
+    pq: Any = None
     if fmt == "parquet":
         try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
+            pa = importlib.import_module("pyarrow")
+            pq = importlib.import_module("pyarrow.parquet")
         except ImportError:
             raise RuntimeError("Parquet export needs pyarrow: pip install 'shandian[journal]'") from None
     out = Path(out_dir)
@@ -414,13 +416,13 @@ def daily_counts(path: str | Path, before_run: int, *, counter: Callable[[int, i
             pairs.add((r["agent_name"], symbol))
             replay.order_sent(o["agent"], idx, o["kind"], o["volume"])
             continue
-        o = order_of(r)
+        held = order_of(r)
         if r["kind"] == "cancel_request":
             pairs.add((r["agent_name"], symbol))
-            replay.cancel_sent(agent_of(r["agent_name"]), idx, o["id"] if o is not None else 0)
-        elif o is not None:  # an update of an order the journal holds (the counter's history counts the rest)
-            replay.order_update(o["id"], o["agent"], o["instrument"], o["kind"], statuses[r["status"]],
-                                o["volume"], int(r["traded"] or 0), o["offset"],
+            replay.cancel_sent(agent_of(r["agent_name"]), idx, held["id"] if held is not None else 0)
+        elif held is not None:  # an update of an order the journal holds (the counter's history: the rest)
+            replay.order_update(held["id"], held["agent"], held["instrument"], held["kind"],
+                                statuses[r["status"]], held["volume"], int(r["traded"] or 0), held["offset"],
                                 r["reject_code"] == "CANCEL_REJECTED")
     counts: dict[tuple[str | None, str], DailyCounts] = {}
     for name, symbol in pairs | set(opened) | {(ACCOUNT, s) for _, s in pairs}:

@@ -145,8 +145,8 @@ def load_preset(name: str, base_dir: Path | None = None) -> dict[str, dict[str, 
         raise ConfigError("risk.preset", f"{name!r} must be a preset name or a .toml path")
     candidates: list[Path] = []
     if name.endswith(".toml") or "/" in name:
-        path = Path(name).expanduser()
-        candidates.append(path if path.is_absolute() or base_dir is None else base_dir / path)
+        given = Path(name).expanduser()
+        candidates.append(given if given.is_absolute() or base_dir is None else base_dir / given)
     else:
         candidates += [d / f"{name}.toml" for d in preset_dirs()]
     path = next((p for p in candidates if p.is_file()), None)

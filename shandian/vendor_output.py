@@ -35,7 +35,7 @@ class VendorOutput:
         self._saved_fd = -1
         self._saved_stdout: object = None
         self._reader: threading.Thread | None = None
-        self._repeats = RepeatCounter()
+        self._repeats: RepeatCounter[bytes] = RepeatCounter()
 
     def __enter__(self) -> VendorOutput:
         if sys.stdout is not None:
@@ -65,7 +65,7 @@ class VendorOutput:
         if self._saved_fd >= 0:
             sys.stdout.flush()
             sys.stdout.close()
-            sys.stdout = self._saved_stdout  # type: ignore[assignment]
+            sys.stdout = self._saved_stdout
             os.dup2(self._saved_fd, 1)  # closes the pipe's last write end: the reader sees the end
             os.close(self._saved_fd)
         else:
@@ -78,7 +78,7 @@ class VendorOutput:
             for raw in pipe:
                 self._line(raw.rstrip(b"\r\n"))
         for key, total in self._repeats.forget(lambda key: True):
-            log.info("CTP library: %s (%d times in all)", self._text(key), total)  # type: ignore[arg-type]
+            log.info("CTP library: %s (%d times in all)", self._text(key), total)
 
     def _line(self, raw: bytes) -> None:
         if not raw.strip():

@@ -224,7 +224,7 @@ def _judge(ctx: Context, met: bool) -> bool | None:
 
 
 def _local_engine(ctx: Context, csv_path: Path | None, speed: float, name: str, ring: int | None = None,
-                  stamp_dispatch: bool = False, **front: object) -> Any:
+                  stamp_dispatch: bool = False, **front: Any) -> Any:
     """Build a shandian.Engine against the local front (csv replay or generator) with the run's wait."""
     import dataclasses
     import io
@@ -232,7 +232,7 @@ def _local_engine(ctx: Context, csv_path: Path | None, speed: float, name: str, 
     from shandian.config import Config
     from shandian.engine import Engine
 
-    source = {"source": f"csv:{csv_path}"} if csv_path is not None else {}
+    source: dict[str, Any] = {"source": f"csv:{csv_path}"} if csv_path is not None else {}
     config = Config.local(name="bench", speed=speed, **source, **front)
     config.engine = dataclasses.replace(config.engine, wait=ctx.wait, progress_interval=3600.0,
                                         cpu=_Pinning(ctx).engine_cpu)
@@ -299,7 +299,7 @@ def run_tick_agent(ctx: Context) -> Output:
     got: list[tuple[str, int]] = []
     holder: dict[str, Any] = {}
 
-    class NoopAgent(sd.Agent):  # type: ignore[misc, name-defined]
+    class NoopAgent(sd.Agent):
         """Records its own on_tick entry latency and which tick it got; idles a second after the last."""
 
         def on_tick(self, tick: Any) -> None:
@@ -389,7 +389,7 @@ def _throughput_once(ctx: Context, csv_path: Path, stream: list[ticks.Tick], rin
     ends: list[tuple[str, int]] = []  # (symbol, volume) of the first and the last tick received
     engine = _local_engine(ctx, csv_path, THROUGHPUT_SPEED, "throughput", ring=ring)
 
-    class CountingAgent(sd.Agent):  # type: ignore[misc, name-defined]
+    class CountingAgent(sd.Agent):
         """Only counts: stamps and identifies the first and the last tick (no per-tick allocation)."""
 
         def on_tick(self, tick: Any) -> None:
@@ -512,7 +512,7 @@ def run_stages(ctx: Context) -> Output:
     state: dict[str, Any] = {"pending": None, "row": None, "long": False, "error": "", "fills": 0}
     holder: dict[str, Any] = {}
 
-    class StageAgent(sd.Agent):  # type: ignore[misc, name-defined]
+    class StageAgent(sd.Agent):
         """Sends the next FAK from on_tick when the previous order is final; stamps every stage."""
 
         def on_start(self) -> None:
@@ -597,7 +597,7 @@ def run_stages(ctx: Context) -> Output:
     engine.config.risk = parse_risk({"enabled": False})
     holder["engine"] = engine
     engine.add_agent(StageAgent("bench-stages"), [STAGES_SYMBOL])
-    run_report = engine.run(duration=ctx.size(60.0, 600.0))
+    run_report = engine.run(duration=ctx.size(60, 600))
     if state["error"] or len(rows) <= warmup:
         raise RuntimeError(f"{len(rows)} orders completed (stop: {run_report.stop_reason};"
                            f" {state['error'] or run_report.errors})")
@@ -695,7 +695,7 @@ def run_order_roundtrip(ctx: Context) -> Output:
     state: dict[str, Any] = {"lat": [], "pending": None, "t0": 0, "statuses": Counter(), "tick": None,
                              "error": ""}
 
-    class PingAgent(sd.Agent):  # type: ignore[misc, name-defined]
+    class PingAgent(sd.Agent):
         """Sends the next FAK when the previous one is final; stamps buy → first OnRtnOrder."""
 
         def _send(self) -> None:
@@ -738,7 +738,7 @@ def run_order_roundtrip(ctx: Context) -> Output:
     config.risk = parse_risk({"enabled": False})
     engine = Engine(config, out=io.StringIO(), config_name="bench order_roundtrip")
     engine.add_agent(PingAgent("bench-ping"), [ORDER_SYMBOL])
-    run_report = engine.run(duration=ctx.size(60.0, 600.0))
+    run_report = engine.run(duration=ctx.size(60, 600))
     samples = state["lat"]
     if state["error"] or len(samples) <= warmup:
         raise RuntimeError(f"{len(samples)} orders completed (stop: {run_report.stop_reason};"

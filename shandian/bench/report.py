@@ -175,7 +175,7 @@ def render(doc: dict[str, Any], results: list[Result]) -> str:
                    " and rates include other processes' interference")
     pinning = prov.get("pinning")
     if isinstance(pinning, dict):
-        threads = pinning.get("threads")
+        threads = pinning["threads"]
         text = threads if isinstance(threads, str) else "; ".join(f"{k}: {v}" for k, v in threads.items())
         out.append(f"pinning     {text}")
         if pinning.get("caveat"):
