@@ -487,7 +487,7 @@ class Engine:
 
         Returns the report; the vendor APIs are released before it returns.
         """
-        ran = self._rt is not None  # (a flag, not a narrowing: _build() below sets _rt)
+        ran = self._rt is not None  # a flag: a narrowed self._rt would read as None for the rest of run()
         if ran:
             raise RuntimeError("an Engine runs once; build a new one")
         duration = duration if duration is not None else self.config.engine.duration
