@@ -1,0 +1,95 @@
+// Throughput of BarBuilder on one instrument stream: a pre-generated trading day of ticks (night + day,
+// 2 per second, rising cumulative volume) fed through a builder with the given intervals, repeated over
+// consecutive trading days. Header-only so a test, the standalone executable (bars_bench_main.cpp) and a
+// later bench extension can all call it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bars/bar_builder.hpp"
+
+namespace shandian::bench {
+
+struct BarBenchOptions {
+  std::string symbol = "rb2505";
+  std::vector<std::string> intervals = {"1m"};
+  std::int32_t days = 20;  // trading days replayed (the first is also the warm-up)
+};
+
+struct BarBenchResult {
+  std::uint64_t ticks = 0;  // ticks fed in the timed days
+  std::uint64_t bars = 0;   // bars finished in the timed days
+  double seconds = 0.0;
+  [[nodiscard]] double ticks_per_second() const noexcept { return seconds > 0 ? static_cast<double>(ticks) / seconds : 0.0; }
+};
+
+// One trading day of ticks for `schedule`: every 500 ms through each window, the trading day stamped as
+// SHFE does (CZCE's natural-day stamping is exercised by the edge-case tests, not here).
+[[nodiscard]] inline std::vector<core::TickData> bench_trading_day(std::string_view symbol,
+                                                                   const bars::SessionSchedule& schedule,
+                                                                   std::uint32_t trading_day) {
+  std::vector<core::TickData> ticks;
+  core::TickData t{};
+  t.symbol.assign(symbol);
+  t.trading_day = trading_day;
+  t.action_day = trading_day;
+  double price = 3500.0;
+  std::int64_t volume = 0;
+  std::uint64_t lcg = 0x9E3779B97F4A7C15ULL ^ trading_day;
+  for (std::size_t w = 0; w < schedule.count; ++w) {
+    for (std::int32_t s = schedule.windows[w].begin; s < schedule.windows[w].end; s += 500) {
+      lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+      price += static_cast<double>(static_cast<std::int64_t>(lcg >> 62) - 1);  // -1, 0, +1, +2 ticks of 1.0
+      if (price < 1000.0) price = 1000.0;
+      volume += static_cast<std::int64_t>((lcg >> 40) & 7U);
+      std::int32_t ms_of_day = s + bars::kSessionClockOrigin;
+      if (ms_of_day >= bars::kMsPerDay) ms_of_day -= static_cast<std::int32_t>(bars::kMsPerDay);
+      t.update_ms = ms_of_day;
+      t.last_price = price;
+      t.volume = volume;
+      t.turnover = static_cast<double>(volume) * price * 10.0;
+      t.open_interest = 100000.0 + static_cast<double>(volume % 977);
+      ticks.push_back(t);
+    }
+  }
+  return ticks;
+}
+
+// Feeds `days` trading days through one builder; times all but the first. Throws std::invalid_argument for
+// bad options (unknown symbol, bad interval, days < 2).
+[[nodiscard]] inline BarBenchResult bar_builder_throughput(const BarBenchOptions& options) {
+  if (options.days < 2) throw std::invalid_argument("bar bench: days must be at least 2 (one warm-up day)");
+  bars::BarBuilder builder(options.symbol);
+  for (const std::string& text : options.intervals) builder.add_interval(bars::parse_interval(text));
+  // Consecutive weekdays from 2025-01-02; the tick vectors are built before timing.
+  std::vector<std::vector<core::TickData>> days;
+  std::int32_t day = bars::day_number_of_yyyymmdd(20250102);
+  for (std::int32_t i = 0; i < options.days; ++i, day = bars::next_weekday(day)) {
+    days.push_back(bench_trading_day(options.symbol, builder.schedule(), bars::yyyymmdd_of_day_number(day)));
+  }
+  std::uint64_t bars_seen = 0;
+  double checksum = 0.0;
+  const auto sink = [&](const bars::Bar& bar) {
+    ++bars_seen;
+    checksum += bar.close;
+  };
+  for (const core::TickData& t : days[0]) builder.on_tick(t, sink);
+  bars_seen = 0;
+  BarBenchResult result;
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t d = 1; d < days.size(); ++d) {
+    for (const core::TickData& t : days[d]) builder.on_tick(t, sink);
+    result.ticks += days[d].size();
+  }
+  const auto stop = std::chrono::steady_clock::now();
+  result.seconds = std::chrono::duration<double>(stop - start).count();
+  result.bars = bars_seen;
+  if (checksum == 0.0) throw std::runtime_error("bar bench: no bar was built");
+  return result;
+}
+
+}  // namespace shandian::bench
