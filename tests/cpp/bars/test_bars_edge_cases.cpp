@@ -351,6 +351,16 @@ void volume_turnover_and_open_interest_come_from_cumulative_fields_and_reset_at_
   CHECK_EQ(f.bars[1].open_interest, 2005.0);
   CHECK_EQ(f.bars[1].open_interest_change, 15.0);  // against the last open interest of the previous day
   CHECK_EQ(f.bars[1].trading_day, kTue);
+
+  Feed missed("rb2505");  // the new day's auction tick was missed: still counted from 0, not from 5010
+  missed.clock(kMon, hms(14, 58));
+  missed.tick(kMon, hms(14, 59), 3500, 5000);
+  missed.tick(kMon, hms(14, 59, 30), 3501, 5010);
+  missed.clock(kMon, hms(20, 58));
+  missed.tick(kTue, hms(21, 0, 30), 3512, 45);
+  missed.clock(kMon, hms(21, 1));
+  REQUIRE(missed.bars.size() == 2);
+  CHECK_EQ(missed.bars[1].volume, 45);
 }
 
 void missing_tick_at_a_boundary_closes_the_bar_on_the_next_tick_or_the_clock() {
