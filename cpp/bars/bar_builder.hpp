@@ -130,7 +130,7 @@ class BarBuilder {
       ++stats_.out_of_session;
       return;
     }
-    if (now_key_ != kNoTime && phase_of(day, place.window) < phase_of_key(now_key_)) {
+    if (phase_of(day, place.window) < now_phase_) {
       ++stats_.stale;
       if (base_day_ < 0 || day == base_day_) rebase(day, tick);
       return;
@@ -138,7 +138,7 @@ class BarBuilder {
     ++stats_.accepted;
     std::int64_t key = key_of(day, place.effective_ms);
     if (key > now_key_) {
-      advance(key, sink);
+      advance(key, day, place.effective_ms, sink);
     } else {
       key = now_key_;  // same window, a little behind the clock: take it at the clock's time
     }
@@ -182,8 +182,9 @@ class BarBuilder {
     const std::int64_t natural = floor_div(exchange_ms_now, kMsPerDay);
     const auto ms_of_day = static_cast<std::int32_t>(exchange_ms_now - natural * kMsPerDay);
     const std::int32_t day = trading_day_of(static_cast<std::int32_t>(natural), ms_of_day);
-    const std::int64_t key = key_of(day, session_ms_of(ms_of_day));
-    if (key > now_key_) advance(key, sink);
+    const std::int32_t session_ms = session_ms_of(ms_of_day);
+    const std::int64_t key = key_of(day, session_ms);
+    if (key > now_key_) advance(key, day, session_ms, sink);
   }
 
  private:
@@ -231,9 +232,7 @@ class BarBuilder {
   }
 
   // Window i while the clock is in it, its grace, or the gap before it; count after the day's last close.
-  [[nodiscard]] std::int64_t phase_of_key(std::int64_t key) const noexcept {
-    const auto day = static_cast<std::int32_t>(floor_div(key, kMsPerDay));
-    const std::int64_t session_ms = key - key_of(day, 0);
+  [[nodiscard]] std::int64_t clock_phase(std::int32_t day, std::int32_t session_ms) const noexcept {
     std::int32_t index = 0;
     while (index < schedule_.count &&
            session_ms >= schedule_.windows[static_cast<std::size_t>(index)].end + options_.close_grace_ms) {
@@ -290,8 +289,9 @@ class BarBuilder {
   }
 
   template <class Sink>
-  void advance(std::int64_t key, Sink& sink) {
+  void advance(std::int64_t key, std::int32_t day, std::int32_t session_ms, Sink& sink) {
     now_key_ = key;
+    now_phase_ = clock_phase(day, session_ms);
     for (std::size_t i = 0; i < series_count_; ++i) {
       Series& s = series_[i];
       if (s.open && key >= s.close_key) emit(s, sink);
@@ -368,6 +368,9 @@ class BarBuilder {
     const double price = tick.last_price;
     switch (s.interval.kind) {
       case BarKind::Minutes: {
+        if (s.open && s.day == day && s.window == window && effective_ms >= s.slot_begin && effective_ms < s.slot_end) {
+          break;  // the open bar's slot: no slot arithmetic
+        }
         const TradingWindow& w = schedule_.windows[window];
         const std::int32_t length = static_cast<std::int32_t>(s.interval.n) * kMsPerMinute;
         const std::int32_t begin = w.begin + (effective_ms - w.begin) / length * length;
@@ -436,6 +439,7 @@ class BarBuilder {
   std::size_t series_count_ = 0;
   BuilderStats stats_{};
   std::int64_t now_key_ = kNoTime;
+  std::int64_t now_phase_ = kNoTime;  // clock_phase of now_key_
   // Cumulative-field bases of the previous accepted tick.
   std::int32_t base_day_ = -1;
   std::int64_t base_volume_ = 0;
