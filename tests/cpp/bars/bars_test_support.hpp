@@ -68,6 +68,12 @@ struct Feed {
     }
     return out;
   }
+  // The index-th bar of `interval`, by value (a CHECK must not hold a reference into a temporary vector).
+  [[nodiscard]] Bar nth(std::string_view interval, std::size_t index) const {
+    const std::vector<Bar> bars_of = of(interval);
+    REQUIRE(index < bars_of.size());
+    return bars_of[index];
+  }
   // The bar of `interval` starting at natural date + time; nullptr when none was emitted.
   [[nodiscard]] const Bar* at(std::string_view interval, std::uint32_t natural_day, std::int32_t ms_of_day) const {
     const BarInterval want = parse_interval(interval);

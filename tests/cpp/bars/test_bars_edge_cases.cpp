@@ -115,12 +115,12 @@ void czce_close_without_a_closing_tick_closes_every_series_on_the_clock() {
   f.clock(kMon, hms(15, 0, 2));
   CHECK_EQ(f.of("1m").size(), 2U);
   REQUIRE(f.of("5m").size() == 1);
-  CHECK_EQ(f.of("5m")[0].start_ms, wall(kMon, hms(14, 55)));
-  CHECK_EQ(f.of("5m")[0].end_ms, wall(kMon, hms(15, 0)));
-  CHECK_EQ(f.of("5m")[0].volume, 20);
+  CHECK_EQ(f.nth("5m", 0).start_ms, wall(kMon, hms(14, 55)));
+  CHECK_EQ(f.nth("5m", 0).end_ms, wall(kMon, hms(15, 0)));
+  CHECK_EQ(f.nth("5m", 0).volume, 20);
   REQUIRE(f.of("1d").size() == 1);
-  CHECK_EQ(f.of("1d")[0].close, 6004.0);
-  CHECK_EQ(f.of("1d")[0].trading_day, kMon);
+  CHECK_EQ(f.nth("1d", 0).close, 6004.0);
+  CHECK_EQ(f.nth("1d", 0).trading_day, kMon);
 }
 
 void stale_tick_of_the_previous_session_at_start_up_never_opens_a_bar() {
@@ -325,9 +325,9 @@ void czce_night_ticks_stamped_with_the_natural_day_go_to_the_next_trading_day() 
   CHECK_EQ(night->trading_day, kMon);
   CHECK_EQ(night->volume, 50);
   REQUIRE(f.of("1d").size() == 1);
-  CHECK_EQ(f.of("1d")[0].trading_day, kMon);
-  CHECK_EQ(f.of("1d")[0].volume, 80);
-  CHECK_EQ(f.of("1d")[0].start_ms, wall(kFri, hms(21, 0)));
+  CHECK_EQ(f.nth("1d", 0).trading_day, kMon);
+  CHECK_EQ(f.nth("1d", 0).volume, 80);
+  CHECK_EQ(f.nth("1d", 0).start_ms, wall(kFri, hms(21, 0)));
 }
 
 void volume_turnover_and_open_interest_come_from_cumulative_fields_and_reset_at_the_trading_day() {
@@ -390,16 +390,16 @@ void late_tick_after_the_close_changes_no_bar() {
   f.tick(kMon, hms(10, 14, 59, 800), 999, 1003);  // arrives after its window closed
   f.tick(kMon, hms(10, 15, 1), 998, 1004);         // stamped in the closed grace
   CHECK_EQ(f.of("1m").size(), 1U);
-  CHECK_EQ(f.of("1m")[0].close, 100.0);
+  CHECK_EQ(f.nth("1m", 0).close, 100.0);
   CHECK_EQ(f.builder.stats().stale, 2U);
   f.tick(kMon, hms(10, 30, 10), 101, 1006);
   f.clock(kMon, hms(15, 0, 2));
   f.tick(kMon, hms(15, 0, 1, 500), 997, 1100);  // closing tick after the day closed on the clock
   f.clock(kMon, hms(15, 10));
   REQUIRE(f.of("1m").size() == 2);
-  CHECK_EQ(f.of("1m")[1].volume, 2);  // the late ticks re-based the volume
+  CHECK_EQ(f.nth("1m", 1).volume, 2);  // the late ticks re-based the volume
   REQUIRE(f.of("1d").size() == 1);
-  CHECK_EQ(f.of("1d")[0].high, 101.0);
+  CHECK_EQ(f.nth("1d", 0).high, 101.0);
   CHECK_EQ(f.builder.stats().stale, 3U);
 }
 
@@ -434,16 +434,16 @@ void tick_and_volume_bars_count_in_session_ticks_and_close_with_the_day() {
   CHECK(f.of("10v").empty());
   f.tick(kMon, hms(9, 0, 40), 103, 1015);
   REQUIRE(f.of("10v").size() == 1);
-  CHECK_EQ(f.of("10v")[0].volume, 15);
-  CHECK_EQ(f.of("10v")[0].tick_count, 4U);
+  CHECK_EQ(f.nth("10v", 0).volume, 15);
+  CHECK_EQ(f.nth("10v", 0).tick_count, 4U);
   f.tick(kMon, hms(14, 0), 104, 1016);
   f.clock(kMon, hms(15, 0, 1));
   CHECK_EQ(f.bars.size(), 2U);
   f.clock(kMon, hms(15, 0, 2));
   REQUIRE(f.of("3t").size() == 2);
-  CHECK_EQ(f.of("3t")[1].tick_count, 2U);
+  CHECK_EQ(f.nth("3t", 1).tick_count, 2U);
   REQUIRE(f.of("10v").size() == 2);
-  CHECK_EQ(f.of("10v")[1].volume, 1);
+  CHECK_EQ(f.nth("10v", 1).volume, 1);
   CHECK_EQ(f.builder.stats().out_of_session, 1U);
 }
 
