@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <cstdint>
 #include <stdexcept>
@@ -131,6 +132,18 @@ struct BarBenchResult {
   result.bars = bars_seen;
   if (checksum == 0.0) throw std::runtime_error("bar bench: no bar was built");
   return result;
+}
+
+// One line of key=value figures for a result (what the test and the standalone executable print).
+[[nodiscard]] inline std::string describe(const BarBenchOptions& options, const BarBenchResult& r) {
+  std::string intervals;
+  for (const std::string& text : options.intervals) intervals += (intervals.empty() ? "" : ",") + text;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "ticks=%llu bars=%llu wall_s=%.4f ticks_per_s=%.3e cpu_ticks_per_s=%.3e ns_per_tick_cpu=%.1f",
+                static_cast<unsigned long long>(r.ticks), static_cast<unsigned long long>(r.bars), r.seconds,
+                r.ticks_per_second(), r.ticks_per_cpu_second(), 1e9 / r.ticks_per_cpu_second());
+  return "bars_build symbol=" + options.symbol + " intervals=" + intervals + " " + line;
 }
 
 }  // namespace shandian::bench

@@ -176,7 +176,9 @@ class BarBuilder {
   }
 
   // Advances the exchange clock (CST wall time as ms since the epoch) and closes the bars it has passed.
-  // The engine calls it from a timer; a clock behind the latest tick is ignored.
+  // The engine calls it from a timer, and once before the first tick: without a clock a stale start-up
+  // snapshot stamped inside a window cannot be told from a live tick. A clock behind the latest tick is
+  // ignored.
   template <class Sink>
   void on_clock(std::int64_t exchange_ms_now, Sink&& sink) {
     const std::int64_t natural = floor_div(exchange_ms_now, kMsPerDay);

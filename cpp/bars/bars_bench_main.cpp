@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <string>
 
 #include "bars/bar_bench.hpp"
 
@@ -17,13 +16,7 @@ int main(int argc, char** argv) {
   }
   try {
     const auto r = shandian::bench::bar_builder_throughput(options);
-    std::string intervals;
-    for (const auto& text : options.intervals) intervals += (intervals.empty() ? "" : ",") + text;
-    std::printf("bars_build symbol=%s intervals=%s ticks=%llu bars=%llu wall_s=%.4f ticks_per_s=%.3e "
-              "cpu_ticks_per_s=%.3e ns_per_tick_cpu=%.1f\n",
-                options.symbol.c_str(), intervals.c_str(), static_cast<unsigned long long>(r.ticks),
-                static_cast<unsigned long long>(r.bars), r.seconds, r.ticks_per_second(),
-              r.ticks_per_cpu_second(), 1e9 / r.ticks_per_cpu_second());
+    std::printf("%s\n", shandian::bench::describe(options, r).c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "shandian_bars_bench: %s\n", e.what());
     return 2;

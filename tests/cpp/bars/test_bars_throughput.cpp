@@ -10,13 +10,7 @@ namespace {
 
 void run(const shandian::bench::BarBenchOptions& options, std::uint64_t expected_bars) {
   const auto r = shandian::bench::bar_builder_throughput(options);
-  std::string intervals;
-  for (const auto& text : options.intervals) intervals += (intervals.empty() ? "" : ",") + text;
-  std::printf("bars_build symbol=%s intervals=%s ticks=%llu bars=%llu wall_s=%.4f ticks_per_s=%.3e "
-              "cpu_ticks_per_s=%.3e ns_per_tick_cpu=%.1f\n",
-              options.symbol.c_str(), intervals.c_str(), static_cast<unsigned long long>(r.ticks),
-              static_cast<unsigned long long>(r.bars), r.seconds, r.ticks_per_second(),
-              r.ticks_per_cpu_second(), 1e9 / r.ticks_per_cpu_second());
+  std::printf("%s\n", shandian::bench::describe(options, r).c_str());
   CHECK(r.ticks > 0);
   if (expected_bars != 0) CHECK_EQ(r.bars, expected_bars);
 }
