@@ -365,7 +365,7 @@ class BarBuilder {
   }
 
   template <class Sink>
-  void fold(Series& s, std::int32_t day, std::uint8_t window, std::int32_t effective_ms, std::int64_t tick_ms,
+  [[gnu::always_inline]] inline void fold(Series& s, std::int32_t day, std::uint8_t window, std::int32_t effective_ms, std::int64_t tick_ms,
             const core::TickData& tick, std::int64_t volume, double turnover, double oi_before, Sink& sink) {
     const double price = tick.last_price;
     switch (s.interval.kind) {
