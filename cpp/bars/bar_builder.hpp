@@ -18,7 +18,9 @@
 //    snapshot received at start-up, a tick arriving after its window closed) never opens or changes a bar;
 //    its cumulative volume/turnover only re-bases the differences (when it is of the current trading day,
 //    or the first tick seen).
-//    A tick slightly older than the clock within the current window is taken at the clock's time.
+//    A tick older than the clock within the current window counts at its own time when it is at most
+//    clock_tolerance_ms behind (bars inside a window close that long after their end), else at the
+//    clock's time.
 //  - Break time never produces bars. Minutes without ticks produce no bar unless emit_empty_bars, which
 //    fills flat bars (tick_count 0, filled) between bars of the same window only.
 //  - The night session belongs to the next trading day's daily bar. CZCE stamps night ticks with the
@@ -49,6 +51,10 @@ namespace shandian::bars {
 struct BuilderOptions {
   // How long after a window end a closing tick is still folded in (and the clock waits before closing).
   std::int32_t close_grace_ms = 2000;
+  // How far behind the clock a tick may be stamped and still count at its own time; a bar ending inside a
+  // window closes on the clock this long after its end. For an engine clock estimated from other
+  // instruments' ticks (exchanges' clocks and feeds differ by a few hundred ms). 0: close exactly at the end.
+  std::int32_t clock_tolerance_ms = 0;
   bool emit_empty_bars = false;
 };
 
@@ -140,8 +146,13 @@ class BarBuilder {
     if (key > now_key_) {
       advance(key, day, place.effective_ms, sink);
     } else {
-      key = now_key_;  // same window, a little behind the clock: take it at the clock's time
+      // Same window, behind the clock: never earlier than the previous tick (whose slot may have replaced
+      // this one's), and beyond the tolerance taken at the clock's time (its slot may be closed already).
+      const std::int64_t tolerated = now_key_ - options_.clock_tolerance_ms;
+      const std::int64_t floor = tolerated > last_tick_key_ ? tolerated : last_tick_key_;
+      if (key < floor) key = floor;
     }
+    last_tick_key_ = key;
     const TradingWindow& window = schedule_.windows[static_cast<std::size_t>(place.window)];
     const std::int32_t effective_ms = clamp_to_window(static_cast<std::int32_t>(key - key_of(day, 0)), window);
 
@@ -192,6 +203,7 @@ class BarBuilder {
  private:
   static constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::min();
   static constexpr std::int64_t kPhasesPerDay = 16;
+  static constexpr std::int32_t kNoSlot = std::numeric_limits<std::int32_t>::min();
 
   enum class Zone : std::uint8_t { Window, Grace, Auction };
   struct Placement {
@@ -297,7 +309,9 @@ class BarBuilder {
     for (std::size_t i = 0; i < series_count_; ++i) {
       Series& s = series_[i];
       if (s.open && key >= s.close_key) emit(s, sink);
-      if (options_.emit_empty_bars && s.interval.kind == BarKind::Minutes && s.has_last) fill_through(s, key, sink);
+      if (options_.emit_empty_bars && s.interval.kind == BarKind::Minutes && s.has_last && !s.open) {
+        fill_through(s, key, kNoSlot, sink);
+      }
     }
   }
 
@@ -315,15 +329,20 @@ class BarBuilder {
     }
   }
 
-  // Flat bars for the slots after the last emitted bar of a window that the clock has passed.
+  // Flat bars for the slots after the last emitted bar of its window that the clock has passed, or that
+  // begin before `before_begin` (the slot a tick of the same day and window is opening). Only while no bar
+  // is open: the open bar's predecessors were filled when it opened.
   template <class Sink>
-  void fill_through(Series& s, std::int64_t key, Sink& sink) {
+  void fill_through(Series& s, std::int64_t key, std::int32_t before_begin, Sink& sink) {
     const TradingWindow& w = schedule_.windows[s.last_window];
     const std::int32_t length = static_cast<std::int32_t>(s.interval.n) * kMsPerMinute;
     while (s.last_slot_end < w.end) {
       const std::int32_t begin = s.last_slot_end;
       const std::int32_t end = begin + length < w.end ? begin + length : w.end;
-      if (key < key_of(s.last_day, end + (end == w.end ? options_.close_grace_ms : 0))) return;
+      if (begin >= before_begin &&
+          key < key_of(s.last_day, end + (end == w.end ? options_.close_grace_ms : options_.clock_tolerance_ms))) {
+        return;
+      }
       Bar& b = s.bar;
       b = Bar{};
       b.symbol = symbol_;
@@ -378,9 +397,13 @@ class BarBuilder {
         const std::int32_t begin = w.begin + (effective_ms - w.begin) / length * length;
         const std::int32_t end = begin + length < w.end ? begin + length : w.end;
         if (s.open && (s.day != day || s.window != window || s.slot_begin != begin)) emit(s, sink);
+        if (!s.open && options_.emit_empty_bars && s.has_last && s.last_day == day && s.last_window == window) {
+          fill_through(s, now_key_, begin, sink);
+        }
         if (!s.open) {
           open_bar(s, day, window, begin, end, exchange_ms(day, begin), exchange_ms(day, end),
-                   key_of(day, end + (end == w.end ? options_.close_grace_ms : 0)), price, oi_before);
+                   key_of(day, end + (end == w.end ? options_.close_grace_ms : options_.clock_tolerance_ms)), price,
+                   oi_before);
         }
         break;
       }
@@ -420,6 +443,9 @@ class BarBuilder {
     if (options_.close_grace_ms < 0 || options_.close_grace_ms > kMsPerMinute) {
       fail("close_grace_ms " + std::to_string(options_.close_grace_ms) + " outside [0, 60000]");
     }
+    if (options_.clock_tolerance_ms < 0 || options_.clock_tolerance_ms > options_.close_grace_ms) {
+      fail("clock_tolerance_ms " + std::to_string(options_.clock_tolerance_ms) + " outside [0, close_grace_ms]");
+    }
     if (schedule_.count == 0 || schedule_.count > kMaxWindows) fail("needs 1 to 4 windows");
     std::int32_t previous_end = -kAuctionLeadMs;
     for (std::size_t i = 0; i < schedule_.count; ++i) {
@@ -442,6 +468,7 @@ class BarBuilder {
   BuilderStats stats_{};
   std::int64_t now_key_ = kNoTime;
   std::int64_t now_phase_ = kNoTime;  // clock_phase of now_key_
+  std::int64_t last_tick_key_ = kNoTime;  // where the previous accepted tick was taken
   // Cumulative-field bases of the previous accepted tick.
   std::int32_t base_day_ = -1;
   std::int64_t base_volume_ = 0;

@@ -418,6 +418,38 @@ void tick_a_little_behind_the_clock_in_the_same_window_is_taken_at_the_clock_tim
   CHECK_EQ(f.bars[1].volume, 2);
 }
 
+void tick_behind_the_clock_within_the_tolerance_counts_at_its_own_time() {
+  BuilderOptions options;
+  options.clock_tolerance_ms = 500;
+  Feed f("rb2505", {"1m"}, options);
+  f.clock(kMon, hms(9, 0));
+  f.tick(kMon, hms(9, 0, 30), 100, 1000);
+  f.clock(kMon, hms(9, 1, 0, 300));
+  CHECK(f.bars.empty());  // waits for ticks up to 500 ms late
+  f.tick(kMon, hms(9, 0, 59, 900), 105, 1002);
+  f.clock(kMon, hms(9, 1, 0, 499));
+  CHECK(f.bars.empty());
+  f.clock(kMon, hms(9, 1, 0, 500));
+  REQUIRE(f.bars.size() == 1);
+  CHECK_EQ(f.bars[0].close, 105.0);
+  CHECK_EQ(f.bars[0].volume, 2);
+  f.tick(kMon, hms(9, 0, 59, 950), 107, 1003);  // now beyond the tolerance: taken at the clock's time
+  f.clock(kMon, hms(9, 2, 0, 500));
+  REQUIRE(f.bars.size() == 2);
+  CHECK_EQ(f.bars[1].start_ms, wall(kMon, hms(9, 1)));
+  CHECK_EQ(f.bars[1].open, 107.0);
+  CHECK_EQ(f.nth("1m", 0).close, 105.0);
+  BuilderOptions bad;
+  bad.clock_tolerance_ms = 3000;  // more than the closing grace
+  bool thrown = false;
+  try {
+    BarBuilder b("rb2505", bad);
+  } catch (const InvalidBuilderConfigError&) {
+    thrown = true;
+  }
+  CHECK(thrown);
+}
+
 void tick_and_volume_bars_count_in_session_ticks_and_close_with_the_day() {
   Feed f("rb2505", {"3t", "10v"});
   f.clock(kMon, hms(9, 0));
@@ -519,6 +551,7 @@ int main() {
   missing_tick_at_a_boundary_closes_the_bar_on_the_next_tick_or_the_clock();
   late_tick_after_the_close_changes_no_bar();
   tick_a_little_behind_the_clock_in_the_same_window_is_taken_at_the_clock_time();
+  tick_behind_the_clock_within_the_tolerance_counts_at_its_own_time();
   tick_and_volume_bars_count_in_session_ticks_and_close_with_the_day();
   ticks_in_breaks_or_without_a_price_or_date_are_counted_and_ignored();
   bad_set_up_raises_typed_errors();
