@@ -631,8 +631,11 @@ class Engine:
         self._on_engine_thread(lambda: self._kill_now(flatten, reason))
 
     def _kill_now(self, flatten: bool, reason: str) -> None:
-        """The kill switch in C++ (`_core.Engine.kill`): cancels, and with `flatten` the closing FAK orders
-        sized to the risk limits and the exchange's max order volume; sides it could not close are errors."""
+        """Fire the kill switch in C++ (`_core.Engine.kill`): cancels, and with `flatten` the closing orders.
+
+        The closes are FAK orders sized to the risk limits and the exchange's max order volume; a side that
+        could not be closed is reported as an error.
+        """
         done = self._rt.kill(reason, flatten)
         log.warning("KILL SWITCH: %s: account %s, %d cancel requests sent%s", reason,
                     "reducing (flattening)" if flatten else "halted", done["cancels"],

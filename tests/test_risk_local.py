@@ -247,7 +247,7 @@ class BigHolder(sd.Agent):
             self._engine.stop("flattened")
 
 
-def test_risk_local_when_kill_flattens_position_over_max_order_volume_goes_flat_with_no_volume_refusal() -> None:
+def test_risk_local_when_kill_flattens_lots_over_max_order_volume_goes_flat_unrefused() -> None:
     holder = BigHolder("holder")
     engine = local_engine([(holder, [SYM])], speed=20)
     engine.config.risk = parse_risk({"account": {"order_rate": [], "cancel_rate": []}})
