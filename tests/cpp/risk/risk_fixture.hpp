@@ -69,6 +69,14 @@ struct Fixture {
   RiskContext ctx(const LedgerView* l = nullptr) const { return RiskContext{registry, l}; }
 };
 
+// Default limits without the two rules every order meets (self-trade prevention, the session gate).
+inline RiskLimits off() {
+  RiskLimits l;
+  l.instrument.self_trade_prevention = false;
+  l.instrument.session_gate = false;
+  return l;
+}
+
 inline OrderIntent order(AgentId a, InstrumentIndex i, std::int64_t now, std::int32_t volume = 1, Direction d = Direction::Buy,
                          double price = 3500.0, Offset off = Offset::Open, OrderKind kind = OrderKind::Limit, double tick = 1.0) {
   return OrderIntent{a, i, d, off, kind, price, static_cast<std::int64_t>(price / tick + 0.5), volume, now};

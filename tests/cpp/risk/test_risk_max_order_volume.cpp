@@ -6,13 +6,6 @@ using namespace rt;
 
 namespace {
 
-RiskLimits off() {
-  RiskLimits l;
-  l.instrument.self_trade_prevention = false;
-  l.instrument.session_gate = false;
-  return l;
-}
-
 // max passes check_order, max + 1 is refused for volume.
 void check_boundary(RiskEngine& e, Fixture& f, AgentId agent, InstrumentIndex i, std::int32_t max) {
   const double tick = f.registry.at(i).spec.price_tick;

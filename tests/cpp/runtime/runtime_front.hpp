@@ -79,6 +79,18 @@ struct RuntimeFront {
       return u != nullptr && is_final(u->status);
     }, std::chrono::milliseconds(15000));
   }
+  // A 1-lot buy resting 50 ticks below the bid, once the exchange has queued it; kNoOrder otherwise.
+  OrderId rest_passive(InstrumentIndex instrument) {
+    const TickData& t = engine().registry().at(instrument).last_tick;
+    const double passive = std::max(t.lower_limit_price, t.bid_price[0] - 50 * engine().registry().at(instrument).spec.price_tick);
+    const InsertResult rest = engine().insert_order(agent, instrument, Direction::Buy, Offset::Open, passive, 1, OrderKind::Limit);
+    if (!rest.ok()) return kNoOrder;
+    const bool queued = run_until([&] {
+      const OrderUpdate* u = seen.last_update(rest.order);
+      return u != nullptr && u->status == OrderStatus::Queued;
+    }, std::chrono::milliseconds(10000));
+    return queued ? rest.order : kNoOrder;
+  }
   // Buys `lots` with marketable limit orders until the agent holds them (bounded tries).
   bool buy_held(InstrumentIndex instrument, std::int32_t lots) {
     for (int attempt = 0; attempt < 10; ++attempt) {

@@ -58,21 +58,16 @@ void test_runtime_kill_when_no_flatten_halts_and_cancels_working_orders() {
   shandian::risk::RiskEngine& risk = f.rt->install_risk(quiet_limits());
   const InstrumentIndex rb = f.subscribed("rb");
   REQUIRE(rb != kNoInstrument);
-  const TickData& t = f.engine().registry().at(rb).last_tick;
-  const double passive = std::max(t.lower_limit_price, t.bid_price[0] - 50);
-  const InsertResult rest = f.engine().insert_order(f.agent, rb, Direction::Buy, Offset::Open, passive, 1, OrderKind::Limit);
-  REQUIRE(rest.ok());
-  REQUIRE(f.run_until([&] {
-    const OrderUpdate* u = f.seen.last_update(rest.order);
-    return u != nullptr && u->status == OrderStatus::Queued;
-  }, std::chrono::milliseconds(10000)));
+  const OrderId rest = f.rest_passive(rb);
+  REQUIRE(rest != kNoOrder);
   const shandian::runtime::KillResult k = f.rt->kill("halt test", /*flatten=*/false);
   CHECK_EQ(k.cancels, std::size_t{1});
   CHECK(k.flatten_orders.empty());
   CHECK(risk.account_state() == TradingState::Halted);
-  REQUIRE(f.wait_final(rest.order));
-  CHECK(f.seen.last_update(rest.order)->status == OrderStatus::Cancelled);
-  const InsertResult refused = f.engine().insert_order(f.agent, rb, Direction::Buy, Offset::Open, passive, 1, OrderKind::Limit);
+  REQUIRE(f.wait_final(rest));
+  CHECK(f.seen.last_update(rest)->status == OrderStatus::Cancelled);
+  const double bid = f.engine().registry().at(rb).last_tick.bid_price[0];
+  const InsertResult refused = f.engine().insert_order(f.agent, rb, Direction::Buy, Offset::Open, bid, 1, OrderKind::Limit);
   CHECK(refused.code == RejectCode::RiskKillSwitch);
 }
 

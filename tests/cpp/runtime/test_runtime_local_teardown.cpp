@@ -44,15 +44,8 @@ void test_runtime_when_destroyed_live_with_journal_risk_and_working_order_is_cle
     CHECK(refused);
     const InstrumentIndex rb = f.subscribed("rb");
     REQUIRE(rb != kNoInstrument);
-    const TickData& t = f.engine().registry().at(rb).last_tick;
-    const double passive = std::max(t.lower_limit_price, t.bid_price[0] - 50);
-    const InsertResult rest = f.engine().insert_order(f.agent, rb, Direction::Buy, Offset::Open, passive, 1, OrderKind::Limit);
-    REQUIRE(rest.ok());
-    working = rest.order;
-    REQUIRE(f.run_until([&] {
-      const OrderUpdate* u = f.seen.last_update(rest.order);
-      return u != nullptr && u->status == OrderStatus::Queued;
-    }, std::chrono::milliseconds(10000)));
+    working = f.rest_passive(rb);
+    REQUIRE(working != kNoOrder);
     // Destroyed here: no close_journal, no shutdown — the runtime orders its own teardown.
   }
   CHECK(working != kNoOrder);
