@@ -59,8 +59,8 @@ using core::RiskContext;
 using core::RiskVerdict;
 using core::TradeUpdate;
 
-// Receives the kill switch's order to cancel everything (the binding forwards to Engine::cancel_all for
-// every agent). Called on the engine thread from kill().
+// Receives the kill switch's order to cancel everything (runtime::EngineKillSink calls Engine::cancel_all
+// for every agent and for no agent). Called on the engine thread from kill().
 class KillSink {
  public:
   virtual ~KillSink() = default;

@@ -6,8 +6,10 @@
 namespace shandian::runtime {
 
 Runtime::Runtime(RuntimeSettings settings) {
-  const core::EngineConfig config = engine_config(settings.engine);
-  live_ = std::make_unique<ctp::LiveRuntime>(settings.library_dir, std::move(settings.session), config);
+  const core::EngineConfig config = engine_config(settings.engine);  // checked before the library is loaded
+  library_ = std::make_unique<ctp::LibraryPair>(settings.library_dir);
+  session_ = std::make_unique<ctp::Session>(*library_, std::move(settings.session));
+  engine_ = std::make_unique<core::Engine>(config, *session_);
 }
 
 Runtime::~Runtime() {
@@ -17,7 +19,9 @@ Runtime::~Runtime() {
     journal_->stop();  // drains and commits what was recorded
   }
   engine().set_risk_hook(nullptr);
-  live_.reset();  // engine, session, then the library
+  engine_.reset();
+  session_.reset();
+  library_.reset();  // last of the three: no API created from it is alive any more
   kill_sink_.reset();
   risk_.reset();
   journal_.reset();

@@ -1,6 +1,7 @@
 // Runtime: everything one account needs, owned in one place and torn down in a safe order: the dlopen'd
-// library pair, the CTP session and the engine (ctp::LiveRuntime), the risk engine installed as the
-// engine's risk hook with the kill switch's sink, and the journal observing the engine.
+// library pair, the CTP session and the engine, the risk engine installed as the engine's risk hook with
+// the kill switch's sink, and the journal observing the engine. What a front end (the Python binding, a
+// C++ program) builds to trade one account.
 //
 //   runtime::Runtime rt(settings);                    // SettingsError / LibraryError before anything runs
 //   rt.install_risk(limits);                         // optional: the engine is permissive until then
@@ -8,16 +9,18 @@
 //   rt.engine().run();  ...  rt.kill("operator", /*flatten=*/true);
 //
 // Destruction: the engine shuts down first (the vendor APIs are released: no callback runs after it),
-// then the journal is flushed-out and stopped and the engine forgets its observer and risk hook; the
-// engine, session and library go next, the risk engine and the journal last, so nothing the engine
-// points at is ever destroyed before it.
+// then the journal is drained and stopped and the engine forgets its observer and risk hook; the engine,
+// session and library go next (in that order: no API created from the library outlives it), the risk
+// engine and the journal last, so nothing the engine points at is ever destroyed before it.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string_view>
 
-#include "ctp/runtime.hpp"
+#include "core/engine.hpp"
+#include "ctp/library.hpp"
+#include "ctp/session.hpp"
 #include "journal/journal.hpp"
 #include "risk/risk_engine.hpp"
 #include "runtime/kill_switch.hpp"
@@ -33,9 +36,9 @@ class Runtime {
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  [[nodiscard]] core::Engine& engine() noexcept { return live_->engine(); }
-  [[nodiscard]] ctp::Session& session() noexcept { return live_->session(); }
-  [[nodiscard]] const ctp::LibraryPair& library() const noexcept { return live_->library(); }
+  [[nodiscard]] core::Engine& engine() noexcept { return *engine_; }
+  [[nodiscard]] ctp::Session& session() noexcept { return *session_; }
+  [[nodiscard]] const ctp::LibraryPair& library() const noexcept { return *library_; }
 
   // Builds the risk engine (sized from the engine's capacities) and installs it as the risk hook, with
   // the kill sink. Once per runtime (std::logic_error on a second call). Engine thread, before run.
@@ -60,7 +63,9 @@ class Runtime {
   std::unique_ptr<journal::Journal> journal_;     // outlives the engine that observes it
   std::unique_ptr<risk::RiskEngine> risk_;        // outlives the engine that calls it
   std::unique_ptr<EngineKillSink> kill_sink_;     // the risk engine's sink
-  std::unique_ptr<ctp::LiveRuntime> live_;        // library, session, engine
+  std::unique_ptr<ctp::LibraryPair> library_;     // outlives every vendor API created from it
+  std::unique_ptr<ctp::Session> session_;         // the engine's gateway
+  std::unique_ptr<core::Engine> engine_;
 };
 
 }  // namespace shandian::runtime
