@@ -6,6 +6,9 @@
 namespace shandian::core {
 class Engine;
 }
+namespace shandian::runtime {
+class Runtime;
+}
 
 namespace shandian::pyext {
 void bind_build_info(pybind11::module_& m);
@@ -19,4 +22,6 @@ void bind_order_bench(pybind11::module_& m);
 void bind_latency(pybind11::module_& m);
 // The C++ engine behind a `_core.Engine` object (pyext/engine.cpp); TypeError for anything else.
 core::Engine& engine_of(pybind11::handle engine);
+// The runtime (engine, risk engine, journal, kill switch) behind a `_core.Engine` object; TypeError otherwise.
+runtime::Runtime& runtime_of(pybind11::handle engine);
 }  // namespace shandian::pyext

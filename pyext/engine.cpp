@@ -17,9 +17,9 @@
 #include "time_of_day.hpp"
 #include "core/clock.hpp"
 #include "core/engine.hpp"
-#include "ctp/runtime.hpp"
 #include "journal/journal.hpp"
 #include "journal/replay.hpp"
+#include "runtime/runtime.hpp"
 
 namespace py = pybind11;
 
@@ -89,28 +89,14 @@ class PyDispatcher final : public AgentDispatcher {
 };
 
 struct PyEngine {
-  std::unique_ptr<journal::Journal> journal;  // declared first: outlives the engine that observes it
-  std::unique_ptr<ctp::LiveRuntime> runtime;
+  std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<PyDispatcher> dispatcher;
+  ~PyEngine() {
+    if (runtime) runtime->engine().set_dispatcher(nullptr);  // the dispatcher goes first
+  }
   Engine& engine() { return runtime->engine(); }
+  journal::Journal* journal() { return runtime->journal(); }
 };
-
-EngineConfig engine_config(const std::string& wait, std::size_t max_instruments, std::size_t max_live_orders,
-                           std::size_t orders_per_day, std::size_t trades_per_day, std::size_t max_agents,
-                           std::size_t max_events_per_batch, double max_wait_ms) {
-  EngineConfig c;
-  const auto strategy = queue::parse_wait_strategy(wait);
-  if (!strategy) throw py::value_error("wait must be 'spin', 'yield' or 'block', not '" + wait + "'");
-  c.wait = *strategy;
-  c.max_instruments = max_instruments;
-  c.orders.live_orders = max_live_orders;
-  c.orders.orders_per_day = orders_per_day;
-  c.orders.trades_per_day = trades_per_day;
-  c.max_agents = max_agents;
-  c.max_events_per_batch = max_events_per_batch;
-  c.max_wait_ns = static_cast<std::int64_t>(max_wait_ms * 1e6);
-  return c;
-}
 
 py::tuple tuple_of(const double (&v)[kDepthLevels]) { return py::make_tuple(v[0], v[1], v[2], v[3], v[4]); }
 py::tuple tuple_of(const std::int32_t (&v)[kDepthLevels]) { return py::make_tuple(v[0], v[1], v[2], v[3], v[4]); }
@@ -416,12 +402,14 @@ void bind_engine_class(py::module_& m) {
                        std::size_t max_instruments, std::size_t max_live_orders, std::size_t orders_per_day,
                        std::size_t trades_per_day, std::size_t max_agents, std::size_t max_events_per_batch,
                        double max_wait_ms) {
-             const EngineConfig config = engine_config(wait, max_instruments, max_live_orders, orders_per_day,
-                                                       trades_per_day, max_agents, max_events_per_batch, max_wait_ms);
+             runtime::RuntimeSettings settings{library_dir, std::move(session),
+                                               runtime::EngineSettings{wait, max_instruments, max_live_orders,
+                                                                       orders_per_day, trades_per_day, max_agents,
+                                                                       max_events_per_batch, max_wait_ms}};
              auto e = std::make_unique<PyEngine>();
              {
                py::gil_scoped_release nogil;  // dlopen runs the vendor's static constructors
-               e->runtime = std::make_unique<ctp::LiveRuntime>(library_dir, std::move(session), config);
+               e->runtime = std::make_unique<runtime::Runtime>(std::move(settings));
              }
              e->dispatcher = std::make_unique<PyDispatcher>(e->engine());
              e->engine().set_dispatcher(e->dispatcher.get());
@@ -670,74 +658,58 @@ void bind_engine_class(py::module_& m) {
       .def("open_journal",
            [](PyEngine& e, const std::string& path, std::size_t ring_capacity, std::size_t backlog_limit,
               const std::string& writer_priority, bool wake_on_request) {
-             if (e.journal) throw py::value_error("a journal is already open: " + e.journal->path());
-             journal::JournalConfig c;
-             c.path = path;
-             c.ring_capacity = ring_capacity;
-             c.backlog_limit = backlog_limit;
-             if (writer_priority == "idle") c.writer_priority = journal::WriterPriority::Idle;
-             else if (writer_priority == "batch") c.writer_priority = journal::WriterPriority::Batch;
-             else if (writer_priority == "normal") c.writer_priority = journal::WriterPriority::Normal;
-             else throw py::value_error("writer_priority '" + writer_priority + "' must be 'idle', 'batch' or 'normal'");
-             c.wake_on_request = wake_on_request;
              try {
-               e.journal = std::make_unique<journal::Journal>(c);
+               const journal::Journal& j = e.runtime->open_journal(
+                   runtime::JournalSettings{path, ring_capacity, backlog_limit, writer_priority, wake_on_request});
+               return py::make_tuple(j.run(), j.first_seq());
              } catch (const journal::JournalError& err) {
                throw py::value_error(err.what());
+             } catch (const std::logic_error& err) {  // SettingsError, or a journal already open
+               throw py::value_error(err.what());
              }
-             e.journal->set_order_source(&e.engine().order_manager());
-             e.engine().set_observer(e.journal.get());
-             e.journal->start();
-             return py::make_tuple(e.journal->run(), e.journal->first_seq());
            },
            py::arg("path"), py::arg("ring_capacity") = 16384, py::arg("backlog_limit") = 8192,
            py::arg("writer_priority") = "batch", py::arg("wake_on_request") = false,
            "Journals every order request/update, trade, risk decision and notice to SQLite; returns (run, first_seq).")
       .def("close_journal",
            [](PyEngine& e, double timeout_ms) {
-             if (!e.journal) return true;
-             bool flushed = false;
-             {
-               py::gil_scoped_release nogil;
-               flushed = e.journal->flush(static_cast<std::int64_t>(timeout_ms * 1e6));
-               e.engine().set_observer(nullptr);
-               e.journal->stop();
-             }
-             e.journal.reset();
-             return flushed;
+             py::gil_scoped_release nogil;
+             return e.runtime->close_journal(static_cast<std::int64_t>(timeout_ms * 1e6));
            },
            py::arg("timeout_ms") = 5000.0)
       .def("journal_agent_added",
-           [](PyEngine& e, AgentId agent, const std::string& name) { if (e.journal) e.journal->agent_added(agent, name); },
+           [](PyEngine& e, AgentId agent, const std::string& name) { if (journal::Journal* j = e.journal()) j->agent_added(agent, name); },
            py::arg("agent"), py::arg("name"))
       .def("journal_agent_stopped",
-           [](PyEngine& e, AgentId agent, const std::string& reason) { if (e.journal) e.journal->agent_stopped(agent, reason); },
+           [](PyEngine& e, AgentId agent, const std::string& reason) { if (journal::Journal* j = e.journal()) j->agent_stopped(agent, reason); },
            py::arg("agent"), py::arg("reason"))
       .def("journal_position_carry",
            [](PyEngine& e, const std::string& agent, const std::string& symbol, bool is_long, std::int32_t lots,
               double price) {
-             if (e.journal) e.journal->position_carried(agent, make_fixed<32>(symbol), is_long, lots, price);
+             if (journal::Journal* j = e.journal()) j->position_carried(agent, make_fixed<32>(symbol), is_long, lots, price);
            },
            py::arg("agent"), py::arg("symbol"), py::arg("is_long"), py::arg("lots"), py::arg("price"))
       .def("journal_param_change",
-           [](PyEngine& e, AgentId agent, const std::string& key_value) { if (e.journal) e.journal->param_changed(agent, key_value); },
+           [](PyEngine& e, AgentId agent, const std::string& key_value) { if (journal::Journal* j = e.journal()) j->param_changed(agent, key_value); },
            py::arg("agent"), py::arg("key_value"))
       .def("journal_flush",
            [](PyEngine& e, double timeout_ms) {
-             if (!e.journal) return true;
+             journal::Journal* j = e.journal();
+             if (j == nullptr) return true;
              py::gil_scoped_release nogil;
-             return e.journal->flush(static_cast<std::int64_t>(timeout_ms * 1e6));
+             return j->flush(static_cast<std::int64_t>(timeout_ms * 1e6));
            },
            py::arg("timeout_ms") = 5000.0)
-      .def("journal_pause_writer", [](PyEngine& e, bool paused) { if (e.journal) e.journal->pause_writer(paused); },
+      .def("journal_pause_writer", [](PyEngine& e, bool paused) { if (journal::Journal* j = e.journal()) j->pause_writer(paused); },
            py::arg("paused"), "Tests: a paused writer commits nothing (the backlog builds up).")
       .def("journal_stats",
            [](PyEngine& e) -> py::object {
-             if (!e.journal) return py::none();
-             const journal::JournalStats s = e.journal->stats();
+             const journal::Journal* j = e.journal();
+             if (j == nullptr) return py::none();
+             const journal::JournalStats s = j->stats();
              py::dict d;
-             d["path"] = e.journal->path();
-             d["run"] = e.journal->run();
+             d["path"] = j->path();
+             d["run"] = j->run();
              d["recorded"] = s.recorded;
              d["written"] = s.written;
              d["transactions"] = s.transactions;
@@ -746,7 +718,7 @@ void bind_engine_class(py::module_& m) {
              d["lost"] = s.lost;
              d["write_errors"] = s.write_errors;
              d["max_backlog"] = s.max_backlog;
-             d["error"] = e.journal->error();
+             d["error"] = j->error();
              return d;
            })
       .def("seed_order_link",
@@ -808,6 +780,21 @@ void bind_engine_class(py::module_& m) {
              d["map_full"] = s.map_full;
              return d;
            })
+      .def("kill",
+           [](PyEngine& e, const std::string& reason, bool flatten) {
+             const runtime::KillResult r = e.runtime->kill(reason, flatten);
+             py::list orders;
+             for (const runtime::FlattenOrder& o : r.flatten_orders) orders.append(py::make_tuple(o.agent, o.order));
+             py::dict d;
+             d["cancels"] = r.cancels;
+             d["flatten_orders"] = orders;
+             d["failures"] = r.failures;
+             return d;
+           },
+           py::arg("reason"), py::arg("flatten") = false,
+           "Kill switch (engine thread): halt the account (REDUCING with flatten), cancel every working order and, "
+           "with flatten, close every agent's free lots by FAK orders sized to the volume limits. Returns "
+           "{cancels, flatten_orders[(agent, order)], failures[str]}.")
       .def("stats", [](PyEngine& e) { return stats_dict(e.engine().stats()); })
       .def("session_stats", [](PyEngine& e) { return session_stats_dict(e.runtime->session().stats()); });
 }
@@ -856,6 +843,7 @@ py::dict replay_dict(const journal::Replay& r) {
 }
 
 core::Engine& engine_of(py::handle engine) { return engine.cast<PyEngine&>().engine(); }
+runtime::Runtime& runtime_of(py::handle engine) { return *engine.cast<PyEngine&>().runtime; }
 
 void bind_engine(py::module_& m) {
   m.def("journal_replay",

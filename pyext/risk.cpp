@@ -3,7 +3,7 @@
 // validates values and names before they get here.
 //
 //   limits = _core.RiskLimits(); limits.agent.daily_cancels = 480; limits.agent.order_rate = [(5, 1000)]
-//   risk = _core.RiskEngine(rt, limits)      # installs itself as rt's risk hook (engine thread)
+//   risk = _core.RiskEngine(rt, limits)      # rt's runtime builds and installs it as the risk hook (engine thread)
 //   risk.post_limits(new_limits)             # any thread: applied by the engine thread at its next check
 //   risk.kill("operator", reducing_only=False)
 #include <pybind11/pybind11.h>
@@ -19,6 +19,7 @@
 #include "core/clock.hpp"
 #include "core/engine.hpp"
 #include "risk/risk_engine.hpp"
+#include "runtime/runtime.hpp"
 
 namespace py = pybind11;
 
@@ -73,31 +74,11 @@ py::tuple verdict_tuple(const RiskVerdict& v) {
   return py::make_tuple(std::string(to_string(v.code)), std::string(v.reason.view()));
 }
 
-// The kill switch's hands: cancel every working order of every agent (and of no agent) through the engine.
-class EngineKillSink final : public KillSink {
- public:
-  explicit EngineKillSink(Engine& engine) : engine_(engine) {}
-  void cancel_everything() noexcept override {
-    sent_ = 0;
-    if (!engine_.trading_ready()) return;
-    for (AgentId a = 0; a < engine_.agent_count(); ++a) sent_ += engine_.cancel_all(a);
-    sent_ += engine_.cancel_all(kNoAgent);
-  }
-  [[nodiscard]] std::size_t sent() const noexcept { return sent_; }
-
- private:
-  Engine& engine_;
-  std::size_t sent_ = 0;
-};
-
-// A RiskEngine installed as an Engine's risk hook for the object's lifetime (keep_alive keeps the engine).
+// The risk engine a runtime owns and has installed as its engine's risk hook (keep_alive keeps the
+// Engine object, hence the runtime, alive as long as this handle).
 struct PyRisk {
-  Engine* engine = nullptr;
-  std::unique_ptr<RiskEngine> risk;
-  std::unique_ptr<EngineKillSink> sink;
-  ~PyRisk() {
-    if (engine != nullptr) engine->set_risk_hook(nullptr);  // back to the permissive default
-  }
+  RiskEngine* risk = nullptr;
+  runtime::EngineKillSink* sink = nullptr;
 };
 
 // A RiskEngine over its own one-instrument registry: for property tests of the rules from Python.
@@ -198,18 +179,9 @@ void bind_risk_engine(py::module_& m) {
   py::class_<PyRisk>(m, "RiskEngine",
                      "The C++ risk engine installed as an Engine's risk hook (engine-thread methods unless noted).")
       .def(py::init([](py::object rt, const RiskLimits& limits, std::size_t max_agents) {
-             Engine& engine = engine_of(rt);
-             RiskCapacity capacity;
-             capacity.max_agents = max_agents;
-             capacity.max_instruments = engine.registry().capacity();
-             capacity.max_live_orders = engine.order_manager().capacity();
-             auto p = std::make_unique<PyRisk>();
-             p->risk = std::make_unique<RiskEngine>(engine.registry(), capacity, limits);
-             p->sink = std::make_unique<EngineKillSink>(engine);
-             p->risk->set_kill_sink(p->sink.get());
-             engine.set_risk_hook(p->risk.get());
-             p->engine = &engine;
-             return p;
+             runtime::Runtime& runtime = runtime_of(rt);
+             RiskEngine& risk = runtime.install_risk(limits, max_agents);
+             return PyRisk{&risk, runtime.kill_sink()};
            }),
            py::arg("engine"), py::arg("limits"), py::arg("max_agents") = 64, py::keep_alive<1, 2>())
       .def("set_limits", [](PyRisk& r, const RiskLimits& l) { r.risk->set_limits(l); }, py::arg("limits"))
@@ -297,19 +269,8 @@ void bind_risk_engine(py::module_& m) {
       .def("order_update",
            [](RiskSandbox& s, OrderId id, AgentId agent, OrderStatus status, Direction d, double price, std::int32_t volume,
               std::int32_t traded, OrderKind kind, Offset offset, bool cancel_rejected) {
-             OrderUpdate u{};
-             u.id = id;
-             u.agent = agent;
-             u.instrument = s.instrument;
-             u.direction = d;
-             u.offset = offset;
-             u.kind = kind;
-             u.status = status;
-             u.price = price;
-             u.volume = volume;
-             u.traded = traded;
-             u.reject_code = cancel_rejected ? RejectCode::CancelRejected : RejectCode::None;
-             s.risk->on_order_update(u);
+             s.risk->on_order_update(order_update_of(
+                 OrderFacts{id, agent, s.instrument, d, offset, kind, status, price, volume, traded, cancel_rejected}));
            },
            py::arg("id"), py::arg("agent"), py::arg("status"), py::arg("direction") = Direction::Buy, py::arg("price") = 3500.0,
            py::arg("volume") = 1, py::arg("traded") = 0, py::arg("kind") = OrderKind::Limit, py::arg("offset") = Offset::Open,
@@ -353,17 +314,8 @@ void bind_risk_engine(py::module_& m) {
       .def("order_update",
            [](RiskReplay& r, OrderId id, AgentId agent, InstrumentIndex instrument, OrderKind kind, OrderStatus status,
               std::int32_t volume, std::int32_t traded, Offset offset, bool cancel_rejected) {
-             OrderUpdate u{};
-             u.id = id;
-             u.agent = agent;
-             u.instrument = instrument;
-             u.offset = offset;
-             u.kind = kind;
-             u.status = status;
-             u.volume = volume;
-             u.traded = traded;
-             u.reject_code = cancel_rejected ? RejectCode::CancelRejected : RejectCode::None;
-             r.risk->on_order_update(u);
+             r.risk->on_order_update(order_update_of(OrderFacts{id, agent, instrument, Direction::Buy, offset, kind, status,
+                                                                0.0, volume, traded, cancel_rejected}));
            },
            py::arg("id"), py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("status"), py::arg("volume"),
            py::arg("traded"), py::arg("offset"), py::arg("cancel_rejected"))

@@ -633,46 +633,21 @@ class Engine:
         self._on_engine_thread(lambda: self._kill_now(flatten, reason))
 
     def _kill_now(self, flatten: bool, reason: str) -> None:
-        sent = self._risk.kill(reason, reducing_only=flatten)
-        log.warning("KILL SWITCH: %s: account %s, %d cancel requests sent", reason,
-                    "reducing (flattening)" if flatten else "halted", sent)
+        """Fire the kill switch in C++ (`_core.Engine.kill`): cancels, and with `flatten` the closing orders.
+
+        The closes are FAK orders sized to the risk limits and the exchange's max order volume; a side that
+        could not be closed is reported as an error.
+        """
+        done = self._rt.kill(reason, flatten)
+        log.warning("KILL SWITCH: %s: account %s, %d cancel requests sent%s", reason,
+                    "reducing (flattening)" if flatten else "halted", done["cancels"],
+                    f", {len(done['flatten_orders'])} flattening orders" if flatten else "")
         self._errors.append(f"kill switch: {reason}")
-        if flatten:
-            self._flatten()
-
-    def _flatten(self) -> None:
-        """Best effort: FAK-close every agent's held lots not already in a working close order."""
-        for agent in self._agents:
-            for symbol, pos in list(agent._state.positions.items()):
-                sides = (("sell", pos.long - pos.long_frozen), ("buy", pos.short - pos.short_frozen))
-                for direction, lots in sides:
-                    self._flatten_side(agent, symbol, direction, lots)
-
-    def _flatten_side(self, agent: Agent, symbol: str, direction: str, lots: int) -> None:
-        """Close `lots` in FAK chunks, halving a chunk the volume rules refuse (they still apply)."""
-        chunk = lots
-        while lots > 0:
-            try:
-                self._insert(agent, symbol, direction, "auto", self._flatten_price(symbol, direction),
-                             min(chunk, lots), "fak")
-                lots -= min(chunk, lots)
-            except OrderRejected as e:
-                if e.code == "RISK_MAX_ORDER_VOLUME" and chunk > 1:
-                    chunk //= 2
-                    continue
-                self._errors.append(f"flatten {agent.name} {symbol} {direction} {lots}: {e}")
-                return
-            except RuntimeError as e:
-                self._errors.append(f"flatten {agent.name} {symbol} {direction} {lots}: {e}")
-                return
-
-    def _flatten_price(self, symbol: str, direction: str) -> float:
-        """Price a flattening order at the opposite best (marketable), else the last price."""
-        tick = self._rt.instrument(self._instrument_index(symbol))["last_tick"]
-        if tick is None:
-            raise OrderRejected("RISK_STALE_DATA", f"{symbol}: no tick to price a flattening order")
-        best = tick.bid_price1 if direction == "sell" else tick.ask_price1
-        return best if best > 0 else tick.last_price
+        for agent_id, _order_id in done["flatten_orders"]:
+            agent = self._by_id.get(agent_id)
+            if agent is not None:
+                agent._state.orders += 1
+        self._errors += done["failures"]
 
     @property
     def killed(self) -> bool:

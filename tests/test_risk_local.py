@@ -218,3 +218,45 @@ def test_risk_local_when_limits_change_live_and_kill_flattens_position_goes_flat
     assert trader.position(SYM).long == 0 and trader.flattened
     assert engine.trading_state() == "reducing" and engine.trading_state("trader") == "reducing"
     assert "kill switch: flatten test" in report.errors
+
+
+class BigHolder(sd.Agent):
+    """Holds 5 lots, then pulls the kill switch with flatten under per-order limits of 3 (agent) and 2
+    (instrument); stops once flat."""
+
+    def on_start(self) -> None:
+        self.killed_at: int | None = None
+        self.flattened = False
+
+    def on_tick(self, t: sd.Tick) -> None:
+        if t.bid_price1 <= 0 or t.ask_price1 <= 0:
+            return
+        pos = self.position(SYM)
+        if self.killed_at is None:
+            if pos.long < 5:
+                if not self.working_orders and pos.expected_net == pos.long:  # retry until 5 lots are held
+                    self.buy(SYM, t.ask_price1 + 2 * TICK, 5 - pos.long, kind="fak")
+            else:
+                self._engine.update_risk({"agent": {"max_order_volume": 3},
+                                          "instrument": {"max_order_volume": 2},
+                                          "account": {"order_rate": [], "cancel_rate": []}})
+                self.killed_at = pos.long
+                self._engine.kill(flatten=True, reason="flatten over the max order volume")
+        elif pos.long == 0 and not self.working_orders:
+            self.flattened = True
+            self._engine.stop("flattened")
+
+
+def test_risk_local_when_kill_flattens_lots_over_max_order_volume_goes_flat_unrefused() -> None:
+    holder = BigHolder("holder")
+    engine = local_engine([(holder, [SYM])], speed=20)
+    engine.config.risk = parse_risk({"account": {"order_rate": [], "cancel_rate": []}})
+    report = engine.run(duration=60)
+    assert report.stop_reason == "flattened", report.format()
+    assert holder.killed_at == 5 and holder.flattened
+    assert holder.position(SYM).long == 0
+    # Sized from the limits (2 lots, the instrument's), not learnt from refusals: nothing refused for volume.
+    assert engine.risk_stats()["rejects"].get("RISK_MAX_ORDER_VOLUME", 0) == 0, engine.risk_stats()
+    assert report.errors == ["kill switch: flatten over the max order volume"], report.errors
+    row = {a.name: a for a in report.agents}["holder"]
+    assert not row.rejects, row.rejects

@@ -177,6 +177,26 @@ void RiskEngine::kill(std::string_view reason, bool reducing_only) noexcept {
   }
 }
 
+std::int32_t RiskEngine::max_order_volume(AgentId agent, InstrumentIndex instrument) noexcept {
+  if (updates_->size_approx() != 0) apply_pending_noexcept();
+  if (!limits_.enabled) return kUnlimitedVolume;
+  std::int32_t max = kUnlimitedVolume;
+  const bool known_agent = agent < agents_.size();
+  const AgentLimits& al = known_agent ? agents_[agent].limits : limits_.agent;
+  if (known_agent && al.enabled && al.max_order_volume > 0) max = std::min(max, al.max_order_volume);
+  const InstrumentLimits& il = instrument_limits(instrument);
+  if (il.max_order_volume > 0) max = std::min(max, il.max_order_volume);
+  if (il.max_order_volume_ratio > 0.0 && registry_.contains(instrument)) {
+    const std::int32_t exchange_max = registry_.at(instrument).spec.max_limit_order_volume;
+    if (exchange_max > 0) {
+      // check_order refuses volume > ratio x max: the largest admitted volume is its floor.
+      const double admitted = std::floor(il.max_order_volume_ratio * exchange_max);
+      max = std::min(max, static_cast<std::int32_t>(std::min(admitted, static_cast<double>(kUnlimitedVolume))));
+    }
+  }
+  return max;
+}
+
 void RiskEngine::new_day() noexcept {
   std::fill(agent_counters_.begin(), agent_counters_.end(), Counters{});
   std::fill(instrument_counters_.begin(), instrument_counters_.end(), Counters{});

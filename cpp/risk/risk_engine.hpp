@@ -36,6 +36,7 @@
 #pragma once
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -58,13 +59,48 @@ using core::RiskContext;
 using core::RiskVerdict;
 using core::TradeUpdate;
 
-// Receives the kill switch's order to cancel everything (the binding forwards to Engine::cancel_all for
-// every agent). Called on the engine thread from kill().
+// Receives the kill switch's order to cancel everything (runtime::EngineKillSink calls Engine::cancel_all
+// for every agent and for no agent). Called on the engine thread from kill().
 class KillSink {
  public:
   virtual ~KillSink() = default;
   virtual void cancel_everything() noexcept = 0;
 };
+
+// What the risk engine's counting reads of an order update. Journal replays and rule tests build their
+// updates from these facts (order_update_of), the engine publishes the full record.
+struct OrderFacts {
+  OrderId id = 0;
+  AgentId agent = core::kNoAgent;
+  InstrumentIndex instrument = core::kNoInstrument;
+  core::Direction direction = core::Direction::Buy;
+  core::Offset offset = core::Offset::Open;
+  core::OrderKind kind = core::OrderKind::Limit;
+  core::OrderStatus status = core::OrderStatus::Submitting;
+  double price = 0.0;
+  std::int32_t volume = 0;
+  std::int32_t traded = 0;
+  bool cancel_rejected = false;  // the update reports a refused cancel (RejectCode::CancelRejected)
+};
+
+[[nodiscard]] inline OrderUpdate order_update_of(const OrderFacts& f) noexcept {
+  OrderUpdate u{};
+  u.id = f.id;
+  u.agent = f.agent;
+  u.instrument = f.instrument;
+  u.direction = f.direction;
+  u.offset = f.offset;
+  u.kind = f.kind;
+  u.status = f.status;
+  u.price = f.price;
+  u.volume = f.volume;
+  u.traded = f.traded;
+  u.reject_code = f.cancel_rejected ? RejectCode::CancelRejected : RejectCode::None;
+  return u;
+}
+
+// max_order_volume() when no volume rule applies.
+inline constexpr std::int32_t kUnlimitedVolume = INT32_MAX;
 
 struct RiskCapacity {
   std::size_t max_agents = 64;
@@ -106,6 +142,12 @@ class RiskEngine final : public core::RiskHook {
   void set_kill_sink(KillSink* sink) noexcept { kill_sink_ = sink; }
   [[nodiscard]] const RiskLimits& limits() const noexcept { return limits_; }
   [[nodiscard]] const AgentLimits& agent_limits(AgentId agent) const noexcept;
+  // The largest volume one order of `agent` on `instrument` passes the per-order volume rules with: the
+  // agent's max (when its rules are enabled), the instrument scope's max and its ratio of the exchange's
+  // MaxLimitOrderVolume; kUnlimitedVolume when none applies (0 when the ratio admits no lot at all).
+  // Applies queued limit updates first, as check_order does. Engine thread; for orders sized to pass
+  // the rules (flatten-on-kill), not a check: check_order still judges every order.
+  [[nodiscard]] std::int32_t max_order_volume(AgentId agent, InstrumentIndex instrument) noexcept;
 
   // ---- live changes from any thread -----------------------------------------------------------------
   // False when the queue is full (the caller retries); applied at the engine thread's next check.

@@ -69,6 +69,14 @@ struct Fixture {
   RiskContext ctx(const LedgerView* l = nullptr) const { return RiskContext{registry, l}; }
 };
 
+// Default limits without the two rules every order meets (self-trade prevention, the session gate).
+inline RiskLimits off() {
+  RiskLimits l;
+  l.instrument.self_trade_prevention = false;
+  l.instrument.session_gate = false;
+  return l;
+}
+
 inline OrderIntent order(AgentId a, InstrumentIndex i, std::int64_t now, std::int32_t volume = 1, Direction d = Direction::Buy,
                          double price = 3500.0, Offset off = Offset::Open, OrderKind kind = OrderKind::Limit, double tick = 1.0) {
   return OrderIntent{a, i, d, off, kind, price, static_cast<std::int64_t>(price / tick + 0.5), volume, now};
@@ -77,19 +85,7 @@ inline OrderIntent order(AgentId a, InstrumentIndex i, std::int64_t now, std::in
 inline OrderUpdate update(OrderId id, AgentId a, InstrumentIndex i, OrderStatus status, Direction d = Direction::Buy,
                           double price = 3500.0, std::int32_t volume = 1, std::int32_t traded = 0,
                           OrderKind kind = OrderKind::Limit, Offset off = Offset::Open) {
-  OrderUpdate u{};
-  u.id = id;
-  u.agent = a;
-  u.instrument = i;
-  u.direction = d;
-  u.offset = off;
-  u.kind = kind;
-  u.status = status;
-  u.price = price;
-  u.volume = volume;
-  u.traded = traded;
-  u.reject_code = RejectCode::None;
-  return u;
+  return order_update_of(OrderFacts{id, a, i, d, off, kind, status, price, volume, traded, false});
 }
 
 inline OrderId oid(std::uint32_t index, std::uint32_t gen = 1) { return (static_cast<OrderId>(gen) << 32) | index; }

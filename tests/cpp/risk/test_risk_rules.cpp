@@ -6,13 +6,6 @@ using namespace rt;
 
 namespace {
 
-RiskLimits off() {
-  RiskLimits l;
-  l.instrument.self_trade_prevention = false;
-  l.instrument.session_gate = false;
-  return l;
-}
-
 void test_rules_when_agent_order_rate_full_rejects_then_expiry_readmits() {
   Fixture f;
   RiskLimits l = off();
