@@ -42,7 +42,7 @@ def test_shandian_bench_when_run_from_a_source_tree_measures_the_installed_shand
 
 
 def test_bench_when_a_shandian_scenario_cannot_run_exits_non_zero_naming_it(installed_shandian, tmp_path):
-    # an interpreter where the benchmarks' extension does not import: the scenario is reported and the exit is 1
+    # an interpreter where the benchmarks' extension does not import: the scenario is reported, the exit is 1
     package = installed_shandian.package
     for built in package.glob("_bench*.so"):
         built.rename(built.with_name(built.name + ".hidden"))

@@ -1,4 +1,4 @@
-"""The engine's C++ latency histogram buckets exactly as the reference Python Histogram (shandian/histogram.py)."""
+"""The engine's C++ latency histogram buckets exactly as the reference Histogram (shandian/histogram.py)."""
 
 from __future__ import annotations
 
