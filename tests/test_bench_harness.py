@@ -25,6 +25,7 @@ from shandian.bench.scenarios import (
     Output,
     Scenario,
     execute,
+    register,
     with_baselines,
 )
 from shandian.bench.ticks import (
@@ -179,6 +180,13 @@ def test_scenario_when_its_extension_does_not_import_is_unavailable_with_the_imp
     result = execute(Scenario("needs", "t", run=lambda ctx: Output(), requires=(binding,)), ctx)
     assert result.status == "unavailable"
     assert f"shandian.{extension} does not import (no module {extension})" in result.reason
+
+
+@pytest.mark.parametrize("binding", ["bench_ring_throughput", "_other.bench_x", "_bench."])
+def test_register_when_a_binding_names_no_known_extension_raises_naming_it(binding):
+    with pytest.raises(ValueError, match=f"requires '{binding}'"):
+        register(Scenario("needs_unknown_extension", "t", run=lambda ctx: Output(), requires=(binding,)))
+    assert "needs_unknown_extension" not in REGISTRY
 
 
 def test_scenario_when_run_raises_is_an_error_result_not_a_crash():

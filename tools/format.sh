@@ -35,5 +35,7 @@ if [ "$check" -eq 1 ]; then
   fi
   echo "format.sh: all ${#files[@]} files formatted"
 else
+  # Twice: clang-format 14 does not always converge in one pass (long string literals with a trailing comment).
+  "$clang_format" --style=file -i "${files[@]}"
   "$clang_format" --style=file -i "${files[@]}"
 fi

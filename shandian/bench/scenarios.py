@@ -19,6 +19,7 @@ from shandian.bench.ticks import Tick, make_stream
 from shandian.histogram import Histogram
 
 WAIT_STRATEGIES = ("spin", "yield", "block")
+EXTENSIONS = ("_core", "_bench")  # the runtime's extension and the benchmarks' (shandian._<name>)
 
 
 @dataclass
@@ -231,9 +232,14 @@ REGISTRY: dict[str, Scenario] = {}
 
 
 def register(scenario: Scenario) -> Scenario:
-    """Add SCENARIO to the registry (the name must be new)."""
+    """Add SCENARIO to the registry (the name must be new, each binding named as "<extension>.<binding>")."""
     if scenario.name in REGISTRY or scenario.name in ("all", "list"):
         raise ValueError(f"scenario name {scenario.name!r} is taken")
+    for binding in scenario.requires:
+        extension, _, name = binding.partition(".")
+        if extension not in EXTENSIONS or not name:
+            raise ValueError(f"scenario {scenario.name!r} requires {binding!r}: expected"
+                             f" '<extension>.<binding>' with the extension one of {', '.join(EXTENSIONS)}")
     REGISTRY[scenario.name] = scenario
     return scenario
 
