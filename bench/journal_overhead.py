@@ -21,9 +21,9 @@ from typing import Any
 
 import shandian as sd
 from shandian.agent import OrderRejected
-from shandian.bench.stats import Histogram
 from shandian.config import Config, JournalSettings
 from shandian.engine import Engine
+from shandian.histogram import Histogram
 
 SYMBOLS = ["rb2505", "cu2502", "m2505"]
 

@@ -14,11 +14,7 @@ namespace shandian::pyext {
 void bind_build_info(pybind11::module_& m);
 void bind_ctp_library(pybind11::module_& m);
 void bind_engine(pybind11::module_& m);
-void bind_bench_ring(pybind11::module_& m);
-void bind_bench_wake(pybind11::module_& m);
-void bind_bench_front(pybind11::module_& m);
 void bind_risk(pybind11::module_& m);
-void bind_order_bench(pybind11::module_& m);
 void bind_latency(pybind11::module_& m);
 // The C++ engine behind a `_core.Engine` object (pyext/engine.cpp); TypeError for anything else.
 core::Engine& engine_of(pybind11::handle engine);

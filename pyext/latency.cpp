@@ -16,7 +16,7 @@ void bind_latency(py::module_& m) {
   using core::LatencyHistogram;
   py::class_<LatencyHistogram>(m, "LatencyHistogram",
                                "Log-linear latency histogram (ns) folded in C++; to_dict() is "
-                               "shandian.bench.stats.Histogram.to_dict()'s form.")
+                               "shandian.histogram.Histogram.to_dict()'s form.")
       .def(py::init<int>(), py::arg("precision_bits") = 9)
       .def("record", &LatencyHistogram::record, py::arg("value"))
       .def(

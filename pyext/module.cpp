@@ -11,10 +11,6 @@ PYBIND11_MODULE(_core, m) {
   shandian::pyext::bind_build_info(m);
   shandian::pyext::bind_ctp_library(m);
   shandian::pyext::bind_engine(m);
-  shandian::pyext::bind_bench_ring(m);
-  shandian::pyext::bind_bench_wake(m);
-  shandian::pyext::bind_bench_front(m);
   shandian::pyext::bind_risk(m);
-  shandian::pyext::bind_order_bench(m);
   shandian::pyext::bind_latency(m);
 }

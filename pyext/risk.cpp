@@ -1,4 +1,4 @@
-// Bindings of the risk engine (cpp/risk) and its benchmark (cpp/bench/risk_bench). Thin: the limit
+// Bindings of the risk engine (cpp/risk). Thin: the limit
 // structs are bound field by field (plain data handed to C++ as is); the Python loader (shandian/risk.py)
 // validates values and names before they get here.
 //
@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "bench/risk_bench.hpp"
 #include "bindings.hpp"
 #include "core/clock.hpp"
 #include "core/engine.hpp"
@@ -325,27 +324,6 @@ void bind_risk_engine(py::module_& m) {
                                    r.risk->daily_large_cancels(agent, instrument));
            },
            py::arg("agent"), py::arg("instrument"), "(messages, cancels, large_cancels); agent 0xFFFFFFFF: the account.");
-
-  m.def(
-      "bench_risk_check",
-      [](std::int64_t samples, std::int64_t warmup, std::int32_t resting_orders, std::int32_t agents, const std::string& kind) {
-        bench::RiskBenchOptions o;
-        o.samples = samples;
-        o.warmup = warmup;
-        o.resting_orders = resting_orders;
-        o.agents = agents;
-        o.kind = kind;
-        std::vector<std::int64_t> nanos;
-        {
-          py::gil_scoped_release no_gil;
-          nanos = bench::risk_check_latency(o);
-        }
-        return nanos;
-      },
-      py::arg("samples") = 100000, py::arg("warmup") = 10000, py::arg("resting_orders") = 8, py::arg("agents") = 4,
-      py::arg("kind") = "order",
-      "Risk engine full rule set: nanoseconds per check_order (kind='order') or check_cancel ('cancel'), one\n"
-      "sample per check (steady_clock, two reads per sample), `samples` after `warmup` untimed checks.");
 }
 
 }  // namespace

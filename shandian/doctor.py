@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
@@ -86,6 +87,11 @@ def run_checks() -> tuple[list[Check], dict[str, str]]:
     except ImportError as exc:
         checks.append(Check("extension shandian._core", False, f"{exc}: reinstall with `pip install .`"))
         return checks, facts
+    # Located, not imported: the runtime never loads the benchmarks' extension (only `python -m bench` does).
+    bench = importlib.util.find_spec("shandian._bench")
+    checks.append(Check("extension shandian._bench (python -m bench, property tests)", bench is not None,
+                        (bench.origin or "") if bench else "not installed: reinstall with `pip install .`",
+                        required=False))
 
     for flavour in FLAVOURS:
         required = flavour == "sfit"

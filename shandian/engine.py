@@ -58,8 +58,8 @@ from shandian.agent import (
     SessionEvent,
     Trade,
 )
-from shandian.bench.stats import Histogram
 from shandian.config import AgentSpec, Config, ConfigError, load_config
+from shandian.histogram import Histogram
 from shandian.instrument import Instrument
 from shandian.paths import library_dir
 from shandian.report import AgentReport, PositionRow, RunReport

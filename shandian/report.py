@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from shandian.bench.stats import STANDARD_PERCENTILES, Histogram, percentile_label
+from shandian.histogram import STANDARD_PERCENTILES, Histogram, percentile_label
 
 __all__ = ["AgentReport", "PositionRow", "RunReport"]
 

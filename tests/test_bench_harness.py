@@ -25,9 +25,9 @@ from shandian.bench.scenarios import (
     Output,
     Scenario,
     execute,
+    register,
     with_baselines,
 )
-from shandian.bench.stats import Histogram, nearest_rank
 from shandian.bench.ticks import (
     CTP_DEPTH_KEYS,
     INSTRUMENTS,
@@ -37,6 +37,7 @@ from shandian.bench.ticks import (
     schedule_lag,
     write_csv,
 )
+from shandian.histogram import Histogram, nearest_rank
 
 ROOT = Path(__file__).resolve().parent.parent
 SMOKE_TIMEOUT_S = 240
@@ -161,19 +162,31 @@ def test_registry_when_listed_has_every_issue_scenario():
 def test_scenario_when_binding_missing_is_reported_unavailable_naming_it():
     ran = []
     scenario = Scenario("needs", "needs a binding", run=lambda ctx: ran.append(1) or Output(),
-                        requires=("bench_present", "bench_absent"))
-    ctx = Context(core=types.SimpleNamespace(bench_present=lambda: None))
+                        requires=("_bench.bench_present", "_bench.bench_absent"))
+    ctx = Context(bench=types.SimpleNamespace(bench_present=lambda: None))
     result = execute(scenario, ctx)
     assert result.status == "unavailable"
-    assert "not available in this build" in result.reason and "_core.bench_absent" in result.reason
+    assert "not available in this build" in result.reason and "_bench.bench_absent" in result.reason
     assert "bench_present" not in result.reason
     assert ran == []
 
 
-def test_scenario_when_core_does_not_import_is_unavailable_with_the_import_error():
-    scenario = Scenario("needs", "t", run=lambda ctx: Output(), requires=("x",))
-    result = execute(scenario, Context(core=None, core_error="no module _core"))
-    assert result.status == "unavailable" and "no module _core" in result.reason
+@pytest.mark.parametrize(("binding", "ctx"), [
+    ("_core.x", Context(core=None, core_error="no module _core", bench=types.SimpleNamespace(x=1))),
+    ("_bench.x", Context(core=types.SimpleNamespace(x=1), bench=None, bench_error="no module _bench")),
+])
+def test_scenario_when_its_extension_does_not_import_is_unavailable_with_the_import_error(binding, ctx):
+    extension = binding.partition(".")[0]
+    result = execute(Scenario("needs", "t", run=lambda ctx: Output(), requires=(binding,)), ctx)
+    assert result.status == "unavailable"
+    assert f"shandian.{extension} does not import (no module {extension})" in result.reason
+
+
+@pytest.mark.parametrize("binding", ["bench_ring_throughput", "_other.bench_x", "_bench."])
+def test_register_when_a_binding_names_no_known_extension_raises_naming_it(binding):
+    with pytest.raises(ValueError, match=f"requires '{binding}'"):
+        register(Scenario("needs_unknown_extension", "t", run=lambda ctx: Output(), requires=(binding,)))
+    assert "needs_unknown_extension" not in REGISTRY
 
 
 def test_scenario_when_run_raises_is_an_error_result_not_a_crash():
@@ -186,7 +199,7 @@ def test_scenario_when_run_raises_is_an_error_result_not_a_crash():
 
 
 def test_every_builtin_scenario_when_bindings_missing_is_unavailable_not_error():
-    ctx = Context(core=types.SimpleNamespace())
+    ctx = Context(core=types.SimpleNamespace(), bench=types.SimpleNamespace())
     for scenario in REGISTRY.values():
         if scenario.harness_owned or scenario.optional:  # need no shandian binding (the local front only)
             continue
@@ -254,8 +267,8 @@ def test_comparison_when_baseline_not_run_says_so():
 
 
 # -- built-in scenarios through fake bindings (the harness's plumbing, not the code under test) -----------
-class FakeCore:
-    """Stands in for shandian._core: records the calls and returns plausible shapes."""
+class FakeBench:
+    """Stands in for shandian._bench: records the calls and returns plausible shapes."""
 
     def __init__(self) -> None:
         self.calls: list[tuple] = []
@@ -290,38 +303,38 @@ class FakeCore:
 @pytest.mark.parametrize(("name", "binding", "key"), [("risk", "bench_risk_check", "risk_check"),
                                                        ("order_apply", "bench_order_apply", "order_apply")])
 def test_per_call_scenario_when_binding_present_records_every_call(name, binding, key):
-    core = FakeCore()
-    result = execute(REGISTRY[name], Context(quick=True, core=core))
+    bench = FakeBench()
+    result = execute(REGISTRY[name], Context(quick=True, bench=bench))
     assert result.status == "ok", result.reason
     calls, warmup = result.params["calls"], result.params["warmup_calls"]
-    assert core.calls == [(("risk" if name == "risk" else "apply"), calls, warmup)]
+    assert bench.calls == [(("risk" if name == "risk" else "apply"), calls, warmup)]
     assert result.metric(key).hist.count == calls == result.params["samples_returned"]
 
 
 @pytest.mark.parametrize(("name", "binding"),
                          [("risk", "bench_risk_check"), ("order_apply", "bench_order_apply")])
 def test_per_call_scenario_when_binding_missing_says_which_binding_it_needs(name, binding):
-    result = execute(REGISTRY[name], Context(core=types.SimpleNamespace()))
+    result = execute(REGISTRY[name], Context(bench=types.SimpleNamespace()))
     assert result.status == "unavailable"
-    assert f"needs _core.{binding}" in result.reason
-    assert f"needs _core.{binding}" in report.render_table([result])
+    assert f"needs _bench.{binding}" in result.reason
+    assert f"needs _bench.{binding}" in report.render_table([result])
 
 
 def test_per_call_scenario_when_binding_returns_nothing_is_an_error():
-    core = types.SimpleNamespace(bench_risk_check=lambda calls, warmup: [])
-    result = execute(REGISTRY["risk"], Context(quick=True, core=core))
+    bench = types.SimpleNamespace(bench_risk_check=lambda calls, warmup: [])
+    result = execute(REGISTRY["risk"], Context(quick=True, bench=bench))
     assert result.status == "error" and "no samples" in result.reason
 
 
 def test_ring_scenario_when_bindings_present_reports_rates_roundtrip_and_reference():
-    core = FakeCore()
-    result = execute(REGISTRY["ring"], Context(quick=True, pin=True, cpus=(0, 1), core=core))
+    bench = FakeBench()
+    result = execute(REGISTRY["ring"], Context(quick=True, pin=True, cpus=(0, 1), bench=bench))
     assert result.status == "ok", result.reason
     assert {m.key for m in result.metrics} == {"spsc_throughput", "spsc_roundtrip", "mpsc_throughput"}
     rtt = result.metric("spsc_roundtrip")
     assert rtt.hist.count == result.params["roundtrip_trips"] and "quoted" in rtt.reference
     assert result.metric("spsc_throughput").rate == 1e8
-    assert all(call[-2:] == (0, 1) for call in core.calls)  # --pin reached the binding
+    assert all(call[-2:] == (0, 1) for call in bench.calls)  # --pin reached the binding
     prov = provenance.collect(probe_ctp=False)
     text = report.render(report.document(prov, [result]), [result])
     assert "references (quoted public figures, not measured in this run)" in text
@@ -334,7 +347,7 @@ def test_front_scenario_when_bindings_present_reports_targets(monkeypatch, tmp_p
 
     monkeypatch.setattr(shandian.paths, "library_dir", lambda flavour: tmp_path)
     scenario = dataclasses.replace(REGISTRY["front"], precheck=None)
-    result = execute(scenario, Context(quick=True, core=FakeCore()))
+    result = execute(scenario, Context(quick=True, bench=FakeBench()))
     assert result.status == "ok", result.reason
     ticks, insert = result.metric("md_ticks"), result.metric("insert_ack")
     assert ticks.target_met is True  # 2 M/s >= 1 M/s
@@ -456,8 +469,7 @@ def test_vnpy_ctp_when_installed_measures_the_real_gateway_on_the_local_front(tm
 
 
 def test_wake_floor_when_run_reports_the_floor_and_the_wake_behind_a_poll():
-    core = _core_or_skip()
-    result = execute(REGISTRY["wake_floor"], Context(quick=True, core=core))
+    result = execute(REGISTRY["wake_floor"], Context(quick=True, bench=_bench_or_skip()))
     assert result.status == "ok", result.reason
     keys = [m.key for m in result.metrics]
     assert keys == ["futex_wake", "futex_wake_behind_poll", "futex_wake_behind_yielding_poll"]
@@ -466,9 +478,8 @@ def test_wake_floor_when_run_reports_the_floor_and_the_wake_behind_a_poll():
 
 @pytest.mark.parametrize("args", [(0, 0, 0), (10, -1, 0), (10, 0, -1), (10, 0, 0, -1)])
 def test_wake_floor_binding_when_arguments_invalid_raises(args):
-    core = _core_or_skip()
     with pytest.raises(ValueError, match="must be"):
-        core.bench_wake_floor(*args)
+        _bench_or_skip().bench_wake_floor(*args)
 
 
 def _core_or_skip() -> object:
@@ -477,6 +488,14 @@ def _core_or_skip() -> object:
     except ImportError:
         pytest.skip("shandian._core not built")
     return _core
+
+
+def _bench_or_skip() -> object:
+    try:
+        from shandian import _bench
+    except ImportError:
+        pytest.skip("shandian._bench not built")
+    return _bench
 
 
 def test_vnpy_eventengine_when_importable_times_every_tick():
@@ -588,4 +607,4 @@ def test_bench_all_quick_when_run_from_repo_root_prints_table_and_writes_json(tm
         assert keys["insert_to_req"]["target"] == "p50 ≤ 2 µs"
     for name in ("risk", "order_apply"):
         if by_name[name]["status"] == "unavailable":
-            assert "needs _core.bench_" in by_name[name]["reason"]
+            assert "needs _bench.bench_" in by_name[name]["reason"]

@@ -26,6 +26,12 @@ def test_doctor_when_installed_prints_vendor_api_version_and_exits_zero() -> Non
     assert "compiler" in proc.stdout and "cpu" in proc.stdout
 
 
+def test_doctor_when_installed_locates_the_bench_extension_as_an_optional_check() -> None:
+    checks, _ = doctor.run_checks()
+    bench = next(c for c in checks if c.name.startswith("extension shandian._bench"))
+    assert bench.ok and not bench.required and "_bench" in bench.detail
+
+
 def test_probe_flavour_when_sfit_loaded_returns_both_versions() -> None:
     versions = doctor.probe_flavour("sfit")
     assert versions["trader_version"].startswith(doctor.EXPECTED_SFIT_VERSION)

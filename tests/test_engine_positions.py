@@ -1,4 +1,4 @@
-"""Per-agent position bookkeeping in the C++ ledger (cpp/core/ledger.hpp, through _core.LedgerProbe): PnL
+"""Per-agent position bookkeeping in the C++ ledger (cpp/core/ledger.hpp, through _bench.LedgerProbe): PnL
 and today/yesterday lots, property-tested against a brute-force cash-flow count."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shandian import _core
+from shandian import _bench, _core
 
 DIRS = {"buy": _core.Direction.BUY, "sell": _core.Direction.SELL}
 OFFS = {
@@ -26,10 +26,10 @@ fill = st.tuples(
 )
 
 
-def apply_all(fills: list[tuple[str, str, int, int]], mult: int) -> tuple[_core.LedgerProbe, float, int]:
+def apply_all(fills: list[tuple[str, str, int, int]], mult: int) -> tuple[_bench.LedgerProbe, float, int]:
     """Book the fills that are possible (closes only up to what is held); return the ledger, the cash
     flow of the booked fills and the net lots."""
-    probe = _core.LedgerProbe(mult, "DCE")
+    probe = _bench.LedgerProbe(mult, "DCE")
     cash = 0.0
     for direction, offset, price, volume in fills:
         v = probe.view
@@ -69,7 +69,7 @@ def test_position_when_fills_booked_lots_stay_consistent(fills) -> None:
 
 
 def test_position_when_no_price_known_unrealized_is_zero() -> None:
-    probe = _core.LedgerProbe(10, "SHFE")
+    probe = _bench.LedgerProbe(10, "SHFE")
     probe.book(_core.Direction.BUY, _core.Offset.OPEN, 3000.0, 2)
     assert probe.unrealized_pnl == 0.0
     probe.mark(3010.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from shandian.bench.stats import Histogram
+from shandian.histogram import Histogram
 from shandian.report import AgentReport, PositionRow, RunReport
 
 

@@ -1,4 +1,4 @@
-"""The engine's C++ latency histogram buckets exactly as the reference Python Histogram (bench/stats)."""
+"""The engine's C++ latency histogram buckets exactly as the reference Histogram (shandian/histogram.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shandian import _core
-from shandian.bench.stats import Histogram
+from shandian.histogram import Histogram
 
 # Up to 2**50 ns (13 days) per sample: the C++ sum is 64-bit (2**64 ns is 584 years of latency), the Python
 # one unbounded. The top of the int64 range is covered by the single-sample test below.

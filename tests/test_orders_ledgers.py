@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shandian as sd
-from shandian import _core
+from shandian import _bench
 from shandian.testing import local_engine, run_local
 
 SYM = "rb2505"
@@ -29,7 +29,7 @@ action = st.tuples(
 @settings(max_examples=150, deadline=None)
 @given(actions=st.lists(action, max_size=120), agents=st.integers(1, 3))
 def test_orders_when_callbacks_interleave_randomly_invariants_hold(actions, agents: int) -> None:
-    lab = _core.OrderLab(agents)
+    lab = _bench.OrderLab(agents)
     for kind, agent, instrument, a, b in actions:
         lab.apply(kind, agent, instrument, a, b)
         assert not lab.violations, lab.violations
@@ -61,7 +61,7 @@ def test_ledger_when_fills_cancels_and_day_rolls_interleave_margin_fees_and_fund
     every frozen lot, fees booked = the fee of every lot traded, a day roll keeps each agent's balance;
     after finish nothing is frozen (lots, margin, commission, live account).
     """
-    lab = _core.OrderLab(agents)
+    lab = _bench.OrderLab(agents)
     for kind, agent, instrument, a, b in actions:
         lab.apply(kind, agent, instrument, a, b)
         assert not lab.violations, lab.violations
@@ -75,7 +75,7 @@ def test_ledger_when_fills_cancels_and_day_rolls_interleave_margin_fees_and_fund
     dup=st.integers(0, 1 << 16),
 )
 def test_orders_when_every_callback_is_pushed_twice_nothing_changes(places, dup: int) -> None:
-    lab = _core.OrderLab(2)
+    lab = _bench.OrderLab(2)
     for i, (mode, volume) in enumerate(places):
         lab.apply(0, i % 2, i % 2, (2 << 1) | (i & 1) if i == 0 else mode, volume)  # first: open
         lab.apply(1, 0, 0, i, 0)  # ack
@@ -103,7 +103,7 @@ def test_orders_when_agents_use_explicit_and_auto_offsets_ledger_sum_equals_coun
                                                                                   agents: int) -> None:
     """Sum of the agents' ledgers (+ unattributed) equals the counter's positions after every step; an
     explicit close is refused exactly when it exceeds the agent's own free lots (checked by the lab)."""
-    lab = _core.OrderLab(agents)
+    lab = _bench.OrderLab(agents)
     for kind, agent, instrument, a, b in actions:
         lab.apply(kind, agent, instrument, a, b)
         assert not lab.violations, lab.violations
@@ -112,7 +112,7 @@ def test_orders_when_agents_use_explicit_and_auto_offsets_ledger_sum_equals_coun
 
 
 def test_orders_when_lab_action_unknown_raises_value_error() -> None:
-    lab = _core.OrderLab(1)
+    lab = _bench.OrderLab(1)
     try:
         lab.apply(99, 0, 0, 0, 0)
     except ValueError as e:

@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("pytest_benchmark", exc_type=ImportError)
 
-from shandian.bench.stats import Histogram
 from shandian.bench.ticks import ctp_dict, make_stream
+from shandian.histogram import Histogram
 
 TICK = make_stream(1, 1)[0]
 

@@ -1,4 +1,4 @@
-// Benchmarks of the local front through its CTP ABI (header-only; bound by pyext/bench_front.cpp):
+// Benchmarks of the local front through its CTP ABI (header-only; bound by pyext/bench/front.cpp):
 //
 //  * bench_front_ticks: generated snapshots pushed by the feed thread (speed=0: as fast as the consumer
 //    drains, nothing dropped) through the md library's callback thread into a no-op C++ Spi (wait=yield:

@@ -1,5 +1,5 @@
 // Throughput and round-trip benchmarks of the cpp/queue rings, for the Python harness (python -m bench)
-// through pyext/bench_ring.cpp. Each call runs its threads to completion and returns raw measurements;
+// through pyext/bench/ring.cpp. Each call runs its threads to completion and returns raw measurements;
 // statistics and provenance are the harness's job.
 //
 // All threads busy-spin (with the CPU relax hint) because the point is the queue's own cost; a thread

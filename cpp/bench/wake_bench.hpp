@@ -1,5 +1,5 @@
 // The machine's futex wake-up floor, for the Python harness (python -m bench wake_floor) through
-// pyext/bench_wake.cpp: what any blocking hand-off between two threads costs on this kernel / VM at least.
+// pyext/bench/wake.cpp: what any blocking hand-off between two threads costs on this kernel / VM at least.
 //
 // Two threads take turns. The running one busy-waits `gap_ns` (long enough for the other to be asleep in
 // the kernel, as the engine thread is between ticks), stamps steady_clock, bumps the other's futex word and

@@ -2,7 +2,7 @@
 // pauses to bucket samples in Python (folding 1024 samples with the Python histogram took ~0.26 ms on the
 // engine thread every 1024 ticks, which showed up as a periodic latency spike of every tick behind it).
 //
-// Same log-linear geometry as shandian/bench/stats.py's Histogram (the reference, which analyses and
+// Same log-linear geometry as shandian/histogram.py's Histogram (the reference, which analyses and
 // prints it): values below 2**precision_bits are exact; above, a bucket spans 2**shift values with
 // shift = bit_length(value) - precision_bits, at index (shift << (precision_bits - 1)) + (value >> shift).
 // to_dict() in pyext produces exactly Histogram.to_dict()'s form, and a property test checks that both

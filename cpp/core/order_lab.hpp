@@ -1,5 +1,5 @@
 // OrderLab: a scripted exchange around a real Engine, for randomized / property tests of the order FSM and
-// the ledgers (tests/cpp/core/test_core_ledger_fuzz.cpp, and hypothesis through _core.OrderLab).
+// the ledgers (tests/cpp/core/test_core_ledger_fuzz.cpp, and hypothesis through _bench.OrderLab).
 //
 // The lab plays CTP: it captures every ReqOrderInsert / ReqOrderAction the engine writes and, on request,
 // pushes the callbacks a counter would (acks, fills as report+trade in either order, cancels, insert and

@@ -18,13 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from shandian.bench import builtin  # importing it registers the built-in scenarios in REGISTRY
 from shandian.bench.scenarios import (
     REGISTRY,
     WAIT_STRATEGIES,
     Context,
     Result,
     execute,
-    load_core,
+    load_extension,
     with_baselines,
 )
 
@@ -60,16 +61,16 @@ def build_parser(prog: str = "python -m bench") -> argparse.ArgumentParser:
 
 
 def make_context(quick: bool, pin: bool, wait: str, seed: int) -> Context:
-    """Build a Context with the extension loaded (or the reason it is not)."""
-    core, error = load_core()
+    """Build a Context with the extensions loaded (or the reason each is not)."""
+    core, core_error = load_extension("_core")
+    bench, bench_error = load_extension("_bench")
     cpus = tuple(sorted(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else ()
-    return Context(quick=quick, pin=pin, wait=wait, seed=seed, core=core, core_error=error, cpus=cpus)
+    return Context(quick=quick, pin=pin, wait=wait, seed=seed, core=core, core_error=core_error, bench=bench,
+                   bench_error=bench_error, cpus=cpus)
 
 
 def pinning_policy(ctx: Context) -> dict[str, Any]:
     """Describe what --pin does in this run per kind of scenario, and the spin caveat where it applies."""
-    from shandian.bench.builtin import PIN_CAVEAT
-
     pair = ctx.pin_pair()
     policy: dict[str, Any] = {"pinned": pair is not None}
     if pair is None:
@@ -82,7 +83,7 @@ def pinning_policy(ctx: Context) -> dict[str, Any]:
             "ring, baseline": f"producer → CPU {pair[0]}, consumer → CPU {pair[1]}",
         }
     if ctx.wait == "spin" and len(ctx.cpus) <= 2:
-        policy["caveat"] = PIN_CAVEAT
+        policy["caveat"] = builtin.PIN_CAVEAT
     return policy
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from shandian.bench import baseline, ticks
 from shandian.bench.scenarios import Context, Metric, Output, Scenario, register
-from shandian.bench.stats import Histogram
+from shandian.histogram import Histogram
 
 RING_REFERENCE_RATE = (
     "rigtorp/SPSCQueue ≈ 260 M items/s on this workplace's 2-vCPU machines (quoted, not measured here)"
@@ -37,7 +37,7 @@ def _rate_metric(key: str, label: str, runs: list[dict[str, float]], rate_key: s
 # -- ring ------------------------------------------------------------------------------------------------
 def run_ring(ctx: Context) -> Output:
     """SPSC throughput (repeated), SPSC ping-pong round trip, and MPSC throughput when bound."""
-    core = ctx.core
+    core = ctx.bench
     pair = ctx.pin_pair()
     producer_cpu, consumer_cpu = pair if pair else (-1, -1)
     items = ctx.size(2_000_000, 50_000_000)
@@ -74,7 +74,7 @@ def run_ring(ctx: Context) -> Output:
         out.metrics.append(_rate_metric("mpsc_throughput", f"MPSC throughput ({producers} producers)", mruns,
                                         key, "items/s"))
     else:
-        out.notes.append("MPSC throughput: not available in this build: _core.bench_mpsc_throughput missing")
+        out.notes.append("MPSC throughput: not available in this build: _bench.bench_mpsc_throughput missing")
     return out
 
 
@@ -82,7 +82,7 @@ register(Scenario(
     name="ring",
     title="lock-free rings (SpscRing, MpscQueue) between two threads",
     run=run_ring,
-    requires=("bench_ring_throughput", "bench_ring_roundtrip"),
+    requires=("_bench.bench_ring_throughput", "_bench.bench_ring_roundtrip"),
 ))
 
 
@@ -106,7 +106,7 @@ def run_front(ctx: Context) -> Output:
     """Local front: md callback thread → no-op C++ Spi (ticks/s); ReqOrderInsert → first OnRtnOrder."""
     from shandian.paths import library_dir
 
-    core = ctx.core
+    core = ctx.bench
     lib_dir = str(library_dir("local"))
     ticks = ctx.size(100_000, 2_000_000)
     reps = ctx.size(2, 3)
@@ -128,7 +128,7 @@ def run_front(ctx: Context) -> Output:
                                   target="p50 ≤ 5 µs", warmup=warmup,
                                   target_met=p50 is not None and p50 <= FRONT_INSERT_P50_TARGET_NS))
     else:
-        out.notes.append("insert → OnRtnOrder: not available in this build: _core.bench_front_insert_latency"
+        out.notes.append("insert → OnRtnOrder: not available in this build: _bench.bench_front_insert_latency"
                          " missing")
     return out
 
@@ -137,7 +137,7 @@ register(Scenario(
     name="front",
     title="local front (shandian's CTP-ABI libraries) through the CTP API",
     run=run_front,
-    requires=("bench_front_ticks",),
+    requires=("_bench.bench_front_ticks",),
     precheck=_local_front_dir,
 ))
 
@@ -370,7 +370,7 @@ register(Scenario(
     name="tick_agent",
     title="tick → agent: vendor md callback entry → Python on_tick entry, through the local front",
     run=run_tick_agent,
-    requires=("Engine",),
+    requires=("_core.Engine",),
     baselines=(BASELINE, VNPY_CTP, WAKE_FLOOR),
     precheck=_engine_api,
 ))
@@ -472,7 +472,7 @@ register(Scenario(
     name="throughput",
     title="ticks/s from the local front, flat out, into a no-op Python agent",
     run=run_throughput,
-    requires=("Engine",),
+    requires=("_core.Engine",),
     baselines=(BASELINE, VNPY_CTP),
     precheck=_engine_api,
 ))
@@ -661,7 +661,7 @@ register(Scenario(
     name="stages",
     title="per-order stage stamps md → on_tick → insert → ReqOrderInsert → ack → trade (Kungfu style)",
     run=run_stages,
-    requires=("Engine",),
+    requires=("_core.Engine",),
     precheck=_engine_api,
 ))
 
@@ -760,13 +760,13 @@ register(Scenario(
     name="order_roundtrip",
     title="agent.buy → ReqOrderInsert → local front → OnRtnOrder → agent.on_order",
     run=run_order_roundtrip,
-    requires=("Engine",),
+    requires=("_core.Engine",),
     precheck=_engine_api,
 ))
 
 
 # -- per-call C++ bindings of other components: risk check, order-manager apply ---------------------------
-# Contract (bench/BENCHMARKS.md): ``_core.bench_<x>(calls: int, warmup: int) -> Sequence[int]`` runs CALLS
+# Contract (bench/BENCHMARKS.md): ``_bench.bench_<x>(calls: int, warmup: int) -> Sequence[int]`` runs CALLS
 # timed calls after WARMUP untimed ones, entirely in C++ with the GIL released, and returns one latency in
 # ns per timed call (a list, array or buffer of integers). The harness only records and reports them.
 PER_CALL_CALLS = (20_000, 1_000_000)
@@ -778,13 +778,13 @@ def _per_call_runner(binding: str, key: str, label: str, what: str) -> Callable[
 
     def run(ctx: Context) -> Output:
         calls, warmup = ctx.size(*PER_CALL_CALLS), ctx.size(*PER_CALL_WARMUP)
-        samples = [int(v) for v in getattr(ctx.core, binding)(calls, warmup)]
+        samples = [int(v) for v in getattr(ctx.bench, binding)(calls, warmup)]
         if not samples:
-            raise RuntimeError(f"_core.{binding}({calls}, {warmup}) returned no samples")
-        out = Output(params={"binding": f"_core.{binding}", "calls": calls, "warmup_calls": warmup,
+            raise RuntimeError(f"_bench.{binding}({calls}, {warmup}) returned no samples")
+        out = Output(params={"binding": f"_bench.{binding}", "calls": calls, "warmup_calls": warmup,
                              "samples_returned": len(samples), "what": what})
         if len(samples) != calls:
-            out.notes.append(f"_core.{binding} returned {len(samples)} samples for {calls} calls")
+            out.notes.append(f"_bench.{binding} returned {len(samples)} samples for {calls} calls")
         out.metrics.append(Metric(key, label, "latency", hist=Histogram.of(max(v, 0) for v in samples),
                                   warmup=warmup))
         return out
@@ -797,7 +797,7 @@ register(Scenario(
     title="risk check of one order (C++ rule engine), per call",
     run=_per_call_runner("bench_risk_check", "risk_check", "risk engine check of one order",
                          "the risk engine's pre-trade check of one order intent, as the engine calls it"),
-    requires=("bench_risk_check",),
+    requires=("_bench.bench_risk_check",),
     hint="the risk engine's bench binding, branch risk",
 ))
 register(Scenario(
@@ -805,7 +805,7 @@ register(Scenario(
     title="order-manager apply of one CTP order/trade event, per call",
     run=_per_call_runner("bench_order_apply", "order_apply", "order manager apply of one event",
                          "the order manager applying one OnRtnOrder / OnRtnTrade fact to a pooled order"),
-    requires=("bench_order_apply",),
+    requires=("_bench.bench_order_apply",),
     hint="the order manager's bench binding, branch orders",
 ))
 
@@ -879,7 +879,7 @@ def run_wake_floor(ctx: Context) -> Output:
     samples, warmup = ctx.size(*WAKE_SAMPLES), ctx.size(*WAKE_WARMUP)
     gap_ns = TICK_INTERVAL_US * 1000
     out = Output(params={
-        "binding": "_core.bench_wake_floor", "samples": samples, "warmup": warmup,
+        "binding": "_bench.bench_wake_floor", "samples": samples, "warmup": warmup,
         "gap": f"{TICK_INTERVAL_US} µs busy-wait by the waker before each wake (the sleeper is asleep, as"
                " the engine thread is between ticks)", "threads": "unpinned",
     })
@@ -890,7 +890,7 @@ def run_wake_floor(ctx: Context) -> Output:
         ("futex_wake_behind_yielding_poll", "  same, that poll yielding ~every µs", WAKE_POLL_NS, True),
     )
     for key, label, poll_ns, yields in rows:
-        nanos = ctx.core.bench_wake_floor(samples, warmup, gap_ns, poll_ns, yields)
+        nanos = ctx.bench.bench_wake_floor(samples, warmup, gap_ns, poll_ns, yields)
         out.metrics.append(Metric(key, label, "latency", hist=Histogram.of(max(int(v), 0) for v in nanos),
                                   warmup=warmup))
     out.notes.append("tick_agent in block mode is compared with futex_wake (target: p50 ≤ 1.5×); a poll that"
@@ -902,7 +902,7 @@ register(Scenario(
     name=WAKE_FLOOR,
     title="the machine's wake-up floor: futex ping-pong between two C++ threads",
     run=run_wake_floor,
-    requires=("bench_wake_floor",),
+    requires=("_bench.bench_wake_floor",),
 ))
 
 

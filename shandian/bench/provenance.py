@@ -50,15 +50,21 @@ def git_info() -> dict[str, Any]:
 
 
 def build_info() -> dict[str, Any]:
-    """Compiler, flags, build type and pinned CTP API version of the loaded extension."""
+    """Compiler, flags, build type and pinned CTP API version of the loaded extensions (built together)."""
     try:
         from shandian import _core
 
         info = dict(_core.build_info())
         info["extension"] = _core.__file__
-        return info
     except (ImportError, AttributeError) as exc:
         return {"error": f"shandian._core unavailable: {exc}"}
+    try:
+        from shandian import _bench
+
+        info["bench_extension"] = _bench.__file__
+    except ImportError as exc:
+        info["bench_extension"] = f"unavailable: {exc}"
+    return info
 
 
 def ctp_libraries(flavours: tuple[str, ...] = FLAVOURS) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from shandian.bench.provenance import one_line
 from shandian.bench.scenarios import REGISTRY, Metric, Result
-from shandian.bench.stats import STANDARD_PERCENTILES, Histogram, percentile_label
+from shandian.histogram import STANDARD_PERCENTILES, Histogram, percentile_label
 
 SCHEMA = "shandian-bench/1"
 COLUMNS = ("scenario", "metric", "count", *(percentile_label(p) for p in STANDARD_PERCENTILES), "max", "rate",

@@ -1,22 +1,25 @@
 """Scenario registry: what ``python -m bench <scenario>`` can run, and the data each run returns.
 
-A scenario names the ``_core`` bindings it needs; when one is missing it is reported as "not available in
-this build: ..." and never faked. A scenario may declare baselines (other scenarios) it compares with;
+A scenario names the bindings it needs (``_core.Engine``, ``_bench.bench_ring_throughput``: the runtime's
+extension or the benchmarks' one); when one is missing it is reported as "not available in this build: ..."
+and never faked. A scenario may declare baselines (other scenarios) it compares with;
 the runner adds them to the same run, and the report prints shandian / baseline for each metric whose
 ``compare_with`` names one. Adding a scenario: write ``run(ctx) -> Output`` and call ``register``.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from shandian.bench.stats import Histogram
 from shandian.bench.ticks import Tick, make_stream
+from shandian.histogram import Histogram
 
 WAIT_STRATEGIES = ("spin", "yield", "block")
+EXTENSIONS = ("_core", "_bench")  # the runtime's extension and the benchmarks' (shandian._<name>)
 
 
 @dataclass
@@ -27,8 +30,10 @@ class Context:
     pin: bool = False
     wait: str = "block"
     seed: int = 20250617
-    core: Any = None  # the shandian._core module, or None when it does not import
+    core: Any = None  # the shandian._core module (the runtime), or None when it does not import
     core_error: str | None = None
+    bench: Any = None  # the shandian._bench module (C++ benchmarks, probes), or None when it does not import
+    bench_error: str | None = None
     cpus: tuple[int, ...] = ()  # CPUs this process may run on
     _stream: list[Tick] | None = None
     _streams: dict[tuple[int, tuple[tuple[str, int], ...]], list[Tick]] = field(default_factory=dict)
@@ -54,6 +59,14 @@ class Context:
         if key not in self._streams:
             self._streams[key] = make_stream(self.seed, size, **timing)
         return self._streams[key]
+
+    def extension(self, name: str) -> tuple[Any, str | None]:
+        """Return extension NAME ('_core', '_bench') as loaded for this run: (module, None) or (None, why)."""
+        if name == "_core":
+            return self.core, self.core_error
+        if name == "_bench":
+            return self.bench, self.bench_error
+        raise ValueError(f"unknown extension {name!r}: expected '_core' or '_bench'")
 
     def pin_pair(self) -> tuple[int, int] | None:
         """Two distinct CPUs for a producer/consumer pair when --pin is on and two are available."""
@@ -180,12 +193,12 @@ class Scenario:
     name: str
     title: str
     run: Callable[[Context], Output] | None = None
-    requires: tuple[str, ...] = ()  # attribute names on shandian._core
+    requires: tuple[str, ...] = ()  # "<extension>.<binding>": "_core.Engine", "_bench.bench_wake_floor"
     baselines: tuple[str, ...] = ()  # scenarios this one compares with: run alongside it
     precheck: Callable[[Context], str | None] | None = None  # returns why it cannot run, or None
     planned: str = ""  # set while the code under test does not exist: what is missing and where it lands
     harness_owned: bool = False  # pure-Python: must never end in "error" (the smoke test checks it)
-    hint: str = ""  # where a missing binding comes from, appended to the "needs _core.x" reason
+    hint: str = ""  # where a missing binding comes from, appended to the "needs _bench.x" reason
     # a third-party baseline that may be missing (printed with the reason); any other scenario that cannot
     # run makes the harness exit non-zero
     optional: bool = False
@@ -195,9 +208,14 @@ class Scenario:
         if self.planned or self.run is None:
             return f"not available in this build: {self.planned or 'no runner registered'}"
         if self.requires:
-            if ctx.core is None:
-                return f"not available in this build: shandian._core does not import ({ctx.core_error})"
-            missing = [f"_core.{name}" for name in self.requires if not hasattr(ctx.core, name)]
+            missing = []
+            for binding in self.requires:
+                extension, _, name = binding.partition(".")
+                module, error = ctx.extension(extension)
+                if module is None:
+                    return f"not available in this build: shandian.{extension} does not import ({error})"
+                if not hasattr(module, name):
+                    missing.append(binding)
             if missing:
                 hint = f" ({self.hint})" if self.hint else ""
                 return f"not available in this build: needs {', '.join(missing)}{hint}"
@@ -208,13 +226,20 @@ class Scenario:
         return None
 
 
+# Filled by shandian.bench.builtin on import (the harness, shandian.bench, imports it): this module is the
+# layer below the scenarios and imports none of them.
 REGISTRY: dict[str, Scenario] = {}
 
 
 def register(scenario: Scenario) -> Scenario:
-    """Add SCENARIO to the registry (the name must be new)."""
+    """Add SCENARIO to the registry (the name must be new, each binding named as "<extension>.<binding>")."""
     if scenario.name in REGISTRY or scenario.name in ("all", "list"):
         raise ValueError(f"scenario name {scenario.name!r} is taken")
+    for binding in scenario.requires:
+        extension, _, name = binding.partition(".")
+        if extension not in EXTENSIONS or not name:
+            raise ValueError(f"scenario {scenario.name!r} requires {binding!r}: expected"
+                             f" '<extension>.<binding>' with the extension one of {', '.join(EXTENSIONS)}")
     REGISTRY[scenario.name] = scenario
     return scenario
 
@@ -251,14 +276,9 @@ def execute(scenario: Scenario, ctx: Context) -> Result:
                   notes=out.notes, seconds=time.perf_counter() - t0, process=figures.result)
 
 
-def load_core() -> tuple[Any, str | None]:
-    """Import shandian._core: (module, None), or (None, why it did not import)."""
+def load_extension(name: str) -> tuple[Any, str | None]:
+    """Import shandian.NAME ('_core', '_bench'): (module, None), or (None, why it did not import)."""
     try:
-        from shandian import _core
+        return importlib.import_module(f"shandian.{name}"), None
     except ImportError as exc:
         return None, str(exc)
-    return _core, None
-
-
-# The built-in scenarios register themselves on import.
-from shandian.bench import builtin  # noqa: E402, F401

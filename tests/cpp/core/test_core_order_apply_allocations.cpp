@@ -1,5 +1,5 @@
 // Applying an OnRtnTrade to its order and the per-agent ledgers (bench/order_bench.hpp's rig, the code
-// _core.bench_order_apply times) allocates nothing in steady state: every operator new / malloc is counted
+// _bench.bench_order_apply times) allocates nothing in steady state: every operator new / malloc is counted
 // after a warm-up (replaced in this test binary only) and must stay 0. Also checks the booked result.
 // Under ASan/TSan the sanitizer owns the allocator, so the replacement is compiled out.
 #include <atomic>

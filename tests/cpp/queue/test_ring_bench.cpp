@@ -1,4 +1,4 @@
-// The benchmark entry points behind _core.bench_*: they terminate quickly with small counts on any core
+// The benchmark entry points behind _bench.bench_*: they terminate quickly with small counts on any core
 // layout, return the advertised shapes, and reject bad arguments with std::invalid_argument.
 #include <cstdint>
 #include <stdexcept>

@@ -1,5 +1,5 @@
-// Bindings of the order-path micro-benchmark (cpp/bench/order_bench.hpp) and of OrderLab (cpp/core/
-// order_lab.hpp), the scripted counter the hypothesis property tests drive. Convert and forward only.
+// Test probes: OrderLab (cpp/core/order_lab.hpp), the scripted counter the hypothesis property tests drive,
+// and LedgerProbe, one agent's C++ ledger booked trade by trade. Convert and forward only.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -8,32 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "bench/order_bench.hpp"
-#include "bindings.hpp"
+#include "bench_bindings.hpp"
 #include "core/order_lab.hpp"
 
 namespace py = pybind11;
 
-namespace shandian::pyext {
+namespace shandian::pyext::bench_module {
 
-void bind_order_bench(py::module_& m) {
-  m.def(
-      "bench_order_apply",
-      [](std::int64_t iterations, std::int64_t warmup) {
-        if (iterations <= 0 || warmup < 0) throw py::value_error("iterations must be > 0 and warmup >= 0");
-        std::vector<std::int64_t> nanos;
-        {
-          py::gil_scoped_release no_gil;
-          nanos = bench::order_apply(iterations, warmup);
-        }
-        return nanos;
-      },
-      py::arg("iterations") = 200000, py::arg("warmup") = 10000,
-      "OnRtnTrade applied to its order + the per-agent ledgers (OrderManager::apply_trade: dedupe, sys-id\n"
-      "lookup, ledger booking, FSM, frozen resync), 1-lot trades alternating open / close. Returns a list of\n"
-      "nanoseconds per apply (steady_clock, one clock read per sample, included), `iterations` samples after\n"
-      "`warmup` untimed applies.");
-
+void bind_lab(py::module_& m) {
   py::class_<core::OrderLab>(m, "OrderLab",
                              "Scripted counter around a real Engine for property tests (cpp/core/order_lab.hpp).")
       .def(py::init([](std::size_t agents) {
@@ -102,4 +84,4 @@ void bind_order_bench(py::module_& m) {
       .def_property_readonly("overclosed_lots", [](const LedgerProbe& p) { return p.ledgers.stats().overclosed_lots; });
 }
 
-}  // namespace shandian::pyext
+}  // namespace shandian::pyext::bench_module

@@ -6,13 +6,13 @@
 #include <vector>
 
 #include "bench/wake_bench.hpp"
-#include "bindings.hpp"
+#include "bench_bindings.hpp"
 
 namespace py = pybind11;
 
-namespace shandian::pyext {
+namespace shandian::pyext::bench_module {
 
-void bind_bench_wake(py::module_& m) {
+void bind_wake(py::module_& m) {
   m.def(
       "bench_wake_floor",
       [](std::int64_t samples, std::int64_t warmup, std::int64_t gap_ns, std::int64_t poll_after_ns,
@@ -32,4 +32,4 @@ void bind_bench_wake(py::module_& m) {
       "polling that long after the wake before it sleeps itself (sched_yield ~every 1 us if `poll_yields`).");
 }
 
-}  // namespace shandian::pyext
+}  // namespace shandian::pyext::bench_module

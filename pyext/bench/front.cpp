@@ -3,13 +3,13 @@
 #include <pybind11/stl.h>
 
 #include "bench/front_bench.hpp"
-#include "bindings.hpp"
+#include "bench_bindings.hpp"
 
 namespace py = pybind11;
 
-namespace shandian::pyext {
+namespace shandian::pyext::bench_module {
 
-void bind_bench_front(py::module_& m) {
+void bind_front(py::module_& m) {
   m.def(
       "bench_front_ticks",
       [](const std::string& lib_dir, std::uint64_t ticks) {
@@ -36,4 +36,4 @@ void bind_bench_front(py::module_& m) {
       "ns per ReqOrderInsert -> first OnRtnOrder through the local front's trader library (wait=block).");
 }
 
-}  // namespace shandian::pyext
+}  // namespace shandian::pyext::bench_module

@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "bench/ring_bench.hpp"
-#include "bindings.hpp"
+#include "bench_bindings.hpp"
 
 namespace py = pybind11;
 
-namespace shandian::pyext {
+namespace shandian::pyext::bench_module {
 namespace {
 
 py::dict throughput_dict(const bench::ThroughputResult& result) {
@@ -23,7 +23,7 @@ py::dict throughput_dict(const bench::ThroughputResult& result) {
 
 }  // namespace
 
-void bind_bench_ring(py::module_& m) {
+void bind_ring(py::module_& m) {
   m.def(
       "bench_ring_throughput",
       [](std::int64_t items, std::int64_t capacity, int producer_cpu, int consumer_cpu) {
@@ -68,4 +68,4 @@ void bind_bench_ring(py::module_& m) {
       "producer's sequence. Returns {'items', 'seconds', 'items_per_s'}.");
 }
 
-}  // namespace shandian::pyext
+}  // namespace shandian::pyext::bench_module
