@@ -35,6 +35,7 @@
 // or update (apply_pending()). Applying an update may allocate (window rings are re-sized); checks never do.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -73,8 +74,17 @@ struct RiskCapacity {
   std::size_t update_queue = 128;  // pending live updates (whole limits or one agent's) before post_* fails
 };
 
+// Risk reject codes are 100..199 (core/types.hpp); RiskStats counts them by code - 100, sized from the list
+// so a new risk code needs no edit here.
 inline constexpr std::size_t kRiskCodeBase = 100;
-inline constexpr std::size_t kRiskCodeCount = 20;  // 100..119
+inline constexpr std::size_t kRiskCodeCount = [] {
+  std::size_t count = 0;
+  for (const auto& entry : core::enum_names(core::RejectCode{})) {
+    const auto code = static_cast<std::size_t>(entry.value);
+    if (code >= kRiskCodeBase && code < kRiskCodeBase + 100) count = std::max(count, code - kRiskCodeBase + 1);
+  }
+  return count;
+}();
 
 struct RiskStats {
   std::uint64_t orders_checked = 0;
