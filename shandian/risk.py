@@ -81,10 +81,10 @@ _KIND_RULES: dict[str, Rule] = {
 
 
 def _rule(field_info: Mapping[str, Any]) -> Rule:
-    """The validation rule of one limit as the C++ list declares it (kind, unit)."""
+    """Return the validation rule of one limit as the C++ list declares it (kind, unit)."""
     kind = field_info["kind"]
     if kind not in _KIND_RULES:
-        raise RuntimeError(f"risk limit {field_info['name']!r}: no Python rule for kind {kind!r} (shandian/risk.py)")
+        raise RuntimeError(f"risk limit {field_info['name']!r}: no rule for kind {kind!r} in risk.py")
     check, text = _KIND_RULES[kind]
     if kind in ("flag", "windows"):
         return check, text
@@ -98,8 +98,8 @@ AGENT_KEYS: dict[str, Rule] = {f["name"]: _rule(f) for f in LIMIT_FIELDS["agent"
 INSTRUMENT_KEYS: dict[str, Rule] = {f["name"]: _rule(f) for f in LIMIT_FIELDS["instrument"]}
 ACCOUNT_KEYS: dict[str, Rule] = {f["name"]: _rule(f) for f in LIMIT_FIELDS["account"]}
 # Time limits, which on_clock() scales: sliding windows and millisecond limits.
-_WINDOW_KEYS = frozenset(f["name"] for fields in LIMIT_FIELDS.values() for f in fields if f["kind"] == "windows")
-_MILLIS_KEYS = frozenset(f["name"] for fields in LIMIT_FIELDS.values() for f in fields if f["kind"] == "millis")
+_WINDOW_KEYS = frozenset(f["name"] for fs in LIMIT_FIELDS.values() for f in fs if f["kind"] == "windows")
+_MILLIS_KEYS = frozenset(f["name"] for fs in LIMIT_FIELDS.values() for f in fs if f["kind"] == "millis")
 _SCOPES = {"agent": AGENT_KEYS, "instrument": INSTRUMENT_KEYS, "account": ACCOUNT_KEYS}
 _RISK_KEYS = {"preset", "enabled", "agent", "instrument", "account", "exchanges", "agents"}
 
