@@ -146,10 +146,7 @@ void bind_enums(py::module_& m) {
       .value("TRADE", BatchItemKind::Trade)
       .value("NOTICE", BatchItemKind::Notice)
       .value("TIMER", BatchItemKind::Timer);
-  py::enum_<ctp::ResumeType>(m, "ResumeType")
-      .value("RESTART", ctp::ResumeType::Restart)
-      .value("RESUME", ctp::ResumeType::Resume)
-      .value("QUICK", ctp::ResumeType::Quick);
+  bind_enum_from_names<ctp::ResumeType>(m, "ResumeType");
 }
 
 void bind_records(py::module_& m) {

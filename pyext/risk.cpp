@@ -48,10 +48,10 @@ void set_windows(WindowRule (&w)[kMaxWindows], const std::vector<std::pair<std::
 }
 
 TradingState parse_state(const std::string& s) {
-  if (s == "active") return TradingState::Active;
-  if (s == "reducing") return TradingState::Reducing;
-  if (s == "halted") return TradingState::Halted;
-  throw py::value_error("trading state must be 'active', 'reducing' or 'halted', not '" + s + "'");
+  if (const std::optional<TradingState> state = core::from_name<TradingState>(s)) return *state;
+  std::string names;
+  for (const auto& entry : enum_names(TradingState{})) names += (names.empty() ? "'" : ", '") + std::string(entry.name) + "'";
+  throw py::value_error("trading state must be one of " + names + ", not '" + s + "'");
 }
 
 py::dict stats_dict(const RiskEngine& r) {

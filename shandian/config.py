@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from shandian import _core
 from shandian.errors import ConfigError
+from shandian.names import names_of
 from shandian.risk import RiskConfig, parse_risk
 
 __all__ = [
@@ -161,7 +163,7 @@ LOCAL_FRONT_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
 }
 
 WAIT_STRATEGIES = ("spin", "yield", "block")
-RESUME_TYPES = ("quick", "resume", "restart")
+RESUME_TYPES = tuple(names_of(_core.ResumeType).values())  # restart, resume, quick (the C++ list)
 WRITER_PRIORITIES = ("idle", "batch", "normal")
 RECOVERY_POLICIES = ("adopt", "cancel")  # engine.on_recovery: what happens to orders left working by a crash
 
@@ -581,8 +583,6 @@ def _parse_agents(data: Mapping[str, Any]) -> list[AgentSpec]:
 
 def _check_local_symbols(agents: list[AgentSpec], front: Mapping[str, Any]) -> None:
     """Every [[agents]] symbol must be an instrument the local front lists (its table is known offline)."""
-    from shandian import _core
-
     _, settings = _parse_front(front)
     day = str(settings.get("trading_day", ""))
     try:

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace shandian::core {
@@ -46,6 +47,15 @@ struct EnumName {
     using E = Enum;                                                           \
     return std::array{LIST(SHANDIAN_ENUM_ENTRY)};                             \
   }
+
+// The value whose to_string name is `name` (journals, config text), or nullopt.
+template <class E>
+[[nodiscard]] constexpr std::optional<E> from_name(std::string_view name) noexcept {
+  for (const auto& entry : enum_names(E{})) {
+    if (entry.name == name) return entry.value;
+  }
+  return std::nullopt;
+}
 
 #define SHANDIAN_DIRECTIONS(X) \
   X(Buy, 0, "buy", "")         \

@@ -152,19 +152,10 @@ struct RiskLimits {
   std::uint32_t exchange_count = 0;
 };
 
-enum class TradingState : std::uint8_t {
-  Active = 0,    // everything allowed (subject to the rules)
-  Reducing = 1,  // only position-reducing orders (close offsets); cancels always
-  Halted = 2,    // only cancels
-};
-
-[[nodiscard]] constexpr const char* to_string(TradingState s) noexcept {
-  switch (s) {
-    case TradingState::Active: return "active";
-    case TradingState::Reducing: return "reducing";
-    case TradingState::Halted: return "halted";
-  }
-  return "unknown";
-}
+#define SHANDIAN_TRADING_STATES(X)                                                           \
+  X(Active, 0, "active", "everything allowed (subject to the rules)")                        \
+  X(Reducing, 1, "reducing", "only position-reducing orders (close offsets); cancels always") \
+  X(Halted, 2, "halted", "only cancels")
+SHANDIAN_DEFINE_ENUM(TradingState, std::uint8_t, SHANDIAN_TRADING_STATES, "unknown")
 
 }  // namespace shandian::risk

@@ -27,7 +27,10 @@ void to_string_names_every_declared_value_and_nothing_else(std::string_view unkn
     CHECK(names.insert(entry.name).second);  // unique names (the binding would refuse a duplicate)
     CHECK(values.insert(static_cast<std::uint32_t>(entry.value)).second);
     CHECK_EQ(std::string(to_string(entry.value)), std::string(entry.name));
+    CHECK(from_name<E>(entry.name) == entry.value);
   }
+  CHECK(!from_name<E>(unknown).has_value());
+  CHECK(!from_name<E>("").has_value());
   // Every raw value of the underlying type: declared ones have their own name, the rest the fallback.
   for (std::uint32_t raw = 0; raw <= std::numeric_limits<U>::max(); ++raw) {
     const std::string_view name = to_string(static_cast<E>(raw));

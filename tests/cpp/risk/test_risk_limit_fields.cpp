@@ -46,6 +46,8 @@ void defaults_come_from_the_list() {
 
 int main() {
   for (const auto& entry : enum_names(LimitKind{})) CHECK_EQ(std::string(to_string(entry.value)), std::string(entry.name));
+  for (const auto& entry : enum_names(TradingState{})) CHECK(shandian::core::from_name<TradingState>(entry.name) == entry.value);
+  CHECK_EQ(std::string(to_string(TradingState::Reducing)), std::string("reducing"));
   limit_fields_visit_every_member_once_with_a_known_kind<AgentLimits>();
   limit_fields_visit_every_member_once_with_a_known_kind<InstrumentLimits>();
   limit_fields_visit_every_member_once_with_a_known_kind<AccountLimits>();
