@@ -57,11 +57,7 @@ TradingState parse_state(const std::string& s) {
 py::dict stats_dict(const RiskEngine& r) {
   const RiskStats& s = r.stats();
   py::dict d;
-  d["orders_checked"] = s.orders_checked;
-  d["cancels_checked"] = s.cancels_checked;
-  d["updates_applied"] = s.updates_applied;
-  d["update_failures"] = s.update_failures;
-  d["kills"] = s.kills;
+  for_each_field(s, [&d](std::string_view name, std::uint64_t value) { d[py::str(name.data(), name.size())] = value; });
   py::dict rejects;
   for (std::size_t i = 0; i < kRiskCodeCount; ++i) {
     if (s.rejects[i] == 0) continue;

@@ -104,6 +104,11 @@ def test_engine_stats_when_read_from_python_have_every_cpp_counter(tmp_path: Pat
     assert {"conditionals_triggered", "conditional_children"} <= stats.keys()
 
 
+def test_risk_stats_when_read_from_python_have_every_cpp_counter() -> None:
+    stats = _core.RiskSandbox(_core.RiskLimits()).stats()
+    assert list(stats) == [*_cpp_list("cpp/risk/risk_engine.hpp", "SHANDIAN_RISK_STATS"), "rejects"]
+
+
 @pytest.mark.parametrize("scope", ["agent", "instrument", "account"])
 def test_risk_limits_when_declared_in_cpp_are_keys_and_struct_fields_in_python(scope: str) -> None:
     fields = [f["name"] for f in _core.risk_limit_fields()[scope]]
