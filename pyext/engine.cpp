@@ -14,6 +14,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "tables.hpp"
 #include "time_of_day.hpp"
 #include "core/clock.hpp"
 #include "core/engine.hpp"
@@ -102,43 +103,11 @@ py::tuple tuple_of(const double (&v)[kDepthLevels]) { return py::make_tuple(v[0]
 py::tuple tuple_of(const std::int32_t (&v)[kDepthLevels]) { return py::make_tuple(v[0], v[1], v[2], v[3], v[4]); }
 
 void bind_enums(py::module_& m) {
-  py::enum_<Direction>(m, "Direction").value("BUY", Direction::Buy).value("SELL", Direction::Sell);
-  py::enum_<Offset>(m, "Offset")
-      .value("OPEN", Offset::Open)
-      .value("CLOSE", Offset::Close)
-      .value("CLOSE_TODAY", Offset::CloseToday)
-      .value("CLOSE_YESTERDAY", Offset::CloseYesterday);
-  py::enum_<OrderKind>(m, "OrderKind")
-      .value("LIMIT", OrderKind::Limit)
-      .value("FAK", OrderKind::Fak)
-      .value("FOK", OrderKind::Fok)
-      .value("MARKET", OrderKind::Market);
-  py::enum_<OrderStatus>(m, "OrderStatus")
-      .value("SUBMITTING", OrderStatus::Submitting)
-      .value("ACCEPTED", OrderStatus::Accepted)
-      .value("QUEUED", OrderStatus::Queued)
-      .value("PART_FILLED", OrderStatus::PartFilled)
-      .value("FILLED", OrderStatus::Filled)
-      .value("CANCELLED", OrderStatus::Cancelled)
-      .value("REJECTED", OrderStatus::Rejected);
-  py::enum_<RejectCode> codes(m, "RejectCode");
-  for (const RejectCode c :
-       {RejectCode::None, RejectCode::InvalidAgent, RejectCode::UnknownInstrument, RejectCode::InvalidVolume,
-        RejectCode::InvalidPrice, RejectCode::PriceNotOnTick, RejectCode::PriceOutsideLimits,
-        RejectCode::SessionNotReady, RejectCode::OrderPoolExhausted, RejectCode::UnknownOrder, RejectCode::NotOwner,
-        RejectCode::AlreadyFinal, RejectCode::CancelPending, RejectCode::InsufficientPosition,
-        RejectCode::InstrumentOwned, RejectCode::PositionTableFull, RejectCode::RequestNetworkError,
-        RejectCode::RequestQueueFull, RejectCode::RequestRateLimited, RejectCode::CtpRejected,
-        RejectCode::ExchangeRejected, RejectCode::CancelRejected, RejectCode::RiskRejected, RejectCode::RiskOrderRate,
-        RejectCode::RiskCancelLimit, RejectCode::RiskMaxOrderVolume, RejectCode::RiskPositionLimit,
-        RejectCode::RiskKillSwitch, RejectCode::RiskCancelRate, RejectCode::RiskMessageLimit,
-        RejectCode::RiskLargeCancelLimit, RejectCode::RiskSelfTrade, RejectCode::RiskActiveOrders,
-        RejectCode::RiskOpenVolumeLimit, RejectCode::RiskCapital, RejectCode::RiskReducing, RejectCode::RiskHalted,
-        RejectCode::RiskPriceBand, RejectCode::RiskStaleData, RejectCode::RiskSessionClosed,
-        RejectCode::RiskDailyLoss, RejectCode::RiskDrawdown,
-        RejectCode::JournalBacklog}) {
-    codes.value(std::string(to_string(c)).c_str(), c);
-  }
+  bind_enum_from_names<Direction>(m, "Direction");
+  bind_enum_from_names<Offset>(m, "Offset");
+  bind_enum_from_names<OrderKind>(m, "OrderKind");
+  bind_enum_from_names<OrderStatus>(m, "OrderStatus");
+  bind_enum_from_names<RejectCode>(m, "RejectCode");
   py::enum_<OffsetMode>(m, "OffsetMode")
       .value("CLOSE_TODAY_THEN_YD", OffsetMode::CloseTodayThenYd)
       .value("CLOSE_YD_THEN_OPEN", OffsetMode::CloseYdThenOpen)
@@ -164,10 +133,7 @@ void bind_enums(py::module_& m) {
       .value("TRADE", BatchItemKind::Trade)
       .value("NOTICE", BatchItemKind::Notice)
       .value("TIMER", BatchItemKind::Timer);
-  py::enum_<ctp::ResumeType>(m, "ResumeType")
-      .value("RESTART", ctp::ResumeType::Restart)
-      .value("RESUME", ctp::ResumeType::Resume)
-      .value("QUICK", ctp::ResumeType::Quick);
+  bind_enum_from_names<ctp::ResumeType>(m, "ResumeType");
 }
 
 void bind_records(py::module_& m) {
@@ -358,20 +324,7 @@ void bind_session_config(py::module_& m) {
 
 py::dict stats_dict(const EngineStats& s) {
   py::dict d;
-  d["events"] = s.events;
-  d["ticks"] = s.ticks;
-  d["unknown_instrument_ticks"] = s.unknown_instrument_ticks;
-  d["batches"] = s.batches;
-  d["buffer_growths"] = s.buffer_growths;
-  d["orders_sent"] = s.orders_sent;
-  d["cancels_sent"] = s.cancels_sent;
-  d["unmatched_errors"] = s.unmatched_errors;
-  d["ack_timeouts"] = s.ack_timeouts;
-  d["cancel_timeouts"] = s.cancel_timeouts;
-  d["cancel_retries"] = s.cancel_retries;
-  d["order_queries"] = s.order_queries;
-  d["position_mismatches"] = s.position_mismatches;
-  d["orders_adopted"] = s.orders_adopted;
+  for_each_field(s, [&d](std::string_view name, std::uint64_t value) { d[py::str(name.data(), name.size())] = value; });
   return d;
 }
 

@@ -1,6 +1,6 @@
 // Bindings of the risk engine (cpp/risk). Thin: the limit
-// structs are bound field by field (plain data handed to C++ as is); the Python loader (shandian/risk.py)
-// validates values and names before they get here.
+// structs are bound by iterating their one declaration (risk/risk_limits.hpp), which risk_limit_fields()
+// also hands to the Python loader (shandian/risk.py) that validates values and names before they get here.
 //
 //   limits = _core.RiskLimits(); limits.agent.daily_cancels = 480; limits.agent.order_rate = [(5, 1000)]
 //   risk = _core.RiskEngine(rt, limits)      # rt's runtime builds and installs it as the risk hook (engine thread)
@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "bindings.hpp"
@@ -46,20 +48,16 @@ void set_windows(WindowRule (&w)[kMaxWindows], const std::vector<std::pair<std::
 }
 
 TradingState parse_state(const std::string& s) {
-  if (s == "active") return TradingState::Active;
-  if (s == "reducing") return TradingState::Reducing;
-  if (s == "halted") return TradingState::Halted;
-  throw py::value_error("trading state must be 'active', 'reducing' or 'halted', not '" + s + "'");
+  if (const std::optional<TradingState> state = core::from_name<TradingState>(s)) return *state;
+  std::string names;
+  for (const auto& entry : enum_names(TradingState{})) names += (names.empty() ? "'" : ", '") + std::string(entry.name) + "'";
+  throw py::value_error("trading state must be one of " + names + ", not '" + s + "'");
 }
 
 py::dict stats_dict(const RiskEngine& r) {
   const RiskStats& s = r.stats();
   py::dict d;
-  d["orders_checked"] = s.orders_checked;
-  d["cancels_checked"] = s.cancels_checked;
-  d["updates_applied"] = s.updates_applied;
-  d["update_failures"] = s.update_failures;
-  d["kills"] = s.kills;
+  for_each_field(s, [&d](std::string_view name, std::uint64_t value) { d[py::str(name.data(), name.size())] = value; });
   py::dict rejects;
   for (std::size_t i = 0; i < kRiskCodeCount; ++i) {
     if (s.rejects[i] == 0) continue;
@@ -94,57 +92,73 @@ struct RiskReplay {
   std::unique_ptr<RiskEngine> risk;
 };
 
+// Python value of one limit: windows as a list of (limit, window_ms), everything else as is.
+template <class T>
+py::object limit_value(const T& value) {
+  if constexpr (std::is_same_v<T, WindowRules>) {
+    return py::cast(get_windows(value));
+  } else {
+    return py::cast(value);
+  }
+}
+
+// One property per entry of the struct's limit list (risk/risk_limits.hpp), so a new limit needs no edit here.
+template <class Limits>
+void bind_limit_fields(py::class_<Limits>& cls) {
+  for_each_limit_field(static_cast<const Limits*>(nullptr), [&cls](const LimitField& field, auto member) {
+    using T = std::remove_cvref_t<decltype(std::declval<Limits&>().*member)>;
+    const std::string name(field.name);
+    const std::string doc(field.doc);
+    if constexpr (std::is_same_v<T, WindowRules>) {
+      cls.def_property(
+          name.c_str(), [member](const Limits& l) { return get_windows(l.*member); },
+          [member](Limits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.*member, w); },
+          (doc + " (list of (limit, window_ms))").c_str());
+    } else {
+      cls.def_readwrite(name.c_str(), member, doc.c_str());
+    }
+  });
+}
+
+// The limit list of one struct for the Python loader: [{name, kind, unit, doc, default}] in declaration order.
+template <class Limits>
+py::list limit_fields() {
+  py::list out;
+  const Limits defaults{};
+  for_each_limit_field(static_cast<const Limits*>(nullptr), [&](const LimitField& field, auto member) {
+    py::dict d;
+    d["name"] = std::string(field.name);
+    d["kind"] = std::string(to_string(field.kind));
+    d["unit"] = std::string(field.unit);
+    d["doc"] = std::string(field.doc);
+    d["default"] = limit_value(defaults.*member);
+    out.append(d);
+  });
+  return out;
+}
+
 void bind_limits(py::module_& m) {
-  py::class_<AgentLimits>(m, "AgentLimits", "Agent-scope limits (cpp/risk/risk_limits.hpp); 0 = off.")
-      .def(py::init<>())
-      .def_readwrite("enabled", &AgentLimits::enabled)
-      .def_property("order_rate", [](const AgentLimits& l) { return get_windows(l.order_rate); },
-                    [](AgentLimits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.order_rate, w); },
-                    "list of (limit, window_ms)")
-      .def_property("cancel_rate", [](const AgentLimits& l) { return get_windows(l.cancel_rate); },
-                    [](AgentLimits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.cancel_rate, w); },
-                    "list of (limit, window_ms)")
-      .def_readwrite("max_order_volume", &AgentLimits::max_order_volume)
-      .def_readwrite("max_position", &AgentLimits::max_position)
-      .def_readwrite("max_active_orders", &AgentLimits::max_active_orders)
-      .def_readwrite("daily_cancels", &AgentLimits::daily_cancels)
-      .def_readwrite("daily_messages", &AgentLimits::daily_messages)
-      .def_readwrite("daily_open_volume", &AgentLimits::daily_open_volume)
-      .def_readwrite("large_cancels", &AgentLimits::large_cancels)
-      .def_readwrite("check_capital", &AgentLimits::check_capital)
-      .def_readwrite("daily_loss", &AgentLimits::daily_loss)
-      .def_readwrite("max_drawdown", &AgentLimits::max_drawdown);
-
-  py::class_<InstrumentLimits>(m, "InstrumentLimits", "Per-instrument, whole-account limits; 0 = off.")
-      .def(py::init<>())
-      .def_readwrite("daily_cancels", &InstrumentLimits::daily_cancels)
-      .def_readwrite("daily_messages", &InstrumentLimits::daily_messages)
-      .def_readwrite("large_order_lots", &InstrumentLimits::large_order_lots)
-      .def_readwrite("large_order_ratio", &InstrumentLimits::large_order_ratio)
-      .def_readwrite("large_cancels", &InstrumentLimits::large_cancels)
-      .def_readwrite("daily_open_volume", &InstrumentLimits::daily_open_volume)
-      .def_readwrite("max_order_volume", &InstrumentLimits::max_order_volume)
-      .def_readwrite("max_order_volume_ratio", &InstrumentLimits::max_order_volume_ratio)
-      .def_readwrite("max_position", &InstrumentLimits::max_position)
-      .def_readwrite("fak_fok_cancels_exempt", &InstrumentLimits::fak_fok_cancels_exempt)
-      .def_readwrite("unfilled_fak_fok_two_messages", &InstrumentLimits::unfilled_fak_fok_two_messages)
-      .def_readwrite("self_trade_prevention", &InstrumentLimits::self_trade_prevention)
-      .def_readwrite("price_band_ticks", &InstrumentLimits::price_band_ticks)
-      .def_readwrite("price_band_pct", &InstrumentLimits::price_band_pct)
-      .def_readwrite("price_band_use_mid", &InstrumentLimits::price_band_use_mid)
-      .def_readwrite("stale_after_ms", &InstrumentLimits::stale_after_ms)
-      .def_readwrite("session_gate", &InstrumentLimits::session_gate);
-
-  py::class_<AccountLimits>(m, "AccountLimits", "Whole-account limits; 0 = off.")
-      .def(py::init<>())
-      .def_property("order_rate", [](const AccountLimits& l) { return get_windows(l.order_rate); },
-                    [](AccountLimits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.order_rate, w); })
-      .def_property("cancel_rate", [](const AccountLimits& l) { return get_windows(l.cancel_rate); },
-                    [](AccountLimits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.cancel_rate, w); })
-      .def_readwrite("max_active_orders", &AccountLimits::max_active_orders)
-      .def_readwrite("daily_loss", &AccountLimits::daily_loss)
-      .def_readwrite("daily_loss_kills", &AccountLimits::daily_loss_kills)
-      .def_readwrite("max_drawdown", &AccountLimits::max_drawdown);
+  py::class_<AgentLimits> agent(m, "AgentLimits", "Agent-scope limits (cpp/risk/risk_limits.hpp); 0 = off.");
+  agent.def(py::init<>());
+  bind_limit_fields(agent);
+  py::class_<InstrumentLimits> instrument(m, "InstrumentLimits", "Per-instrument, whole-account limits; 0 = off.");
+  instrument.def(py::init<>());
+  bind_limit_fields(instrument);
+  py::class_<AccountLimits> account(m, "AccountLimits", "Whole-account limits; 0 = off.");
+  account.def(py::init<>());
+  bind_limit_fields(account);
+  m.def(
+      "risk_limit_fields",
+      [] {
+        py::dict d;
+        d["agent"] = limit_fields<AgentLimits>();
+        d["instrument"] = limit_fields<InstrumentLimits>();
+        d["account"] = limit_fields<AccountLimits>();
+        return d;
+      },
+      "Every risk limit by scope, as declared in risk/risk_limits.hpp: [{name, kind, unit, doc, default}].");
+  m.attr("RISK_MAX_WINDOWS") = kMaxWindows;
+  m.attr("RISK_MAX_EXCHANGE_OVERRIDES") = kMaxExchangeOverrides;
 
   py::class_<RiskLimits>(m, "RiskLimits", "The whole rule configuration handed to the C++ risk engine.")
       .def(py::init<>())

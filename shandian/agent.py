@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from shandian import _core
+from shandian.errors import OrderRejected, ParamError
 from shandian.instrument import Instrument
+from shandian.names import DIRECTIONS, KIND_NAMES, KINDS, OFFSETS, REJECT_CODES, STATUSES  # noqa: F401 (re-export)
 
 if TYPE_CHECKING:
     from shandian.engine import Engine
@@ -47,40 +49,9 @@ Tick = _core.Tick
 volume, open_interest, exchange_time_ms / exchange_time, recv_ns, trading_day, limits, ..."""
 
 
-# Enum values of the binding → the stable lower-case names used in Python (and in C++'s to_string).
-DIRECTIONS = {int(_core.Direction.BUY): "buy", int(_core.Direction.SELL): "sell"}
-OFFSETS = {
-    int(_core.Offset.OPEN): "open",
-    int(_core.Offset.CLOSE): "close",
-    int(_core.Offset.CLOSE_TODAY): "close_today",
-    int(_core.Offset.CLOSE_YESTERDAY): "close_yesterday",
-}
-KINDS = {
-    "limit": _core.OrderKind.LIMIT,
-    "fak": _core.OrderKind.FAK,
-    "fok": _core.OrderKind.FOK,
-    "market": _core.OrderKind.MARKET,
-}
-KIND_NAMES = {int(v): k for k, v in KINDS.items()}
-STATUSES = {int(v): name.lower() for name, v in _core.OrderStatus.__members__.items()}
-REJECT_CODES = {int(v): name for name, v in _core.RejectCode.__members__.items()}
 FINAL_STATUSES = frozenset({"filled", "cancelled", "rejected"})
 # Cancel refusals that are races, not errors: the order finished or is already being cancelled.
 BENIGN_CANCEL_CODES = frozenset({"UNKNOWN_ORDER", "ALREADY_FINAL", "CANCEL_PENDING"})
-
-
-class OrderRejected(Exception):  # noqa: N818 — the name users expect (vn.py habit: "rejected")
-    """An order or cancel the engine refused before sending: `code` (stable name), `reason` (text)."""
-
-    def __init__(self, code: str, reason: str, order_id: int = 0) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
-        self.reason = reason
-        self.order_id = order_id
-
-
-class ParamError(ValueError):
-    """A parameter update that does not fit the agent's declared `params` (name, value and rule)."""
 
 
 @dataclass(frozen=True, slots=True)

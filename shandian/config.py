@@ -17,6 +17,11 @@ from pathlib import Path
 from typing import Any, TypeGuard
 from urllib.parse import quote
 
+from shandian import _core
+from shandian.errors import ConfigError
+from shandian.names import names_of
+from shandian.risk import RiskConfig, parse_risk
+
 __all__ = [
     "LOCAL_FRONT_KEYS",
     "PRESETS",
@@ -31,14 +36,6 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
-
-
-class ConfigError(ValueError):
-    """A configuration problem: `key` (dotted path), and a message naming the value and the rule."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"{key}: {message}" if key else message)
-        self.key = key
 
 
 class Secret:
@@ -166,7 +163,7 @@ LOCAL_FRONT_KEYS: dict[str, tuple[Callable[[object], bool], str]] = {
 }
 
 WAIT_STRATEGIES = ("spin", "yield", "block")
-RESUME_TYPES = ("quick", "resume", "restart")
+RESUME_TYPES = tuple(names_of(_core.ResumeType).values())  # restart, resume, quick (the C++ list)
 WRITER_PRIORITIES = ("idle", "batch", "normal")
 RECOVERY_POLICIES = ("adopt", "cancel")  # engine.on_recovery: what happens to orders left working by a crash
 
@@ -272,7 +269,7 @@ class Config:
     agents: list[AgentSpec] = field(default_factory=list)
     journal: JournalSettings = field(default_factory=lambda: JournalSettings(enabled=False))
     base_dir: Path = field(default_factory=Path.cwd)  # where relative agent paths resolve
-    risk: Any = None  # shandian.risk.RiskConfig from [risk]; None: the default preset (shandian/risk.py)
+    risk: RiskConfig | None = None  # from [risk]; None: the default preset (shandian/risk.py)
 
     @classmethod
     def local(
@@ -586,8 +583,6 @@ def _parse_agents(data: Mapping[str, Any]) -> list[AgentSpec]:
 
 def _check_local_symbols(agents: list[AgentSpec], front: Mapping[str, Any]) -> None:
     """Every [[agents]] symbol must be an instrument the local front lists (its table is known offline)."""
-    from shandian import _core
-
     _, settings = _parse_front(front)
     day = str(settings.get("trading_day", ""))
     try:
@@ -615,11 +610,7 @@ def parse_config(
     env = os.environ if env is None else env
     front = _table(data, "front")
     root = (base_dir or Path.cwd()).resolve()
-    risk = None
-    if "risk" in data:
-        from shandian.risk import parse_risk  # imports ConfigError from here: resolved lazily
-
-        risk = parse_risk(data["risk"], root)
+    risk = parse_risk(data["risk"], root) if "risk" in data else None
     account = _parse_account(data, front, env)
     agents = _parse_agents(data)
     if account.preset == "local" and "trader_fronts" not in _table(data, "account"):

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shandian.errors import JournalGapError
+from shandian.names import by_name
+
 __all__ = [
     "DailyCounts",
     "JournalGapError",
@@ -49,10 +52,6 @@ EXPORTS = {
     "risk": ("risk_decision",),
 }
 _FINAL = {"filled", "cancelled", "rejected"}
-
-
-class JournalGapError(RuntimeError):
-    """Sequence numbers are missing from a journal (records were lost or deleted)."""
 
 
 def trading_day_for(now: _dt.datetime) -> int:
@@ -210,11 +209,6 @@ def _arrow_schema(pa: Any) -> Any:
 
 
 # ---- recovery ----------------------------------------------------------------------------------------------
-def _by_name(enum: Any) -> dict[str, Any]:
-    """Return a `_core` enum's values by the journal's names for them (`close_today`, `part_filled`)."""
-    return {name.lower(): value for name, value in enum.__members__.items()}
-
-
 @dataclass
 class Recovery:
     """What a restart rebuilt from the journal (before this run's records)."""
@@ -322,12 +316,12 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
         if rt.seed_order_link(agent, o["front_id"], o["session_id"], o["order_ref"], o["exchange"],
                               o["order_sys_id"], o["booked"]):
             rec.seeded_orders += 1
-    direction = {"buy": _core.Direction.BUY, "sell": _core.Direction.SELL}
+    direction = by_name(_core.Direction)
     for exchange, trade_id, side in replay["trades"]:
         if rt.seed_trade(exchange, trade_id, direction[side]):
             rec.seeded_trades += 1
     rec.carried_lots = seed_carry(rt, carried_in(path), agent_ids)  # before the day's trades that close them
-    offset = _by_name(_core.Offset)
+    offset = by_name(_core.Offset)
     for t in distinct_trades(path):  # per-agent ledgers: every distinct journaled trade, in order
         name = t["agent_name"]
         agent = agent_ids.get(name) if name is not None else None
@@ -376,7 +370,7 @@ def daily_counts(path: str | Path, before_run: int, *, counter: Callable[[int, i
     agent_ids = {name: i for i, name in enumerate(names)}
     capacity = 16384  # the replay's order slots: an id's low 32 bits index one, its high bits count reuses
     replay = counter(len(names) + 1, capacity)
-    kinds, statuses, offsets = (_by_name(e) for e in (_core.OrderKind, _core.OrderStatus, _core.Offset))
+    kinds, statuses, offsets = (by_name(e) for e in (_core.OrderKind, _core.OrderStatus, _core.Offset))
     orders: dict[tuple[int, int, int], dict[str, Any]] = {}
     by_ref: dict[int, tuple[int, int, int]] = {}  # our refs never repeat within a trading day
     pairs: set[tuple[str | None, str]] = set()

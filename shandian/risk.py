@@ -30,12 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shandian.config import ConfigError
+from shandian import _core
+from shandian.errors import ConfigError
 
 __all__ = ["EXCHANGES", "RiskConfig", "load_preset", "parse_risk", "preset_dirs"]
 
 EXCHANGES = ("SHFE", "INE", "DCE", "GFEX", "CZCE", "CFFEX")
-MAX_WINDOWS = 2
+MAX_WINDOWS = _core.RISK_MAX_WINDOWS
 _INT32 = 2**31 - 1
 
 
@@ -66,48 +67,39 @@ def _windows(v: object) -> bool:
 
 _WINDOWS_RULE = f"a list of at most {MAX_WINDOWS} [limit, window_ms] pairs of integers >= 1, e.g. [[5, 1000]]"
 Rule = tuple[Callable[[object], bool], str]
-AGENT_KEYS: dict[str, Rule] = {
-    "enabled": (_bool, "true or false"),
-    "order_rate": (_windows, _WINDOWS_RULE),
-    "cancel_rate": (_windows, _WINDOWS_RULE),
-    "max_order_volume": (_count, "an integer >= 0 (lots; 0 = off)"),
-    "max_position": (_count, "an integer >= 0 (lots; 0 = off)"),
-    "max_active_orders": (_count, "an integer >= 0 (0 = off)"),
-    "daily_cancels": (_count, "an integer >= 0 (0 = off)"),
-    "daily_messages": (_count, "an integer >= 0 (0 = off)"),
-    "daily_open_volume": (_count, "an integer >= 0 (lots; 0 = off)"),
-    "large_cancels": (_count, "an integer >= 0 (0 = off)"),
-    "check_capital": (_bool, "true or false"),
-    "daily_loss": (_money, "a number >= 0 (money; 0 = off)"),
-    "max_drawdown": (_money, "a number >= 0 (money; 0 = off)"),
+# How each kind of limit (cpp/risk/risk_limits.hpp, LimitKind) is checked: the predicate and the rule text.
+# Numeric kinds are 0 = off; their unit (from the C++ declaration) goes into the message.
+_KIND_RULES: dict[str, Rule] = {
+    "flag": (_bool, "true or false"),
+    "count": (_count, "an integer >= 0"),
+    "millis": (_count, "an integer >= 0"),
+    "money": (_money, "a number >= 0"),
+    "ratio": (_ratio, "a number in [0, 1]"),
+    "percent": (_pct, "a number in [0, 100]"),
+    "windows": (_windows, _WINDOWS_RULE),
 }
-INSTRUMENT_KEYS: dict[str, Rule] = {
-    "daily_cancels": (_count, "an integer >= 0 (0 = off)"),
-    "daily_messages": (_count, "an integer >= 0 (0 = off)"),
-    "large_order_lots": (_count, "an integer >= 0 (lots; 0 = off)"),
-    "large_order_ratio": (_ratio, "a number in [0, 1] (of MaxLimitOrderVolume; 0 = off)"),
-    "large_cancels": (_count, "an integer >= 0 (0 = off)"),
-    "daily_open_volume": (_count, "an integer >= 0 (lots; 0 = off)"),
-    "max_order_volume": (_count, "an integer >= 0 (lots; 0 = off)"),
-    "max_order_volume_ratio": (_ratio, "a number in [0, 1] (of MaxLimitOrderVolume; 0 = off)"),
-    "max_position": (_count, "an integer >= 0 (lots; 0 = off)"),
-    "fak_fok_cancels_exempt": (_bool, "true or false"),
-    "unfilled_fak_fok_two_messages": (_bool, "true or false"),
-    "self_trade_prevention": (_bool, "true or false"),
-    "price_band_ticks": (_count, "an integer >= 0 (ticks; 0 = off)"),
-    "price_band_pct": (_pct, "a number in [0, 100] (percent; 0 = off)"),
-    "price_band_use_mid": (_bool, "true or false"),
-    "stale_after_ms": (_count, "an integer >= 0 (ms; 0 = off)"),
-    "session_gate": (_bool, "true or false"),
-}
-ACCOUNT_KEYS: dict[str, Rule] = {
-    "order_rate": (_windows, _WINDOWS_RULE),
-    "cancel_rate": (_windows, _WINDOWS_RULE),
-    "max_active_orders": (_count, "an integer >= 0 (0 = off)"),
-    "daily_loss": (_money, "a number >= 0 (money; 0 = off)"),
-    "daily_loss_kills": (_bool, "true or false"),
-    "max_drawdown": (_money, "a number >= 0 (money; 0 = off)"),
-}
+
+
+def _rule(field_info: Mapping[str, Any]) -> Rule:
+    """Return the validation rule of one limit as the C++ list declares it (kind, unit)."""
+    kind = field_info["kind"]
+    if kind not in _KIND_RULES:
+        raise RuntimeError(f"risk limit {field_info['name']!r}: no rule for kind {kind!r} in risk.py")
+    check, text = _KIND_RULES[kind]
+    if kind in ("flag", "windows"):
+        return check, text
+    unit = field_info["unit"]
+    return check, f"{text} ({unit}; 0 = off)" if unit else f"{text} (0 = off)"
+
+
+# The TOML keys of each scope, generated from the one list of limits in cpp/risk/risk_limits.hpp.
+LIMIT_FIELDS: dict[str, list[dict[str, Any]]] = _core.risk_limit_fields()
+AGENT_KEYS: dict[str, Rule] = {f["name"]: _rule(f) for f in LIMIT_FIELDS["agent"]}
+INSTRUMENT_KEYS: dict[str, Rule] = {f["name"]: _rule(f) for f in LIMIT_FIELDS["instrument"]}
+ACCOUNT_KEYS: dict[str, Rule] = {f["name"]: _rule(f) for f in LIMIT_FIELDS["account"]}
+# Time limits, which on_clock() scales: sliding windows and millisecond limits.
+_WINDOW_KEYS = frozenset(f["name"] for fs in LIMIT_FIELDS.values() for f in fs if f["kind"] == "windows")
+_MILLIS_KEYS = frozenset(f["name"] for fs in LIMIT_FIELDS.values() for f in fs if f["kind"] == "millis")
 _SCOPES = {"agent": AGENT_KEYS, "instrument": INSTRUMENT_KEYS, "account": ACCOUNT_KEYS}
 _RISK_KEYS = {"preset", "enabled", "agent", "instrument", "account", "exchanges", "agents"}
 
@@ -180,8 +172,6 @@ class RiskConfig:
 
     def limits(self) -> Any:
         """Return the `_core.RiskLimits` these settings describe."""
-        from shandian import _core
-
         limits = _core.RiskLimits()
         limits.enabled = self.enabled
         limits.agent = _fill(_core.AgentLimits(), self.agent)
@@ -202,11 +192,11 @@ class RiskConfig:
         out = copy.deepcopy(self)
 
         def scale(keys: dict[str, Any]) -> None:
-            for k in ("order_rate", "cancel_rate"):
-                if k in keys:
-                    keys[k] = [[n, max(1, round(ms / speed))] for n, ms in keys[k]]
-            if keys.get("stale_after_ms"):
-                keys["stale_after_ms"] = max(1, round(keys["stale_after_ms"] / speed))
+            for k in _WINDOW_KEYS & keys.keys():
+                keys[k] = [[n, max(1, round(ms / speed))] for n, ms in keys[k]]
+            for k in _MILLIS_KEYS:
+                if keys.get(k):
+                    keys[k] = max(1, round(keys[k] / speed))
 
         for keys in (out.agent, out.instrument, out.account, *out.exchanges.values(), *out.agents.values()):
             scale(keys)
@@ -214,15 +204,13 @@ class RiskConfig:
 
     def agent_limits(self, name: str) -> Any:
         """Return the `_core.AgentLimits` of one agent (its override, or None when it has none)."""
-        from shandian import _core
-
         keys = self.agents.get(name)
         return None if keys is None else _fill(_core.AgentLimits(), keys)
 
 
 def _fill(target: Any, keys: Mapping[str, Any]) -> Any:
     for key, value in keys.items():
-        if key in ("order_rate", "cancel_rate"):
+        if key in _WINDOW_KEYS:
             value = [(int(a), int(b)) for a, b in value]
         setattr(target, key, value)
     return target
@@ -266,8 +254,8 @@ def parse_risk(table: Mapping[str, Any] | None, base_dir: Path | None = None) ->
             keys.update(load_preset(sub.pop("preset"), base_dir).get("instrument", {}))
         keys.update(_check_scope(sub, INSTRUMENT_KEYS, where))
         cfg.exchanges[exchange] = keys
-    if len(cfg.exchanges) > 8:
-        raise ConfigError("risk.exchanges", "at most 8 exchange overrides")
+    if len(cfg.exchanges) > _core.RISK_MAX_EXCHANGE_OVERRIDES:
+        raise ConfigError("risk.exchanges", f"at most {_core.RISK_MAX_EXCHANGE_OVERRIDES} exchange overrides")
 
     agents = table.get("agents", {})
     if not isinstance(agents, dict):

@@ -117,24 +117,40 @@ struct [[nodiscard]] ConditionalResult {
   [[nodiscard]] bool ok() const noexcept { return code == RejectCode::None; }
 };
 
+// The engine's counters, declared once: X(field, "doc"). The list generates the struct and
+// for_each_field(stats, f) (f(name, value) per field, in order), which the binding's stats dict iterates,
+// so a counter added here reaches Python with no other edit.
+#define SHANDIAN_ENGINE_STATS(X)                                                            \
+  X(events, "")                                                                             \
+  X(ticks, "")                                                                              \
+  X(unknown_instrument_ticks, "")                                                           \
+  X(batches, "")                                                                            \
+  X(buffer_growths, "a batch outgrew its pre-reserved arrays (heap); should stay 0")        \
+  X(orders_sent, "")                                                                        \
+  X(cancels_sent, "")                                                                       \
+  X(unmatched_errors, "insert/action errors naming no order of ours")                       \
+  X(ack_timeouts, "orders unacknowledged past ack_timeout_ns")                              \
+  X(cancel_timeouts, "cancels unanswered past cancel_timeout_ns")                           \
+  X(cancel_retries, "cancels re-sent after a timeout")                                      \
+  X(order_queries, "order queries requested by the in-flight checks")                       \
+  X(position_mismatches, "ledger vs CTP position reconciles that differed")                 \
+  X(conditionals_triggered, "conditional orders whose trigger fired")                       \
+  X(conditional_children, "orders released by conditional orders")                         \
+  X(orders_adopted, "working orders of a previous process adopted at recovery")
+
 struct EngineStats {
-  std::uint64_t events = 0;
-  std::uint64_t ticks = 0;
-  std::uint64_t unknown_instrument_ticks = 0;
-  std::uint64_t batches = 0;
-  std::uint64_t buffer_growths = 0;  // a batch outgrew its pre-reserved arrays (heap); should stay 0
-  std::uint64_t orders_sent = 0;
-  std::uint64_t cancels_sent = 0;
-  std::uint64_t unmatched_errors = 0;  // insert/action errors naming no order of ours
-  std::uint64_t ack_timeouts = 0;      // orders unacknowledged past ack_timeout_ns
-  std::uint64_t cancel_timeouts = 0;   // cancels unanswered past cancel_timeout_ns
-  std::uint64_t cancel_retries = 0;    // cancels re-sent after a timeout
-  std::uint64_t order_queries = 0;     // order queries requested by the in-flight checks
-  std::uint64_t position_mismatches = 0;  // ledger vs CTP position reconciles that differed
-  std::uint64_t conditionals_triggered = 0;
-  std::uint64_t conditional_children = 0;  // orders released by conditional orders
-  std::uint64_t orders_adopted = 0;        // working orders of a previous process adopted at recovery
+#define SHANDIAN_STATS_FIELD(field, doc) std::uint64_t field = 0;
+  SHANDIAN_ENGINE_STATS(SHANDIAN_STATS_FIELD)
+#undef SHANDIAN_STATS_FIELD
 };
+
+template <class F>
+constexpr void for_each_field(const EngineStats& s, F&& f) {
+#define SHANDIAN_STATS_VISIT(field, doc) f(std::string_view(#field), s.field);
+  SHANDIAN_ENGINE_STATS(SHANDIAN_STATS_VISIT)
+#undef SHANDIAN_STATS_VISIT
+}
+
 
 class Engine final : private GatewayHost {
  public:

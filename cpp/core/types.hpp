@@ -2,7 +2,9 @@
 // refusal carries (architecture.md, "Quality bar": a stable code plus a human-readable reason).
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace shandian::core {
@@ -15,158 +17,135 @@ inline constexpr InstrumentIndex kNoInstrument = 0xFFFF'FFFFU;
 inline constexpr AgentId kNoAgent = 0xFFFF'FFFFU;  // orders/trades not placed by this process's agents
 inline constexpr OrderId kNoOrder = 0;
 
-enum class Direction : std::uint8_t { Buy = 0, Sell = 1 };
-enum class Offset : std::uint8_t { Open = 0, Close = 1, CloseToday = 2, CloseYesterday = 3 };
-enum class OrderKind : std::uint8_t { Limit = 0, Fak = 1, Fok = 2, Market = 3 };
+// Each enum below is declared once, as an X-macro list X(Enumerator, value, "name", "doc"); that one list
+// generates the enum, its to_string (the stable name: logs, journals and tests match on it), enum_names()
+// (every value with its name and doc, which the binding iterates to build the Python enum: upper-case
+// name) and nothing else needs editing when a value is added. Macro lists cannot hold // comments: /* */.
+template <class E>
+struct EnumName {
+  E value;
+  std::string_view name;
+  std::string_view doc;
+};
+
+#define SHANDIAN_ENUM_DECLARE(enumerator, value, name, doc) enumerator = value,
+#define SHANDIAN_ENUM_CASE(enumerator, value, name, doc) \
+  case E::enumerator:                                    \
+    return name;
+#define SHANDIAN_ENUM_ENTRY(enumerator, value, name, doc) ::shandian::core::EnumName<E>{E::enumerator, name, doc},
+
+// Defines `enum class Enum : Underlying`, `to_string(Enum)` (`unknown` for a value outside the list) and
+// `enum_names(Enum{})` (a constexpr std::array of EnumName<Enum>, in declaration order).
+#define SHANDIAN_DEFINE_ENUM(Enum, Underlying, LIST, unknown)                 \
+  enum class Enum : Underlying { LIST(SHANDIAN_ENUM_DECLARE) };               \
+  [[nodiscard]] constexpr std::string_view to_string(Enum e) noexcept {       \
+    using E = Enum;                                                           \
+    switch (e) { LIST(SHANDIAN_ENUM_CASE) }                                   \
+    return unknown;                                                           \
+  }                                                                           \
+  [[nodiscard]] constexpr auto enum_names(Enum) noexcept {                    \
+    using E = Enum;                                                           \
+    return std::array{LIST(SHANDIAN_ENUM_ENTRY)};                             \
+  }
+
+// The value whose to_string name is `name` (journals, config text), or nullopt.
+template <class E>
+[[nodiscard]] constexpr std::optional<E> from_name(std::string_view name) noexcept {
+  for (const auto& entry : enum_names(E{})) {
+    if (entry.name == name) return entry.value;
+  }
+  return std::nullopt;
+}
+
+#define SHANDIAN_DIRECTIONS(X) \
+  X(Buy, 0, "buy", "")         \
+  X(Sell, 1, "sell", "")
+SHANDIAN_DEFINE_ENUM(Direction, std::uint8_t, SHANDIAN_DIRECTIONS, "unknown")
+
+#define SHANDIAN_OFFSETS(X)                   \
+  X(Open, 0, "open", "")                      \
+  X(Close, 1, "close", "")                    \
+  X(CloseToday, 2, "close_today", "")         \
+  X(CloseYesterday, 3, "close_yesterday", "")
+SHANDIAN_DEFINE_ENUM(Offset, std::uint8_t, SHANDIAN_OFFSETS, "unknown")
+
+#define SHANDIAN_ORDER_KINDS(X)                                            \
+  X(Limit, 0, "limit", "rests at its price")                               \
+  X(Fak, 1, "fak", "fill and kill: what does not trade at once is cancelled") \
+  X(Fok, 2, "fok", "fill or kill: all at once or nothing")                 \
+  X(Market, 3, "market", "any price")
+SHANDIAN_DEFINE_ENUM(OrderKind, std::uint8_t, SHANDIAN_ORDER_KINDS, "unknown")
 
 // shandian's order lifecycle. CTP's OrderStatus/OrderSubmitStatus pairs map onto it in the gateway.
-enum class OrderStatus : std::uint8_t {
-  Submitting = 0,  // built and published; ReqOrderInsert about to be / being written
-  Accepted = 1,    // CTP took it ('a' unknown: not yet acknowledged by the exchange)
-  Queued = 2,      // resting at the exchange, nothing traded ('3')
-  PartFilled = 3,  // resting with part traded ('1')
-  Filled = 4,      // final: all traded ('0')
-  Cancelled = 5,   // final: cancelled, possibly after partial fills ('5', '2', '4')
-  Rejected = 6,    // final: refused by CTP or the exchange before anything traded
-};
+#define SHANDIAN_ORDER_STATUSES(X)                                                                      \
+  X(Submitting, 0, "submitting", "built and published; ReqOrderInsert about to be / being written")     \
+  X(Accepted, 1, "accepted", "CTP took it ('a' unknown: not yet acknowledged by the exchange)")        \
+  X(Queued, 2, "queued", "resting at the exchange, nothing traded ('3')")                               \
+  X(PartFilled, 3, "part_filled", "resting with part traded ('1')")                                     \
+  X(Filled, 4, "filled", "final: all traded ('0')")                                                     \
+  X(Cancelled, 5, "cancelled", "final: cancelled, possibly after partial fills ('5', '2', '4')")        \
+  X(Rejected, 6, "rejected", "final: refused by CTP or the exchange before anything traded")
+SHANDIAN_DEFINE_ENUM(OrderStatus, std::uint8_t, SHANDIAN_ORDER_STATUSES, "unknown")
 
 [[nodiscard]] constexpr bool is_final(OrderStatus s) noexcept {
   return s == OrderStatus::Filled || s == OrderStatus::Cancelled || s == OrderStatus::Rejected;
 }
 
-// Stable reject codes. Names (to_string) are part of the API: logs, journals and tests match on them.
-// Engine-side refusals happen before anything is sent; CTP-side ones carry the CTP error id as well.
-enum class RejectCode : std::uint16_t {
-  None = 0,
-  // engine validation
-  InvalidAgent = 1,
-  UnknownInstrument = 2,
-  InvalidVolume = 3,
-  InvalidPrice = 4,        // NaN/inf/<=0 for a priced order
-  PriceNotOnTick = 5,      // not an integer multiple of PriceTick
-  PriceOutsideLimits = 6,  // outside [LowerLimit, UpperLimit] of the last tick
-  SessionNotReady = 7,     // gateway not logged in / not reconciled
-  OrderPoolExhausted = 8,
-  UnknownOrder = 9,        // cancel: no such live order
-  NotOwner = 10,           // cancel: the order belongs to another agent
-  AlreadyFinal = 11,       // cancel: the order is filled/cancelled/rejected
-  CancelPending = 12,      // cancel: a cancel is already in flight
-  InsufficientPosition = 13,  // close: more than the agent holds (minus its working closes)
-  InstrumentOwned = 14,       // the instrument is owned exclusively ("monopoly") by another agent
-  PositionTableFull = 15,     // the ledgers have no position record left (Ledgers::Capacity::positions)
-  // gateway write failures (the Req* return value)
-  RequestNetworkError = 20,  // -1
-  RequestQueueFull = 21,     // -2
-  RequestRateLimited = 22,   // -3
-  // replies
-  CtpRejected = 30,       // OnRspOrderInsert / OnErrRtnOrderInsert (ctp_error_id set)
-  ExchangeRejected = 31,  // OnRtnOrder cancelled with OrderSubmitStatus InsertRejected
-  CancelRejected = 32,    // OnRspOrderAction / OnErrRtnOrderAction (ctp_error_id set)
-  // risk (the risk engine issue adds its own codes in 100..199)
-  RiskRejected = 100,
-  RiskOrderRate = 101,
-  RiskCancelLimit = 102,
-  RiskMaxOrderVolume = 103,
-  RiskPositionLimit = 104,
-  RiskKillSwitch = 105,
-  RiskCancelRate = 106,       // cancel-rate window (agent or account)
-  RiskMessageLimit = 107,     // inserts + cancels per instrument per day
-  RiskLargeCancelLimit = 108, // cancels of large orders per instrument per day
-  RiskSelfTrade = 109,        // would cross a resting order of the same account
-  RiskActiveOrders = 110,     // too many working orders
-  RiskOpenVolumeLimit = 111,  // opened lots per instrument per day (CFFEX index futures)
-  RiskCapital = 112,          // order cost > available capital
-  RiskReducing = 113,         // agent/account REDUCING: only position-reducing orders
-  RiskHalted = 114,           // agent/account HALTED: only cancels
-  RiskPriceBand = 115,        // fat finger: too far from last/mid
-  RiskStaleData = 116,        // last tick too old in continuous trading
-  RiskSessionClosed = 117,    // instrument status says not trading
-  RiskDailyLoss = 118,        // daily loss limit reached (state changed)
-  RiskDrawdown = 119,         // max drawdown reached (state changed)
-  // journal (issue 7): the journal is too far behind; new orders are refused until it catches up
-  JournalBacklog = 200,
-};
-
-[[nodiscard]] constexpr std::string_view to_string(RejectCode c) noexcept {
-  switch (c) {
-    case RejectCode::None: return "NONE";
-    case RejectCode::InvalidAgent: return "INVALID_AGENT";
-    case RejectCode::UnknownInstrument: return "UNKNOWN_INSTRUMENT";
-    case RejectCode::InvalidVolume: return "INVALID_VOLUME";
-    case RejectCode::InvalidPrice: return "INVALID_PRICE";
-    case RejectCode::PriceNotOnTick: return "PRICE_NOT_ON_TICK";
-    case RejectCode::PriceOutsideLimits: return "PRICE_OUTSIDE_LIMITS";
-    case RejectCode::SessionNotReady: return "SESSION_NOT_READY";
-    case RejectCode::OrderPoolExhausted: return "ORDER_POOL_EXHAUSTED";
-    case RejectCode::UnknownOrder: return "UNKNOWN_ORDER";
-    case RejectCode::NotOwner: return "NOT_OWNER";
-    case RejectCode::AlreadyFinal: return "ALREADY_FINAL";
-    case RejectCode::CancelPending: return "CANCEL_PENDING";
-    case RejectCode::InsufficientPosition: return "INSUFFICIENT_POSITION";
-    case RejectCode::InstrumentOwned: return "INSTRUMENT_OWNED";
-    case RejectCode::PositionTableFull: return "POSITION_TABLE_FULL";
-    case RejectCode::RequestNetworkError: return "REQUEST_NETWORK_ERROR";
-    case RejectCode::RequestQueueFull: return "REQUEST_QUEUE_FULL";
-    case RejectCode::RequestRateLimited: return "REQUEST_RATE_LIMITED";
-    case RejectCode::CtpRejected: return "CTP_REJECTED";
-    case RejectCode::ExchangeRejected: return "EXCHANGE_REJECTED";
-    case RejectCode::CancelRejected: return "CANCEL_REJECTED";
-    case RejectCode::RiskRejected: return "RISK_REJECTED";
-    case RejectCode::RiskOrderRate: return "RISK_ORDER_RATE";
-    case RejectCode::RiskCancelLimit: return "RISK_CANCEL_LIMIT";
-    case RejectCode::RiskMaxOrderVolume: return "RISK_MAX_ORDER_VOLUME";
-    case RejectCode::RiskPositionLimit: return "RISK_POSITION_LIMIT";
-    case RejectCode::RiskKillSwitch: return "RISK_KILL_SWITCH";
-    case RejectCode::RiskCancelRate: return "RISK_CANCEL_RATE";
-    case RejectCode::RiskMessageLimit: return "RISK_MESSAGE_LIMIT";
-    case RejectCode::RiskLargeCancelLimit: return "RISK_LARGE_CANCEL_LIMIT";
-    case RejectCode::RiskSelfTrade: return "RISK_SELF_TRADE";
-    case RejectCode::RiskActiveOrders: return "RISK_ACTIVE_ORDERS";
-    case RejectCode::RiskOpenVolumeLimit: return "RISK_OPEN_VOLUME_LIMIT";
-    case RejectCode::RiskCapital: return "RISK_CAPITAL";
-    case RejectCode::RiskReducing: return "RISK_REDUCING";
-    case RejectCode::RiskHalted: return "RISK_HALTED";
-    case RejectCode::RiskPriceBand: return "RISK_PRICE_BAND";
-    case RejectCode::RiskStaleData: return "RISK_STALE_DATA";
-    case RejectCode::RiskSessionClosed: return "RISK_SESSION_CLOSED";
-    case RejectCode::RiskDailyLoss: return "RISK_DAILY_LOSS";
-    case RejectCode::RiskDrawdown: return "RISK_DRAWDOWN";
-    case RejectCode::JournalBacklog: return "JOURNAL_BACKLOG";
-  }
-  return "UNKNOWN_REJECT_CODE";
-}
-
-[[nodiscard]] constexpr std::string_view to_string(OrderStatus s) noexcept {
-  switch (s) {
-    case OrderStatus::Submitting: return "submitting";
-    case OrderStatus::Accepted: return "accepted";
-    case OrderStatus::Queued: return "queued";
-    case OrderStatus::PartFilled: return "part_filled";
-    case OrderStatus::Filled: return "filled";
-    case OrderStatus::Cancelled: return "cancelled";
-    case OrderStatus::Rejected: return "rejected";
-  }
-  return "unknown";
-}
-
-[[nodiscard]] constexpr std::string_view to_string(Direction d) noexcept { return d == Direction::Buy ? "buy" : "sell"; }
-[[nodiscard]] constexpr std::string_view to_string(Offset o) noexcept {
-  switch (o) {
-    case Offset::Open: return "open";
-    case Offset::Close: return "close";
-    case Offset::CloseToday: return "close_today";
-    case Offset::CloseYesterday: return "close_yesterday";
-  }
-  return "unknown";
-}
-[[nodiscard]] constexpr std::string_view to_string(OrderKind k) noexcept {
-  switch (k) {
-    case OrderKind::Limit: return "limit";
-    case OrderKind::Fak: return "fak";
-    case OrderKind::Fok: return "fok";
-    case OrderKind::Market: return "market";
-  }
-  return "unknown";
-}
+// Stable reject codes. Names are part of the API: logs, journals and tests match on them. Engine-side
+// refusals happen before anything is sent; CTP-side ones carry the CTP error id as well. Ranges: 1..19
+// engine validation, 20..29 gateway write failures (the Req* return value), 30..39 replies, 100..199 risk
+// (RiskStats counts them by code - 100), 200.. journal.
+#define SHANDIAN_REJECT_CODES(X)                                                                             \
+  X(None, 0, "NONE", "not refused")                                                                         \
+  X(InvalidAgent, 1, "INVALID_AGENT", "no such agent")                                                      \
+  X(UnknownInstrument, 2, "UNKNOWN_INSTRUMENT", "the instrument is not listed")                             \
+  X(InvalidVolume, 3, "INVALID_VOLUME", "volume <= 0 (or an iceberg display outside 1..volume)")                        \
+  X(InvalidPrice, 4, "INVALID_PRICE", "NaN/inf/<=0 for a priced order")                                     \
+  X(PriceNotOnTick, 5, "PRICE_NOT_ON_TICK", "not an integer multiple of PriceTick")                         \
+  X(PriceOutsideLimits, 6, "PRICE_OUTSIDE_LIMITS", "outside [LowerLimit, UpperLimit] of the last tick")      \
+  X(SessionNotReady, 7, "SESSION_NOT_READY", "gateway not logged in / not reconciled")                      \
+  X(OrderPoolExhausted, 8, "ORDER_POOL_EXHAUSTED", "the order (or conditional) pool has no free slot")                                    \
+  X(UnknownOrder, 9, "UNKNOWN_ORDER", "cancel: no such live order")                                         \
+  X(NotOwner, 10, "NOT_OWNER", "cancel: the order belongs to another agent")                                \
+  X(AlreadyFinal, 11, "ALREADY_FINAL", "cancel: the order is filled/cancelled/rejected")                    \
+  X(CancelPending, 12, "CANCEL_PENDING", "cancel: a cancel is already in flight")                           \
+  X(InsufficientPosition, 13, "INSUFFICIENT_POSITION",                                                      \
+    "close: more than the agent holds (minus its working closes)")                                          \
+  X(InstrumentOwned, 14, "INSTRUMENT_OWNED",                                                                \
+    "the instrument is owned exclusively (\"monopoly\") by another agent")                                  \
+  X(PositionTableFull, 15, "POSITION_TABLE_FULL",                                                           \
+    "the ledgers have no position record left (Ledgers::Capacity::positions)")                              \
+  X(AgentStopped, 16, "AGENT_STOPPED",                                                                      \
+    "the agent is stopped (halted, or a callback raised): it places no more orders")                        \
+  X(RequestNetworkError, 20, "REQUEST_NETWORK_ERROR", "Req* returned -1")                                   \
+  X(RequestQueueFull, 21, "REQUEST_QUEUE_FULL", "Req* returned -2")                                         \
+  X(RequestRateLimited, 22, "REQUEST_RATE_LIMITED", "Req* returned -3")                                     \
+  X(CtpRejected, 30, "CTP_REJECTED", "OnRspOrderInsert / OnErrRtnOrderInsert (ctp_error_id set)")          \
+  X(ExchangeRejected, 31, "EXCHANGE_REJECTED", "OnRtnOrder cancelled with OrderSubmitStatus InsertRejected") \
+  X(CancelRejected, 32, "CANCEL_REJECTED", "OnRspOrderAction / OnErrRtnOrderAction (ctp_error_id set)")     \
+  X(RiskRejected, 100, "RISK_REJECTED", "refused by the risk engine (generic)")              \
+  X(RiskOrderRate, 101, "RISK_ORDER_RATE", "order-rate window (agent or account)")                          \
+  X(RiskCancelLimit, 102, "RISK_CANCEL_LIMIT", "cancels per instrument per day")                            \
+  X(RiskMaxOrderVolume, 103, "RISK_MAX_ORDER_VOLUME", "lots per order")                                     \
+  X(RiskPositionLimit, 104, "RISK_POSITION_LIMIT", "position per instrument and side")                      \
+  X(RiskKillSwitch, 105, "RISK_KILL_SWITCH", "the kill switch is on")                                       \
+  X(RiskCancelRate, 106, "RISK_CANCEL_RATE", "cancel-rate window (agent or account)")                       \
+  X(RiskMessageLimit, 107, "RISK_MESSAGE_LIMIT", "inserts + cancels per instrument per day")                \
+  X(RiskLargeCancelLimit, 108, "RISK_LARGE_CANCEL_LIMIT", "cancels of large orders per instrument per day") \
+  X(RiskSelfTrade, 109, "RISK_SELF_TRADE", "would cross a resting order of the same account")               \
+  X(RiskActiveOrders, 110, "RISK_ACTIVE_ORDERS", "too many working orders")                                 \
+  X(RiskOpenVolumeLimit, 111, "RISK_OPEN_VOLUME_LIMIT",                                                     \
+    "opened lots per instrument per day (CFFEX index futures)")                                             \
+  X(RiskCapital, 112, "RISK_CAPITAL", "order cost > available capital")                                     \
+  X(RiskReducing, 113, "RISK_REDUCING", "agent/account REDUCING: only position-reducing orders")            \
+  X(RiskHalted, 114, "RISK_HALTED", "agent/account HALTED: only cancels")                                   \
+  X(RiskPriceBand, 115, "RISK_PRICE_BAND", "fat finger: too far from last/mid")                             \
+  X(RiskStaleData, 116, "RISK_STALE_DATA", "last tick too old in continuous trading")                       \
+  X(RiskSessionClosed, 117, "RISK_SESSION_CLOSED", "instrument status says not trading")                    \
+  X(RiskDailyLoss, 118, "RISK_DAILY_LOSS", "daily loss limit reached (state changed)")                      \
+  X(RiskDrawdown, 119, "RISK_DRAWDOWN", "max drawdown reached (state changed)")                             \
+  X(JournalBacklog, 200, "JOURNAL_BACKLOG",                                                                 \
+    "the journal is too far behind; new orders are refused until it catches up")
+SHANDIAN_DEFINE_ENUM(RejectCode, std::uint16_t, SHANDIAN_REJECT_CODES, "UNKNOWN_REJECT_CODE")
 
 }  // namespace shandian::core

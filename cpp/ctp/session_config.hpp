@@ -8,23 +8,16 @@
 #include <string_view>
 #include <vector>
 
+#include "core/types.hpp"
+
 namespace shandian::ctp {
 
 // How the private stream (OnRtnOrder/OnRtnTrade) resumes after a (re)connect (ctp-semantics.md §1).
-enum class ResumeType : std::uint8_t {
-  Restart = 0,  // replay the whole trading day (slow on busy days: vnpy#2805)
-  Resume = 1,   // from the last sequence number recorded in the flow files
-  Quick = 2,    // only what happens after login; the gaps are filled by order/trade queries (default)
-};
-
-[[nodiscard]] constexpr const char* to_string(ResumeType r) noexcept {
-  switch (r) {
-    case ResumeType::Restart: return "restart";
-    case ResumeType::Resume: return "resume";
-    case ResumeType::Quick: return "quick";
-  }
-  return "unknown";
-}
+#define SHANDIAN_RESUME_TYPES(X)                                                                            \
+  X(Restart, 0, "restart", "replay the whole trading day (slow on busy days: vnpy#2805)")                   \
+  X(Resume, 1, "resume", "from the last sequence number recorded in the flow files")                       \
+  X(Quick, 2, "quick", "only what happens after login; the gaps are filled by order/trade queries (default)")
+SHANDIAN_DEFINE_ENUM(ResumeType, std::uint8_t, SHANDIAN_RESUME_TYPES, "unknown")
 
 struct SessionConfig {
   std::vector<std::string> trader_fronts;  // "tcp://host:port" or "local://NAME?..."; at least one

@@ -19,21 +19,16 @@ struct RefKey {
   auto operator<=>(const RefKey&) const = default;
 };
 
-core::Direction parse_direction(std::string_view s) noexcept { return s == "sell" ? core::Direction::Sell : core::Direction::Buy; }
+core::Direction parse_direction(std::string_view s) noexcept {
+  return core::from_name<core::Direction>(s).value_or(core::Direction::Buy);
+}
 
 core::Offset parse_offset(std::string_view s) noexcept {
-  if (s == "close") return core::Offset::Close;
-  if (s == "close_today") return core::Offset::CloseToday;
-  if (s == "close_yesterday") return core::Offset::CloseYesterday;
-  return core::Offset::Open;
+  return core::from_name<core::Offset>(s).value_or(core::Offset::Open);
 }
 
 core::OrderStatus parse_status(std::string_view s) noexcept {
-  for (int i = 0; i <= static_cast<int>(core::OrderStatus::Rejected); ++i) {
-    const auto status = static_cast<core::OrderStatus>(i);
-    if (core::to_string(status) == s) return status;
-  }
-  return core::OrderStatus::Submitting;
+  return core::from_name<core::OrderStatus>(s).value_or(core::OrderStatus::Submitting);
 }
 
 RecordKind parse_kind(std::string_view s) noexcept {

@@ -35,6 +35,7 @@
 // or update (apply_pending()). Applying an update may allocate (window rings are re-sized); checks never do.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdint>
@@ -109,17 +110,40 @@ struct RiskCapacity {
   std::size_t update_queue = 128;  // pending live updates (whole limits or one agent's) before post_* fails
 };
 
+// Risk reject codes are 100..199 (core/types.hpp); RiskStats counts them by code - 100, sized from the list
+// so a new risk code needs no edit here.
 inline constexpr std::size_t kRiskCodeBase = 100;
-inline constexpr std::size_t kRiskCodeCount = 20;  // 100..119
+inline constexpr std::size_t kRiskCodeCount = [] {
+  std::size_t count = 0;
+  for (const auto& entry : core::enum_names(core::RejectCode{})) {
+    const auto code = static_cast<std::size_t>(entry.value);
+    if (code >= kRiskCodeBase && code < kRiskCodeBase + 100) count = std::max(count, code - kRiskCodeBase + 1);
+  }
+  return count;
+}();
+
+// The risk engine's counters, declared once: X(field, "doc"); for_each_field(stats, f) calls f(name, value)
+// per counter (the binding's stats dict iterates it). `rejects` is counted by code - 100.
+#define SHANDIAN_RISK_STATS(X) \
+  X(orders_checked, "")        \
+  X(cancels_checked, "")       \
+  X(updates_applied, "")       \
+  X(update_failures, "")       \
+  X(kills, "")
 
 struct RiskStats {
-  std::uint64_t orders_checked = 0;
-  std::uint64_t cancels_checked = 0;
-  std::uint64_t updates_applied = 0;
-  std::uint64_t kills = 0;
-  std::uint64_t update_failures = 0;
+#define SHANDIAN_STATS_FIELD(field, doc) std::uint64_t field = 0;
+  SHANDIAN_RISK_STATS(SHANDIAN_STATS_FIELD)
+#undef SHANDIAN_STATS_FIELD
   std::array<std::uint64_t, kRiskCodeCount> rejects{};  // by code - 100
 };
+
+template <class F>
+constexpr void for_each_field(const RiskStats& s, F&& f) {
+#define SHANDIAN_STATS_VISIT(field, doc) f(std::string_view(#field), s.field);
+  SHANDIAN_RISK_STATS(SHANDIAN_STATS_VISIT)
+#undef SHANDIAN_STATS_VISIT
+}
 
 class RiskEngine final : public core::RiskHook {
  public:

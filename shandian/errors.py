@@ -1,0 +1,46 @@
+"""Every exception shandian raises on purpose, at the bottom of the Python layer (imports only `_core`).
+
+`OrderRejected.code` is a `RejectCode`, a `StrEnum` generated from the C++ list of reject codes
+(cpp/core/types.hpp, bound as `_core.RejectCode`): a code added there exists here with no Python edit, and
+a member compares equal to its name (`e.code == "RISK_MAX_ORDER_VOLUME"`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from shandian import _core
+
+__all__ = ["ConfigError", "JournalGapError", "OrderRejected", "ParamError", "RejectCode"]
+
+RejectCode = StrEnum("RejectCode", [(name, name) for name in _core.RejectCode.__members__])  # type: ignore[misc]
+RejectCode.__doc__ = "The stable reject codes of the C++ engine (cpp/core/types.hpp), by name."
+
+
+class ConfigError(ValueError):
+    """A configuration problem: `key` (dotted path), and a message naming the value and the rule."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}" if key else message)
+        self.key = key
+
+
+class OrderRejected(Exception):  # noqa: N818 — the name users expect (vn.py habit: "rejected")
+    """An order or cancel the engine refused before sending: `code` (a RejectCode), `reason` (text).
+
+    A code that is not in the C++ list raises ValueError: every refusal carries a stable code.
+    """
+
+    def __init__(self, code: str, reason: str, order_id: int = 0) -> None:
+        self.code = RejectCode(code)
+        super().__init__(f"{self.code}: {reason}")
+        self.reason = reason
+        self.order_id = order_id
+
+
+class ParamError(ValueError):
+    """A parameter update that does not fit the agent's declared `params` (name, value and rule)."""
+
+
+class JournalGapError(RuntimeError):
+    """Sequence numbers are missing from a journal (records were lost or deleted)."""
