@@ -1,4 +1,4 @@
-"""Journal cost (issue 7): tick → agent latency with the journal off and on, in alternating rounds.
+"""Journal cost: tick → agent latency with the journal off and on, in alternating rounds.
 
     python bench/journal_overhead.py [--rounds 3] [--seconds 8] [--wait block|spin] [--cpu N] [--json F]
 

@@ -1,4 +1,4 @@
-"""Crash test of the journal (issue 7): an engine process trading against a local front is killed with
+"""Crash test of the journal: an engine process trading against a local front is killed with
 SIGKILL at random points (during start-up and recovery too), restarted, and finally verified.
 
 The local front runs inside the engine process, so it dies with it. The front address carries

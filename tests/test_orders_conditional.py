@@ -1,4 +1,4 @@
-"""Conditional orders through the local front (issue 5): stop, take-profit, trailing stop, OCO, bracket and
+"""Conditional orders through the local front: stop, take-profit, trailing stop, OCO, bracket and
 iceberg, each released by the C++ engine on ticks and filled by the local front's matching core."""
 
 from __future__ import annotations

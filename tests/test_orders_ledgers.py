@@ -1,4 +1,4 @@
-"""Order FSM + per-agent ledgers (issue 5): hypothesis over random interleavings of order, trade, cancel,
+"""Order FSM + per-agent ledgers: hypothesis over random interleavings of order, trade, cancel,
 reject and duplicate callbacks through OrderLab (a scripted counter around the real C++ Engine), and two
 agents trading one instrument in opposite directions through the local front."""
 

@@ -1,4 +1,4 @@
-// Micro-benchmark of the risk engine's full rule set per request (issue 6, "Speed"), for the Python
+// Micro-benchmark of the risk engine's full rule set per request, for the Python
 // harness through pyext/bench/risk.cpp (`_bench.bench_risk_check`). Returns raw per-check latencies; statistics
 // and provenance are the harness's job.
 #pragma once

@@ -1,4 +1,4 @@
-// Conditional orders emulated on the engine thread (issue 5): stop (market or limit), take-profit,
+// Conditional orders emulated on the engine thread: stop (market or limit), take-profit,
 // trailing stop (by price or ticks), OCO pairs, bracket (entry + take-profit + stop-loss, exits armed pro
 // rata as the entry fills) and iceberg (display slices replenished on fill). Triggered by ticks (last price,
 // or bid for a sell / ask for a buy). Released children are ordinary orders sent through Engine::place, so

@@ -1,4 +1,4 @@
-// Per-agent ledgers (issue 5): each agent sees its own capital, positions, margin, commission, PnL and
+// Per-agent ledgers: each agent sees its own capital, positions, margin, commission, PnL and
 // counts as if it had its own account; the account is the sum of the agents plus an "unattributed" bucket
 // (orders and trades this process did not place, and what CTP held before the first reconcile).
 //

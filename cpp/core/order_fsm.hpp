@@ -1,4 +1,4 @@
-// The order state machine as an explicit table (issue 5): every (state, event) pair names its outcome, so
+// The order state machine as an explicit table: every (state, event) pair names its outcome, so
 // duplicate pushes, replays and the real-world races are decided in one place and can be read in review.
 //
 // States: the published OrderStatus plus CancelPending (a cancel is in flight; the order keeps its working

@@ -141,7 +141,7 @@ class OrderManager {
   // `ledgers` (optional, not owned) receives every freeze / trade / final state of the orders.
   explicit OrderManager(Capacity capacity, Ledgers* ledgers = nullptr);
 
-  // ---- recovery (journal, issue 7): what a previous process of this trading day placed ----------------
+  // ---- recovery (journal): what a previous process of this trading day placed ----------------
   // Links an order placed before a restart to its agent, so the counter's reports (agent = that agent,
   // id = kNoOrder) and trades of it are attributed after the restart. sys_id may be empty (not known yet:
   // the first report carrying it links it). False when an identity map is full.

@@ -53,7 +53,7 @@ struct RiskVerdict {
 };
 
 // Read-only per-agent (and whole-account) figures the risk rules consult. The order manager's ledgers
-// implement it (issue 5); the risk engine (issue 6) only reads it, on the engine thread. `agent ==
+// implement it; the risk engine only reads it, on the engine thread. `agent ==
 // kNoAgent` asks for the account as a whole (all agents plus unattributed). Volumes are in lots.
 class LedgerView {
  public:
@@ -92,7 +92,7 @@ class RiskHook {
   virtual void on_trade(const TradeUpdate&) noexcept {}
 };
 
-// The default until the risk engine lands: accepts everything the engine's own validation accepted.
+// The default when no risk engine is installed: accepts everything the engine's own validation accepted.
 class PermissiveRiskHook final : public RiskHook {
  public:
   [[nodiscard]] RiskVerdict check_order(const OrderIntent&, const RiskContext&) noexcept override {

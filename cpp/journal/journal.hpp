@@ -1,4 +1,4 @@
-// Journal: the record that survives kill -9 (issue 7). CTP knows nothing about agents; after a crash only
+// Journal: the record that survives kill -9. CTP knows nothing about agents; after a crash only
 // this file can say which agent owns which order, trade and position.
 //
 // Threads: the engine thread is the only producer. It builds a fixed-size Record per fact (EngineObserver

@@ -1,5 +1,5 @@
 // Journal records: one fixed-size POD per fact the engine must be able to reconstruct after a crash
-// (issue 7). Built on the engine thread from the EngineObserver callbacks (no allocation), carried by an
+// Built on the engine thread from the EngineObserver callbacks (no allocation), carried by an
 // SpscRing to the journal thread, written to SQLite there. `seq` is assigned on the engine thread when
 // the record enters the ring: it increases by exactly one per record, across process restarts of the
 // same journal file, so a reader detects any gap.

@@ -1,4 +1,4 @@
-// Recovery input: read a journal file back and replay it into what a restarted process needs (issue 7):
+// Recovery input: read a journal file back and replay it into what a restarted process needs:
 //   * attribution: every order this account's agents placed today, by (FrontID, SessionID, OrderRef) and,
 //     once known, (ExchangeID, OrderSysID) -> agent name — seeded into OrderManager::seed_link so the
 //     counter's reports and trades of those orders are attributed after the restart;

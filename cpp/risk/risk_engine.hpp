@@ -1,4 +1,4 @@
-// RiskEngine: the pre-trade rule set of issue 6, implementing core::RiskHook on the engine thread.
+// RiskEngine: the pre-trade rule set, implementing core::RiskHook on the engine thread.
 //
 // Every insert and every cancel is checked against the rules of three scopes (risk_limits.hpp); a refusal
 // carries a stable RejectCode and a reason with its numbers, e.g.

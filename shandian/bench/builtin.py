@@ -214,8 +214,8 @@ class _Pinning:
 def _wait_note(ctx: Context) -> str:
     """Describe the engine's wait strategy and what it means for the issue's targets."""
     if ctx.wait == "spin":
-        return "engine wait=spin (issue 4's targets are stated for spin)"
-    return f"engine wait={ctx.wait}: issue 4's targets are stated for spin, so they are not judged here"
+        return "engine wait=spin (the latency targets are stated for spin)"
+    return f"engine wait={ctx.wait}: the latency targets are stated for spin, so they are not judged here"
 
 
 def _judge(ctx: Context, met: bool) -> bool | None:

@@ -1,5 +1,5 @@
 // StateLog: the local front's input log (front address key `state=/path/file`), so an instance's book,
-// accounts, sessions, streams and clock survive the process that hosts it being killed (issue 7: the
+// accounts, sessions, streams and clock survive the process that hosts it being killed (the
 // journal crash test kills the engine process, which hosts the in-process local front).
 //
 // The ExchangeCore is single-threaded and deterministic, so its state is a pure function of its inputs in

@@ -1,4 +1,4 @@
-// Order FSM table, per-agent ledgers, offsets and in-flight checks (issue 5): table edges, frozen lots and
+// Order FSM table, per-agent ledgers, offsets and in-flight checks: table edges, frozen lots and
 // margin, two agents trading one instrument in opposite directions, SHFE today/yesterday splitting, the
 // max-order-volume split, typed refusals before anything is sent, reconcile adoption and mismatch notice,
 // ack / cancel timeouts, and randomized interleavings through OrderLab (invariants after every step).
