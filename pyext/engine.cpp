@@ -330,20 +330,7 @@ py::dict stats_dict(const EngineStats& s) {
 
 py::dict session_stats_dict(const ctp::SessionStats& s) {
   py::dict d;
-  d["trader_connects"] = s.trader_connects;
-  d["trader_disconnects"] = s.trader_disconnects;
-  d["logins"] = s.logins;
-  d["md_connects"] = s.md_connects;
-  d["md_disconnects"] = s.md_disconnects;
-  d["queries_issued"] = s.queries_issued;
-  d["query_retries"] = s.query_retries;
-  d["query_timeouts"] = s.query_timeouts;
-  d["ticks_pushed"] = s.ticks_pushed;
-  d["ticks_dropped"] = s.ticks_dropped;
-  d["trader_pushed"] = s.trader_pushed;
-  d["trader_ring_stalls"] = s.trader_ring_stalls;
-  d["trader_events_lost"] = s.trader_events_lost;
-  d["last_insert_ns"] = s.last_insert_ns;  // CLOCK_MONOTONIC just before the latest ReqOrderInsert
+  ctp::for_each_field(s, [&d](std::string_view name, auto value) { d[py::str(name.data(), name.size())] = value; });
   return d;
 }
 

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,24 +46,38 @@ enum class MdState : std::uint8_t { Idle, Connecting, LoggingIn, Ready, Disconne
 [[nodiscard]] const char* to_string(TraderState s) noexcept;
 [[nodiscard]] const char* to_string(MdState s) noexcept;
 
+// The session's counters, declared once: X(type, field, "doc"). The list generates the struct and
+// for_each_field(stats, f) (f(name, value) per field, in order), which the binding's dict iterates.
+#define SHANDIAN_SESSION_STATS(X)                                                                       \
+  X(std::uint64_t, trader_connects, "")                                                                 \
+  X(std::uint64_t, trader_disconnects, "")                                                              \
+  X(std::uint64_t, logins, "")                                                                          \
+  X(std::uint64_t, md_connects, "")                                                                     \
+  X(std::uint64_t, md_disconnects, "")                                                                  \
+  X(std::uint64_t, queries_issued, "")                                                                  \
+  X(std::uint64_t, query_retries, "")                                                                   \
+  X(std::uint64_t, query_timeouts, "")                                                                  \
+  X(std::uint64_t, ticks_pushed, "")                                                                    \
+  X(std::uint64_t, ticks_dropped, "md ring full")                                                       \
+  X(std::uint64_t, trader_pushed, "")                                                                   \
+  X(std::uint64_t, trader_ring_stalls, "a trader callback waited for room")                             \
+  X(std::uint64_t, trader_events_lost, "... and gave up (each one triggers a reconcile)")               \
+  /* CLOCK_MONOTONIC just before the latest ReqOrderInsert (engine thread; 0 = none yet): the stage */ \
+  /* stamp "ReqOrderInsert entered" of bench/ (agent.buy -> ReqOrderInsert, Kungfu's insert_time). */   \
+  X(std::int64_t, last_insert_ns, "CLOCK_MONOTONIC just before the latest ReqOrderInsert")
+
 struct SessionStats {
-  std::uint64_t trader_connects = 0;
-  std::uint64_t trader_disconnects = 0;
-  std::uint64_t logins = 0;
-  std::uint64_t md_connects = 0;
-  std::uint64_t md_disconnects = 0;
-  std::uint64_t queries_issued = 0;
-  std::uint64_t query_retries = 0;
-  std::uint64_t query_timeouts = 0;
-  std::uint64_t ticks_pushed = 0;
-  std::uint64_t ticks_dropped = 0;       // md ring full
-  std::uint64_t trader_pushed = 0;
-  std::uint64_t trader_ring_stalls = 0;  // a trader callback waited for room
-  std::uint64_t trader_events_lost = 0;  // ... and gave up (each one triggers a reconcile)
-  // CLOCK_MONOTONIC just before the latest ReqOrderInsert call (engine thread; 0 = none yet): the
-  // "ReqOrderInsert entered" stage stamp of bench/ (agent.buy -> ReqOrderInsert, Kungfu's insert_time).
-  std::int64_t last_insert_ns = 0;
+#define SHANDIAN_SESSION_STATS_FIELD(type, field, doc) type field = 0;
+  SHANDIAN_SESSION_STATS(SHANDIAN_SESSION_STATS_FIELD)
+#undef SHANDIAN_SESSION_STATS_FIELD
 };
+
+template <class F>
+constexpr void for_each_field(const SessionStats& s, F&& f) {
+#define SHANDIAN_SESSION_STATS_VISIT(type, field, doc) f(std::string_view(#field), s.field);
+  SHANDIAN_SESSION_STATS(SHANDIAN_SESSION_STATS_VISIT)
+#undef SHANDIAN_SESSION_STATS_VISIT
+}
 
 class Session final : public core::Gateway {
  public:
