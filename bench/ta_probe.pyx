@@ -24,7 +24,7 @@ def run(str name, int period, double[::1] high, double[::1] low, double[::1] clo
 
     batch == 0: return the outputs; batch > 0: return the mean ns per update of each batch of `batch` bars.
     """
-    cdef Py_ssize_t n = close.shape[0], i, b, nb
+    cdef Py_ssize_t n = close.shape[0], i, b, nb, per
     cdef SMA sma
     cdef EMA ema
     cdef ATR atr

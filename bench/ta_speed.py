@@ -49,7 +49,7 @@ def build_probe(out_dir: Path) -> ModuleType:
 
 
 def bars(n: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A random-walk OHLC-like series: high, low, close, volume."""
+    """Generate a random-walk series: high, low, close, volume."""
     rng = np.random.default_rng(seed)
     close = 3000.0 + np.cumsum(rng.normal(0.0, 2.0, n))
     high = close + np.abs(rng.normal(0.0, 1.5, n))
