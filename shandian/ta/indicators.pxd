@@ -22,15 +22,15 @@ cdef struct Ring:
 
 
 cdef struct MonoDeque:
-    # Maximum (or minimum) of the last `window` values in amortised O(1): a monotonic deque of (value, seq).
+    # Maximum (or minimum) of the last `window` values in amortised O(1): a monotonic deque of (value, seq)
+    # in a power-of-two ring (index & mask).
     double* val
     long long* seq
-    Py_ssize_t cap
+    Py_ssize_t mask
     Py_ssize_t front
     Py_ssize_t length
     long long t
     long long window
-    bint keep_max
 
 
 cdef struct SmaCore:
@@ -55,6 +55,110 @@ cdef struct VarCore:
     double total2
 
 
+# The state of each indicator is one struct, updated by an inline push function; the classes own one, the
+# array functions run the same push on a local copy (kept in registers, not re-read after every store).
+cdef struct WmaCore:
+    Ring ring
+    double period_sum
+    double period_sub
+    double trailing
+    double divider
+    double period
+
+
+cdef struct MultiEmaCore:
+    EmaCore e1
+    EmaCore e2
+    EmaCore e3
+
+
+cdef struct BollCore:
+    SmaCore mid
+    VarCore var
+    double nbdev_up
+    double nbdev_dn
+    double upper
+    double lower
+
+
+cdef struct MacdCore:
+    Ring seed
+    EmaCore signal_ema
+    double fast_k
+    double slow_k
+    double fast_value
+    double slow_value
+    Py_ssize_t fast
+    Py_ssize_t slow
+    double signal
+    double hist
+
+
+cdef struct RsiCore:
+    long long count
+    long long period
+    double prev
+    double gain
+    double loss
+
+
+cdef struct AtrCore:
+    long long count
+    long long period
+    double prev_close
+    double total
+    double value
+
+
+cdef struct AdxCore:
+    long long count
+    long long period
+    double prev_high
+    double prev_low
+    double prev_close
+    double plus_dm
+    double minus_dm
+    double tr
+    double sum_dx
+    double value
+
+
+cdef struct RangeCore:
+    # Highest high and lowest low of the last `window` bars.
+    MonoDeque highest
+    MonoDeque lowest
+
+
+cdef struct StochCore:
+    RangeCore range
+    SmaCore slowk
+    SmaCore slowd
+    double d
+
+
+cdef struct KdjCore:
+    RangeCore range
+    double m1
+    double m2
+    double k
+    double d
+    double j
+
+
+cdef struct ObvCore:
+    long long count
+    double prev
+    double value
+
+
+cdef struct VwapCore:
+    Ring pv_ring
+    Ring vol_ring
+    long long period
+    double pv_total
+    double vol_total
+
+
 @cython.final
 cdef class SMA:
     cdef SmaCore core
@@ -73,11 +177,7 @@ cdef class EMA:
 
 @cython.final
 cdef class WMA:
-    cdef Ring ring
-    cdef double period_sum
-    cdef double period_sub
-    cdef double trailing
-    cdef double divider
+    cdef WmaCore core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double x) noexcept nogil
@@ -85,8 +185,7 @@ cdef class WMA:
 
 @cython.final
 cdef class DEMA:
-    cdef EmaCore ema1
-    cdef EmaCore ema2
+    cdef MultiEmaCore core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double x) noexcept nogil
@@ -94,9 +193,7 @@ cdef class DEMA:
 
 @cython.final
 cdef class TEMA:
-    cdef EmaCore ema1
-    cdef EmaCore ema2
-    cdef EmaCore ema3
+    cdef MultiEmaCore core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double x) noexcept nogil
@@ -113,8 +210,7 @@ cdef class StdDev:
 
 @cython.final
 cdef class Bollinger:
-    cdef SmaCore mid
-    cdef VarCore core
+    cdef BollCore core
     cdef readonly int period
     cdef readonly double nbdev_up
     cdef readonly double nbdev_dn
@@ -126,12 +222,7 @@ cdef class Bollinger:
 
 @cython.final
 cdef class MACD:
-    cdef Ring seed
-    cdef EmaCore signal_ema
-    cdef double fast_k
-    cdef double slow_k
-    cdef double fast_value
-    cdef double slow_value
+    cdef MacdCore core
     cdef readonly int fast
     cdef readonly int slow
     cdef readonly int signal_period
@@ -143,10 +234,7 @@ cdef class MACD:
 
 @cython.final
 cdef class RSI:
-    cdef long long count
-    cdef double prev
-    cdef double gain
-    cdef double loss
+    cdef RsiCore core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double x) noexcept nogil
@@ -154,9 +242,7 @@ cdef class RSI:
 
 @cython.final
 cdef class ATR:
-    cdef long long count
-    cdef double prev_close
-    cdef double total
+    cdef AtrCore core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double high, double low, double close) noexcept nogil
@@ -164,7 +250,7 @@ cdef class ATR:
 
 @cython.final
 cdef class NATR:
-    cdef ATR atr
+    cdef AtrCore core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double high, double low, double close) noexcept nogil
@@ -172,14 +258,7 @@ cdef class NATR:
 
 @cython.final
 cdef class ADX:
-    cdef long long count
-    cdef double prev_high
-    cdef double prev_low
-    cdef double prev_close
-    cdef double plus_dm
-    cdef double minus_dm
-    cdef double tr
-    cdef double sum_dx
+    cdef AdxCore core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double high, double low, double close) noexcept nogil
@@ -187,7 +266,7 @@ cdef class ADX:
 
 @cython.final
 cdef class CCI:
-    cdef Ring ring
+    cdef Ring core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double high, double low, double close) noexcept nogil
@@ -195,10 +274,7 @@ cdef class CCI:
 
 @cython.final
 cdef class Stoch:
-    cdef MonoDeque highest
-    cdef MonoDeque lowest
-    cdef SmaCore slowk_sma
-    cdef SmaCore slowd_sma
+    cdef StochCore core
     cdef readonly int fastk_period
     cdef readonly int slowk_period
     cdef readonly int slowd_period
@@ -209,10 +285,7 @@ cdef class Stoch:
 
 @cython.final
 cdef class KDJ:
-    cdef MonoDeque highest
-    cdef MonoDeque lowest
-    cdef double k_state
-    cdef double d_state
+    cdef KdjCore core
     cdef readonly int period
     cdef readonly int m1
     cdef readonly int m2
@@ -224,8 +297,7 @@ cdef class KDJ:
 
 @cython.final
 cdef class Donchian:
-    cdef MonoDeque highest
-    cdef MonoDeque lowest
+    cdef RangeCore core
     cdef readonly int period
     cdef readonly double value  # middle
     cdef readonly double upper
@@ -235,8 +307,7 @@ cdef class Donchian:
 
 @cython.final
 cdef class WillR:
-    cdef MonoDeque highest
-    cdef MonoDeque lowest
+    cdef RangeCore core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double high, double low, double close) noexcept nogil
@@ -244,15 +315,14 @@ cdef class WillR:
 
 @cython.final
 cdef class OBV:
-    cdef long long count
-    cdef double prev
+    cdef ObvCore core
     cdef readonly double value
     cdef double update_c(self, double close, double volume) noexcept nogil
 
 
 @cython.final
 cdef class ROC:
-    cdef Ring ring
+    cdef Ring core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double x) noexcept nogil
@@ -260,7 +330,7 @@ cdef class ROC:
 
 @cython.final
 cdef class MOM:
-    cdef Ring ring
+    cdef Ring core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double x) noexcept nogil
@@ -268,10 +338,7 @@ cdef class MOM:
 
 @cython.final
 cdef class VWAP:
-    cdef Ring pv_ring
-    cdef Ring vol_ring
-    cdef double pv_total
-    cdef double vol_total
+    cdef VwapCore core
     cdef readonly int period
     cdef readonly double value
     cdef double update_c(self, double price, double volume) noexcept nogil

@@ -63,17 +63,19 @@ cdef inline void _ring_push(Ring* r, double x) noexcept nogil:
 
 
 # ------------------------------------------------------------------------------------ monotonic deque
-cdef int _deque_init(MonoDeque* q, long long window, bint keep_max) except -1:
-    q.val = <double*> PyMem_Malloc((window + 1) * sizeof(double))
-    q.seq = <long long*> PyMem_Malloc((window + 1) * sizeof(long long))
+cdef int _deque_init(MonoDeque* q, long long window) except -1:
+    cdef Py_ssize_t cap = 1
+    while cap < window + 1:  # room for the new value before the expired front leaves
+        cap <<= 1
+    q.val = <double*> PyMem_Malloc(cap * sizeof(double))
+    q.seq = <long long*> PyMem_Malloc(cap * sizeof(long long))
     if q.val == NULL or q.seq == NULL:
         raise MemoryError()
-    q.cap = window + 1  # room for the new value before the expired front leaves
+    q.mask = cap - 1
     q.front = 0
     q.length = 0
     q.t = 0
     q.window = window
-    q.keep_max = keep_max
     return 0
 
 
@@ -84,31 +86,43 @@ cdef inline void _deque_free(MonoDeque* q) noexcept:
     q.seq = NULL
 
 
-cdef inline double _deque_push(MonoDeque* q, double x) noexcept nogil:
-    """Push x; return the max (or min) of the last `window` values pushed."""
-    cdef Py_ssize_t back
-    q.t += 1
-    while q.length > 0:
-        back = q.front + q.length - 1
-        if back >= q.cap:
-            back -= q.cap
-        if (q.val[back] <= x) if q.keep_max else (q.val[back] >= x):
-            q.length -= 1
-        else:
-            break
-    back = q.front + q.length
-    if back >= q.cap:
-        back -= q.cap
+cdef inline double _deque_append(MonoDeque* q, double x) noexcept nogil:
+    cdef Py_ssize_t back = (q.front + q.length) & q.mask
     q.val[back] = x
     q.seq[back] = q.t
     q.length += 1
     # Sequence numbers grow by one per push, so at most the front expires.
     if q.seq[q.front] <= q.t - q.window:
-        q.front += 1
-        if q.front == q.cap:
-            q.front = 0
+        q.front = (q.front + 1) & q.mask
         q.length -= 1
     return q.val[q.front]
+
+
+cdef inline double _max_push(MonoDeque* q, double x) noexcept nogil:
+    """Push x; return the maximum of the last `window` values."""
+    q.t += 1
+    while q.length > 0 and q.val[(q.front + q.length - 1) & q.mask] <= x:
+        q.length -= 1
+    return _deque_append(q, x)
+
+
+cdef inline double _min_push(MonoDeque* q, double x) noexcept nogil:
+    """Push x; return the minimum of the last `window` values."""
+    q.t += 1
+    while q.length > 0 and q.val[(q.front + q.length - 1) & q.mask] >= x:
+        q.length -= 1
+    return _deque_append(q, x)
+
+
+cdef int _range_init(RangeCore* r, long long window) except -1:
+    _deque_init(&r.highest, window)
+    _deque_init(&r.lowest, window)
+    return 0
+
+
+cdef inline void _range_free(RangeCore* r) noexcept:
+    _deque_free(&r.highest)
+    _deque_free(&r.lowest)
 
 
 # ------------------------------------------------------------------------------------- shared cores
@@ -192,6 +206,316 @@ cdef inline double _true_range(double high, double low, double prev_close) noexc
     return out
 
 
+# ----------------------------------------------------------------------------- per-indicator cores
+cdef inline double _wma_push(WmaCore* w, double x) noexcept nogil:
+    # TA_WMA: the weighted sum loses one copy of the plain window sum per step.
+    cdef double out
+    _ring_push(&w.ring, x)
+    if w.ring.count < w.ring.size:
+        w.period_sub += x
+        w.period_sum += x * w.ring.count
+        return NAN
+    w.period_sub += x
+    w.period_sub -= w.trailing
+    w.period_sum += x * w.period
+    w.trailing = w.ring.buf[w.ring.head]
+    out = w.period_sum / w.divider
+    w.period_sum -= w.period_sub
+    return out
+
+
+cdef inline double _dema_push(MultiEmaCore* m, double x) noexcept nogil:
+    cdef double e1 = _ema_push(&m.e1, x)
+    cdef double e2
+    if isnan(e1):
+        return NAN
+    e2 = _ema_push(&m.e2, e1)
+    if isnan(e2):
+        return NAN
+    return (2.0 * e1) - e2
+
+
+cdef inline double _tema_push(MultiEmaCore* m, double x) noexcept nogil:
+    cdef double e1 = _ema_push(&m.e1, x)
+    cdef double e2, e3
+    if isnan(e1):
+        return NAN
+    e2 = _ema_push(&m.e2, e1)
+    if isnan(e2):
+        return NAN
+    e3 = _ema_push(&m.e3, e2)
+    if isnan(e3):
+        return NAN
+    return e3 + ((3.0 * e1) - (3.0 * e2))
+
+
+cdef inline double _stddev_of(double var, double nbdev) noexcept nogil:
+    # TA-Lib reports a variance below 1e-8 (TA_IS_ZERO_OR_NEG) as a deviation of 0.
+    if isnan(var):
+        return NAN
+    return sqrt(var) * nbdev if var >= TA_EPSILON else 0.0
+
+
+cdef inline double _boll_push(BollCore* b, double x) noexcept nogil:
+    cdef double mean = _sma_push(&b.mid, x)
+    cdef double dev = _stddev_of(_var_push(&b.var, x), 1.0)
+    if isnan(dev):
+        return NAN
+    b.upper = mean + dev * b.nbdev_up
+    b.lower = mean - dev * b.nbdev_dn
+    return mean
+
+
+cdef inline double _macd_push(MacdCore* m, double x) noexcept nogil:
+    # As TA_MACD: both EMAs start on the slow EMA's first bar, the fast one seeded with the mean of the
+    # `fast` values ending there (not of the first `fast` values).
+    cdef double macd, sig, total
+    cdef Py_ssize_t i
+    if m.seed.count < m.slow:
+        _ring_push(&m.seed, x)
+        if m.seed.count < m.slow:
+            return NAN
+        # One-off seeding, in the chronological order TA_INT_EMA sums in: head is the oldest slot now.
+        total = 0.0
+        for i in range(m.slow - m.fast, m.slow):
+            total += m.seed.buf[(m.seed.head + i) % m.slow]
+        m.fast_value = total / m.fast
+        total = 0.0
+        for i in range(m.slow):
+            total += m.seed.buf[(m.seed.head + i) % m.slow]
+        m.slow_value = total / m.slow
+    else:
+        m.fast_value = ((x - m.fast_value) * m.fast_k) + m.fast_value
+        m.slow_value = ((x - m.slow_value) * m.slow_k) + m.slow_value
+    macd = m.fast_value - m.slow_value
+    sig = _ema_push(&m.signal_ema, macd)
+    if isnan(sig):
+        return NAN
+    m.signal = sig
+    m.hist = macd - sig
+    return macd
+
+
+cdef inline double _rsi_push(RsiCore* r, double x) noexcept nogil:
+    # TA_RSI, default compatibility: the mean gain/loss of the first `period` moves, then Wilder smoothing.
+    cdef double diff, total
+    if r.count == 0:
+        r.prev = x
+        r.count = 1
+        return NAN
+    diff = x - r.prev
+    r.prev = x
+    if r.count <= r.period:
+        if diff < 0:
+            r.loss -= diff
+        else:
+            r.gain += diff
+        r.count += 1
+        if r.count <= r.period:
+            return NAN
+    else:
+        r.loss *= (r.period - 1)
+        r.gain *= (r.period - 1)
+        if diff < 0:
+            r.loss -= diff
+        else:
+            r.gain += diff
+    r.loss /= r.period
+    r.gain /= r.period
+    total = r.gain + r.loss
+    return 100.0 * (r.gain / total) if not _is_zero(total) else 0.0
+
+
+cdef inline double _atr_push(AtrCore* a, double high, double low, double close) noexcept nogil:
+    # TA_ATR: the mean of the first `period` true ranges (from bar 1), then Wilder smoothing.
+    cdef double tr
+    if a.count == 0:
+        a.prev_close = close
+        a.count = 1
+        return NAN
+    tr = _true_range(high, low, a.prev_close)
+    a.prev_close = close
+    if a.count <= a.period:
+        a.total += tr
+        a.count += 1
+        if a.count <= a.period:
+            return NAN
+        a.value = a.total / a.period
+        return a.value
+    a.value *= a.period - 1
+    a.value += tr
+    a.value /= a.period
+    return a.value
+
+
+cdef inline double _natr_push(AtrCore* a, double high, double low, double close) noexcept nogil:
+    cdef double atr = _atr_push(a, high, low, close)
+    if isnan(atr):
+        return NAN
+    return (atr / close) * 100.0 if not _is_zero(close) else 0.0
+
+
+cdef inline double _adx_push(AdxCore* a, double high, double low, double close) noexcept nogil:
+    # TA_ADX: bars 1..n-1 sum DM and TR; bars n..2n-1 smooth them and sum DX; then ADX is smoothed.
+    cdef double diff_p, diff_m, tr, minus_di, plus_di, total, dx
+    cdef double n = a.period
+    if a.count == 0:
+        a.prev_high = high
+        a.prev_low = low
+        a.prev_close = close
+        a.count = 1
+        return NAN
+    diff_p = high - a.prev_high
+    diff_m = a.prev_low - low
+    a.prev_high = high
+    a.prev_low = low
+    tr = _true_range(high, low, a.prev_close)
+    a.prev_close = close
+    a.count += 1
+    if a.count <= a.period:
+        if diff_m > 0 and diff_p < diff_m:
+            a.minus_dm += diff_m
+        elif diff_p > 0 and diff_p > diff_m:
+            a.plus_dm += diff_p
+        a.tr += tr
+        return NAN
+    a.minus_dm -= a.minus_dm / n
+    a.plus_dm -= a.plus_dm / n
+    if diff_m > 0 and diff_p < diff_m:
+        a.minus_dm += diff_m
+    elif diff_p > 0 and diff_p > diff_m:
+        a.plus_dm += diff_p
+    a.tr = a.tr - (a.tr / n) + tr
+    if a.count <= 2 * a.period:
+        if not _is_zero(a.tr):
+            minus_di = 100.0 * (a.minus_dm / a.tr)
+            plus_di = 100.0 * (a.plus_dm / a.tr)
+            total = minus_di + plus_di
+            if not _is_zero(total):
+                a.sum_dx += 100.0 * (fabs(minus_di - plus_di) / total)
+        if a.count < 2 * a.period:
+            return NAN
+        a.value = a.sum_dx / n
+        return a.value
+    if not _is_zero(a.tr):
+        minus_di = 100.0 * (a.minus_dm / a.tr)
+        plus_di = 100.0 * (a.plus_dm / a.tr)
+        total = minus_di + plus_di
+        if not _is_zero(total):
+            dx = 100.0 * (fabs(minus_di - plus_di) / total)
+            a.value = ((a.value * (n - 1)) + dx) / n
+    return a.value
+
+
+cdef inline double _cci_push(Ring* r, double high, double low, double close) noexcept nogil:
+    # O(period): the mean absolute deviation has no constant-time update. Sums in storage order, as
+    # TA-Lib's circular buffer does (it matters in the last bit).
+    cdef double last = (high + low + close) / 3
+    cdef double average = 0.0
+    cdef double deviation = 0.0
+    cdef double delta
+    cdef Py_ssize_t j, n = r.size
+    _ring_push(r, last)
+    if r.count < n:
+        return NAN
+    for j in range(n):
+        average += r.buf[j]
+    average /= n
+    for j in range(n):
+        deviation += fabs(r.buf[j] - average)
+    delta = last - average
+    if not _is_zero(delta) and not _is_zero(deviation):
+        return delta / (0.015 * (deviation / n))
+    return 0.0
+
+
+cdef inline double _fast_k(double highest, double lowest, double close) noexcept nogil:
+    # TA_STOCH's raw %K, 0 when the range is empty.
+    cdef double diff = (highest - lowest) / 100.0
+    return (close - lowest) / diff if diff != 0.0 else 0.0
+
+
+cdef inline double _stoch_push(StochCore* s, double high, double low, double close) noexcept nogil:
+    cdef double hh = _max_push(&s.range.highest, high)
+    cdef double ll = _min_push(&s.range.lowest, low)
+    cdef double k, d
+    if s.range.highest.t < s.range.highest.window:
+        return NAN
+    k = _sma_push(&s.slowk, _fast_k(hh, ll, close))
+    if isnan(k):
+        return NAN
+    d = _sma_push(&s.slowd, k)
+    if isnan(d):
+        return NAN
+    s.d = d
+    return k
+
+
+cdef inline double _kdj_push(KdjCore* s, double high, double low, double close) noexcept nogil:
+    cdef double hh = _max_push(&s.range.highest, high)
+    cdef double ll = _min_push(&s.range.lowest, low)
+    if s.range.highest.t < s.range.highest.window:
+        return NAN
+    s.k = (_fast_k(hh, ll, close) + (s.m1 - 1) * s.k) / s.m1
+    s.d = (s.k + (s.m2 - 1) * s.d) / s.m2
+    s.j = 3.0 * s.k - 2.0 * s.d
+    return s.k
+
+
+cdef inline double _willr_push(RangeCore* r, double high, double low, double close) noexcept nogil:
+    cdef double hh = _max_push(&r.highest, high)
+    cdef double ll = _min_push(&r.lowest, low)
+    cdef double diff
+    if r.highest.t < r.highest.window:
+        return NAN
+    diff = (hh - ll) / (-100.0)
+    return (hh - close) / diff if diff != 0.0 else 0.0
+
+
+cdef inline double _obv_push(ObvCore* o, double close, double volume) noexcept nogil:
+    if o.count == 0:
+        o.count = 1
+        o.value = volume
+    elif close > o.prev:
+        o.value += volume
+    elif close < o.prev:
+        o.value -= volume
+    o.prev = close
+    return o.value
+
+
+cdef inline double _roc_push(Ring* r, double x) noexcept nogil:
+    cdef double old
+    _ring_push(r, x)
+    if r.count < r.size:
+        return NAN
+    old = r.buf[r.head]
+    return ((x / old) - 1.0) * 100.0 if old != 0.0 else 0.0
+
+
+cdef inline double _mom_push(Ring* r, double x) noexcept nogil:
+    _ring_push(r, x)
+    if r.count < r.size:
+        return NAN
+    return x - r.buf[r.head]
+
+
+cdef inline double _vwap_push(VwapCore* v, double price, double volume) noexcept nogil:
+    cdef double pv = price * volume
+    cdef double vwap
+    v.pv_total += pv
+    v.vol_total += volume
+    vwap = v.pv_total / v.vol_total if v.vol_total > 0.0 else NAN
+    if v.period > 0:
+        _ring_push(&v.pv_ring, pv)
+        _ring_push(&v.vol_ring, volume)
+        if v.pv_ring.count < v.period:
+            return NAN
+        v.pv_total -= v.pv_ring.buf[v.pv_ring.head]
+        v.vol_total -= v.vol_ring.buf[v.vol_ring.head]
+    return vwap
+
+
 # ------------------------------------------------------------------------------------- indicators
 cdef class SMA:
     """Simple moving average of the last `period` values; NaN for the first period-1 values."""
@@ -250,30 +574,20 @@ cdef class WMA:
 
     def __cinit__(self, int period=30):
         _check_period("WMA", "period", period, 2)
-        _ring_init(&self.ring, period)
-        self.period_sum = 0.0
-        self.period_sub = 0.0
-        self.trailing = 0.0
-        self.divider = <double> ((period * (period + 1)) >> 1)
+        _ring_init(&self.core.ring, period)
+        self.core.period_sum = 0.0
+        self.core.period_sub = 0.0
+        self.core.trailing = 0.0
+        self.core.divider = <double> ((period * (period + 1)) >> 1)
+        self.core.period = period
         self.period = period
         self.value = NAN
 
     def __dealloc__(self):
-        _ring_free(&self.ring)
+        _ring_free(&self.core.ring)
 
     cdef double update_c(self, double x) noexcept nogil:
-        # TA_WMA: the weighted sum loses one copy of the plain window sum per step.
-        _ring_push(&self.ring, x)
-        if self.ring.count < self.ring.size:
-            self.period_sub += x
-            self.period_sum += x * self.ring.count
-            return NAN
-        self.period_sub += x
-        self.period_sub -= self.trailing
-        self.period_sum += x * self.period
-        self.trailing = self.ring.buf[self.ring.head]
-        self.value = self.period_sum / self.divider
-        self.period_sum -= self.period_sub
+        self.value = _wma_push(&self.core, x)
         return self.value
 
     def update(self, double x) -> float:
@@ -292,20 +606,13 @@ cdef class DEMA:
 
     def __cinit__(self, int period=30):
         _check_period("DEMA", "period", period, 2)
-        _ema_init(&self.ema1, period)
-        _ema_init(&self.ema2, period)
+        _ema_init(&self.core.e1, period)
+        _ema_init(&self.core.e2, period)
         self.period = period
         self.value = NAN
 
     cdef double update_c(self, double x) noexcept nogil:
-        cdef double e1 = _ema_push(&self.ema1, x)
-        cdef double e2
-        if isnan(e1):
-            return NAN
-        e2 = _ema_push(&self.ema2, e1)
-        if isnan(e2):
-            return NAN
-        self.value = (2.0 * e1) - e2
+        self.value = _dema_push(&self.core, x)
         return self.value
 
     def update(self, double x) -> float:
@@ -324,24 +631,14 @@ cdef class TEMA:
 
     def __cinit__(self, int period=30):
         _check_period("TEMA", "period", period, 2)
-        _ema_init(&self.ema1, period)
-        _ema_init(&self.ema2, period)
-        _ema_init(&self.ema3, period)
+        _ema_init(&self.core.e1, period)
+        _ema_init(&self.core.e2, period)
+        _ema_init(&self.core.e3, period)
         self.period = period
         self.value = NAN
 
     cdef double update_c(self, double x) noexcept nogil:
-        cdef double e1 = _ema_push(&self.ema1, x)
-        cdef double e2, e3
-        if isnan(e1):
-            return NAN
-        e2 = _ema_push(&self.ema2, e1)
-        if isnan(e2):
-            return NAN
-        e3 = _ema_push(&self.ema3, e2)
-        if isnan(e3):
-            return NAN
-        self.value = e3 + ((3.0 * e1) - (3.0 * e2))
+        self.value = _tema_push(&self.core, x)
         return self.value
 
     def update(self, double x) -> float:
@@ -358,7 +655,7 @@ cdef class TEMA:
 cdef class StdDev:
     """Population standard deviation of the last `period` values times `nbdev` (TA-Lib STDDEV).
 
-    Like TA-Lib, a variance below 1e-8 is reported as a deviation of exactly 0.
+    Like TA-Lib, a variance below 1e-8 is reported as a deviation of exactly 0. NaN for period-1 values.
     """
 
     def __cinit__(self, int period=5, double nbdev=1.0):
@@ -372,10 +669,7 @@ cdef class StdDev:
         _ring_free(&self.core.ring)
 
     cdef double update_c(self, double x) noexcept nogil:
-        cdef double var = _var_push(&self.core, x)
-        if isnan(var):
-            return NAN
-        self.value = sqrt(var) * self.nbdev if var >= TA_EPSILON else 0.0
+        self.value = _stddev_of(_var_push(&self.core, x), self.nbdev)
         return self.value
 
     def update(self, double x) -> float:
@@ -390,13 +684,20 @@ cdef class StdDev:
 
 
 cdef class Bollinger:
-    """Bollinger bands on an SMA middle: `value` is the middle band, `upper`/`lower` the bands."""
+    """Bollinger bands on an SMA middle: `value` is the middle band, `upper`/`lower` the bands.
+
+    NaN for the first period-1 values.
+    """
 
     def __cinit__(self, int period=5, double nbdev_up=2.0, double nbdev_dn=2.0):
         _check_period("Bollinger", "period", period, 2)
-        _ring_init(&self.mid.ring, period)
-        self.mid.total = 0.0
-        _var_init(&self.core, period)
+        _ring_init(&self.core.mid.ring, period)
+        self.core.mid.total = 0.0
+        _var_init(&self.core.var, period)
+        self.core.nbdev_up = nbdev_up
+        self.core.nbdev_dn = nbdev_dn
+        self.core.upper = NAN
+        self.core.lower = NAN
         self.period = period
         self.nbdev_up = nbdev_up
         self.nbdev_dn = nbdev_dn
@@ -405,23 +706,17 @@ cdef class Bollinger:
         self.lower = NAN
 
     def __dealloc__(self):
-        _ring_free(&self.mid.ring)
-        _ring_free(&self.core.ring)
+        _ring_free(&self.core.mid.ring)
+        _ring_free(&self.core.var.ring)
 
     cdef double update_c(self, double x) noexcept nogil:
-        cdef double mean = _sma_push(&self.mid, x)
-        cdef double dev
-        cdef double var = _var_push(&self.core, x)
-        if isnan(var):
-            return NAN
-        dev = sqrt(var) if var >= TA_EPSILON else 0.0
-        self.value = mean
-        self.upper = mean + dev * self.nbdev_up
-        self.lower = mean - dev * self.nbdev_dn
-        return mean
+        self.value = _boll_push(&self.core, x)
+        self.upper = self.core.upper
+        self.lower = self.core.lower
+        return self.value
 
     def update(self, double x) -> float:
-        """Add one value; return the middle band (bands in .upper/.lower; NaN for period-1 values)."""
+        """Add one value; return the middle band (bands in .upper/.lower)."""
         _check_finite("Bollinger", "x", x)
         return self.update_c(x)
 
@@ -432,7 +727,7 @@ cdef class Bollinger:
 
 
 cdef class MACD:
-    """MACD line (`value`), `signal` and `hist`, TA-Lib's seeding: NaN for slow+signal-2 values.
+    """MACD line (`value`), `signal` and `hist` as TA-Lib MACD; NaN for the first slow+signal-2 values.
 
     As in TA-Lib both EMAs start on the slow EMA's first bar: the fast EMA is seeded with the mean of the
     `fast` values ending there, not of the first `fast` values.
@@ -444,52 +739,29 @@ cdef class MACD:
         _check_period("MACD", "signal", signal, 1)
         if fast > slow:
             raise ValueError(f"MACD: fast={fast} is out of range (must be <= slow={slow})")
-        _ring_init(&self.seed, slow)
-        _ema_init(&self.signal_ema, signal)
-        self.signal_ema.k = _per_to_k(signal)
-        self.fast_k = _per_to_k(fast)
-        self.slow_k = _per_to_k(slow)
+        _ring_init(&self.core.seed, slow)
+        _ema_init(&self.core.signal_ema, signal)
+        self.core.fast_k = _per_to_k(fast)
+        self.core.slow_k = _per_to_k(slow)
+        self.core.fast = fast
+        self.core.slow = slow
+        self.core.signal = NAN
+        self.core.hist = NAN
         self.fast = fast
         self.slow = slow
         self.signal_period = signal
-        self.fast_value = NAN
-        self.slow_value = NAN
         self.value = NAN
         self.signal = NAN
         self.hist = NAN
 
     def __dealloc__(self):
-        _ring_free(&self.seed)
+        _ring_free(&self.core.seed)
 
     cdef double update_c(self, double x) noexcept nogil:
-        cdef double macd, sig, total
-        cdef Py_ssize_t i, slot
-        if self.seed.count < self.slow:
-            _ring_push(&self.seed, x)
-            if self.seed.count < self.slow:
-                return NAN
-            # One-off seeding, in chronological order as TA_INT_EMA sums: head is the oldest slot now.
-            total = 0.0
-            for i in range(self.slow - self.fast, self.slow):
-                slot = (self.seed.head + i) % self.slow
-                total += self.seed.buf[slot]
-            self.fast_value = total / self.fast
-            total = 0.0
-            for i in range(self.slow):
-                slot = (self.seed.head + i) % self.slow
-                total += self.seed.buf[slot]
-            self.slow_value = total / self.slow
-        else:
-            self.fast_value = ((x - self.fast_value) * self.fast_k) + self.fast_value
-            self.slow_value = ((x - self.slow_value) * self.slow_k) + self.slow_value
-        macd = self.fast_value - self.slow_value
-        sig = _ema_push(&self.signal_ema, macd)
-        if isnan(sig):
-            return NAN
-        self.value = macd
-        self.signal = sig
-        self.hist = macd - sig
-        return macd
+        self.value = _macd_push(&self.core, x)
+        self.signal = self.core.signal
+        self.hist = self.core.hist
+        return self.value
 
     def update(self, double x) -> float:
         """Add one value; return the MACD line (signal/hist in .signal/.hist; NaN during warm-up)."""
@@ -507,39 +779,12 @@ cdef class RSI:
 
     def __cinit__(self, int period=14):
         _check_period("RSI", "period", period, 2)
+        self.core.period = period
         self.period = period
-        self.count = 0
-        self.gain = 0.0
-        self.loss = 0.0
         self.value = NAN
 
     cdef double update_c(self, double x) noexcept nogil:
-        cdef double diff, total
-        if self.count == 0:
-            self.prev = x
-            self.count = 1
-            return NAN
-        diff = x - self.prev
-        self.prev = x
-        if self.count <= self.period:
-            if diff < 0:
-                self.loss -= diff
-            else:
-                self.gain += diff
-            self.count += 1
-            if self.count <= self.period:
-                return NAN
-        else:
-            self.loss *= (self.period - 1)
-            self.gain *= (self.period - 1)
-            if diff < 0:
-                self.loss -= diff
-            else:
-                self.gain += diff
-        self.loss /= self.period
-        self.gain /= self.period
-        total = self.gain + self.loss
-        self.value = 100.0 * (self.gain / total) if not _is_zero(total) else 0.0
+        self.value = _rsi_push(&self.core, x)
         return self.value
 
     def update(self, double x) -> float:
@@ -558,29 +803,12 @@ cdef class ATR:
 
     def __cinit__(self, int period=14):
         _check_period("ATR", "period", period, 1)
+        self.core.period = period
         self.period = period
-        self.count = 0
-        self.total = 0.0
         self.value = NAN
 
     cdef double update_c(self, double high, double low, double close) noexcept nogil:
-        cdef double tr
-        if self.count == 0:
-            self.prev_close = close
-            self.count = 1
-            return NAN
-        tr = _true_range(high, low, self.prev_close)
-        self.prev_close = close
-        if self.count <= self.period:
-            self.total += tr
-            self.count += 1
-            if self.count <= self.period:
-                return NAN
-            self.value = self.total / self.period
-            return self.value
-        self.value *= self.period - 1
-        self.value += tr
-        self.value /= self.period
+        self.value = _atr_push(&self.core, high, low, close)
         return self.value
 
     def update(self, double high, double low, double close) -> float:
@@ -600,15 +828,13 @@ cdef class NATR:
     """ATR as a percentage of the close (0 for a zero close, as TA-Lib); NaN for the first `period` bars."""
 
     def __cinit__(self, int period=14):
-        self.atr = ATR(period)
+        _check_period("NATR", "period", period, 1)
+        self.core.period = period
         self.period = period
         self.value = NAN
 
     cdef double update_c(self, double high, double low, double close) noexcept nogil:
-        cdef double atr = self.atr.update_c(high, low, close)
-        if isnan(atr):
-            return NAN
-        self.value = (atr / close) * 100.0 if not _is_zero(close) else 0.0
+        self.value = _natr_push(&self.core, high, low, close)
         return self.value
 
     def update(self, double high, double low, double close) -> float:
@@ -629,63 +855,13 @@ cdef class ADX:
 
     def __cinit__(self, int period=14):
         _check_period("ADX", "period", period, 2)
+        self.core.period = period
+        self.core.value = NAN
         self.period = period
-        self.count = 0
-        self.plus_dm = 0.0
-        self.minus_dm = 0.0
-        self.tr = 0.0
-        self.sum_dx = 0.0
         self.value = NAN
 
     cdef double update_c(self, double high, double low, double close) noexcept nogil:
-        # TA_ADX: bars 1..n-1 sum DM and TR; bars n..2n-1 smooth them and sum DX; then ADX is smoothed.
-        cdef double diff_p, diff_m, tr, minus_di, plus_di, total, dx
-        cdef double n = self.period
-        if self.count == 0:
-            self.prev_high = high
-            self.prev_low = low
-            self.prev_close = close
-            self.count = 1
-            return NAN
-        diff_p = high - self.prev_high
-        diff_m = self.prev_low - low
-        self.prev_high = high
-        self.prev_low = low
-        tr = _true_range(high, low, self.prev_close)
-        self.prev_close = close
-        self.count += 1
-        if self.count <= self.period:
-            if diff_m > 0 and diff_p < diff_m:
-                self.minus_dm += diff_m
-            elif diff_p > 0 and diff_p > diff_m:
-                self.plus_dm += diff_p
-            self.tr += tr
-            return NAN
-        self.minus_dm -= self.minus_dm / n
-        self.plus_dm -= self.plus_dm / n
-        if diff_m > 0 and diff_p < diff_m:
-            self.minus_dm += diff_m
-        elif diff_p > 0 and diff_p > diff_m:
-            self.plus_dm += diff_p
-        self.tr = self.tr - (self.tr / n) + tr
-        if self.count <= 2 * self.period:
-            if not _is_zero(self.tr):
-                minus_di = 100.0 * (self.minus_dm / self.tr)
-                plus_di = 100.0 * (self.plus_dm / self.tr)
-                total = minus_di + plus_di
-                if not _is_zero(total):
-                    self.sum_dx += 100.0 * (fabs(minus_di - plus_di) / total)
-            if self.count < 2 * self.period:
-                return NAN
-            self.value = self.sum_dx / n
-            return self.value
-        if not _is_zero(self.tr):
-            minus_di = 100.0 * (self.minus_dm / self.tr)
-            plus_di = 100.0 * (self.plus_dm / self.tr)
-            total = minus_di + plus_di
-            if not _is_zero(total):
-                dx = 100.0 * (fabs(minus_di - plus_di) / total)
-                self.value = ((self.value * (n - 1)) + dx) / n
+        self.value = _adx_push(&self.core, high, low, close)
         return self.value
 
     def update(self, double high, double low, double close) -> float:
@@ -702,40 +878,22 @@ cdef class ADX:
 
 
 cdef class CCI:
-    """Commodity channel index of the typical price; NaN for period-1 bars.
+    """Commodity channel index of the typical price; NaN for the first period-1 bars.
 
     O(period) per bar: the mean absolute deviation has no constant-time update.
     """
 
     def __cinit__(self, int period=14):
         _check_period("CCI", "period", period, 2)
-        _ring_init(&self.ring, period)
+        _ring_init(&self.core, period)
         self.period = period
         self.value = NAN
 
     def __dealloc__(self):
-        _ring_free(&self.ring)
+        _ring_free(&self.core)
 
     cdef double update_c(self, double high, double low, double close) noexcept nogil:
-        cdef double last = (high + low + close) / 3
-        cdef double average = 0.0
-        cdef double deviation = 0.0
-        cdef double delta
-        cdef Py_ssize_t j
-        _ring_push(&self.ring, last)
-        if self.ring.count < self.ring.size:
-            return NAN
-        # Storage order, as TA-Lib's circular buffer sums (it matters in the last bit).
-        for j in range(self.period):
-            average += self.ring.buf[j]
-        average /= self.period
-        for j in range(self.period):
-            deviation += fabs(self.ring.buf[j] - average)
-        delta = last - average
-        if not _is_zero(delta) and not _is_zero(deviation):
-            self.value = delta / (0.015 * (deviation / self.period))
-        else:
-            self.value = 0.0
+        self.value = _cci_push(&self.core, high, low, close)
         return self.value
 
     def update(self, double high, double low, double close) -> float:
@@ -751,12 +909,6 @@ cdef class CCI:
         return not isnan(self.value)
 
 
-cdef inline double _fast_k(double highest, double lowest, double close) noexcept nogil:
-    # TA_STOCH's raw %K, 0 when the range is empty.
-    cdef double diff = (highest - lowest) / 100.0
-    return (close - lowest) / diff if diff != 0.0 else 0.0
-
-
 cdef class Stoch:
     """Slow stochastic (TA-Lib STOCH, SMA smoothing): `value` is slow %K, `d` slow %D.
 
@@ -767,12 +919,10 @@ cdef class Stoch:
         _check_period("Stoch", "fastk_period", fastk_period, 1)
         _check_period("Stoch", "slowk_period", slowk_period, 1)
         _check_period("Stoch", "slowd_period", slowd_period, 1)
-        _deque_init(&self.highest, fastk_period, True)
-        _deque_init(&self.lowest, fastk_period, False)
-        _ring_init(&self.slowk_sma.ring, slowk_period)
-        _ring_init(&self.slowd_sma.ring, slowd_period)
-        self.slowk_sma.total = 0.0
-        self.slowd_sma.total = 0.0
+        _range_init(&self.core.range, fastk_period)
+        _ring_init(&self.core.slowk.ring, slowk_period)
+        _ring_init(&self.core.slowd.ring, slowd_period)
+        self.core.d = NAN
         self.fastk_period = fastk_period
         self.slowk_period = slowk_period
         self.slowd_period = slowd_period
@@ -780,26 +930,14 @@ cdef class Stoch:
         self.d = NAN
 
     def __dealloc__(self):
-        _deque_free(&self.highest)
-        _deque_free(&self.lowest)
-        _ring_free(&self.slowk_sma.ring)
-        _ring_free(&self.slowd_sma.ring)
+        _range_free(&self.core.range)
+        _ring_free(&self.core.slowk.ring)
+        _ring_free(&self.core.slowd.ring)
 
     cdef double update_c(self, double high, double low, double close) noexcept nogil:
-        cdef double hh = _deque_push(&self.highest, high)
-        cdef double ll = _deque_push(&self.lowest, low)
-        cdef double k, d
-        if self.highest.t < self.fastk_period:
-            return NAN
-        k = _sma_push(&self.slowk_sma, _fast_k(hh, ll, close))
-        if isnan(k):
-            return NAN
-        d = _sma_push(&self.slowd_sma, k)
-        if isnan(d):
-            return NAN
-        self.value = k
-        self.d = d
-        return k
+        self.value = _stoch_push(&self.core, high, low, close)
+        self.d = self.core.d
+        return self.value
 
     def update(self, double high, double low, double close) -> float:
         """Add one bar; return slow %K (slow %D in .d; NaN during warm-up)."""
@@ -819,40 +957,34 @@ cdef class KDJ:
     D = SMA(K, m2, 1), J = 3K - 2D, with K and D starting from 50.
 
     `value` is K; `d` and `j` the others. NaN for the first period-1 bars; RSV is 0 on an empty range.
-    Not in TA-Lib; its Stoch is the TA-Lib-equal variant.
+    Not in TA-Lib (its Stoch is the TA-Lib-equal variant).
     """
 
     def __cinit__(self, int period=9, int m1=3, int m2=3):
         _check_period("KDJ", "period", period, 1)
         _check_period("KDJ", "m1", m1, 1)
         _check_period("KDJ", "m2", m2, 1)
-        _deque_init(&self.highest, period, True)
-        _deque_init(&self.lowest, period, False)
+        _range_init(&self.core.range, period)
+        self.core.m1 = m1
+        self.core.m2 = m2
+        self.core.k = 50.0
+        self.core.d = 50.0
+        self.core.j = NAN
         self.period = period
         self.m1 = m1
         self.m2 = m2
-        self.k_state = 50.0
-        self.d_state = 50.0
         self.value = NAN
         self.d = NAN
         self.j = NAN
 
     def __dealloc__(self):
-        _deque_free(&self.highest)
-        _deque_free(&self.lowest)
+        _range_free(&self.core.range)
 
     cdef double update_c(self, double high, double low, double close) noexcept nogil:
-        cdef double hh = _deque_push(&self.highest, high)
-        cdef double ll = _deque_push(&self.lowest, low)
-        cdef double rsv
-        if self.highest.t < self.period:
-            return NAN
-        rsv = _fast_k(hh, ll, close)
-        self.k_state = (rsv + (self.m1 - 1) * self.k_state) / self.m1
-        self.d_state = (self.k_state + (self.m2 - 1) * self.d_state) / self.m2
-        self.value = self.k_state
-        self.d = self.d_state
-        self.j = 3.0 * self.k_state - 2.0 * self.d_state
+        self.value = _kdj_push(&self.core, high, low, close)
+        if not isnan(self.value):
+            self.d = self.core.d
+            self.j = self.core.j
         return self.value
 
     def update(self, double high, double low, double close) -> float:
@@ -868,69 +1000,20 @@ cdef class KDJ:
         return not isnan(self.value)
 
 
-cdef class Donchian:
-    """Donchian channel: `upper` the highest high, `lower` the lowest low of `period` bars, `value` the middle.
-
-    NaN for the first period-1 bars (TA-Lib MAX/MIN).
-    """
-
-    def __cinit__(self, int period=20):
-        _check_period("Donchian", "period", period, 2)
-        _deque_init(&self.highest, period, True)
-        _deque_init(&self.lowest, period, False)
-        self.period = period
-        self.value = NAN
-        self.upper = NAN
-        self.lower = NAN
-
-    def __dealloc__(self):
-        _deque_free(&self.highest)
-        _deque_free(&self.lowest)
-
-    cdef double update_c(self, double high, double low) noexcept nogil:
-        cdef double hh = _deque_push(&self.highest, high)
-        cdef double ll = _deque_push(&self.lowest, low)
-        if self.highest.t < self.period:
-            return NAN
-        self.upper = hh
-        self.lower = ll
-        self.value = (hh + ll) / 2.0
-        return self.value
-
-    def update(self, double high, double low) -> float:
-        """Add one bar; return the middle (bands in .upper/.lower; NaN for the first period-1 bars)."""
-        _check_finite("Donchian", "high", high)
-        _check_finite("Donchian", "low", low)
-        return self.update_c(high, low)
-
-    @property
-    def ready(self) -> bool:
-        """True once the output is defined."""
-        return not isnan(self.value)
-
-
 cdef class WillR:
     """Williams %R, -100..0; NaN for the first period-1 bars."""
 
     def __cinit__(self, int period=14):
         _check_period("WillR", "period", period, 2)
-        _deque_init(&self.highest, period, True)
-        _deque_init(&self.lowest, period, False)
+        _range_init(&self.core, period)
         self.period = period
         self.value = NAN
 
     def __dealloc__(self):
-        _deque_free(&self.highest)
-        _deque_free(&self.lowest)
+        _range_free(&self.core)
 
     cdef double update_c(self, double high, double low, double close) noexcept nogil:
-        cdef double hh = _deque_push(&self.highest, high)
-        cdef double ll = _deque_push(&self.lowest, low)
-        cdef double diff
-        if self.highest.t < self.period:
-            return NAN
-        diff = (hh - ll) / (-100.0)
-        self.value = (hh - close) / diff if diff != 0.0 else 0.0
+        self.value = _willr_push(&self.core, high, low, close)
         return self.value
 
     def update(self, double high, double low, double close) -> float:
@@ -950,18 +1033,11 @@ cdef class OBV:
     """On-balance volume; starts at the first bar's volume (as TA-Lib), so it is never NaN."""
 
     def __cinit__(self):
-        self.count = 0
+        self.core.count = 0
         self.value = NAN
 
     cdef double update_c(self, double close, double volume) noexcept nogil:
-        if self.count == 0:
-            self.count = 1
-            self.value = volume
-        elif close > self.prev:
-            self.value += volume
-        elif close < self.prev:
-            self.value -= volume
-        self.prev = close
+        self.value = _obv_push(&self.core, close, volume)
         return self.value
 
     def update(self, double close, double volume) -> float:
@@ -981,20 +1057,15 @@ cdef class ROC:
 
     def __cinit__(self, int period=10):
         _check_period("ROC", "period", period, 1)
-        _ring_init(&self.ring, period + 1)
+        _ring_init(&self.core, period + 1)
         self.period = period
         self.value = NAN
 
     def __dealloc__(self):
-        _ring_free(&self.ring)
+        _ring_free(&self.core)
 
     cdef double update_c(self, double x) noexcept nogil:
-        cdef double old
-        _ring_push(&self.ring, x)
-        if self.ring.count < self.ring.size:
-            return NAN
-        old = self.ring.buf[self.ring.head]
-        self.value = ((x / old) - 1.0) * 100.0 if old != 0.0 else 0.0
+        self.value = _roc_push(&self.core, x)
         return self.value
 
     def update(self, double x) -> float:
@@ -1013,24 +1084,60 @@ cdef class MOM:
 
     def __cinit__(self, int period=10):
         _check_period("MOM", "period", period, 1)
-        _ring_init(&self.ring, period + 1)
+        _ring_init(&self.core, period + 1)
         self.period = period
         self.value = NAN
 
     def __dealloc__(self):
-        _ring_free(&self.ring)
+        _ring_free(&self.core)
 
     cdef double update_c(self, double x) noexcept nogil:
-        _ring_push(&self.ring, x)
-        if self.ring.count < self.ring.size:
-            return NAN
-        self.value = x - self.ring.buf[self.ring.head]
+        self.value = _mom_push(&self.core, x)
         return self.value
 
     def update(self, double x) -> float:
         """Add one value; return the momentum (NaN for the first `period` values)."""
         _check_finite("MOM", "x", x)
         return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class Donchian:
+    """Donchian channel: `upper` the highest high, `lower` the lowest low of `period` bars, `value` the middle.
+
+    NaN for the first period-1 bars (TA-Lib MAX/MIN).
+    """
+
+    def __cinit__(self, int period=20):
+        _check_period("Donchian", "period", period, 2)
+        _range_init(&self.core, period)
+        self.period = period
+        self.value = NAN
+        self.upper = NAN
+        self.lower = NAN
+
+    def __dealloc__(self):
+        _range_free(&self.core)
+
+    cdef double update_c(self, double high, double low) noexcept nogil:
+        cdef double hh = _max_push(&self.core.highest, high)
+        cdef double ll = _min_push(&self.core.lowest, low)
+        if self.core.highest.t < self.period:
+            return NAN
+        self.upper = hh
+        self.lower = ll
+        self.value = (hh + ll) / 2.0
+        return self.value
+
+    def update(self, double high, double low) -> float:
+        """Add one bar; return the middle (bands in .upper/.lower; NaN for the first period-1 bars)."""
+        _check_finite("Donchian", "high", high)
+        _check_finite("Donchian", "low", low)
+        return self.update_c(high, low)
 
     @property
     def ready(self) -> bool:
@@ -1047,42 +1154,27 @@ cdef class VWAP:
     def __cinit__(self, int period=0):
         _check_period("VWAP", "period", period, 0)
         if period > 0:
-            _ring_init(&self.pv_ring, period)
-            _ring_init(&self.vol_ring, period)
+            _ring_init(&self.core.pv_ring, period)
+            _ring_init(&self.core.vol_ring, period)
+        self.core.period = period
         self.period = period
-        self.pv_total = 0.0
-        self.vol_total = 0.0
         self.value = NAN
 
     def __dealloc__(self):
-        if self.period > 0:
-            _ring_free(&self.pv_ring)
-            _ring_free(&self.vol_ring)
+        _ring_free(&self.core.pv_ring)
+        _ring_free(&self.core.vol_ring)
 
     def reset(self) -> None:
         """Start over (a cumulative VWAP restarts each session)."""
-        self.pv_total = 0.0
-        self.vol_total = 0.0
-        if self.period > 0:
-            self.pv_ring.head = self.pv_ring.count = 0
-            self.vol_ring.head = self.vol_ring.count = 0
+        self.core.pv_total = 0.0
+        self.core.vol_total = 0.0
+        self.core.pv_ring.head = self.core.pv_ring.count = 0
+        self.core.vol_ring.head = self.core.vol_ring.count = 0
         self.value = NAN
 
     cdef double update_c(self, double price, double volume) noexcept nogil:
-        cdef double pv = price * volume
-        cdef double vwap
-        self.pv_total += pv
-        self.vol_total += volume
-        vwap = self.pv_total / self.vol_total if self.vol_total > 0.0 else NAN
-        if self.period > 0:
-            _ring_push(&self.pv_ring, pv)
-            _ring_push(&self.vol_ring, volume)
-            if self.pv_ring.count < self.period:
-                return NAN
-            self.pv_total -= self.pv_ring.buf[self.pv_ring.head]
-            self.vol_total -= self.vol_ring.buf[self.vol_ring.head]
-        self.value = vwap
-        return vwap
+        self.value = _vwap_push(&self.core, price, volume)
+        return self.value
 
     def update(self, double price, double volume) -> float:
         """Add one trade or bar; return the VWAP (NaN during warm-up or on zero volume)."""
@@ -1099,6 +1191,8 @@ cdef class VWAP:
 
 
 # --------------------------------------------------------------------------------- array functions
+# Each runs the indicator's push function over a local copy of a fresh object's state (the object owns
+# the buffers), so the state stays in registers instead of being re-read after every output store.
 cdef tuple _inputs(str func, tuple names, tuple arrays):
     """Float64 contiguous views of equal-length inputs, and the first index where all are non-NaN.
 
@@ -1121,8 +1215,7 @@ cdef tuple _inputs(str func, tuple names, tuple arrays):
         i = start
         while i < n and isnan(view[i]):
             i += 1
-        if i > start:
-            start = i
+        start = i
     for name, a in zip(names, out):
         view = a
         with nogil:
@@ -1144,12 +1237,13 @@ def sma(x, int period=30):
     """SMA over an array (TA-Lib SMA)."""
     cdef Py_ssize_t i, start, n
     cdef SMA ind = SMA(period)
+    cdef SmaCore core = ind.core
     (xa,), start, n = _inputs("sma", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(xv[i])
+            ov[i] = _sma_push(&core, xv[i])
     return out
 
 
@@ -1157,12 +1251,13 @@ def ema(x, int period=30):
     """EMA over an array (TA-Lib EMA)."""
     cdef Py_ssize_t i, start, n
     cdef EMA ind = EMA(period)
+    cdef EmaCore core = ind.core
     (xa,), start, n = _inputs("ema", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(xv[i])
+            ov[i] = _ema_push(&core, xv[i])
     return out
 
 
@@ -1170,12 +1265,13 @@ def wma(x, int period=30):
     """WMA over an array (TA-Lib WMA)."""
     cdef Py_ssize_t i, start, n
     cdef WMA ind = WMA(period)
+    cdef WmaCore core = ind.core
     (xa,), start, n = _inputs("wma", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(xv[i])
+            ov[i] = _wma_push(&core, xv[i])
     return out
 
 
@@ -1183,12 +1279,13 @@ def dema(x, int period=30):
     """DEMA over an array (TA-Lib DEMA)."""
     cdef Py_ssize_t i, start, n
     cdef DEMA ind = DEMA(period)
+    cdef MultiEmaCore core = ind.core
     (xa,), start, n = _inputs("dema", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(xv[i])
+            ov[i] = _dema_push(&core, xv[i])
     return out
 
 
@@ -1196,12 +1293,13 @@ def tema(x, int period=30):
     """TEMA over an array (TA-Lib TEMA)."""
     cdef Py_ssize_t i, start, n
     cdef TEMA ind = TEMA(period)
+    cdef MultiEmaCore core = ind.core
     (xa,), start, n = _inputs("tema", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(xv[i])
+            ov[i] = _tema_push(&core, xv[i])
     return out
 
 
@@ -1209,12 +1307,13 @@ def stddev(x, int period=5, double nbdev=1.0):
     """Standard deviation over an array (TA-Lib STDDEV)."""
     cdef Py_ssize_t i, start, n
     cdef StdDev ind = StdDev(period, nbdev)
+    cdef VarCore core = ind.core
     (xa,), start, n = _inputs("stddev", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(xv[i])
+            ov[i] = _stddev_of(_var_push(&core, xv[i]), nbdev)
     return out
 
 
@@ -1222,6 +1321,7 @@ def bbands(x, int period=5, double nbdev_up=2.0, double nbdev_dn=2.0):
     """Bollinger bands over an array: (upper, middle, lower), as TA-Lib BBANDS with an SMA."""
     cdef Py_ssize_t i, start, n
     cdef Bollinger ind = Bollinger(period, nbdev_up, nbdev_dn)
+    cdef BollCore core = ind.core
     (xa,), start, n = _inputs("bbands", ("x",), (x,))
     upper = _nan_prefixed(n, start)
     middle = _nan_prefixed(n, start)
@@ -1229,9 +1329,9 @@ def bbands(x, int period=5, double nbdev_up=2.0, double nbdev_dn=2.0):
     cdef double[::1] xv = xa, uv = upper, mv = middle, lv = lower
     with nogil:
         for i in range(start, n):
-            mv[i] = ind.update_c(xv[i])
-            uv[i] = ind.upper
-            lv[i] = ind.lower
+            mv[i] = _boll_push(&core, xv[i])
+            uv[i] = core.upper
+            lv[i] = core.lower
     return upper, middle, lower
 
 
@@ -1239,6 +1339,7 @@ def macd(x, int fast=12, int slow=26, int signal=9):
     """MACD over an array: (macd, signal, hist), as TA-Lib MACD."""
     cdef Py_ssize_t i, start, n
     cdef MACD ind = MACD(fast, slow, signal)
+    cdef MacdCore core = ind.core
     (xa,), start, n = _inputs("macd", ("x",), (x,))
     line = _nan_prefixed(n, start)
     sig = _nan_prefixed(n, start)
@@ -1246,9 +1347,9 @@ def macd(x, int fast=12, int slow=26, int signal=9):
     cdef double[::1] xv = xa, lv = line, sv = sig, hv = hist
     with nogil:
         for i in range(start, n):
-            lv[i] = ind.update_c(xv[i])
-            sv[i] = ind.signal
-            hv[i] = ind.hist
+            lv[i] = _macd_push(&core, xv[i])
+            sv[i] = core.signal
+            hv[i] = core.hist
     return line, sig, hist
 
 
@@ -1256,12 +1357,13 @@ def rsi(x, int period=14):
     """RSI over an array (TA-Lib RSI)."""
     cdef Py_ssize_t i, start, n
     cdef RSI ind = RSI(period)
+    cdef RsiCore core = ind.core
     (xa,), start, n = _inputs("rsi", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(xv[i])
+            ov[i] = _rsi_push(&core, xv[i])
     return out
 
 
@@ -1269,12 +1371,13 @@ def roc(x, int period=10):
     """Rate of change over an array (TA-Lib ROC)."""
     cdef Py_ssize_t i, start, n
     cdef ROC ind = ROC(period)
+    cdef Ring core = ind.core
     (xa,), start, n = _inputs("roc", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(xv[i])
+            ov[i] = _roc_push(&core, xv[i])
     return out
 
 
@@ -1282,12 +1385,13 @@ def mom(x, int period=10):
     """Momentum over an array (TA-Lib MOM)."""
     cdef Py_ssize_t i, start, n
     cdef MOM ind = MOM(period)
+    cdef Ring core = ind.core
     (xa,), start, n = _inputs("mom", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(xv[i])
+            ov[i] = _mom_push(&core, xv[i])
     return out
 
 
@@ -1295,12 +1399,13 @@ def atr(high, low, close, int period=14):
     """ATR over arrays (TA-Lib ATR)."""
     cdef Py_ssize_t i, start, n
     cdef ATR ind = ATR(period)
+    cdef AtrCore core = ind.core
     (ha, la, ca), start, n = _inputs("atr", ("high", "low", "close"), (high, low, close))
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(hv[i], lv[i], cv[i])
+            ov[i] = _atr_push(&core, hv[i], lv[i], cv[i])
     return out
 
 
@@ -1308,12 +1413,13 @@ def natr(high, low, close, int period=14):
     """NATR over arrays (TA-Lib NATR)."""
     cdef Py_ssize_t i, start, n
     cdef NATR ind = NATR(period)
+    cdef AtrCore core = ind.core
     (ha, la, ca), start, n = _inputs("natr", ("high", "low", "close"), (high, low, close))
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(hv[i], lv[i], cv[i])
+            ov[i] = _natr_push(&core, hv[i], lv[i], cv[i])
     return out
 
 
@@ -1321,12 +1427,13 @@ def adx(high, low, close, int period=14):
     """ADX over arrays (TA-Lib ADX)."""
     cdef Py_ssize_t i, start, n
     cdef ADX ind = ADX(period)
+    cdef AdxCore core = ind.core
     (ha, la, ca), start, n = _inputs("adx", ("high", "low", "close"), (high, low, close))
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(hv[i], lv[i], cv[i])
+            ov[i] = _adx_push(&core, hv[i], lv[i], cv[i])
     return out
 
 
@@ -1334,12 +1441,13 @@ def cci(high, low, close, int period=14):
     """CCI over arrays (TA-Lib CCI)."""
     cdef Py_ssize_t i, start, n
     cdef CCI ind = CCI(period)
+    cdef Ring core = ind.core
     (ha, la, ca), start, n = _inputs("cci", ("high", "low", "close"), (high, low, close))
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(hv[i], lv[i], cv[i])
+            ov[i] = _cci_push(&core, hv[i], lv[i], cv[i])
     return out
 
 
@@ -1347,12 +1455,13 @@ def willr(high, low, close, int period=14):
     """Williams %R over arrays (TA-Lib WILLR)."""
     cdef Py_ssize_t i, start, n
     cdef WillR ind = WillR(period)
+    cdef RangeCore core = ind.core
     (ha, la, ca), start, n = _inputs("willr", ("high", "low", "close"), (high, low, close))
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(hv[i], lv[i], cv[i])
+            ov[i] = _willr_push(&core, hv[i], lv[i], cv[i])
     return out
 
 
@@ -1360,14 +1469,15 @@ def stoch(high, low, close, int fastk_period=5, int slowk_period=3, int slowd_pe
     """Slow stochastic over arrays: (slowk, slowd), as TA-Lib STOCH with SMA smoothing."""
     cdef Py_ssize_t i, start, n
     cdef Stoch ind = Stoch(fastk_period, slowk_period, slowd_period)
+    cdef StochCore core = ind.core
     (ha, la, ca), start, n = _inputs("stoch", ("high", "low", "close"), (high, low, close))
     k = _nan_prefixed(n, start)
     d = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, kv = k, dv = d
     with nogil:
         for i in range(start, n):
-            kv[i] = ind.update_c(hv[i], lv[i], cv[i])
-            dv[i] = ind.d if not isnan(kv[i]) else NAN
+            kv[i] = _stoch_push(&core, hv[i], lv[i], cv[i])
+            dv[i] = core.d
     return k, d
 
 
@@ -1375,6 +1485,7 @@ def kdj(high, low, close, int period=9, int m1=3, int m2=3):
     """KDJ over arrays: (k, d, j); see KDJ."""
     cdef Py_ssize_t i, start, n
     cdef KDJ ind = KDJ(period, m1, m2)
+    cdef KdjCore core = ind.core
     (ha, la, ca), start, n = _inputs("kdj", ("high", "low", "close"), (high, low, close))
     k = _nan_prefixed(n, start)
     d = _nan_prefixed(n, start)
@@ -1382,9 +1493,9 @@ def kdj(high, low, close, int period=9, int m1=3, int m2=3):
     cdef double[::1] hv = ha, lv = la, cv = ca, kv = k, dv = d, jv = j
     with nogil:
         for i in range(start, n):
-            kv[i] = ind.update_c(hv[i], lv[i], cv[i])
-            dv[i] = ind.d if not isnan(kv[i]) else NAN
-            jv[i] = ind.j if not isnan(kv[i]) else NAN
+            kv[i] = _kdj_push(&core, hv[i], lv[i], cv[i])
+            dv[i] = core.d if not isnan(kv[i]) else NAN
+            jv[i] = core.j
     return k, d, j
 
 
@@ -1392,6 +1503,8 @@ def donchian(high, low, int period=20):
     """Donchian channel over arrays: (upper, middle, lower)."""
     cdef Py_ssize_t i, start, n
     cdef Donchian ind = Donchian(period)
+    cdef RangeCore core = ind.core
+    cdef double hh, ll
     (ha, la), start, n = _inputs("donchian", ("high", "low"), (high, low))
     upper = _nan_prefixed(n, start)
     middle = _nan_prefixed(n, start)
@@ -1399,9 +1512,14 @@ def donchian(high, low, int period=20):
     cdef double[::1] hv = ha, lv = la, uv = upper, mv = middle, wv = lower
     with nogil:
         for i in range(start, n):
-            mv[i] = ind.update_c(hv[i], lv[i])
-            uv[i] = ind.upper if not isnan(mv[i]) else NAN
-            wv[i] = ind.lower if not isnan(mv[i]) else NAN
+            hh = _max_push(&core.highest, hv[i])
+            ll = _min_push(&core.lowest, lv[i])
+            if core.highest.t < period:
+                uv[i] = mv[i] = wv[i] = NAN
+            else:
+                uv[i] = hh
+                wv[i] = ll
+                mv[i] = (hh + ll) / 2.0
     return upper, middle, lower
 
 
@@ -1409,12 +1527,13 @@ def obv(close, volume):
     """On-balance volume over arrays (TA-Lib OBV)."""
     cdef Py_ssize_t i, start, n
     cdef OBV ind = OBV()
+    cdef ObvCore core = ind.core
     (ca, va), start, n = _inputs("obv", ("close", "volume"), (close, volume))
     out = _nan_prefixed(n, start)
     cdef double[::1] cv = ca, vv = va, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(cv[i], vv[i])
+            ov[i] = _obv_push(&core, cv[i], vv[i])
     return out
 
 
@@ -1422,6 +1541,7 @@ def vwap(price, volume, int period=0):
     """VWAP over arrays, cumulative (period=0) or windowed; see VWAP."""
     cdef Py_ssize_t i, start, n
     cdef VWAP ind = VWAP(period)
+    cdef VwapCore core = ind.core
     (pa, va), start, n = _inputs("vwap", ("price", "volume"), (price, volume))
     if (va[start:] < 0).any():
         raise ValueError("vwap: volume holds negative values")
@@ -1429,5 +1549,5 @@ def vwap(price, volume, int period=0):
     cdef double[::1] pv = pa, vv = va, ov = out
     with nogil:
         for i in range(start, n):
-            ov[i] = ind.update_c(pv[i], vv[i])
+            ov[i] = _vwap_push(&core, pv[i], vv[i])
     return out
