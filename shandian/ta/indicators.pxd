@@ -97,6 +97,8 @@ cdef struct MacdCore:
 cdef struct RsiCore:
     long long count
     long long period
+    double keep  # (period-1)/period: Wilder smoothing by multiplication keeps division off the value chain
+    double add  # 1/period
     double prev
     double gain
     double loss
@@ -105,6 +107,8 @@ cdef struct RsiCore:
 cdef struct AtrCore:
     long long count
     long long period
+    double keep  # (period-1)/period
+    double add  # 1/period
     double prev_close
     double total
     double value
