@@ -14,7 +14,7 @@ from libc.math cimport NAN, fabs, isfinite, isnan, sqrt
 
 import numpy as np
 
-# TA-Lib's tests for zero: |v| < 1e-8 (TA_IS_ZERO) and v < 1e-8 (TA_IS_ZERO_OR_NEG); kept for equality.
+# TA-Lib's test for zero, |v| < 1e-8 (TA_IS_ZERO), where it decides an output (RSI, ADX, NATR, CCI).
 cdef double TA_EPSILON = 0.00000001
 
 
@@ -251,10 +251,10 @@ cdef inline double _tema_push(MultiEmaCore* m, double x) noexcept nogil:
 
 
 cdef inline double _stddev_of(double var, double nbdev) noexcept nogil:
-    # TA-Lib reports a variance below 1e-8 (TA_IS_ZERO_OR_NEG) as a deviation of 0.
+    # A variance that rounding left at or below 0 is a deviation of 0 (TA-Lib 0.8 keeps tiny positive ones).
     if isnan(var):
         return NAN
-    return sqrt(var) * nbdev if var >= TA_EPSILON else 0.0
+    return sqrt(var) * nbdev if var > 0.0 else 0.0
 
 
 cdef inline double _boll_push(BollCore* b, double x) noexcept nogil:
@@ -652,7 +652,7 @@ cdef class TEMA:
 cdef class StdDev:
     """Population standard deviation of the last `period` values times `nbdev` (TA-Lib STDDEV).
 
-    Like TA-Lib, a variance below 1e-8 is reported as a deviation of exactly 0. NaN for period-1 values.
+    NaN for the first period-1 values.
     """
 
     def __cinit__(self, int period=5, double nbdev=1.0):
