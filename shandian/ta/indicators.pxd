@@ -21,14 +21,14 @@ cdef struct Ring:
     Py_ssize_t count
 
 
-cdef struct MonoDeque:
-    # Maximum (or minimum) of the last `window` values in amortised O(1): a monotonic deque of (value, seq)
-    # in a power-of-two ring (index & mask).
-    double* val
-    long long* seq
-    Py_ssize_t mask
-    Py_ssize_t front
-    Py_ssize_t length
+cdef struct SlidingExtreme:
+    # Maximum (or minimum) of the last `window` values in amortised O(1) without data-dependent branches
+    # (van Herk / Gil-Werman): the window is the tail of the previous block of `window` values, whose suffix
+    # extremes `suffix` holds, plus the current block so far (`block`, running extreme `running`).
+    double* block
+    double* suffix
+    Py_ssize_t pos
+    double running
     long long t
     long long window
 
@@ -129,8 +129,8 @@ cdef struct AdxCore:
 
 cdef struct RangeCore:
     # Highest high and lowest low of the last `window` bars.
-    MonoDeque highest
-    MonoDeque lowest
+    SlidingExtreme highest
+    SlidingExtreme lowest
 
 
 cdef struct StochCore:

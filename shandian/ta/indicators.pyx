@@ -10,7 +10,7 @@ the same push functions over numpy arrays.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from libc.math cimport NAN, fabs, isfinite, isnan, sqrt
+from libc.math cimport INFINITY, NAN, fabs, isfinite, isnan, sqrt
 
 import numpy as np
 
@@ -63,67 +63,76 @@ cdef inline void _ring_push(Ring* r, double x) noexcept nogil:
         r.count += 1
 
 
-# ------------------------------------------------------------------------------------ monotonic deque
-cdef int _deque_init(MonoDeque* q, long long window) except -1:
-    cdef Py_ssize_t cap = 1
-    while cap < window + 1:  # room for the new value before the expired front leaves
-        cap <<= 1
-    q.val = <double*> PyMem_Malloc(cap * sizeof(double))
-    q.seq = <long long*> PyMem_Malloc(cap * sizeof(long long))
-    if q.val == NULL or q.seq == NULL:
+# ---------------------------------------------------------------------------- sliding maximum/minimum
+cdef int _extreme_init(SlidingExtreme* q, long long window, double empty) except -1:
+    cdef Py_ssize_t i
+    q.block = <double*> PyMem_Malloc(window * sizeof(double))
+    q.suffix = <double*> PyMem_Malloc((window + 1) * sizeof(double))
+    if q.block == NULL or q.suffix == NULL:
         raise MemoryError()
-    q.mask = cap - 1
-    q.front = 0
-    q.length = 0
+    for i in range(window + 1):  # no previous block yet; suffix[window] stays the identity for good
+        q.suffix[i] = empty
+    q.pos = 0
+    q.running = empty
     q.t = 0
     q.window = window
     return 0
 
 
-cdef inline void _deque_free(MonoDeque* q) noexcept:
-    PyMem_Free(q.val)
-    PyMem_Free(q.seq)
-    q.val = NULL
-    q.seq = NULL
+cdef inline void _extreme_free(SlidingExtreme* q) noexcept:
+    PyMem_Free(q.block)
+    PyMem_Free(q.suffix)
+    q.block = NULL
+    q.suffix = NULL
 
 
-cdef inline double _deque_append(MonoDeque* q, double x) noexcept nogil:
-    cdef Py_ssize_t back = (q.front + q.length) & q.mask
-    q.val[back] = x
-    q.seq[back] = q.t
-    q.length += 1
-    # Sequence numbers grow by one per push, so at most the front expires.
-    if q.seq[q.front] <= q.t - q.window:
-        q.front = (q.front + 1) & q.mask
-        q.length -= 1
-    return q.val[q.front]
-
-
-cdef inline double _max_push(MonoDeque* q, double x) noexcept nogil:
+cdef inline double _max_push(SlidingExtreme* q, double x) noexcept nogil:
     """Push x; return the maximum of the last `window` values."""
+    cdef double out
+    cdef Py_ssize_t j
     q.t += 1
-    while q.length > 0 and q.val[(q.front + q.length - 1) & q.mask] <= x:
-        q.length -= 1
-    return _deque_append(q, x)
+    q.block[q.pos] = x
+    q.running = x if x > q.running else q.running
+    out = q.suffix[q.pos + 1]
+    out = q.running if q.running > out else out
+    q.pos += 1
+    if q.pos == q.window:  # block complete: its suffix maxima serve the next `window` pushes
+        q.suffix[q.window - 1] = q.block[q.window - 1]
+        for j in range(q.window - 2, -1, -1):
+            q.suffix[j] = q.block[j] if q.block[j] > q.suffix[j + 1] else q.suffix[j + 1]
+        q.pos = 0
+        q.running = -INFINITY
+    return out
 
 
-cdef inline double _min_push(MonoDeque* q, double x) noexcept nogil:
+cdef inline double _min_push(SlidingExtreme* q, double x) noexcept nogil:
     """Push x; return the minimum of the last `window` values."""
+    cdef double out
+    cdef Py_ssize_t j
     q.t += 1
-    while q.length > 0 and q.val[(q.front + q.length - 1) & q.mask] >= x:
-        q.length -= 1
-    return _deque_append(q, x)
+    q.block[q.pos] = x
+    q.running = x if x < q.running else q.running
+    out = q.suffix[q.pos + 1]
+    out = q.running if q.running < out else out
+    q.pos += 1
+    if q.pos == q.window:
+        q.suffix[q.window - 1] = q.block[q.window - 1]
+        for j in range(q.window - 2, -1, -1):
+            q.suffix[j] = q.block[j] if q.block[j] < q.suffix[j + 1] else q.suffix[j + 1]
+        q.pos = 0
+        q.running = INFINITY
+    return out
 
 
 cdef int _range_init(RangeCore* r, long long window) except -1:
-    _deque_init(&r.highest, window)
-    _deque_init(&r.lowest, window)
+    _extreme_init(&r.highest, window, -INFINITY)
+    _extreme_init(&r.lowest, window, INFINITY)
     return 0
 
 
 cdef inline void _range_free(RangeCore* r) noexcept:
-    _deque_free(&r.highest)
-    _deque_free(&r.lowest)
+    _extreme_free(&r.highest)
+    _extreme_free(&r.lowest)
 
 
 # ------------------------------------------------------------------------------------- shared cores
