@@ -1,0 +1,1565 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Incremental technical indicators, O(1) per value (CCI: O(period)), equal to TA-Lib to 1e-9 relative.
+
+Each indicator is an object fed one value (or one bar) at a time: `update(...)` returns the new output,
+NaN during warm-up. Warm-up ends on the same bar as TA-Lib's first output (its lookback, with TA-Lib's
+default unstable period of 0) and the values after it follow TA-Lib's seeds and recurrences, so a stream
+fed from the first bar reproduces TA-Lib's array output (most bit for bit; the variance and Wilder smoothing
+differ in the last bits, see _var_push and _rsi_push). The array functions at the end of this module run
+the same push functions over numpy arrays.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.math cimport INFINITY, NAN, fabs, isfinite, isnan, sqrt
+
+import numpy as np
+
+# TA-Lib's test for zero, |v| < 1e-8 (TA_IS_ZERO), where it decides an output (RSI, ADX, NATR, CCI).
+cdef double TA_EPSILON = 0.00000001
+
+
+cdef inline bint _is_zero(double v) noexcept nogil:
+    return -TA_EPSILON < v and v < TA_EPSILON
+
+
+cdef inline double _per_to_k(int period) noexcept nogil:
+    return 2.0 / (<double>(period + 1))
+
+
+cdef int _check_period(str owner, str name, int value, int minimum) except -1:
+    if value < minimum:
+        raise ValueError(f"{owner}: {name}={value} is out of range (must be >= {minimum})")
+    return 0
+
+
+cdef inline int _check_finite(str owner, str name, double value) except -1:
+    if not isfinite(value):
+        raise ValueError(f"{owner}.update: {name}={value!r} is not finite")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- ring
+cdef int _ring_init(Ring* r, Py_ssize_t size) except -1:
+    r.buf = <double*> PyMem_Malloc(size * sizeof(double))
+    if r.buf == NULL:
+        raise MemoryError()
+    r.size = size
+    r.head = 0
+    r.count = 0
+    return 0
+
+
+cdef inline void _ring_free(Ring* r) noexcept:
+    PyMem_Free(r.buf)
+    r.buf = NULL
+
+
+cdef inline void _ring_push(Ring* r, double x) noexcept nogil:
+    r.buf[r.head] = x
+    r.head += 1
+    if r.head == r.size:
+        r.head = 0
+    if r.count < r.size:
+        r.count += 1
+
+
+# ---------------------------------------------------------------------------- sliding maximum/minimum
+cdef int _extreme_init(SlidingExtreme* q, long long window, double empty) except -1:
+    cdef Py_ssize_t i
+    q.block = <double*> PyMem_Malloc(window * sizeof(double))
+    q.suffix = <double*> PyMem_Malloc((window + 1) * sizeof(double))
+    if q.block == NULL or q.suffix == NULL:
+        raise MemoryError()
+    for i in range(window + 1):  # no previous block yet; suffix[window] stays the identity for good
+        q.suffix[i] = empty
+    q.pos = 0
+    q.running = empty
+    q.t = 0
+    q.window = window
+    return 0
+
+
+cdef inline void _extreme_free(SlidingExtreme* q) noexcept:
+    PyMem_Free(q.block)
+    PyMem_Free(q.suffix)
+    q.block = NULL
+    q.suffix = NULL
+
+
+cdef inline double _max_push(SlidingExtreme* q, double x) noexcept nogil:
+    """Push x; return the maximum of the last `window` values."""
+    cdef double out
+    cdef Py_ssize_t j
+    q.t += 1
+    q.block[q.pos] = x
+    q.running = x if x > q.running else q.running
+    out = q.suffix[q.pos + 1]
+    out = q.running if q.running > out else out
+    q.pos += 1
+    if q.pos == q.window:  # block complete: its suffix maxima serve the next `window` pushes
+        q.suffix[q.window - 1] = q.block[q.window - 1]
+        for j in range(q.window - 2, -1, -1):
+            q.suffix[j] = q.block[j] if q.block[j] > q.suffix[j + 1] else q.suffix[j + 1]
+        q.pos = 0
+        q.running = -INFINITY
+    return out
+
+
+cdef inline double _min_push(SlidingExtreme* q, double x) noexcept nogil:
+    """Push x; return the minimum of the last `window` values."""
+    cdef double out
+    cdef Py_ssize_t j
+    q.t += 1
+    q.block[q.pos] = x
+    q.running = x if x < q.running else q.running
+    out = q.suffix[q.pos + 1]
+    out = q.running if q.running < out else out
+    q.pos += 1
+    if q.pos == q.window:
+        q.suffix[q.window - 1] = q.block[q.window - 1]
+        for j in range(q.window - 2, -1, -1):
+            q.suffix[j] = q.block[j] if q.block[j] < q.suffix[j + 1] else q.suffix[j + 1]
+        q.pos = 0
+        q.running = INFINITY
+    return out
+
+
+cdef int _range_init(RangeCore* r, long long window) except -1:
+    _extreme_init(&r.highest, window, -INFINITY)
+    _extreme_init(&r.lowest, window, INFINITY)
+    return 0
+
+
+cdef inline void _range_free(RangeCore* r) noexcept:
+    _extreme_free(&r.highest)
+    _extreme_free(&r.lowest)
+
+
+# ------------------------------------------------------------------------------------- shared cores
+cdef inline double _sma_push(SmaCore* s, double x) noexcept nogil:
+    # TA_INT_SMA: add, output, then drop the window's oldest value from the running total.
+    cdef double out
+    s.total += x
+    _ring_push(&s.ring, x)
+    if s.ring.count < s.ring.size:
+        return NAN
+    out = s.total / s.ring.size
+    s.total -= s.ring.buf[s.ring.head]
+    return out
+
+
+cdef inline void _ema_init(EmaCore* e, int period) noexcept:
+    e.period = period
+    e.count = 0
+    e.k = _per_to_k(period)
+    e.total = 0.0
+    e.value = NAN
+
+
+cdef inline double _ema_push(EmaCore* e, double x) noexcept nogil:
+    # TA_INT_EMA, default compatibility: seeded with the mean of the first `period` values.
+    if e.count < e.period:
+        e.total += x
+        e.count += 1
+        if e.count < e.period:
+            return NAN
+        e.value = e.total / e.period
+        return e.value
+    e.value = ((x - e.value) * e.k) + e.value
+    return e.value
+
+
+cdef int _var_init(VarCore* v, Py_ssize_t period) except -1:
+    _ring_init(&v.ring, period)
+    v.shift = 0.0
+    v.total = 0.0
+    v.total2 = 0.0
+    return 0
+
+
+cdef inline double _var_push(VarCore* v, double x) noexcept nogil:
+    """Population variance of the last `ring.size` values (NaN until full); amortised O(1)."""
+    cdef double d, m1
+    cdef Py_ssize_t n = v.ring.size, i
+    if v.ring.count == 0:
+        v.shift = x
+    if v.ring.count == n:
+        d = v.ring.buf[v.ring.head] - v.shift
+        v.total -= d
+        v.total2 -= d * d
+    _ring_push(&v.ring, x)
+    d = x - v.shift
+    v.total += d
+    v.total2 += d * d
+    if v.ring.count < n:
+        return NAN
+    if v.ring.head == 0:
+        v.shift = x
+        v.total = 0.0
+        v.total2 = 0.0
+        for i in range(n):
+            d = v.ring.buf[i] - x
+            v.total += d
+            v.total2 += d * d
+    m1 = v.total / n
+    return v.total2 / n - m1 * m1
+
+
+cdef inline double _true_range(double high, double low, double prev_close) noexcept nogil:
+    cdef double out = high - low
+    cdef double other = fabs(high - prev_close)
+    if other > out:
+        out = other
+    other = fabs(low - prev_close)
+    if other > out:
+        out = other
+    return out
+
+
+# ----------------------------------------------------------------------------- per-indicator cores
+cdef inline double _wma_push(WmaCore* w, double x) noexcept nogil:
+    # TA_WMA: the weighted sum loses one copy of the plain window sum per step.
+    cdef double out
+    _ring_push(&w.ring, x)
+    if w.ring.count < w.ring.size:
+        w.period_sub += x
+        w.period_sum += x * w.ring.count
+        return NAN
+    w.period_sub += x
+    w.period_sub -= w.trailing
+    w.period_sum += x * w.period
+    w.trailing = w.ring.buf[w.ring.head]
+    out = w.period_sum / w.divider
+    w.period_sum -= w.period_sub
+    return out
+
+
+cdef inline double _dema_push(MultiEmaCore* m, double x) noexcept nogil:
+    cdef double e1 = _ema_push(&m.e1, x)
+    cdef double e2
+    if isnan(e1):
+        return NAN
+    e2 = _ema_push(&m.e2, e1)
+    if isnan(e2):
+        return NAN
+    return (2.0 * e1) - e2
+
+
+cdef inline double _tema_push(MultiEmaCore* m, double x) noexcept nogil:
+    cdef double e1 = _ema_push(&m.e1, x)
+    cdef double e2, e3
+    if isnan(e1):
+        return NAN
+    e2 = _ema_push(&m.e2, e1)
+    if isnan(e2):
+        return NAN
+    e3 = _ema_push(&m.e3, e2)
+    if isnan(e3):
+        return NAN
+    return e3 + ((3.0 * e1) - (3.0 * e2))
+
+
+cdef inline double _stddev_of(double var, double nbdev) noexcept nogil:
+    # A variance that rounding left at or below 0 is a deviation of 0 (TA-Lib 0.8 keeps tiny positive ones).
+    if isnan(var):
+        return NAN
+    return sqrt(var) * nbdev if var > 0.0 else 0.0
+
+
+cdef inline double _boll_push(BollCore* b, double x) noexcept nogil:
+    cdef double mean = _sma_push(&b.mid, x)
+    cdef double dev = _stddev_of(_var_push(&b.var, x), 1.0)
+    if isnan(dev):
+        return NAN
+    b.upper = mean + dev * b.nbdev_up
+    b.lower = mean - dev * b.nbdev_dn
+    return mean
+
+
+cdef inline double _macd_push(MacdCore* m, double x) noexcept nogil:
+    # As TA_MACD: both EMAs start on the slow EMA's first bar, the fast one seeded with the mean of the
+    # `fast` values ending there (not of the first `fast` values).
+    cdef double macd, sig, total
+    cdef Py_ssize_t i
+    if m.seed.count < m.slow:
+        _ring_push(&m.seed, x)
+        if m.seed.count < m.slow:
+            return NAN
+        # One-off seeding, in the chronological order TA_INT_EMA sums in: head is the oldest slot now.
+        total = 0.0
+        for i in range(m.slow - m.fast, m.slow):
+            total += m.seed.buf[(m.seed.head + i) % m.slow]
+        m.fast_value = total / m.fast
+        total = 0.0
+        for i in range(m.slow):
+            total += m.seed.buf[(m.seed.head + i) % m.slow]
+        m.slow_value = total / m.slow
+    else:
+        m.fast_value = ((x - m.fast_value) * m.fast_k) + m.fast_value
+        m.slow_value = ((x - m.slow_value) * m.slow_k) + m.slow_value
+    macd = m.fast_value - m.slow_value
+    sig = _ema_push(&m.signal_ema, macd)
+    if isnan(sig):
+        return NAN
+    m.signal = sig
+    m.hist = macd - sig
+    return macd
+
+
+cdef inline double _rsi_push(RsiCore* r, double x) noexcept nogil:
+    # TA_RSI, default compatibility: the mean gain/loss of the first `period` moves, then Wilder smoothing
+    # (as v*(n-1)/n + move/n: a last-bit difference from TA-Lib's (v*(n-1) + move)/n, at a third the latency).
+    cdef double diff, up, down, total
+    if r.count == 0:
+        r.prev = x
+        r.count = 1
+        return NAN
+    diff = x - r.prev
+    r.prev = x
+    up = diff if diff > 0.0 else 0.0
+    down = -diff if diff < 0.0 else 0.0
+    if r.count <= r.period:
+        r.gain += up
+        r.loss += down
+        r.count += 1
+        if r.count <= r.period:
+            return NAN
+        r.loss /= r.period
+        r.gain /= r.period
+    else:
+        r.loss = r.loss * r.keep + down * r.add
+        r.gain = r.gain * r.keep + up * r.add
+    total = r.gain + r.loss
+    return 100.0 * (r.gain / total) if not _is_zero(total) else 0.0
+
+
+cdef inline double _atr_push(AtrCore* a, double high, double low, double close) noexcept nogil:
+    # TA_ATR: the mean of the first `period` true ranges (from bar 1), then Wilder smoothing.
+    cdef double tr
+    if a.count == 0:
+        a.prev_close = close
+        a.count = 1
+        return NAN
+    tr = _true_range(high, low, a.prev_close)
+    a.prev_close = close
+    if a.count <= a.period:
+        a.total += tr
+        a.count += 1
+        if a.count <= a.period:
+            return NAN
+        a.value = a.total / a.period
+        return a.value
+    # Wilder smoothing as in _rsi_push: v*(n-1)/n + tr/n.
+    a.value = a.value * a.keep + tr * a.add
+    return a.value
+
+
+cdef inline double _natr_push(AtrCore* a, double high, double low, double close) noexcept nogil:
+    cdef double atr = _atr_push(a, high, low, close)
+    if isnan(atr):
+        return NAN
+    return (atr / close) * 100.0 if not _is_zero(close) else 0.0
+
+
+cdef inline double _adx_push(AdxCore* a, double high, double low, double close) noexcept nogil:
+    # TA_ADX: bars 1..n-1 sum DM and TR; bars n..2n-1 smooth them and sum DX; then ADX is smoothed.
+    cdef double diff_p, diff_m, tr, minus_di, plus_di, total, dx
+    cdef double n = a.period
+    if a.count == 0:
+        a.prev_high = high
+        a.prev_low = low
+        a.prev_close = close
+        a.count = 1
+        return NAN
+    diff_p = high - a.prev_high
+    diff_m = a.prev_low - low
+    a.prev_high = high
+    a.prev_low = low
+    tr = _true_range(high, low, a.prev_close)
+    a.prev_close = close
+    a.count += 1
+    if a.count <= a.period:
+        if diff_m > 0 and diff_p < diff_m:
+            a.minus_dm += diff_m
+        elif diff_p > 0 and diff_p > diff_m:
+            a.plus_dm += diff_p
+        a.tr += tr
+        return NAN
+    a.minus_dm -= a.minus_dm / n
+    a.plus_dm -= a.plus_dm / n
+    if diff_m > 0 and diff_p < diff_m:
+        a.minus_dm += diff_m
+    elif diff_p > 0 and diff_p > diff_m:
+        a.plus_dm += diff_p
+    a.tr = a.tr - (a.tr / n) + tr
+    if a.count <= 2 * a.period:
+        if not _is_zero(a.tr):
+            minus_di = 100.0 * (a.minus_dm / a.tr)
+            plus_di = 100.0 * (a.plus_dm / a.tr)
+            total = minus_di + plus_di
+            if not _is_zero(total):
+                a.sum_dx += 100.0 * (fabs(minus_di - plus_di) / total)
+        if a.count < 2 * a.period:
+            return NAN
+        a.value = a.sum_dx / n
+        return a.value
+    if not _is_zero(a.tr):
+        minus_di = 100.0 * (a.minus_dm / a.tr)
+        plus_di = 100.0 * (a.plus_dm / a.tr)
+        total = minus_di + plus_di
+        if not _is_zero(total):
+            dx = 100.0 * (fabs(minus_di - plus_di) / total)
+            a.value = ((a.value * (n - 1)) + dx) / n
+    return a.value
+
+
+cdef inline double _cci_push(Ring* r, double high, double low, double close) noexcept nogil:
+    # O(period): the mean absolute deviation has no constant-time update. Sums in storage order, as
+    # TA-Lib's circular buffer does (it matters in the last bit).
+    cdef double last = (high + low + close) / 3
+    cdef double average = 0.0
+    cdef double deviation = 0.0
+    cdef double delta
+    cdef Py_ssize_t j, n = r.size
+    _ring_push(r, last)
+    if r.count < n:
+        return NAN
+    for j in range(n):
+        average += r.buf[j]
+    average /= n
+    for j in range(n):
+        deviation += fabs(r.buf[j] - average)
+    delta = last - average
+    if not _is_zero(delta) and not _is_zero(deviation):
+        return delta / (0.015 * (deviation / n))
+    return 0.0
+
+
+cdef inline double _fast_k(double highest, double lowest, double close) noexcept nogil:
+    # TA_STOCH's raw %K, 0 when the range is empty.
+    cdef double diff = (highest - lowest) / 100.0
+    return (close - lowest) / diff if diff != 0.0 else 0.0
+
+
+cdef inline double _stoch_push(StochCore* s, double high, double low, double close) noexcept nogil:
+    cdef double hh = _max_push(&s.range.highest, high)
+    cdef double ll = _min_push(&s.range.lowest, low)
+    cdef double k, d
+    if s.range.highest.t < s.range.highest.window:
+        return NAN
+    k = _sma_push(&s.slowk, _fast_k(hh, ll, close))
+    if isnan(k):
+        return NAN
+    d = _sma_push(&s.slowd, k)
+    if isnan(d):
+        return NAN
+    s.d = d
+    return k
+
+
+cdef inline double _kdj_push(KdjCore* s, double high, double low, double close) noexcept nogil:
+    cdef double hh = _max_push(&s.range.highest, high)
+    cdef double ll = _min_push(&s.range.lowest, low)
+    if s.range.highest.t < s.range.highest.window:
+        return NAN
+    s.k = (_fast_k(hh, ll, close) + (s.m1 - 1) * s.k) / s.m1
+    s.d = (s.k + (s.m2 - 1) * s.d) / s.m2
+    s.j = 3.0 * s.k - 2.0 * s.d
+    return s.k
+
+
+cdef inline double _willr_push(RangeCore* r, double high, double low, double close) noexcept nogil:
+    cdef double hh = _max_push(&r.highest, high)
+    cdef double ll = _min_push(&r.lowest, low)
+    cdef double diff
+    if r.highest.t < r.highest.window:
+        return NAN
+    diff = (hh - ll) / (-100.0)
+    return (hh - close) / diff if diff != 0.0 else 0.0
+
+
+cdef inline double _obv_push(ObvCore* o, double close, double volume) noexcept nogil:
+    if o.count == 0:
+        o.count = 1
+        o.value = volume
+    elif close > o.prev:
+        o.value += volume
+    elif close < o.prev:
+        o.value -= volume
+    o.prev = close
+    return o.value
+
+
+cdef inline double _roc_push(Ring* r, double x) noexcept nogil:
+    cdef double old
+    _ring_push(r, x)
+    if r.count < r.size:
+        return NAN
+    old = r.buf[r.head]
+    return ((x / old) - 1.0) * 100.0 if old != 0.0 else 0.0
+
+
+cdef inline double _mom_push(Ring* r, double x) noexcept nogil:
+    _ring_push(r, x)
+    if r.count < r.size:
+        return NAN
+    return x - r.buf[r.head]
+
+
+cdef inline double _vwap_push(VwapCore* v, double price, double volume) noexcept nogil:
+    cdef double pv = price * volume
+    cdef double vwap
+    v.pv_total += pv
+    v.vol_total += volume
+    vwap = v.pv_total / v.vol_total if v.vol_total > 0.0 else NAN
+    if v.period > 0:
+        _ring_push(&v.pv_ring, pv)
+        _ring_push(&v.vol_ring, volume)
+        if v.pv_ring.count < v.period:
+            return NAN
+        v.pv_total -= v.pv_ring.buf[v.pv_ring.head]
+        v.vol_total -= v.vol_ring.buf[v.vol_ring.head]
+    return vwap
+
+
+# ------------------------------------------------------------------------------------- indicators
+cdef class SMA:
+    """Simple moving average of the last `period` values; NaN for the first period-1 values."""
+
+    def __cinit__(self, int period=30):
+        _check_period("SMA", "period", period, 2)
+        _ring_init(&self.core.ring, period)
+        self.core.total = 0.0
+        self.period = period
+        self.value = NAN
+
+    def __dealloc__(self):
+        _ring_free(&self.core.ring)
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _sma_push(&self.core, x)
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the average (NaN until `period` values were seen)."""
+        _check_finite("SMA", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class EMA:
+    """Exponential moving average, k = 2/(period+1), seeded with the SMA of the first `period` values."""
+
+    def __cinit__(self, int period=30):
+        _check_period("EMA", "period", period, 2)
+        _ema_init(&self.core, period)
+        self.period = period
+        self.value = NAN
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _ema_push(&self.core, x)
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the average (NaN for the first period-1 values)."""
+        _check_finite("EMA", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class WMA:
+    """Linearly weighted moving average (weights 1..period, newest heaviest); NaN for period-1 values."""
+
+    def __cinit__(self, int period=30):
+        _check_period("WMA", "period", period, 2)
+        _ring_init(&self.core.ring, period)
+        self.core.period_sum = 0.0
+        self.core.period_sub = 0.0
+        self.core.trailing = 0.0
+        self.core.divider = <double> ((period * (period + 1)) >> 1)
+        self.core.period = period
+        self.period = period
+        self.value = NAN
+
+    def __dealloc__(self):
+        _ring_free(&self.core.ring)
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _wma_push(&self.core, x)
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the weighted average (NaN for the first period-1 values)."""
+        _check_finite("WMA", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class DEMA:
+    """Double EMA, 2*EMA - EMA(EMA); NaN for the first 2*(period-1) values."""
+
+    def __cinit__(self, int period=30):
+        _check_period("DEMA", "period", period, 2)
+        _ema_init(&self.core.e1, period)
+        _ema_init(&self.core.e2, period)
+        self.period = period
+        self.value = NAN
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _dema_push(&self.core, x)
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the DEMA (NaN during warm-up)."""
+        _check_finite("DEMA", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class TEMA:
+    """Triple EMA, 3*EMA - 3*EMA(EMA) + EMA(EMA(EMA)); NaN for the first 3*(period-1) values."""
+
+    def __cinit__(self, int period=30):
+        _check_period("TEMA", "period", period, 2)
+        _ema_init(&self.core.e1, period)
+        _ema_init(&self.core.e2, period)
+        _ema_init(&self.core.e3, period)
+        self.period = period
+        self.value = NAN
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _tema_push(&self.core, x)
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the TEMA (NaN during warm-up)."""
+        _check_finite("TEMA", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class StdDev:
+    """Population standard deviation of the last `period` values times `nbdev` (TA-Lib STDDEV).
+
+    NaN for the first period-1 values.
+    """
+
+    def __cinit__(self, int period=5, double nbdev=1.0):
+        _check_period("StdDev", "period", period, 2)
+        _var_init(&self.core, period)
+        self.period = period
+        self.nbdev = nbdev
+        self.value = NAN
+
+    def __dealloc__(self):
+        _ring_free(&self.core.ring)
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _stddev_of(_var_push(&self.core, x), self.nbdev)
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the deviation (NaN for the first period-1 values)."""
+        _check_finite("StdDev", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class Bollinger:
+    """Bollinger bands on an SMA middle: `value` is the middle band, `upper`/`lower` the bands.
+
+    NaN for the first period-1 values.
+    """
+
+    def __cinit__(self, int period=5, double nbdev_up=2.0, double nbdev_dn=2.0):
+        _check_period("Bollinger", "period", period, 2)
+        _ring_init(&self.core.mid.ring, period)
+        self.core.mid.total = 0.0
+        _var_init(&self.core.var, period)
+        self.core.nbdev_up = nbdev_up
+        self.core.nbdev_dn = nbdev_dn
+        self.core.upper = NAN
+        self.core.lower = NAN
+        self.period = period
+        self.nbdev_up = nbdev_up
+        self.nbdev_dn = nbdev_dn
+        self.value = NAN
+        self.upper = NAN
+        self.lower = NAN
+
+    def __dealloc__(self):
+        _ring_free(&self.core.mid.ring)
+        _ring_free(&self.core.var.ring)
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _boll_push(&self.core, x)
+        self.upper = self.core.upper
+        self.lower = self.core.lower
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the middle band (bands in .upper/.lower)."""
+        _check_finite("Bollinger", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class MACD:
+    """MACD line (`value`), `signal` and `hist` as TA-Lib MACD; NaN for the first slow+signal-2 values.
+
+    As in TA-Lib both EMAs start on the slow EMA's first bar: the fast EMA is seeded with the mean of the
+    `fast` values ending there, not of the first `fast` values.
+    """
+
+    def __cinit__(self, int fast=12, int slow=26, int signal=9):
+        _check_period("MACD", "fast", fast, 2)
+        _check_period("MACD", "slow", slow, 2)
+        _check_period("MACD", "signal", signal, 1)
+        if fast > slow:
+            raise ValueError(f"MACD: fast={fast} is out of range (must be <= slow={slow})")
+        _ring_init(&self.core.seed, slow)
+        _ema_init(&self.core.signal_ema, signal)
+        self.core.fast_k = _per_to_k(fast)
+        self.core.slow_k = _per_to_k(slow)
+        self.core.fast = fast
+        self.core.slow = slow
+        self.core.signal = NAN
+        self.core.hist = NAN
+        self.fast = fast
+        self.slow = slow
+        self.signal_period = signal
+        self.value = NAN
+        self.signal = NAN
+        self.hist = NAN
+
+    def __dealloc__(self):
+        _ring_free(&self.core.seed)
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _macd_push(&self.core, x)
+        self.signal = self.core.signal
+        self.hist = self.core.hist
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the MACD line (signal/hist in .signal/.hist; NaN during warm-up)."""
+        _check_finite("MACD", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class RSI:
+    """Wilder's relative strength index, 0..100; NaN for the first `period` values."""
+
+    def __cinit__(self, int period=14):
+        _check_period("RSI", "period", period, 2)
+        self.core.period = period
+        self.core.keep = (period - 1.0) / period
+        self.core.add = 1.0 / period
+        self.period = period
+        self.value = NAN
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _rsi_push(&self.core, x)
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the RSI (NaN for the first `period` values)."""
+        _check_finite("RSI", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class ATR:
+    """Wilder's average true range; NaN for the first `period` bars (the first bar has no true range)."""
+
+    def __cinit__(self, int period=14):
+        _check_period("ATR", "period", period, 1)
+        self.core.period = period
+        self.core.keep = (period - 1.0) / period
+        self.core.add = 1.0 / period
+        self.period = period
+        self.value = NAN
+
+    cdef double update_c(self, double high, double low, double close) noexcept nogil:
+        self.value = _atr_push(&self.core, high, low, close)
+        return self.value
+
+    def update(self, double high, double low, double close) -> float:
+        """Add one bar; return the ATR (NaN for the first `period` bars)."""
+        _check_finite("ATR", "high", high)
+        _check_finite("ATR", "low", low)
+        _check_finite("ATR", "close", close)
+        return self.update_c(high, low, close)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class NATR:
+    """ATR as a percentage of the close (0 for a zero close, as TA-Lib); NaN for the first `period` bars."""
+
+    def __cinit__(self, int period=14):
+        _check_period("NATR", "period", period, 1)
+        self.core.period = period
+        self.core.keep = (period - 1.0) / period
+        self.core.add = 1.0 / period
+        self.period = period
+        self.value = NAN
+
+    cdef double update_c(self, double high, double low, double close) noexcept nogil:
+        self.value = _natr_push(&self.core, high, low, close)
+        return self.value
+
+    def update(self, double high, double low, double close) -> float:
+        """Add one bar; return the NATR (NaN for the first `period` bars)."""
+        _check_finite("NATR", "high", high)
+        _check_finite("NATR", "low", low)
+        _check_finite("NATR", "close", close)
+        return self.update_c(high, low, close)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class ADX:
+    """Wilder's average directional index; NaN for the first 2*period-1 bars."""
+
+    def __cinit__(self, int period=14):
+        _check_period("ADX", "period", period, 2)
+        self.core.period = period
+        self.core.value = NAN
+        self.period = period
+        self.value = NAN
+
+    cdef double update_c(self, double high, double low, double close) noexcept nogil:
+        self.value = _adx_push(&self.core, high, low, close)
+        return self.value
+
+    def update(self, double high, double low, double close) -> float:
+        """Add one bar; return the ADX (NaN for the first 2*period-1 bars)."""
+        _check_finite("ADX", "high", high)
+        _check_finite("ADX", "low", low)
+        _check_finite("ADX", "close", close)
+        return self.update_c(high, low, close)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class CCI:
+    """Commodity channel index of the typical price; NaN for the first period-1 bars.
+
+    O(period) per bar: the mean absolute deviation has no constant-time update.
+    """
+
+    def __cinit__(self, int period=14):
+        _check_period("CCI", "period", period, 2)
+        _ring_init(&self.core, period)
+        self.period = period
+        self.value = NAN
+
+    def __dealloc__(self):
+        _ring_free(&self.core)
+
+    cdef double update_c(self, double high, double low, double close) noexcept nogil:
+        self.value = _cci_push(&self.core, high, low, close)
+        return self.value
+
+    def update(self, double high, double low, double close) -> float:
+        """Add one bar; return the CCI (NaN for the first period-1 bars)."""
+        _check_finite("CCI", "high", high)
+        _check_finite("CCI", "low", low)
+        _check_finite("CCI", "close", close)
+        return self.update_c(high, low, close)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class Stoch:
+    """Slow stochastic (TA-Lib STOCH, SMA smoothing): `value` is slow %K, `d` slow %D.
+
+    NaN for the first fastk+slowk+slowd-3 bars.
+    """
+
+    def __cinit__(self, int fastk_period=5, int slowk_period=3, int slowd_period=3):
+        _check_period("Stoch", "fastk_period", fastk_period, 1)
+        _check_period("Stoch", "slowk_period", slowk_period, 1)
+        _check_period("Stoch", "slowd_period", slowd_period, 1)
+        _range_init(&self.core.range, fastk_period)
+        _ring_init(&self.core.slowk.ring, slowk_period)
+        _ring_init(&self.core.slowd.ring, slowd_period)
+        self.core.d = NAN
+        self.fastk_period = fastk_period
+        self.slowk_period = slowk_period
+        self.slowd_period = slowd_period
+        self.value = NAN
+        self.d = NAN
+
+    def __dealloc__(self):
+        _range_free(&self.core.range)
+        _ring_free(&self.core.slowk.ring)
+        _ring_free(&self.core.slowd.ring)
+
+    cdef double update_c(self, double high, double low, double close) noexcept nogil:
+        self.value = _stoch_push(&self.core, high, low, close)
+        self.d = self.core.d
+        return self.value
+
+    def update(self, double high, double low, double close) -> float:
+        """Add one bar; return slow %K (slow %D in .d; NaN during warm-up)."""
+        _check_finite("Stoch", "high", high)
+        _check_finite("Stoch", "low", low)
+        _check_finite("Stoch", "close", close)
+        return self.update_c(high, low, close)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class KDJ:
+    """KDJ as Chinese charting software defines it: RSV over `period` bars, K = SMA(RSV, m1, 1),
+    D = SMA(K, m2, 1), J = 3K - 2D, with K and D starting from 50.
+
+    `value` is K; `d` and `j` the others. NaN for the first period-1 bars; RSV is 0 on an empty range.
+    Not in TA-Lib (its Stoch is the TA-Lib-equal variant).
+    """
+
+    def __cinit__(self, int period=9, int m1=3, int m2=3):
+        _check_period("KDJ", "period", period, 1)
+        _check_period("KDJ", "m1", m1, 1)
+        _check_period("KDJ", "m2", m2, 1)
+        _range_init(&self.core.range, period)
+        self.core.m1 = m1
+        self.core.m2 = m2
+        self.core.k = 50.0
+        self.core.d = 50.0
+        self.core.j = NAN
+        self.period = period
+        self.m1 = m1
+        self.m2 = m2
+        self.value = NAN
+        self.d = NAN
+        self.j = NAN
+
+    def __dealloc__(self):
+        _range_free(&self.core.range)
+
+    cdef double update_c(self, double high, double low, double close) noexcept nogil:
+        self.value = _kdj_push(&self.core, high, low, close)
+        if not isnan(self.value):
+            self.d = self.core.d
+            self.j = self.core.j
+        return self.value
+
+    def update(self, double high, double low, double close) -> float:
+        """Add one bar; return K (D and J in .d/.j; NaN for the first period-1 bars)."""
+        _check_finite("KDJ", "high", high)
+        _check_finite("KDJ", "low", low)
+        _check_finite("KDJ", "close", close)
+        return self.update_c(high, low, close)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class WillR:
+    """Williams %R, -100..0; NaN for the first period-1 bars."""
+
+    def __cinit__(self, int period=14):
+        _check_period("WillR", "period", period, 2)
+        _range_init(&self.core, period)
+        self.period = period
+        self.value = NAN
+
+    def __dealloc__(self):
+        _range_free(&self.core)
+
+    cdef double update_c(self, double high, double low, double close) noexcept nogil:
+        self.value = _willr_push(&self.core, high, low, close)
+        return self.value
+
+    def update(self, double high, double low, double close) -> float:
+        """Add one bar; return %R (NaN for the first period-1 bars)."""
+        _check_finite("WillR", "high", high)
+        _check_finite("WillR", "low", low)
+        _check_finite("WillR", "close", close)
+        return self.update_c(high, low, close)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class OBV:
+    """On-balance volume; starts at the first bar's volume (as TA-Lib), so it is never NaN."""
+
+    def __cinit__(self):
+        self.core.count = 0
+        self.value = NAN
+
+    cdef double update_c(self, double close, double volume) noexcept nogil:
+        self.value = _obv_push(&self.core, close, volume)
+        return self.value
+
+    def update(self, double close, double volume) -> float:
+        """Add one bar; return the running OBV."""
+        _check_finite("OBV", "close", close)
+        _check_finite("OBV", "volume", volume)
+        return self.update_c(close, volume)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class ROC:
+    """Rate of change in percent, (x/x[-period] - 1)*100 (0 when x[-period] is 0); NaN for `period` values."""
+
+    def __cinit__(self, int period=10):
+        _check_period("ROC", "period", period, 1)
+        _ring_init(&self.core, period + 1)
+        self.period = period
+        self.value = NAN
+
+    def __dealloc__(self):
+        _ring_free(&self.core)
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _roc_push(&self.core, x)
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the ROC (NaN for the first `period` values)."""
+        _check_finite("ROC", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class MOM:
+    """Momentum, x - x[-period]; NaN for the first `period` values."""
+
+    def __cinit__(self, int period=10):
+        _check_period("MOM", "period", period, 1)
+        _ring_init(&self.core, period + 1)
+        self.period = period
+        self.value = NAN
+
+    def __dealloc__(self):
+        _ring_free(&self.core)
+
+    cdef double update_c(self, double x) noexcept nogil:
+        self.value = _mom_push(&self.core, x)
+        return self.value
+
+    def update(self, double x) -> float:
+        """Add one value; return the momentum (NaN for the first `period` values)."""
+        _check_finite("MOM", "x", x)
+        return self.update_c(x)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class Donchian:
+    """Donchian channel: `upper` the highest high, `lower` the lowest low of `period` bars, `value` the middle.
+
+    NaN for the first period-1 bars (TA-Lib MAX/MIN).
+    """
+
+    def __cinit__(self, int period=20):
+        _check_period("Donchian", "period", period, 2)
+        _range_init(&self.core, period)
+        self.period = period
+        self.value = NAN
+        self.upper = NAN
+        self.lower = NAN
+
+    def __dealloc__(self):
+        _range_free(&self.core)
+
+    cdef double update_c(self, double high, double low) noexcept nogil:
+        cdef double hh = _max_push(&self.core.highest, high)
+        cdef double ll = _min_push(&self.core.lowest, low)
+        if self.core.highest.t < self.period:
+            return NAN
+        self.upper = hh
+        self.lower = ll
+        self.value = (hh + ll) / 2.0
+        return self.value
+
+    def update(self, double high, double low) -> float:
+        """Add one bar; return the middle (bands in .upper/.lower; NaN for the first period-1 bars)."""
+        _check_finite("Donchian", "high", high)
+        _check_finite("Donchian", "low", low)
+        return self.update_c(high, low)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+cdef class VWAP:
+    """Volume-weighted average price: sum(price*volume)/sum(volume), cumulative (period=0, reset() at the
+    start of a session) or over the last `period` values. NaN while the summed volume is 0, and for the
+    first period-1 values of a windowed VWAP. Not in TA-Lib.
+    """
+
+    def __cinit__(self, int period=0):
+        _check_period("VWAP", "period", period, 0)
+        if period > 0:
+            _ring_init(&self.core.pv_ring, period)
+            _ring_init(&self.core.vol_ring, period)
+        self.core.period = period
+        self.period = period
+        self.value = NAN
+
+    def __dealloc__(self):
+        _ring_free(&self.core.pv_ring)
+        _ring_free(&self.core.vol_ring)
+
+    def reset(self) -> None:
+        """Start over (a cumulative VWAP restarts each session)."""
+        self.core.pv_total = 0.0
+        self.core.vol_total = 0.0
+        self.core.pv_ring.head = self.core.pv_ring.count = 0
+        self.core.vol_ring.head = self.core.vol_ring.count = 0
+        self.value = NAN
+
+    cdef double update_c(self, double price, double volume) noexcept nogil:
+        self.value = _vwap_push(&self.core, price, volume)
+        return self.value
+
+    def update(self, double price, double volume) -> float:
+        """Add one trade or bar; return the VWAP (NaN during warm-up or on zero volume)."""
+        _check_finite("VWAP", "price", price)
+        _check_finite("VWAP", "volume", volume)
+        if volume < 0.0:
+            raise ValueError(f"VWAP.update: volume={volume!r} is negative")
+        return self.update_c(price, volume)
+
+    @property
+    def ready(self) -> bool:
+        """True once the output is defined."""
+        return not isnan(self.value)
+
+
+# --------------------------------------------------------------------------------- array functions
+# Each runs the indicator's push function over a local copy of a fresh object's state (the object owns
+# the buffers), so the state stays in registers instead of being re-read after every output store.
+cdef tuple _inputs(str func, tuple names, tuple arrays):
+    """Float64 contiguous views of equal-length inputs, and the first index where all are non-NaN.
+
+    Leading NaNs (as a chained indicator's warm-up leaves) are skipped, as the TA-Lib wrapper does; a
+    non-finite value after that would corrupt the running state, so it is an error.
+    """
+    cdef list out = []
+    cdef Py_ssize_t n = -1, start = 0, i
+    cdef double[::1] view
+    for name, arr in zip(names, arrays):
+        a = np.ascontiguousarray(arr, dtype=np.float64)
+        if a.ndim != 1:
+            raise ValueError(f"{func}: {name} must be one-dimensional, got shape {a.shape}")
+        if n >= 0 and a.shape[0] != n:
+            raise ValueError(f"{func}: {name} has {a.shape[0]} values, {names[0]} has {n}")
+        n = a.shape[0]
+        out.append(a)
+    for a in out:
+        view = a
+        i = start
+        while i < n and isnan(view[i]):
+            i += 1
+        start = i
+    for name, a in zip(names, out):
+        view = a
+        with nogil:
+            i = start
+            while i < n and isfinite(view[i]):
+                i += 1
+        if i < n:
+            raise ValueError(f"{func}: {name}[{i}]={view[i]!r} is not finite (only leading NaNs are allowed)")
+    return out, start, n
+
+
+cdef object _nan_prefixed(Py_ssize_t n, Py_ssize_t start):
+    out = np.empty(n, dtype=np.float64)
+    out[:start] = np.nan
+    return out
+
+
+def sma(x, int period=30):
+    """SMA over an array (TA-Lib SMA)."""
+    cdef Py_ssize_t i, start, n
+    cdef SMA ind = SMA(period)
+    cdef SmaCore core = ind.core
+    (xa,), start, n = _inputs("sma", ("x",), (x,))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _sma_push(&core, xv[i])
+    return out
+
+
+def ema(x, int period=30):
+    """EMA over an array (TA-Lib EMA)."""
+    cdef Py_ssize_t i, start, n
+    cdef EMA ind = EMA(period)
+    cdef EmaCore core = ind.core
+    (xa,), start, n = _inputs("ema", ("x",), (x,))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _ema_push(&core, xv[i])
+    return out
+
+
+def wma(x, int period=30):
+    """WMA over an array (TA-Lib WMA)."""
+    cdef Py_ssize_t i, start, n
+    cdef WMA ind = WMA(period)
+    cdef WmaCore core = ind.core
+    (xa,), start, n = _inputs("wma", ("x",), (x,))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _wma_push(&core, xv[i])
+    return out
+
+
+def dema(x, int period=30):
+    """DEMA over an array (TA-Lib DEMA)."""
+    cdef Py_ssize_t i, start, n
+    cdef DEMA ind = DEMA(period)
+    cdef MultiEmaCore core = ind.core
+    (xa,), start, n = _inputs("dema", ("x",), (x,))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _dema_push(&core, xv[i])
+    return out
+
+
+def tema(x, int period=30):
+    """TEMA over an array (TA-Lib TEMA)."""
+    cdef Py_ssize_t i, start, n
+    cdef TEMA ind = TEMA(period)
+    cdef MultiEmaCore core = ind.core
+    (xa,), start, n = _inputs("tema", ("x",), (x,))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _tema_push(&core, xv[i])
+    return out
+
+
+def stddev(x, int period=5, double nbdev=1.0):
+    """Standard deviation over an array (TA-Lib STDDEV)."""
+    cdef Py_ssize_t i, start, n
+    cdef StdDev ind = StdDev(period, nbdev)
+    cdef VarCore core = ind.core
+    (xa,), start, n = _inputs("stddev", ("x",), (x,))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _stddev_of(_var_push(&core, xv[i]), nbdev)
+    return out
+
+
+def bbands(x, int period=5, double nbdev_up=2.0, double nbdev_dn=2.0):
+    """Bollinger bands over an array: (upper, middle, lower), as TA-Lib BBANDS with an SMA."""
+    cdef Py_ssize_t i, start, n
+    cdef Bollinger ind = Bollinger(period, nbdev_up, nbdev_dn)
+    cdef BollCore core = ind.core
+    (xa,), start, n = _inputs("bbands", ("x",), (x,))
+    upper = _nan_prefixed(n, start)
+    middle = _nan_prefixed(n, start)
+    lower = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, uv = upper, mv = middle, lv = lower
+    with nogil:
+        for i in range(start, n):
+            mv[i] = _boll_push(&core, xv[i])
+            uv[i] = core.upper
+            lv[i] = core.lower
+    return upper, middle, lower
+
+
+def macd(x, int fast=12, int slow=26, int signal=9):
+    """MACD over an array: (macd, signal, hist), as TA-Lib MACD."""
+    cdef Py_ssize_t i, start, n
+    cdef MACD ind = MACD(fast, slow, signal)
+    cdef MacdCore core = ind.core
+    (xa,), start, n = _inputs("macd", ("x",), (x,))
+    line = _nan_prefixed(n, start)
+    sig = _nan_prefixed(n, start)
+    hist = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, lv = line, sv = sig, hv = hist
+    with nogil:
+        for i in range(start, n):
+            lv[i] = _macd_push(&core, xv[i])
+            sv[i] = core.signal
+            hv[i] = core.hist
+    return line, sig, hist
+
+
+def rsi(x, int period=14):
+    """RSI over an array (TA-Lib RSI)."""
+    cdef Py_ssize_t i, start, n
+    cdef RSI ind = RSI(period)
+    cdef RsiCore core = ind.core
+    (xa,), start, n = _inputs("rsi", ("x",), (x,))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _rsi_push(&core, xv[i])
+    return out
+
+
+def roc(x, int period=10):
+    """Rate of change over an array (TA-Lib ROC)."""
+    cdef Py_ssize_t i, start, n
+    cdef ROC ind = ROC(period)
+    cdef Ring core = ind.core
+    (xa,), start, n = _inputs("roc", ("x",), (x,))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _roc_push(&core, xv[i])
+    return out
+
+
+def mom(x, int period=10):
+    """Momentum over an array (TA-Lib MOM)."""
+    cdef Py_ssize_t i, start, n
+    cdef MOM ind = MOM(period)
+    cdef Ring core = ind.core
+    (xa,), start, n = _inputs("mom", ("x",), (x,))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] xv = xa, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _mom_push(&core, xv[i])
+    return out
+
+
+def atr(high, low, close, int period=14):
+    """ATR over arrays (TA-Lib ATR)."""
+    cdef Py_ssize_t i, start, n
+    cdef ATR ind = ATR(period)
+    cdef AtrCore core = ind.core
+    (ha, la, ca), start, n = _inputs("atr", ("high", "low", "close"), (high, low, close))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _atr_push(&core, hv[i], lv[i], cv[i])
+    return out
+
+
+def natr(high, low, close, int period=14):
+    """NATR over arrays (TA-Lib NATR)."""
+    cdef Py_ssize_t i, start, n
+    cdef NATR ind = NATR(period)
+    cdef AtrCore core = ind.core
+    (ha, la, ca), start, n = _inputs("natr", ("high", "low", "close"), (high, low, close))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _natr_push(&core, hv[i], lv[i], cv[i])
+    return out
+
+
+def adx(high, low, close, int period=14):
+    """ADX over arrays (TA-Lib ADX)."""
+    cdef Py_ssize_t i, start, n
+    cdef ADX ind = ADX(period)
+    cdef AdxCore core = ind.core
+    (ha, la, ca), start, n = _inputs("adx", ("high", "low", "close"), (high, low, close))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _adx_push(&core, hv[i], lv[i], cv[i])
+    return out
+
+
+def cci(high, low, close, int period=14):
+    """CCI over arrays (TA-Lib CCI)."""
+    cdef Py_ssize_t i, start, n
+    cdef CCI ind = CCI(period)
+    cdef Ring core = ind.core
+    (ha, la, ca), start, n = _inputs("cci", ("high", "low", "close"), (high, low, close))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _cci_push(&core, hv[i], lv[i], cv[i])
+    return out
+
+
+def willr(high, low, close, int period=14):
+    """Williams %R over arrays (TA-Lib WILLR)."""
+    cdef Py_ssize_t i, start, n
+    cdef WillR ind = WillR(period)
+    cdef RangeCore core = ind.core
+    (ha, la, ca), start, n = _inputs("willr", ("high", "low", "close"), (high, low, close))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _willr_push(&core, hv[i], lv[i], cv[i])
+    return out
+
+
+def stoch(high, low, close, int fastk_period=5, int slowk_period=3, int slowd_period=3):
+    """Slow stochastic over arrays: (slowk, slowd), as TA-Lib STOCH with SMA smoothing."""
+    cdef Py_ssize_t i, start, n
+    cdef Stoch ind = Stoch(fastk_period, slowk_period, slowd_period)
+    cdef StochCore core = ind.core
+    (ha, la, ca), start, n = _inputs("stoch", ("high", "low", "close"), (high, low, close))
+    k = _nan_prefixed(n, start)
+    d = _nan_prefixed(n, start)
+    cdef double[::1] hv = ha, lv = la, cv = ca, kv = k, dv = d
+    with nogil:
+        for i in range(start, n):
+            kv[i] = _stoch_push(&core, hv[i], lv[i], cv[i])
+            dv[i] = core.d
+    return k, d
+
+
+def kdj(high, low, close, int period=9, int m1=3, int m2=3):
+    """KDJ over arrays: (k, d, j); see KDJ."""
+    cdef Py_ssize_t i, start, n
+    cdef KDJ ind = KDJ(period, m1, m2)
+    cdef KdjCore core = ind.core
+    (ha, la, ca), start, n = _inputs("kdj", ("high", "low", "close"), (high, low, close))
+    k = _nan_prefixed(n, start)
+    d = _nan_prefixed(n, start)
+    j = _nan_prefixed(n, start)
+    cdef double[::1] hv = ha, lv = la, cv = ca, kv = k, dv = d, jv = j
+    with nogil:
+        for i in range(start, n):
+            kv[i] = _kdj_push(&core, hv[i], lv[i], cv[i])
+            dv[i] = core.d if not isnan(kv[i]) else NAN
+            jv[i] = core.j
+    return k, d, j
+
+
+def donchian(high, low, int period=20):
+    """Donchian channel over arrays: (upper, middle, lower)."""
+    cdef Py_ssize_t i, start, n
+    cdef Donchian ind = Donchian(period)
+    cdef RangeCore core = ind.core
+    cdef double hh, ll
+    (ha, la), start, n = _inputs("donchian", ("high", "low"), (high, low))
+    upper = _nan_prefixed(n, start)
+    middle = _nan_prefixed(n, start)
+    lower = _nan_prefixed(n, start)
+    cdef double[::1] hv = ha, lv = la, uv = upper, mv = middle, wv = lower
+    with nogil:
+        for i in range(start, n):
+            hh = _max_push(&core.highest, hv[i])
+            ll = _min_push(&core.lowest, lv[i])
+            if core.highest.t < period:
+                uv[i] = mv[i] = wv[i] = NAN
+            else:
+                uv[i] = hh
+                wv[i] = ll
+                mv[i] = (hh + ll) / 2.0
+    return upper, middle, lower
+
+
+def obv(close, volume):
+    """On-balance volume over arrays (TA-Lib OBV)."""
+    cdef Py_ssize_t i, start, n
+    cdef OBV ind = OBV()
+    cdef ObvCore core = ind.core
+    (ca, va), start, n = _inputs("obv", ("close", "volume"), (close, volume))
+    out = _nan_prefixed(n, start)
+    cdef double[::1] cv = ca, vv = va, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _obv_push(&core, cv[i], vv[i])
+    return out
+
+
+def vwap(price, volume, int period=0):
+    """VWAP over arrays, cumulative (period=0) or windowed; see VWAP."""
+    cdef Py_ssize_t i, start, n
+    cdef VWAP ind = VWAP(period)
+    cdef VwapCore core = ind.core
+    (pa, va), start, n = _inputs("vwap", ("price", "volume"), (price, volume))
+    if (va[start:] < 0).any():
+        raise ValueError("vwap: volume holds negative values")
+    out = _nan_prefixed(n, start)
+    cdef double[::1] pv = pa, vv = va, ov = out
+    with nogil:
+        for i in range(start, n):
+            ov[i] = _vwap_push(&core, pv[i], vv[i])
+    return out
