@@ -188,48 +188,129 @@ class SessionEvent:
     ns: int
 
 
-@dataclass(slots=True)
+_EMPTY_VIEW = _core.PositionView()
+
+
 class Position:
     """An agent's own position in one instrument (its trades only — agents are isolated), with PnL in CNY.
 
-    The truth is the C++ ledger (cpp/core/ledger.hpp): every order / trade update carries the position after
-    it, and this object is refreshed from the update being delivered, so it always matches the callbacks the
-    agent has received. Average prices are per side; realized PnL accrues on closes against the side's
-    average; unrealized marks the open lots at the instrument's last price, read from the engine when
-    `unrealized_pnl` is asked for; `last_price` holds that mark.
+    A read-only view of the C++ ledger (cpp/core/ledger.hpp), the only set of books: every order / trade
+    update carries the agent's position after it, and this view shows the one of the update last delivered,
+    so it always matches the callbacks the agent has received. Average prices are per side; realized PnL
+    accrues on closes against the side's average. `unrealized_pnl` and `last_price` are the ledger's mark
+    now (the last price; after a day roll the pre-settlement price until the new day's first tick).
     """
 
-    symbol: str
-    multiplier: float = 1.0
-    long: int = 0
-    short: int = 0
-    long_today: int = 0
-    short_today: int = 0
-    long_avg: float = 0.0
-    short_avg: float = 0.0
-    long_frozen: int = 0  # lots in close orders not finished or whose trades are not booked yet
-    short_frozen: int = 0
-    long_pending_open: int = 0  # lots in working open orders
-    short_pending_open: int = 0
-    realized_pnl: float = 0.0  # of the trading day (a day roll moves it into the agent's carried PnL)
-    commission: float = 0.0  # of the trading day
-    margin: float = 0.0  # today's lots at their open price, yesterday's at the pre-settlement price
-    frozen_commission: float = 0.0  # estimated fees of this instrument's working orders
-    last_price: float = math.nan
-    fills: int = 0
-    unbooked_buy: int = 0  # lots the counter reported traded (order updates) whose trades are not booked yet
-    unbooked_sell: int = 0
-    marker: Callable[[], float] | None = field(default=None, repr=False, compare=False)
+    __slots__ = ("_marks", "_view", "symbol")
+
+    def __init__(self, symbol: str, view: Any = None,
+                 marks: Callable[[], tuple[float, float]] | None = None) -> None:
+        self.symbol = symbol
+        self._view = view if view is not None else _EMPTY_VIEW
+        self._marks = marks  # -> (mark price, unrealized PnL) from the ledger, now
+
+    def _show(self, view: Any) -> None:
+        """Show the ledger's position published with the update being delivered (engine thread)."""
+        self._view = view
+
+    def __repr__(self) -> str:
+        held = f"long={self.long} @ {self.long_avg:g}, short={self.short} @ {self.short_avg:g}"
+        return f"Position({self.symbol!r}, {held}, realized_pnl={self.realized_pnl:g})"
+
+    @property
+    def long(self) -> int:
+        """Long lots held (booked trades)."""
+        return self._view.long_today + self._view.long_yd  # type: ignore[no-any-return]
+
+    @property
+    def short(self) -> int:
+        """Short lots held (booked trades)."""
+        return self._view.short_today + self._view.short_yd  # type: ignore[no-any-return]
+
+    @property
+    def long_today(self) -> int:
+        """Long lots opened today."""
+        return self._view.long_today  # type: ignore[no-any-return]
+
+    @property
+    def short_today(self) -> int:
+        """Short lots opened today."""
+        return self._view.short_today  # type: ignore[no-any-return]
 
     @property
     def long_yd(self) -> int:
         """Long lots opened before today (always 0 for a fresh agent)."""
-        return self.long - self.long_today
+        return self._view.long_yd  # type: ignore[no-any-return]
 
     @property
     def short_yd(self) -> int:
         """Short lots opened before today."""
-        return self.short - self.short_today
+        return self._view.short_yd  # type: ignore[no-any-return]
+
+    @property
+    def long_avg(self) -> float:
+        """Average open price of the long lots."""
+        return self._view.long_avg  # type: ignore[no-any-return]
+
+    @property
+    def short_avg(self) -> float:
+        """Average open price of the short lots."""
+        return self._view.short_avg  # type: ignore[no-any-return]
+
+    @property
+    def long_frozen(self) -> int:
+        """Long lots in close orders not finished or whose trades are not booked yet."""
+        return self._view.long_frozen  # type: ignore[no-any-return]
+
+    @property
+    def short_frozen(self) -> int:
+        """Short lots in close orders not finished or whose trades are not booked yet."""
+        return self._view.short_frozen  # type: ignore[no-any-return]
+
+    @property
+    def long_pending_open(self) -> int:
+        """Lots in working buy-open orders."""
+        return self._view.long_pending_open  # type: ignore[no-any-return]
+
+    @property
+    def short_pending_open(self) -> int:
+        """Lots in working sell-open orders."""
+        return self._view.short_pending_open  # type: ignore[no-any-return]
+
+    @property
+    def realized_pnl(self) -> float:
+        """Realized PnL of the trading day (a day roll moves it into the agent's carried PnL)."""
+        return self._view.realized_pnl  # type: ignore[no-any-return]
+
+    @property
+    def commission(self) -> float:
+        """Fees of the trading day."""
+        return self._view.commission  # type: ignore[no-any-return]
+
+    @property
+    def margin(self) -> float:
+        """Today's lots at their open price, yesterday's at the pre-settlement price."""
+        return self._view.margin  # type: ignore[no-any-return]
+
+    @property
+    def frozen_commission(self) -> float:
+        """Estimated fees of this instrument's working orders."""
+        return self._view.frozen_commission  # type: ignore[no-any-return]
+
+    @property
+    def fills(self) -> int:
+        """Trades booked in this instrument today."""
+        return self._view.fills  # type: ignore[no-any-return]
+
+    @property
+    def unbooked_buy(self) -> int:
+        """Lots buy orders reported traded (order updates) whose trades are not booked yet."""
+        return self._view.unbooked_buy  # type: ignore[no-any-return]
+
+    @property
+    def unbooked_sell(self) -> int:
+        """Lots sell orders reported traded whose trades are not booked yet."""
+        return self._view.unbooked_sell  # type: ignore[no-any-return]
 
     @property
     def long_available(self) -> int:
@@ -253,20 +334,18 @@ class Position:
         CTP pushes an order's "filled" before its trade; an agent that decides on inventory right after
         on_order(filled) should use this, or it will count the same fill twice in its next decision.
         """
-        return self.long - self.short + self.unbooked_buy - self.unbooked_sell
+        return self.net + self.unbooked_buy - self.unbooked_sell
+
+    @property
+    def last_price(self) -> float:
+        """The ledger's mark price now (NaN before any price is known)."""
+        mark = self._marks()[0] if self._marks is not None else 0.0
+        return mark if mark > 0 else math.nan
 
     @property
     def unrealized_pnl(self) -> float:
-        """Open lots marked at the instrument's last price (0 before any price is known)."""
-        if self.marker is not None:
-            price = self.marker()
-            if price > 0:
-                self.last_price = price
-        if math.isnan(self.last_price):
-            return 0.0
-        return (
-            (self.last_price - self.long_avg) * self.long + (self.short_avg - self.last_price) * self.short
-        ) * self.multiplier
+        """Open lots marked at the ledger's mark price now (0 before any price is known)."""
+        return self._marks()[1] if self._marks is not None else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +389,12 @@ class AgentAccount:
     frozen_margin: float = 0.0
     frozen_commission: float = 0.0
 
+    @classmethod
+    def from_view(cls, v: Any) -> AgentAccount:
+        """From the agent figures of a PositionView published with an update."""
+        return cls(v.agent_available, v.agent_realized_pnl, v.agent_commission, v.agent_margin,
+                   v.agent_frozen_margin, v.agent_frozen_commission)
+
     @property
     def balance(self) -> float:
         """Funds before margin: what the agent's allocation is worth after realized PnL and fees."""
@@ -318,27 +403,20 @@ class AgentAccount:
 
 @dataclass
 class _AgentState:
-    """What the engine facade keeps per agent (ids, live orders, positions, counters for the report)."""
+    """What the engine facade keeps per agent: its id, life cycle, orders and views of its ledger.
+
+    Counters, positions and PnL are the C++ ledger's (`Engine` reads them for the report); `positions`
+    and `account` show the ledger as of the last update delivered to the agent.
+    """
 
     agent_id: int = -1
     running: bool = False
     failed: str = ""  # "ExcType: message" when a callback raised
     traceback: str = ""
-    orders: int = 0
-    fills: int = 0
-    unbooked_buy: int = 0  # lots the counter reported traded (order updates) whose trades are not booked yet
-    unbooked_sell: int = 0
-    marker: Callable[[], float] | None = field(default=None, repr=False, compare=False)
-    filled_lots: int = 0
-    cancels: int = 0
-    rejects: dict[str, int] = field(default_factory=dict)
     live: dict[int, Order] = field(default_factory=dict)
     positions: dict[str, Position] = field(default_factory=dict)
     all_orders: dict[int, Order] = field(default_factory=dict)  # latest delivered state of every order
     account: AgentAccount = field(default_factory=AgentAccount)
-    # Orders whose reported traded volume is not all booked as trades yet: id -> [symbol, direction,
-    # reported, booked, final]. Feeds Position.unbooked_buy / unbooked_sell.
-    fill_track: dict[int, list[Any]] = field(default_factory=dict)
 
 
 def _check_param(name: str, default: Any, value: Any) -> Any:

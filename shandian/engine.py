@@ -19,7 +19,6 @@ released, report built and returned (`shandian run` prints it). A second Ctrl-C/
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import importlib.util
 import json
@@ -118,9 +117,14 @@ def _argument_types_error(price: object, volume: object) -> TypeError:
                      f" {volume!r} an int")
 
 
+def _is_bool(value: object) -> bool:
+    """Return whether `value` is True or False (by identity: cheap on the order path)."""
+    return value is True or value is False
+
+
 def _bool_argument_error(price: object, volume: object) -> TypeError:
     """Name a bool price or volume: Python counts True as 1, an order must not (volume=True is a bug)."""
-    field, value = ("volume", volume) if volume is True or volume is False else ("price", price)
+    field, value = ("volume", volume) if _is_bool(volume) else ("price", price)
     return TypeError(f"order argument {field} {value!r} is a bool: it must be "
                      f"{'an int (lots)' if field == 'volume' else 'a number (int or float)'}")
 
@@ -199,7 +203,6 @@ class Engine:
         self._t0 = 0.0
         self._deadline: float | None = None
         self._next_progress = 0.0
-        self._sync_rejected: set[int] = set()
         self._cancel_sent: set[int] = set()
         self._param_updates: queue.SimpleQueue[tuple[Agent, dict[str, Any]]] = queue.SimpleQueue()
         self._house = -1
@@ -895,21 +898,10 @@ class Engine:
         st = agent._state
         st.all_orders[order.id] = order
         self._apply_view(agent, order.symbol, u.position)
-        if order.traded or order.id in st.fill_track:
-            rec = st.fill_track.setdefault(order.id, [order.symbol, order.direction, 0, 0, False])
-            rec[2], rec[4] = max(rec[2], order.traded), order.is_final
-            self._update_unbooked(agent, order.id, rec)
         if order.is_final:
             st.live.pop(order.id, None)
         elif order.id and (order.reject_code == "NONE" or order.id in st.live):
             st.live[order.id] = order  # id 0: a report of an order nobody here can cancel (not adopted)
-        if order.reject_code != "NONE":
-            if order.id in self._sync_rejected:
-                self._sync_rejected.discard(order.id)  # counted when the action raised
-            else:
-                key = order.reject_code + (f" (CTP {order.ctp_error_id})" if order.ctp_error_id else "")
-                key += f": {order.reject_reason}" if order.reject_reason else ""
-                st.rejects[key] = st.rejects.get(key, 0) + 1
         if st.running and not self._stopping:
             self._call(agent, agent.on_order, order)
         elif not self._started_agents and not self._stopping:
@@ -927,12 +919,7 @@ class Engine:
             return
         trade = Trade.from_update(t)
         st = agent._state
-        st.fills += 1
-        st.filled_lots += trade.volume
-        track = st.fill_track.setdefault(trade.order_id, [trade.symbol, trade.direction, 0, 0, False])
-        track[3] += trade.volume
         self._apply_view(agent, trade.symbol, t.position)
-        self._update_unbooked(agent, trade.order_id, track)
         if st.running and not self._stopping:
             self._call(agent, agent.on_trade, trade)
 
@@ -1061,14 +1048,14 @@ class Engine:
 
     def progress_line(self) -> str:
         """One status line: elapsed, session states, ticks, orders, fills, rejects, agents running."""
-        sts = [a._state for a in self._agents]
-        running = sum(1 for s in sts if s.running)
-        orders, fills = sum(s.orders for s in sts), sum(s.fills for s in sts)
+        running = sum(1 for a in self._agents if a._state.running)
+        books = [self._rt.agent_ledger(a._state.agent_id) for a in self._agents]
+        orders, fills = sum(b.orders for b in books), sum(b.fills for b in books)
         return (
             f"[{time.monotonic() - self._t0:6.1f}s] trader {self._rt.trader_state:<8}"
             f" md {self._rt.md_state:<8}"
             f" ticks {self._ticks:>7}  orders {orders:>5}  fills {fills:>5}"
-            f"  rejects {sum(sum(s.rejects.values()) for s in sts):>4}  agents {running}/{len(sts)} running"
+            f"  rejects {sum(sum(b.refusals) for b in books):>4}  agents {running}/{len(books)} running"
         )
 
     # ---- agent life cycle ------------------------------------------------------------------------------
@@ -1090,9 +1077,10 @@ class Engine:
         if left and (now if now is not None else time.monotonic()) < deadline:
             return
         if left:
-            self._errors.append(f"recovery: {left} adopted orders still working after "
-                                f"{self.config.engine.stop_timeout:g} s of cancelling; agents start anyway")
-            log.error("%s", self._errors[-1])
+            text = (f"recovery: {left} adopted orders still working after "
+                    f"{self.config.engine.stop_timeout:g} s of cancelling; agents start anyway")
+            self._add_error(text)
+            log.error("%s", text)
         self._recovery_cancel_deadline = None
         self._start_agents()
 
@@ -1192,38 +1180,10 @@ class Engine:
             why = agent._state.failed or "not started"
             raise OrderRejected("AGENT_STOPPED", f"agent {agent.name} is stopped ({why})")
 
-    def _update_unbooked(self, agent: Agent, order_id: int, rec: list[Any]) -> None:
-        """Forget an order once final and fully booked; recompute its symbol's unbooked lots."""
-        st = agent._state
-        symbol = rec[0]
-        if rec[4] and rec[3] >= rec[2]:
-            del st.fill_track[order_id]
-        pos = self._position(agent, symbol)
-        unbooked = {"buy": 0, "sell": 0}
-        for sym, direction, reported, booked, _final in st.fill_track.values():
-            if sym == symbol and reported > booked:
-                unbooked[direction] += reported - booked
-        pos.unbooked_buy, pos.unbooked_sell = unbooked["buy"], unbooked["sell"]
-
     def _apply_view(self, agent: Agent, symbol: str, v: Any) -> None:
-        """Copy the C++ ledger's position (published with the update just delivered) into the agent's view."""
-        pos = self._position(agent, symbol)
-        pos.long_today, pos.short_today = v.long_today, v.short_today
-        pos.long, pos.short = v.long_today + v.long_yd, v.short_today + v.short_yd
-        pos.long_avg, pos.short_avg = v.long_avg, v.short_avg
-        pos.long_frozen, pos.short_frozen = v.long_frozen, v.short_frozen
-        pos.long_pending_open, pos.short_pending_open = v.long_pending_open, v.short_pending_open
-        pos.realized_pnl, pos.commission, pos.margin = v.realized_pnl, v.commission, v.margin
-        pos.frozen_commission = v.frozen_commission
-        pos.fills = v.fills
-        agent._state.account = AgentAccount(
-            available=v.agent_available,
-            realized_pnl=v.agent_realized_pnl,
-            commission=v.agent_commission,
-            margin=v.agent_margin,
-            frozen_margin=v.agent_frozen_margin,
-            frozen_commission=v.agent_frozen_commission,
-        )
+        """Show the agent the C++ ledger's position (published with the update just delivered)."""
+        self._position(agent, symbol)._show(v)
+        agent._state.account = AgentAccount.from_view(v)
 
     def _insert(self, agent: Agent, symbol: str, direction: str, offset: str, price: float, volume: int,
                 kind: str) -> int:
@@ -1235,7 +1195,7 @@ class Engine:
         kind_code = _KIND_CODE.get(kind)
         if kind_code is None:
             raise ValueError(f"kind {kind!r} must be one of {', '.join(KINDS)}")
-        if volume is True or volume is False or price is True or price is False:
+        if _is_bool(volume) or _is_bool(price):
             raise _bool_argument_error(price, volume)
         try:
             idx = self._index.get(symbol)
@@ -1253,22 +1213,17 @@ class Engine:
         except TypeError:
             raise _argument_types_error(price, volume) from None
         if r.__class__ is int:
-            st.orders += 1
             st.live[r] = Order(r, symbol, direction, offset, kind, float(price), volume, 0, "submitting",
                                "NONE", "", 0, 0, 0, 0)
             return r  # type: ignore[no-any-return]
-        code = REJECT_CODES.get(int(r.code), str(r.code))
-        st.rejects[code] = st.rejects.get(code, 0) + 1
-        if r.order:
-            self._sync_rejected.add(r.order)
-        raise OrderRejected(code, r.reason, r.order)
+        raise OrderRejected(REJECT_CODES.get(int(r.code), str(r.code)), r.reason, r.order)
 
     def _order_instrument_index(self, st: Any, symbol: str) -> int:
-        """Dense index of `symbol` for an order; an unknown one is counted as a reject and raised."""
+        """Return the dense index of `symbol` for an order; an unknown one is counted and raised."""
         try:
             return self._instrument_index(symbol)
-        except OrderRejected as e:  # refused in Python before reaching the engine: counted like the rest
-            st.rejects[e.code] = st.rejects.get(e.code, 0) + 1
+        except OrderRejected:  # refused here before reaching the engine: counted like the engine's refusals
+            self._rt.count_refusal(st.agent_id, _core.RejectCode.UNKNOWN_INSTRUMENT)
             raise
 
     def _place(self, agent: Agent, symbol: str, direction: str, offset: str, px: float, price: float,
@@ -1287,14 +1242,12 @@ class Engine:
             o = self._rt.order(oid)
             leg_offset = OFFSETS[int(o.offset)] if o is not None else "close"
             leg_volume = o.volume if o is not None else volume
-            st.orders += 1
             st.live[oid] = Order(oid, symbol, direction, leg_offset, kind, float(price), leg_volume, 0,
                                  "submitting", "NONE", "", 0, 0, 0, 0)
         if ids and r.ok:
             return ids[0]
         failed = self._rt.order(ids[-1]) if ids else None
         code = REJECT_CODES.get(int(r.code), str(r.code))
-        st.rejects[code] = st.rejects.get(code, 0) + 1
         raise OrderRejected(code, r.reason, ids[0] if ids else (failed.id if failed else 0))
 
     def _mode(self, offset: str) -> Any:
@@ -1305,10 +1258,9 @@ class Engine:
             raise ValueError(f"offset {offset!r} must be 'open' or one of {', '.join(_MODES)}")
         return mode
 
-    def _raise_refused(self, agent: Agent, r: Any) -> None:
-        code = REJECT_CODES.get(int(r.code), str(r.code))
-        agent._state.rejects[code] = agent._state.rejects.get(code, 0) + 1
-        raise OrderRejected(code, r.reason)
+    @staticmethod
+    def _raise_refused(r: Any) -> None:
+        raise OrderRejected(REJECT_CODES.get(int(r.code), str(r.code)), r.reason)
 
     def _conditional(self, agent: Agent, kind: str, symbol: str, side: str, volume: int, *,
                      trigger: float = 0.0, limit: float = 0.0, trail: float = 0.0, ticks: bool = False,
@@ -1321,7 +1273,7 @@ class Engine:
             raise ValueError(f"source {source!r} must be one of {', '.join(_SOURCES)}")
         mode = self._mode(offset)
         idx = self._instrument_index(symbol)
-        if volume is True or volume is False:
+        if _is_bool(volume):
             raise _bool_argument_error(limit, volume)
         if ticks:
             trail = float(trail) * float(self.instrument(symbol)["price_tick"])
@@ -1329,14 +1281,14 @@ class Engine:
                                      volume, float(trigger), float(limit), float(trail), _SOURCES[source],
                                      int(display))
         if not r.ok:
-            self._raise_refused(agent, r)
+            self._raise_refused(r)
         return int(r.id)
 
     def _oco(self, agent: Agent, first: int, second: int) -> int:
         self._live_check(agent)
         r = self._rt.link_oco(agent._state.agent_id, first, second)
         if not r.ok:
-            self._raise_refused(agent, r)
+            self._raise_refused(r)
         return int(r.id)
 
     def _bracket(self, agent: Agent, symbol: str, side: str, volume: int, entry: float, take_profit: float,
@@ -1345,12 +1297,12 @@ class Engine:
         if side not in _DIRECTION:
             raise ValueError(f"side {side!r} must be 'buy' or 'sell'")
         idx = self._instrument_index(symbol)
-        if volume is True or volume is False:
+        if _is_bool(volume):
             raise _bool_argument_error(entry, volume)
         r = self._rt.add_bracket(agent._state.agent_id, idx, _DIRECTION[side], volume, float(entry),
                                  float(take_profit), float(stop_loss))
         if not r.ok:
-            self._raise_refused(agent, r)
+            self._raise_refused(r)
         return int(r.id)
 
     def _cancel_conditional(self, agent: Agent, conditional_id: int) -> bool:
@@ -1375,22 +1327,17 @@ class Engine:
             raise RuntimeError("the engine is not running")
         r = self._rt.cancel(agent._state.agent_id, order_id)
         if r.ok:
-            agent._state.cancels += 1
             return True
         code = REJECT_CODES.get(int(r.code), str(r.code))
         if code in BENIGN_CANCEL_CODES:
             return False
-        st = agent._state
-        st.rejects[code] = st.rejects.get(code, 0) + 1
         raise OrderRejected(code, r.reason, order_id)
 
     def _cancel_all(self, agent: Agent, symbol: str | None) -> int:
         if self._rt is None:
             raise RuntimeError("the engine is not running")
         idx = None if symbol is None else self._instrument_index(symbol)
-        n = self._rt.cancel_all(agent._state.agent_id, idx)
-        agent._state.cancels += n
-        return n
+        return int(self._rt.cancel_all(agent._state.agent_id, idx))
 
     def _subscribe(self, agent: Agent, symbol: str) -> None:
         if not isinstance(symbol, str):
@@ -1412,20 +1359,17 @@ class Engine:
     def _position(self, agent: Agent, symbol: str) -> Position:
         pos = agent._state.positions.get(symbol)
         if pos is None:
-            mult = 1.0
-            with contextlib.suppress(OrderRejected):
-                mult = float(self.instrument(symbol)["volume_multiple"] or 1)
-            pos = Position(symbol, multiplier=mult, marker=lambda: self._last_price(symbol))
+            aid = agent._state.agent_id
+            pos = Position(symbol, marks=lambda: self._marks(aid, symbol))
             agent._state.positions[symbol] = pos
         return pos
 
-    def _last_price(self, symbol: str) -> float:
-        """Return the last price of the instrument's latest tick seen by the engine (0.0 if none)."""
+    def _marks(self, agent_id: int, symbol: str) -> tuple[float, float]:
+        """Return the ledger's mark price of `symbol` and the agent's unrealized PnL there (0s: unknown)."""
         idx = self._index.get(symbol)
         if idx is None or self._rt is None:
-            return 0.0
-        tick = self._rt.instrument(idx)["last_tick"]
-        return tick.last_price if tick is not None else 0.0
+            return 0.0, 0.0
+        return self._rt.mark_price(idx), self._rt.unrealized_pnl(agent_id, idx)
 
     @property
     def account(self) -> Account:
@@ -1471,15 +1415,15 @@ class Engine:
         rows = []
         for agent in self._agents:
             st = agent._state
+            books = self._rt.agent_ledger(st.agent_id)
             positions = []
             for symbol, pos in sorted(st.positions.items()):
                 if not pos.fills:
                     continue
-                unrealized = pos.unrealized_pnl  # reads the mark first
+                last = pos.last_price
                 positions.append(PositionRow(
                     symbol, pos.long, pos.short, pos.long_avg, pos.short_avg,
-                    None if math.isnan(pos.last_price) else pos.last_price,
-                    pos.realized_pnl, unrealized,
+                    None if math.isnan(last) else last, pos.realized_pnl, pos.unrealized_pnl,
                 ))
             if st.failed:
                 status = st.failed if st.failed.startswith("stopped") else f"failed: {st.failed}"
@@ -1489,8 +1433,9 @@ class Engine:
                 status = "not started"
             rows.append(AgentReport(
                 name=agent.name, cls=f"{type(agent).__module__}.{type(agent).__qualname__}", status=status,
-                orders=st.orders, fills=st.fills, filled_lots=st.filled_lots,
-                cancels=st.cancels, rejects=dict(st.rejects), positions=positions,
+                orders=books.orders, fills=books.fills, filled_lots=books.filled_lots, cancels=books.cancels,
+                rejects={REJECT_CODES.get(code, str(code)): n for code, n in enumerate(books.refusals) if n},
+                positions=positions,
                 traceback=st.traceback,
             ))
         stats = self._rt.stats()
