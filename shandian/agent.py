@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from shandian import _core
 
 if TYPE_CHECKING:
-    from shandian.engine import Engine
+    from shandian.port import AgentPort
 
 __all__ = [
     "Account",
@@ -451,8 +451,8 @@ class Agent:
         self.name = name or type(self).__name__
         defaults = type(self).params
         self.params: dict[str, Any] = dict(defaults)  # type: ignore[misc]  # instance copy shadows the class
-        self._engine: Engine | None = None
-        self._state = _AgentState()
+        self._port: AgentPort | None = None
+        self._state = _AgentState()  # replaced by the engine's record of this agent when attached
         if params:
             self._set_params(params)
         else:
@@ -521,16 +521,30 @@ class Agent:
         """Clean up: the engine is stopping (working orders are cancelled afterwards, if configured)."""
 
     # ---- actions ---------------------------------------------------------------------------------------
-    def _require_engine(self) -> Engine:
-        engine = self._engine
-        if engine is None:
+    def _attach(self, port: AgentPort, state: _AgentState) -> None:
+        """Attach to the engine running this agent: its port and its record of the agent (ids, orders, views).
+
+        The one place the engine hands the agent anything; afterwards the agent reads `state`, the engine
+        keeps it up to date.
+        """
+        self._port = port
+        self._state = state
+
+    @property
+    def _engine(self) -> Any:
+        """The engine this agent is attached to, untyped (tests and tools; strategies use the actions)."""
+        return self._port
+
+    def _require_port(self) -> AgentPort:
+        port = self._port
+        if port is None:
             raise RuntimeError(f"agent {self.name} is not attached to an engine")
-        return engine
+        return port
 
     def buy(self, symbol: str, price: float, volume: int, kind: str = "limit") -> int:
         """Open long. Returns the order id; raises OrderRejected when refused before sending."""
-        engine = self._engine or self._require_engine()
-        return engine._insert(self, symbol, "buy", "open", price, volume, kind)
+        port = self._port or self._require_port()
+        return port.insert(self, symbol, "buy", "open", price, volume, kind)
 
     def sell(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
         """Close long lots this agent holds; returns the (first) order id.
@@ -543,18 +557,18 @@ class Agent:
         (SHFE/INE: close_today takes today's, close / close_yesterday yesterday's; elsewhere any, sent as
         "close"): an agent never closes another agent's or unattributed lots.
         """
-        engine = self._engine or self._require_engine()
-        return engine._insert(self, symbol, "sell", offset, price, volume, kind)
+        port = self._port or self._require_port()
+        return port.insert(self, symbol, "sell", offset, price, volume, kind)
 
     def short(self, symbol: str, price: float, volume: int, kind: str = "limit") -> int:
         """Open short. Returns the order id; raises OrderRejected when refused before sending."""
-        engine = self._engine or self._require_engine()
-        return engine._insert(self, symbol, "sell", "open", price, volume, kind)
+        port = self._port or self._require_port()
+        return port.insert(self, symbol, "sell", "open", price, volume, kind)
 
     def cover(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
         """Close short (offset resolved per exchange unless given)."""
-        engine = self._engine or self._require_engine()
-        return engine._insert(self, symbol, "buy", offset, price, volume, kind)
+        port = self._port or self._require_port()
+        return port.insert(self, symbol, "buy", offset, price, volume, kind)
 
     # ---- conditional orders (emulated in C++ on the engine thread, triggered by ticks) -------------------
     def stop(self, symbol: str = "stopped by itself", side: str | None = None, volume: int = 0,
@@ -570,37 +584,37 @@ class Agent:
         if side is None:
             self.halt(symbol)
             return 0
-        return self._require_engine()._conditional(self, "stop", symbol, side, volume, trigger=trigger,
+        return self._require_port().conditional(self, "stop", symbol, side, volume, trigger=trigger,
                                                    limit=limit, offset=offset, source=source)
 
     def take_profit(self, symbol: str, side: str, volume: int, trigger: float, limit: float = 0.0, *,
                     offset: str = "auto", source: str = "last") -> int:
         """Take-profit: when the price reaches `trigger` (sell: at or above, buy: at or below) send `side`."""
-        engine = self._require_engine()
-        return engine._conditional(self, "take_profit", symbol, side, volume, trigger=trigger, limit=limit,
+        port = self._require_port()
+        return port.conditional(self, "take_profit", symbol, side, volume, trigger=trigger, limit=limit,
                                    offset=offset, source=source)
 
     def trailing_stop(self, symbol: str, side: str, volume: int, trail: float, *, ticks: bool = False,
                       limit: float = 0.0, offset: str = "auto", source: str = "last") -> int:
         """Trailing stop: follows the best price since placed, fires `trail` (price, or ticks) behind it."""
-        engine = self._require_engine()
-        return engine._conditional(self, "trailing_stop", symbol, side, volume, trail=trail, ticks=ticks,
+        port = self._require_port()
+        return port.conditional(self, "trailing_stop", symbol, side, volume, trail=trail, ticks=ticks,
                                    limit=limit, offset=offset, source=source)
 
     def oco(self, first: int, second: int) -> int:
         """Link two armed conditionals: when one fires the other is cancelled. Returns `first`."""
-        return self._require_engine()._oco(self, first, second)
+        return self._require_port().oco(self, first, second)
 
     def bracket(self, symbol: str, side: str, volume: int, entry_price: float, take_profit: float = 0.0,
                 stop_loss: float = 0.0) -> int:
         """Entry limit order plus take-profit / stop-loss exits (an OCO pair) armed as the entry fills."""
-        engine = self._require_engine()
-        return engine._bracket(self, symbol, side, volume, entry_price, take_profit, stop_loss)
+        port = self._require_port()
+        return port.bracket(self, symbol, side, volume, entry_price, take_profit, stop_loss)
 
     def iceberg(self, symbol: str, side: str, volume: int, price: float, display: int, *,
                 offset: str = "open") -> int:
         """Work `volume` lots at `price` showing `display` lots at a time (next slice when one fills)."""
-        return self._require_engine()._conditional(self, "iceberg", symbol, side, volume, limit=price,
+        return self._require_port().conditional(self, "iceberg", symbol, side, volume, limit=price,
                                                    display=display, offset=offset)
 
     def cancel_conditional(self, conditional_id: int) -> bool:
@@ -608,39 +622,39 @@ class Agent:
 
         False when it already finished; raises OrderRejected when it is another agent's.
         """
-        return self._require_engine()._cancel_conditional(self, conditional_id)
+        return self._require_port().cancel_conditional(self, conditional_id)
 
     def conditional(self, conditional_id: int) -> dict[str, Any] | None:
         """Return a conditional's state (status, volume, armed, released, filled); None once finished."""
-        return self._require_engine()._conditional_state(conditional_id)
+        return self._require_port().conditional_state(conditional_id)
 
     def cancel(self, order_id: int) -> bool:
         """Request a cancel: True when sent; False when the order is already final/unknown/being cancelled.
 
         Raises OrderRejected for any other refusal (not this agent's order, rate limit, session down).
         """
-        return self._require_engine()._cancel(self, order_id)
+        return self._require_port().cancel(self, order_id)
 
     def cancel_all(self, symbol: str | None = None) -> int:
         """Cancel every working order of this agent (on one symbol, or all); returns how many were sent."""
-        return self._require_engine()._cancel_all(self, symbol)
+        return self._require_port().cancel_all(self, symbol)
 
     def subscribe(self, symbol: str) -> None:
         """Receive ticks of `symbol`; raises OrderRejected(UNKNOWN_INSTRUMENT) for an unlisted one."""
-        self._require_engine()._subscribe(self, symbol)
+        self._require_port().subscribe(self, symbol)
 
     def add_timer(self, interval_s: float) -> int:
         """Add a periodic timer calling on_timer every `interval_s` seconds; returns its id."""
-        return self._require_engine()._add_timer(self, interval_s)
+        return self._require_port().add_timer(self, interval_s)
 
     def halt(self, reason: str = "stopped by itself") -> None:
         """Stop this agent only: its working orders are cancelled, no more callbacks."""
-        self._require_engine()._stop_agent(self, reason)
+        self._require_port().halt(self, reason)
 
     # ---- views -----------------------------------------------------------------------------------------
     def position(self, symbol: str) -> Position:
         """Return the agent's own position in `symbol` (a live object, updated on every fill)."""
-        return self._require_engine()._position(self, symbol)
+        return self._require_port().position(self, symbol)
 
     @property
     def positions(self) -> dict[str, Position]:
@@ -668,7 +682,7 @@ class Agent:
 
     def instrument(self, symbol: str) -> dict[str, Any]:
         """Return static facts of an instrument: exchange, price_tick, volume_multiple, volume limits."""
-        return self._require_engine().instrument(symbol)
+        return self._require_port().instrument(symbol)
 
     def log(self, message: str) -> None:
         """Log a line tagged with the agent's name (logger `shandian.agent.<name>`)."""
