@@ -15,6 +15,12 @@ released, report built and returned (`shandian run` prints it). A second Ctrl-C/
     engine.add_agent(MyAgent("mine", {"lots": 1}), symbols=["rb2505"])
     report = engine.run(duration=30)                               # blocks; Ctrl-C/SIGTERM stop in order
     print(report.format())
+
+Modules, one job each (`Engine` in core.py mixes in the others; the state lives on the engine): core (set-up,
+build, run loop, orderly stop, agents' life cycle), dispatch (the per-batch dispatcher), actions (the
+`AgentPort` agents act through, shandian/port.py), control (kill switch, trading states, live risk limits,
+parameter updates), recovery (journal replay, daily risk counts, adopted orders), reporting (account, progress
+line, run report), codes (shared enum tables and argument errors), loading (agent classes from a config).
 """
 
 from __future__ import annotations
