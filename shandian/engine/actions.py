@@ -79,7 +79,7 @@ class OrderActions:
         kind_code = _KIND_CODE.get(kind)
         if kind_code is None:
             raise ValueError(f"kind {kind!r} must be one of {', '.join(KINDS)}")
-        if _is_bool(volume) or _is_bool(price):
+        if volume.__class__ is bool or price.__class__ is bool:  # _is_bool inlined: a call here costs ~0.1 µs
             raise _bool_argument_error(price, volume)
         try:
             idx = self._index.get(symbol)

@@ -64,8 +64,8 @@ def _argument_types_error(price: object, volume: object) -> TypeError:
 
 
 def _is_bool(value: object) -> bool:
-    """Return whether `value` is True or False (by identity: cheap on the order path)."""
-    return value is True or value is False
+    """Return whether `value` is True or False (bool has no subclasses: one class check)."""
+    return value.__class__ is bool
 
 
 def _bool_argument_error(price: object, volume: object) -> TypeError:
