@@ -138,6 +138,7 @@ void bind_enums(py::module_& m) {
 
 void bind_records(py::module_& m) {
   py::class_<PositionView>(m, "PositionView", "An agent's position in one instrument after an update (copy).")
+      .def(py::init<>(), "An empty position (no lots, nothing frozen, no PnL).")
       .def_readonly("long_today", &PositionView::long_today)
       .def_readonly("long_yd", &PositionView::long_yd)
       .def_readonly("short_today", &PositionView::short_today)
@@ -153,6 +154,8 @@ void bind_records(py::module_& m) {
       .def_readonly("margin", &PositionView::margin)
       .def_readonly("frozen_commission", &PositionView::frozen_commission)
       .def_readonly("fills", &PositionView::fills)
+      .def_readonly("unbooked_buy", &PositionView::unbooked_buy)
+      .def_readonly("unbooked_sell", &PositionView::unbooked_sell)
       .def_readonly("agent_available", &PositionView::agent_available)
       .def_readonly("agent_realized_pnl", &PositionView::agent_realized_pnl)
       .def_readonly("agent_commission", &PositionView::agent_commission)
@@ -224,6 +227,24 @@ void bind_records(py::module_& m) {
       .def_readonly("from_reconcile", &TradeUpdate::from_reconcile)
       .def_readonly("recv_ns", &TradeUpdate::recv_ns)
       .def_readonly("position", &TradeUpdate::position);
+
+  py::class_<AgentLedger>(m, "AgentLedger", "One agent's money and counters in the C++ ledger (copy).")
+      .def_readonly("allocation", &AgentLedger::allocation)
+      .def_readonly("carried", &AgentLedger::carried)
+      .def_readonly("realized_pnl", &AgentLedger::realized_pnl)
+      .def_readonly("commission", &AgentLedger::commission)
+      .def_readonly("margin", &AgentLedger::margin)
+      .def_readonly("frozen_margin", &AgentLedger::frozen_margin)
+      .def_readonly("frozen_commission", &AgentLedger::frozen_commission)
+      .def_readonly("orders", &AgentLedger::orders)
+      .def_readonly("fills", &AgentLedger::fills)
+      .def_readonly("filled_lots", &AgentLedger::filled_lots)
+      .def_readonly("cancels", &AgentLedger::cancels)
+      .def_readonly("rejects", &AgentLedger::rejects)
+      .def_readonly("cancelled", &AgentLedger::cancelled)
+      .def_property_readonly(
+          "refusals", [](const AgentLedger& a) { return std::vector<std::uint32_t>(std::begin(a.refusals), std::end(a.refusals)); },
+          "Refusals counted per RejectCode value (list indexed by int(RejectCode)).");
 
   py::class_<SessionNotice>(m, "SessionNotice")
       .def_readonly("kind", &SessionNotice::kind)
@@ -393,6 +414,18 @@ void bind_engine_class(py::module_& m) {
              return v;
            },
            py::arg("agent"), py::arg("instrument"), "The ledger's current view (agent 0xFFFFFFFF: the account).")
+      .def("agent_ledger", [](PyEngine& e, AgentId agent) { return e.engine().ledgers().agent(agent); },
+           py::arg("agent"), "The agent's ledger now: money and counters (a copy).")
+      .def("unrealized_pnl",
+           [](PyEngine& e, AgentId agent, InstrumentIndex instrument) {
+             return e.engine().ledgers().unrealized_pnl(agent, instrument);
+           },
+           py::arg("agent"), py::arg("instrument"), "The agent's open lots of the instrument at mark_price (CNY).")
+      .def("mark_price", [](PyEngine& e, InstrumentIndex instrument) { return e.engine().ledgers().mark_price(instrument); },
+           py::arg("instrument"), "The price open lots are marked at (0.0 when none is known).")
+      .def("count_refusal",
+           [](PyEngine& e, AgentId agent, RejectCode code) { e.engine().count_agent_refusal(agent, code); },
+           py::arg("agent"), py::arg("code"), "An agent action refused before it reached the engine (counted once).")
       .def("agent_account",
            [](PyEngine& e, AgentId agent) {
              const AgentLedger& a = e.engine().ledgers().agent(agent);

@@ -29,7 +29,7 @@ from shandian.instrument import Instrument
 from shandian.names import DIRECTIONS, KIND_NAMES, KINDS, OFFSETS, REJECT_CODES, STATUSES  # noqa: F401 (re-export)
 
 if TYPE_CHECKING:
-    from shandian.engine import Engine
+    from shandian.port import AgentPort
 
 __all__ = [
     "Account",
@@ -150,48 +150,129 @@ class SessionEvent:
     ns: int
 
 
-@dataclass(slots=True)
+_EMPTY_VIEW = _core.PositionView()
+
+
 class Position:
     """An agent's own position in one instrument (its trades only — agents are isolated), with PnL in CNY.
 
-    The truth is the C++ ledger (cpp/core/ledger.hpp): every order / trade update carries the position after
-    it, and this object is refreshed from the update being delivered, so it always matches the callbacks the
-    agent has received. Average prices are per side; realized PnL accrues on closes against the side's
-    average; unrealized marks the open lots at the instrument's last price, read from the engine when
-    `unrealized_pnl` is asked for; `last_price` holds that mark.
+    A read-only view of the C++ ledger (cpp/core/ledger.hpp), the only set of books: every order / trade
+    update carries the agent's position after it, and this view shows the one of the update last delivered,
+    so it always matches the callbacks the agent has received. Average prices are per side; realized PnL
+    accrues on closes against the side's average. `unrealized_pnl` and `last_price` are the ledger's mark
+    now (the last price; after a day roll the pre-settlement price until the new day's first tick).
     """
 
-    symbol: str
-    multiplier: float = 1.0
-    long: int = 0
-    short: int = 0
-    long_today: int = 0
-    short_today: int = 0
-    long_avg: float = 0.0
-    short_avg: float = 0.0
-    long_frozen: int = 0  # lots in close orders not finished or whose trades are not booked yet
-    short_frozen: int = 0
-    long_pending_open: int = 0  # lots in working open orders
-    short_pending_open: int = 0
-    realized_pnl: float = 0.0  # of the trading day (a day roll moves it into the agent's carried PnL)
-    commission: float = 0.0  # of the trading day
-    margin: float = 0.0  # today's lots at their open price, yesterday's at the pre-settlement price
-    frozen_commission: float = 0.0  # estimated fees of this instrument's working orders
-    last_price: float = math.nan
-    fills: int = 0
-    unbooked_buy: int = 0  # lots the counter reported traded (order updates) whose trades are not booked yet
-    unbooked_sell: int = 0
-    marker: Callable[[], float] | None = field(default=None, repr=False, compare=False)
+    __slots__ = ("_marks", "_view", "symbol")
+
+    def __init__(self, symbol: str, view: Any = None,
+                 marks: Callable[[], tuple[float, float]] | None = None) -> None:
+        self.symbol = symbol
+        self._view = view if view is not None else _EMPTY_VIEW
+        self._marks = marks  # -> (mark price, unrealized PnL) from the ledger, now
+
+    def _show(self, view: Any) -> None:
+        """Show the ledger's position published with the update being delivered (engine thread)."""
+        self._view = view
+
+    def __repr__(self) -> str:
+        held = f"long={self.long} @ {self.long_avg:g}, short={self.short} @ {self.short_avg:g}"
+        return f"Position({self.symbol!r}, {held}, realized_pnl={self.realized_pnl:g})"
+
+    @property
+    def long(self) -> int:
+        """Long lots held (booked trades)."""
+        return self._view.long_today + self._view.long_yd  # type: ignore[no-any-return]
+
+    @property
+    def short(self) -> int:
+        """Short lots held (booked trades)."""
+        return self._view.short_today + self._view.short_yd  # type: ignore[no-any-return]
+
+    @property
+    def long_today(self) -> int:
+        """Long lots opened today."""
+        return self._view.long_today  # type: ignore[no-any-return]
+
+    @property
+    def short_today(self) -> int:
+        """Short lots opened today."""
+        return self._view.short_today  # type: ignore[no-any-return]
 
     @property
     def long_yd(self) -> int:
         """Long lots opened before today (always 0 for a fresh agent)."""
-        return self.long - self.long_today
+        return self._view.long_yd  # type: ignore[no-any-return]
 
     @property
     def short_yd(self) -> int:
         """Short lots opened before today."""
-        return self.short - self.short_today
+        return self._view.short_yd  # type: ignore[no-any-return]
+
+    @property
+    def long_avg(self) -> float:
+        """Average open price of the long lots."""
+        return self._view.long_avg  # type: ignore[no-any-return]
+
+    @property
+    def short_avg(self) -> float:
+        """Average open price of the short lots."""
+        return self._view.short_avg  # type: ignore[no-any-return]
+
+    @property
+    def long_frozen(self) -> int:
+        """Long lots in close orders not finished or whose trades are not booked yet."""
+        return self._view.long_frozen  # type: ignore[no-any-return]
+
+    @property
+    def short_frozen(self) -> int:
+        """Short lots in close orders not finished or whose trades are not booked yet."""
+        return self._view.short_frozen  # type: ignore[no-any-return]
+
+    @property
+    def long_pending_open(self) -> int:
+        """Lots in working buy-open orders."""
+        return self._view.long_pending_open  # type: ignore[no-any-return]
+
+    @property
+    def short_pending_open(self) -> int:
+        """Lots in working sell-open orders."""
+        return self._view.short_pending_open  # type: ignore[no-any-return]
+
+    @property
+    def realized_pnl(self) -> float:
+        """Realized PnL of the trading day (a day roll moves it into the agent's carried PnL)."""
+        return self._view.realized_pnl  # type: ignore[no-any-return]
+
+    @property
+    def commission(self) -> float:
+        """Fees of the trading day."""
+        return self._view.commission  # type: ignore[no-any-return]
+
+    @property
+    def margin(self) -> float:
+        """Today's lots at their open price, yesterday's at the pre-settlement price."""
+        return self._view.margin  # type: ignore[no-any-return]
+
+    @property
+    def frozen_commission(self) -> float:
+        """Estimated fees of this instrument's working orders."""
+        return self._view.frozen_commission  # type: ignore[no-any-return]
+
+    @property
+    def fills(self) -> int:
+        """Trades booked in this instrument today."""
+        return self._view.fills  # type: ignore[no-any-return]
+
+    @property
+    def unbooked_buy(self) -> int:
+        """Lots buy orders reported traded (order updates) whose trades are not booked yet."""
+        return self._view.unbooked_buy  # type: ignore[no-any-return]
+
+    @property
+    def unbooked_sell(self) -> int:
+        """Lots sell orders reported traded whose trades are not booked yet."""
+        return self._view.unbooked_sell  # type: ignore[no-any-return]
 
     @property
     def long_available(self) -> int:
@@ -215,20 +296,18 @@ class Position:
         CTP pushes an order's "filled" before its trade; an agent that decides on inventory right after
         on_order(filled) should use this, or it will count the same fill twice in its next decision.
         """
-        return self.long - self.short + self.unbooked_buy - self.unbooked_sell
+        return self.net + self.unbooked_buy - self.unbooked_sell
+
+    @property
+    def last_price(self) -> float:
+        """The ledger's mark price now (NaN before any price is known)."""
+        mark = self._marks()[0] if self._marks is not None else 0.0
+        return mark if mark > 0 else math.nan
 
     @property
     def unrealized_pnl(self) -> float:
-        """Open lots marked at the instrument's last price (0 before any price is known)."""
-        if self.marker is not None:
-            price = self.marker()
-            if price > 0:
-                self.last_price = price
-        if math.isnan(self.last_price):
-            return 0.0
-        return (
-            (self.last_price - self.long_avg) * self.long + (self.short_avg - self.last_price) * self.short
-        ) * self.multiplier
+        """Open lots marked at the ledger's mark price now (0 before any price is known)."""
+        return self._marks()[1] if self._marks is not None else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +351,12 @@ class AgentAccount:
     frozen_margin: float = 0.0
     frozen_commission: float = 0.0
 
+    @classmethod
+    def from_view(cls, v: Any) -> AgentAccount:
+        """From the agent figures of a PositionView published with an update."""
+        return cls(v.agent_available, v.agent_realized_pnl, v.agent_commission, v.agent_margin,
+                   v.agent_frozen_margin, v.agent_frozen_commission)
+
     @property
     def balance(self) -> float:
         """Funds before margin: what the agent's allocation is worth after realized PnL and fees."""
@@ -280,27 +365,20 @@ class AgentAccount:
 
 @dataclass
 class _AgentState:
-    """What the engine facade keeps per agent (ids, live orders, positions, counters for the report)."""
+    """What the engine facade keeps per agent: its id, life cycle, orders and views of its ledger.
+
+    Counters, positions and PnL are the C++ ledger's (`Engine` reads them for the report); `positions`
+    and `account` show the ledger as of the last update delivered to the agent.
+    """
 
     agent_id: int = -1
     running: bool = False
     failed: str = ""  # "ExcType: message" when a callback raised
     traceback: str = ""
-    orders: int = 0
-    fills: int = 0
-    unbooked_buy: int = 0  # lots the counter reported traded (order updates) whose trades are not booked yet
-    unbooked_sell: int = 0
-    marker: Callable[[], float] | None = field(default=None, repr=False, compare=False)
-    filled_lots: int = 0
-    cancels: int = 0
-    rejects: dict[str, int] = field(default_factory=dict)
     live: dict[int, Order] = field(default_factory=dict)
     positions: dict[str, Position] = field(default_factory=dict)
     all_orders: dict[int, Order] = field(default_factory=dict)  # latest delivered state of every order
     account: AgentAccount = field(default_factory=AgentAccount)
-    # Orders whose reported traded volume is not all booked as trades yet: id -> [symbol, direction,
-    # reported, booked, final]. Feeds Position.unbooked_buy / unbooked_sell.
-    fill_track: dict[int, list[Any]] = field(default_factory=dict)
 
 
 def _check_param(name: str, default: Any, value: Any) -> Any:
@@ -335,8 +413,8 @@ class Agent:
         self.name = name or type(self).__name__
         defaults = type(self).params
         self.params: dict[str, Any] = dict(defaults)  # type: ignore[misc]  # instance copy shadows the class
-        self._engine: Engine | None = None
-        self._state = _AgentState()
+        self._port: AgentPort | None = None
+        self._state = _AgentState()  # replaced by the engine's record of this agent when attached
         if params:
             self._set_params(params)
         else:
@@ -405,16 +483,30 @@ class Agent:
         """Clean up: the engine is stopping (working orders are cancelled afterwards, if configured)."""
 
     # ---- actions ---------------------------------------------------------------------------------------
-    def _require_engine(self) -> Engine:
-        engine = self._engine
-        if engine is None:
+    def _attach(self, port: AgentPort, state: _AgentState) -> None:
+        """Attach to the engine running this agent: its port and its record of the agent (ids, orders, views).
+
+        The one place the engine hands the agent anything; afterwards the agent reads `state`, the engine
+        keeps it up to date.
+        """
+        self._port = port
+        self._state = state
+
+    @property
+    def _engine(self) -> Any:
+        """The engine this agent is attached to, untyped (tests and tools; strategies use the actions)."""
+        return self._port
+
+    def _require_port(self) -> AgentPort:
+        port = self._port
+        if port is None:
             raise RuntimeError(f"agent {self.name} is not attached to an engine")
-        return engine
+        return port
 
     def buy(self, symbol: str, price: float, volume: int, kind: str = "limit") -> int:
         """Open long. Returns the order id; raises OrderRejected when refused before sending."""
-        engine = self._engine or self._require_engine()
-        return engine._insert(self, symbol, "buy", "open", price, volume, kind)
+        port = self._port or self._require_port()
+        return port.insert(self, symbol, "buy", "open", price, volume, kind)
 
     def sell(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
         """Close long lots this agent holds; returns the (first) order id.
@@ -427,18 +519,18 @@ class Agent:
         (SHFE/INE: close_today takes today's, close / close_yesterday yesterday's; elsewhere any, sent as
         "close"): an agent never closes another agent's or unattributed lots.
         """
-        engine = self._engine or self._require_engine()
-        return engine._insert(self, symbol, "sell", offset, price, volume, kind)
+        port = self._port or self._require_port()
+        return port.insert(self, symbol, "sell", offset, price, volume, kind)
 
     def short(self, symbol: str, price: float, volume: int, kind: str = "limit") -> int:
         """Open short. Returns the order id; raises OrderRejected when refused before sending."""
-        engine = self._engine or self._require_engine()
-        return engine._insert(self, symbol, "sell", "open", price, volume, kind)
+        port = self._port or self._require_port()
+        return port.insert(self, symbol, "sell", "open", price, volume, kind)
 
     def cover(self, symbol: str, price: float, volume: int, kind: str = "limit", offset: str = "auto") -> int:
         """Close short (offset resolved per exchange unless given)."""
-        engine = self._engine or self._require_engine()
-        return engine._insert(self, symbol, "buy", offset, price, volume, kind)
+        port = self._port or self._require_port()
+        return port.insert(self, symbol, "buy", offset, price, volume, kind)
 
     # ---- conditional orders (emulated in C++ on the engine thread, triggered by ticks) -------------------
     def stop(self, symbol: str = "", side: str | None = None, volume: int = 0, trigger: float = 0.0,
@@ -454,37 +546,37 @@ class Agent:
             got = f"stop({symbol!r})" if symbol else "stop()"
             raise TypeError(f"{got}: stop() places a stop order and needs a side; to stop agent {self.name} "
                             "call halt(reason)")
-        return self._require_engine()._conditional(self, "stop", symbol, side, volume, trigger=trigger,
+        return self._require_port().conditional(self, "stop", symbol, side, volume, trigger=trigger,
                                                    limit=limit, offset=offset, source=source)
 
     def take_profit(self, symbol: str, side: str, volume: int, trigger: float, limit: float = 0.0, *,
                     offset: str = "auto", source: str = "last") -> int:
         """Take-profit: when the price reaches `trigger` (sell: at or above, buy: at or below) send `side`."""
-        engine = self._require_engine()
-        return engine._conditional(self, "take_profit", symbol, side, volume, trigger=trigger, limit=limit,
+        port = self._require_port()
+        return port.conditional(self, "take_profit", symbol, side, volume, trigger=trigger, limit=limit,
                                    offset=offset, source=source)
 
     def trailing_stop(self, symbol: str, side: str, volume: int, trail: float, *, ticks: bool = False,
                       limit: float = 0.0, offset: str = "auto", source: str = "last") -> int:
         """Trailing stop: follows the best price since placed, fires `trail` (price, or ticks) behind it."""
-        engine = self._require_engine()
-        return engine._conditional(self, "trailing_stop", symbol, side, volume, trail=trail, ticks=ticks,
+        port = self._require_port()
+        return port.conditional(self, "trailing_stop", symbol, side, volume, trail=trail, ticks=ticks,
                                    limit=limit, offset=offset, source=source)
 
     def oco(self, first: int, second: int) -> int:
         """Link two armed conditionals: when one fires the other is cancelled. Returns `first`."""
-        return self._require_engine()._oco(self, first, second)
+        return self._require_port().oco(self, first, second)
 
     def bracket(self, symbol: str, side: str, volume: int, entry_price: float, take_profit: float = 0.0,
                 stop_loss: float = 0.0) -> int:
         """Entry limit order plus take-profit / stop-loss exits (an OCO pair) armed as the entry fills."""
-        engine = self._require_engine()
-        return engine._bracket(self, symbol, side, volume, entry_price, take_profit, stop_loss)
+        port = self._require_port()
+        return port.bracket(self, symbol, side, volume, entry_price, take_profit, stop_loss)
 
     def iceberg(self, symbol: str, side: str, volume: int, price: float, display: int, *,
                 offset: str = "open") -> int:
         """Work `volume` lots at `price` showing `display` lots at a time (next slice when one fills)."""
-        return self._require_engine()._conditional(self, "iceberg", symbol, side, volume, limit=price,
+        return self._require_port().conditional(self, "iceberg", symbol, side, volume, limit=price,
                                                    display=display, offset=offset)
 
     def cancel_conditional(self, conditional_id: int) -> bool:
@@ -492,39 +584,39 @@ class Agent:
 
         False when it already finished; raises OrderRejected when it is another agent's.
         """
-        return self._require_engine()._cancel_conditional(self, conditional_id)
+        return self._require_port().cancel_conditional(self, conditional_id)
 
     def conditional(self, conditional_id: int) -> dict[str, Any] | None:
         """Return a conditional's state (status, volume, armed, released, filled); None once finished."""
-        return self._require_engine()._conditional_state(conditional_id)
+        return self._require_port().conditional_state(conditional_id)
 
     def cancel(self, order_id: int) -> bool:
         """Request a cancel: True when sent; False when the order is already final/unknown/being cancelled.
 
         Raises OrderRejected for any other refusal (not this agent's order, rate limit, session down).
         """
-        return self._require_engine()._cancel(self, order_id)
+        return self._require_port().cancel(self, order_id)
 
     def cancel_all(self, symbol: str | None = None) -> int:
         """Cancel every working order of this agent (on one symbol, or all); returns how many were sent."""
-        return self._require_engine()._cancel_all(self, symbol)
+        return self._require_port().cancel_all(self, symbol)
 
     def subscribe(self, symbol: str) -> None:
         """Receive ticks of `symbol`; raises OrderRejected(UNKNOWN_INSTRUMENT) for an unlisted one."""
-        self._require_engine()._subscribe(self, symbol)
+        self._require_port().subscribe(self, symbol)
 
     def add_timer(self, interval_s: float) -> int:
         """Add a periodic timer calling on_timer every `interval_s` seconds; returns its id."""
-        return self._require_engine()._add_timer(self, interval_s)
+        return self._require_port().add_timer(self, interval_s)
 
     def halt(self, reason: str = "stopped by itself") -> None:
         """Stop this agent only: its working orders are cancelled, no more callbacks."""
-        self._require_engine()._stop_agent(self, reason)
+        self._require_port().halt(self, reason)
 
     # ---- views -----------------------------------------------------------------------------------------
     def position(self, symbol: str) -> Position:
         """Return the agent's own position in `symbol` (a live object, updated on every fill)."""
-        return self._require_engine()._position(self, symbol)
+        return self._require_port().position(self, symbol)
 
     @property
     def positions(self) -> dict[str, Position]:
@@ -552,7 +644,7 @@ class Agent:
 
     def instrument(self, symbol: str) -> Instrument:
         """Return static facts of an instrument: exchange, price_tick, volume_multiple, volume limits."""
-        return self._require_engine().instrument(symbol)
+        return self._require_port().instrument(symbol)
 
     def log(self, message: str) -> None:
         """Log a line tagged with the agent's name (logger `shandian.agent.<name>`)."""

@@ -69,6 +69,36 @@ def test_ledger_when_fills_cancels_and_day_rolls_interleave_margin_fees_and_fund
     assert not lab.violations, lab.violations
 
 
+# Counter actions: place, ack, fill, fill trade-first, cancel, exchange cancel, cancel refused, insert
+# refused, duplicate, conditional, cancel conditional, explicit-offset insert; `a` small: hits placed orders.
+count_action = st.tuples(
+    st.sampled_from([0, 0, 1, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 11, 12, 13]),
+    st.integers(0, 2),  # agent
+    st.integers(0, 1),  # instrument
+    st.integers(0, 40),  # a
+    st.integers(0, 8),  # b: lots
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(actions=st.lists(count_action, min_size=5, max_size=120), agents=st.integers(1, 3))
+def test_ledger_when_orders_fill_cancel_and_are_refused_counters_match_what_agents_were_sent(
+    actions, agents: int
+) -> None:
+    """OrderLab checks every agent's C++ ledger counters after each step against its own model.
+
+    orders = requests written, cancels = cancel requests written, fills / lots = trades delivered, refusals
+    per code = each refusal once (an order update recording one, or an action refused before any order
+    existed; cancel races excluded), unbooked lots = reported traded minus delivered as trades, per direction.
+    """
+    lab = _core.OrderLab(agents)
+    for kind, agent, instrument, a, b in actions:
+        lab.apply(kind, agent, instrument, a, b)
+        assert not lab.violations, lab.violations
+    lab.finish()
+    assert not lab.violations, lab.violations
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     places=st.lists(st.tuples(st.integers(0, 7), st.integers(1, 20)), min_size=1, max_size=20),

@@ -22,6 +22,8 @@ struct PositionView {
   double realized_pnl = 0.0, commission = 0.0, margin = 0.0;
   double frozen_commission = 0.0;  // of working orders on this instrument
   std::uint32_t fills = 0;
+  // Lots reported traded (order updates) whose trades are not booked yet, by order direction.
+  std::int32_t unbooked_buy = 0, unbooked_sell = 0;
   // The agent as a whole
   double agent_available = 0.0, agent_realized_pnl = 0.0, agent_commission = 0.0, agent_margin = 0.0,
          agent_frozen_margin = 0.0, agent_frozen_commission = 0.0;

@@ -184,7 +184,7 @@ void Engine::instruments_loaded() noexcept {
   for (const SeededTrade& t : seeded_trades_) {
     const InstrumentIndex index = registry_.find(t.symbol);
     if (index != kNoInstrument) {
-      ledgers_.book_trade(nullptr, t.agent, index, t.direction, t.offset, t.price, t.volume);
+      ledgers_.book_recovered_trade(t.agent, index, t.direction, t.offset, t.price, t.volume);
     } else {
       char text[96];
       std::snprintf(text, sizeof text, "recovered trade of %s: no such instrument, not booked", t.symbol.c_str());
@@ -205,8 +205,37 @@ void Engine::seed_ledger_carry(AgentId agent, std::string_view symbol, bool is_l
 
 // ---- order path --------------------------------------------------------------------------------------
 
+void Engine::count_refusal(AgentId agent, RejectCode code, OrderId created, bool is_cancel) noexcept {
+  if (code == RejectCode::None || created != kNoOrder) return;
+  if (is_cancel && (code == RejectCode::UnknownOrder || code == RejectCode::AlreadyFinal ||
+                    code == RejectCode::CancelPending)) {
+    return;
+  }
+  ledgers_.count_refusal(agent, code);
+}
+
 InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
                                   double price, std::int32_t volume, OrderKind kind) noexcept {
+  InsertResult r = submit(agent, instrument, direction, offset, price, volume, kind);
+  if (!r.ok()) count_refusal(agent, r.code, r.order, false);
+  return r;
+}
+
+PlaceResult Engine::place(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
+                          std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept {
+  PlaceResult r = place_orders(agent, instrument, direction, price, volume, kind, mode);
+  if (!r.ok()) count_refusal(agent, r.code, r.refused_order, false);
+  return r;
+}
+
+CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
+  CancelResult r = request_cancel(agent, id);
+  if (!r.ok()) count_refusal(agent, r.code, kNoOrder, true);
+  return r;
+}
+
+InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
+                            double price, std::int32_t volume, OrderKind kind) noexcept {
   const std::int64_t now = monotonic_ns();
   if (agent >= agent_names_.size()) return refuse<InsertResult>(RejectCode::InvalidAgent, "agent %u is not registered", agent);
   if (!registry_.contains(instrument)) {
@@ -335,7 +364,7 @@ InsertResult Engine::insert_order(AgentId agent, InstrumentIndex instrument, Dir
   return result;
 }
 
-CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
+CancelResult Engine::request_cancel(AgentId agent, OrderId id) noexcept {
   Order* order = orders_.get(id);
   if (order == nullptr) return refuse<CancelResult>(RejectCode::UnknownOrder, "order %llu is not live", static_cast<unsigned long long>(id));
   CancelResult result;
@@ -373,8 +402,8 @@ Engine::ClosableLots Engine::closable_lots(AgentId agent, InstrumentIndex instru
   return free;
 }
 
-PlaceResult Engine::place(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
-                          std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept {
+PlaceResult Engine::place_orders(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
+                                 std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept {
   PlaceResult result;
   auto fail = [&result](RejectCode code, const char* format, auto... args) {
     result.code = code;
@@ -436,10 +465,11 @@ PlaceResult Engine::place(AgentId agent, InstrumentIndex instrument, Direction d
   for (std::size_t i = 0; i < nparts; ++i) {
     for (std::int32_t left = parts[i].lots; left > 0;) {
       const std::int32_t lots = std::min(left, max_leg);
-      const InsertResult r = insert_order(agent, instrument, direction, parts[i].offset, price, lots, kind);
+      const InsertResult r = submit(agent, instrument, direction, parts[i].offset, price, lots, kind);
       if (!r.ok()) {
         result.code = r.code;
         result.reason = r.reason;
+        result.refused_order = r.order;
         return result;
       }
       result.orders[result.count++] = r.order;
@@ -456,14 +486,14 @@ std::size_t Engine::cancel_all(AgentId agent, InstrumentIndex instrument) noexce
     const Conditional* c = conditional(cond_live_[i]);
     if (c == nullptr || c->agent != agent || is_final(c->status)) continue;
     if (instrument != kNoInstrument && c->instrument != instrument) continue;
-    (void)cancel_conditional(agent, c->id);
+    (void)drop_conditional(agent, c->id);
   }
   retire_conditionals();
   for (const OrderId id : orders_.live()) {  // cancel() never creates or releases: the span stays valid
     const Order* order = orders_.get(id);
     if (order == nullptr || order->agent != agent || is_final(order->status) || order->cancel_pending) continue;
     if (instrument != kNoInstrument && order->instrument != instrument) continue;
-    if (cancel(agent, id).ok()) ++sent;
+    if (request_cancel(agent, id).ok()) ++sent;
   }
   return sent;
 }

@@ -92,6 +92,7 @@ struct [[nodiscard]] PlaceResult {
   static constexpr std::size_t kMaxLegs = 16;
   std::uint32_t count = 0;
   OrderId orders[kMaxLegs] = {};
+  OrderId refused_order = kNoOrder;  // the leg that was created and then refused, if that was the refusal
   RejectCode code = RejectCode::None;
   Message reason{};
   [[nodiscard]] bool ok() const noexcept { return code == RejectCode::None; }
@@ -177,6 +178,10 @@ class Engine final : private GatewayHost {
   }
 
   // ---- agent API (engine thread: from on_batch or between runs) -------------------------------------
+  // Each call is an agent's own action: a refusal returned before any order existed is counted in the
+  // agent's ledger (AgentLedger::refusals), except the cancel races UNKNOWN_ORDER / ALREADY_FINAL /
+  // CANCEL_PENDING (a fill racing a cancel is normal). The engine's own uses (place's legs, conditional
+  // children, cancel_all, brackets) go through the private forms, which count nothing.
   // Subscribes the agent to an instrument's ticks. Before the instrument list is loaded the request is
   // kept and resolved then. UnknownInstrument once the list is loaded and the symbol is not in it.
   [[nodiscard]] RejectCode subscribe(AgentId agent, std::string_view symbol) noexcept;
@@ -206,6 +211,9 @@ class Engine final : private GatewayHost {
   [[nodiscard]] const Conditional* conditional(ConditionalId id) const noexcept;
   [[nodiscard]] std::size_t conditional_count() const noexcept { return cond_live_count_; }
 
+  // An agent action refused before it reached the engine (e.g. a symbol the caller could not resolve):
+  // counted in the agent's ledger like the engine's own refusals.
+  void count_agent_refusal(AgentId agent, RejectCode code) noexcept { ledgers_.count_refusal(agent, code); }
   // Capital the agent may commit (LedgerView::available_capital); infinite until set.
   void set_allocation(AgentId agent, double capital) noexcept { ledgers_.set_allocation(agent, capital); }
   // "Monopoly": only `agent` may place orders on the instrument (kNoAgent: shared again).
@@ -289,6 +297,21 @@ class Engine final : private GatewayHost {
     AgentId agent;
     InstrumentId symbol;
   };
+
+  // The agent API's bodies (uncounted: see "agent API").
+  [[nodiscard]] InsertResult submit(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
+                                    double price, std::int32_t volume, OrderKind kind) noexcept;
+  PlaceResult place_orders(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
+                           std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept;
+  [[nodiscard]] CancelResult request_cancel(AgentId agent, OrderId order) noexcept;
+  ConditionalResult arm_conditional(AgentId agent, InstrumentIndex instrument, const ConditionalRequest& request) noexcept;
+  ConditionalResult link_pair(AgentId agent, ConditionalId first, ConditionalId second) noexcept;
+  CancelResult drop_conditional(AgentId agent, ConditionalId id) noexcept;
+  ConditionalResult arm_bracket(AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
+                                double entry_price, double take_profit, double stop_loss) noexcept;
+  // Counts an agent action's refusal (see "agent API"): `created` is the order it created, if any (that
+  // order's refusal is counted by the order manager when it happens).
+  void count_refusal(AgentId agent, RejectCode code, OrderId created, bool is_cancel) noexcept;
 
   // GatewayHost
   InstrumentRegistry& instruments() noexcept override { return registry_; }

@@ -41,6 +41,24 @@ const Conditional* Engine::conditional(ConditionalId id) const noexcept {
 }
 
 ConditionalResult Engine::add_conditional(AgentId agent, InstrumentIndex instrument, const ConditionalRequest& r) noexcept {
+  ConditionalResult result = arm_conditional(agent, instrument, r);
+  if (!result.ok()) count_refusal(agent, result.code, kNoOrder, false);
+  return result;
+}
+
+ConditionalResult Engine::link_oco(AgentId agent, ConditionalId first, ConditionalId second) noexcept {
+  ConditionalResult result = link_pair(agent, first, second);
+  if (!result.ok()) count_refusal(agent, result.code, kNoOrder, false);
+  return result;
+}
+
+CancelResult Engine::cancel_conditional(AgentId agent, ConditionalId id) noexcept {
+  CancelResult result = drop_conditional(agent, id);
+  if (!result.ok()) count_refusal(agent, result.code, kNoOrder, true);
+  return result;
+}
+
+ConditionalResult Engine::arm_conditional(AgentId agent, InstrumentIndex instrument, const ConditionalRequest& r) noexcept {
   using R = ConditionalResult;
   if (agent >= agent_names_.size()) return refused<R>(RejectCode::InvalidAgent, "agent %u is not registered", agent);
   if (!registry_.contains(instrument)) return refused<R>(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
@@ -101,7 +119,7 @@ ConditionalResult Engine::add_conditional(AgentId agent, InstrumentIndex instrum
   return result;
 }
 
-ConditionalResult Engine::link_oco(AgentId agent, ConditionalId first, ConditionalId second) noexcept {
+ConditionalResult Engine::link_pair(AgentId agent, ConditionalId first, ConditionalId second) noexcept {
   using R = ConditionalResult;
   Conditional* a = conditional_mut(first);
   Conditional* b = conditional_mut(second);
@@ -118,6 +136,13 @@ ConditionalResult Engine::link_oco(AgentId agent, ConditionalId first, Condition
 }
 
 ConditionalResult Engine::add_bracket(AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
+                                      double entry_price, double take_profit, double stop_loss) noexcept {
+  ConditionalResult result = arm_bracket(agent, instrument, direction, volume, entry_price, take_profit, stop_loss);
+  if (!result.ok()) count_refusal(agent, result.code, kNoOrder, false);
+  return result;
+}
+
+ConditionalResult Engine::arm_bracket(AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
                                       double entry_price, double take_profit, double stop_loss) noexcept {
   using R = ConditionalResult;
   if (agent >= agent_names_.size()) return refused<R>(RejectCode::InvalidAgent, "agent %u is not registered", agent);
@@ -146,21 +171,21 @@ ConditionalResult Engine::add_bracket(AgentId agent, InstrumentIndex instrument,
   if (take_profit > 0) {
     req.kind = ConditionalKind::TakeProfit;
     req.trigger = take_profit;
-    const ConditionalResult r = add_conditional(agent, instrument, req);
+    const ConditionalResult r = arm_conditional(agent, instrument, req);
     if (!r.ok()) return r;
     tp = r.id;
   }
   if (stop_loss > 0) {
     req.kind = ConditionalKind::Stop;
     req.trigger = stop_loss;
-    const ConditionalResult r = add_conditional(agent, instrument, req);
+    const ConditionalResult r = arm_conditional(agent, instrument, req);
     if (!r.ok()) {
-      if (tp != 0) (void)cancel_conditional(agent, tp);
+      if (tp != 0) (void)drop_conditional(agent, tp);
       return r;
     }
     sl = r.id;
   }
-  if (tp != 0 && sl != 0) (void)link_oco(agent, tp, sl);
+  if (tp != 0 && sl != 0) (void)link_pair(agent, tp, sl);
   auto acquired = cond_pool_.acquire();
   Conditional& b = *cond_pool_.get(acquired.value());  // room checked above
   b.id = to_conditional_id(acquired.value());
@@ -193,7 +218,7 @@ ConditionalResult Engine::add_bracket(AgentId agent, InstrumentIndex instrument,
   return result;
 }
 
-CancelResult Engine::cancel_conditional(AgentId agent, ConditionalId id) noexcept {
+CancelResult Engine::drop_conditional(AgentId agent, ConditionalId id) noexcept {
   Conditional* c = conditional_mut(id);
   if (c == nullptr) return refused<CancelResult>(RejectCode::UnknownOrder, "conditional %llu is not live", static_cast<unsigned long long>(id));
   if (c->agent != agent) return refused<CancelResult>(RejectCode::NotOwner, "conditional %llu belongs to agent %u", static_cast<unsigned long long>(id), c->agent);
@@ -212,7 +237,7 @@ void Engine::finish_conditional(Conditional& c, ConditionalStatus status, std::s
   if (status == ConditionalStatus::Done) return;
   // Cancelled / failed: its working child, its exits (bracket), its entry (exit of a bracket: no), its peer.
   if (const Order* o = orders_.get(c.working); o != nullptr && !is_final(o->status) && !o->cancel_pending) {
-    (void)cancel(c.agent, c.working);
+    (void)request_cancel(c.agent, c.working);
   }
   for (ConditionalId e : {c.exit_tp, c.exit_sl, c.peer}) {
     if (Conditional* x = conditional_mut(e)) finish_conditional(*x, ConditionalStatus::Cancelled, "cancelled with its OCO peer / bracket");
@@ -246,7 +271,7 @@ RejectCode Engine::release_child(Conditional& c, std::int32_t lots, double price
     price = marketable_price(st, c.direction);
     kind = OrderKind::Fak;
   }
-  const PlaceResult r = place(c.agent, c.instrument, c.direction, price, lots, kind, static_cast<OffsetMode>(c.mode));
+  const PlaceResult r = place_orders(c.agent, c.instrument, c.direction, price, lots, kind, static_cast<OffsetMode>(c.mode));
   for (std::uint32_t i = 0; i < r.count; ++i) {
     if (Order* o = orders_.get(r.orders[i])) o->parent = c.id;
     c.working = r.orders[i];

@@ -141,6 +141,9 @@ void Ledgers::sync(OrderLedgerState& s, std::int32_t volume, std::int32_t traded
   PositionLedger* p = slot_for(bucket_of(s.agent), s.instrument, false);
   if (p == nullptr) return;
   const std::int32_t frozen = std::max(0, final ? traded_reported - booked : volume - booked);
+  const std::int32_t unbooked = std::max(0, traded_reported - booked);
+  p->unbooked[s.direction == Direction::Buy ? 0 : 1] += unbooked - s.unbooked;
+  s.unbooked = unbooked;
   AgentLedger& a = agent_ledger(s.agent);
   double fee = 0.0;
   SideLedger* fee_side = nullptr;
@@ -219,14 +222,26 @@ std::int32_t Ledgers::take(std::uint32_t bucket, PositionLedger& p, bool is_long
 
 void Ledgers::book_trade(OrderLedgerState* s, AgentId agent, InstrumentIndex instrument, Direction direction,
                          Offset offset, double price, std::int32_t volume) noexcept {
+  book(s, agent, instrument, direction, offset, price, volume, true);
+}
+
+void Ledgers::book_recovered_trade(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
+                                   double price, std::int32_t volume) noexcept {
+  book(nullptr, agent, instrument, direction, offset, price, volume, false);
+}
+
+void Ledgers::book(OrderLedgerState* s, AgentId agent, InstrumentIndex instrument, Direction direction,
+                   Offset offset, double price, std::int32_t volume, bool count_fill) noexcept {
   if (volume <= 0) return;
   const std::uint32_t bucket = bucket_of(s != nullptr && s->active ? s->agent : agent);
   PositionLedger* p = slot_for(bucket, instrument, true);
   if (p == nullptr) return;
   AgentLedger& a = agents_[bucket];
-  ++p->fills;
-  ++a.fills;
-  a.filled_lots += static_cast<std::uint32_t>(volume);
+  ++p->fills;  // the position traded today (a recovered trade included): it shows in the report
+  if (count_fill) {
+    ++a.fills;
+    a.filled_lots += static_cast<std::uint32_t>(volume);
+  }
   if (offset == Offset::Open) {
     SideLedger& side = p->of(direction == Direction::Buy);
     const std::int32_t held = side.held();
@@ -298,6 +313,8 @@ void add_view(PositionView& v, const PositionLedger& p) noexcept {
   v.margin += l.margin + s.margin;
   v.frozen_commission += l.frozen_commission + s.frozen_commission;
   v.fills += p.fills;
+  v.unbooked_buy += p.unbooked[0];
+  v.unbooked_sell += p.unbooked[1];
 }
 }  // namespace
 
@@ -345,6 +362,11 @@ double Ledgers::unrealized_pnl(AgentId agent) const noexcept {
     }
   }
   return sum;
+}
+
+double Ledgers::unrealized_pnl(AgentId agent, InstrumentIndex instrument) const noexcept {
+  const PositionLedger* p = slot_for(bucket_of(agent), instrument);
+  return p != nullptr ? position_unrealized(*p) : 0.0;
 }
 
 std::int32_t Ledgers::long_volume(AgentId agent, InstrumentIndex instrument) const noexcept {

@@ -64,6 +64,7 @@ struct OrderLedgerState {
   std::int32_t frozen_today = 0;   // currently frozen (close orders)
   std::int32_t frozen_yd = 0;
   std::int32_t pending_open = 0;   // currently frozen (open orders)
+  std::int32_t unbooked = 0;       // lots reported traded whose trades are not booked yet
   double margin_per_lot = 0.0;
   double frozen_margin = 0.0;
   double fee_per_lot_today = 0.0;  // fee per lot: opens (and closes of today's lots), closes of yesterday's
@@ -95,10 +96,18 @@ struct PositionLedger {
   double realized_pnl = 0.0;  // of the trading day
   double commission = 0.0;    // of the trading day
   std::uint32_t fills = 0;
+  // Lots the counter reported traded (order reports) whose trades are not booked yet, by order direction
+  // ([0] buy, [1] sell): CTP pushes an order's fill before its trade.
+  std::int32_t unbooked[2] = {0, 0};
   [[nodiscard]] SideLedger& of(bool is_long) noexcept { return side[is_long ? 0 : 1]; }
   [[nodiscard]] const SideLedger& of(bool is_long) const noexcept { return side[is_long ? 0 : 1]; }
 };
 
+// Refusal counters are indexed by the RejectCode value (every code is below this bound).
+inline constexpr std::size_t kRejectCodeSlots = 256;
+static_assert(static_cast<std::size_t>(RejectCode::JournalBacklog) < kRejectCodeSlots);
+
+// One agent's money and counters: the only set of books (the run report and the Python views read it).
 struct AgentLedger {
   double allocation = std::numeric_limits<double>::infinity();  // unlimited until set_allocation
   double carried = 0.0;           // realized PnL - commission of earlier trading days
@@ -108,12 +117,15 @@ struct AgentLedger {
   double frozen_margin = 0.0;
   double frozen_commission = 0.0;
   double unrealized_at_roll = 0.0;  // floating PnL when the day rolled (pnl_today counts from it)
-  std::uint32_t orders = 0;     // orders placed (sent or about to be)
-  std::uint32_t fills = 0;      // trades booked
+  std::uint32_t orders = 0;     // orders placed (sent or about to be), conditional children included
+  std::uint32_t fills = 0;      // trades booked in this process (a journal's recovered trades are not)
   std::uint32_t filled_lots = 0;
   std::uint32_t cancels = 0;    // cancel requests written
   std::uint32_t rejects = 0;    // orders that ended rejected (engine, CTP or exchange)
   std::uint32_t cancelled = 0;  // orders that ended cancelled
+  // Every refusal once, by code: an order's (engine after creation, CTP, exchange, a refused cancel) when
+  // it happens, and an agent action refused before any order existed (Engine's agent API) when returned.
+  std::uint32_t refusals[kRejectCodeSlots] = {};
 };
 
 struct LedgerStats {
@@ -171,7 +183,15 @@ class Ledgers final : public LedgerView {
   // Books one distinct trade into the order's bucket (`s` may be null: a foreign trade -> unattributed).
   void book_trade(OrderLedgerState* s, AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
                   double price, std::int32_t volume) noexcept;
+  // A trade of an earlier process of the day (journal recovery): booked like book_trade, not counted as
+  // a fill of this process.
+  void book_recovered_trade(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
+                            double price, std::int32_t volume) noexcept;
   void count_order(AgentId agent) noexcept { ++agent_ledger(agent).orders; }
+  void count_refusal(AgentId agent, RejectCode code) noexcept {
+    const auto slot = static_cast<std::size_t>(code);
+    if (code != RejectCode::None && slot < kRejectCodeSlots) ++agent_ledger(agent).refusals[slot];
+  }
   void count_cancel(AgentId agent) noexcept { ++agent_ledger(agent).cancels; }
   void count_final(AgentId agent, OrderStatus status) noexcept;
 
@@ -240,6 +260,8 @@ class Ledgers final : public LedgerView {
   // Sum over every bucket (agents + unattributed) of one instrument.
   [[nodiscard]] PositionView account_view(InstrumentIndex instrument) const noexcept;
   [[nodiscard]] double unrealized_pnl(AgentId agent) const noexcept;
+  // One agent's open lots of one instrument marked at mark_price (0 before any price is known).
+  [[nodiscard]] double unrealized_pnl(AgentId agent, InstrumentIndex instrument) const noexcept;
   [[nodiscard]] double position_unrealized(const PositionLedger& p) const noexcept;
   [[nodiscard]] const LedgerStats& stats() const noexcept { return stats_; }
   [[nodiscard]] std::uint32_t unattributed() const noexcept { return static_cast<std::uint32_t>(capacity_.agents); }
@@ -272,6 +294,8 @@ class Ledgers final : public LedgerView {
   [[nodiscard]] PositionLedger* slot_for(std::uint32_t bucket, InstrumentIndex instrument, bool create) noexcept;
   [[nodiscard]] const PositionLedger* slot_for(std::uint32_t bucket, InstrumentIndex instrument) const noexcept;
   [[nodiscard]] double multiplier(InstrumentIndex instrument) const noexcept;
+  void book(OrderLedgerState* s, AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
+            double price, std::int32_t volume, bool count_fill) noexcept;
   // Removes up to `lots` from `side` (today or yesterday first as asked); returns what it took.
   std::int32_t take(std::uint32_t bucket, PositionLedger& p, bool is_long, bool yd_first, std::int32_t lots,
                     double price, std::int32_t& took_today) noexcept;

@@ -19,6 +19,7 @@ class LabGateway final : public Gateway {
   GatewayHost* host = nullptr;
   std::vector<Order> inserts;  // copies of the orders as written
   std::size_t cancels = 0;
+  std::map<AgentId, std::uint32_t> cancels_by_agent;
   std::size_t queries = 0;
   std::int64_t next_ref = 1;
 
@@ -37,8 +38,9 @@ class LabGateway final : public Gateway {
     inserts.push_back(order);
     return 0;
   }
-  int write_cancel(const Order&) noexcept override {
+  int write_cancel(const Order& order) noexcept override {
     ++cancels;
+    ++cancels_by_agent[order.agent];
     return 0;
   }
   bool request_order_query() noexcept override {
@@ -52,6 +54,27 @@ class LabGateway final : public Gateway {
 struct Model {  // independent per-agent position from the trades delivered (long, short lots)
   std::int64_t lots[2] = {0, 0};
 };
+
+// What the agents were sent about one order: the most traded lots reported, the lots of its trades.
+struct Delivered {
+  AgentId agent = kNoAgent;
+  InstrumentIndex instrument = kNoInstrument;
+  Direction direction = Direction::Buy;
+  std::int32_t reported = 0;
+  std::int32_t booked = 0;
+  RejectCode last_code = RejectCode::None;
+};
+
+// An agent's counters rebuilt from what it was sent and what its actions returned.
+struct Counts {
+  std::uint32_t fills = 0;
+  std::uint32_t filled_lots = 0;
+  std::map<RejectCode, std::uint32_t> refusals;
+};
+
+bool cancel_race(RejectCode code) {
+  return code == RejectCode::UnknownOrder || code == RejectCode::AlreadyFinal || code == RejectCode::CancelPending;
+}
 
 bool close_to(double x, double y) { return std::fabs(x - y) <= 1e-6 * std::max(1.0, std::fabs(y)); }
 
@@ -78,6 +101,8 @@ struct OrderLab::Impl final : AgentDispatcher {
   std::vector<std::pair<AgentId, ConditionalId>> conditionals;
   std::map<OrderId, OrderStatus> last_status;
   std::map<std::pair<AgentId, InstrumentIndex>, Model> model;
+  std::map<OrderId, Delivered> delivered;
+  std::map<AgentId, Counts> counts;
   std::int64_t foreign_lots[2][2] = {};  // instrument x (long, short) opened by foreign trades
   std::int64_t counter_lots[2][2] = {};  // instrument x (long, short): the counter's position (every fill)
   std::int64_t t = 1'000;
@@ -156,10 +181,50 @@ struct OrderLab::Impl final : AgentDispatcher {
       }
     }
     last_status[u.id] = u.status;
+    if (u.id == kNoOrder) return;
+    Delivered& d = delivered[u.id];
+    d.agent = u.agent;
+    d.instrument = u.instrument;
+    d.direction = u.direction;
+    d.reported = std::max(d.reported, u.traded);
+    // A refusal is one update recording it: a new code, or a refused cancel (never kept on the order).
+    if (u.reject_code != RejectCode::None && (u.reject_code != d.last_code || u.reject_code == RejectCode::CancelRejected)) {
+      ++counts[u.agent].refusals[u.reject_code];
+    }
+    if (u.reject_code != RejectCode::CancelRejected) d.last_code = u.reject_code;
+    check_unbooked(u.agent, u.instrument, u.position);
+  }
+  // An action of the agent refused before any order existed: counted once (cancel races are not refusals).
+  void refused_action(AgentId agent, RejectCode code, bool created, bool is_cancel) {
+    if (code == RejectCode::None || created || (is_cancel && cancel_race(code))) return;
+    ++counts[agent].refusals[code];
+  }
+  // The unbooked lots published with an update == those of the orders' updates and trades delivered so far.
+  void check_unbooked(AgentId agent, InstrumentIndex instrument, const PositionView& v) {
+    std::int32_t want[2] = {0, 0};
+    for (const auto& [id, d] : delivered) {
+      if (d.agent == agent && d.instrument == instrument) want[d.direction == Direction::Buy ? 0 : 1] += std::max(0, d.reported - d.booked);
+    }
+    if (v.unbooked_buy != want[0] || v.unbooked_sell != want[1]) {
+      fail("agent " + std::to_string(agent) + " unbooked buy/sell " + std::to_string(v.unbooked_buy) + "/" +
+           std::to_string(v.unbooked_sell) + " published, " + std::to_string(want[0]) + "/" + std::to_string(want[1]) +
+           " reported traded and not delivered as trades");
+    }
   }
   void on_trade(const TradeUpdate& tr) {
     if (tr.agent == kNoAgent) return;
     lots_traded[tr.agent] += tr.volume;
+    Counts& c = counts[tr.agent];
+    ++c.fills;
+    c.filled_lots += static_cast<std::uint32_t>(tr.volume);
+    if (tr.order != kNoOrder) {
+      Delivered& d = delivered[tr.order];
+      d.agent = tr.agent;
+      d.instrument = tr.instrument;
+      d.direction = tr.direction;
+      d.booked += tr.volume;
+    }
+    check_unbooked(tr.agent, tr.instrument, tr.position);
     Model& m = model[{tr.agent, tr.instrument}];
     if (tr.offset == Offset::Open) {
       m.lots[tr.direction == Direction::Buy ? 0 : 1] += tr.volume;
@@ -275,6 +340,7 @@ struct OrderLab::Impl final : AgentDispatcher {
         const InstrumentState& st = engine.registry().at(instrument);
         const double price = 3000.0 + (st.has_tick ? st.last_tick.last_price - 3000.0 : 0.0);
         const PlaceResult r = engine.place(agent, instrument, dir, price, volume, OrderKind::Limit, mode);
+        refused_action(agent, r.code, r.refused_order != kNoOrder, false);
         if (!r.ok() && r.code != RejectCode::InsufficientPosition) {
           fail(std::string("place refused: ") + std::string(to_string(r.code)) + " " + std::string(r.reason.view()));
         }
@@ -296,7 +362,9 @@ struct OrderLab::Impl final : AgentDispatcher {
         std::size_t index = 0;
         LabOrder* o = pick(a, index);
         if (o == nullptr) return false;
-        return engine.cancel(o->sent.agent, o->sent.id).ok();
+        const CancelResult r = engine.cancel(o->sent.agent, o->sent.id);
+        refused_action(o->sent.agent, r.code, false, true);
+        return r.ok();
       }
       case LabAction::ExchangeCancel: {
         std::size_t index = 0;
@@ -394,6 +462,7 @@ struct OrderLab::Impl final : AgentDispatcher {
           if (q.display > volume) q.display = volume;
           r = engine.add_conditional(agent, instrument, q);
         }
+        refused_action(agent, r.code, false, false);
         if (!r.ok() && r.code != RejectCode::InsufficientPosition) {
           fail(std::string("conditional refused: ") + std::string(to_string(r.code)) + " " + std::string(r.reason.view()));
         }
@@ -404,7 +473,9 @@ struct OrderLab::Impl final : AgentDispatcher {
       case LabAction::CancelConditional: {
         if (conditionals.empty()) return false;
         const auto& [who, id] = conditionals[static_cast<std::size_t>(a < 0 ? -static_cast<std::int64_t>(a) : a) % conditionals.size()];
-        return engine.cancel_conditional(who, id).ok();
+        const CancelResult r = engine.cancel_conditional(who, id);
+        refused_action(who, r.code, false, true);
+        return r.ok();
       }
       case LabAction::Insert: {
         const Direction dir = (a & 1) != 0 ? Direction::Sell : Direction::Buy;
@@ -414,6 +485,7 @@ struct OrderLab::Impl final : AgentDispatcher {
         const double price = 3000.0 + (st.has_tick ? st.last_tick.last_price - 3000.0 : 0.0);
         const std::int32_t usable = offset == Offset::Open ? volume : own_closable(agent, instrument, dir, offset);
         const InsertResult r = engine.insert_order(agent, instrument, dir, offset, price, volume, OrderKind::Limit);
+        refused_action(agent, r.code, r.order != kNoOrder, false);
         if (r.code == RejectCode::InsufficientPosition) {
           if (volume <= usable) fail("explicit " + std::string(to_string(offset)) + " refused although " + std::to_string(usable) + " lots were free");
         } else if (!r.ok()) {
@@ -578,6 +650,35 @@ struct OrderLab::Impl final : AgentDispatcher {
       if (L.long_volume(kNoAgent, i) != sum.long_today) fail("LedgerView account long_volume differs");
     }
     check_money();
+    check_counts();
+  }
+
+  // Every agent's ledger counters against what it was sent, what the counter received and what it was told.
+  void check_counts() {
+    const Ledgers& L = engine.ledgers();
+    std::map<AgentId, std::uint32_t> inserts;
+    for (const Order& o : gw.inserts) ++inserts[o.agent];
+    for (const AgentId who : agents) {
+      const AgentLedger& g = L.agent(who);
+      Counts& c = counts[who];
+      const auto say = [&](const char* what, std::uint64_t have, std::uint64_t want) {
+        if (have != want) {
+          fail("agent " + std::to_string(who) + " ledger " + what + " " + std::to_string(have) + " != " + std::to_string(want));
+        }
+      };
+      say("orders", g.orders, inserts[who]);
+      say("cancels", g.cancels, gw.cancels_by_agent[who]);
+      say("fills", g.fills, c.fills);
+      say("filled lots", g.filled_lots, c.filled_lots);
+      for (std::size_t code = 0; code < kRejectCodeSlots; ++code) {
+        const auto it = c.refusals.find(static_cast<RejectCode>(code));
+        const std::uint32_t want = it != c.refusals.end() ? it->second : 0;
+        if (g.refusals[code] != want) {
+          fail("agent " + std::to_string(who) + " refusals " + std::string(to_string(static_cast<RejectCode>(code))) + " " +
+               std::to_string(g.refusals[code]) + " != " + std::to_string(want));
+        }
+      }
+    }
   }
 
   void finish() {

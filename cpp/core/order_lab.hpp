@@ -15,6 +15,10 @@
 //     once known; frozen commission = the fee of every frozen lot; fees booked over all days = the fee of
 //     every lot traded; a day roll leaves no today lots and moves the day's net into `carried`, keeping
 //     every agent's balance;
+//   * every agent's ledger counters match what it was sent and told: orders = requests written, cancels =
+//     cancel requests written, fills / filled lots = trades delivered, refusals per code = each refusal once
+//     (an update recording one, or an action refused before any order existed; cancel races excluded), and
+//     the unbooked lots published with each update = lots reported traded minus those delivered as trades;
 //   * after finish(): nothing frozen (lots, margin, commission), no live order and no live conditional order.
 // Test support, not engine code: it allocates freely (violations are strings).
 #pragma once

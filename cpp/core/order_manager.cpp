@@ -213,6 +213,7 @@ bool OrderManager::apply_report(const OrderData& report, std::int64_t recv_ns, s
     out.traded = report.volume_traded;
     out.order_ref = report.order_ref;
     out.reject_code = report.exchange_rejected ? RejectCode::ExchangeRejected : RejectCode::None;
+    if (report.exchange_rejected && ledgers_ != nullptr) ledgers_->count_refusal(agent, RejectCode::ExchangeRejected);
     out.reason = report.status_msg;
     out.recv_ns = recv_ns;
     out.update_ns = now_ns;
@@ -238,6 +239,7 @@ bool OrderManager::apply_report(const OrderData& report, std::int64_t recv_ns, s
   if (report.exchange_rejected) {
     if (step(*order, fsm::Event::Rejected)) {
       order->reject_code = RejectCode::ExchangeRejected;
+      if (ledgers_ != nullptr) ledgers_->count_refusal(order->agent, RejectCode::ExchangeRejected);
       order->reason = report.status_msg;
       changed = true;
     }
@@ -306,6 +308,7 @@ void OrderManager::reject(Order& order, RejectCode code, std::int32_t ctp_error_
   if (is_final(order.status)) return;
   if (!step(order, fsm::Event::Rejected)) return;
   order.reject_code = code;
+  if (ledgers_ != nullptr) ledgers_->count_refusal(order.agent, code);
   order.ctp_error_id = ctp_error_id;
   order.reason.assign(reason);
   resync(order);
@@ -313,6 +316,7 @@ void OrderManager::reject(Order& order, RejectCode code, std::int32_t ctp_error_
 
 void OrderManager::cancel_refused(Order& order, std::int32_t ctp_error_id, std::string_view reason) noexcept {
   if (!step(order, fsm::Event::CancelRefused)) return;
+  if (ledgers_ != nullptr) ledgers_->count_refusal(order.agent, RejectCode::CancelRejected);
   order.cancel_sent_ns = 0;
   order.ctp_error_id = ctp_error_id;
   order.reason.assign(reason);
