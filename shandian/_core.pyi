@@ -9,7 +9,7 @@ import os
 import pathlib
 import typing
 import typing_extensions
-__all__: list[str] = ['AccountLimits', 'AgentLimits', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'LedgerProbe', 'Offset', 'OffsetMode', 'OrderKind', 'OrderLab', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'bench_front_insert_latency', 'bench_front_ticks', 'bench_mpsc_throughput', 'bench_order_apply', 'bench_ring_roundtrip', 'bench_ring_throughput', 'bench_risk_check', 'bench_wake_floor', 'build_info', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'resolve_library_dir']
+__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'build_info', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'resolve_library_dir', 'risk_limit_fields']
 class CtpLibraryError(OSError):
     pass
 class Direction:
@@ -112,13 +112,13 @@ class OrderKind:
     """
     Members:
     
-      LIMIT
+      LIMIT : rests at its price
     
-      FAK
+      FAK : fill and kill: what does not trade at once is cancelled
     
-      FOK
+      FOK : fill or kill: all at once or nothing
     
-      MARKET
+      MARKET : any price
     """
     FAK: typing.ClassVar[OrderKind]
     FOK: typing.ClassVar[OrderKind]
@@ -163,19 +163,19 @@ class OrderStatus:
     """
     Members:
     
-      SUBMITTING
+      SUBMITTING : built and published; ReqOrderInsert about to be / being written
     
-      ACCEPTED
+      ACCEPTED : CTP took it ('a' unknown: not yet acknowledged by the exchange)
     
-      QUEUED
+      QUEUED : resting at the exchange, nothing traded ('3')
     
-      PART_FILLED
+      PART_FILLED : resting with part traded ('1')
     
-      FILLED
+      FILLED : final: all traded ('0')
     
-      CANCELLED
+      CANCELLED : final: cancelled, possibly after partial fills ('5', '2', '4')
     
-      REJECTED
+      REJECTED : final: refused by CTP or the exchange before anything traded
     """
     ACCEPTED: typing.ClassVar[OrderStatus]
     CANCELLED: typing.ClassVar[OrderStatus]
@@ -223,92 +223,95 @@ class RejectCode:
     """
     Members:
     
-      NONE
+      NONE : not refused
     
-      INVALID_AGENT
+      INVALID_AGENT : no such agent
     
-      UNKNOWN_INSTRUMENT
+      UNKNOWN_INSTRUMENT : the instrument is not listed
     
-      INVALID_VOLUME
+      INVALID_VOLUME : volume <= 0 (or an iceberg display outside 1..volume)
     
-      INVALID_PRICE
+      INVALID_PRICE : NaN/inf/<=0 for a priced order
     
-      PRICE_NOT_ON_TICK
+      PRICE_NOT_ON_TICK : not an integer multiple of PriceTick
     
-      PRICE_OUTSIDE_LIMITS
+      PRICE_OUTSIDE_LIMITS : outside [LowerLimit, UpperLimit] of the last tick
     
-      SESSION_NOT_READY
+      SESSION_NOT_READY : gateway not logged in / not reconciled
     
-      ORDER_POOL_EXHAUSTED
+      ORDER_POOL_EXHAUSTED : the order (or conditional) pool has no free slot
     
-      UNKNOWN_ORDER
+      UNKNOWN_ORDER : cancel: no such live order
     
-      NOT_OWNER
+      NOT_OWNER : cancel: the order belongs to another agent
     
-      ALREADY_FINAL
+      ALREADY_FINAL : cancel: the order is filled/cancelled/rejected
     
-      CANCEL_PENDING
+      CANCEL_PENDING : cancel: a cancel is already in flight
     
-      INSUFFICIENT_POSITION
+      INSUFFICIENT_POSITION : close: more than the agent holds (minus its working closes)
     
-      INSTRUMENT_OWNED
+      INSTRUMENT_OWNED : the instrument is owned exclusively ("monopoly") by another agent
     
-      POSITION_TABLE_FULL
+      POSITION_TABLE_FULL : the ledgers have no position record left (Ledgers::Capacity::positions)
     
-      REQUEST_NETWORK_ERROR
+      AGENT_STOPPED : the agent is stopped (halted, or a callback raised): it places no more orders
     
-      REQUEST_QUEUE_FULL
+      REQUEST_NETWORK_ERROR : Req* returned -1
     
-      REQUEST_RATE_LIMITED
+      REQUEST_QUEUE_FULL : Req* returned -2
     
-      CTP_REJECTED
+      REQUEST_RATE_LIMITED : Req* returned -3
     
-      EXCHANGE_REJECTED
+      CTP_REJECTED : OnRspOrderInsert / OnErrRtnOrderInsert (ctp_error_id set)
     
-      CANCEL_REJECTED
+      EXCHANGE_REJECTED : OnRtnOrder cancelled with OrderSubmitStatus InsertRejected
     
-      RISK_REJECTED
+      CANCEL_REJECTED : OnRspOrderAction / OnErrRtnOrderAction (ctp_error_id set)
     
-      RISK_ORDER_RATE
+      RISK_REJECTED : refused by the risk engine (generic)
     
-      RISK_CANCEL_LIMIT
+      RISK_ORDER_RATE : order-rate window (agent or account)
     
-      RISK_MAX_ORDER_VOLUME
+      RISK_CANCEL_LIMIT : cancels per instrument per day
     
-      RISK_POSITION_LIMIT
+      RISK_MAX_ORDER_VOLUME : lots per order
     
-      RISK_KILL_SWITCH
+      RISK_POSITION_LIMIT : position per instrument and side
     
-      RISK_CANCEL_RATE
+      RISK_KILL_SWITCH : the kill switch is on
     
-      RISK_MESSAGE_LIMIT
+      RISK_CANCEL_RATE : cancel-rate window (agent or account)
     
-      RISK_LARGE_CANCEL_LIMIT
+      RISK_MESSAGE_LIMIT : inserts + cancels per instrument per day
     
-      RISK_SELF_TRADE
+      RISK_LARGE_CANCEL_LIMIT : cancels of large orders per instrument per day
     
-      RISK_ACTIVE_ORDERS
+      RISK_SELF_TRADE : would cross a resting order of the same account
     
-      RISK_OPEN_VOLUME_LIMIT
+      RISK_ACTIVE_ORDERS : too many working orders
     
-      RISK_CAPITAL
+      RISK_OPEN_VOLUME_LIMIT : opened lots per instrument per day (CFFEX index futures)
     
-      RISK_REDUCING
+      RISK_CAPITAL : order cost > available capital
     
-      RISK_HALTED
+      RISK_REDUCING : agent/account REDUCING: only position-reducing orders
     
-      RISK_PRICE_BAND
+      RISK_HALTED : agent/account HALTED: only cancels
     
-      RISK_STALE_DATA
+      RISK_PRICE_BAND : fat finger: too far from last/mid
     
-      RISK_SESSION_CLOSED
+      RISK_STALE_DATA : last tick too old in continuous trading
     
-      RISK_DAILY_LOSS
+      RISK_SESSION_CLOSED : instrument status says not trading
     
-      RISK_DRAWDOWN
+      RISK_DAILY_LOSS : daily loss limit reached (state changed)
     
-      JOURNAL_BACKLOG
+      RISK_DRAWDOWN : max drawdown reached (state changed)
+    
+      JOURNAL_BACKLOG : the journal is too far behind; new orders are refused until it catches up
     """
+    AGENT_STOPPED: typing.ClassVar[RejectCode]
     ALREADY_FINAL: typing.ClassVar[RejectCode]
     CANCEL_PENDING: typing.ClassVar[RejectCode]
     CANCEL_REJECTED: typing.ClassVar[RejectCode]
@@ -667,11 +670,11 @@ class ResumeType:
     """
     Members:
     
-      RESTART
+      RESTART : replay the whole trading day (slow on busy days: vnpy#2805)
     
-      RESUME
+      RESUME : from the last sequence number recorded in the flow files
     
-      QUICK
+      QUICK : only what happens after login; the gaps are filled by order/trade queries (default)
     """
     QUICK: typing.ClassVar[ResumeType]
     RESTART: typing.ClassVar[ResumeType]
@@ -715,6 +718,10 @@ class PositionView:
     """
     An agent's position in one instrument after an update (copy).
     """
+    def __init__(self) -> None:
+        """
+        An empty position (no lots, nothing frozen, no PnL).
+        """
     @property
     def agent_available(self) -> float:
         ...
@@ -777,6 +784,12 @@ class PositionView:
         ...
     @property
     def short_yd(self) -> int:
+        ...
+    @property
+    def unbooked_buy(self) -> int:
+        ...
+    @property
+    def unbooked_sell(self) -> int:
         ...
 class Tick:
     @property
@@ -961,6 +974,54 @@ class TradeUpdate:
         ...
     @property
     def volume(self) -> int:
+        ...
+class AgentLedger:
+    """
+    One agent's money and counters in the C++ ledger (copy).
+    """
+    @property
+    def allocation(self) -> float:
+        ...
+    @property
+    def cancelled(self) -> int:
+        ...
+    @property
+    def cancels(self) -> int:
+        ...
+    @property
+    def carried(self) -> float:
+        ...
+    @property
+    def commission(self) -> float:
+        ...
+    @property
+    def filled_lots(self) -> int:
+        ...
+    @property
+    def fills(self) -> int:
+        ...
+    @property
+    def frozen_commission(self) -> float:
+        ...
+    @property
+    def frozen_margin(self) -> float:
+        ...
+    @property
+    def margin(self) -> float:
+        ...
+    @property
+    def orders(self) -> int:
+        ...
+    @property
+    def realized_pnl(self) -> float:
+        ...
+    @property
+    def refusals(self) -> list[int]:
+        """
+        Refusals counted per RejectCode value (list indexed by int(RejectCode)).
+        """
+    @property
+    def rejects(self) -> int:
         ...
 class SessionNotice:
     @property
@@ -1184,6 +1245,10 @@ class Engine:
         ...
     def agent_account(self, agent: typing.SupportsInt | typing.SupportsIndex) -> dict:
         ...
+    def agent_ledger(self, agent: typing.SupportsInt | typing.SupportsIndex) -> AgentLedger:
+        """
+        The agent's ledger now: money and counters (a copy).
+        """
     def cancel(self, agent: typing.SupportsInt | typing.SupportsIndex, order: typing.SupportsInt | typing.SupportsIndex) -> CancelResult:
         ...
     def cancel_all(self, agent: typing.SupportsInt | typing.SupportsIndex, instrument: typing.SupportsInt | typing.SupportsIndex | None = None) -> int:
@@ -1197,6 +1262,10 @@ class Engine:
     def conditional(self, id: typing.SupportsInt | typing.SupportsIndex) -> dict | None:
         """
         A live conditional order's state; None once it finished and was released.
+        """
+    def count_refusal(self, agent: typing.SupportsInt | typing.SupportsIndex, code: RejectCode) -> None:
+        """
+        An agent action refused before it reached the engine (counted once).
         """
     def insert_order(self, arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsInt | typing.SupportsIndex, arg2: typing.SupportsInt | typing.SupportsIndex, arg3: typing.SupportsInt | typing.SupportsIndex, arg4: typing.SupportsFloat | typing.SupportsIndex, arg5: typing.SupportsInt | typing.SupportsIndex, arg6: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
         """
@@ -1222,8 +1291,16 @@ class Engine:
         ...
     def journal_stats(self) -> typing.Any:
         ...
+    def kill(self, reason: str, flatten: bool = False) -> dict:
+        """
+        Kill switch (engine thread): halt the account (REDUCING with flatten), cancel every working order and, with flatten, close every agent's free lots by FAK orders sized to the volume limits. Returns {cancels, flatten_orders[(agent, order)], failures[str]}.
+        """
     def link_oco(self, agent: typing.SupportsInt | typing.SupportsIndex, first: typing.SupportsInt | typing.SupportsIndex, second: typing.SupportsInt | typing.SupportsIndex) -> ConditionalResult:
         ...
+    def mark_price(self, instrument: typing.SupportsInt | typing.SupportsIndex) -> float:
+        """
+        The price open lots are marked at (0.0 when none is known).
+        """
     def open_journal(self, path: str, ring_capacity: typing.SupportsInt | typing.SupportsIndex = 16384, backlog_limit: typing.SupportsInt | typing.SupportsIndex = 8192, writer_priority: str = 'batch', wake_on_request: bool = False) -> tuple[int, int]:
         """
         Journals every order request/update, trade, risk decision and notice to SQLite; returns (run, first_seq).
@@ -1296,6 +1373,10 @@ class Engine:
         """
     def subscribe(self, agent: typing.SupportsInt | typing.SupportsIndex, symbol: str) -> RejectCode:
         ...
+    def unrealized_pnl(self, agent: typing.SupportsInt | typing.SupportsIndex, instrument: typing.SupportsInt | typing.SupportsIndex) -> float:
+        """
+        The agent's open lots of the instrument at mark_price (CNY).
+        """
     def yesterday_cuts(self) -> list:
         """
         Carried-in yesterday lots cut at the first reconcile (beyond the counter's yesterday position).
@@ -1336,76 +1417,108 @@ class AgentLimits:
     """
     Agent-scope limits (cpp/risk/risk_limits.hpp); 0 = off.
     """
-    check_capital: bool
-    enabled: bool
     def __init__(self) -> None:
         ...
     @property
     def cancel_rate(self) -> list[tuple[int, int]]:
         """
-        list of (limit, window_ms)
+        cancels per sliding window (list of (limit, window_ms))
         """
     @cancel_rate.setter
     def cancel_rate(self, arg1: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]]) -> None:
         ...
     @property
-    def daily_cancels(self) -> int:
+    def check_capital(self) -> bool:
+        """
+        refuse an order whose cost exceeds the available capital (ledgers)
+        """
+    @check_capital.setter
+    def check_capital(self, arg0: bool) -> None:
         ...
+    @property
+    def daily_cancels(self) -> int:
+        """
+        cancels per instrument per day
+        """
     @daily_cancels.setter
     def daily_cancels(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def daily_loss(self) -> float:
-        ...
+        """
+        pnl_today <= -daily_loss -> the agent goes REDUCING (ledgers)
+        """
     @daily_loss.setter
     def daily_loss(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def daily_messages(self) -> int:
-        ...
+        """
+        inserts + cancels per instrument per day
+        """
     @daily_messages.setter
     def daily_messages(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def daily_open_volume(self) -> int:
-        ...
+        """
+        per instrument per day: opened (traded) + working open lots
+        """
     @daily_open_volume.setter
     def daily_open_volume(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
-    def large_cancels(self) -> int:
+    def enabled(self) -> bool:
+        """
+        the agent-scope rules apply to this agent
+        """
+    @enabled.setter
+    def enabled(self, arg0: bool) -> None:
         ...
+    @property
+    def large_cancels(self) -> int:
+        """
+        cancels of large orders per instrument per day (the instrument scope defines large)
+        """
     @large_cancels.setter
     def large_cancels(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def max_active_orders(self) -> int:
-        ...
+        """
+        working (not final) orders of the agent
+        """
     @max_active_orders.setter
     def max_active_orders(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def max_drawdown(self) -> float:
-        ...
+        """
+        peak pnl_today - pnl_today >= max_drawdown -> REDUCING (ledgers)
+        """
     @max_drawdown.setter
     def max_drawdown(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def max_order_volume(self) -> int:
-        ...
+        """
+        lots per order
+        """
     @max_order_volume.setter
     def max_order_volume(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def max_position(self) -> int:
-        ...
+        """
+        per instrument and side: held + working opens + this order (ledgers)
+        """
     @max_position.setter
     def max_position(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def order_rate(self) -> list[tuple[int, int]]:
         """
-        list of (limit, window_ms)
+        inserts per sliding window (list of (limit, window_ms))
         """
     @order_rate.setter
     def order_rate(self, arg1: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]]) -> None:
@@ -1414,119 +1527,195 @@ class InstrumentLimits:
     """
     Per-instrument, whole-account limits; 0 = off.
     """
-    fak_fok_cancels_exempt: bool
-    price_band_use_mid: bool
-    self_trade_prevention: bool
-    session_gate: bool
-    unfilled_fak_fok_two_messages: bool
     def __init__(self) -> None:
         ...
     @property
     def daily_cancels(self) -> int:
-        ...
+        """
+        cancels per instrument per day (whole account)
+        """
     @daily_cancels.setter
     def daily_cancels(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def daily_messages(self) -> int:
-        ...
+        """
+        inserts + cancels per instrument per day
+        """
     @daily_messages.setter
     def daily_messages(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def daily_open_volume(self) -> int:
-        ...
+        """
+        opened lots per contract per day (CFFEX index futures)
+        """
     @daily_open_volume.setter
     def daily_open_volume(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
-    def large_cancels(self) -> int:
+    def fak_fok_cancels_exempt(self) -> bool:
+        """
+        the exchange's cancel of a FAK/FOK remainder is not a cancel (SHFE/DCE/CZCE)
+        """
+    @fak_fok_cancels_exempt.setter
+    def fak_fok_cancels_exempt(self, arg0: bool) -> None:
         ...
+    @property
+    def large_cancels(self) -> int:
+        """
+        cancels of large orders per day
+        """
     @large_cancels.setter
     def large_cancels(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def large_order_lots(self) -> int:
-        ...
+        """
+        an order of >= this many lots is large ...
+        """
     @large_order_lots.setter
     def large_order_lots(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def large_order_ratio(self) -> float:
-        ...
+        """
+        ... or of >= ratio x the exchange's maximum
+        """
     @large_order_ratio.setter
     def large_order_ratio(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def max_order_volume(self) -> int:
-        ...
+        """
+        lots per order
+        """
     @max_order_volume.setter
     def max_order_volume(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def max_order_volume_ratio(self) -> float:
-        ...
+        """
+        lots per order, x the exchange's maximum
+        """
     @max_order_volume_ratio.setter
     def max_order_volume_ratio(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def max_position(self) -> int:
-        ...
+        """
+        account position per side (ledgers)
+        """
     @max_position.setter
     def max_position(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def price_band_pct(self) -> float:
-        ...
+        """
+        |price - reference| <= pct % of reference
+        """
     @price_band_pct.setter
     def price_band_pct(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def price_band_ticks(self) -> int:
-        ...
+        """
+        |price - reference| <= N ticks
+        """
     @price_band_ticks.setter
     def price_band_ticks(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
-    def stale_after_ms(self) -> int:
+    def price_band_use_mid(self) -> bool:
+        """
+        price band reference: mid of bid1/ask1 (else last price)
+        """
+    @price_band_use_mid.setter
+    def price_band_use_mid(self, arg0: bool) -> None:
         ...
+    @property
+    def self_trade_prevention(self) -> bool:
+        """
+        refuse an order crossing a resting order of the same account
+        """
+    @self_trade_prevention.setter
+    def self_trade_prevention(self, arg0: bool) -> None:
+        ...
+    @property
+    def session_gate(self) -> bool:
+        """
+        refuse orders when the instrument status says not trading
+        """
+    @session_gate.setter
+    def session_gate(self, arg0: bool) -> None:
+        ...
+    @property
+    def stale_after_ms(self) -> int:
+        """
+        refuse orders when the last tick is older (continuous trading; never-ticked instruments are not judged)
+        """
     @stale_after_ms.setter
     def stale_after_ms(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def unfilled_fak_fok_two_messages(self) -> bool:
+        """
+        ... but is a message: an unfilled FAK/FOK counts twice
+        """
+    @unfilled_fak_fok_two_messages.setter
+    def unfilled_fak_fok_two_messages(self, arg0: bool) -> None:
         ...
 class AccountLimits:
     """
     Whole-account limits; 0 = off.
     """
-    daily_loss_kills: bool
     def __init__(self) -> None:
         ...
     @property
     def cancel_rate(self) -> list[tuple[int, int]]:
-        ...
+        """
+        cancels per sliding window (whole account) (list of (limit, window_ms))
+        """
     @cancel_rate.setter
     def cancel_rate(self, arg1: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]]) -> None:
         ...
     @property
     def daily_loss(self) -> float:
-        ...
+        """
+        account pnl_today <= -daily_loss -> ...
+        """
     @daily_loss.setter
     def daily_loss(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
-    def max_active_orders(self) -> int:
+    def daily_loss_kills(self) -> bool:
+        """
+        ... the kill switch (else the account goes REDUCING)
+        """
+    @daily_loss_kills.setter
+    def daily_loss_kills(self, arg0: bool) -> None:
         ...
+    @property
+    def max_active_orders(self) -> int:
+        """
+        working (not final) orders of the account
+        """
     @max_active_orders.setter
     def max_active_orders(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None:
         ...
     @property
     def max_drawdown(self) -> float:
-        ...
+        """
+        peak - pnl_today >= max_drawdown -> account REDUCING
+        """
     @max_drawdown.setter
     def max_drawdown(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
     @property
     def order_rate(self) -> list[tuple[int, int]]:
-        ...
+        """
+        inserts per sliding window (whole account) (list of (limit, window_ms))
+        """
     @order_rate.setter
     def order_rate(self, arg1: collections.abc.Sequence[tuple[typing.SupportsInt | typing.SupportsIndex, typing.SupportsInt | typing.SupportsIndex]]) -> None:
         ...
@@ -1675,49 +1864,9 @@ class RiskReplay:
         ...
     def order_update(self, id: typing.SupportsInt | typing.SupportsIndex, agent: typing.SupportsInt | typing.SupportsIndex, instrument: typing.SupportsInt | typing.SupportsIndex, kind: OrderKind, status: OrderStatus, volume: typing.SupportsInt | typing.SupportsIndex, traded: typing.SupportsInt | typing.SupportsIndex, offset: Offset, cancel_rejected: bool) -> None:
         ...
-class OrderLab:
-    """
-    Scripted counter around a real Engine for property tests (cpp/core/order_lab.hpp).
-    """
-    def __init__(self, agents: typing.SupportsInt | typing.SupportsIndex = 2) -> None:
-        ...
-    def apply(self, action: typing.SupportsInt | typing.SupportsIndex, agent: typing.SupportsInt | typing.SupportsIndex, instrument: typing.SupportsInt | typing.SupportsIndex, a: typing.SupportsInt | typing.SupportsIndex, b: typing.SupportsInt | typing.SupportsIndex) -> bool:
-        """
-        0 place (a: direction | mode<<1, b: volume), 1 ack, 2 fill, 3 fill trade-first, 4 cancel, 5 exchange
-        cancel, 6 cancel refused, 7 insert refused, 8 duplicate (a: history index), 9 foreign trade, 10 tick,
-        11 conditional order (a: kind/side/price bits, b: volume), 12 cancel a conditional, 13 insert with
-        an explicit offset (a: direction | Offset<<1, b: volume)
-        """
-    def finish(self) -> None:
-        ...
-    @property
-    def orders_placed(self) -> int:
-        ...
-    @property
-    def violations(self) -> list[str]:
-        ...
-class LedgerProbe:
-    """
-    Trades booked straight into a C++ Ledgers (agent 0, one instrument).
-    """
-    def __init__(self, multiplier: typing.SupportsInt | typing.SupportsIndex = 10, exchange: str = 'SHFE') -> None:
-        ...
-    def book(self, direction: Direction, offset: Offset, price: typing.SupportsFloat | typing.SupportsIndex, volume: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
-    def mark(self, last_price: typing.SupportsFloat | typing.SupportsIndex) -> None:
-        ...
-    @property
-    def overclosed_lots(self) -> int:
-        ...
-    @property
-    def unrealized_pnl(self) -> float:
-        ...
-    @property
-    def view(self) -> PositionView:
-        ...
 class LatencyHistogram:
     """
-    Log-linear latency histogram (ns) folded in C++; to_dict() is shandian.bench.stats.Histogram.to_dict()'s form.
+    Log-linear latency histogram (ns) folded in C++; to_dict() is shandian.histogram.Histogram.to_dict()'s form.
     """
     def __init__(self, precision_bits: typing.SupportsInt | typing.SupportsIndex = 9) -> None:
         ...
@@ -1732,48 +1881,6 @@ class LatencyHistogram:
     @property
     def count(self) -> int:
         ...
-def bench_front_insert_latency(lib_dir: str, orders: typing.SupportsInt | typing.SupportsIndex, warmup: typing.SupportsInt | typing.SupportsIndex) -> list[int]:
-    """
-    ns per ReqOrderInsert -> first OnRtnOrder through the local front's trader library (wait=block).
-    """
-def bench_front_ticks(lib_dir: str, ticks: typing.SupportsInt | typing.SupportsIndex) -> dict:
-    """
-    Generated snapshots through the local front's md callback thread into a no-op Spi (speed=0).
-    """
-def bench_mpsc_throughput(items: typing.SupportsInt | typing.SupportsIndex, producers: typing.SupportsInt | typing.SupportsIndex = 2, capacity: typing.SupportsInt | typing.SupportsIndex = 65536) -> dict:
-    """
-    MpscQueue<int64> throughput: `items` in total from `producers` threads, one consumer checking each
-    producer's sequence. Returns {'items', 'seconds', 'items_per_s'}.
-    """
-def bench_order_apply(iterations: typing.SupportsInt | typing.SupportsIndex = 200000, warmup: typing.SupportsInt | typing.SupportsIndex = 10000) -> list[int]:
-    """
-    OnRtnTrade applied to its order + the per-agent ledgers (OrderManager::apply_trade: dedupe, sys-id
-    lookup, ledger booking, FSM, frozen resync), 1-lot trades alternating open / close. Returns a list of
-    nanoseconds per apply (steady_clock, one clock read per sample, included), `iterations` samples after
-    `warmup` untimed applies.
-    """
-def bench_ring_roundtrip(trips: typing.SupportsInt | typing.SupportsIndex, warmup: typing.SupportsInt | typing.SupportsIndex = 10000, capacity: typing.SupportsInt | typing.SupportsIndex = 1024, ping_cpu: typing.SupportsInt | typing.SupportsIndex = -1, pong_cpu: typing.SupportsInt | typing.SupportsIndex = -1) -> list[int]:
-    """
-    SpscRing ping-pong through two rings; nanoseconds per round trip (std::chrono::steady_clock, one
-    clock read per trip), `trips` samples after `warmup` untimed trips.
-    """
-def bench_ring_throughput(items: typing.SupportsInt | typing.SupportsIndex, capacity: typing.SupportsInt | typing.SupportsIndex = 65536, producer_cpu: typing.SupportsInt | typing.SupportsIndex = -1, consumer_cpu: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
-    """
-    SpscRing<int64> throughput: one producer, one consumer checking the sequence (cpu -1 = not pinned).
-    Returns {'items', 'seconds', 'items_per_s'}.
-    """
-def bench_risk_check(samples: typing.SupportsInt | typing.SupportsIndex = 100000, warmup: typing.SupportsInt | typing.SupportsIndex = 10000, resting_orders: typing.SupportsInt | typing.SupportsIndex = 8, agents: typing.SupportsInt | typing.SupportsIndex = 4, kind: str = 'order') -> list[int]:
-    """
-    Risk engine full rule set: nanoseconds per check_order (kind='order') or check_cancel ('cancel'), one
-    sample per check (steady_clock, two reads per sample), `samples` after `warmup` untimed checks.
-    """
-def bench_wake_floor(samples: typing.SupportsInt | typing.SupportsIndex, warmup: typing.SupportsInt | typing.SupportsIndex = 1000, gap_ns: typing.SupportsInt | typing.SupportsIndex = 100000, poll_after_ns: typing.SupportsInt | typing.SupportsIndex = 0, poll_yields: bool = False) -> list[int]:
-    """
-    Futex ping-pong between two C++ threads: nanoseconds from FUTEX_WAKE by a running thread to the
-    sleeper running again, `samples` one-way wake-ups after `warmup` untimed ones; each waker first
-    busy-waits `gap_ns` so the other is asleep in the kernel; with `poll_after_ns` the waker keeps
-    polling that long after the wake before it sleeps itself (sched_yield ~every 1 us if `poll_yields`).
-    """
 def build_info() -> dict:
     """
     Compiler, flags and pinned CTP API version this extension was built with (for provenance).
@@ -1800,3 +1907,9 @@ def resolve_library_dir(flavour: str, package_lib_root: os.PathLike | str | byte
     """
     'sfit' / 'local' -> package_lib_root/<flavour>; anything else is a directory path.
     """
+def risk_limit_fields() -> dict:
+    """
+    Every risk limit by scope, as declared in risk/risk_limits.hpp: [{name, kind, unit, doc, default}].
+    """
+RISK_MAX_EXCHANGE_OVERRIDES: int = 8
+RISK_MAX_WINDOWS: int = 2

@@ -19,14 +19,24 @@ Ticks are the extension's own record type (`shandian._core.Tick`, a copy made in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from shandian import _core
 from shandian.errors import OrderRejected, ParamError
 from shandian.instrument import Instrument
 from shandian.names import DIRECTIONS, KIND_NAMES, KINDS, OFFSETS, REJECT_CODES, STATUSES  # noqa: F401 (re-export)
+from shandian.records import (  # noqa: F401 (re-exported: agents import them from here)
+    BENIGN_CANCEL_CODES,
+    FINAL_STATUSES,
+    Account,
+    AgentAccount,
+    Order,
+    Position,
+    SessionEvent,
+    Tick,
+    Trade,
+)
 
 if TYPE_CHECKING:
     from shandian.port import AgentPort
@@ -43,325 +53,6 @@ __all__ = [
     "Tick",
     "Trade",
 ]
-
-Tick = _core.Tick
-"""A market-data snapshot (C++ record): symbol, last_price, bid_price1..ask_volume1, bid_prices (5 levels),
-volume, open_interest, exchange_time_ms / exchange_time, recv_ns, trading_day, limits, ..."""
-
-
-FINAL_STATUSES = frozenset({"filled", "cancelled", "rejected"})
-# Cancel refusals that are races, not errors: the order finished or is already being cancelled.
-BENIGN_CANCEL_CODES = frozenset({"UNKNOWN_ORDER", "ALREADY_FINAL", "CANCEL_PENDING"})
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    """One state of an order, as published by the engine (one object per change)."""
-
-    id: int
-    symbol: str
-    direction: str  # "buy" | "sell"
-    offset: str  # "open" | "close" | "close_today" | "close_yesterday"
-    kind: str  # "limit" | "fak" | "fok" | "market"
-    price: float
-    volume: int
-    traded: int
-    status: str  # submitting accepted queued part_filled filled cancelled rejected
-    reject_code: str  # "NONE" unless refused (incl. a refused cancel: status stays, code set)
-    reject_reason: str
-    ctp_error_id: int
-    order_ref: int
-    recv_ns: int
-    update_ns: int
-
-    @property
-    def is_final(self) -> bool:
-        """Filled, cancelled or rejected: no further change will come."""
-        return self.status in FINAL_STATUSES
-
-    @property
-    def is_active(self) -> bool:
-        """Still working (or about to be): can fill or be cancelled."""
-        return self.status not in FINAL_STATUSES
-
-    @classmethod
-    def from_update(cls, u: _core.OrderUpdate) -> Order:
-        """From the binding's OrderUpdate record."""
-        return cls(
-            id=u.id,
-            symbol=u.symbol,
-            direction=DIRECTIONS[int(u.direction)],
-            offset=OFFSETS[int(u.offset)],
-            kind=KIND_NAMES[int(u.kind)],
-            price=u.price,
-            volume=u.volume,
-            traded=u.traded,
-            status=STATUSES[int(u.status)],
-            reject_code=REJECT_CODES.get(int(u.reject_code), str(u.reject_code)),
-            reject_reason=u.reason,
-            ctp_error_id=u.ctp_error_id,
-            order_ref=u.order_ref,
-            recv_ns=u.recv_ns,
-            update_ns=u.update_ns,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Trade:
-    """One fill."""
-
-    order_id: int
-    symbol: str
-    exchange: str
-    trade_id: str
-    direction: str
-    offset: str
-    price: float
-    volume: int
-    trade_time_ms: int
-    from_reconcile: bool  # learned from a query after a disconnect, not a live push
-    recv_ns: int
-
-    @classmethod
-    def from_update(cls, t: _core.TradeUpdate) -> Trade:
-        """From the binding's TradeUpdate record."""
-        return cls(
-            order_id=t.order,
-            symbol=t.symbol,
-            exchange=t.exchange,
-            trade_id=t.trade_id,
-            direction=DIRECTIONS[int(t.direction)],
-            offset=OFFSETS[int(t.offset)],
-            price=t.price,
-            volume=t.volume,
-            trade_time_ms=t.trade_time_ms,
-            from_reconcile=t.from_reconcile,
-            recv_ns=t.recv_ns,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SessionEvent:
-    """A session notice: `kind` (trader_ready, trader_disconnected, md_ready, ...), code, message."""
-
-    kind: str
-    code: int
-    message: str
-    ns: int
-
-
-_EMPTY_VIEW = _core.PositionView()
-
-
-class Position:
-    """An agent's own position in one instrument (its trades only — agents are isolated), with PnL in CNY.
-
-    A read-only view of the C++ ledger (cpp/core/ledger.hpp), the only set of books: every order / trade
-    update carries the agent's position after it, and this view shows the one of the update last delivered,
-    so it always matches the callbacks the agent has received. Average prices are per side; realized PnL
-    accrues on closes against the side's average. `unrealized_pnl` and `last_price` are the ledger's mark
-    now (the last price; after a day roll the pre-settlement price until the new day's first tick).
-    """
-
-    __slots__ = ("_marks", "_view", "symbol")
-
-    def __init__(self, symbol: str, view: Any = None,
-                 marks: Callable[[], tuple[float, float]] | None = None) -> None:
-        self.symbol = symbol
-        self._view = view if view is not None else _EMPTY_VIEW
-        self._marks = marks  # -> (mark price, unrealized PnL) from the ledger, now
-
-    def _show(self, view: Any) -> None:
-        """Show the ledger's position published with the update being delivered (engine thread)."""
-        self._view = view
-
-    def __repr__(self) -> str:
-        held = f"long={self.long} @ {self.long_avg:g}, short={self.short} @ {self.short_avg:g}"
-        return f"Position({self.symbol!r}, {held}, realized_pnl={self.realized_pnl:g})"
-
-    @property
-    def long(self) -> int:
-        """Long lots held (booked trades)."""
-        return self._view.long_today + self._view.long_yd  # type: ignore[no-any-return]
-
-    @property
-    def short(self) -> int:
-        """Short lots held (booked trades)."""
-        return self._view.short_today + self._view.short_yd  # type: ignore[no-any-return]
-
-    @property
-    def long_today(self) -> int:
-        """Long lots opened today."""
-        return self._view.long_today  # type: ignore[no-any-return]
-
-    @property
-    def short_today(self) -> int:
-        """Short lots opened today."""
-        return self._view.short_today  # type: ignore[no-any-return]
-
-    @property
-    def long_yd(self) -> int:
-        """Long lots opened before today (always 0 for a fresh agent)."""
-        return self._view.long_yd  # type: ignore[no-any-return]
-
-    @property
-    def short_yd(self) -> int:
-        """Short lots opened before today."""
-        return self._view.short_yd  # type: ignore[no-any-return]
-
-    @property
-    def long_avg(self) -> float:
-        """Average open price of the long lots."""
-        return self._view.long_avg  # type: ignore[no-any-return]
-
-    @property
-    def short_avg(self) -> float:
-        """Average open price of the short lots."""
-        return self._view.short_avg  # type: ignore[no-any-return]
-
-    @property
-    def long_frozen(self) -> int:
-        """Long lots in close orders not finished or whose trades are not booked yet."""
-        return self._view.long_frozen  # type: ignore[no-any-return]
-
-    @property
-    def short_frozen(self) -> int:
-        """Short lots in close orders not finished or whose trades are not booked yet."""
-        return self._view.short_frozen  # type: ignore[no-any-return]
-
-    @property
-    def long_pending_open(self) -> int:
-        """Lots in working buy-open orders."""
-        return self._view.long_pending_open  # type: ignore[no-any-return]
-
-    @property
-    def short_pending_open(self) -> int:
-        """Lots in working sell-open orders."""
-        return self._view.short_pending_open  # type: ignore[no-any-return]
-
-    @property
-    def realized_pnl(self) -> float:
-        """Realized PnL of the trading day (a day roll moves it into the agent's carried PnL)."""
-        return self._view.realized_pnl  # type: ignore[no-any-return]
-
-    @property
-    def commission(self) -> float:
-        """Fees of the trading day."""
-        return self._view.commission  # type: ignore[no-any-return]
-
-    @property
-    def margin(self) -> float:
-        """Today's lots at their open price, yesterday's at the pre-settlement price."""
-        return self._view.margin  # type: ignore[no-any-return]
-
-    @property
-    def frozen_commission(self) -> float:
-        """Estimated fees of this instrument's working orders."""
-        return self._view.frozen_commission  # type: ignore[no-any-return]
-
-    @property
-    def fills(self) -> int:
-        """Trades booked in this instrument today."""
-        return self._view.fills  # type: ignore[no-any-return]
-
-    @property
-    def unbooked_buy(self) -> int:
-        """Lots buy orders reported traded (order updates) whose trades are not booked yet."""
-        return self._view.unbooked_buy  # type: ignore[no-any-return]
-
-    @property
-    def unbooked_sell(self) -> int:
-        """Lots sell orders reported traded whose trades are not booked yet."""
-        return self._view.unbooked_sell  # type: ignore[no-any-return]
-
-    @property
-    def long_available(self) -> int:
-        """Long lots not already in a working (or not yet booked) close order."""
-        return self.long - self.long_frozen
-
-    @property
-    def short_available(self) -> int:
-        """Short lots not already in a working (or not yet booked) close order."""
-        return self.short - self.short_frozen
-
-    @property
-    def net(self) -> int:
-        """Long minus short (booked trades)."""
-        return self.long - self.short
-
-    @property
-    def expected_net(self) -> int:
-        """`net` plus fills already reported on orders whose trades have not arrived yet.
-
-        CTP pushes an order's "filled" before its trade; an agent that decides on inventory right after
-        on_order(filled) should use this, or it will count the same fill twice in its next decision.
-        """
-        return self.net + self.unbooked_buy - self.unbooked_sell
-
-    @property
-    def last_price(self) -> float:
-        """The ledger's mark price now (NaN before any price is known)."""
-        mark = self._marks()[0] if self._marks is not None else 0.0
-        return mark if mark > 0 else math.nan
-
-    @property
-    def unrealized_pnl(self) -> float:
-        """Open lots marked at the ledger's mark price now (0 before any price is known)."""
-        return self._marks()[1] if self._marks is not None else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """The CTP account's funds (shared by every agent of the engine), tracked live by the C++ ledger.
-
-    balance / available / current_margin / frozen_margin / frozen_commission are the last counter answer
-    (ReqQryTradingAccount) plus what the ledgers booked since; each answer is compared with them first
-    (`difference` = counter - live, per figure) and then becomes the new base. commission / close_profit /
-    position_profit are the last answer's. `reconciled_at` is the wall-clock time of that answer (None: no
-    answer yet), `reconciles` how many answers were applied, `differing` how many of them differed.
-    """
-
-    balance: float = 0.0
-    available: float = 0.0
-    current_margin: float = 0.0
-    frozen_margin: float = 0.0
-    frozen_commission: float = 0.0
-    commission: float = 0.0
-    close_profit: float = 0.0
-    position_profit: float = 0.0
-    reconciled_at: float | None = None
-    reconciles: int = 0
-    differing: int = 0
-    difference: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class AgentAccount:
-    """One agent's own funds from the C++ ledger, as of the last update delivered to it.
-
-    `available` = allocation + carried + realized PnL - commission - margin - frozen margin - frozen
-    commission (infinite while the agent has no allocation); realized PnL and commission are the trading
-    day's, `carried` what earlier days left (a day roll moves them there).
-    """
-
-    available: float = math.inf
-    realized_pnl: float = 0.0
-    commission: float = 0.0
-    margin: float = 0.0
-    frozen_margin: float = 0.0
-    frozen_commission: float = 0.0
-
-    @classmethod
-    def from_view(cls, v: Any) -> AgentAccount:
-        """From the agent figures of a PositionView published with an update."""
-        return cls(v.agent_available, v.agent_realized_pnl, v.agent_commission, v.agent_margin,
-                   v.agent_frozen_margin, v.agent_frozen_commission)
-
-    @property
-    def balance(self) -> float:
-        """Funds before margin: what the agent's allocation is worth after realized PnL and fees."""
-        return self.available + self.margin + self.frozen_margin + self.frozen_commission
-
 
 @dataclass
 class _AgentState:
@@ -413,7 +104,7 @@ class Agent:
         self.name = name or type(self).__name__
         defaults = type(self).params
         self.params: dict[str, Any] = dict(defaults)  # type: ignore[misc]  # instance copy shadows the class
-        self._port: AgentPort | None = None
+        self._port: AgentPort[Agent] | None = None
         self._state = _AgentState()  # replaced by the engine's record of this agent when attached
         if params:
             self._set_params(params)
@@ -483,7 +174,7 @@ class Agent:
         """Clean up: the engine is stopping (working orders are cancelled afterwards, if configured)."""
 
     # ---- actions ---------------------------------------------------------------------------------------
-    def _attach(self, port: AgentPort, state: _AgentState) -> None:
+    def _attach(self, port: AgentPort[Agent], state: _AgentState) -> None:
         """Attach to the engine running this agent: its port and its record of the agent (ids, orders, views).
 
         The one place the engine hands the agent anything; afterwards the agent reads `state`, the engine
@@ -497,7 +188,7 @@ class Agent:
         """The engine this agent is attached to, untyped (tests and tools; strategies use the actions)."""
         return self._port
 
-    def _require_port(self) -> AgentPort:
+    def _require_port(self) -> AgentPort[Agent]:
         port = self._port
         if port is None:
             raise RuntimeError(f"agent {self.name} is not attached to an engine")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shandian as sd
-from shandian import _bench
+from shandian import _bench, _core
 from shandian.testing import local_engine, run_local
 
 SYM = "rb2505"

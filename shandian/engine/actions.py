@@ -35,10 +35,11 @@ from shandian.engine.codes import (
     _symbol_type_error,
     log,
 )
+from shandian.engine.state import EngineState
 from shandian.instrument import Instrument
 
 
-class OrderActions:
+class OrderActions(EngineState):
     """The engine's `AgentPort` (mixed into `Engine`, whose state it uses): what agents' actions call."""
 
     def _instrument_index(self, symbol: str) -> int:
@@ -97,7 +98,7 @@ class OrderActions:
         if r.__class__ is int:
             st.live[r] = Order(r, symbol, direction, offset, kind, float(price), volume, 0, "submitting",
                                "NONE", "", 0, 0, 0, 0)
-            return r  # type: ignore[no-any-return]
+            return r
         raise OrderRejected(REJECT_CODES.get(int(r.code), str(r.code)), r.reason, r.order)
 
     def _order_instrument_index(self, st: Any, symbol: str) -> int:

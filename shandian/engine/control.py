@@ -13,18 +13,17 @@ from urllib.parse import parse_qs, urlsplit
 
 from shandian import _core
 from shandian.agent import (
-    Agent,
-    OrderRejected,
     ParamError,
 )
 from shandian.config import ConfigError
 from shandian.engine.codes import (
     log,
 )
+from shandian.engine.state import EngineState
 from shandian.risk import RiskConfig, parse_risk
 
 
-class Control:
+class Control(EngineState):
     """The kill switch, trading states, live risk limits and parameter updates (mixed into `Engine`)."""
 
     def _on_engine_thread(self, action: Callable[[], None]) -> None:

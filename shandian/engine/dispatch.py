@@ -32,6 +32,7 @@ from shandian.engine.codes import (
     NO_AGENT,
     log,
 )
+from shandian.engine.state import EngineState
 from shandian.session_events import RepeatCounter
 
 
@@ -39,7 +40,7 @@ def _overrides(agent: Agent, name: str) -> bool:
     return getattr(type(agent), name) is not getattr(Agent, name)
 
 
-class Dispatch:
+class Dispatch(EngineState):
     """The per-batch dispatcher C++ calls (mixed into `Engine`)."""
 
     def on_batch(self, batch: Any) -> None:

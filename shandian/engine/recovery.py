@@ -17,9 +17,10 @@ from shandian.engine.codes import (
     _front_trading_day,
     log,
 )
+from shandian.engine.state import EngineState
 
 
-class Recovery:
+class Recovery(EngineState):
     """Recovery before the agents start (mixed into `Engine`)."""
 
     def _open_journal(self) -> None:

@@ -10,11 +10,12 @@ from shandian.agent import (
     REJECT_CODES,
     Account,
 )
+from shandian.engine.state import EngineState
 from shandian.histogram import Histogram
 from shandian.report import AgentReport, PositionRow, RunReport
 
 
-class Reporting:
+class Reporting(EngineState):
     """Account figures, progress line and run report (mixed into `Engine`)."""
 
     @property
