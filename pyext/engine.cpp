@@ -14,13 +14,13 @@
 #include <string>
 
 #include "bindings.hpp"
-#include "tables.hpp"
-#include "time_of_day.hpp"
 #include "core/clock.hpp"
 #include "core/engine.hpp"
 #include "journal/journal.hpp"
 #include "journal/replay.hpp"
 #include "runtime/runtime.hpp"
+#include "tables.hpp"
+#include "time_of_day.hpp"
 
 namespace py = pybind11;
 
@@ -119,7 +119,9 @@ void bind_enums(py::module_& m) {
       .value("TRAILING_STOP", ConditionalKind::TrailingStop)
       .value("ICEBERG", ConditionalKind::Iceberg)
       .value("BRACKET", ConditionalKind::Bracket);
-  py::enum_<TriggerSource>(m, "TriggerSource").value("LAST", TriggerSource::Last).value("BID_ASK", TriggerSource::BidAsk);
+  py::enum_<TriggerSource>(m, "TriggerSource")
+      .value("LAST", TriggerSource::Last)
+      .value("BID_ASK", TriggerSource::BidAsk);
   py::enum_<SessionNoticeKind> notices(m, "SessionNoticeKind");
   for (int k = 0; k <= static_cast<int>(SessionNoticeKind::RingOverflow); ++k) {
     const auto kind = static_cast<SessionNoticeKind>(k);
@@ -243,7 +245,8 @@ void bind_records(py::module_& m) {
       .def_readonly("rejects", &AgentLedger::rejects)
       .def_readonly("cancelled", &AgentLedger::cancelled)
       .def_property_readonly(
-          "refusals", [](const AgentLedger& a) { return std::vector<std::uint32_t>(std::begin(a.refusals), std::end(a.refusals)); },
+          "refusals",
+          [](const AgentLedger& a) { return std::vector<std::uint32_t>(std::begin(a.refusals), std::end(a.refusals)); },
           "Refusals counted per RejectCode value (list indexed by int(RejectCode)).");
 
   py::class_<SessionNotice>(m, "SessionNotice")
@@ -275,11 +278,16 @@ void bind_records(py::module_& m) {
       .def_property_readonly("dispatch_ns", [](const BatchView& v) { return v.get().dispatch_ns; })
       .def("__len__", [](const BatchView& v) { return v.get().sequence.size(); })
       // Single-record accessors: a dispatcher walking `sequence` copies only what it touches.
-      .def("tick", [](const BatchView& v, std::size_t i) { return at(v.get().ticks, i); }, py::arg("index"))
-      .def("order", [](const BatchView& v, std::size_t i) { return at(v.get().orders, i); }, py::arg("index"))
-      .def("trade", [](const BatchView& v, std::size_t i) { return at(v.get().trades, i); }, py::arg("index"))
-      .def("notice", [](const BatchView& v, std::size_t i) { return at(v.get().notices, i); }, py::arg("index"))
-      .def("timer", [](const BatchView& v, std::size_t i) { return at(v.get().timers, i); }, py::arg("index"))
+      .def(
+          "tick", [](const BatchView& v, std::size_t i) { return at(v.get().ticks, i); }, py::arg("index"))
+      .def(
+          "order", [](const BatchView& v, std::size_t i) { return at(v.get().orders, i); }, py::arg("index"))
+      .def(
+          "trade", [](const BatchView& v, std::size_t i) { return at(v.get().trades, i); }, py::arg("index"))
+      .def(
+          "notice", [](const BatchView& v, std::size_t i) { return at(v.get().notices, i); }, py::arg("index"))
+      .def(
+          "timer", [](const BatchView& v, std::size_t i) { return at(v.get().timers, i); }, py::arg("index"))
       .def_property_readonly("tick_count", [](const BatchView& v) { return v.get().ticks.size(); });
 
   using InsertResultT = InsertResult;
@@ -363,10 +371,10 @@ void bind_engine_class(py::module_& m) {
                        std::size_t max_instruments, std::size_t max_live_orders, std::size_t orders_per_day,
                        std::size_t trades_per_day, std::size_t max_agents, std::size_t max_events_per_batch,
                        double max_wait_ms) {
-             runtime::RuntimeSettings settings{library_dir, std::move(session),
-                                               runtime::EngineSettings{wait, max_instruments, max_live_orders,
-                                                                       orders_per_day, trades_per_day, max_agents,
-                                                                       max_events_per_batch, max_wait_ms}};
+             runtime::RuntimeSettings settings{
+                 library_dir, std::move(session),
+                 runtime::EngineSettings{wait, max_instruments, max_live_orders, orders_per_day, trades_per_day,
+                                         max_agents, max_events_per_batch, max_wait_ms}};
              auto e = std::make_unique<PyEngine>();
              {
                py::gil_scoped_release nogil;  // dlopen runs the vendor's static constructors
@@ -380,215 +388,256 @@ void bind_engine_class(py::module_& m) {
            py::arg("max_instruments") = 4096, py::arg("max_live_orders") = 16384, py::arg("orders_per_day") = 131072,
            py::arg("trades_per_day") = 262144, py::arg("max_agents") = 64, py::arg("max_events_per_batch") = 512,
            py::arg("max_wait_ms") = 50.0)
-      .def("add_agent", [](PyEngine& e, const std::string& name) { return e.engine().add_agent(name); }, py::arg("name"))
-      .def("set_dispatcher", [](PyEngine& e, py::object target) { e.dispatcher->set_target(std::move(target)); },
-           py::arg("dispatcher"), "dispatcher.on_batch(batch) is called once per drained batch, with the GIL held")
-      .def("subscribe", [](PyEngine& e, AgentId agent, const std::string& symbol) { return e.engine().subscribe(agent, symbol); },
-           py::arg("agent"), py::arg("symbol"))
+      .def(
+          "add_agent", [](PyEngine& e, const std::string& name) { return e.engine().add_agent(name); }, py::arg("name"))
+      .def(
+          "set_dispatcher", [](PyEngine& e, py::object target) { e.dispatcher->set_target(std::move(target)); },
+          py::arg("dispatcher"), "dispatcher.on_batch(batch) is called once per drained batch, with the GIL held")
+      .def(
+          "subscribe",
+          [](PyEngine& e, AgentId agent, const std::string& symbol) { return e.engine().subscribe(agent, symbol); },
+          py::arg("agent"), py::arg("symbol"))
       // The agent.buy() hot path: plain ints in (the enums' values), a plain int out on success, so the call
       // converts no enum objects and allocates no result object; an InsertResult only for a refusal.
-      .def("insert_order",
-           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, unsigned direction, unsigned offset, double price,
-              std::int32_t volume, unsigned kind) -> py::object {
-             if (direction > 1) throw py::value_error("direction " + std::to_string(direction) + " must be 0 (buy) or 1 (sell)");
-             if (offset > 3) throw py::value_error("offset " + std::to_string(offset) + " must be in 0..3 (Offset)");
-             if (kind > 3) throw py::value_error("kind " + std::to_string(kind) + " must be in 0..3 (OrderKind)");
-             const InsertResult r = e.engine().insert_order(agent, instrument, static_cast<Direction>(direction),
-                                                            static_cast<Offset>(offset), price, volume,
-                                                            static_cast<OrderKind>(kind));
-             if (r.ok()) return py::int_(r.order);
-             return py::cast(r);
-           },
-           "int(Direction), int(Offset), int(OrderKind) -> the order id (int) when sent, else an InsertResult.")
-      .def("place",
-           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, double price,
-              std::int32_t volume, OrderKind kind, OffsetMode mode) {
-             return e.engine().place(agent, instrument, direction, price, volume, kind, mode);
-           },
-           py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("price"), py::arg("volume"),
-           py::arg("kind"), py::arg("mode"), "Offsets resolved per mode / exchange, split by the max order volume.")
-      .def("position",
-           [](PyEngine& e, AgentId agent, InstrumentIndex instrument) {
-             PositionView v;
-             e.engine().ledgers().fill_view(agent, instrument, v);
-             return v;
-           },
-           py::arg("agent"), py::arg("instrument"), "The ledger's current view (agent 0xFFFFFFFF: the account).")
-      .def("agent_ledger", [](PyEngine& e, AgentId agent) { return e.engine().ledgers().agent(agent); },
-           py::arg("agent"), "The agent's ledger now: money and counters (a copy).")
-      .def("unrealized_pnl",
-           [](PyEngine& e, AgentId agent, InstrumentIndex instrument) {
-             return e.engine().ledgers().unrealized_pnl(agent, instrument);
-           },
-           py::arg("agent"), py::arg("instrument"), "The agent's open lots of the instrument at mark_price (CNY).")
-      .def("mark_price", [](PyEngine& e, InstrumentIndex instrument) { return e.engine().ledgers().mark_price(instrument); },
-           py::arg("instrument"), "The price open lots are marked at (0.0 when none is known).")
-      .def("count_refusal",
-           [](PyEngine& e, AgentId agent, RejectCode code) { e.engine().count_agent_refusal(agent, code); },
-           py::arg("agent"), py::arg("code"), "An agent action refused before it reached the engine (counted once).")
-      .def("agent_account",
-           [](PyEngine& e, AgentId agent) {
-             const AgentLedger& a = e.engine().ledgers().agent(agent);
-             py::dict d;
-             d["allocation"] = a.allocation;
-             d["available"] = e.engine().ledgers().available_capital(agent);
-             d["realized_pnl"] = a.realized_pnl;
-             d["unrealized_pnl"] = e.engine().ledgers().unrealized_pnl(agent);
-             d["pnl_today"] = e.engine().ledgers().pnl_today(agent);
-             d["commission"] = a.commission;
-             d["margin"] = a.margin;
-             d["frozen_margin"] = a.frozen_margin;
-             d["frozen_commission"] = a.frozen_commission;
-             d["carried"] = a.carried;
-             d["orders"] = a.orders;
-             d["fills"] = a.fills;
-             d["filled_lots"] = a.filled_lots;
-             d["cancels"] = a.cancels;
-             d["rejects"] = a.rejects;
-             d["cancelled"] = a.cancelled;
-             return d;
-           },
-           py::arg("agent"))
-      .def("add_conditional",
-           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, ConditionalKind kind, Direction direction,
-              OffsetMode mode, std::int32_t volume, double trigger, double limit, double trail, TriggerSource source,
-              std::int32_t display) {
-             ConditionalRequest r;
-             r.kind = kind;
-             r.direction = direction;
-             r.mode = mode;
-             r.volume = volume;
-             r.trigger = trigger;
-             r.limit = limit;
-             r.trail = trail;
-             r.source = source;
-             r.display = display;
-             return e.engine().add_conditional(agent, instrument, r);
-           },
-           py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("direction"), py::arg("mode"),
-           py::arg("volume"), py::arg("trigger") = 0.0, py::arg("limit") = 0.0, py::arg("trail") = 0.0,
-           py::arg("source") = TriggerSource::Last, py::arg("display") = 0)
-      .def("link_oco", [](PyEngine& e, AgentId agent, ConditionalId a, ConditionalId b) { return e.engine().link_oco(agent, a, b); },
-           py::arg("agent"), py::arg("first"), py::arg("second"))
-      .def("add_bracket",
-           [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
-              double entry, double take_profit, double stop_loss) {
-             return e.engine().add_bracket(agent, instrument, direction, volume, entry, take_profit, stop_loss);
-           },
-           py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("volume"), py::arg("entry_price"),
-           py::arg("take_profit"), py::arg("stop_loss"))
-      .def("cancel_conditional", [](PyEngine& e, AgentId agent, ConditionalId id) { return e.engine().cancel_conditional(agent, id); },
-           py::arg("agent"), py::arg("id"))
-      .def("conditional",
-           [](PyEngine& e, ConditionalId id) -> std::optional<py::dict> {
-             const Conditional* c = e.engine().conditional(id);
-             if (c == nullptr) return std::nullopt;
-             py::dict d;
-             d["id"] = c->id;
-             d["status"] = std::string(to_string(c->status));
-             d["volume"] = c->volume;
-             d["armed"] = c->armed;
-             d["released"] = c->released;
-             d["filled"] = c->filled;
-             d["reason"] = std::string(c->reason.view());
-             return d;
-           },
-           py::arg("id"), "A live conditional order's state; None once it finished and was released.")
-      .def("set_allocation", [](PyEngine& e, AgentId agent, double capital) { e.engine().set_allocation(agent, capital); },
-           py::arg("agent"), py::arg("capital"))
-      .def("set_owner",
-           [](PyEngine& e, InstrumentIndex instrument, AgentId agent) { e.engine().set_owner(instrument, agent); },
-           py::arg("instrument"), py::arg("agent"), "Monopoly: only `agent` may trade the instrument.")
-      .def("cancel", [](PyEngine& e, AgentId agent, OrderId order) { return e.engine().cancel(agent, order); },
-           py::arg("agent"), py::arg("order"))
-      .def("cancel_all",
-           [](PyEngine& e, AgentId agent, std::optional<InstrumentIndex> instrument) {
-             return e.engine().cancel_all(agent, instrument.value_or(kNoInstrument));
-           },
-           py::arg("agent"), py::arg("instrument") = py::none())
-      .def("add_timer", [](PyEngine& e, AgentId agent, std::int64_t interval_ns) { return e.engine().add_timer(agent, interval_ns); },
-           py::arg("agent"), py::arg("interval_ns"))
-      .def("cancel_timer", [](PyEngine& e, std::uint32_t id) { return e.engine().cancel_timer(id); }, py::arg("timer_id"))
-      .def("start", [](PyEngine& e) {
+      .def(
+          "insert_order",
+          [](PyEngine& e, AgentId agent, InstrumentIndex instrument, unsigned direction, unsigned offset, double price,
+             std::int32_t volume, unsigned kind) -> py::object {
+            if (direction > 1)
+              throw py::value_error("direction " + std::to_string(direction) + " must be 0 (buy) or 1 (sell)");
+            if (offset > 3) throw py::value_error("offset " + std::to_string(offset) + " must be in 0..3 (Offset)");
+            if (kind > 3) throw py::value_error("kind " + std::to_string(kind) + " must be in 0..3 (OrderKind)");
+            const InsertResult r =
+                e.engine().insert_order(agent, instrument, static_cast<Direction>(direction),
+                                        static_cast<Offset>(offset), price, volume, static_cast<OrderKind>(kind));
+            if (r.ok()) return py::int_(r.order);
+            return py::cast(r);
+          },
+          "int(Direction), int(Offset), int(OrderKind) -> the order id (int) when sent, else an InsertResult.")
+      .def(
+          "place",
+          [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, double price,
+             std::int32_t volume, OrderKind kind,
+             OffsetMode mode) { return e.engine().place(agent, instrument, direction, price, volume, kind, mode); },
+          py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("price"), py::arg("volume"),
+          py::arg("kind"), py::arg("mode"), "Offsets resolved per mode / exchange, split by the max order volume.")
+      .def(
+          "position",
+          [](PyEngine& e, AgentId agent, InstrumentIndex instrument) {
+            PositionView v;
+            e.engine().ledgers().fill_view(agent, instrument, v);
+            return v;
+          },
+          py::arg("agent"), py::arg("instrument"), "The ledger's current view (agent 0xFFFFFFFF: the account).")
+      .def(
+          "agent_ledger", [](PyEngine& e, AgentId agent) { return e.engine().ledgers().agent(agent); },
+          py::arg("agent"), "The agent's ledger now: money and counters (a copy).")
+      .def(
+          "unrealized_pnl",
+          [](PyEngine& e, AgentId agent, InstrumentIndex instrument) {
+            return e.engine().ledgers().unrealized_pnl(agent, instrument);
+          },
+          py::arg("agent"), py::arg("instrument"), "The agent's open lots of the instrument at mark_price (CNY).")
+      .def(
+          "mark_price",
+          [](PyEngine& e, InstrumentIndex instrument) { return e.engine().ledgers().mark_price(instrument); },
+          py::arg("instrument"), "The price open lots are marked at (0.0 when none is known).")
+      .def(
+          "count_refusal",
+          [](PyEngine& e, AgentId agent, RejectCode code) { e.engine().count_agent_refusal(agent, code); },
+          py::arg("agent"), py::arg("code"), "An agent action refused before it reached the engine (counted once).")
+      .def(
+          "agent_account",
+          [](PyEngine& e, AgentId agent) {
+            const AgentLedger& a = e.engine().ledgers().agent(agent);
+            py::dict d;
+            d["allocation"] = a.allocation;
+            d["available"] = e.engine().ledgers().available_capital(agent);
+            d["realized_pnl"] = a.realized_pnl;
+            d["unrealized_pnl"] = e.engine().ledgers().unrealized_pnl(agent);
+            d["pnl_today"] = e.engine().ledgers().pnl_today(agent);
+            d["commission"] = a.commission;
+            d["margin"] = a.margin;
+            d["frozen_margin"] = a.frozen_margin;
+            d["frozen_commission"] = a.frozen_commission;
+            d["carried"] = a.carried;
+            d["orders"] = a.orders;
+            d["fills"] = a.fills;
+            d["filled_lots"] = a.filled_lots;
+            d["cancels"] = a.cancels;
+            d["rejects"] = a.rejects;
+            d["cancelled"] = a.cancelled;
+            return d;
+          },
+          py::arg("agent"))
+      .def(
+          "add_conditional",
+          [](PyEngine& e, AgentId agent, InstrumentIndex instrument, ConditionalKind kind, Direction direction,
+             OffsetMode mode, std::int32_t volume, double trigger, double limit, double trail, TriggerSource source,
+             std::int32_t display) {
+            ConditionalRequest r;
+            r.kind = kind;
+            r.direction = direction;
+            r.mode = mode;
+            r.volume = volume;
+            r.trigger = trigger;
+            r.limit = limit;
+            r.trail = trail;
+            r.source = source;
+            r.display = display;
+            return e.engine().add_conditional(agent, instrument, r);
+          },
+          py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("direction"), py::arg("mode"),
+          py::arg("volume"), py::arg("trigger") = 0.0, py::arg("limit") = 0.0, py::arg("trail") = 0.0,
+          py::arg("source") = TriggerSource::Last, py::arg("display") = 0)
+      .def(
+          "link_oco",
+          [](PyEngine& e, AgentId agent, ConditionalId a, ConditionalId b) { return e.engine().link_oco(agent, a, b); },
+          py::arg("agent"), py::arg("first"), py::arg("second"))
+      .def(
+          "add_bracket",
+          [](PyEngine& e, AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
+             double entry, double take_profit, double stop_loss) {
+            return e.engine().add_bracket(agent, instrument, direction, volume, entry, take_profit, stop_loss);
+          },
+          py::arg("agent"), py::arg("instrument"), py::arg("direction"), py::arg("volume"), py::arg("entry_price"),
+          py::arg("take_profit"), py::arg("stop_loss"))
+      .def(
+          "cancel_conditional",
+          [](PyEngine& e, AgentId agent, ConditionalId id) { return e.engine().cancel_conditional(agent, id); },
+          py::arg("agent"), py::arg("id"))
+      .def(
+          "conditional",
+          [](PyEngine& e, ConditionalId id) -> std::optional<py::dict> {
+            const Conditional* c = e.engine().conditional(id);
+            if (c == nullptr) return std::nullopt;
+            py::dict d;
+            d["id"] = c->id;
+            d["status"] = std::string(to_string(c->status));
+            d["volume"] = c->volume;
+            d["armed"] = c->armed;
+            d["released"] = c->released;
+            d["filled"] = c->filled;
+            d["reason"] = std::string(c->reason.view());
+            return d;
+          },
+          py::arg("id"), "A live conditional order's state; None once it finished and was released.")
+      .def(
+          "set_allocation",
+          [](PyEngine& e, AgentId agent, double capital) { e.engine().set_allocation(agent, capital); },
+          py::arg("agent"), py::arg("capital"))
+      .def(
+          "set_owner",
+          [](PyEngine& e, InstrumentIndex instrument, AgentId agent) { e.engine().set_owner(instrument, agent); },
+          py::arg("instrument"), py::arg("agent"), "Monopoly: only `agent` may trade the instrument.")
+      .def(
+          "cancel", [](PyEngine& e, AgentId agent, OrderId order) { return e.engine().cancel(agent, order); },
+          py::arg("agent"), py::arg("order"))
+      .def(
+          "cancel_all",
+          [](PyEngine& e, AgentId agent, std::optional<InstrumentIndex> instrument) {
+            return e.engine().cancel_all(agent, instrument.value_or(kNoInstrument));
+          },
+          py::arg("agent"), py::arg("instrument") = py::none())
+      .def(
+          "add_timer",
+          [](PyEngine& e, AgentId agent, std::int64_t interval_ns) { return e.engine().add_timer(agent, interval_ns); },
+          py::arg("agent"), py::arg("interval_ns"))
+      .def(
+          "cancel_timer", [](PyEngine& e, std::uint32_t id) { return e.engine().cancel_timer(id); },
+          py::arg("timer_id"))
+      .def("start",
+           [](PyEngine& e) {
              py::gil_scoped_release nogil;
              e.engine().start();
            })
-      .def("run",
+      .def(
+          "run",
+          [](PyEngine& e) {
+            // Comes back every 100 ms to let Python see Ctrl-C; a stop() is never lost (run_for consumes it).
+            for (;;) {
+              bool stopped = false;
+              {
+                py::gil_scoped_release nogil;
+                stopped = e.engine().run_for(100'000'000);
+              }
+              e.dispatcher->rethrow_pending();
+              if (stopped) return;
+              if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+            }
+          },
+          "Runs the engine loop on this thread until stop(); the GIL is released except inside on_batch.")
+      .def(
+          "run_once",
+          [](PyEngine& e, double max_wait_ms) {
+            bool dispatched = false;
+            {
+              py::gil_scoped_release nogil;
+              dispatched = e.engine().run_once(static_cast<std::int64_t>(max_wait_ms * 1e6));
+            }
+            e.dispatcher->rethrow_pending();
+            return dispatched;
+          },
+          py::arg("max_wait_ms") = 0.0)
+      .def(
+          "stop", [](PyEngine& e) { e.engine().stop(); }, "Thread-safe: run() returns after the current iteration.")
+      .def("shutdown",
            [](PyEngine& e) {
-             // Comes back every 100 ms to let Python see Ctrl-C; a stop() is never lost (run_for consumes it).
-             for (;;) {
-               bool stopped = false;
-               {
-                 py::gil_scoped_release nogil;
-                 stopped = e.engine().run_for(100'000'000);
-               }
-               e.dispatcher->rethrow_pending();
-               if (stopped) return;
-               if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-             }
-           },
-           "Runs the engine loop on this thread until stop(); the GIL is released except inside on_batch.")
-      .def("run_once",
-           [](PyEngine& e, double max_wait_ms) {
-             bool dispatched = false;
-             {
-               py::gil_scoped_release nogil;
-               dispatched = e.engine().run_once(static_cast<std::int64_t>(max_wait_ms * 1e6));
-             }
-             e.dispatcher->rethrow_pending();
-             return dispatched;
-           },
-           py::arg("max_wait_ms") = 0.0)
-      .def("stop", [](PyEngine& e) { e.engine().stop(); }, "Thread-safe: run() returns after the current iteration.")
-      .def("shutdown", [](PyEngine& e) {
              py::gil_scoped_release nogil;  // Release() joins the vendor threads
              e.engine().shutdown();
            })
       .def_property_readonly("trading_ready", [](PyEngine& e) { return e.engine().trading_ready(); })
       .def_property_readonly("instruments_loaded", [](PyEngine& e) { return e.engine().instruments_are_loaded(); })
-      .def_property_readonly("trader_state", [](PyEngine& e) { return std::string(ctp::to_string(e.runtime->session().trader_state())); })
-      .def_property_readonly("md_state", [](PyEngine& e) { return std::string(ctp::to_string(e.runtime->session().md_state())); })
+      .def_property_readonly(
+          "trader_state", [](PyEngine& e) { return std::string(ctp::to_string(e.runtime->session().trader_state())); })
+      .def_property_readonly("md_state",
+                             [](PyEngine& e) { return std::string(ctp::to_string(e.runtime->session().md_state())); })
       .def_property_readonly("fatal_reason", [](PyEngine& e) { return e.runtime->session().fatal_reason(); })
       .def_property_readonly("trading_day", [](PyEngine& e) { return e.runtime->session().trading_day(); })
-      .def_property_readonly("library_versions", [](PyEngine& e) {
-        return py::make_tuple(e.runtime->library().trader_version(), e.runtime->library().md_version());
-      })
-      .def("instrument_index",
-           [](PyEngine& e, const std::string& symbol) -> std::optional<InstrumentIndex> {
-             const InstrumentIndex i = e.engine().instrument_index(symbol);
-             if (i == kNoInstrument) return std::nullopt;
-             return i;
-           },
-           py::arg("symbol"))
+      .def_property_readonly("library_versions",
+                             [](PyEngine& e) {
+                               return py::make_tuple(e.runtime->library().trader_version(),
+                                                     e.runtime->library().md_version());
+                             })
+      .def(
+          "instrument_index",
+          [](PyEngine& e, const std::string& symbol) -> std::optional<InstrumentIndex> {
+            const InstrumentIndex i = e.engine().instrument_index(symbol);
+            if (i == kNoInstrument) return std::nullopt;
+            return i;
+          },
+          py::arg("symbol"))
       .def_property_readonly("instrument_count", [](PyEngine& e) { return e.engine().registry().size(); })
-      .def("instrument",
-           [](PyEngine& e, InstrumentIndex i) {
-             if (!e.engine().registry().contains(i)) throw py::index_error("no instrument with that index");
-             const InstrumentState& s = e.engine().registry().at(i);
-             py::dict d;
-             d["symbol"] = std::string(s.spec.symbol.view());
-             d["exchange"] = std::string(s.spec.exchange.view());
-             d["price_tick"] = s.spec.price_tick;
-             d["volume_multiple"] = s.spec.volume_multiple;
-             d["max_limit_order_volume"] = s.spec.max_limit_order_volume;
-             d["min_limit_order_volume"] = s.spec.min_limit_order_volume;
-             d["long_today"] = s.position.long_today;
-             d["long_yd"] = s.position.long_yd;
-             d["short_today"] = s.position.short_today;
-             d["short_yd"] = s.position.short_yd;
-             d["last_tick"] = s.has_tick ? py::cast(s.last_tick) : py::none();
-             return d;
-           },
-           py::arg("index"))
-      .def("order",
-           [](PyEngine& e, OrderId id) -> std::optional<OrderUpdate> {
-             const Order* o = e.engine().order(id);
-             if (o == nullptr) return std::nullopt;
-             OrderUpdate u;
-             e.engine().order_manager().describe(*o, 0, monotonic_ns(), u);
-             return u;
-           },
-           py::arg("order_id"), "A live order's current state, or None once it is final and released.")
+      .def(
+          "instrument",
+          [](PyEngine& e, InstrumentIndex i) {
+            if (!e.engine().registry().contains(i)) throw py::index_error("no instrument with that index");
+            const InstrumentState& s = e.engine().registry().at(i);
+            py::dict d;
+            d["symbol"] = std::string(s.spec.symbol.view());
+            d["exchange"] = std::string(s.spec.exchange.view());
+            d["price_tick"] = s.spec.price_tick;
+            d["volume_multiple"] = s.spec.volume_multiple;
+            d["max_limit_order_volume"] = s.spec.max_limit_order_volume;
+            d["min_limit_order_volume"] = s.spec.min_limit_order_volume;
+            d["long_today"] = s.position.long_today;
+            d["long_yd"] = s.position.long_yd;
+            d["short_today"] = s.position.short_today;
+            d["short_yd"] = s.position.short_yd;
+            d["last_tick"] = s.has_tick ? py::cast(s.last_tick) : py::none();
+            return d;
+          },
+          py::arg("index"))
+      .def(
+          "order",
+          [](PyEngine& e, OrderId id) -> std::optional<OrderUpdate> {
+            const Order* o = e.engine().order(id);
+            if (o == nullptr) return std::nullopt;
+            OrderUpdate u;
+            e.engine().order_manager().describe(*o, 0, monotonic_ns(), u);
+            return u;
+          },
+          py::arg("order_id"), "A live order's current state, or None once it is final and released.")
       .def_property_readonly("account",
                              [](PyEngine& e) {
                                const AccountData& a = e.engine().account();
@@ -603,78 +652,98 @@ void bind_engine_class(py::module_& m) {
                                d["position_profit"] = a.position_profit;
                                return d;
                              })
-      .def("query_account", [](PyEngine& e) { return e.engine().request_account_query(); },
-           "Queue a positions + account query (engine thread); False when the trader session is not ready.")
-      .def_property_readonly("account_live",
-                             [](PyEngine& e) {
-                               const AccountTrack t = e.engine().ledgers().account();
-                               const auto figures = [](const AccountFigures& f) {
-                                 py::dict d;
-                                 d["balance"] = f.balance;
-                                 d["available"] = f.available;
-                                 d["current_margin"] = f.margin;
-                                 d["frozen_margin"] = f.frozen_margin;
-                                 d["frozen_commission"] = f.frozen_commission;
-                                 return d;
-                               };
-                               py::dict d;
-                               d["live"] = figures(t.live);
-                               d["difference"] = figures(t.difference);
-                               d["reconciles"] = t.reconciles;
-                               d["differing"] = t.differing;
-                               d["reconciled_ns"] = t.reconciled_ns;
-                               d["trading_day"] = e.engine().ledgers().trading_day();
-                               d["day_rolls"] = e.engine().ledgers().stats().day_rolls;
-                               return d;
-                             },
-                             "The account tracked live by the ledgers, and its last reconciliation with the counter.")
-      .def("open_journal",
-           [](PyEngine& e, const std::string& path, std::size_t ring_capacity, std::size_t backlog_limit,
-              const std::string& writer_priority, bool wake_on_request) {
-             try {
-               const journal::Journal& j = e.runtime->open_journal(
-                   runtime::JournalSettings{path, ring_capacity, backlog_limit, writer_priority, wake_on_request});
-               return py::make_tuple(j.run(), j.first_seq());
-             } catch (const journal::JournalError& err) {
-               throw py::value_error(err.what());
-             } catch (const std::logic_error& err) {  // SettingsError, or a journal already open
-               throw py::value_error(err.what());
-             }
-           },
-           py::arg("path"), py::arg("ring_capacity") = 16384, py::arg("backlog_limit") = 8192,
-           py::arg("writer_priority") = "batch", py::arg("wake_on_request") = false,
-           "Journals every order request/update, trade, risk decision and notice to SQLite; returns (run, first_seq).")
-      .def("close_journal",
-           [](PyEngine& e, double timeout_ms) {
-             py::gil_scoped_release nogil;
-             return e.runtime->close_journal(static_cast<std::int64_t>(timeout_ms * 1e6));
-           },
-           py::arg("timeout_ms") = 5000.0)
-      .def("journal_agent_added",
-           [](PyEngine& e, AgentId agent, const std::string& name) { if (journal::Journal* j = e.journal()) j->agent_added(agent, name); },
-           py::arg("agent"), py::arg("name"))
-      .def("journal_agent_stopped",
-           [](PyEngine& e, AgentId agent, const std::string& reason) { if (journal::Journal* j = e.journal()) j->agent_stopped(agent, reason); },
-           py::arg("agent"), py::arg("reason"))
-      .def("journal_position_carry",
-           [](PyEngine& e, const std::string& agent, const std::string& symbol, bool is_long, std::int32_t lots,
-              double price) {
-             if (journal::Journal* j = e.journal()) j->position_carried(agent, make_fixed<32>(symbol), is_long, lots, price);
-           },
-           py::arg("agent"), py::arg("symbol"), py::arg("is_long"), py::arg("lots"), py::arg("price"))
-      .def("journal_param_change",
-           [](PyEngine& e, AgentId agent, const std::string& key_value) { if (journal::Journal* j = e.journal()) j->param_changed(agent, key_value); },
-           py::arg("agent"), py::arg("key_value"))
-      .def("journal_flush",
-           [](PyEngine& e, double timeout_ms) {
-             journal::Journal* j = e.journal();
-             if (j == nullptr) return true;
-             py::gil_scoped_release nogil;
-             return j->flush(static_cast<std::int64_t>(timeout_ms * 1e6));
-           },
-           py::arg("timeout_ms") = 5000.0)
-      .def("journal_pause_writer", [](PyEngine& e, bool paused) { if (journal::Journal* j = e.journal()) j->pause_writer(paused); },
-           py::arg("paused"), "Tests: a paused writer commits nothing (the backlog builds up).")
+      .def(
+          "query_account", [](PyEngine& e) { return e.engine().request_account_query(); },
+          "Queue a positions + account query (engine thread); False when the trader session is not ready.")
+      .def_property_readonly(
+          "account_live",
+          [](PyEngine& e) {
+            const AccountTrack t = e.engine().ledgers().account();
+            const auto figures = [](const AccountFigures& f) {
+              py::dict d;
+              d["balance"] = f.balance;
+              d["available"] = f.available;
+              d["current_margin"] = f.margin;
+              d["frozen_margin"] = f.frozen_margin;
+              d["frozen_commission"] = f.frozen_commission;
+              return d;
+            };
+            py::dict d;
+            d["live"] = figures(t.live);
+            d["difference"] = figures(t.difference);
+            d["reconciles"] = t.reconciles;
+            d["differing"] = t.differing;
+            d["reconciled_ns"] = t.reconciled_ns;
+            d["trading_day"] = e.engine().ledgers().trading_day();
+            d["day_rolls"] = e.engine().ledgers().stats().day_rolls;
+            return d;
+          },
+          "The account tracked live by the ledgers, and its last reconciliation with the counter.")
+      .def(
+          "open_journal",
+          [](PyEngine& e, const std::string& path, std::size_t ring_capacity, std::size_t backlog_limit,
+             const std::string& writer_priority, bool wake_on_request) {
+            try {
+              const journal::Journal& j = e.runtime->open_journal(
+                  runtime::JournalSettings{path, ring_capacity, backlog_limit, writer_priority, wake_on_request});
+              return py::make_tuple(j.run(), j.first_seq());
+            } catch (const journal::JournalError& err) {
+              throw py::value_error(err.what());
+            } catch (const std::logic_error& err) {  // SettingsError, or a journal already open
+              throw py::value_error(err.what());
+            }
+          },
+          py::arg("path"), py::arg("ring_capacity") = 16384, py::arg("backlog_limit") = 8192,
+          py::arg("writer_priority") = "batch", py::arg("wake_on_request") = false,
+          "Journals every order request/update, trade, risk decision and notice to SQLite; returns (run, first_seq).")
+      .def(
+          "close_journal",
+          [](PyEngine& e, double timeout_ms) {
+            py::gil_scoped_release nogil;
+            return e.runtime->close_journal(static_cast<std::int64_t>(timeout_ms * 1e6));
+          },
+          py::arg("timeout_ms") = 5000.0)
+      .def(
+          "journal_agent_added",
+          [](PyEngine& e, AgentId agent, const std::string& name) {
+            if (journal::Journal* j = e.journal()) j->agent_added(agent, name);
+          },
+          py::arg("agent"), py::arg("name"))
+      .def(
+          "journal_agent_stopped",
+          [](PyEngine& e, AgentId agent, const std::string& reason) {
+            if (journal::Journal* j = e.journal()) j->agent_stopped(agent, reason);
+          },
+          py::arg("agent"), py::arg("reason"))
+      .def(
+          "journal_position_carry",
+          [](PyEngine& e, const std::string& agent, const std::string& symbol, bool is_long, std::int32_t lots,
+             double price) {
+            if (journal::Journal* j = e.journal())
+              j->position_carried(agent, make_fixed<32>(symbol), is_long, lots, price);
+          },
+          py::arg("agent"), py::arg("symbol"), py::arg("is_long"), py::arg("lots"), py::arg("price"))
+      .def(
+          "journal_param_change",
+          [](PyEngine& e, AgentId agent, const std::string& key_value) {
+            if (journal::Journal* j = e.journal()) j->param_changed(agent, key_value);
+          },
+          py::arg("agent"), py::arg("key_value"))
+      .def(
+          "journal_flush",
+          [](PyEngine& e, double timeout_ms) {
+            journal::Journal* j = e.journal();
+            if (j == nullptr) return true;
+            py::gil_scoped_release nogil;
+            return j->flush(static_cast<std::int64_t>(timeout_ms * 1e6));
+          },
+          py::arg("timeout_ms") = 5000.0)
+      .def(
+          "journal_pause_writer",
+          [](PyEngine& e, bool paused) {
+            if (journal::Journal* j = e.journal()) j->pause_writer(paused);
+          },
+          py::arg("paused"), "Tests: a paused writer commits nothing (the backlog builds up).")
       .def("journal_stats",
            [](PyEngine& e) -> py::object {
              const journal::Journal* j = e.journal();
@@ -694,54 +763,61 @@ void bind_engine_class(py::module_& m) {
              d["error"] = j->error();
              return d;
            })
-      .def("seed_order_link",
-           [](PyEngine& e, std::optional<AgentId> agent, std::int32_t front_id, std::int32_t session_id,
-              std::int64_t order_ref, const std::string& exchange, const std::string& order_sys_id, std::int32_t booked) {
-             return e.engine().order_manager_for_recovery().seed_link(agent.value_or(kNoAgent), front_id, session_id,
-                                                                      order_ref, make_fixed<9>(exchange),
-                                                                      make_fixed<21>(order_sys_id), booked);
-           },
-           py::arg("agent"), py::arg("front_id"), py::arg("session_id"), py::arg("order_ref"), py::arg("exchange"),
-           py::arg("order_sys_id"), py::arg("booked") = 0,
-           "Recovery: attribute a pre-restart order's reports and trades (agent None: unattributed); `booked`: "
-           "lots of its trades the journal already booked.")
-      .def("set_adopt_working_orders", [](PyEngine& e, bool on) { e.engine().set_adopt_working_orders(on); },
-           py::arg("on"),
-           "Recovery: adopt the counter's working orders of a previous process as pooled orders with real ids.")
-      .def("seed_trade",
-           [](PyEngine& e, const std::string& exchange, const std::string& trade_id, Direction direction) {
-             return e.engine().order_manager_for_recovery().seed_trade(make_fixed<9>(exchange), make_fixed<21>(trade_id),
-                                                                       direction);
-           },
-           py::arg("exchange"), py::arg("trade_id"), py::arg("direction"),
-           "Recovery: a trade already booked before the restart (its replay is ignored as a duplicate).")
-      .def("seed_ledger_trade",
-           [](PyEngine& e, std::optional<AgentId> agent, const std::string& symbol, Direction direction, Offset offset,
-              double price, std::int32_t volume) {
-             e.engine().seed_ledger_trade(agent.value_or(kNoAgent), symbol, direction, offset, price, volume);
-           },
-           py::arg("agent"), py::arg("symbol"), py::arg("direction"), py::arg("offset"), py::arg("price"),
-           py::arg("volume"), "Recovery: book a journaled trade into the agent's ledger once instruments are loaded.")
-      .def("seed_ledger_carry",
-           [](PyEngine& e, AgentId agent, const std::string& symbol, bool is_long, std::int32_t lots, double price) {
-             e.engine().seed_ledger_carry(agent, symbol, is_long, lots, price);
-           },
-           py::arg("agent"), py::arg("symbol"), py::arg("is_long"), py::arg("lots"), py::arg("price"),
-           "Carry-over: an agent's lots of an earlier day, booked as yesterday's lots once instruments are loaded.")
-      .def("yesterday_cuts",
-           [](PyEngine& e) {
-             py::list out;
-             for (const Ledgers::YesterdayCut& c : e.engine().yesterday_cuts()) {
-               py::dict d;
-               d["agent"] = c.agent;
-               d["symbol"] = std::string(e.engine().registry().at(c.instrument).spec.symbol.view());
-               d["side"] = c.is_long ? "long" : "short";
-               d["lots"] = c.lots;
-               out.append(d);
-             }
-             return out;
-           },
-           "Carried-in yesterday lots cut at the first reconcile (beyond the counter's yesterday position).")
+      .def(
+          "seed_order_link",
+          [](PyEngine& e, std::optional<AgentId> agent, std::int32_t front_id, std::int32_t session_id,
+             std::int64_t order_ref, const std::string& exchange, const std::string& order_sys_id,
+             std::int32_t booked) {
+            return e.engine().order_manager_for_recovery().seed_link(agent.value_or(kNoAgent), front_id, session_id,
+                                                                     order_ref, make_fixed<9>(exchange),
+                                                                     make_fixed<21>(order_sys_id), booked);
+          },
+          py::arg("agent"), py::arg("front_id"), py::arg("session_id"), py::arg("order_ref"), py::arg("exchange"),
+          py::arg("order_sys_id"), py::arg("booked") = 0,
+          "Recovery: attribute a pre-restart order's reports and trades (agent None: unattributed); `booked`: "
+          "lots of its trades the journal already booked.")
+      .def(
+          "set_adopt_working_orders", [](PyEngine& e, bool on) { e.engine().set_adopt_working_orders(on); },
+          py::arg("on"),
+          "Recovery: adopt the counter's working orders of a previous process as pooled orders with real ids.")
+      .def(
+          "seed_trade",
+          [](PyEngine& e, const std::string& exchange, const std::string& trade_id, Direction direction) {
+            return e.engine().order_manager_for_recovery().seed_trade(make_fixed<9>(exchange), make_fixed<21>(trade_id),
+                                                                      direction);
+          },
+          py::arg("exchange"), py::arg("trade_id"), py::arg("direction"),
+          "Recovery: a trade already booked before the restart (its replay is ignored as a duplicate).")
+      .def(
+          "seed_ledger_trade",
+          [](PyEngine& e, std::optional<AgentId> agent, const std::string& symbol, Direction direction, Offset offset,
+             double price, std::int32_t volume) {
+            e.engine().seed_ledger_trade(agent.value_or(kNoAgent), symbol, direction, offset, price, volume);
+          },
+          py::arg("agent"), py::arg("symbol"), py::arg("direction"), py::arg("offset"), py::arg("price"),
+          py::arg("volume"), "Recovery: book a journaled trade into the agent's ledger once instruments are loaded.")
+      .def(
+          "seed_ledger_carry",
+          [](PyEngine& e, AgentId agent, const std::string& symbol, bool is_long, std::int32_t lots, double price) {
+            e.engine().seed_ledger_carry(agent, symbol, is_long, lots, price);
+          },
+          py::arg("agent"), py::arg("symbol"), py::arg("is_long"), py::arg("lots"), py::arg("price"),
+          "Carry-over: an agent's lots of an earlier day, booked as yesterday's lots once instruments are loaded.")
+      .def(
+          "yesterday_cuts",
+          [](PyEngine& e) {
+            py::list out;
+            for (const Ledgers::YesterdayCut& c : e.engine().yesterday_cuts()) {
+              py::dict d;
+              d["agent"] = c.agent;
+              d["symbol"] = std::string(e.engine().registry().at(c.instrument).spec.symbol.view());
+              d["side"] = c.is_long ? "long" : "short";
+              d["lots"] = c.lots;
+              out.append(d);
+            }
+            return out;
+          },
+          "Carried-in yesterday lots cut at the first reconcile (beyond the counter's yesterday position).")
       .def("order_manager_stats",
            [](PyEngine& e) {
              const OrderManagerStats& s = e.engine().order_manager().stats();
@@ -753,21 +829,22 @@ void bind_engine_class(py::module_& m) {
              d["map_full"] = s.map_full;
              return d;
            })
-      .def("kill",
-           [](PyEngine& e, const std::string& reason, bool flatten) {
-             const runtime::KillResult r = e.runtime->kill(reason, flatten);
-             py::list orders;
-             for (const runtime::FlattenOrder& o : r.flatten_orders) orders.append(py::make_tuple(o.agent, o.order));
-             py::dict d;
-             d["cancels"] = r.cancels;
-             d["flatten_orders"] = orders;
-             d["failures"] = r.failures;
-             return d;
-           },
-           py::arg("reason"), py::arg("flatten") = false,
-           "Kill switch (engine thread): halt the account (REDUCING with flatten), cancel every working order and, "
-           "with flatten, close every agent's free lots by FAK orders sized to the volume limits. Returns "
-           "{cancels, flatten_orders[(agent, order)], failures[str]}.")
+      .def(
+          "kill",
+          [](PyEngine& e, const std::string& reason, bool flatten) {
+            const runtime::KillResult r = e.runtime->kill(reason, flatten);
+            py::list orders;
+            for (const runtime::FlattenOrder& o : r.flatten_orders) orders.append(py::make_tuple(o.agent, o.order));
+            py::dict d;
+            d["cancels"] = r.cancels;
+            d["flatten_orders"] = orders;
+            d["failures"] = r.failures;
+            return d;
+          },
+          py::arg("reason"), py::arg("flatten") = false,
+          "Kill switch (engine thread): halt the account (REDUCING with flatten), cancel every working order and, "
+          "with flatten, close every agent's free lots by FAK orders sized to the volume limits. Returns "
+          "{cancels, flatten_orders[(agent, order)], failures[str]}.")
       .def("stats", [](PyEngine& e) { return stats_dict(e.engine().stats()); })
       .def("session_stats", [](PyEngine& e) { return session_stats_dict(e.runtime->session().stats()); });
 }
@@ -819,23 +896,24 @@ core::Engine& engine_of(py::handle engine) { return engine.cast<PyEngine&>().eng
 runtime::Runtime& runtime_of(py::handle engine) { return *engine.cast<PyEngine&>().runtime; }
 
 void bind_engine(py::module_& m) {
-  m.def("journal_replay",
-        [](const std::string& path) {
-          std::vector<journal::ReplayRow> rows;
-          {
-            py::gil_scoped_release nogil;
-            try {
-              rows = journal::read_rows(path);
-            } catch (const journal::JournalError& e) {
-              py::gil_scoped_acquire gil;
-              throw py::value_error(e.what());
-            }
+  m.def(
+      "journal_replay",
+      [](const std::string& path) {
+        std::vector<journal::ReplayRow> rows;
+        {
+          py::gil_scoped_release nogil;
+          try {
+            rows = journal::read_rows(path);
+          } catch (const journal::JournalError& e) {
+            py::gil_scoped_acquire gil;
+            throw py::value_error(e.what());
           }
-          return replay_dict(journal::replay(rows));
-        },
-        py::arg("path"),
-        "Replays a journal: {orders, positions{agent: {symbol: (long, short)}}, trades[(exchange, trade_id, "
-        "direction)], duplicate_trades, last_seq, runs}. Trades of unknown orders are booked to 'unattributed'.");
+        }
+        return replay_dict(journal::replay(rows));
+      },
+      py::arg("path"),
+      "Replays a journal: {orders, positions{agent: {symbol: (long, short)}}, trades[(exchange, trade_id, "
+      "direction)], duplicate_trades, last_seq, runs}. Trades of unknown orders are booked to 'unattributed'.");
   m.def("journal_default_path", &journal::default_path, py::arg("dir"), py::arg("account"), py::arg("trading_day"));
   bind_enums(m);
   bind_records(m);

@@ -23,8 +23,7 @@ void bind_latency(py::module_& m) {
           "record_many",
           [](LatencyHistogram& h, const py::buffer& values) {
             const py::buffer_info info = values.request();
-            if (info.ndim != 1 || info.itemsize != sizeof(std::int64_t) ||
-                (info.format != "q" && info.format != "l")) {
+            if (info.ndim != 1 || info.itemsize != sizeof(std::int64_t) || (info.format != "q" && info.format != "l")) {
               throw py::type_error("record_many needs a 1-D int64 buffer (array('q')), got format '" + info.format +
                                    "' of " + std::to_string(info.itemsize) + "-byte items");
             }

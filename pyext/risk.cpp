@@ -50,7 +50,8 @@ void set_windows(WindowRule (&w)[kMaxWindows], const std::vector<std::pair<std::
 TradingState parse_state(const std::string& s) {
   if (const std::optional<TradingState> state = core::from_name<TradingState>(s)) return *state;
   std::string names;
-  for (const auto& entry : enum_names(TradingState{})) names += (names.empty() ? "'" : ", '") + std::string(entry.name) + "'";
+  for (const auto& entry : enum_names(TradingState{}))
+    names += (names.empty() ? "'" : ", '") + std::string(entry.name) + "'";
   throw py::value_error("trading state must be one of " + names + ", not '" + s + "'");
 }
 
@@ -112,7 +113,9 @@ void bind_limit_fields(py::class_<Limits>& cls) {
     if constexpr (std::is_same_v<T, WindowRules>) {
       cls.def_property(
           name.c_str(), [member](const Limits& l) { return get_windows(l.*member); },
-          [member](Limits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) { set_windows(l.*member, w); },
+          [member](Limits& l, const std::vector<std::pair<std::uint32_t, std::int64_t>>& w) {
+            set_windows(l.*member, w);
+          },
           (doc + " (list of (limit, window_ms))").c_str());
     } else {
       cls.def_readwrite(name.c_str(), member, doc.c_str());
@@ -166,24 +169,27 @@ void bind_limits(py::module_& m) {
       .def_readwrite("agent", &RiskLimits::agent)
       .def_readwrite("instrument", &RiskLimits::instrument)
       .def_readwrite("account", &RiskLimits::account)
-      .def("set_exchange",
-           [](RiskLimits& l, const std::string& exchange, const InstrumentLimits& limits) {
-             if (exchange.empty() || exchange.size() > ExchangeId::capacity()) throw py::value_error("bad exchange id '" + exchange + "'");
-             for (std::uint32_t i = 0; i < l.exchange_count; ++i) {
-               if (l.exchanges[i].exchange == exchange) {
-                 l.exchanges[i].limits = limits;
-                 return;
-               }
-             }
-             if (l.exchange_count >= kMaxExchangeOverrides) throw py::value_error("too many exchange overrides");
-             l.exchanges[l.exchange_count].exchange.assign(exchange);
-             l.exchanges[l.exchange_count].limits = limits;
-             ++l.exchange_count;
-           },
-           py::arg("exchange"), py::arg("limits"), "Instrument-scope limits for the instruments of one exchange.")
+      .def(
+          "set_exchange",
+          [](RiskLimits& l, const std::string& exchange, const InstrumentLimits& limits) {
+            if (exchange.empty() || exchange.size() > ExchangeId::capacity())
+              throw py::value_error("bad exchange id '" + exchange + "'");
+            for (std::uint32_t i = 0; i < l.exchange_count; ++i) {
+              if (l.exchanges[i].exchange == exchange) {
+                l.exchanges[i].limits = limits;
+                return;
+              }
+            }
+            if (l.exchange_count >= kMaxExchangeOverrides) throw py::value_error("too many exchange overrides");
+            l.exchanges[l.exchange_count].exchange.assign(exchange);
+            l.exchanges[l.exchange_count].limits = limits;
+            ++l.exchange_count;
+          },
+          py::arg("exchange"), py::arg("limits"), "Instrument-scope limits for the instruments of one exchange.")
       .def_property_readonly("exchanges", [](const RiskLimits& l) {
         py::dict d;
-        for (std::uint32_t i = 0; i < l.exchange_count; ++i) d[py::str(std::string(l.exchanges[i].exchange.view()))] = l.exchanges[i].limits;
+        for (std::uint32_t i = 0; i < l.exchange_count; ++i)
+          d[py::str(std::string(l.exchanges[i].exchange.view()))] = l.exchanges[i].limits;
         return d;
       });
 }
@@ -197,57 +203,70 @@ void bind_risk_engine(py::module_& m) {
              return PyRisk{&risk, runtime.kill_sink()};
            }),
            py::arg("engine"), py::arg("limits"), py::arg("max_agents") = 64, py::keep_alive<1, 2>())
-      .def("set_limits", [](PyRisk& r, const RiskLimits& l) { r.risk->set_limits(l); }, py::arg("limits"))
-      .def("post_limits", [](PyRisk& r, const RiskLimits& l) { return r.risk->post_limits(l); }, py::arg("limits"),
-           "Any thread: queue new limits for the engine thread; False when the queue is full.")
-      .def("set_agent_limits", [](PyRisk& r, AgentId a, const AgentLimits& l) { r.risk->set_agent_limits(a, l); },
-           py::arg("agent"), py::arg("limits"))
-      .def("post_agent_limits", [](PyRisk& r, AgentId a, const AgentLimits& l) { return r.risk->post_agent_limits(a, l); },
-           py::arg("agent"), py::arg("limits"))
+      .def(
+          "set_limits", [](PyRisk& r, const RiskLimits& l) { r.risk->set_limits(l); }, py::arg("limits"))
+      .def(
+          "post_limits", [](PyRisk& r, const RiskLimits& l) { return r.risk->post_limits(l); }, py::arg("limits"),
+          "Any thread: queue new limits for the engine thread; False when the queue is full.")
+      .def(
+          "set_agent_limits", [](PyRisk& r, AgentId a, const AgentLimits& l) { r.risk->set_agent_limits(a, l); },
+          py::arg("agent"), py::arg("limits"))
+      .def(
+          "post_agent_limits",
+          [](PyRisk& r, AgentId a, const AgentLimits& l) { return r.risk->post_agent_limits(a, l); }, py::arg("agent"),
+          py::arg("limits"))
       .def("apply_pending", [](PyRisk& r) { return r.risk->apply_pending(); })
       .def("set_agent_name", [](PyRisk& r, AgentId a, const std::string& n) { r.risk->set_agent_name(a, n); })
       .def_property_readonly("limits", [](const PyRisk& r) { return r.risk->limits(); })
       .def("agent_limits", [](const PyRisk& r, AgentId a) { return r.risk->agent_limits(a); })
-      .def("kill",
-           [](PyRisk& r, const std::string& reason, bool reducing_only) {
-             r.risk->kill(reason, reducing_only);
-             return r.sink->sent();
-           },
-           py::arg("reason"), py::arg("reducing_only") = false,
-           "Halts the account (or REDUCING when reducing_only) and cancels every working order; returns the "
-           "number of cancel requests written.")
-      .def("set_cancel_rules_bypassed", [](PyRisk& r, bool b) { r.risk->set_cancel_rules_bypassed(b); }, py::arg("bypassed"),
-           "While True, cancels pass every cancel rule (an orderly stop must cancel everything).")
+      .def(
+          "kill",
+          [](PyRisk& r, const std::string& reason, bool reducing_only) {
+            r.risk->kill(reason, reducing_only);
+            return r.sink->sent();
+          },
+          py::arg("reason"), py::arg("reducing_only") = false,
+          "Halts the account (or REDUCING when reducing_only) and cancels every working order; returns the "
+          "number of cancel requests written.")
+      .def(
+          "set_cancel_rules_bypassed", [](PyRisk& r, bool b) { r.risk->set_cancel_rules_bypassed(b); },
+          py::arg("bypassed"), "While True, cancels pass every cancel rule (an orderly stop must cancel everything).")
       .def_property_readonly("killed", [](const PyRisk& r) { return r.risk->killed(); })
       .def_property_readonly("kill_reason", [](const PyRisk& r) { return std::string(r.risk->kill_reason()); })
-      .def("set_agent_state", [](PyRisk& r, AgentId a, const std::string& s) { r.risk->set_agent_state(a, parse_state(s)); })
+      .def("set_agent_state",
+           [](PyRisk& r, AgentId a, const std::string& s) { r.risk->set_agent_state(a, parse_state(s)); })
       .def("agent_state", [](const PyRisk& r, AgentId a) { return std::string(to_string(r.risk->agent_state(a))); })
       .def("state_reason", [](const PyRisk& r, AgentId a) { return std::string(r.risk->state_reason(a)); })
       .def("set_account_state", [](PyRisk& r, const std::string& s) { r.risk->set_account_state(parse_state(s)); })
-      .def_property_readonly("account_state", [](const PyRisk& r) { return std::string(to_string(r.risk->account_state())); })
+      .def_property_readonly("account_state",
+                             [](const PyRisk& r) { return std::string(to_string(r.risk->account_state())); })
       .def("new_day", [](PyRisk& r) { r.risk->new_day(); })
       .def("daily_cancels", [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_cancels(a, i); })
       .def("daily_messages", [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_messages(a, i); })
       .def("daily_opened", [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_opened(a, i); })
-      .def("begin_recovery", [](PyRisk& r) { r.risk->begin_recovery(); },
-           "Count the counter's order history of the day (reconcile reports) into the daily counts.")
+      .def(
+          "begin_recovery", [](PyRisk& r) { r.risk->begin_recovery(); },
+          "Count the counter's order history of the day (reconcile reports) into the daily counts.")
       .def("end_recovery", [](PyRisk& r) { r.risk->end_recovery(); })
-      .def("seed_daily",
-           [](PyRisk& r, std::optional<AgentId> agent, InstrumentIndex instrument, std::int32_t messages,
-              std::int32_t cancels, std::int32_t large_cancels, std::int32_t opened) {
-             r.risk->seed_daily(agent.value_or(kNoAgent), instrument, messages, cancels, large_cancels, opened);
-           },
-           py::arg("agent"), py::arg("instrument"), py::arg("messages"), py::arg("cancels"), py::arg("large_cancels"),
-           py::arg("opened"),
-           "Raise the daily counts of an agent (None: the account) on an instrument to at least these values.")
-      .def("daily_large_cancels", [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_large_cancels(a, i); })
+      .def(
+          "seed_daily",
+          [](PyRisk& r, std::optional<AgentId> agent, InstrumentIndex instrument, std::int32_t messages,
+             std::int32_t cancels, std::int32_t large_cancels, std::int32_t opened) {
+            r.risk->seed_daily(agent.value_or(kNoAgent), instrument, messages, cancels, large_cancels, opened);
+          },
+          py::arg("agent"), py::arg("instrument"), py::arg("messages"), py::arg("cancels"), py::arg("large_cancels"),
+          py::arg("opened"),
+          "Raise the daily counts of an agent (None: the account) on an instrument to at least these values.")
+      .def("daily_large_cancels",
+           [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_large_cancels(a, i); })
       .def("working_orders", [](const PyRisk& r, AgentId a) { return r.risk->working_orders(a); })
       .def("stats", [](const PyRisk& r) { return stats_dict(*r.risk); });
 
-  py::class_<RiskSandbox>(m, "RiskSandbox",
-                          "A risk engine over its own one-instrument registry, for tests of the rules (no CTP, no engine).")
-      .def(py::init([](const RiskLimits& limits, const std::string& symbol, const std::string& exchange, double price_tick,
-                       std::int32_t max_limit_order_volume) {
+  py::class_<RiskSandbox>(
+      m, "RiskSandbox",
+      "A risk engine over its own one-instrument registry, for tests of the rules (no CTP, no engine).")
+      .def(py::init([](const RiskLimits& limits, const std::string& symbol, const std::string& exchange,
+                       double price_tick, std::int32_t max_limit_order_volume) {
              auto s = std::make_unique<RiskSandbox>();
              InstrumentSpec spec;
              spec.symbol.assign(symbol);
@@ -264,37 +283,49 @@ void bind_risk_engine(py::module_& m) {
            }),
            py::arg("limits"), py::arg("symbol") = "rb2505", py::arg("exchange") = "SHFE", py::arg("price_tick") = 1.0,
            py::arg("max_limit_order_volume") = 500)
-      .def("check_order",
-           [](RiskSandbox& s, AgentId agent, std::int64_t now_ns, std::int32_t volume, Direction d, double price, Offset offset,
-              OrderKind kind) {
-             const double tick = s.registry.at(s.instrument).spec.price_tick;
-             const OrderIntent in{agent, s.instrument, d, offset, kind, price, static_cast<std::int64_t>(price / tick + 0.5), volume, now_ns};
-             return verdict_tuple(s.risk->check_order(in, RiskContext{s.registry, nullptr}));
-           },
-           py::arg("agent"), py::arg("now_ns"), py::arg("volume") = 1, py::arg("direction") = Direction::Buy,
-           py::arg("price") = 3500.0, py::arg("offset") = Offset::Open, py::arg("kind") = OrderKind::Limit,
-           "(code name, reason); code 'NONE' when admitted.")
-      .def("check_cancel",
-           [](RiskSandbox& s, AgentId agent, OrderId order, std::int64_t now_ns) {
-             return verdict_tuple(s.risk->check_cancel(CancelIntent{agent, order, s.instrument, now_ns}, RiskContext{s.registry, nullptr}));
-           },
-           py::arg("agent"), py::arg("order"), py::arg("now_ns"))
-      .def("order_update",
-           [](RiskSandbox& s, OrderId id, AgentId agent, OrderStatus status, Direction d, double price, std::int32_t volume,
-              std::int32_t traded, OrderKind kind, Offset offset, bool cancel_rejected) {
-             s.risk->on_order_update(order_update_of(
-                 OrderFacts{id, agent, s.instrument, d, offset, kind, status, price, volume, traded, cancel_rejected}));
-           },
-           py::arg("id"), py::arg("agent"), py::arg("status"), py::arg("direction") = Direction::Buy, py::arg("price") = 3500.0,
-           py::arg("volume") = 1, py::arg("traded") = 0, py::arg("kind") = OrderKind::Limit, py::arg("offset") = Offset::Open,
-           py::arg("cancel_rejected") = false, "Feed an order update as the engine publishes it.")
-      .def("daily_cancels", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_cancels(a, s.instrument); },
-           py::arg("agent"), "Cancels counted today on the instrument (agent, or 0xFFFFFFFF for the account).")
-      .def("daily_messages", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_messages(a, s.instrument); },
-           py::arg("agent"), "Messages (inserts + cancels) counted today on the instrument.")
-      .def("daily_large_cancels", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_large_cancels(a, s.instrument); },
-           py::arg("agent"))
-      .def("working_orders", [](const RiskSandbox& s, AgentId a) { return s.risk->working_orders(a); }, py::arg("agent"))
+      .def(
+          "check_order",
+          [](RiskSandbox& s, AgentId agent, std::int64_t now_ns, std::int32_t volume, Direction d, double price,
+             Offset offset, OrderKind kind) {
+            const double tick = s.registry.at(s.instrument).spec.price_tick;
+            const OrderIntent in{
+                agent,  s.instrument, d, offset, kind, price, static_cast<std::int64_t>(price / tick + 0.5),
+                volume, now_ns};
+            return verdict_tuple(s.risk->check_order(in, RiskContext{s.registry, nullptr}));
+          },
+          py::arg("agent"), py::arg("now_ns"), py::arg("volume") = 1, py::arg("direction") = Direction::Buy,
+          py::arg("price") = 3500.0, py::arg("offset") = Offset::Open, py::arg("kind") = OrderKind::Limit,
+          "(code name, reason); code 'NONE' when admitted.")
+      .def(
+          "check_cancel",
+          [](RiskSandbox& s, AgentId agent, OrderId order, std::int64_t now_ns) {
+            return verdict_tuple(s.risk->check_cancel(CancelIntent{agent, order, s.instrument, now_ns},
+                                                      RiskContext{s.registry, nullptr}));
+          },
+          py::arg("agent"), py::arg("order"), py::arg("now_ns"))
+      .def(
+          "order_update",
+          [](RiskSandbox& s, OrderId id, AgentId agent, OrderStatus status, Direction d, double price,
+             std::int32_t volume, std::int32_t traded, OrderKind kind, Offset offset, bool cancel_rejected) {
+            s.risk->on_order_update(order_update_of(
+                OrderFacts{id, agent, s.instrument, d, offset, kind, status, price, volume, traded, cancel_rejected}));
+          },
+          py::arg("id"), py::arg("agent"), py::arg("status"), py::arg("direction") = Direction::Buy,
+          py::arg("price") = 3500.0, py::arg("volume") = 1, py::arg("traded") = 0, py::arg("kind") = OrderKind::Limit,
+          py::arg("offset") = Offset::Open, py::arg("cancel_rejected") = false,
+          "Feed an order update as the engine publishes it.")
+      .def(
+          "daily_cancels", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_cancels(a, s.instrument); },
+          py::arg("agent"), "Cancels counted today on the instrument (agent, or 0xFFFFFFFF for the account).")
+      .def(
+          "daily_messages", [](const RiskSandbox& s, AgentId a) { return s.risk->daily_messages(a, s.instrument); },
+          py::arg("agent"), "Messages (inserts + cancels) counted today on the instrument.")
+      .def(
+          "daily_large_cancels",
+          [](const RiskSandbox& s, AgentId a) { return s.risk->daily_large_cancels(a, s.instrument); },
+          py::arg("agent"))
+      .def(
+          "working_orders", [](const RiskSandbox& s, AgentId a) { return s.risk->working_orders(a); }, py::arg("agent"))
       .def("set_limits", [](RiskSandbox& s, const RiskLimits& l) { s.risk->set_limits(l); })
       .def("set_agent_name", [](RiskSandbox& s, AgentId a, const std::string& n) { s.risk->set_agent_name(a, n); })
       .def("stats", [](const RiskSandbox& s) { return stats_dict(*s.risk); });
@@ -302,8 +333,9 @@ void bind_risk_engine(py::module_& m) {
   py::class_<RiskReplay>(m, "RiskReplay",
                          "Replays a journaled day through the risk engine's own counting (no checks, no hook).")
       .def(py::init([](py::object source, const RiskLimits& limits, std::size_t max_agents, std::size_t max_orders) {
-             const InstrumentRegistry& registry = py::isinstance<RiskSandbox>(source) ? source.cast<RiskSandbox&>().registry
-                                                                                   : engine_of(source).registry();
+             const InstrumentRegistry& registry = py::isinstance<RiskSandbox>(source)
+                                                      ? source.cast<RiskSandbox&>().registry
+                                                      : engine_of(source).registry();
              RiskCapacity capacity;
              capacity.max_agents = max_agents;
              capacity.max_instruments = registry.capacity();
@@ -314,30 +346,36 @@ void bind_risk_engine(py::module_& m) {
            }),
            py::arg("source"), py::arg("limits"), py::arg("max_agents"), py::arg("max_orders"), py::keep_alive<1, 2>(),
            "source: the Engine (or a RiskSandbox) whose instruments the journal names.")
-      .def("order_sent",
-           [](RiskReplay& r, AgentId agent, InstrumentIndex instrument, OrderKind kind, std::int32_t volume) {
-             r.risk->count_sent_order(OrderIntent{agent, instrument, Direction::Buy, Offset::Open, kind, 0.0, 0, volume, 0});
-           },
-           py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("volume"))
-      .def("cancel_sent",
-           [](RiskReplay& r, AgentId agent, InstrumentIndex instrument, OrderId order) {
-             r.risk->count_sent_cancel(CancelIntent{agent, order, instrument, 0});
-           },
-           py::arg("agent"), py::arg("instrument"), py::arg("order"), "order: 0 for an order the journal does not hold.")
-      .def("order_update",
-           [](RiskReplay& r, OrderId id, AgentId agent, InstrumentIndex instrument, OrderKind kind, OrderStatus status,
-              std::int32_t volume, std::int32_t traded, Offset offset, bool cancel_rejected) {
-             r.risk->on_order_update(order_update_of(OrderFacts{id, agent, instrument, Direction::Buy, offset, kind, status,
-                                                                0.0, volume, traded, cancel_rejected}));
-           },
-           py::arg("id"), py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("status"), py::arg("volume"),
-           py::arg("traded"), py::arg("offset"), py::arg("cancel_rejected"))
-      .def("daily",
-           [](const RiskReplay& r, AgentId agent, InstrumentIndex instrument) {
-             return py::make_tuple(r.risk->daily_messages(agent, instrument), r.risk->daily_cancels(agent, instrument),
-                                   r.risk->daily_large_cancels(agent, instrument));
-           },
-           py::arg("agent"), py::arg("instrument"), "(messages, cancels, large_cancels); agent 0xFFFFFFFF: the account.");
+      .def(
+          "order_sent",
+          [](RiskReplay& r, AgentId agent, InstrumentIndex instrument, OrderKind kind, std::int32_t volume) {
+            r.risk->count_sent_order(
+                OrderIntent{agent, instrument, Direction::Buy, Offset::Open, kind, 0.0, 0, volume, 0});
+          },
+          py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("volume"))
+      .def(
+          "cancel_sent",
+          [](RiskReplay& r, AgentId agent, InstrumentIndex instrument, OrderId order) {
+            r.risk->count_sent_cancel(CancelIntent{agent, order, instrument, 0});
+          },
+          py::arg("agent"), py::arg("instrument"), py::arg("order"), "order: 0 for an order the journal does not hold.")
+      .def(
+          "order_update",
+          [](RiskReplay& r, OrderId id, AgentId agent, InstrumentIndex instrument, OrderKind kind, OrderStatus status,
+             std::int32_t volume, std::int32_t traded, Offset offset, bool cancel_rejected) {
+            r.risk->on_order_update(order_update_of(OrderFacts{id, agent, instrument, Direction::Buy, offset, kind,
+                                                               status, 0.0, volume, traded, cancel_rejected}));
+          },
+          py::arg("id"), py::arg("agent"), py::arg("instrument"), py::arg("kind"), py::arg("status"), py::arg("volume"),
+          py::arg("traded"), py::arg("offset"), py::arg("cancel_rejected"))
+      .def(
+          "daily",
+          [](const RiskReplay& r, AgentId agent, InstrumentIndex instrument) {
+            return py::make_tuple(r.risk->daily_messages(agent, instrument), r.risk->daily_cancels(agent, instrument),
+                                  r.risk->daily_large_cancels(agent, instrument));
+          },
+          py::arg("agent"), py::arg("instrument"),
+          "(messages, cancels, large_cancels); agent 0xFFFFFFFF: the account.");
 }
 
 }  // namespace

@@ -22,9 +22,9 @@ struct type_caster<std::chrono::hh_mm_ss<std::chrono::milliseconds>> {
       PyDateTime_IMPORT;
       if (!PyDateTimeAPI) throw error_already_set();
     }
-    PyObject* time = PyTime_FromTime(static_cast<int>(t.hours().count()), static_cast<int>(t.minutes().count()),
-                                     static_cast<int>(t.seconds().count()),
-                                     static_cast<int>(t.subseconds().count()) * 1000);
+    PyObject* time =
+        PyTime_FromTime(static_cast<int>(t.hours().count()), static_cast<int>(t.minutes().count()),
+                        static_cast<int>(t.seconds().count()), static_cast<int>(t.subseconds().count()) * 1000);
     if (time == nullptr) throw error_already_set();
     return time;
   }

@@ -2,14 +2,14 @@
 // 2 per second, rising cumulative volume) fed through a builder with the given intervals, repeated over
 // consecutive trading days. As on the engine thread, each tick is written into one TickData that is hot in
 // cache (there it has just been read from the ring) before the builder sees it: the figure is the builder's
-// cost, not the cost of streaming 250-byte ticks from memory. Header-only so a test, the standalone executable (bars_bench_main.cpp) and a
-// later bench extension can all call it.
+// cost, not the cost of streaming 250-byte ticks from memory. Header-only so a test, the standalone executable
+// (bars_bench_main.cpp) and a later bench extension can all call it.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
-#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,10 +25,10 @@ struct BarBenchOptions {
 };
 
 struct BarBenchResult {
-  std::uint64_t ticks = 0;     // ticks fed in the timed days
-  std::uint64_t bars = 0;      // bars finished in the timed days
-  double seconds = 0.0;        // wall (steady clock)
-  double cpu_seconds = 0.0;    // CPU time of the calling thread: the figure that survives a loaded machine
+  std::uint64_t ticks = 0;   // ticks fed in the timed days
+  std::uint64_t bars = 0;    // bars finished in the timed days
+  double seconds = 0.0;      // wall (steady clock)
+  double cpu_seconds = 0.0;  // CPU time of the calling thread: the figure that survives a loaded machine
   [[nodiscard]] double ticks_per_second() const noexcept {
     return seconds > 0 ? static_cast<double>(ticks) / seconds : 0.0;
   }

@@ -181,8 +181,8 @@ class BarBuilder {
 
     const std::int64_t tick_ms = exchange_ms(day, effective_ms);
     for (std::size_t i = 0; i < series_count_; ++i) {
-      fold(series_[i], day, static_cast<std::uint8_t>(place.window), effective_ms, tick_ms, tick, volume,
-           turnover, oi_before, sink);
+      fold(series_[i], day, static_cast<std::uint8_t>(place.window), effective_ms, tick_ms, tick, volume, turnover,
+           oi_before, sink);
     }
   }
 
@@ -384,8 +384,9 @@ class BarBuilder {
   }
 
   template <class Sink>
-  [[gnu::always_inline]] inline void fold(Series& s, std::int32_t day, std::uint8_t window, std::int32_t effective_ms, std::int64_t tick_ms,
-            const core::TickData& tick, std::int64_t volume, double turnover, double oi_before, Sink& sink) {
+  [[gnu::always_inline]] inline void fold(Series& s, std::int32_t day, std::uint8_t window, std::int32_t effective_ms,
+                                          std::int64_t tick_ms, const core::TickData& tick, std::int64_t volume,
+                                          double turnover, double oi_before, Sink& sink) {
     const double price = tick.last_price;
     switch (s.interval.kind) {
       case BarKind::Minutes: {
@@ -467,7 +468,7 @@ class BarBuilder {
   std::size_t series_count_ = 0;
   BuilderStats stats_{};
   std::int64_t now_key_ = kNoTime;
-  std::int64_t now_phase_ = kNoTime;  // clock_phase of now_key_
+  std::int64_t now_phase_ = kNoTime;      // clock_phase of now_key_
   std::int64_t last_tick_key_ = kNoTime;  // where the previous accepted tick was taken
   // Cumulative-field bases of the previous accepted tick.
   std::int32_t base_day_ = -1;

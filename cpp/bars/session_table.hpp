@@ -76,9 +76,9 @@ struct SessionSchedule {
   constexpr TradingWindow morning2{session_ms_at(10, 30), session_ms_at(11, 30), false};
   constexpr TradingWindow afternoon{session_ms_at(13, 30), session_ms_at(15, 0), false};
   const auto with_night = [&](int end_hour, int end_minute) {
-    return SessionSchedule{{TradingWindow{session_ms_at(21, 0), session_ms_at(end_hour, end_minute), true}, morning1,
-                            morning2, afternoon},
-                           4};
+    return SessionSchedule{
+        {TradingWindow{session_ms_at(21, 0), session_ms_at(end_hour, end_minute), true}, morning1, morning2, afternoon},
+        4};
   };
   switch (group) {
     case SessionGroup::Day: return SessionSchedule{{morning1, morning2, afternoon, TradingWindow{}}, 3};
@@ -87,13 +87,12 @@ struct SessionSchedule {
     case SessionGroup::Night0230: return with_night(2, 30);
     case SessionGroup::CffexIndex:
     case SessionGroup::CffexBond:
-      return SessionSchedule{{TradingWindow{session_ms_at(9, 30), session_ms_at(11, 30), true},
-                              TradingWindow{session_ms_at(13, 0),
-                                            group == SessionGroup::CffexBond ? session_ms_at(15, 15)
-                                                                             : session_ms_at(15, 0),
-                                            false},
-                              TradingWindow{}, TradingWindow{}},
-                             2};
+      return SessionSchedule{
+          {TradingWindow{session_ms_at(9, 30), session_ms_at(11, 30), true},
+           TradingWindow{session_ms_at(13, 0),
+                         group == SessionGroup::CffexBond ? session_ms_at(15, 15) : session_ms_at(15, 0), false},
+           TradingWindow{}, TradingWindow{}},
+          2};
   }
   return SessionSchedule{};
 }

@@ -70,11 +70,13 @@ struct CivilDate {
   return wd != 0 && wd != 6;
 }
 [[nodiscard]] constexpr std::int32_t next_weekday(std::int32_t days) noexcept {
-  do ++days; while (!is_weekday(days));
+  do ++days;
+  while (!is_weekday(days));
   return days;
 }
 [[nodiscard]] constexpr std::int32_t previous_weekday(std::int32_t days) noexcept {
-  do --days; while (!is_weekday(days));
+  do --days;
+  while (!is_weekday(days));
   return days;
 }
 

@@ -145,10 +145,9 @@ inline FrontTickResult bench_front_ticks(const std::string& lib_dir, std::uint64
   while (r.ticks < ticks) {
     const FlowDir flow("ticks");
     const std::uint64_t want = ticks - r.ticks;
-    const std::string address = "local://bench-ticks-" + std::to_string(::getpid()) + "-" +
-                                std::to_string(now_ns()) +
-                                "?speed=0&session=night&trading_day=20250102&wait=yield&max_ticks=" +
-                                std::to_string(want);
+    const std::string address =
+        "local://bench-ticks-" + std::to_string(::getpid()) + "-" + std::to_string(now_ns()) +
+        "?speed=0&session=night&trading_day=20250102&wait=yield&max_ticks=" + std::to_string(want);
     CountingMdSpi spi;
     CThostFtdcMdApi* md = md_session(libs, flow, spi, address);
     std::vector<char*> ids;
@@ -205,11 +204,13 @@ inline std::vector<std::int64_t> bench_front_insert_latency(const std::string& l
     CThostFtdcMdApi* md = md_session(libs, flow, md_spi, address);
     char* ids[] = {const_cast<char*>("rb2505")};
     (void)md->SubscribeMarketData(ids, 1);
-    const bool got = wait_until([&] { return md_spi.has_last.load(std::memory_order_acquire); }, std::chrono::seconds(10));
+    const bool got =
+        wait_until([&] { return md_spi.has_last.load(std::memory_order_acquire); }, std::chrono::seconds(10));
     md->Release();
     if (!got) throw std::runtime_error("local front: no rb2505 snapshot");
     const auto& t = md_spi.last;
-    const double low = t.LowerLimitPrice > 0 && t.LowerLimitPrice < DBL_MAX / 2 ? t.LowerLimitPrice : t.LastPrice * 0.96;
+    const double low =
+        t.LowerLimitPrice > 0 && t.LowerLimitPrice < DBL_MAX / 2 ? t.LowerLimitPrice : t.LastPrice * 0.96;
     price = static_cast<double>(static_cast<long long>(low) + 1);  // rb tick = 1: rests far below the market
   }
 
@@ -217,8 +218,8 @@ inline std::vector<std::int64_t> bench_front_insert_latency(const std::string& l
     std::atomic<int> stage{0};  // 1 connected, 2 authenticated, 3 logged in, 4 confirmed (release/acquire)
     std::atomic<int> max_order_ref{0};
     std::atomic<int> expected_ref{-1};
-    std::int64_t first_rtn_ns = 0;   // published by the release store of seen_ref
-    std::atomic<int> seen_ref{-1};   // the OrderRef whose first OnRtnOrder was stamped
+    std::int64_t first_rtn_ns = 0;  // published by the release store of seen_ref
+    std::atomic<int> seen_ref{-1};  // the OrderRef whose first OnRtnOrder was stamped
     std::atomic<int> rejects{0};
     void OnFrontConnected() override { stage.store(1, std::memory_order_release); }
     void OnRspAuthenticate(CThostFtdcRspAuthenticateField*, CThostFtdcRspInfoField*, int, bool) override {
@@ -228,7 +229,8 @@ inline std::vector<std::int64_t> bench_front_insert_latency(const std::string& l
       max_order_ref.store(f ? std::atoi(f->MaxOrderRef) : 1, std::memory_order_relaxed);
       stage.store(3, std::memory_order_release);  // release: max_order_ref is visible after stage 3
     }
-    void OnRspSettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField*, CThostFtdcRspInfoField*, int, bool) override {
+    void OnRspSettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField*, CThostFtdcRspInfoField*, int,
+                                    bool) override {
       stage.store(4, std::memory_order_release);
     }
     void OnRspOrderInsert(CThostFtdcInputOrderField*, CThostFtdcRspInfoField*, int, bool) override {
@@ -302,8 +304,8 @@ inline std::vector<std::int64_t> bench_front_insert_latency(const std::string& l
     if (td->ReqOrderInsert(&o, 100 + i) != 0 ||
         !wait_until([&] { return spi.seen_ref.load(std::memory_order_acquire) == ref; }, std::chrono::seconds(5))) {
       td->Release();
-      throw std::runtime_error("local front trader: no OnRtnOrder for OrderRef " + ref_text + " (rejects: " +
-                               std::to_string(spi.rejects.load()) + ")");
+      throw std::runtime_error("local front trader: no OnRtnOrder for OrderRef " + ref_text +
+                               " (rejects: " + std::to_string(spi.rejects.load()) + ")");
     }
     if (i >= warmup) out.push_back(spi.first_rtn_ns - t0);
   }

@@ -138,30 +138,34 @@ ThroughputResult ring_throughput(std::int64_t items, std::int64_t capacity, int 
   std::int64_t first_bad_index = 0;
   {
     ThreadGroup threads(gate);
-    threads.spawn([&] {
-      if (!gate.wait()) return;
-      SpinThenYield backoff;
-      for (std::int64_t i = 0; i < items; ++i) {
-        while (!ring.try_push(i)) backoff.pause();
-        backoff.reset();
-      }
-    }, producer_cpu, "producer");
-    threads.spawn([&] {
-      if (!gate.wait()) return;
-      SpinThenYield backoff;
-      const Clock::time_point start = Clock::now();
-      for (std::int64_t expected = 0; expected < items; ++expected) {
-        const std::int64_t* item = nullptr;
-        while ((item = ring.front()) == nullptr) backoff.pause();
-        backoff.reset();
-        if (*item != expected && mismatches++ == 0) {
-          first_bad_index = expected;
-          first_bad_value = *item;
-        }
-        ring.pop();
-      }
-      elapsed = Clock::now() - start;
-    }, consumer_cpu, "consumer");
+    threads.spawn(
+        [&] {
+          if (!gate.wait()) return;
+          SpinThenYield backoff;
+          for (std::int64_t i = 0; i < items; ++i) {
+            while (!ring.try_push(i)) backoff.pause();
+            backoff.reset();
+          }
+        },
+        producer_cpu, "producer");
+    threads.spawn(
+        [&] {
+          if (!gate.wait()) return;
+          SpinThenYield backoff;
+          const Clock::time_point start = Clock::now();
+          for (std::int64_t expected = 0; expected < items; ++expected) {
+            const std::int64_t* item = nullptr;
+            while ((item = ring.front()) == nullptr) backoff.pause();
+            backoff.reset();
+            if (*item != expected && mismatches++ == 0) {
+              first_bad_index = expected;
+              first_bad_value = *item;
+            }
+            ring.pop();
+          }
+          elapsed = Clock::now() - start;
+        },
+        consumer_cpu, "consumer");
     threads.start();
     threads.join_all();
   }
@@ -172,8 +176,8 @@ ThroughputResult ring_throughput(std::int64_t items, std::int64_t capacity, int 
   return {static_cast<std::uint64_t>(items), seconds, static_cast<double>(items) / seconds};
 }
 
-std::vector<std::int64_t> ring_roundtrip(std::int64_t trips, std::int64_t warmup, std::int64_t capacity,
-                                         int ping_cpu, int pong_cpu) {
+std::vector<std::int64_t> ring_roundtrip(std::int64_t trips, std::int64_t warmup, std::int64_t capacity, int ping_cpu,
+                                         int pong_cpu) {
   require_positive(trips, "trips");
   if (warmup < 0) throw std::invalid_argument("warmup must be >= 0");
   require_positive(capacity, "capacity");
@@ -191,45 +195,49 @@ std::vector<std::int64_t> ring_roundtrip(std::int64_t trips, std::int64_t warmup
   StartGate gate;
   {
     ThreadGroup threads(gate);
-    threads.spawn([&] {
-      if (!gate.wait()) return;
-      SpinThenYield backoff;
-      Clock::time_point previous = Clock::now();
-      for (std::int64_t i = 0; i < total; ++i) {
-        while (!to_pong.try_push(i)) backoff.pause();
-        backoff.reset();
-        const std::int64_t* reply = nullptr;
-        while ((reply = to_ping.front()) == nullptr) backoff.pause();
-        backoff.reset();
-        if (*reply != i && mismatches++ == 0) {
-          first_bad_index = i;
-          first_bad_value = *reply;
-        }
-        to_ping.pop();
-        const Clock::time_point now = Clock::now();
-        if (i >= warmup) nanos[static_cast<std::size_t>(i - warmup)] = (now - previous).count();
-        previous = now;
-      }
-    }, ping_cpu, "ping");
-    threads.spawn([&] {
-      if (!gate.wait()) return;
-      SpinThenYield backoff;
-      for (std::int64_t i = 0; i < total; ++i) {
-        const std::int64_t* request = nullptr;
-        while ((request = to_pong.front()) == nullptr) backoff.pause();
-        backoff.reset();
-        const std::int64_t value = *request;
-        to_pong.pop();
-        while (!to_ping.try_push(value)) backoff.pause();
-        backoff.reset();
-      }
-    }, pong_cpu, "pong");
+    threads.spawn(
+        [&] {
+          if (!gate.wait()) return;
+          SpinThenYield backoff;
+          Clock::time_point previous = Clock::now();
+          for (std::int64_t i = 0; i < total; ++i) {
+            while (!to_pong.try_push(i)) backoff.pause();
+            backoff.reset();
+            const std::int64_t* reply = nullptr;
+            while ((reply = to_ping.front()) == nullptr) backoff.pause();
+            backoff.reset();
+            if (*reply != i && mismatches++ == 0) {
+              first_bad_index = i;
+              first_bad_value = *reply;
+            }
+            to_ping.pop();
+            const Clock::time_point now = Clock::now();
+            if (i >= warmup) nanos[static_cast<std::size_t>(i - warmup)] = (now - previous).count();
+            previous = now;
+          }
+        },
+        ping_cpu, "ping");
+    threads.spawn(
+        [&] {
+          if (!gate.wait()) return;
+          SpinThenYield backoff;
+          for (std::int64_t i = 0; i < total; ++i) {
+            const std::int64_t* request = nullptr;
+            while ((request = to_pong.front()) == nullptr) backoff.pause();
+            backoff.reset();
+            const std::int64_t value = *request;
+            to_pong.pop();
+            while (!to_ping.try_push(value)) backoff.pause();
+            backoff.reset();
+          }
+        },
+        pong_cpu, "pong");
     threads.start();
     threads.join_all();
   }
   if (mismatches != 0) {
-    throw std::runtime_error(sequence_error("SpscRing round trip returned the wrong item", first_bad_index,
-                                            first_bad_value));
+    throw std::runtime_error(
+        sequence_error("SpscRing round trip returned the wrong item", first_bad_index, first_bad_value));
   }
   static_assert(std::is_same_v<Clock::duration::period, std::nano>, "samples are steady_clock ticks = ns");
   return nanos;
@@ -286,8 +294,8 @@ ThroughputResult mpsc_throughput(std::int64_t items, int producers, std::int64_t
     threads.join_all();
   }
   if (mismatches != 0) {
-    throw std::runtime_error(sequence_error("MpscQueue delivered out of per-producer order", first_bad_index,
-                                            first_bad_value));
+    throw std::runtime_error(
+        sequence_error("MpscQueue delivered out of per-producer order", first_bad_index, first_bad_value));
   }
   const double seconds = std::chrono::duration<double>(elapsed).count();
   return {static_cast<std::uint64_t>(items), seconds, static_cast<double>(items) / seconds};

@@ -32,8 +32,8 @@ struct ThroughputResult {
 // Timing: std::chrono::steady_clock (CLOCK_MONOTONIC via the vDSO), read once per trip on the ping
 // thread: trip k is the time between consecutive reads, so each sample includes one clock read (~20 ns
 // with a TSC clocksource) and nothing else besides the two hand-offs.
-[[nodiscard]] std::vector<std::int64_t> ring_roundtrip(std::int64_t trips, std::int64_t warmup,
-                                                       std::int64_t capacity, int ping_cpu, int pong_cpu);
+[[nodiscard]] std::vector<std::int64_t> ring_roundtrip(std::int64_t trips, std::int64_t warmup, std::int64_t capacity,
+                                                       int ping_cpu, int pong_cpu);
 
 // `producers` threads push their own sequences (producer id in the top 16 bits) through
 // MpscQueue<int64_t>(capacity); one consumer checks that each producer's items arrive complete and in

@@ -19,7 +19,8 @@ class BenchLedger final : public LedgerView {
   std::int32_t short_volume(AgentId, InstrumentIndex) const noexcept override { return 1; }
   std::int32_t pending_open_volume(AgentId, InstrumentIndex, Direction) const noexcept override { return 1; }
   double available_capital(AgentId) const noexcept override { return 1e9; }
-  double order_cost(AgentId, InstrumentIndex, Direction, Offset, double price, std::int32_t volume) const noexcept override {
+  double order_cost(AgentId, InstrumentIndex, Direction, Offset, double price,
+                    std::int32_t volume) const noexcept override {
     return price * 10.0 * volume * 0.1 + 3.0 * volume;
   }
   double pnl_today(AgentId) const noexcept override { return 100.0; }
@@ -28,8 +29,10 @@ class BenchLedger final : public LedgerView {
 }  // namespace
 
 std::vector<std::int64_t> risk_check_latency(const RiskBenchOptions& o) {
-  if (o.samples < 1 || o.warmup < 0 || o.resting_orders < 0 || o.resting_orders > 1000 || o.agents < 1 || o.agents > 64) {
-    throw std::invalid_argument("bench_risk_check: samples >= 1, warmup >= 0, 0 <= resting_orders <= 1000, 1 <= agents <= 64");
+  if (o.samples < 1 || o.warmup < 0 || o.resting_orders < 0 || o.resting_orders > 1000 || o.agents < 1 ||
+      o.agents > 64) {
+    throw std::invalid_argument(
+        "bench_risk_check: samples >= 1, warmup >= 0, 0 <= resting_orders <= 1000, 1 <= agents <= 64");
   }
   const bool cancels = o.kind == "cancel";
   if (!cancels && o.kind != "order") throw std::invalid_argument("bench_risk_check: kind must be 'order' or 'cancel'");
@@ -124,12 +127,13 @@ std::vector<std::int64_t> risk_check_latency(const RiskBenchOptions& o) {
     } else {
       const Direction d = i % 2 == 0 ? Direction::Buy : Direction::Sell;
       const double price = d == Direction::Buy ? 3500.0 : 3501.0;
-      v = engine.check_order(OrderIntent{agent, rb, d, Offset::Open, OrderKind::Limit, price,
-                                         static_cast<std::int64_t>(price), 1, now},
-                             context);
+      v = engine.check_order(
+          OrderIntent{agent, rb, d, Offset::Open, OrderKind::Limit, price, static_cast<std::int64_t>(price), 1, now},
+          context);
     }
     const auto t1 = std::chrono::steady_clock::now();
-    if (!v.accepted()) throw std::runtime_error(std::string("bench_risk_check: a check was refused: ") + v.reason.c_str());
+    if (!v.accepted())
+      throw std::runtime_error(std::string("bench_risk_check: a check was refused: ") + v.reason.c_str());
     if (i >= o.warmup) out.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
   }
   return out;

@@ -20,8 +20,7 @@ namespace shandian::bench {
 // callback): when the scheduler queues the woken thread on the waker's CPU, the sample shows how long it
 // waits behind that poll, and with poll_yields (sched_yield about every microsecond of polling) that it
 // need not. Throws std::invalid_argument for samples < 1 or a negative warmup, gap_ns or poll_after_ns.
-[[nodiscard]] std::vector<std::int64_t> futex_wake_floor(std::int64_t samples, std::int64_t warmup,
-                                                         std::int64_t gap_ns, std::int64_t poll_after_ns = 0,
-                                                         bool poll_yields = false);
+[[nodiscard]] std::vector<std::int64_t> futex_wake_floor(std::int64_t samples, std::int64_t warmup, std::int64_t gap_ns,
+                                                         std::int64_t poll_after_ns = 0, bool poll_yields = false);
 
 }  // namespace shandian::bench

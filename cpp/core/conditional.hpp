@@ -54,20 +54,20 @@ struct Conditional {
   Direction direction = Direction::Sell;  // side of the child orders
   std::uint8_t mode = 0;                  // OffsetMode of the children (engine.hpp)
   std::int32_t volume = 0;                // total lots (bracket: entry lots; iceberg: total)
-  std::int32_t armed = 0;                 // lots that may be released (stop/TP/trailing: volume; bracket exits: entry filled)
-  std::int32_t released = 0;              // lots sent in children
-  std::int32_t filled = 0;                // lots traded by children
-  std::int32_t display = 0;               // iceberg slice
-  double trigger = 0.0;                   // stop / take-profit trigger price
-  double limit = 0.0;                     // child limit price; 0 = marketable (FAK at the limit price of the day)
-  double trail = 0.0;                     // trailing distance in price units
-  double extreme = 0.0;                   // trailing: best price seen since armed (0 = none yet)
-  bool fire = false;                      // triggered by a tick: release at the next engine poll
-  ConditionalId peer = kNoConditional;    // OCO peer: cancelled when this one triggers
-  ConditionalId parent = kNoConditional;  // bracket exits: the bracket
-  ConditionalId exit_tp = kNoConditional; // bracket: its take-profit / stop-loss exits
+  std::int32_t armed = 0;     // lots that may be released (stop/TP/trailing: volume; bracket exits: entry filled)
+  std::int32_t released = 0;  // lots sent in children
+  std::int32_t filled = 0;    // lots traded by children
+  std::int32_t display = 0;   // iceberg slice
+  double trigger = 0.0;       // stop / take-profit trigger price
+  double limit = 0.0;         // child limit price; 0 = marketable (FAK at the limit price of the day)
+  double trail = 0.0;         // trailing distance in price units
+  double extreme = 0.0;       // trailing: best price seen since armed (0 = none yet)
+  bool fire = false;          // triggered by a tick: release at the next engine poll
+  ConditionalId peer = kNoConditional;     // OCO peer: cancelled when this one triggers
+  ConditionalId parent = kNoConditional;   // bracket exits: the bracket
+  ConditionalId exit_tp = kNoConditional;  // bracket: its take-profit / stop-loss exits
   ConditionalId exit_sl = kNoConditional;
-  OrderId working = kNoOrder;             // the child working now (iceberg slice, bracket entry)
+  OrderId working = kNoOrder;  // the child working now (iceberg slice, bracket entry)
   Message reason{};
 };
 

@@ -52,7 +52,7 @@ struct OrderUpdate {
 };
 
 struct TradeUpdate {
-  OrderId order;   // kNoOrder when the order is not known to this process
+  OrderId order;  // kNoOrder when the order is not known to this process
   AgentId agent;
   InstrumentIndex instrument;
   InstrumentId symbol;
@@ -73,13 +73,13 @@ enum class SessionNoticeKind : std::uint8_t {
   TraderReady,         // logged in, settlement confirmed, state queried and reconciled
   TraderDisconnected,  // agents must assume nothing is acknowledged until TraderReady again
   MdConnected,
-  MdReady,             // logged in and (re)subscribed
+  MdReady,  // logged in and (re)subscribed
   MdDisconnected,
-  AuthFailed,          // 63: retrying stops (fatal until reconfigured)
-  LoginLocked,         // 75 / 143: reported, never hammered (fatal until the broker unlocks)
-  LoginFailed,         // other login refusals (3 bad credentials stops too: retrying would lock)
-  Warning,             // recoverable problem (query retries, settlement retry, subscription errors)
-  RingOverflow,        // a vendor-thread ring was full: counted; trader side triggers a reconcile
+  AuthFailed,    // 63: retrying stops (fatal until reconfigured)
+  LoginLocked,   // 75 / 143: reported, never hammered (fatal until the broker unlocks)
+  LoginFailed,   // other login refusals (3 bad credentials stops too: retrying would lock)
+  Warning,       // recoverable problem (query retries, settlement retry, subscription errors)
+  RingOverflow,  // a vendor-thread ring was full: counted; trader side triggers a reconcile
 };
 
 [[nodiscard]] constexpr const char* to_string(SessionNoticeKind k) noexcept {

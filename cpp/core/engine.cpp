@@ -113,7 +113,8 @@ namespace {
 }
 
 [[nodiscard]] bool status_names(std::string_view id, const ExchangeId& exchange, const InstrumentSpec& spec) noexcept {
-  if (!exchange.view().empty() && !spec.exchange.view().empty() && exchange.view() != spec.exchange.view()) return false;
+  if (!exchange.view().empty() && !spec.exchange.view().empty() && exchange.view() != spec.exchange.view())
+    return false;
   return spec.symbol.view() == id || product_of(spec.symbol.view()) == id;
 }
 }  // namespace
@@ -152,7 +153,8 @@ void Engine::apply_known_status(InstrumentIndex instrument) noexcept {
     }
   }
   for (const ProductStatus& p : product_status_) {
-    if (p.product.view() == st.spec.symbol.view() && status_names(p.product.view(), p.exchange, st.spec)) st.trading_status = p.status;
+    if (p.product.view() == st.spec.symbol.view() && status_names(p.product.view(), p.exchange, st.spec))
+      st.trading_status = p.status;
   }
 }
 
@@ -207,8 +209,8 @@ void Engine::seed_ledger_carry(AgentId agent, std::string_view symbol, bool is_l
 
 void Engine::count_refusal(AgentId agent, RejectCode code, OrderId created, bool is_cancel) noexcept {
   if (code == RejectCode::None || created != kNoOrder) return;
-  if (is_cancel && (code == RejectCode::UnknownOrder || code == RejectCode::AlreadyFinal ||
-                    code == RejectCode::CancelPending)) {
+  if (is_cancel &&
+      (code == RejectCode::UnknownOrder || code == RejectCode::AlreadyFinal || code == RejectCode::CancelPending)) {
     return;
   }
   ledgers_.count_refusal(agent, code);
@@ -234,16 +236,19 @@ CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
   return r;
 }
 
-InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
-                            double price, std::int32_t volume, OrderKind kind) noexcept {
+InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset, double price,
+                            std::int32_t volume, OrderKind kind) noexcept {
   const std::int64_t now = monotonic_ns();
-  if (agent >= agent_names_.size()) return refuse<InsertResult>(RejectCode::InvalidAgent, "agent %u is not registered", agent);
+  if (agent >= agent_names_.size())
+    return refuse<InsertResult>(RejectCode::InvalidAgent, "agent %u is not registered", agent);
   if (!registry_.contains(instrument)) {
     return refuse<InsertResult>(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
   }
   const InstrumentState& state = registry_.at(instrument);
   const InstrumentSpec& spec = state.spec;
-  if (volume <= 0) return refuse<InsertResult>(RejectCode::InvalidVolume, "%s: volume %d must be positive", spec.symbol.c_str(), volume);
+  if (volume <= 0)
+    return refuse<InsertResult>(RejectCode::InvalidVolume, "%s: volume %d must be positive", spec.symbol.c_str(),
+                                volume);
   if (spec.max_limit_order_volume > 0 && volume > spec.max_limit_order_volume) {
     return refuse<InsertResult>(RejectCode::InvalidVolume, "%s: volume %d exceeds the exchange maximum %d",
                                 spec.symbol.c_str(), volume, spec.max_limit_order_volume);
@@ -251,7 +256,8 @@ InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction
   std::int64_t ticks = 0;
   if (kind != OrderKind::Market) {
     if (!std::isfinite(price) || price <= 0.0) {
-      return refuse<InsertResult>(RejectCode::InvalidPrice, "%s: price %g is not a positive number", spec.symbol.c_str(), price);
+      return refuse<InsertResult>(RejectCode::InvalidPrice, "%s: price %g is not a positive number",
+                                  spec.symbol.c_str(), price);
     }
     const auto on_grid = price_to_ticks(price, spec.price_tick);
     if (!on_grid) {
@@ -278,8 +284,8 @@ InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction
   const AgentId owner = ledgers_.owner(instrument);
   if (owner != kNoAgent && owner != agent) {
     const std::string_view name = agent_name(owner);
-    return refuse<InsertResult>(RejectCode::InstrumentOwned, "%s is owned exclusively by agent %.*s", spec.symbol.c_str(),
-                                static_cast<int>(name.size()), name.data());
+    return refuse<InsertResult>(RejectCode::InstrumentOwned, "%s is owned exclusively by agent %.*s",
+                                spec.symbol.c_str(), static_cast<int>(name.size()), name.data());
   }
   if (offset != Offset::Open) {
     // Every close, explicit offsets included, draws on the agent's own free lots only: the counter would
@@ -293,14 +299,15 @@ InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction
       const std::string_view name = agent_name(agent);
       return refuse<InsertResult>(RejectCode::InsufficientPosition,
                                   "%s: %s %d %s > %d free lots of agent %.*s (td %d yd %d)", spec.symbol.c_str(),
-                                  to_string(offset).data(), volume, direction == Direction::Sell ? "long" : "short", usable,
-                                  static_cast<int>(name.size()), name.data(), free.today, free.yd);
+                                  to_string(offset).data(), volume, direction == Direction::Sell ? "long" : "short",
+                                  usable, static_cast<int>(name.size()), name.data(), free.today, free.yd);
     }
   }
   // The journal's backlog gate comes before the risk hook, so a refused order never enters risk windows.
   if (observer_ != nullptr) {
     if (const RejectCode gate = observer_->admit_order(); gate != RejectCode::None) {
-      InsertResult r = refuse<InsertResult>(gate, "%s: %s, new orders refused", spec.symbol.c_str(), to_string(gate).data());
+      InsertResult r =
+          refuse<InsertResult>(gate, "%s: %s, new orders refused", spec.symbol.c_str(), to_string(gate).data());
       notify_risk_decision(agent, kNoOrder, spec.symbol, false, r.code, r.reason);
       return r;
     }
@@ -344,8 +351,9 @@ InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction
   } else {
     // SUBMITTING is published before the request is written: no reply can overtake it (vnpy_ctp#104).
     if (observer_ != nullptr) {
-      observer_->on_order_request(OrderRequest{order->id, agent, order->symbol, order->exchange, direction, offset, kind,
-                                               price, volume, order->front_id, order->session_id, order->order_ref, now});
+      observer_->on_order_request(OrderRequest{order->id, agent, order->symbol, order->exchange, direction, offset,
+                                               kind, price, volume, order->front_id, order->session_id,
+                                               order->order_ref, now});
     }
     publish_order(*order, 0, now);
     const int rc = gateway_.write_insert(*order);
@@ -366,15 +374,26 @@ InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction
 
 CancelResult Engine::request_cancel(AgentId agent, OrderId id) noexcept {
   Order* order = orders_.get(id);
-  if (order == nullptr) return refuse<CancelResult>(RejectCode::UnknownOrder, "order %llu is not live", static_cast<unsigned long long>(id));
+  if (order == nullptr)
+    return refuse<CancelResult>(RejectCode::UnknownOrder, "order %llu is not live",
+                                static_cast<unsigned long long>(id));
   CancelResult result;
   result.order = id;
-  if (order->agent != agent) return refuse<CancelResult>(RejectCode::NotOwner, "order %llu belongs to agent %u", static_cast<unsigned long long>(id), order->agent);
-  if (is_final(order->status)) return refuse<CancelResult>(RejectCode::AlreadyFinal, "order %llu is already %s", static_cast<unsigned long long>(id), to_string(order->status).data());
-  if (order->cancel_pending) return refuse<CancelResult>(RejectCode::CancelPending, "order %llu: a cancel is already in flight", static_cast<unsigned long long>(id));
-  if (!gateway_.trading_ready()) return refuse<CancelResult>(RejectCode::SessionNotReady, "order %llu: trading session is not ready", static_cast<unsigned long long>(id));
+  if (order->agent != agent)
+    return refuse<CancelResult>(RejectCode::NotOwner, "order %llu belongs to agent %u",
+                                static_cast<unsigned long long>(id), order->agent);
+  if (is_final(order->status))
+    return refuse<CancelResult>(RejectCode::AlreadyFinal, "order %llu is already %s",
+                                static_cast<unsigned long long>(id), to_string(order->status).data());
+  if (order->cancel_pending)
+    return refuse<CancelResult>(RejectCode::CancelPending, "order %llu: a cancel is already in flight",
+                                static_cast<unsigned long long>(id));
+  if (!gateway_.trading_ready())
+    return refuse<CancelResult>(RejectCode::SessionNotReady, "order %llu: trading session is not ready",
+                                static_cast<unsigned long long>(id));
   const std::int64_t now = monotonic_ns();
-  const RiskVerdict verdict = risk_->check_cancel(CancelIntent{agent, id, order->instrument, now}, RiskContext{registry_, &ledgers_});
+  const RiskVerdict verdict =
+      risk_->check_cancel(CancelIntent{agent, id, order->instrument, now}, RiskContext{registry_, &ledgers_});
   if (!verdict.accepted()) {
     result.code = verdict.code;
     result.reason = verdict.reason;
@@ -392,7 +411,8 @@ CancelResult Engine::request_cancel(AgentId agent, OrderId id) noexcept {
   return result;
 }
 
-Engine::ClosableLots Engine::closable_lots(AgentId agent, InstrumentIndex instrument, Direction direction) const noexcept {
+Engine::ClosableLots Engine::closable_lots(AgentId agent, InstrumentIndex instrument,
+                                           Direction direction) const noexcept {
   ClosableLots free;
   if (const PositionLedger* p = ledgers_.position(agent, instrument)) {
     const SideLedger& side = p->of(direction == Direction::Sell);  // a sell closes long lots, a buy short
@@ -411,9 +431,11 @@ PlaceResult Engine::place_orders(AgentId agent, InstrumentIndex instrument, Dire
     return result;
   };
   if (agent >= agent_names_.size()) return fail(RejectCode::InvalidAgent, "agent %u is not registered", agent);
-  if (!registry_.contains(instrument)) return fail(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
+  if (!registry_.contains(instrument))
+    return fail(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
   const InstrumentSpec& spec = registry_.at(instrument).spec;
-  if (volume <= 0) return fail(RejectCode::InvalidVolume, "%s: volume %d must be positive", spec.symbol.c_str(), volume);
+  if (volume <= 0)
+    return fail(RejectCode::InvalidVolume, "%s: volume %d must be positive", spec.symbol.c_str(), volume);
   const bool closes_long = direction == Direction::Sell;
   const ClosableLots free = closable_lots(agent, instrument, direction);
   const std::int32_t avail_today = free.today;
@@ -432,8 +454,9 @@ PlaceResult Engine::place_orders(AgentId agent, InstrumentIndex instrument, Dire
     case OffsetMode::CloseTodayThenYd:
     case OffsetMode::CloseOnly: {
       if (volume > avail_today + avail_yd) {
-        return fail(RejectCode::InsufficientPosition, "%s: close %d %s > %d held free (td %d yd %d)", spec.symbol.c_str(), volume,
-                    closes_long ? "long" : "short", avail_today + avail_yd, avail_today, avail_yd);
+        return fail(RejectCode::InsufficientPosition, "%s: close %d %s > %d held free (td %d yd %d)",
+                    spec.symbol.c_str(), volume, closes_long ? "long" : "short", avail_today + avail_yd, avail_today,
+                    avail_yd);
       }
       if (!split) {
         add(Offset::Close, volume);
@@ -459,8 +482,8 @@ PlaceResult Engine::place_orders(AgentId agent, InstrumentIndex instrument, Dire
   std::size_t legs = 0;
   for (std::size_t i = 0; i < nparts; ++i) legs += static_cast<std::size_t>((parts[i].lots + max_leg - 1) / max_leg);
   if (legs > PlaceResult::kMaxLegs) {
-    return fail(RejectCode::InvalidVolume, "%s: volume %d needs %zu orders of at most %d (limit %zu)", spec.symbol.c_str(),
-                volume, legs, max_leg, PlaceResult::kMaxLegs);
+    return fail(RejectCode::InvalidVolume, "%s: volume %d needs %zu orders of at most %d (limit %zu)",
+                spec.symbol.c_str(), volume, legs, max_leg, PlaceResult::kMaxLegs);
   }
   for (std::size_t i = 0; i < nparts; ++i) {
     for (std::int32_t left = parts[i].lots; left > 0;) {
@@ -548,7 +571,8 @@ void Engine::fire_timers(std::int64_t now_ns) noexcept {
 
 void Engine::notify_risk_decision(AgentId agent, OrderId order, const InstrumentId& symbol, bool is_cancel,
                                   RejectCode code, const Message& reason) noexcept {
-  if (observer_ != nullptr) observer_->on_risk_decision(RiskDecision{agent, order, symbol, is_cancel, code, reason, monotonic_ns()});
+  if (observer_ != nullptr)
+    observer_->on_risk_decision(RiskDecision{agent, order, symbol, is_cancel, code, reason, monotonic_ns()});
 }
 
 template <class T>
@@ -643,7 +667,8 @@ void Engine::on_trade_report(const Event& event) noexcept {
   const TradeData& trade = event.payload.trade;
   TradeUpdate update;
   bool status_changed = false;
-  if (!orders_.apply_trade(trade, event.recv_ns, event.from_query, registry_.find(trade.symbol), update, &status_changed)) {
+  if (!orders_.apply_trade(trade, event.recv_ns, event.from_query, registry_.find(trade.symbol), update,
+                           &status_changed)) {
     return;
   }
   publish_trade(update);
@@ -693,9 +718,7 @@ void Engine::on_action_error(const Event& event) noexcept {
 void Engine::process(const Event& event) noexcept {
   ++stats_.events;
   switch (event.kind) {
-    case EventKind::Tick:
-      on_tick(event);
-      return;
+    case EventKind::Tick: on_tick(event); return;
     case EventKind::OrderReport:
       if (event.has_row && event.error_id == 0) on_order_report(event);
       if (event.from_query) gateway_.on_event(event);
@@ -704,19 +727,13 @@ void Engine::process(const Event& event) noexcept {
       if (event.has_row && event.error_id == 0) on_trade_report(event);
       if (event.from_query) gateway_.on_event(event);
       return;
-    case EventKind::OrderInsertError:
-      on_insert_error(event);
-      return;
-    case EventKind::OrderActionError:
-      on_action_error(event);
-      return;
+    case EventKind::OrderInsertError: on_insert_error(event); return;
+    case EventKind::OrderActionError: on_action_error(event); return;
     case EventKind::InstrumentStatus:
       on_instrument_status(event.payload.status);
       gateway_.on_event(event);
       return;
-    default:
-      gateway_.on_event(event);
-      return;
+    default: gateway_.on_event(event); return;
   }
 }
 
@@ -749,7 +766,8 @@ void Engine::end_order_reconcile(std::uint32_t epoch, std::int32_t front_id, std
 }
 
 void Engine::reset_positions() noexcept {
-  for (std::size_t i = 0; i < registry_.size(); ++i) registry_.at(static_cast<InstrumentIndex>(i)).position = PositionSnapshot{};
+  for (std::size_t i = 0; i < registry_.size(); ++i)
+    registry_.at(static_cast<InstrumentIndex>(i)).position = PositionSnapshot{};
   positions_dirty_ = true;
 }
 
@@ -777,7 +795,8 @@ void Engine::clamp_carried_lots() noexcept {
   for (const Ledgers::YesterdayCut& cut : yesterday_cuts()) {
     const std::string_view name = agent_name(cut.agent);
     char text[192];
-    std::snprintf(text, sizeof text, "carry-over: agent %.*s carried %d %s yesterday lot(s) of %s the counter does not hold: cut",
+    std::snprintf(text, sizeof text,
+                  "carry-over: agent %.*s carried %d %s yesterday lot(s) of %s the counter does not hold: cut",
                   static_cast<int>(name.size()), name.data(), cut.lots, cut.is_long ? "long" : "short",
                   registry_.at(cut.instrument).spec.symbol.c_str());
     publish_notice(SessionNoticeKind::Warning, 0, text);
@@ -814,7 +833,8 @@ void Engine::check_inflight(std::int64_t now_ns) noexcept {
                     static_cast<long long>((now_ns - order->submit_ns) / 1'000'000));
       publish_notice(SessionNoticeKind::Warning, 0, text);
     }
-    if (order->cancel_pending && order->cancel_sent_ns != 0 && now_ns - order->cancel_sent_ns > config_.cancel_timeout_ns) {
+    if (order->cancel_pending && order->cancel_sent_ns != 0 &&
+        now_ns - order->cancel_sent_ns > config_.cancel_timeout_ns) {
       ++stats_.cancel_timeouts;
       const bool retry = config_.cancel_timeout_action == EngineConfig::CancelTimeoutAction::Retry &&
                          order->cancel_attempts <= config_.max_cancel_retries;
@@ -925,8 +945,13 @@ bool Engine::dispatch(std::int64_t now_ns) {
   std::swap(pending_, dispatching_);
   ++stats_.batches;
   if (dispatcher_ != nullptr) {
-    const Batch batch{dispatching_.sequence, dispatching_.ticks, dispatching_.orders, dispatching_.trades,
-                      dispatching_.notices,  dispatching_.timers, now_ns};
+    const Batch batch{dispatching_.sequence,
+                      dispatching_.ticks,
+                      dispatching_.orders,
+                      dispatching_.trades,
+                      dispatching_.notices,
+                      dispatching_.timers,
+                      now_ns};
     struct ClearOnExit {
       Buffers& buffers;
       ~ClearOnExit() { buffers.clear(); }

@@ -121,22 +121,22 @@ struct [[nodiscard]] ConditionalResult {
 // The engine's counters, declared once: X(field, "doc"). The list generates the struct and
 // for_each_field(stats, f) (f(name, value) per field, in order), which the binding's stats dict iterates,
 // so a counter added here reaches Python with no other edit.
-#define SHANDIAN_ENGINE_STATS(X)                                                            \
-  X(events, "")                                                                             \
-  X(ticks, "")                                                                              \
-  X(unknown_instrument_ticks, "")                                                           \
-  X(batches, "")                                                                            \
-  X(buffer_growths, "a batch outgrew its pre-reserved arrays (heap); should stay 0")        \
-  X(orders_sent, "")                                                                        \
-  X(cancels_sent, "")                                                                       \
-  X(unmatched_errors, "insert/action errors naming no order of ours")                       \
-  X(ack_timeouts, "orders unacknowledged past ack_timeout_ns")                              \
-  X(cancel_timeouts, "cancels unanswered past cancel_timeout_ns")                           \
-  X(cancel_retries, "cancels re-sent after a timeout")                                      \
-  X(order_queries, "order queries requested by the in-flight checks")                       \
-  X(position_mismatches, "ledger vs CTP position reconciles that differed")                 \
-  X(conditionals_triggered, "conditional orders whose trigger fired")                       \
-  X(conditional_children, "orders released by conditional orders")                         \
+#define SHANDIAN_ENGINE_STATS(X)                                                     \
+  X(events, "")                                                                      \
+  X(ticks, "")                                                                       \
+  X(unknown_instrument_ticks, "")                                                    \
+  X(batches, "")                                                                     \
+  X(buffer_growths, "a batch outgrew its pre-reserved arrays (heap); should stay 0") \
+  X(orders_sent, "")                                                                 \
+  X(cancels_sent, "")                                                                \
+  X(unmatched_errors, "insert/action errors naming no order of ours")                \
+  X(ack_timeouts, "orders unacknowledged past ack_timeout_ns")                       \
+  X(cancel_timeouts, "cancels unanswered past cancel_timeout_ns")                    \
+  X(cancel_retries, "cancels re-sent after a timeout")                               \
+  X(order_queries, "order queries requested by the in-flight checks")                \
+  X(position_mismatches, "ledger vs CTP position reconciles that differed")          \
+  X(conditionals_triggered, "conditional orders whose trigger fired")                \
+  X(conditional_children, "orders released by conditional orders")                   \
   X(orders_adopted, "working orders of a previous process adopted at recovery")
 
 struct EngineStats {
@@ -151,7 +151,6 @@ constexpr void for_each_field(const EngineStats& s, F&& f) {
   SHANDIAN_ENGINE_STATS(SHANDIAN_STATS_VISIT)
 #undef SHANDIAN_STATS_VISIT
 }
-
 
 class Engine final : private GatewayHost {
  public:
@@ -187,18 +186,19 @@ class Engine final : private GatewayHost {
   [[nodiscard]] RejectCode subscribe(AgentId agent, std::string_view symbol) noexcept;
   // A close offset (any of Close / CloseToday / CloseYesterday) must fit the agent's own free lots
   // (INSUFFICIENT_POSITION otherwise); outside SHFE/INE it is sent as Close. The price is sent on the grid.
-  [[nodiscard]] InsertResult insert_order(AgentId agent, InstrumentIndex instrument, Direction direction,
-                                          Offset offset, double price, std::int32_t volume, OrderKind kind) noexcept;
+  [[nodiscard]] InsertResult insert_order(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
+                                          double price, std::int32_t volume, OrderKind kind) noexcept;
   // Resolves offsets per `mode` and the exchange, splits by the exchange's max order volume and sends the
   // legs through insert_order (validation + risk hook each). Refuses before sending anything when the agent
   // would close more than it holds (INSUFFICIENT_POSITION) or more than kMaxLegs legs are needed.
-  PlaceResult place(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
-                    std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept;
+  PlaceResult place(AgentId agent, InstrumentIndex instrument, Direction direction, double price, std::int32_t volume,
+                    OrderKind kind, OffsetMode mode) noexcept;
   [[nodiscard]] CancelResult cancel(AgentId agent, OrderId order) noexcept;
   // ---- conditional orders (engine_conditional.cpp) ------------------------------------------------------
   // Stop / take-profit / trailing stop: armed now, released on the first tick that triggers it. Iceberg:
   // the first slice is sent now. Refusals: INVALID_VOLUME / INVALID_PRICE / ORDER_POOL_EXHAUSTED.
-  ConditionalResult add_conditional(AgentId agent, InstrumentIndex instrument, const ConditionalRequest& request) noexcept;
+  ConditionalResult add_conditional(AgentId agent, InstrumentIndex instrument,
+                                    const ConditionalRequest& request) noexcept;
   // Links two armed conditionals of the agent: when one releases its child, the other is cancelled.
   ConditionalResult link_oco(AgentId agent, ConditionalId first, ConditionalId second) noexcept;
   // Entry limit order + take-profit and stop-loss exits (opposite side, closing), armed for the entry's
@@ -242,7 +242,9 @@ class Engine final : private GatewayHost {
 
   // ---- state (engine thread) ------------------------------------------------------------------------
   [[nodiscard]] const InstrumentRegistry& registry() const noexcept { return registry_; }
-  [[nodiscard]] InstrumentIndex instrument_index(std::string_view symbol) const noexcept { return registry_.find(symbol); }
+  [[nodiscard]] InstrumentIndex instrument_index(std::string_view symbol) const noexcept {
+    return registry_.find(symbol);
+  }
   [[nodiscard]] const Order* order(OrderId id) const noexcept { return orders_.get(id); }
   [[nodiscard]] const OrderManager& order_manager() const noexcept { return orders_; }
   [[nodiscard]] const Ledgers& ledgers() const noexcept { return ledgers_; }
@@ -304,7 +306,8 @@ class Engine final : private GatewayHost {
   PlaceResult place_orders(AgentId agent, InstrumentIndex instrument, Direction direction, double price,
                            std::int32_t volume, OrderKind kind, OffsetMode mode) noexcept;
   [[nodiscard]] CancelResult request_cancel(AgentId agent, OrderId order) noexcept;
-  ConditionalResult arm_conditional(AgentId agent, InstrumentIndex instrument, const ConditionalRequest& request) noexcept;
+  ConditionalResult arm_conditional(AgentId agent, InstrumentIndex instrument,
+                                    const ConditionalRequest& request) noexcept;
   ConditionalResult link_pair(AgentId agent, ConditionalId first, ConditionalId second) noexcept;
   CancelResult drop_conditional(AgentId agent, ConditionalId id) noexcept;
   ConditionalResult arm_bracket(AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
@@ -331,7 +334,8 @@ class Engine final : private GatewayHost {
     std::int32_t today = 0;
     std::int32_t yd = 0;
   };
-  [[nodiscard]] ClosableLots closable_lots(AgentId agent, InstrumentIndex instrument, Direction direction) const noexcept;
+  [[nodiscard]] ClosableLots closable_lots(AgentId agent, InstrumentIndex instrument,
+                                           Direction direction) const noexcept;
   [[nodiscard]] bool any_event_ready() noexcept;
   void drain(std::size_t max_events) noexcept;
   void process(const Event& event) noexcept;

@@ -40,7 +40,8 @@ const Conditional* Engine::conditional(ConditionalId id) const noexcept {
   return cond_pool_.get(to_pool_handle(id));
 }
 
-ConditionalResult Engine::add_conditional(AgentId agent, InstrumentIndex instrument, const ConditionalRequest& r) noexcept {
+ConditionalResult Engine::add_conditional(AgentId agent, InstrumentIndex instrument,
+                                          const ConditionalRequest& r) noexcept {
   ConditionalResult result = arm_conditional(agent, instrument, r);
   if (!result.ok()) count_refusal(agent, result.code, kNoOrder, false);
   return result;
@@ -58,35 +59,46 @@ CancelResult Engine::cancel_conditional(AgentId agent, ConditionalId id) noexcep
   return result;
 }
 
-ConditionalResult Engine::arm_conditional(AgentId agent, InstrumentIndex instrument, const ConditionalRequest& r) noexcept {
+ConditionalResult Engine::arm_conditional(AgentId agent, InstrumentIndex instrument,
+                                          const ConditionalRequest& r) noexcept {
   using R = ConditionalResult;
   if (agent >= agent_names_.size()) return refused<R>(RejectCode::InvalidAgent, "agent %u is not registered", agent);
-  if (!registry_.contains(instrument)) return refused<R>(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
+  if (!registry_.contains(instrument))
+    return refused<R>(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
   const InstrumentSpec& spec = registry_.at(instrument).spec;
-  if (r.volume <= 0) return refused<R>(RejectCode::InvalidVolume, "%s: volume %d must be positive", spec.symbol.c_str(), r.volume);
+  if (r.volume <= 0)
+    return refused<R>(RejectCode::InvalidVolume, "%s: volume %d must be positive", spec.symbol.c_str(), r.volume);
   switch (r.kind) {
     case ConditionalKind::Stop:
     case ConditionalKind::TakeProfit:
-      if (!(r.trigger > 0.0)) return refused<R>(RejectCode::InvalidPrice, "%s: trigger %g must be > 0", spec.symbol.c_str(), r.trigger);
+      if (!(r.trigger > 0.0))
+        return refused<R>(RejectCode::InvalidPrice, "%s: trigger %g must be > 0", spec.symbol.c_str(), r.trigger);
       break;
     case ConditionalKind::TrailingStop:
-      if (!(r.trail > 0.0)) return refused<R>(RejectCode::InvalidPrice, "%s: trail %g must be > 0", spec.symbol.c_str(), r.trail);
+      if (!(r.trail > 0.0))
+        return refused<R>(RejectCode::InvalidPrice, "%s: trail %g must be > 0", spec.symbol.c_str(), r.trail);
       break;
     case ConditionalKind::Iceberg:
       if (r.display <= 0 || r.display > r.volume) {
-        return refused<R>(RejectCode::InvalidVolume, "%s: display %d must be in 1..volume %d", spec.symbol.c_str(), r.display, r.volume);
+        return refused<R>(RejectCode::InvalidVolume, "%s: display %d must be in 1..volume %d", spec.symbol.c_str(),
+                          r.display, r.volume);
       }
-      if (!(r.limit > 0.0)) return refused<R>(RejectCode::InvalidPrice, "%s: iceberg limit %g must be > 0", spec.symbol.c_str(), r.limit);
+      if (!(r.limit > 0.0))
+        return refused<R>(RejectCode::InvalidPrice, "%s: iceberg limit %g must be > 0", spec.symbol.c_str(), r.limit);
       break;
     case ConditionalKind::Bracket:
       return refused<R>(RejectCode::InvalidVolume, "%s: brackets are created with add_bracket", spec.symbol.c_str());
   }
-  if (r.limit < 0.0 || !std::isfinite(r.limit)) return refused<R>(RejectCode::InvalidPrice, "%s: limit %g must be >= 0", spec.symbol.c_str(), r.limit);
+  if (r.limit < 0.0 || !std::isfinite(r.limit))
+    return refused<R>(RejectCode::InvalidPrice, "%s: limit %g must be >= 0", spec.symbol.c_str(), r.limit);
   if (r.limit > 0.0 && !price_to_ticks(r.limit, spec.price_tick)) {
-    return refused<R>(RejectCode::PriceNotOnTick, "%s: limit %g is not a multiple of the tick %g", spec.symbol.c_str(), r.limit, spec.price_tick);
+    return refused<R>(RejectCode::PriceNotOnTick, "%s: limit %g is not a multiple of the tick %g", spec.symbol.c_str(),
+                      r.limit, spec.price_tick);
   }
   auto acquired = cond_pool_.acquire();
-  if (!acquired) return refused<R>(RejectCode::OrderPoolExhausted, "%s: %zu conditional orders alive", spec.symbol.c_str(), cond_pool_.capacity());
+  if (!acquired)
+    return refused<R>(RejectCode::OrderPoolExhausted, "%s: %zu conditional orders alive", spec.symbol.c_str(),
+                      cond_pool_.capacity());
   Conditional& c = *cond_pool_.get(acquired.value());
   c.id = to_conditional_id(acquired.value());
   c.kind = r.kind;
@@ -123,8 +135,10 @@ ConditionalResult Engine::link_pair(AgentId agent, ConditionalId first, Conditio
   using R = ConditionalResult;
   Conditional* a = conditional_mut(first);
   Conditional* b = conditional_mut(second);
-  if (a == nullptr || b == nullptr || first == second) return refused<R>(RejectCode::UnknownOrder, "OCO needs two live conditional orders");
-  if (a->agent != agent || b->agent != agent) return refused<R>(RejectCode::NotOwner, "OCO legs must belong to agent %u", agent);
+  if (a == nullptr || b == nullptr || first == second)
+    return refused<R>(RejectCode::UnknownOrder, "OCO needs two live conditional orders");
+  if (a->agent != agent || b->agent != agent)
+    return refused<R>(RejectCode::NotOwner, "OCO legs must belong to agent %u", agent);
   if (a->status != ConditionalStatus::Armed || b->status != ConditionalStatus::Armed || a->peer != 0 || b->peer != 0) {
     return refused<R>(RejectCode::AlreadyFinal, "OCO legs must be armed and not linked yet");
   }
@@ -135,18 +149,21 @@ ConditionalResult Engine::link_pair(AgentId agent, ConditionalId first, Conditio
   return r;
 }
 
-ConditionalResult Engine::add_bracket(AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
-                                      double entry_price, double take_profit, double stop_loss) noexcept {
+ConditionalResult Engine::add_bracket(AgentId agent, InstrumentIndex instrument, Direction direction,
+                                      std::int32_t volume, double entry_price, double take_profit,
+                                      double stop_loss) noexcept {
   ConditionalResult result = arm_bracket(agent, instrument, direction, volume, entry_price, take_profit, stop_loss);
   if (!result.ok()) count_refusal(agent, result.code, kNoOrder, false);
   return result;
 }
 
-ConditionalResult Engine::arm_bracket(AgentId agent, InstrumentIndex instrument, Direction direction, std::int32_t volume,
-                                      double entry_price, double take_profit, double stop_loss) noexcept {
+ConditionalResult Engine::arm_bracket(AgentId agent, InstrumentIndex instrument, Direction direction,
+                                      std::int32_t volume, double entry_price, double take_profit,
+                                      double stop_loss) noexcept {
   using R = ConditionalResult;
   if (agent >= agent_names_.size()) return refused<R>(RejectCode::InvalidAgent, "agent %u is not registered", agent);
-  if (!registry_.contains(instrument)) return refused<R>(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
+  if (!registry_.contains(instrument))
+    return refused<R>(RejectCode::UnknownInstrument, "instrument index %u is not registered", instrument);
   const char* symbol = registry_.at(instrument).spec.symbol.c_str();
   if (volume <= 0) return refused<R>(RejectCode::InvalidVolume, "%s: volume %d must be positive", symbol, volume);
   if (!(take_profit >= 0.0) || !(stop_loss >= 0.0) || (take_profit == 0.0 && stop_loss == 0.0)) {
@@ -155,11 +172,12 @@ ConditionalResult Engine::arm_bracket(AgentId agent, InstrumentIndex instrument,
   const bool long_entry = direction == Direction::Buy;
   if ((take_profit > 0 && (long_entry ? take_profit <= entry_price : take_profit >= entry_price)) ||
       (stop_loss > 0 && (long_entry ? stop_loss >= entry_price : stop_loss <= entry_price))) {
-    return refused<R>(RejectCode::InvalidPrice, "%s: take-profit %g / stop-loss %g on the wrong side of entry %g", symbol,
-                      take_profit, stop_loss, entry_price);
+    return refused<R>(RejectCode::InvalidPrice, "%s: take-profit %g / stop-loss %g on the wrong side of entry %g",
+                      symbol, take_profit, stop_loss, entry_price);
   }
   if (cond_live_count_ + 3 > cond_pool_.capacity()) {
-    return refused<R>(RejectCode::OrderPoolExhausted, "%s: %zu conditional orders alive", symbol, cond_pool_.capacity());
+    return refused<R>(RejectCode::OrderPoolExhausted, "%s: %zu conditional orders alive", symbol,
+                      cond_pool_.capacity());
   }
   const Direction exit = long_entry ? Direction::Sell : Direction::Buy;
   ConditionalId tp = kNoConditional;
@@ -220,9 +238,15 @@ ConditionalResult Engine::arm_bracket(AgentId agent, InstrumentIndex instrument,
 
 CancelResult Engine::drop_conditional(AgentId agent, ConditionalId id) noexcept {
   Conditional* c = conditional_mut(id);
-  if (c == nullptr) return refused<CancelResult>(RejectCode::UnknownOrder, "conditional %llu is not live", static_cast<unsigned long long>(id));
-  if (c->agent != agent) return refused<CancelResult>(RejectCode::NotOwner, "conditional %llu belongs to agent %u", static_cast<unsigned long long>(id), c->agent);
-  if (is_final(c->status)) return refused<CancelResult>(RejectCode::AlreadyFinal, "conditional %llu is %s", static_cast<unsigned long long>(id), to_string(c->status));
+  if (c == nullptr)
+    return refused<CancelResult>(RejectCode::UnknownOrder, "conditional %llu is not live",
+                                 static_cast<unsigned long long>(id));
+  if (c->agent != agent)
+    return refused<CancelResult>(RejectCode::NotOwner, "conditional %llu belongs to agent %u",
+                                 static_cast<unsigned long long>(id), c->agent);
+  if (is_final(c->status))
+    return refused<CancelResult>(RejectCode::AlreadyFinal, "conditional %llu is %s",
+                                 static_cast<unsigned long long>(id), to_string(c->status));
   finish_conditional(*c, ConditionalStatus::Cancelled, "cancelled by the agent");
   CancelResult r;
   r.order = id;
@@ -240,7 +264,8 @@ void Engine::finish_conditional(Conditional& c, ConditionalStatus status, std::s
     (void)request_cancel(c.agent, c.working);
   }
   for (ConditionalId e : {c.exit_tp, c.exit_sl, c.peer}) {
-    if (Conditional* x = conditional_mut(e)) finish_conditional(*x, ConditionalStatus::Cancelled, "cancelled with its OCO peer / bracket");
+    if (Conditional* x = conditional_mut(e))
+      finish_conditional(*x, ConditionalStatus::Cancelled, "cancelled with its OCO peer / bracket");
   }
   cond_dirty_ = true;
 }
@@ -271,7 +296,8 @@ RejectCode Engine::release_child(Conditional& c, std::int32_t lots, double price
     price = marketable_price(st, c.direction);
     kind = OrderKind::Fak;
   }
-  const PlaceResult r = place_orders(c.agent, c.instrument, c.direction, price, lots, kind, static_cast<OffsetMode>(c.mode));
+  const PlaceResult r =
+      place_orders(c.agent, c.instrument, c.direction, price, lots, kind, static_cast<OffsetMode>(c.mode));
   for (std::uint32_t i = 0; i < r.count; ++i) {
     if (Order* o = orders_.get(r.orders[i])) o->parent = c.id;
     c.working = r.orders[i];
@@ -339,7 +365,8 @@ void Engine::process_conditionals() noexcept {
         if (c->status == ConditionalStatus::Working && c->armed > c->released) {
           if (release_child(*c, c->armed - c->released, c->limit) != RejectCode::None) break;
         }
-        if (c->status == ConditionalStatus::Working && c->released >= c->volume) finish_conditional(*c, ConditionalStatus::Done, "released");
+        if (c->status == ConditionalStatus::Working && c->released >= c->volume)
+          finish_conditional(*c, ConditionalStatus::Done, "released");
         break;
       }
       case ConditionalKind::Iceberg: {

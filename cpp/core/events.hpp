@@ -20,7 +20,7 @@ using InstrumentId = FixedString<32>;  // CTP InstrumentID is char[81] but every
 using ExchangeId = FixedString<9>;
 using OrderSysId = FixedString<21>;
 using TradeId = FixedString<21>;
-using Message = FixedString<128>;      // UTF-8 text converted from GBK (ErrorMsg/StatusMsg are char[81] GBK)
+using Message = FixedString<128>;  // UTF-8 text converted from GBK (ErrorMsg/StatusMsg are char[81] GBK)
 
 inline constexpr int kDepthLevels = 5;
 
@@ -212,9 +212,9 @@ struct Event {
   struct Fill {};
 
   EventKind kind;
-  bool from_query;   // a query row rather than a push (order/trade reports used for reconcile)
-  bool has_row;      // query responses: false when the response carries no data row
-  bool is_last;      // query responses: bIsLast
+  bool from_query;  // a query row rather than a push (order/trade reports used for reconcile)
+  bool has_row;     // query responses: false when the response carries no data row
+  bool is_last;     // query responses: bIsLast
   std::int32_t request_id;
   std::int32_t error_id;  // RspInfo.ErrorID (0 = ok); disconnect reason for *Disconnected
   std::int64_t recv_ns;   // CLOCK_MONOTONIC at vendor callback entry
@@ -240,7 +240,12 @@ struct Event {
   // written: copying the untouched rest of a ~400-byte slot would be wasted work on the vendor thread.
   template <class Filler>
   Event(Fill, EventKind event_kind, std::int64_t received_ns, Filler&& fill) noexcept
-      : kind(event_kind), from_query(false), has_row(true), is_last(true), request_id(0), error_id(0),
+      : kind(event_kind),
+        from_query(false),
+        has_row(true),
+        is_last(true),
+        request_id(0),
+        error_id(0),
         recv_ns(received_ns) {
     fill(*this);
   }

@@ -29,7 +29,7 @@ class FixedHashMap {
   // The value stored under key, or nullptr.
   [[nodiscard]] Value* find(const Key& key) noexcept {
     const std::size_t mask = slot_count_ - 1;
-    for (std::size_t i = Hash{}(key) & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = Hash{}(key)&mask;; i = (i + 1) & mask) {
       Slot& slot = slots_[i];
       if (!slot.used) return nullptr;
       if (slot.key == key) return &slot.value;
@@ -43,7 +43,7 @@ class FixedHashMap {
   // the stored value in both cases.
   [[nodiscard]] InsertResult insert(const Key& key, const Value& value, Value** where = nullptr) noexcept {
     const std::size_t mask = slot_count_ - 1;
-    for (std::size_t i = Hash{}(key) & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = Hash{}(key)&mask;; i = (i + 1) & mask) {
       Slot& slot = slots_[i];
       if (!slot.used) {
         if (size_ >= capacity_) return InsertResult::Full;

@@ -51,7 +51,8 @@ template <std::size_t N>
 
 // FNV-1a: a cheap, well-distributed hash for the short ids (instrument, trade id) keyed on the engine
 // thread. Not exposed to untrusted input at a scale where collision attacks matter.
-[[nodiscard]] constexpr std::uint64_t fnv1a(std::string_view text, std::uint64_t seed = 1469598103934665603ULL) noexcept {
+[[nodiscard]] constexpr std::uint64_t fnv1a(std::string_view text,
+                                            std::uint64_t seed = 1469598103934665603ULL) noexcept {
   std::uint64_t h = seed;
   for (const char c : text) {
     h ^= static_cast<unsigned char>(c);

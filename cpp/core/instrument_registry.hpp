@@ -52,7 +52,7 @@ struct InstrumentState {
   CommissionRates commission;
   TickData last_tick{};
   bool has_tick = false;
-  std::uint64_t subscribers = 0;  // bit per agent
+  std::uint64_t subscribers = 0;    // bit per agent
   std::uint8_t trading_status = 0;  // last InstrumentStatus code seen for it (0: none)
   PositionSnapshot position;
 };

@@ -95,7 +95,8 @@ double Ledgers::commission_of(InstrumentIndex instrument, Offset offset, bool to
   if (!r.known) return 0.0;
   const double notional = price * multiplier(instrument) * volume;
   if (offset == Offset::Open) return notional * r.open_by_money + volume * r.open_by_volume;
-  if (today && offset != Offset::CloseYesterday) return notional * r.close_today_by_money + volume * r.close_today_by_volume;
+  if (today && offset != Offset::CloseYesterday)
+    return notional * r.close_today_by_money + volume * r.close_today_by_volume;
   return notional * r.close_by_money + volume * r.close_by_volume;
 }
 
@@ -121,7 +122,8 @@ bool Ledgers::freeze_new(OrderLedgerState& s, AgentId agent, InstrumentIndex ins
       case Offset::CloseToday: s.plan_today = volume; break;
       case Offset::CloseYesterday: s.plan_yd = volume; break;
       default: {
-        const bool split = registry_.contains(instrument) && splits_today(registry_.at(instrument).spec.exchange.view());
+        const bool split =
+            registry_.contains(instrument) && splits_today(registry_.at(instrument).spec.exchange.view());
         if (split) {
           s.plan_yd = volume;  // SHFE/INE: Close closes yesterday's lots only
         } else {
@@ -230,8 +232,8 @@ void Ledgers::book_recovered_trade(AgentId agent, InstrumentIndex instrument, Di
   book(nullptr, agent, instrument, direction, offset, price, volume, false);
 }
 
-void Ledgers::book(OrderLedgerState* s, AgentId agent, InstrumentIndex instrument, Direction direction,
-                   Offset offset, double price, std::int32_t volume, bool count_fill) noexcept {
+void Ledgers::book(OrderLedgerState* s, AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
+                   double price, std::int32_t volume, bool count_fill) noexcept {
   if (volume <= 0) return;
   const std::uint32_t bucket = bucket_of(s != nullptr && s->active ? s->agent : agent);
   PositionLedger* p = slot_for(bucket, instrument, true);
@@ -379,7 +381,8 @@ std::int32_t Ledgers::short_volume(AgentId agent, InstrumentIndex instrument) co
   return v.short_today + v.short_yd;
 }
 
-std::int32_t Ledgers::pending_open_volume(AgentId agent, InstrumentIndex instrument, Direction direction) const noexcept {
+std::int32_t Ledgers::pending_open_volume(AgentId agent, InstrumentIndex instrument,
+                                          Direction direction) const noexcept {
   const PositionView v = view(agent, instrument);
   return direction == Direction::Buy ? v.long_pending_open : v.short_pending_open;
 }

@@ -56,15 +56,15 @@ struct OrderLedgerState {
   InstrumentIndex instrument = kNoInstrument;
   Direction direction = Direction::Buy;
   bool is_open = true;
-  bool active = false;             // registered with the ledgers (freeze_new succeeded)
-  std::int32_t plan_today = 0;     // close orders: lots planned out of today's / yesterday's holdings
+  bool active = false;          // registered with the ledgers (freeze_new succeeded)
+  std::int32_t plan_today = 0;  // close orders: lots planned out of today's / yesterday's holdings
   std::int32_t plan_yd = 0;
-  std::int32_t booked_today = 0;   // close lots booked by trades out of each
+  std::int32_t booked_today = 0;  // close lots booked by trades out of each
   std::int32_t booked_yd = 0;
-  std::int32_t frozen_today = 0;   // currently frozen (close orders)
+  std::int32_t frozen_today = 0;  // currently frozen (close orders)
   std::int32_t frozen_yd = 0;
-  std::int32_t pending_open = 0;   // currently frozen (open orders)
-  std::int32_t unbooked = 0;       // lots reported traded whose trades are not booked yet
+  std::int32_t pending_open = 0;  // currently frozen (open orders)
+  std::int32_t unbooked = 0;      // lots reported traded whose trades are not booked yet
   double margin_per_lot = 0.0;
   double frozen_margin = 0.0;
   double fee_per_lot_today = 0.0;  // fee per lot: opens (and closes of today's lots), closes of yesterday's
@@ -79,9 +79,9 @@ struct SideLedger {
   std::int32_t frozen_yd = 0;
   std::int32_t pending_open = 0;  // lots in working open orders
   double avg_price = 0.0;
-  double margin = 0.0;            // margin_today + margin_yd
-  double margin_today = 0.0;      // today's lots at their open prices
-  double margin_yd = 0.0;         // yesterday's lots at the pre-settlement price
+  double margin = 0.0;        // margin_today + margin_yd
+  double margin_today = 0.0;  // today's lots at their open prices
+  double margin_yd = 0.0;     // yesterday's lots at the pre-settlement price
   double frozen_margin = 0.0;
   double frozen_commission = 0.0;
   [[nodiscard]] std::int32_t held() const noexcept { return today + yd; }
@@ -92,7 +92,7 @@ struct PositionLedger {
   InstrumentIndex instrument = kNoInstrument;
   std::uint32_t bucket = 0;
   std::uint32_t next_in_bucket = 0xFFFF'FFFFU;
-  SideLedger side[2];  // [0] long, [1] short
+  SideLedger side[2];         // [0] long, [1] short
   double realized_pnl = 0.0;  // of the trading day
   double commission = 0.0;    // of the trading day
   std::uint32_t fills = 0;
@@ -110,15 +110,15 @@ static_assert(static_cast<std::size_t>(RejectCode::JournalBacklog) < kRejectCode
 // One agent's money and counters: the only set of books (the run report and the Python views read it).
 struct AgentLedger {
   double allocation = std::numeric_limits<double>::infinity();  // unlimited until set_allocation
-  double carried = 0.0;           // realized PnL - commission of earlier trading days
-  double realized_pnl = 0.0;      // of the trading day
-  double commission = 0.0;        // of the trading day
+  double carried = 0.0;                                         // realized PnL - commission of earlier trading days
+  double realized_pnl = 0.0;                                    // of the trading day
+  double commission = 0.0;                                      // of the trading day
   double margin = 0.0;
   double frozen_margin = 0.0;
   double frozen_commission = 0.0;
   double unrealized_at_roll = 0.0;  // floating PnL when the day rolled (pnl_today counts from it)
-  std::uint32_t orders = 0;     // orders placed (sent or about to be), conditional children included
-  std::uint32_t fills = 0;      // trades booked in this process (a journal's recovered trades are not)
+  std::uint32_t orders = 0;         // orders placed (sent or about to be), conditional children included
+  std::uint32_t fills = 0;          // trades booked in this process (a journal's recovered trades are not)
   std::uint32_t filled_lots = 0;
   std::uint32_t cancels = 0;    // cancel requests written
   std::uint32_t rejects = 0;    // orders that ended rejected (engine, CTP or exchange)
@@ -132,7 +132,7 @@ struct LedgerStats {
   std::uint64_t overclosed_lots = 0;      // close lots booked beyond every bucket's holdings (clamped)
   std::uint64_t position_slots_full = 0;  // a (bucket, instrument) could not get a position record
   std::uint64_t reconciles = 0;
-  std::uint64_t mismatches = 0;           // reconciles whose sum differed from CTP
+  std::uint64_t mismatches = 0;  // reconciles whose sum differed from CTP
   std::uint64_t day_rolls = 0;
 };
 
@@ -147,10 +147,10 @@ struct AccountFigures {
 
 // The live account and its reconciliation with the counter.
 struct AccountTrack {
-  AccountFigures live;           // the last query + what the ledgers booked since (== last query right after it)
-  AccountFigures difference;     // at the last reconciliation: counter - live (zero at the first one)
-  std::uint64_t reconciles = 0;  // account query answers applied
-  std::uint64_t differing = 0;   // reconciliations where some figure differed by more than a cent
+  AccountFigures live;             // the last query + what the ledgers booked since (== last query right after it)
+  AccountFigures difference;       // at the last reconciliation: counter - live (zero at the first one)
+  std::uint64_t reconciles = 0;    // account query answers applied
+  std::uint64_t differing = 0;     // reconciliations where some figure differed by more than a cent
   std::int64_t reconciled_ns = 0;  // CLOCK_MONOTONIC of the last reconciliation (0: never)
 };
 
@@ -185,8 +185,8 @@ class Ledgers final : public LedgerView {
                   double price, std::int32_t volume) noexcept;
   // A trade of an earlier process of the day (journal recovery): booked like book_trade, not counted as
   // a fill of this process.
-  void book_recovered_trade(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
-                            double price, std::int32_t volume) noexcept;
+  void book_recovered_trade(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset, double price,
+                            std::int32_t volume) noexcept;
   void count_order(AgentId agent) noexcept { ++agent_ledger(agent).orders; }
   void count_refusal(AgentId agent, RejectCode code) noexcept {
     const auto slot = static_cast<std::size_t>(code);
@@ -316,11 +316,11 @@ class Ledgers final : public LedgerView {
 
   const InstrumentRegistry& registry_;
   Capacity capacity_;
-  std::unique_ptr<std::uint32_t[]> slots_;     // (bucket * instruments + instrument) -> position index
+  std::unique_ptr<std::uint32_t[]> slots_;  // (bucket * instruments + instrument) -> position index
   std::unique_ptr<PositionLedger[]> positions_;
   std::size_t used_positions_ = 0;
-  std::unique_ptr<std::uint32_t[]> heads_;     // per bucket: first position index
-  std::unique_ptr<AgentLedger[]> agents_;      // agents + unattributed
+  std::unique_ptr<std::uint32_t[]> heads_;  // per bucket: first position index
+  std::unique_ptr<AgentLedger[]> agents_;   // agents + unattributed
   std::unique_ptr<AgentId[]> owners_;
   std::unique_ptr<double[]> pre_settlement_;  // per instrument, of trading_day_ (0: not known yet)
   std::unique_ptr<bool[]> ticked_;            // per instrument: a tick arrived since the last day roll

@@ -25,7 +25,15 @@
 namespace shandian::core::fsm {
 
 enum class State : std::uint8_t {
-  Submitting = 0, Accepted, Queued, PartFilled, CancelPending, Filled, Cancelled, Rejected, kCount
+  Submitting = 0,
+  Accepted,
+  Queued,
+  PartFilled,
+  CancelPending,
+  Filled,
+  Cancelled,
+  Rejected,
+  kCount
 };
 enum class Event : std::uint8_t {
   Accepted = 0,  // OnRtnOrder 'a' (CTP took it)

@@ -82,10 +82,10 @@ bool close_to(double x, double y) { return std::fabs(x - y) <= 1e-6 * std::max(1
 
 struct OrderLab::Impl final : AgentDispatcher {
   struct LabOrder {
-    Order sent;                 // as written to the counter
+    Order sent;  // as written to the counter
     bool acked = false;
-    bool done = false;          // final at the exchange
-    bool refused = false;       // insert refused: no more callbacks
+    bool done = false;     // final at the exchange
+    bool refused = false;  // insert refused: no more callbacks
     std::int32_t exch_traded = 0;
     std::int32_t trade_seq = 0;
     char sys_id[21] = {};
@@ -150,7 +150,8 @@ struct OrderLab::Impl final : AgentDispatcher {
         st.margin = MarginRates{c.margin_by_money, 0, c.margin_by_money, 0, true};
       }
       if (c.commission_by_volume > 0) {
-        st.commission = CommissionRates{0, c.commission_by_volume, 0, c.commission_by_volume, 0, c.commission_by_volume, true};
+        st.commission =
+            CommissionRates{0, c.commission_by_volume, 0, c.commission_by_volume, 0, c.commission_by_volume, true};
       }
     }
     gw.host->instruments_loaded();
@@ -171,7 +172,9 @@ struct OrderLab::Impl final : AgentDispatcher {
   }
   void on_order(const OrderUpdate& u) {
     if (u.agent == kNoAgent) return;
-    if (u.traded > u.volume) fail("order " + std::to_string(u.id) + ": traded " + std::to_string(u.traded) + " > volume " + std::to_string(u.volume));
+    if (u.traded > u.volume)
+      fail("order " + std::to_string(u.id) + ": traded " + std::to_string(u.traded) + " > volume " +
+           std::to_string(u.volume));
     auto it = last_status.find(u.id);
     if (it != last_status.end() && is_final(it->second) && u.status != it->second) {
       const bool edge = it->second == OrderStatus::Rejected && u.status == OrderStatus::Cancelled;
@@ -188,7 +191,8 @@ struct OrderLab::Impl final : AgentDispatcher {
     d.direction = u.direction;
     d.reported = std::max(d.reported, u.traded);
     // A refusal is one update recording it: a new code, or a refused cancel (never kept on the order).
-    if (u.reject_code != RejectCode::None && (u.reject_code != d.last_code || u.reject_code == RejectCode::CancelRejected)) {
+    if (u.reject_code != RejectCode::None &&
+        (u.reject_code != d.last_code || u.reject_code == RejectCode::CancelRejected)) {
       ++counts[u.agent].refusals[u.reject_code];
     }
     if (u.reject_code != RejectCode::CancelRejected) d.last_code = u.reject_code;
@@ -203,7 +207,8 @@ struct OrderLab::Impl final : AgentDispatcher {
   void check_unbooked(AgentId agent, InstrumentIndex instrument, const PositionView& v) {
     std::int32_t want[2] = {0, 0};
     for (const auto& [id, d] : delivered) {
-      if (d.agent == agent && d.instrument == instrument) want[d.direction == Direction::Buy ? 0 : 1] += std::max(0, d.reported - d.booked);
+      if (d.agent == agent && d.instrument == instrument)
+        want[d.direction == Direction::Buy ? 0 : 1] += std::max(0, d.reported - d.booked);
     }
     if (v.unbooked_buy != want[0] || v.unbooked_sell != want[1]) {
       fail("agent " + std::to_string(agent) + " unbooked buy/sell " + std::to_string(v.unbooked_buy) + "/" +
@@ -448,7 +453,8 @@ struct OrderLab::Impl final : AgentDispatcher {
         ConditionalResult r;
         if (bits % 5 == 4) {
           const double sign = dir == Direction::Buy ? 1.0 : -1.0;
-          r = engine.add_bracket(agent, instrument, dir, volume, base, base + sign * (offset + 1), base - sign * (offset + 1));
+          r = engine.add_bracket(agent, instrument, dir, volume, base, base + sign * (offset + 1),
+                                 base - sign * (offset + 1));
         } else {
           ConditionalRequest q;
           q.kind = static_cast<ConditionalKind>(bits % 5 % 4);
@@ -464,7 +470,8 @@ struct OrderLab::Impl final : AgentDispatcher {
         }
         refused_action(agent, r.code, false, false);
         if (!r.ok() && r.code != RejectCode::InsufficientPosition) {
-          fail(std::string("conditional refused: ") + std::string(to_string(r.code)) + " " + std::string(r.reason.view()));
+          fail(std::string("conditional refused: ") + std::string(to_string(r.code)) + " " +
+               std::string(r.reason.view()));
         }
         if (r.id != kNoConditional) conditionals.emplace_back(agent, r.id);
         sync_orders();
@@ -472,7 +479,8 @@ struct OrderLab::Impl final : AgentDispatcher {
       }
       case LabAction::CancelConditional: {
         if (conditionals.empty()) return false;
-        const auto& [who, id] = conditionals[static_cast<std::size_t>(a < 0 ? -static_cast<std::int64_t>(a) : a) % conditionals.size()];
+        const auto& [who, id] =
+            conditionals[static_cast<std::size_t>(a < 0 ? -static_cast<std::int64_t>(a) : a) % conditionals.size()];
         const CancelResult r = engine.cancel_conditional(who, id);
         refused_action(who, r.code, false, true);
         return r.ok();
@@ -487,7 +495,9 @@ struct OrderLab::Impl final : AgentDispatcher {
         const InsertResult r = engine.insert_order(agent, instrument, dir, offset, price, volume, OrderKind::Limit);
         refused_action(agent, r.code, r.order != kNoOrder, false);
         if (r.code == RejectCode::InsufficientPosition) {
-          if (volume <= usable) fail("explicit " + std::string(to_string(offset)) + " refused although " + std::to_string(usable) + " lots were free");
+          if (volume <= usable)
+            fail("explicit " + std::string(to_string(offset)) + " refused although " + std::to_string(usable) +
+                 " lots were free");
         } else if (!r.ok()) {
           fail(std::string("insert refused: ") + std::string(to_string(r.code)) + " " + std::string(r.reason.view()));
         } else if (volume > usable) {
@@ -596,7 +606,8 @@ struct OrderLab::Impl final : AgentDispatcher {
     }
   }
 
-  void check_insufficient(AgentId agent, InstrumentIndex instrument, Direction dir, std::int32_t volume, const PlaceResult& r) {
+  void check_insufficient(AgentId agent, InstrumentIndex instrument, Direction dir, std::int32_t volume,
+                          const PlaceResult& r) {
     if (r.count != 0) fail("INSUFFICIENT_POSITION after sending legs");
     const PositionLedger* p = engine.ledgers().position(agent, instrument);
     std::int32_t avail = 0;
@@ -614,7 +625,8 @@ struct OrderLab::Impl final : AgentDispatcher {
       PositionView sum;
       for (std::size_t b = 0; b <= agents.size(); ++b) {
         const AgentId who = b < agents.size() ? agents[b] : kNoAgent;
-        const PositionLedger* p = who == kNoAgent ? L.position(static_cast<AgentId>(config.agents), i) : L.position(who, i);
+        const PositionLedger* p =
+            who == kNoAgent ? L.position(static_cast<AgentId>(config.agents), i) : L.position(who, i);
         if (p == nullptr) continue;
         for (const SideLedger& s : p->side) {
           if (s.today < 0 || s.yd < 0 || s.pending_open < 0 || s.frozen_today < 0 || s.frozen_yd < 0) {
@@ -643,9 +655,9 @@ struct OrderLab::Impl final : AgentDispatcher {
         fail("account view != agents + unattributed");
       }
       if (sum.long_today != counter_lots[k][0] || sum.short_today != counter_lots[k][1]) {
-        fail("ledgers (agents + unattributed) L" + std::to_string(sum.long_today) + " S" + std::to_string(sum.short_today) +
-             " != counter L" + std::to_string(counter_lots[k][0]) + " S" + std::to_string(counter_lots[k][1]) +
-             " on instrument " + std::to_string(i));
+        fail("ledgers (agents + unattributed) L" + std::to_string(sum.long_today) + " S" +
+             std::to_string(sum.short_today) + " != counter L" + std::to_string(counter_lots[k][0]) + " S" +
+             std::to_string(counter_lots[k][1]) + " on instrument " + std::to_string(i));
       }
       if (L.long_volume(kNoAgent, i) != sum.long_today) fail("LedgerView account long_volume differs");
     }
@@ -663,7 +675,8 @@ struct OrderLab::Impl final : AgentDispatcher {
       Counts& c = counts[who];
       const auto say = [&](const char* what, std::uint64_t have, std::uint64_t want) {
         if (have != want) {
-          fail("agent " + std::to_string(who) + " ledger " + what + " " + std::to_string(have) + " != " + std::to_string(want));
+          fail("agent " + std::to_string(who) + " ledger " + what + " " + std::to_string(have) +
+               " != " + std::to_string(want));
         }
       };
       say("orders", g.orders, inserts[who]);
@@ -674,8 +687,8 @@ struct OrderLab::Impl final : AgentDispatcher {
         const auto it = c.refusals.find(static_cast<RejectCode>(code));
         const std::uint32_t want = it != c.refusals.end() ? it->second : 0;
         if (g.refusals[code] != want) {
-          fail("agent " + std::to_string(who) + " refusals " + std::string(to_string(static_cast<RejectCode>(code))) + " " +
-               std::to_string(g.refusals[code]) + " != " + std::to_string(want));
+          fail("agent " + std::to_string(who) + " refusals " + std::string(to_string(static_cast<RejectCode>(code))) +
+               " " + std::to_string(g.refusals[code]) + " != " + std::to_string(want));
         }
       }
     }
@@ -700,7 +713,8 @@ struct OrderLab::Impl final : AgentDispatcher {
     pump();
     check_state();
     const Ledgers& L = engine.ledgers();
-    if (engine.conditional_count() != 0) fail("live conditional orders after finish: " + std::to_string(engine.conditional_count()));
+    if (engine.conditional_count() != 0)
+      fail("live conditional orders after finish: " + std::to_string(engine.conditional_count()));
     if (engine.order_manager().live_count() != 0) {
       fail("live orders left after finish: " + std::to_string(engine.order_manager().live_count()));
     }
@@ -709,7 +723,8 @@ struct OrderLab::Impl final : AgentDispatcher {
       fail("live account still frozen after finish");
     }
     for (std::size_t b = 0; b < agents.size(); ++b) {
-      if (L.agent(agents[b]).frozen_margin != 0.0) fail("frozen margin left: " + std::to_string(L.agent(agents[b]).frozen_margin));
+      if (L.agent(agents[b]).frozen_margin != 0.0)
+        fail("frozen margin left: " + std::to_string(L.agent(agents[b]).frozen_margin));
       if (L.agent(agents[b]).frozen_commission != 0.0) {
         fail("frozen commission left: " + std::to_string(L.agent(agents[b]).frozen_commission));
       }

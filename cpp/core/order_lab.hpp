@@ -33,29 +33,29 @@
 namespace shandian::core {
 
 enum class LabAction : std::uint8_t {
-  Place = 0,         // agent, instrument, a = direction (bit 0) | OffsetMode << 1, b = volume
-  Ack = 1,           // a = lab order index: OnRtnOrder Queued with an OrderSysID
-  Fill = 2,          // a = order, b = lots: OnRtnOrder (PartFilled/Filled) then OnRtnTrade
-  FillTradeFirst = 3,// a = order, b = lots: OnRtnTrade then OnRtnOrder
-  Cancel = 4,        // a = order: Engine::cancel by the owning agent
-  ExchangeCancel = 5,// a = order: OnRtnOrder Cancelled (the exchange took the cancel)
-  CancelRefused = 6, // a = order: OnErrRtnOrderAction
-  InsertRefused = 7, // a = order: OnRspOrderInsert error (only before an ack)
-  Duplicate = 8,     // a = index into everything pushed so far: pushed again
-  ForeignTrade = 9,  // instrument, a = direction, b = lots: a trade of an order this process never placed
-  Tick = 10,         // instrument, a = price offset in ticks
-  Conditional = 11,  // agent, instrument, a: kind (stop/tp/trailing/iceberg/bracket) + side + price bits, b = volume
+  Place = 0,           // agent, instrument, a = direction (bit 0) | OffsetMode << 1, b = volume
+  Ack = 1,             // a = lab order index: OnRtnOrder Queued with an OrderSysID
+  Fill = 2,            // a = order, b = lots: OnRtnOrder (PartFilled/Filled) then OnRtnTrade
+  FillTradeFirst = 3,  // a = order, b = lots: OnRtnTrade then OnRtnOrder
+  Cancel = 4,          // a = order: Engine::cancel by the owning agent
+  ExchangeCancel = 5,  // a = order: OnRtnOrder Cancelled (the exchange took the cancel)
+  CancelRefused = 6,   // a = order: OnErrRtnOrderAction
+  InsertRefused = 7,   // a = order: OnRspOrderInsert error (only before an ack)
+  Duplicate = 8,       // a = index into everything pushed so far: pushed again
+  ForeignTrade = 9,    // instrument, a = direction, b = lots: a trade of an order this process never placed
+  Tick = 10,           // instrument, a = price offset in ticks
+  Conditional = 11,    // agent, instrument, a: kind (stop/tp/trailing/iceberg/bracket) + side + price bits, b = volume
   CancelConditional = 12,  // a = index of a conditional placed so far
-  Insert = 13,       // agent, instrument, a = direction (bit 0) | Offset << 1, b = volume: an explicit offset
-  RollDay = 14,      // a login reporting the next trading day: the ledgers roll
-  PreSettle = 15,    // instrument, a = price offset: a tick carrying a PreSettlementPrice (and last price)
+  Insert = 13,             // agent, instrument, a = direction (bit 0) | Offset << 1, b = volume: an explicit offset
+  RollDay = 14,            // a login reporting the next trading day: the ledgers roll
+  PreSettle = 15,          // instrument, a = price offset: a tick carrying a PreSettlementPrice (and last price)
   kCount
 };
 
 struct LabConfig {
   std::size_t agents = 2;
   std::size_t live_orders = 1024;
-  double margin_by_money = 0.1;      // rates set on every instrument (0: unknown rates)
+  double margin_by_money = 0.1;  // rates set on every instrument (0: unknown rates)
   double commission_by_volume = 1.5;
 };
 

@@ -298,7 +298,8 @@ bool OrderManager::apply_trade(const TradeData& trade, std::int64_t recv_ns, boo
                          trade.volume);
   }
   // A trade ahead of the report that announces it moves the status itself (the late report is then a no-op).
-  const bool moved = step(*order, order->traded_by_trades >= order->volume ? fsm::Event::Filled : fsm::Event::PartFilled);
+  const bool moved =
+      step(*order, order->traded_by_trades >= order->volume ? fsm::Event::Filled : fsm::Event::PartFilled);
   if (status_changed != nullptr) *status_changed = moved;
   resync(*order);
   return true;
@@ -322,7 +323,8 @@ void OrderManager::cancel_refused(Order& order, std::int32_t ctp_error_id, std::
   order.reason.assign(reason);
 }
 
-void OrderManager::describe(const Order& order, std::int64_t recv_ns, std::int64_t now_ns, OrderUpdate& out) const noexcept {
+void OrderManager::describe(const Order& order, std::int64_t recv_ns, std::int64_t now_ns,
+                            OrderUpdate& out) const noexcept {
   out.id = order.id;
   out.agent = order.agent;
   out.instrument = order.instrument;

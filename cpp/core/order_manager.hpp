@@ -47,20 +47,20 @@ struct Order {
   std::int64_t order_ref = 0;
   OrderSysId order_sys_id{};
   bool cancel_pending = false;
-  std::uint32_t seen_epoch = 0;       // reconcile epoch in which a query last confirmed it
+  std::uint32_t seen_epoch = 0;  // reconcile epoch in which a query last confirmed it
   RejectCode reject_code = RejectCode::None;
   std::int32_t ctp_error_id = 0;
   Message reason{};
   std::int64_t submit_ns = 0;
-  std::uint32_t live_slot = 0;        // position in the live list (for O(1) removal)
-  OrderLedgerState ledger{};          // what the order froze / booked in the per-agent ledgers
+  std::uint32_t live_slot = 0;  // position in the live list (for O(1) removal)
+  OrderLedgerState ledger{};    // what the order froze / booked in the per-agent ledgers
   // In-flight tracking (Engine::check_inflight): first report time, cancel request time and retries.
-  std::int64_t ack_ns = 0;            // 0 until CTP acknowledged it (first report or error)
+  std::int64_t ack_ns = 0;  // 0 until CTP acknowledged it (first report or error)
   std::int64_t cancel_sent_ns = 0;
   std::uint16_t cancel_attempts = 0;
-  bool ack_queried = false;           // an order query was requested because no acknowledgement came
-  bool cancel_queried = false;        // an order query was requested because no cancel answer came
-  std::uint64_t parent = 0;           // the conditional order (core/conditional.hpp) that released it, or 0
+  bool ack_queried = false;     // an order query was requested because no acknowledgement came
+  bool cancel_queried = false;  // an order query was requested because no cancel answer came
+  std::uint64_t parent = 0;     // the conditional order (core/conditional.hpp) that released it, or 0
 };
 
 [[nodiscard]] constexpr OrderId to_order_id(queue::PoolHandle h) noexcept {
@@ -121,21 +121,21 @@ struct OrderLink {
 };
 
 struct OrderManagerStats {
-  std::uint64_t duplicate_trades = 0;    // trades ignored because their key was already applied
-  std::uint64_t unknown_reports = 0;     // order reports for orders this process did not place
-  std::uint64_t stale_reports = 0;       // reports for retired orders (replays), ignored
-  std::uint64_t unattributed_trades = 0; // trades whose order is unknown (agent = kNoAgent)
-  std::uint64_t map_full = 0;            // an identity map was full (raise the per-day capacity)
-  std::uint64_t ignored_events = 0;      // FSM: duplicate / stale / re-pushed events (no change)
-  std::uint64_t illegal_events = 0;      // FSM: events that cannot happen in a correct flow (no change)
+  std::uint64_t duplicate_trades = 0;     // trades ignored because their key was already applied
+  std::uint64_t unknown_reports = 0;      // order reports for orders this process did not place
+  std::uint64_t stale_reports = 0;        // reports for retired orders (replays), ignored
+  std::uint64_t unattributed_trades = 0;  // trades whose order is unknown (agent = kNoAgent)
+  std::uint64_t map_full = 0;             // an identity map was full (raise the per-day capacity)
+  std::uint64_t ignored_events = 0;       // FSM: duplicate / stale / re-pushed events (no change)
+  std::uint64_t illegal_events = 0;       // FSM: events that cannot happen in a correct flow (no change)
 };
 
 class OrderManager {
  public:
   struct Capacity {
-    std::size_t live_orders = 16'384;     // pool size: orders alive at once
-    std::size_t orders_per_day = 131'072; // identity map entries (OrderRef and OrderSysID)
-    std::size_t trades_per_day = 262'144; // trade keys remembered for de-duplication
+    std::size_t live_orders = 16'384;      // pool size: orders alive at once
+    std::size_t orders_per_day = 131'072;  // identity map entries (OrderRef and OrderSysID)
+    std::size_t trades_per_day = 262'144;  // trade keys remembered for de-duplication
   };
 
   // `ledgers` (optional, not owned) receives every freeze / trade / final state of the orders.
@@ -171,7 +171,9 @@ class OrderManager {
   [[nodiscard]] bool bind_ref(const Order& order) noexcept;
 
   [[nodiscard]] Order* get(OrderId id) noexcept { return id == kNoOrder ? nullptr : pool_.get(to_handle(id)); }
-  [[nodiscard]] const Order* get(OrderId id) const noexcept { return id == kNoOrder ? nullptr : pool_.get(to_handle(id)); }
+  [[nodiscard]] const Order* get(OrderId id) const noexcept {
+    return id == kNoOrder ? nullptr : pool_.get(to_handle(id));
+  }
   [[nodiscard]] Order* find_by_ref(std::int32_t front_id, std::int32_t session_id, std::int64_t order_ref) noexcept;
   // Our refs never repeat within a process (the gateway keeps them strictly increasing across sessions),
   // so an OnRspOrderInsert/OnErrRtnOrderInsert, which carries no FrontID/SessionID, is matched by ref.

@@ -67,8 +67,8 @@ class LedgerView {
   // Capital the agent may still commit: allocation + realized PnL - fees - used and frozen margin.
   [[nodiscard]] virtual double available_capital(AgentId agent) const noexcept = 0;
   // Margin + commission an order of `volume` lots at `price` would need (instrument rates).
-  [[nodiscard]] virtual double order_cost(AgentId agent, InstrumentIndex instrument, Direction direction,
-                                          Offset offset, double price, std::int32_t volume) const noexcept = 0;
+  [[nodiscard]] virtual double order_cost(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
+                                          double price, std::int32_t volume) const noexcept = 0;
   // Today's PnL: realized + unrealized (marked to last price) - commission.
   [[nodiscard]] virtual double pnl_today(AgentId agent) const noexcept = 0;
 };

@@ -34,7 +34,7 @@ std::size_t GbkToUtf8::convert(const char* in, std::size_t in_max, char* out, st
     return n;
   }
   ::iconv(cd_, nullptr, nullptr, nullptr, nullptr);  // reset shift state
-  char* src = const_cast<char*>(in);  // iconv's prototype is not const-correct; it does not write
+  char* src = const_cast<char*>(in);                 // iconv's prototype is not const-correct; it does not write
   std::size_t src_left = in_length;
   char* dst = out;
   std::size_t dst_left = room;

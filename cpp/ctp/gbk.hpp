@@ -6,8 +6,8 @@
 // decodes. Pure-ASCII input (most ids, most English broker messages) takes a memcpy fast path.
 #pragma once
 
-#include <cstddef>
 #include <iconv.h>
+#include <cstddef>
 
 namespace shandian::ctp {
 

@@ -28,8 +28,8 @@ enum class QueryKind : std::uint8_t { Instruments, MarginRates, CommissionRates,
 }
 
 struct QuerySchedulerConfig {
-  std::int64_t interval_ns = 1'000'000'000;        // >= 1 s between issues (front QryFreq)
-  std::int64_t backoff_initial_ns = 1'000'000'000; // first retry delay; doubles per attempt
+  std::int64_t interval_ns = 1'000'000'000;         // >= 1 s between issues (front QryFreq)
+  std::int64_t backoff_initial_ns = 1'000'000'000;  // first retry delay; doubles per attempt
   std::int64_t backoff_max_ns = 16'000'000'000;
   std::int64_t response_timeout_ns = 10'000'000'000;
 };
@@ -95,7 +95,9 @@ class QueryScheduler {
   [[nodiscard]] std::uint64_t issued() const noexcept { return issued_; }
   [[nodiscard]] std::uint64_t timeouts() const noexcept { return timeouts_; }
 
-  [[nodiscard]] static bool is_retryable(int error_id) noexcept { return error_id == 90 || error_id == -2 || error_id == -3; }
+  [[nodiscard]] static bool is_retryable(int error_id) noexcept {
+    return error_id == 90 || error_id == -2 || error_id == -3;
+  }
 
  private:
   struct Pending {

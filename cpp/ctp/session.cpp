@@ -67,7 +67,8 @@ Session::Session(const LibraryPair& library, SessionConfig config)
       md_ring_(config_.md_ring_capacity),
       rings_{&td_ring_, &md_ring_},
       queries_(scheduler_config(config_)) {
-  if (config_.trader_fronts.empty()) throw std::invalid_argument("SessionConfig: at least one trader front is required");
+  if (config_.trader_fronts.empty())
+    throw std::invalid_argument("SessionConfig: at least one trader front is required");
   if (config_.user_id.empty()) throw std::invalid_argument("SessionConfig: user_id is required");
   if (config_.flow_dir.empty()) throw std::invalid_argument("SessionConfig: flow_dir is required");
   if (config_.query_interval_ms < 0) throw std::invalid_argument("SessionConfig: query_interval_ms must be >= 0");
@@ -101,7 +102,8 @@ void Session::start() {
   const std::string md_flow = md_dir.string() + "/";
 
   trader_ = library_.create_trader(td_flow.c_str());
-  if (trader_ == nullptr) throw std::runtime_error("CreateFtdcTraderApi returned null (" + library_.trader_path() + ")");
+  if (trader_ == nullptr)
+    throw std::runtime_error("CreateFtdcTraderApi returned null (" + library_.trader_path() + ")");
   trader_->RegisterSpi(&*td_spi_);
   fronts_storage_.reserve(config_.trader_fronts.size() + config_.md_fronts.size());
   for (const std::string& front : config_.trader_fronts) {
@@ -181,8 +183,7 @@ void Session::run_step(Step step, std::int64_t now) noexcept {
   const int id = ++request_id_;
   step_request_id_ = id;
   switch (step) {
-    case Step::None:
-      return;
+    case Step::None: return;
     case Step::Authenticate: {
       trader_state_ = TraderState::Authenticating;
       CThostFtdcReqAuthenticateField f{};
@@ -220,7 +221,8 @@ void Session::run_step(Step step, std::int64_t now) noexcept {
   }
 }
 
-void Session::become_fatal(SessionNoticeKind kind, int error_id, std::string_view what, std::string_view message) noexcept {
+void Session::become_fatal(SessionNoticeKind kind, int error_id, std::string_view what,
+                           std::string_view message) noexcept {
   trader_state_ = TraderState::Stopped;
   pending_step_ = Step::None;
   queries_.reset();
@@ -232,7 +234,9 @@ void Session::become_fatal(SessionNoticeKind kind, int error_id, std::string_vie
 }
 
 void Session::step_failed(Step step, int error_id, std::string_view message, std::int64_t now) noexcept {
-  const char* what = step == Step::Authenticate ? "authentication" : step == Step::Login ? "login" : "settlement confirm";
+  const char* what = step == Step::Authenticate ? "authentication"
+                     : step == Step::Login      ? "login"
+                                                : "settlement confirm";
   if (step == Step::Authenticate && error_id == 63) {
     become_fatal(SessionNoticeKind::AuthFailed, error_id, what, message);
     return;
@@ -355,11 +359,8 @@ void Session::after_query(QueryKind kind, const Event& last) noexcept {
       instruments_loaded_ = true;
       host_->instruments_loaded();
       break;
-    case QueryKind::Orders:
-      host_->end_order_reconcile(reconcile_epoch_, front_id_, session_id_);
-      break;
-    default:
-      break;
+    case QueryKind::Orders: host_->end_order_reconcile(reconcile_epoch_, front_id_, session_id_); break;
+    default: break;
   }
 }
 
@@ -388,14 +389,20 @@ void Session::on_query_event(const Event& e, std::int64_t now) noexcept {
         const core::InstrumentIndex i = registry.find(e.payload.margin.symbol);
         if (i != core::kNoInstrument) {
           const core::MarginData& m = e.payload.margin;
-          registry.at(i).margin = core::MarginRates{m.long_by_money, m.long_by_volume, m.short_by_money, m.short_by_volume, true};
+          registry.at(i).margin =
+              core::MarginRates{m.long_by_money, m.long_by_volume, m.short_by_money, m.short_by_volume, true};
         }
         break;
       }
       case EventKind::CommissionRateRow: {
         const core::CommissionData& c = e.payload.commission;
-        const core::CommissionRates rates{c.open_by_money, c.open_by_volume, c.close_by_money, c.close_by_volume,
-                                          c.close_today_by_money, c.close_today_by_volume, true};
+        const core::CommissionRates rates{c.open_by_money,
+                                          c.open_by_volume,
+                                          c.close_by_money,
+                                          c.close_by_volume,
+                                          c.close_today_by_money,
+                                          c.close_today_by_volume,
+                                          true};
         const core::InstrumentIndex i = registry.find(c.symbol);
         if (i != core::kNoInstrument) {
           registry.at(i).commission = rates;
@@ -422,14 +429,12 @@ void Session::on_query_event(const Event& e, std::int64_t now) noexcept {
           host_->apply_position(e.payload.position);
         }
         break;
-      case EventKind::AccountRow:
-        host_->set_account(e.payload.account);
-        break;
-      default:
-        break;  // order / trade rows were applied by the engine
+      case EventKind::AccountRow: host_->set_account(e.payload.account); break;
+      default: break;  // order / trade rows were applied by the engine
     }
   }
-  if (e.kind == EventKind::PositionRow && e.is_last && e.request_id == positions_request_id_ && positions_reset_pending_) {
+  if (e.kind == EventKind::PositionRow && e.is_last && e.request_id == positions_request_id_ &&
+      positions_reset_pending_) {
     host_->reset_positions();  // an empty answer: no positions
     positions_reset_pending_ = false;
   }
@@ -500,7 +505,7 @@ void Session::on_trader_event(const Event& e, std::int64_t now) noexcept {
         const Step step = trader_state_ == TraderState::Authenticating ? Step::Authenticate
                           : trader_state_ == TraderState::LoggingIn    ? Step::Login
                           : trader_state_ == TraderState::Confirming   ? Step::Confirm
-                                                                        : Step::None;
+                                                                       : Step::None;
         if (step != Step::None) {
           step_failed(step, e.error_id, e.payload.error.error_msg.view(), now);
           return;
@@ -516,13 +521,10 @@ void Session::on_trader_event(const Event& e, std::int64_t now) noexcept {
     case EventKind::PositionRow:
     case EventKind::AccountRow:
     case EventKind::OrderReport:
-    case EventKind::TradeReport:
-      on_query_event(e, now);
-      return;
+    case EventKind::TradeReport: on_query_event(e, now); return;
     case EventKind::InstrumentStatus:
       return;  // product-level session states: the risk engine's session gate will consume these
-    default:
-      return;
+    default: return;
   }
 }
 
@@ -544,11 +546,13 @@ void Session::md_login(std::int64_t now) noexcept {
   }
 }
 
-void Session::subscribe(const std::vector<core::InstrumentIndex>& which, std::size_t first, std::size_t count) noexcept {
+void Session::subscribe(const std::vector<core::InstrumentIndex>& which, std::size_t first,
+                        std::size_t count) noexcept {
   if (md_ == nullptr || count == 0) return;
   core::InstrumentRegistry& registry = host_->instruments();
   subscribe_buffer_.clear();
-  for (std::size_t i = first; i < first + count; ++i) subscribe_buffer_.push_back(registry.at(which[i]).spec.symbol.data);
+  for (std::size_t i = first; i < first + count; ++i)
+    subscribe_buffer_.push_back(registry.at(which[i]).spec.symbol.data);
   const int rc = md_->SubscribeMarketData(subscribe_buffer_.data(), static_cast<int>(subscribe_buffer_.size()));
   if (rc != 0) notice(SessionNoticeKind::Warning, rc, "SubscribeMarketData returned %d for %zu instruments", rc, count);
 }
@@ -578,8 +582,9 @@ void Session::on_md_event(const Event& e, std::int64_t now) noexcept {
       ++md_disconnects_;
       md_state_ = MdState::Disconnected;
       md_login_pending_ = false;
-      notice(SessionNoticeKind::MdDisconnected, e.error_id, "md front disconnected (reason %d: %s); the API reconnects by itself",
-             e.error_id, disconnect_reason_text(e.error_id).data());
+      notice(SessionNoticeKind::MdDisconnected, e.error_id,
+             "md front disconnected (reason %d: %s); the API reconnects by itself", e.error_id,
+             disconnect_reason_text(e.error_id).data());
       return;
     case EventKind::MdLoggedIn:
       if (md_state_ != MdState::LoggingIn) return;
@@ -592,7 +597,8 @@ void Session::on_md_event(const Event& e, std::int64_t now) noexcept {
       }
       md_state_ = MdState::Ready;
       if (instruments_loaded_) subscribe_all();  // re-subscribe everything after a reconnect
-      notice(SessionNoticeKind::MdReady, 0, "md logged in; %zu instruments subscribed", instruments_loaded_ ? wanted_.size() : 0);
+      notice(SessionNoticeKind::MdReady, 0, "md logged in; %zu instruments subscribed",
+             instruments_loaded_ ? wanted_.size() : 0);
       return;
     case EventKind::MdSubscribed:
       if (e.error_id != 0) {
@@ -600,8 +606,7 @@ void Session::on_md_event(const Event& e, std::int64_t now) noexcept {
                e.payload.subscription.symbol.c_str(), e.error_id, e.payload.subscription.error_msg.c_str());
       }
       return;
-    default:
-      return;
+    default: return;
   }
 }
 
@@ -613,12 +618,8 @@ void Session::on_event(const Event& e) noexcept {
     case EventKind::MdConnected:
     case EventKind::MdDisconnected:
     case EventKind::MdLoggedIn:
-    case EventKind::MdSubscribed:
-      on_md_event(e, now);
-      return;
-    default:
-      on_trader_event(e, now);
-      return;
+    case EventKind::MdSubscribed: on_md_event(e, now); return;
+    default: on_trader_event(e, now); return;
   }
 }
 
@@ -637,7 +638,8 @@ std::int64_t Session::poll(std::int64_t now) noexcept {
     // relaxed: a statistic; the reconcile it triggers is correct whenever it runs (RingCounters).
     const std::uint64_t lost = td_spi_->counters().lost.load(std::memory_order_relaxed);
     if (lost != td_lost_reported_) {
-      notice(SessionNoticeKind::RingOverflow, 0, "trader ring full: %llu callbacks lost so far; re-querying orders and trades",
+      notice(SessionNoticeKind::RingOverflow, 0,
+             "trader ring full: %llu callbacks lost so far; re-querying orders and trades",
              static_cast<unsigned long long>(lost));
       td_lost_reported_ = lost;
       if (trader_state_ == TraderState::Ready || trader_state_ == TraderState::Querying) {
@@ -664,7 +666,8 @@ std::int64_t Session::poll(std::int64_t now) noexcept {
     trader_state_ = TraderState::Ready;
     notice(SessionNoticeKind::TraderReady, 0,
            "trader ready: front %d session %d trading day %u next OrderRef %lld (%s)", front_id_, session_id_,
-           trading_day_, static_cast<long long>(next_order_ref_), ever_ready_ ? "reconnected and reconciled" : "first login");
+           trading_day_, static_cast<long long>(next_order_ref_),
+           ever_ready_ ? "reconnected and reconciled" : "first login");
     ever_ready_ = true;
   }
   std::int64_t next = now + 100 * core::kNsPerMs;  // overflow counters and retries are checked at >= 10 Hz

@@ -25,9 +25,9 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ThostFtdcMdApi.h"
@@ -40,7 +40,17 @@
 
 namespace shandian::ctp {
 
-enum class TraderState : std::uint8_t { Idle, Connecting, Authenticating, LoggingIn, Confirming, Querying, Ready, Disconnected, Stopped };
+enum class TraderState : std::uint8_t {
+  Idle,
+  Connecting,
+  Authenticating,
+  LoggingIn,
+  Confirming,
+  Querying,
+  Ready,
+  Disconnected,
+  Stopped
+};
 enum class MdState : std::uint8_t { Idle, Connecting, LoggingIn, Ready, Disconnected };
 
 [[nodiscard]] const char* to_string(TraderState s) noexcept;
@@ -48,22 +58,22 @@ enum class MdState : std::uint8_t { Idle, Connecting, LoggingIn, Ready, Disconne
 
 // The session's counters, declared once: X(type, field, "doc"). The list generates the struct and
 // for_each_field(stats, f) (f(name, value) per field, in order), which the binding's dict iterates.
-#define SHANDIAN_SESSION_STATS(X)                                                                       \
-  X(std::uint64_t, trader_connects, "")                                                                 \
-  X(std::uint64_t, trader_disconnects, "")                                                              \
-  X(std::uint64_t, logins, "")                                                                          \
-  X(std::uint64_t, md_connects, "")                                                                     \
-  X(std::uint64_t, md_disconnects, "")                                                                  \
-  X(std::uint64_t, queries_issued, "")                                                                  \
-  X(std::uint64_t, query_retries, "")                                                                   \
-  X(std::uint64_t, query_timeouts, "")                                                                  \
-  X(std::uint64_t, ticks_pushed, "")                                                                    \
-  X(std::uint64_t, ticks_dropped, "md ring full")                                                       \
-  X(std::uint64_t, trader_pushed, "")                                                                   \
-  X(std::uint64_t, trader_ring_stalls, "a trader callback waited for room")                             \
-  X(std::uint64_t, trader_events_lost, "... and gave up (each one triggers a reconcile)")               \
+#define SHANDIAN_SESSION_STATS(X)                                                                      \
+  X(std::uint64_t, trader_connects, "")                                                                \
+  X(std::uint64_t, trader_disconnects, "")                                                             \
+  X(std::uint64_t, logins, "")                                                                         \
+  X(std::uint64_t, md_connects, "")                                                                    \
+  X(std::uint64_t, md_disconnects, "")                                                                 \
+  X(std::uint64_t, queries_issued, "")                                                                 \
+  X(std::uint64_t, query_retries, "")                                                                  \
+  X(std::uint64_t, query_timeouts, "")                                                                 \
+  X(std::uint64_t, ticks_pushed, "")                                                                   \
+  X(std::uint64_t, ticks_dropped, "md ring full")                                                      \
+  X(std::uint64_t, trader_pushed, "")                                                                  \
+  X(std::uint64_t, trader_ring_stalls, "a trader callback waited for room")                            \
+  X(std::uint64_t, trader_events_lost, "... and gave up (each one triggers a reconcile)")              \
   /* CLOCK_MONOTONIC just before the latest ReqOrderInsert (engine thread; 0 = none yet): the stage */ \
-  /* stamp "ReqOrderInsert entered" of bench/ (agent.buy -> ReqOrderInsert, Kungfu's insert_time). */   \
+  /* stamp "ReqOrderInsert entered" of bench/ (agent.buy -> ReqOrderInsert, Kungfu's insert_time). */  \
   X(std::int64_t, last_insert_ns, "CLOCK_MONOTONIC just before the latest ReqOrderInsert")
 
 struct SessionStats {
@@ -122,7 +132,8 @@ class Session final : public core::Gateway {
   void on_query_event(const core::Event& e, std::int64_t now) noexcept;
   void run_step(Step step, std::int64_t now) noexcept;
   void step_failed(Step step, int error_id, std::string_view message, std::int64_t now) noexcept;
-  void become_fatal(core::SessionNoticeKind kind, int error_id, std::string_view what, std::string_view message) noexcept;
+  void become_fatal(core::SessionNoticeKind kind, int error_id, std::string_view what,
+                    std::string_view message) noexcept;
   void begin_queries() noexcept;
   void after_query(QueryKind kind, const core::Event& last) noexcept;
   [[nodiscard]] QueryIssue issue_query(QueryKind kind) noexcept;

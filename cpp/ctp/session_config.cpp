@@ -5,8 +5,9 @@ namespace shandian::ctp {
 std::string SessionConfig::describe() const {
   std::string text = "broker=" + broker_id + " user=" + user_id + " investor=" + investor() +
                      " password=" + (password.empty() ? "empty" : "set") + " app_id=" + app_id +
-                     " auth_code=" + (auth_code.empty() ? "empty" : "set") + " resume=" + std::string(to_string(resume)) +
-                     " flow_dir=" + flow_dir.string() + " trader_fronts=[";
+                     " auth_code=" + (auth_code.empty() ? "empty" : "set") +
+                     " resume=" + std::string(to_string(resume)) + " flow_dir=" + flow_dir.string() +
+                     " trader_fronts=[";
   for (std::size_t i = 0; i < trader_fronts.size(); ++i) text += (i ? "," : "") + trader_fronts[i];
   text += "] md_fronts=[";
   for (std::size_t i = 0; i < md_fronts.size(); ++i) text += (i ? "," : "") + md_fronts[i];

@@ -13,9 +13,9 @@
 namespace shandian::ctp {
 
 // How the private stream (OnRtnOrder/OnRtnTrade) resumes after a (re)connect (ctp-semantics.md §1).
-#define SHANDIAN_RESUME_TYPES(X)                                                                            \
-  X(Restart, 0, "restart", "replay the whole trading day (slow on busy days: vnpy#2805)")                   \
-  X(Resume, 1, "resume", "from the last sequence number recorded in the flow files")                       \
+#define SHANDIAN_RESUME_TYPES(X)                                                          \
+  X(Restart, 0, "restart", "replay the whole trading day (slow on busy days: vnpy#2805)") \
+  X(Resume, 1, "resume", "from the last sequence number recorded in the flow files")      \
   X(Quick, 2, "quick", "only what happens after login; the gaps are filled by order/trade queries (default)")
 SHANDIAN_DEFINE_ENUM(ResumeType, std::uint8_t, SHANDIAN_RESUME_TYPES, "unknown")
 

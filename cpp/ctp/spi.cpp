@@ -167,8 +167,8 @@ void TraderSpi::OnRspUserLogin(CThostFtdcRspUserLoginField* login, CThostFtdcRsp
   });
 }
 
-void TraderSpi::OnRspSettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField*, CThostFtdcRspInfoField* info,
-                                           int id, bool last) {
+void TraderSpi::OnRspSettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField*, CThostFtdcRspInfoField* info, int id,
+                                           bool last) {
   publish(EventKind::SettlementConfirmed, monotonic_ns(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     error_text(gbk_, info, e.payload.error.error_msg);
@@ -248,7 +248,8 @@ void TraderSpi::order_report(const CThostFtdcOrderField* o, Event& e) noexcept {
   p.kind = map_order_kind(o->OrderPriceType, o->TimeCondition, o->VolumeCondition);
   p.status = map_order_status(o->OrderStatus);
   // An exchange refusal arrives as OnRtnOrder Canceled + OrderSubmitStatus InsertRejected (§2 Rejects).
-  p.exchange_rejected = o->OrderSubmitStatus == THOST_FTDC_OSS_InsertRejected && p.status == core::OrderStatus::Cancelled;
+  p.exchange_rejected =
+      o->OrderSubmitStatus == THOST_FTDC_OSS_InsertRejected && p.status == core::OrderStatus::Cancelled;
   if (p.exchange_rejected) p.status = core::OrderStatus::Rejected;
   p.limit_price = sanitize_price(o->LimitPrice);
   p.volume_total_original = o->VolumeTotalOriginal;

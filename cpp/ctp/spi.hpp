@@ -100,8 +100,8 @@ class TraderSpi final : public CThostFtdcTraderSpi, public SpiBase {
                                         CThostFtdcRspInfoField* pRspInfo, int nRequestID, bool bIsLast) override;
   void OnRspQryInvestorPosition(CThostFtdcInvestorPositionField* pPosition, CThostFtdcRspInfoField* pRspInfo,
                                 int nRequestID, bool bIsLast) override;
-  void OnRspQryTradingAccount(CThostFtdcTradingAccountField* pAccount, CThostFtdcRspInfoField* pRspInfo,
-                              int nRequestID, bool bIsLast) override;
+  void OnRspQryTradingAccount(CThostFtdcTradingAccountField* pAccount, CThostFtdcRspInfoField* pRspInfo, int nRequestID,
+                              bool bIsLast) override;
   void OnRspError(CThostFtdcRspInfoField* pRspInfo, int nRequestID, bool bIsLast) override;
   void OnRtnInstrumentStatus(CThostFtdcInstrumentStatusField* pStatus) override;
 

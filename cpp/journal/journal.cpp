@@ -1,8 +1,8 @@
 #include "journal/journal.hpp"
 
-#include <sqlite3.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -76,7 +76,8 @@ Journal::Journal(JournalConfig config) : config_(std::move(config)), ring_(confi
     exec("PRAGMA synchronous=NORMAL");
     exec(kSchema);
     sqlite3_stmt* q = nullptr;
-    if (sqlite3_prepare_v2(db_, "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(run), 0) FROM records", -1, &q, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db_, "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(run), 0) FROM records", -1, &q, nullptr) !=
+        SQLITE_OK) {
       throw JournalError("journal " + config_.path + ": " + sqlite3_errmsg(db_));
     }
     if (sqlite3_step(q) == SQLITE_ROW) {
@@ -129,9 +130,7 @@ void Journal::stop() noexcept {
   // release: the writer's acquire load of stop_ then also sees every record pushed before it (the ring's
   // own release/acquire already publishes them; this only orders the flag).
   stop_.store(true, std::memory_order_release);
-  {
-    std::lock_guard lock(sleep_mutex_);
-  }
+  { std::lock_guard lock(sleep_mutex_); }
   sleep_cv_.notify_all();
   wake_.notify();
   if (writer_.joinable()) writer_.join();
@@ -164,7 +163,8 @@ void Journal::push(Record& record) noexcept {
   }
   ++next_seq_;
   ++pushed_;
-  if (config_.wake_on_request && (record.kind == RecordKind::OrderRequest || record.kind == RecordKind::CancelRequest)) {
+  if (config_.wake_on_request &&
+      (record.kind == RecordKind::OrderRequest || record.kind == RecordKind::CancelRequest)) {
     wake_pending_ = true;
   }
   recorded_.fetch_add(1, std::memory_order_relaxed);
@@ -219,7 +219,8 @@ void Journal::on_order_update(const core::OrderUpdate& update) noexcept {
 
 void Journal::on_trade(const core::TradeUpdate& trade) noexcept {
   Record r = encode(trade);
-  if (const core::Order* order = orders_ != nullptr && trade.order != core::kNoOrder ? orders_->get(trade.order) : nullptr) {
+  if (const core::Order* order =
+          orders_ != nullptr && trade.order != core::kNoOrder ? orders_->get(trade.order) : nullptr) {
     r.order_ref = order->order_ref;
     r.front_id = order->front_id;
     r.session_id = order->session_id;

@@ -5,8 +5,8 @@
 // callbacks, agent lifecycle, parameter changes), stamps the next sequence number and pushes it into an
 // SpscRing — no allocation, no lock, never a wait on disk. The only syscall: an order/cancel request wakes
 // a sleeping writer (futex), so the request is committed within ~a transaction of being sent; other
-// records wait for the writer's next wake-up (1 ms while busy, backing off to 8 ms while idle). The journal thread drains the ring
-// and writes each drained batch in one SQLite transaction (WAL mode, synchronous=NORMAL: a committed
+// records wait for the writer's next wake-up (1 ms while busy, backing off to 8 ms while idle). The journal thread
+// drains the ring and writes each drained batch in one SQLite transaction (WAL mode, synchronous=NORMAL: a committed
 // transaction survives the process being killed at any instant; only an OS crash can lose the last ones).
 //
 // Backlog bound: when more than `backlog_limit` records are pushed but not yet committed, admit_order()
@@ -50,11 +50,11 @@ namespace shandian::journal {
 enum class WriterPriority : std::uint8_t { Idle, Batch, Normal };
 
 struct JournalConfig {
-  std::string path;                          // the SQLite file (its directory must exist)
-  std::size_t ring_capacity = 16'384;        // records in flight (rounded up to a power of two)
-  std::size_t backlog_limit = 8'192;         // uncommitted records beyond which new orders are refused
-  std::size_t max_batch = 4'096;             // records per transaction
-  std::int64_t idle_sleep_ns = 1'000'000;    // writer's first sleep when the ring is empty
+  std::string path;                            // the SQLite file (its directory must exist)
+  std::size_t ring_capacity = 16'384;          // records in flight (rounded up to a power of two)
+  std::size_t backlog_limit = 8'192;           // uncommitted records beyond which new orders are refused
+  std::size_t max_batch = 4'096;               // records per transaction
+  std::int64_t idle_sleep_ns = 1'000'000;      // writer's first sleep when the ring is empty
   std::int64_t max_idle_sleep_ns = 2'000'000;  // doubling up to this while it stays empty (fewer wakeups)
   WriterPriority writer_priority = WriterPriority::Batch;
   // Wake the sleeping writer at the end of each engine-loop iteration that wrote a request: the request is
@@ -108,8 +108,8 @@ class Journal final : public core::EngineObserver {
   void agent_stopped(AgentId agent, std::string_view reason) noexcept;
   void param_changed(AgentId agent, std::string_view key_value) noexcept;
   // A lot carried in from the previous trading day's file (an agent by name: it may not be configured today).
-  void position_carried(std::string_view agent_name, const core::InstrumentId& symbol, bool is_long,
-                        std::int32_t lots, double price) noexcept;
+  void position_carried(std::string_view agent_name, const core::InstrumentId& symbol, bool is_long, std::int32_t lots,
+                        double price) noexcept;
 
   // EngineObserver (engine thread)
   void on_order_update(const core::OrderUpdate& update) noexcept override;
@@ -132,7 +132,7 @@ class Journal final : public core::EngineObserver {
   void pause_writer(bool paused) noexcept;
 
   [[nodiscard]] JournalStats stats() const noexcept;  // any thread (a consistent-enough snapshot)
-  [[nodiscard]] std::string error() const;             // the writer's last failure, empty when healthy
+  [[nodiscard]] std::string error() const;            // the writer's last failure, empty when healthy
   [[nodiscard]] const std::string& path() const noexcept { return config_.path; }
   [[nodiscard]] std::uint32_t run() const noexcept { return run_; }
   [[nodiscard]] std::uint64_t first_seq() const noexcept { return first_seq_; }  // of this run

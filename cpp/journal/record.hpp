@@ -20,16 +20,16 @@ using core::AgentId;
 using core::OrderId;
 
 enum class RecordKind : std::uint8_t {
-  RunStart = 1,       // a process opened the journal (text: "pid=N"); `run` increases per opening
-  AgentAdded = 2,     // agent = the run-local id, text = the agent's name
-  AgentStopped = 3,   // text = the reason
-  ParamChange = 4,    // text = "key=value" (JSON value)
-  OrderRequest = 5,   // about to write ReqOrderInsert: identity (front, session, ref) + the request
-  CancelRequest = 6,  // about to write ReqOrderAction
-  OrderUpdate = 7,    // every published order update (SUBMITTING first), incl. counter reports after a restart
-  Trade = 8,          // every published trade (de-duplicated by the order manager)
-  RiskDecision = 9,   // a refusal by the risk hook or the journal's own backlog gate (code + reason)
-  Notice = 10,        // session notices (connected, ready, disconnected, ...)
+  RunStart = 1,        // a process opened the journal (text: "pid=N"); `run` increases per opening
+  AgentAdded = 2,      // agent = the run-local id, text = the agent's name
+  AgentStopped = 3,    // text = the reason
+  ParamChange = 4,     // text = "key=value" (JSON value)
+  OrderRequest = 5,    // about to write ReqOrderInsert: identity (front, session, ref) + the request
+  CancelRequest = 6,   // about to write ReqOrderAction
+  OrderUpdate = 7,     // every published order update (SUBMITTING first), incl. counter reports after a restart
+  Trade = 8,           // every published trade (de-duplicated by the order manager)
+  RiskDecision = 9,    // a refusal by the risk hook or the journal's own backlog gate (code + reason)
+  Notice = 10,         // session notices (connected, ready, disconnected, ...)
   PositionCarry = 11,  // a new day's file: an agent's lots carried in from the previous day (text = agent name,
                        // direction buy = long / sell = short, volume = lots, price = average price)
 };
@@ -57,20 +57,20 @@ struct Record {
   std::int64_t mono_ns;  // engine monotonic time of the fact (update_ns / request ns / notice ns)
   std::int64_t recv_ns;  // CTP callback time for counter facts, 0 otherwise
   std::int64_t order_ref;
-  OrderId order_id;      // this process's order id; kNoOrder for orders not placed by this process
+  OrderId order_id;  // this process's order id; kNoOrder for orders not placed by this process
   double price;
-  AgentId agent;         // run-local id; kNoAgent when not attributed
+  AgentId agent;  // run-local id; kNoAgent when not attributed
   std::int32_t volume;
   std::int32_t traded;
   std::int32_t front_id;
   std::int32_t session_id;
-  std::int32_t code;     // CTP error id (orders), notice code, trade time in ms (trades)
+  std::int32_t code;  // CTP error id (orders), notice code, trade time in ms (trades)
   RecordKind kind;
   core::Direction direction;
   core::Offset offset;
   core::OrderKind order_kind;
   core::OrderStatus status;
-  bool flag;             // trade: from_reconcile; risk decision: a refused cancel
+  bool flag;  // trade: from_reconcile; risk decision: a refused cancel
   core::RejectCode reject_code;
   core::InstrumentId symbol;
   core::ExchangeId exchange;
@@ -197,11 +197,13 @@ static_assert(sizeof(Record) <= 448);
   const std::string_view kind = core::to_string(n.kind);
   const std::string_view msg = n.message.view();
   std::size_t len = 0;
-  for (const char c : kind) if (len < sizeof buf - 1) buf[len++] = c;
+  for (const char c : kind)
+    if (len < sizeof buf - 1) buf[len++] = c;
   if (!msg.empty()) {
     if (len < sizeof buf - 1) buf[len++] = ':';
     if (len < sizeof buf - 1) buf[len++] = ' ';
-    for (const char c : msg) if (len < sizeof buf - 1) buf[len++] = c;
+    for (const char c : msg)
+      if (len < sizeof buf - 1) buf[len++] = c;
   }
   r.text.assign(std::string_view(buf, len));
   return r;

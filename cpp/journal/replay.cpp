@@ -41,8 +41,9 @@ RecordKind parse_kind(std::string_view s) noexcept {
 
 std::string column_text(sqlite3_stmt* s, int i) {
   const unsigned char* t = sqlite3_column_text(s, i);
-  return t != nullptr ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(s, i)))
-                      : std::string();
+  return t != nullptr
+             ? std::string(reinterpret_cast<const char*>(t), static_cast<std::size_t>(sqlite3_column_bytes(s, i)))
+             : std::string();
 }
 
 int rank(core::OrderStatus s) noexcept {
@@ -60,9 +61,15 @@ int rank(core::OrderStatus s) noexcept {
 void apply_trade(LegPosition& p, core::Direction direction, core::Offset offset, std::int32_t volume) noexcept {
   const bool open = offset == core::Offset::Open;
   if (direction == core::Direction::Buy) {
-    if (open) p.long_lots += volume; else p.short_lots -= volume;
+    if (open)
+      p.long_lots += volume;
+    else
+      p.short_lots -= volume;
   } else {
-    if (open) p.short_lots += volume; else p.long_lots -= volume;
+    if (open)
+      p.short_lots += volume;
+    else
+      p.long_lots -= volume;
   }
 }
 
@@ -97,7 +104,8 @@ Replay replay(std::span<const ReplayRow> rows) {
       case RecordKind::OrderUpdate: {
         std::size_t index = out.orders.size();
         if (r.front_id != 0 || r.session_id != 0) {
-          if (auto it = by_key.find(RefKey{r.front_id, r.session_id, r.order_ref}); it != by_key.end()) index = it->second;
+          if (auto it = by_key.find(RefKey{r.front_id, r.session_id, r.order_ref}); it != by_key.end())
+            index = it->second;
         } else if (!r.agent.empty()) {
           // a counter report of an order placed before a restart (attributed through a seeded link)
           if (auto it = by_ref.find(r.order_ref); it != by_ref.end()) index = it->second;
@@ -146,8 +154,7 @@ Replay replay(std::span<const ReplayRow> rows) {
         (r.direction == core::Direction::Buy ? p.long_lots : p.short_lots) += r.volume;
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
   out.runs = static_cast<std::uint32_t>(runs.size());

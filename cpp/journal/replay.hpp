@@ -57,8 +57,8 @@ struct ReplayOrder {
   std::int32_t volume = 0;
   std::int32_t traded = 0;
   std::int32_t booked = 0;  // lots of its distinct journaled trades (those carrying its identity)
-  bool requested = false;  // an order_request record exists (this account's agents sent it)
-  std::uint32_t run = 0;   // run of the request (or of the first report)
+  bool requested = false;   // an order_request record exists (this account's agents sent it)
+  std::uint32_t run = 0;    // run of the request (or of the first report)
 };
 
 struct LegPosition {
@@ -74,9 +74,9 @@ struct ReplayTrade {
 };
 
 struct Replay {
-  std::vector<ReplayOrder> orders;                                          // in request order
-  std::map<std::pair<std::string, std::string>, LegPosition> positions;     // (agent or "unattributed", symbol)
-  std::vector<ReplayTrade> trades;                                          // distinct keys, in journal order
+  std::vector<ReplayOrder> orders;                                       // in request order
+  std::map<std::pair<std::string, std::string>, LegPosition> positions;  // (agent or "unattributed", symbol)
+  std::vector<ReplayTrade> trades;                                       // distinct keys, in journal order
   std::uint64_t duplicate_trades = 0;  // trade records whose key was already booked (must stay 0)
   std::uint64_t last_seq = 0;
   std::uint32_t runs = 0;

@@ -47,9 +47,7 @@ class MpscQueue {
   // capacity: the minimum number of elements the queue must hold; rounded up to a power of two, at least
   // 2 (with one cell, "free for the next lap" and "full from this lap" would be the same sequence value).
   explicit MpscQueue(std::size_t min_capacity)
-      : capacity_(checked_capacity(min_capacity)),
-        mask_(capacity_ - 1),
-        cells_(std::make_unique<Cell[]>(capacity_)) {
+      : capacity_(checked_capacity(min_capacity)), mask_(capacity_ - 1), cells_(std::make_unique<Cell[]>(capacity_)) {
     for (std::size_t i = 0; i < capacity_; ++i) {
       // relaxed: construction happens before the queue is shared; publication to other threads happens
       // through whatever synchronisation hands them the queue (thread start, a release store, ...).

@@ -35,10 +35,8 @@ enum class PoolError : std::uint8_t {
 
 [[nodiscard]] constexpr const char* to_string(PoolError error) noexcept {
   switch (error) {
-    case PoolError::Exhausted:
-      return "POOL_EXHAUSTED";
-    case PoolError::StaleHandle:
-      return "POOL_STALE_HANDLE";
+    case PoolError::Exhausted: return "POOL_EXHAUSTED";
+    case PoolError::StaleHandle: return "POOL_STALE_HANDLE";
   }
   return "POOL_UNKNOWN_ERROR";
 }
@@ -170,9 +168,7 @@ class ObjectPool {
     Slot* slot = live_slot(handle);
     return slot != nullptr ? slot->object() : nullptr;
   }
-  [[nodiscard]] const T* get(PoolHandle handle) const noexcept {
-    return const_cast<ObjectPool*>(this)->get(handle);
-  }
+  [[nodiscard]] const T* get(PoolHandle handle) const noexcept { return const_cast<ObjectPool*>(this)->get(handle); }
 
   [[nodiscard]] bool contains(PoolHandle handle) const noexcept { return get(handle) != nullptr; }
 

@@ -71,12 +71,9 @@ enum class WaitStrategy : std::uint8_t { Spin, Yield, Block };
 
 [[nodiscard]] constexpr std::string_view to_string(WaitStrategy strategy) noexcept {
   switch (strategy) {
-    case WaitStrategy::Spin:
-      return "spin";
-    case WaitStrategy::Yield:
-      return "yield";
-    case WaitStrategy::Block:
-      return "block";
+    case WaitStrategy::Spin: return "spin";
+    case WaitStrategy::Yield: return "yield";
+    case WaitStrategy::Block: return "block";
   }
   return "unknown";
 }
@@ -111,10 +108,8 @@ class Waiter {
     if (ready()) return true;
     const Clock::time_point deadline = Clock::now() + timeout;
     switch (strategy_) {
-      case WaitStrategy::Spin:
-        return spin_until(ready, deadline, kSpinYieldEvery);
-      case WaitStrategy::Yield:
-        return yield_until(ready, deadline);
+      case WaitStrategy::Spin: return spin_until(ready, deadline, kSpinYieldEvery);
+      case WaitStrategy::Yield: return yield_until(ready, deadline);
       case WaitStrategy::Block: {
         const Clock::time_point spin_end = Clock::now() + spin_before_block_;
         if (spin_until(ready, spin_end < deadline ? spin_end : deadline, kYieldAtEveryClockRead)) return true;
@@ -221,7 +216,9 @@ class Waiter {
     (void)syscall(SYS_futex, futex_word(), FUTEX_WAIT_PRIVATE, key, &relative, nullptr, 0);
   }
 
-  void futex_wake_all() noexcept { (void)syscall(SYS_futex, futex_word(), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0); }
+  void futex_wake_all() noexcept {
+    (void)syscall(SYS_futex, futex_word(), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+  }
 #else
   // Portable fallback without a futex: a short bounded sleep. Still correct (the caller polls ready()),
   // only less prompt.

@@ -9,11 +9,11 @@
 namespace shandian::risk {
 
 using core::Direction;
+using core::kNoAgent;
+using core::kNoInstrument;
 using core::Offset;
 using core::OrderKind;
 using core::OrderStatus;
-using core::kNoAgent;
-using core::kNoInstrument;
 
 namespace {
 
@@ -249,7 +249,8 @@ void RiskEngine::count_history(AgentId agent, InstrumentIndex instrument, std::i
   }
 }
 
-bool RiskEngine::ends_with_remainder(OrderStatus status, OrderKind kind, std::int32_t traded, std::int32_t volume) noexcept {
+bool RiskEngine::ends_with_remainder(OrderStatus status, OrderKind kind, std::int32_t traded,
+                                     std::int32_t volume) noexcept {
   return status == OrderStatus::Cancelled && traded < volume && (kind == OrderKind::Fak || kind == OrderKind::Fok);
 }
 
@@ -363,7 +364,8 @@ std::int32_t RiskEngine::working_orders(AgentId agent) const noexcept {
 
 // ---- rules: orders -------------------------------------------------------------------------------------------
 
-RiskVerdict RiskEngine::check_loss_rules(AgentId agent, const OrderIntent& intent, const RiskContext& context) noexcept {
+RiskVerdict RiskEngine::check_loss_rules(AgentId agent, const OrderIntent& intent,
+                                         const RiskContext& context) noexcept {
   const core::LedgerView* ledgers = context.ledgers;
   if (ledgers == nullptr) return RiskVerdict::accept();
   const AccountLimits& acc = limits_.account;
@@ -384,10 +386,12 @@ RiskVerdict RiskEngine::check_loss_rules(AgentId agent, const OrderIntent& inten
                                           "%s", text));
       }
     }
-    if (acc.max_drawdown > 0.0 && account_peak_pnl_ - pnl >= acc.max_drawdown && account_state_ == TradingState::Active) {
+    if (acc.max_drawdown > 0.0 && account_peak_pnl_ - pnl >= acc.max_drawdown &&
+        account_state_ == TradingState::Active) {
       account_state_ = TradingState::Reducing;
       char text[96];
-      std::snprintf(text, sizeof text, "account drawdown %.2f reached limit %.2f", account_peak_pnl_ - pnl, acc.max_drawdown);
+      std::snprintf(text, sizeof text, "account drawdown %.2f reached limit %.2f", account_peak_pnl_ - pnl,
+                    acc.max_drawdown);
       account_reason_.assign(text);
       if (!is_reducing(intent.offset)) return refuse(RiskVerdict::reject(RejectCode::RiskDrawdown, "%s", text));
     }
@@ -408,8 +412,8 @@ RiskVerdict RiskEngine::check_loss_rules(AgentId agent, const OrderIntent& inten
     if (a.state == TradingState::Active && a.limits.max_drawdown > 0.0 && a.peak_pnl - pnl >= a.limits.max_drawdown) {
       a.state = TradingState::Reducing;
       char text[96];
-      std::snprintf(text, sizeof text, "agent=%s drawdown %.2f reached limit %.2f", agent_label(agent), a.peak_pnl - pnl,
-                    a.limits.max_drawdown);
+      std::snprintf(text, sizeof text, "agent=%s drawdown %.2f reached limit %.2f", agent_label(agent),
+                    a.peak_pnl - pnl, a.limits.max_drawdown);
       a.reason.assign(text);
       if (!is_reducing(intent.offset)) return refuse(RiskVerdict::reject(RejectCode::RiskDrawdown, "%s", text));
     }
@@ -430,16 +434,21 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
   // States first: they hold even when the rules are disabled.
   const TradingState own = known_agent ? agents_[agent].state : TradingState::Active;
   if (account_state_ == TradingState::Halted) {
-    if (killed_) return refuse(RiskVerdict::reject(RejectCode::RiskKillSwitch, "agent=%s %s: account halted by the kill switch (%s)", name, symbol, kill_reason_.c_str()));
-    return refuse(RiskVerdict::reject(RejectCode::RiskHalted, "agent=%s %s: account halted (%s)", name, symbol, account_reason_.c_str()));
+    if (killed_)
+      return refuse(RiskVerdict::reject(RejectCode::RiskKillSwitch,
+                                        "agent=%s %s: account halted by the kill switch (%s)", name, symbol,
+                                        kill_reason_.c_str()));
+    return refuse(RiskVerdict::reject(RejectCode::RiskHalted, "agent=%s %s: account halted (%s)", name, symbol,
+                                      account_reason_.c_str()));
   }
   if (own == TradingState::Halted) {
-    return refuse(RiskVerdict::reject(RejectCode::RiskHalted, "agent=%s %s: agent halted (%s)", name, symbol, agents_[agent].reason.c_str()));
+    return refuse(RiskVerdict::reject(RejectCode::RiskHalted, "agent=%s %s: agent halted (%s)", name, symbol,
+                                      agents_[agent].reason.c_str()));
   }
   if (opening && (own == TradingState::Reducing || account_state_ == TradingState::Reducing)) {
     const bool acct = account_state_ == TradingState::Reducing;
-    return refuse(RiskVerdict::reject(RejectCode::RiskReducing, "agent=%s %s: %s is reducing only (%s): open refused", name,
-                                      symbol, acct ? "account" : "agent",
+    return refuse(RiskVerdict::reject(RejectCode::RiskReducing, "agent=%s %s: %s is reducing only (%s): open refused",
+                                      name, symbol, acct ? "account" : "agent",
                                       acct ? account_reason_.c_str() : agents_[agent].reason.c_str()));
   }
   if (!limits_.enabled) return RiskVerdict::accept();
@@ -455,7 +464,8 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
     const std::uint8_t status = st.trading_status;
     if (il.session_gate && status != 0 && status != kStatusContinuous &&
         !(status == kStatusAuctionOrdering && in.kind == OrderKind::Limit)) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskSessionClosed, "agent=%s %s: instrument status '%c' is not trading", name, symbol,
+      return refuse(RiskVerdict::reject(RejectCode::RiskSessionClosed,
+                                        "agent=%s %s: instrument status '%c' is not trading", name, symbol,
                                         static_cast<char>(status)));
     }
     // An instrument never ticked (not subscribed) is not judged: there is no feed to be stale. The price
@@ -463,26 +473,30 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
     if (il.stale_after_ms > 0 && (status == 0 || status == kStatusContinuous) && st.has_tick) {
       const std::int64_t age_ms = (in.now_ns - st.last_tick.recv_ns) / 1'000'000;
       if (age_ms >= il.stale_after_ms) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskStaleData, "agent=%s %s: last tick %lld ms old (limit %lld ms)", name,
-                                          symbol, static_cast<long long>(age_ms), static_cast<long long>(il.stale_after_ms)));
+        return refuse(RiskVerdict::reject(RejectCode::RiskStaleData,
+                                          "agent=%s %s: last tick %lld ms old (limit %lld ms)", name, symbol,
+                                          static_cast<long long>(age_ms), static_cast<long long>(il.stale_after_ms)));
       }
     }
   }
 
   // Volume per order.
   if (agent_rules && al.max_order_volume > 0 && in.volume > al.max_order_volume) {
-    return refuse(RiskVerdict::reject(RejectCode::RiskMaxOrderVolume, "agent=%s %s volume %d > %d (agent max per order)", name, symbol,
-                                      in.volume, al.max_order_volume));
+    return refuse(RiskVerdict::reject(RejectCode::RiskMaxOrderVolume,
+                                      "agent=%s %s volume %d > %d (agent max per order)", name, symbol, in.volume,
+                                      al.max_order_volume));
   }
   if (il.max_order_volume > 0 && in.volume > il.max_order_volume) {
-    return refuse(RiskVerdict::reject(RejectCode::RiskMaxOrderVolume, "agent=%s %s volume %d > %d (instrument max per order)", name,
-                                      symbol, in.volume, il.max_order_volume));
+    return refuse(RiskVerdict::reject(RejectCode::RiskMaxOrderVolume,
+                                      "agent=%s %s volume %d > %d (instrument max per order)", name, symbol, in.volume,
+                                      il.max_order_volume));
   }
   if (il.max_order_volume_ratio > 0.0 && has_instrument) {
     const std::int32_t exchange_max = registry_.at(in.instrument).spec.max_limit_order_volume;
     if (exchange_max > 0 && static_cast<double>(in.volume) > il.max_order_volume_ratio * exchange_max) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskMaxOrderVolume, "agent=%s %s volume %d > %.0f%% of the exchange max %d", name,
-                                        symbol, in.volume, il.max_order_volume_ratio * 100.0, exchange_max));
+      return refuse(RiskVerdict::reject(RejectCode::RiskMaxOrderVolume,
+                                        "agent=%s %s volume %d > %.0f%% of the exchange max %d", name, symbol,
+                                        in.volume, il.max_order_volume_ratio * 100.0, exchange_max));
     }
   }
 
@@ -502,12 +516,14 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
     if (reference > 0.0 && tick > 0.0) {
       const double distance_ticks = std::fabs(static_cast<double>(in.price_ticks) - reference / tick);
       if (il.price_band_ticks > 0 && distance_ticks > il.price_band_ticks + 1e-9) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskPriceBand, "agent=%s %s price %g is %.1f ticks from %g (band %d ticks)", name,
-                                          symbol, in.price, distance_ticks, reference, il.price_band_ticks));
+        return refuse(RiskVerdict::reject(RejectCode::RiskPriceBand,
+                                          "agent=%s %s price %g is %.1f ticks from %g (band %d ticks)", name, symbol,
+                                          in.price, distance_ticks, reference, il.price_band_ticks));
       }
       const double pct = distance_ticks * tick / reference * 100.0;
       if (il.price_band_pct > 0.0 && pct > il.price_band_pct + 1e-9) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskPriceBand, "agent=%s %s price %g is %.2f%% from %g (band %.2f%%)", name, symbol,
+        return refuse(RiskVerdict::reject(RejectCode::RiskPriceBand,
+                                          "agent=%s %s price %g is %.2f%% from %g (band %.2f%%)", name, symbol,
                                           in.price, pct, reference, il.price_band_pct));
       }
     }
@@ -519,52 +535,58 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
                                       agents_[agent].working, al.max_active_orders));
   }
   if (limits_.account.max_active_orders > 0 && account_working_ >= limits_.account.max_active_orders) {
-    return refuse(RiskVerdict::reject(RejectCode::RiskActiveOrders, "agent=%s %s account working orders %d/%d", name, symbol,
-                                      account_working_, limits_.account.max_active_orders));
+    return refuse(RiskVerdict::reject(RejectCode::RiskActiveOrders, "agent=%s %s account working orders %d/%d", name,
+                                      symbol, account_working_, limits_.account.max_active_orders));
   }
 
   // Order-rate windows (checked all, recorded only when everything passed).
   if (agent_rules) {
     if (SlidingWindow* w = full_window(agents_[agent].order_windows, in.now_ns)) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskOrderRate, "agent=%s %s orders %u/%u in %lld ms", name, symbol, w->count(in.now_ns),
-                                        w->limit(), static_cast<long long>(w->window_ns() / 1'000'000)));
+      return refuse(RiskVerdict::reject(RejectCode::RiskOrderRate, "agent=%s %s orders %u/%u in %lld ms", name, symbol,
+                                        w->count(in.now_ns), w->limit(),
+                                        static_cast<long long>(w->window_ns() / 1'000'000)));
     }
   }
   if (SlidingWindow* w = full_window(account_order_windows_, in.now_ns)) {
-    return refuse(RiskVerdict::reject(RejectCode::RiskOrderRate, "agent=%s %s account orders %u/%u in %lld ms", name, symbol,
-                                      w->count(in.now_ns), w->limit(), static_cast<long long>(w->window_ns() / 1'000'000)));
+    return refuse(RiskVerdict::reject(RejectCode::RiskOrderRate, "agent=%s %s account orders %u/%u in %lld ms", name,
+                                      symbol, w->count(in.now_ns), w->limit(),
+                                      static_cast<long long>(w->window_ns() / 1'000'000)));
   }
 
   // Daily per-instrument counts.
   Counters& ac = agent_counters(agent, in.instrument);
   Counters& ic = in.instrument < instrument_counters_.size() ? instrument_counters_[in.instrument] : scratch_;
   if (agent_rules && al.daily_messages > 0 && ac.messages >= al.daily_messages) {
-    return refuse(RiskVerdict::reject(RejectCode::RiskMessageLimit, "agent=%s %s messages %d/%d today", name, symbol, ac.messages,
-                                      al.daily_messages));
+    return refuse(RiskVerdict::reject(RejectCode::RiskMessageLimit, "agent=%s %s messages %d/%d today", name, symbol,
+                                      ac.messages, al.daily_messages));
   }
   if (il.daily_messages > 0 && ic.messages >= il.daily_messages) {
-    return refuse(RiskVerdict::reject(RejectCode::RiskMessageLimit, "agent=%s %s account messages %d/%d today", name, symbol, ic.messages,
-                                      il.daily_messages));
+    return refuse(RiskVerdict::reject(RejectCode::RiskMessageLimit, "agent=%s %s account messages %d/%d today", name,
+                                      symbol, ic.messages, il.daily_messages));
   }
   // An order that rests needs a cancel budget: none left -> no new cancellable orders (ctp-semantics §8).
   if (in.kind == OrderKind::Limit) {
     if (agent_rules && al.daily_cancels > 0 && ac.cancels >= al.daily_cancels) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s cancels %d/%d today: no new resting orders", name,
-                                        symbol, ac.cancels, al.daily_cancels));
+      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit,
+                                        "agent=%s %s cancels %d/%d today: no new resting orders", name, symbol,
+                                        ac.cancels, al.daily_cancels));
     }
     if (il.daily_cancels > 0 && ic.cancels >= il.daily_cancels) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s account cancels %d/%d today: no new resting orders",
-                                        name, symbol, ic.cancels, il.daily_cancels));
+      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit,
+                                        "agent=%s %s account cancels %d/%d today: no new resting orders", name, symbol,
+                                        ic.cancels, il.daily_cancels));
     }
   }
   if (opening) {
     if (agent_rules && al.daily_open_volume > 0 && ac.opened + ac.pending_open + in.volume > al.daily_open_volume) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskOpenVolumeLimit, "agent=%s %s open volume %d+%d working+%d > %d today", name,
-                                        symbol, ac.opened, ac.pending_open, in.volume, al.daily_open_volume));
+      return refuse(RiskVerdict::reject(RejectCode::RiskOpenVolumeLimit,
+                                        "agent=%s %s open volume %d+%d working+%d > %d today", name, symbol, ac.opened,
+                                        ac.pending_open, in.volume, al.daily_open_volume));
     }
     if (il.daily_open_volume > 0 && ic.opened + ic.pending_open + in.volume > il.daily_open_volume) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskOpenVolumeLimit, "agent=%s %s account open volume %d+%d working+%d > %d today",
-                                        name, symbol, ic.opened, ic.pending_open, in.volume, il.daily_open_volume));
+      return refuse(RiskVerdict::reject(RejectCode::RiskOpenVolumeLimit,
+                                        "agent=%s %s account open volume %d+%d working+%d > %d today", name, symbol,
+                                        ic.opened, ic.pending_open, in.volume, il.daily_open_volume));
     }
   }
 
@@ -572,29 +594,32 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
   if (opening && context.ledgers != nullptr) {
     const core::LedgerView& lv = *context.ledgers;
     const auto held = [&](AgentId who) {
-      return (in.direction == Direction::Buy ? lv.long_volume(who, in.instrument) : lv.short_volume(who, in.instrument)) +
+      return (in.direction == Direction::Buy ? lv.long_volume(who, in.instrument)
+                                             : lv.short_volume(who, in.instrument)) +
              lv.pending_open_volume(who, in.instrument, in.direction);
     };
     if (agent_rules && al.max_position > 0) {
       const std::int32_t h = held(agent);
       if (h + in.volume > al.max_position) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskPositionLimit, "agent=%s %s %s position %d held+working + %d > %d", name, symbol,
-                                          in.direction == Direction::Buy ? "long" : "short", h, in.volume, al.max_position));
+        return refuse(RiskVerdict::reject(
+            RejectCode::RiskPositionLimit, "agent=%s %s %s position %d held+working + %d > %d", name, symbol,
+            in.direction == Direction::Buy ? "long" : "short", h, in.volume, al.max_position));
       }
     }
     if (il.max_position > 0) {
       const std::int32_t h = held(kNoAgent);
       if (h + in.volume > il.max_position) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskPositionLimit, "agent=%s %s account %s position %d held+working + %d > %d", name,
-                                          symbol, in.direction == Direction::Buy ? "long" : "short", h, in.volume, il.max_position));
+        return refuse(RiskVerdict::reject(
+            RejectCode::RiskPositionLimit, "agent=%s %s account %s position %d held+working + %d > %d", name, symbol,
+            in.direction == Direction::Buy ? "long" : "short", h, in.volume, il.max_position));
       }
     }
     if (agent_rules && al.check_capital) {
       const double cost = lv.order_cost(agent, in.instrument, in.direction, in.offset, in.price, in.volume);
       const double available = lv.available_capital(agent);
       if (cost > available) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskCapital, "agent=%s %s order cost %.2f > available %.2f", name, symbol, cost,
-                                          available));
+        return refuse(RiskVerdict::reject(RejectCode::RiskCapital, "agent=%s %s order cost %.2f > available %.2f", name,
+                                          symbol, cost, available));
       }
     }
   }
@@ -606,12 +631,14 @@ RiskVerdict RiskEngine::check_order(const OrderIntent& in, const RiskContext& co
     for (std::uint32_t i = list_head_[in.instrument]; i != kNil; i = working_[i].next) {
       const Working& w = working_[i];
       if (w.direction == in.direction || w.kind != OrderKind::Limit) continue;
-      const bool crosses = in.kind == OrderKind::Market ||
-                           (in.direction == Direction::Buy ? in.price_ticks >= w.price_ticks : in.price_ticks <= w.price_ticks);
+      const bool crosses =
+          in.kind == OrderKind::Market ||
+          (in.direction == Direction::Buy ? in.price_ticks >= w.price_ticks : in.price_ticks <= w.price_ticks);
       if (crosses) {
         const double tick = has_instrument ? registry_.at(in.instrument).spec.price_tick : 0.0;
-        return refuse(RiskVerdict::reject(RejectCode::RiskSelfTrade, "agent=%s %s %s %g would cross own %s %g (order of agent=%s)", name,
-                                          symbol, side(in.direction), in.price, side(w.direction),
+        return refuse(RiskVerdict::reject(RejectCode::RiskSelfTrade,
+                                          "agent=%s %s %s %g would cross own %s %g (order of agent=%s)", name, symbol,
+                                          side(in.direction), in.price, side(w.direction),
                                           static_cast<double>(w.price_ticks) * tick, agent_label(w.agent)));
       }
     }
@@ -653,37 +680,40 @@ RiskVerdict RiskEngine::check_cancel(const CancelIntent& in, const RiskContext&)
   if (limits_.enabled && !killing_ && !bypass_cancel_rules_) {
     if (agent_rules) {
       if (SlidingWindow* win = full_window(agents_[agent].cancel_windows, in.now_ns)) {
-        return refuse(RiskVerdict::reject(RejectCode::RiskCancelRate, "agent=%s %s cancels %u/%u in %lld ms", name, symbol,
-                                          win->count(in.now_ns), win->limit(), static_cast<long long>(win->window_ns() / 1'000'000)));
+        return refuse(RiskVerdict::reject(RejectCode::RiskCancelRate, "agent=%s %s cancels %u/%u in %lld ms", name,
+                                          symbol, win->count(in.now_ns), win->limit(),
+                                          static_cast<long long>(win->window_ns() / 1'000'000)));
       }
     }
     if (SlidingWindow* win = full_window(account_cancel_windows_, in.now_ns)) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskCancelRate, "agent=%s %s account cancels %u/%u in %lld ms", name, symbol,
-                                        win->count(in.now_ns), win->limit(), static_cast<long long>(win->window_ns() / 1'000'000)));
+      return refuse(RiskVerdict::reject(RejectCode::RiskCancelRate, "agent=%s %s account cancels %u/%u in %lld ms",
+                                        name, symbol, win->count(in.now_ns), win->limit(),
+                                        static_cast<long long>(win->window_ns() / 1'000'000)));
     }
     if (agent_rules && al.daily_cancels > 0 && ac.cancels >= al.daily_cancels) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s cancels %d/%d today", name, symbol, ac.cancels,
-                                        al.daily_cancels));
+      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s cancels %d/%d today", name, symbol,
+                                        ac.cancels, al.daily_cancels));
     }
     if (il.daily_cancels > 0 && ic.cancels >= il.daily_cancels) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s account cancels %d/%d today", name, symbol, ic.cancels,
-                                        il.daily_cancels));
+      return refuse(RiskVerdict::reject(RejectCode::RiskCancelLimit, "agent=%s %s account cancels %d/%d today", name,
+                                        symbol, ic.cancels, il.daily_cancels));
     }
     if (large && agent_rules && al.large_cancels > 0 && ac.large_cancels >= al.large_cancels) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskLargeCancelLimit, "agent=%s %s large-order cancels %d/%d today", name, symbol,
-                                        ac.large_cancels, al.large_cancels));
+      return refuse(RiskVerdict::reject(RejectCode::RiskLargeCancelLimit, "agent=%s %s large-order cancels %d/%d today",
+                                        name, symbol, ac.large_cancels, al.large_cancels));
     }
     if (large && il.large_cancels > 0 && ic.large_cancels >= il.large_cancels) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskLargeCancelLimit, "agent=%s %s account large-order cancels %d/%d today", name,
-                                        symbol, ic.large_cancels, il.large_cancels));
+      return refuse(RiskVerdict::reject(RejectCode::RiskLargeCancelLimit,
+                                        "agent=%s %s account large-order cancels %d/%d today", name, symbol,
+                                        ic.large_cancels, il.large_cancels));
     }
     if (agent_rules && al.daily_messages > 0 && ac.messages >= al.daily_messages) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskMessageLimit, "agent=%s %s messages %d/%d today", name, symbol, ac.messages,
-                                        al.daily_messages));
+      return refuse(RiskVerdict::reject(RejectCode::RiskMessageLimit, "agent=%s %s messages %d/%d today", name, symbol,
+                                        ac.messages, al.daily_messages));
     }
     if (il.daily_messages > 0 && ic.messages >= il.daily_messages) {
-      return refuse(RiskVerdict::reject(RejectCode::RiskMessageLimit, "agent=%s %s account messages %d/%d today", name, symbol,
-                                        ic.messages, il.daily_messages));
+      return refuse(RiskVerdict::reject(RejectCode::RiskMessageLimit, "agent=%s %s account messages %d/%d today", name,
+                                        symbol, ic.messages, il.daily_messages));
     }
   }
 
@@ -760,7 +790,7 @@ void RiskEngine::on_order_update(const OrderUpdate& u) noexcept {
   if (u.id == 0 || index >= working_.size() || u.instrument >= list_head_.size()) return;
   Working* w = working_[index].id == u.id ? &working_[index] : nullptr;
   if (w == nullptr) {
-    if (final) return;  // never seen working: nothing to track
+    if (final) return;                                                          // never seen working: nothing to track
     if (recovering_) count_history(u.agent, u.instrument, 1, false, u.volume);  // adopted: its insert
     Working& slot = working_[index];
     if (slot.id != 0) retire(slot);  // a stale entry of a previous generation (its final update was missed)

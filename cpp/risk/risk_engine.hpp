@@ -107,7 +107,7 @@ struct RiskCapacity {
   std::size_t max_agents = 64;
   std::size_t max_instruments = 4096;
   std::size_t max_live_orders = 16384;  // the order pool's live capacity (OrderId index bound)
-  std::size_t update_queue = 128;  // pending live updates (whole limits or one agent's) before post_* fails
+  std::size_t update_queue = 128;       // pending live updates (whole limits or one agent's) before post_* fails
 };
 
 // Risk reject codes are 100..199 (core/types.hpp); RiskStats counts them by code - 100, sized from the list
@@ -229,8 +229,9 @@ class RiskEngine final : public core::RiskHook {
   [[nodiscard]] std::int32_t daily_cancels(AgentId agent, InstrumentIndex instrument) const noexcept;
   [[nodiscard]] std::int32_t daily_messages(AgentId agent, InstrumentIndex instrument) const noexcept;
   [[nodiscard]] std::int32_t daily_large_cancels(AgentId agent, InstrumentIndex instrument) const noexcept;
-  [[nodiscard]] std::int32_t daily_opened(AgentId agent, InstrumentIndex instrument) const noexcept;  // traded open lots
-  [[nodiscard]] std::int32_t working_orders(AgentId agent) const noexcept;  // kNoAgent: account
+  [[nodiscard]] std::int32_t daily_opened(AgentId agent,
+                                          InstrumentIndex instrument) const noexcept;  // traded open lots
+  [[nodiscard]] std::int32_t working_orders(AgentId agent) const noexcept;             // kNoAgent: account
 
  private:
   struct Counters {  // per day
@@ -279,7 +280,8 @@ class RiskEngine final : public core::RiskHook {
   [[nodiscard]] Counters& agent_counters(AgentId agent, InstrumentIndex instrument) noexcept;
   [[nodiscard]] Working* find_working(OrderId id) noexcept;
   [[nodiscard]] const char* agent_label(AgentId agent) const noexcept;
-  [[nodiscard]] bool is_large(const InstrumentLimits& il, InstrumentIndex instrument, std::int32_t volume) const noexcept;
+  [[nodiscard]] bool is_large(const InstrumentLimits& il, InstrumentIndex instrument,
+                              std::int32_t volume) const noexcept;
   RiskVerdict refuse(RiskVerdict verdict) noexcept;
   RiskVerdict check_loss_rules(AgentId agent, const OrderIntent& intent, const RiskContext& context) noexcept;
   void configure_windows(AgentState& a);
@@ -293,7 +295,8 @@ class RiskEngine final : public core::RiskHook {
                                                 std::int32_t volume) noexcept;
   // The exchange's cancel of an IOC remainder: a cancel where the exchange counts it (unless one is counted
   // for the order already), a second message where it charges one (unless a cancel request of ours was sent).
-  void count_remainder_cancel(AgentId agent, InstrumentIndex instrument, bool cancel_counted, bool cancel_sent) noexcept;
+  void count_remainder_cancel(AgentId agent, InstrumentIndex instrument, bool cancel_counted,
+                              bool cancel_sent) noexcept;
   // Recovery: one order of the counter's history (see begin_recovery).
   void count_history(AgentId agent, InstrumentIndex instrument, std::int32_t messages, bool cancelled,
                      std::int32_t volume) noexcept;

@@ -24,7 +24,7 @@ namespace shandian::risk {
 using core::AgentId;
 using core::ExchangeId;
 
-inline constexpr std::size_t kMaxWindows = 2;             // e.g. 5 per 1 000 ms and 20 per 10 000 ms
+inline constexpr std::size_t kMaxWindows = 2;            // e.g. 5 per 1 000 ms and 20 per 10 000 ms
 inline constexpr std::size_t kMaxExchangeOverrides = 8;  // SHFE INE DCE GFEX CZCE CFFEX + spare
 
 struct WindowRule {
@@ -49,13 +49,34 @@ SHANDIAN_DEFINE_ENUM(LimitKind, std::uint8_t, SHANDIAN_LIMIT_KINDS, "unknown")
 
 template <LimitKind K>
 struct LimitStorage;
-template <> struct LimitStorage<LimitKind::Flag> { using type = bool; };
-template <> struct LimitStorage<LimitKind::Count> { using type = std::int32_t; };
-template <> struct LimitStorage<LimitKind::Millis> { using type = std::int64_t; };
-template <> struct LimitStorage<LimitKind::Money> { using type = double; };
-template <> struct LimitStorage<LimitKind::Ratio> { using type = double; };
-template <> struct LimitStorage<LimitKind::Percent> { using type = double; };
-template <> struct LimitStorage<LimitKind::Windows> { using type = WindowRules; };
+template <>
+struct LimitStorage<LimitKind::Flag> {
+  using type = bool;
+};
+template <>
+struct LimitStorage<LimitKind::Count> {
+  using type = std::int32_t;
+};
+template <>
+struct LimitStorage<LimitKind::Millis> {
+  using type = std::int64_t;
+};
+template <>
+struct LimitStorage<LimitKind::Money> {
+  using type = double;
+};
+template <>
+struct LimitStorage<LimitKind::Ratio> {
+  using type = double;
+};
+template <>
+struct LimitStorage<LimitKind::Percent> {
+  using type = double;
+};
+template <>
+struct LimitStorage<LimitKind::Windows> {
+  using type = WindowRules;
+};
 template <LimitKind K>
 using LimitType = typename LimitStorage<K>::type;
 
@@ -72,50 +93,49 @@ struct LimitField {
 // struct's members and for_each_limit_field() (the binding and shandian/risk.py's validation iterate it),
 // so adding a limit is: one line here, its rule in risk_engine.cpp, its test (cpp/risk/README.md).
 // Every numeric limit is 0 = off. Macro lists cannot hold // comments.
-#define SHANDIAN_AGENT_LIMITS(X)                                                                                   \
-  X(Flag, enabled, true, "", "the agent-scope rules apply to this agent")                                          \
-  X(Windows, order_rate, , "", "inserts per sliding window")                                                       \
-  X(Windows, cancel_rate, , "", "cancels per sliding window")                                                      \
-  X(Count, max_order_volume, 0, "lots", "lots per order")                                                          \
-  X(Count, max_position, 0, "lots",                                                                                \
-    "per instrument and side: held + working opens + this order (ledgers)")                                        \
-  X(Count, max_active_orders, 0, "", "working (not final) orders of the agent")                                    \
-  X(Count, daily_cancels, 0, "", "cancels per instrument per day")                                                 \
-  X(Count, daily_messages, 0, "", "inserts + cancels per instrument per day")                                      \
-  X(Count, daily_open_volume, 0, "lots", "per instrument per day: opened (traded) + working open lots")            \
-  X(Count, large_cancels, 0, "",                                                                                   \
-    "cancels of large orders per instrument per day (the instrument scope defines large)")                         \
-  X(Flag, check_capital, false, "", "refuse an order whose cost exceeds the available capital (ledgers)")          \
-  X(Money, daily_loss, 0.0, "money", "pnl_today <= -daily_loss -> the agent goes REDUCING (ledgers)")              \
+#define SHANDIAN_AGENT_LIMITS(X)                                                                            \
+  X(Flag, enabled, true, "", "the agent-scope rules apply to this agent")                                   \
+  X(Windows, order_rate, , "", "inserts per sliding window")                                                \
+  X(Windows, cancel_rate, , "", "cancels per sliding window")                                               \
+  X(Count, max_order_volume, 0, "lots", "lots per order")                                                   \
+  X(Count, max_position, 0, "lots", "per instrument and side: held + working opens + this order (ledgers)") \
+  X(Count, max_active_orders, 0, "", "working (not final) orders of the agent")                             \
+  X(Count, daily_cancels, 0, "", "cancels per instrument per day")                                          \
+  X(Count, daily_messages, 0, "", "inserts + cancels per instrument per day")                               \
+  X(Count, daily_open_volume, 0, "lots", "per instrument per day: opened (traded) + working open lots")     \
+  X(Count, large_cancels, 0, "",                                                                            \
+    "cancels of large orders per instrument per day (the instrument scope defines large)")                  \
+  X(Flag, check_capital, false, "", "refuse an order whose cost exceeds the available capital (ledgers)")   \
+  X(Money, daily_loss, 0.0, "money", "pnl_today <= -daily_loss -> the agent goes REDUCING (ledgers)")       \
   X(Money, max_drawdown, 0.0, "money", "peak pnl_today - pnl_today >= max_drawdown -> REDUCING (ledgers)")
 
-#define SHANDIAN_INSTRUMENT_LIMITS(X)                                                                              \
-  X(Count, daily_cancels, 0, "", "cancels per instrument per day (whole account)")                                 \
-  X(Count, daily_messages, 0, "", "inserts + cancels per instrument per day")                                      \
-  X(Count, large_order_lots, 0, "lots", "an order of >= this many lots is large ...")                              \
-  X(Ratio, large_order_ratio, 0.0, "of MaxLimitOrderVolume", "... or of >= ratio x the exchange's maximum")        \
-  X(Count, large_cancels, 0, "", "cancels of large orders per day")                                                \
-  X(Count, daily_open_volume, 0, "lots", "opened lots per contract per day (CFFEX index futures)")                 \
-  X(Count, max_order_volume, 0, "lots", "lots per order")                                                          \
-  X(Ratio, max_order_volume_ratio, 0.0, "of MaxLimitOrderVolume", "lots per order, x the exchange's maximum")      \
-  X(Count, max_position, 0, "lots", "account position per side (ledgers)")                                         \
-  X(Flag, fak_fok_cancels_exempt, true, "",                                                                        \
-    "the exchange's cancel of a FAK/FOK remainder is not a cancel (SHFE/DCE/CZCE)")                                \
-  X(Flag, unfilled_fak_fok_two_messages, false, "", "... but is a message: an unfilled FAK/FOK counts twice")      \
-  X(Flag, self_trade_prevention, true, "", "refuse an order crossing a resting order of the same account")         \
-  X(Count, price_band_ticks, 0, "ticks", "|price - reference| <= N ticks")                                         \
-  X(Percent, price_band_pct, 0.0, "percent", "|price - reference| <= pct % of reference")                          \
-  X(Flag, price_band_use_mid, false, "", "price band reference: mid of bid1/ask1 (else last price)")               \
-  X(Millis, stale_after_ms, 0, "ms",                                                                               \
-    "refuse orders when the last tick is older (continuous trading; never-ticked instruments are not judged)")     \
+#define SHANDIAN_INSTRUMENT_LIMITS(X)                                                                          \
+  X(Count, daily_cancels, 0, "", "cancels per instrument per day (whole account)")                             \
+  X(Count, daily_messages, 0, "", "inserts + cancels per instrument per day")                                  \
+  X(Count, large_order_lots, 0, "lots", "an order of >= this many lots is large ...")                          \
+  X(Ratio, large_order_ratio, 0.0, "of MaxLimitOrderVolume", "... or of >= ratio x the exchange's maximum")    \
+  X(Count, large_cancels, 0, "", "cancels of large orders per day")                                            \
+  X(Count, daily_open_volume, 0, "lots", "opened lots per contract per day (CFFEX index futures)")             \
+  X(Count, max_order_volume, 0, "lots", "lots per order")                                                      \
+  X(Ratio, max_order_volume_ratio, 0.0, "of MaxLimitOrderVolume", "lots per order, x the exchange's maximum")  \
+  X(Count, max_position, 0, "lots", "account position per side (ledgers)")                                     \
+  X(Flag, fak_fok_cancels_exempt, true, "",                                                                    \
+    "the exchange's cancel of a FAK/FOK remainder is not a cancel (SHFE/DCE/CZCE)")                            \
+  X(Flag, unfilled_fak_fok_two_messages, false, "", "... but is a message: an unfilled FAK/FOK counts twice")  \
+  X(Flag, self_trade_prevention, true, "", "refuse an order crossing a resting order of the same account")     \
+  X(Count, price_band_ticks, 0, "ticks", "|price - reference| <= N ticks")                                     \
+  X(Percent, price_band_pct, 0.0, "percent", "|price - reference| <= pct % of reference")                      \
+  X(Flag, price_band_use_mid, false, "", "price band reference: mid of bid1/ask1 (else last price)")           \
+  X(Millis, stale_after_ms, 0, "ms",                                                                           \
+    "refuse orders when the last tick is older (continuous trading; never-ticked instruments are not judged)") \
   X(Flag, session_gate, true, "", "refuse orders when the instrument status says not trading")
 
-#define SHANDIAN_ACCOUNT_LIMITS(X)                                                                                 \
-  X(Windows, order_rate, , "", "inserts per sliding window (whole account)")                                       \
-  X(Windows, cancel_rate, , "", "cancels per sliding window (whole account)")                                      \
-  X(Count, max_active_orders, 0, "", "working (not final) orders of the account")                                  \
-  X(Money, daily_loss, 0.0, "money", "account pnl_today <= -daily_loss -> ...")                                    \
-  X(Flag, daily_loss_kills, true, "", "... the kill switch (else the account goes REDUCING)")                      \
+#define SHANDIAN_ACCOUNT_LIMITS(X)                                                            \
+  X(Windows, order_rate, , "", "inserts per sliding window (whole account)")                  \
+  X(Windows, cancel_rate, , "", "cancels per sliding window (whole account)")                 \
+  X(Count, max_active_orders, 0, "", "working (not final) orders of the account")             \
+  X(Money, daily_loss, 0.0, "money", "account pnl_today <= -daily_loss -> ...")               \
+  X(Flag, daily_loss_kills, true, "", "... the kill switch (else the account goes REDUCING)") \
   X(Money, max_drawdown, 0.0, "money", "peak - pnl_today >= max_drawdown -> account REDUCING")
 
 #define SHANDIAN_LIMIT_MEMBER(kind, field, default_value, unit, doc) LimitType<LimitKind::kind> field{default_value};
@@ -124,14 +144,14 @@ struct LimitField {
 
 // Defines `struct Name` from LIST and `for_each_limit_field(static_cast<const Name*>(nullptr), f)`, which
 // calls f(LimitField, member pointer) for every field in declaration order.
-#define SHANDIAN_DEFINE_LIMITS(Name, LIST)                                           \
-  struct Name {                                                                      \
-    LIST(SHANDIAN_LIMIT_MEMBER)                                                      \
-  };                                                                                 \
-  template <class F>                                                                 \
-  constexpr void for_each_limit_field(const Name*, F&& f) {                          \
-    using Limits = Name;                                                             \
-    LIST(SHANDIAN_LIMIT_VISIT)                                                       \
+#define SHANDIAN_DEFINE_LIMITS(Name, LIST)                  \
+  struct Name {                                             \
+    LIST(SHANDIAN_LIMIT_MEMBER)                             \
+  };                                                        \
+  template <class F>                                        \
+  constexpr void for_each_limit_field(const Name*, F&& f) { \
+    using Limits = Name;                                    \
+    LIST(SHANDIAN_LIMIT_VISIT)                              \
   }
 
 SHANDIAN_DEFINE_LIMITS(AgentLimits, SHANDIAN_AGENT_LIMITS)
@@ -152,8 +172,8 @@ struct RiskLimits {
   std::uint32_t exchange_count = 0;
 };
 
-#define SHANDIAN_TRADING_STATES(X)                                                           \
-  X(Active, 0, "active", "everything allowed (subject to the rules)")                        \
+#define SHANDIAN_TRADING_STATES(X)                                                            \
+  X(Active, 0, "active", "everything allowed (subject to the rules)")                         \
   X(Reducing, 1, "reducing", "only position-reducing orders (close offsets); cancels always") \
   X(Halted, 2, "halted", "only cancels")
 SHANDIAN_DEFINE_ENUM(TradingState, std::uint8_t, SHANDIAN_TRADING_STATES, "unknown")

@@ -33,8 +33,8 @@ void EngineKillSink::flatten(KillResult& result) {
       const auto free = [](const core::SideLedger& side) {
         return std::max(0, side.today - side.frozen_today) + std::max(0, side.yd - side.frozen_yd);
       };
-      sides.push_back(Side{p.instrument, Direction::Sell, free(p.of(true))});   // a sell closes long lots
-      sides.push_back(Side{p.instrument, Direction::Buy, free(p.of(false))});   // a buy closes short lots
+      sides.push_back(Side{p.instrument, Direction::Sell, free(p.of(true))});  // a sell closes long lots
+      sides.push_back(Side{p.instrument, Direction::Buy, free(p.of(false))});  // a buy closes short lots
     }
     for (const Side& side : sides) {
       if (side.lots > 0) flatten_side(agent, side.instrument, side.direction, side.lots, result);

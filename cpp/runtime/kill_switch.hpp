@@ -42,8 +42,8 @@ class EngineKillSink final : public risk::KillSink {
   void flatten(KillResult& result);
 
  private:
-  void flatten_side(core::AgentId agent, core::InstrumentIndex instrument, core::Direction direction,
-                    std::int32_t lots, KillResult& result);
+  void flatten_side(core::AgentId agent, core::InstrumentIndex instrument, core::Direction direction, std::int32_t lots,
+                    KillResult& result);
 
   core::Engine& engine_;
   risk::RiskEngine& risk_;

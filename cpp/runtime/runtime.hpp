@@ -60,11 +60,11 @@ class Runtime {
   KillResult kill(std::string_view reason, bool flatten);
 
  private:
-  std::unique_ptr<journal::Journal> journal_;     // outlives the engine that observes it
-  std::unique_ptr<risk::RiskEngine> risk_;        // outlives the engine that calls it
-  std::unique_ptr<EngineKillSink> kill_sink_;     // the risk engine's sink
-  std::unique_ptr<ctp::LibraryPair> library_;     // outlives every vendor API created from it
-  std::unique_ptr<ctp::Session> session_;         // the engine's gateway
+  std::unique_ptr<journal::Journal> journal_;  // outlives the engine that observes it
+  std::unique_ptr<risk::RiskEngine> risk_;     // outlives the engine that calls it
+  std::unique_ptr<EngineKillSink> kill_sink_;  // the risk engine's sink
+  std::unique_ptr<ctp::LibraryPair> library_;  // outlives every vendor API created from it
+  std::unique_ptr<ctp::Session> session_;      // the engine's gateway
   std::unique_ptr<core::Engine> engine_;
 };
 

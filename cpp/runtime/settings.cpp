@@ -50,10 +50,14 @@ journal::JournalConfig journal_config(const JournalSettings& s) {
   c.path = s.path;
   c.ring_capacity = s.ring_capacity;
   c.backlog_limit = s.backlog_limit;
-  if (s.writer_priority == "idle") c.writer_priority = journal::WriterPriority::Idle;
-  else if (s.writer_priority == "batch") c.writer_priority = journal::WriterPriority::Batch;
-  else if (s.writer_priority == "normal") c.writer_priority = journal::WriterPriority::Normal;
-  else throw SettingsError("writer_priority", quoted(s.writer_priority), "must be 'idle', 'batch' or 'normal'");
+  if (s.writer_priority == "idle")
+    c.writer_priority = journal::WriterPriority::Idle;
+  else if (s.writer_priority == "batch")
+    c.writer_priority = journal::WriterPriority::Batch;
+  else if (s.writer_priority == "normal")
+    c.writer_priority = journal::WriterPriority::Normal;
+  else
+    throw SettingsError("writer_priority", quoted(s.writer_priority), "must be 'idle', 'batch' or 'normal'");
   c.wake_on_request = s.wake_on_request;
   return c;
 }

@@ -30,7 +30,8 @@ void bind_lab(py::module_& m) {
           [](core::OrderLab& lab, int action, std::uint32_t agent, std::uint32_t instrument, std::int32_t a,
              std::int32_t b) {
             if (action < 0 || action >= static_cast<int>(core::LabAction::kCount)) {
-              throw py::value_error("action must be 0.." + std::to_string(static_cast<int>(core::LabAction::kCount) - 1));
+              throw py::value_error("action must be 0.." +
+                                    std::to_string(static_cast<int>(core::LabAction::kCount) - 1));
             }
             return lab.apply(static_cast<core::LabAction>(action), agent, instrument, a, b);
           },
@@ -75,11 +76,12 @@ void bind_lab(py::module_& m) {
             st.has_tick = true;
           },
           py::arg("last_price"))
-      .def_property_readonly("view", [](const LedgerProbe& p) {
-        core::PositionView v;
-        p.ledgers.fill_view(0, p.instrument, v);
-        return v;
-      })
+      .def_property_readonly("view",
+                             [](const LedgerProbe& p) {
+                               core::PositionView v;
+                               p.ledgers.fill_view(0, p.instrument, v);
+                               return v;
+                             })
       .def_property_readonly("unrealized_pnl", [](const LedgerProbe& p) { return p.ledgers.unrealized_pnl(0); })
       .def_property_readonly("overclosed_lots", [](const LedgerProbe& p) { return p.ledgers.stats().overclosed_lots; });
 }

@@ -16,7 +16,8 @@ namespace shandian::pyext::bench_module {
 void bind_risk(py::module_& m) {
   m.def(
       "bench_risk_check",
-      [](std::int64_t samples, std::int64_t warmup, std::int32_t resting_orders, std::int32_t agents, const std::string& kind) {
+      [](std::int64_t samples, std::int64_t warmup, std::int32_t resting_orders, std::int32_t agents,
+         const std::string& kind) {
         bench::RiskBenchOptions o;
         o.samples = samples;
         o.warmup = warmup;

@@ -15,8 +15,7 @@ namespace shandian::pyext::bench_module {
 void bind_wake(py::module_& m) {
   m.def(
       "bench_wake_floor",
-      [](std::int64_t samples, std::int64_t warmup, std::int64_t gap_ns, std::int64_t poll_after_ns,
-         bool poll_yields) {
+      [](std::int64_t samples, std::int64_t warmup, std::int64_t gap_ns, std::int64_t poll_after_ns, bool poll_yields) {
         std::vector<std::int64_t> nanos;
         {
           py::gil_scoped_release no_gil;

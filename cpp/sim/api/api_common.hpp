@@ -2,12 +2,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
-#include <condition_variable>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -25,7 +25,7 @@ inline constexpr int kDisconnectReadFail = 4097;  // 0x1001, OnFrontDisconnected
 inline constexpr int kErrUnsupported = 27;        // UNSUPPORTED_FUNCTION
 inline constexpr int kErrNeedRetry = 90;          // NEED_RETRY (QryFreq)
 inline constexpr int kErrNotLoggedIn = 6;
-inline constexpr int kErrNotInited = 7;           // NOT_INITED: the front's exchange could not start
+inline constexpr int kErrNotInited = 7;  // NOT_INITED: the front's exchange could not start
 
 // Join(): the waiting thread holds this by shared_ptr, so Release may free the API while it waits.
 struct JoinState {

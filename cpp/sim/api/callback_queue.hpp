@@ -14,11 +14,10 @@
 // (Block). Producers signal the condition variable only when the consumer is asleep.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <algorithm>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -37,10 +36,10 @@
 namespace shandian::sim {
 
 struct QueueStats {
-  std::uint64_t pushed = 0;             // messages accepted
-  std::uint64_t max_depth = 0;          // high-water mark of undelivered messages
-  std::uint64_t backpressure_waits = 0; // times a producer waited for space (md fan-out at speed=0)
-  std::uint64_t discarded = 0;          // pushed after close() or cleared by clear(): counted, never silent
+  std::uint64_t pushed = 0;              // messages accepted
+  std::uint64_t max_depth = 0;           // high-water mark of undelivered messages
+  std::uint64_t backpressure_waits = 0;  // times a producer waited for space (md fan-out at speed=0)
+  std::uint64_t discarded = 0;           // pushed after close() or cleared by clear(): counted, never silent
 };
 
 template <class T>
@@ -95,9 +94,8 @@ class CallbackQueue {
     ++space_waiters_;
     // stop is set by the front's destructor, which then calls notify_space() on every queue. acquire pairs
     // with that release store so the waiter sees the state published before the stop.
-    space_cv_.wait(lock, [&] {
-      return closed_ || items_.size() < capacity_ / 2 || stop.load(std::memory_order_acquire);
-    });
+    space_cv_.wait(lock,
+                   [&] { return closed_ || items_.size() < capacity_ / 2 || stop.load(std::memory_order_acquire); });
     --space_waiters_;
     return !closed_ && !stop.load(std::memory_order_acquire);
   }
@@ -212,8 +210,10 @@ class CallbackQueue {
     if (wait_ != WaitStrategy::Block) {
       for (unsigned i = 0;; ++i) {
         if (has_work()) return true;
-        if (wait_ == WaitStrategy::Yield) std::this_thread::yield();
-        else SHANDIAN_CPU_RELAX();
+        if (wait_ == WaitStrategy::Yield)
+          std::this_thread::yield();
+        else
+          SHANDIAN_CPU_RELAX();
         if ((i & 63) == 63 && Clock::now() >= deadline) return false;
       }
     }

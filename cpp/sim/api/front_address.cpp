@@ -149,9 +149,12 @@ const std::vector<std::pair<std::string_view, Setter>>& key_table() {
           InitialPosition p;
           if (f[0].empty() || !valid_id(f[0], 80)) return false;
           p.instrument_id = std::string(f[0]);
-          if (f[1] == "long") p.is_long = true;
-          else if (f[1] == "short") p.is_long = false;
-          else return false;
+          if (f[1] == "long")
+            p.is_long = true;
+          else if (f[1] == "short")
+            p.is_long = false;
+          else
+            return false;
           long long vol = 0;
           if (!parse_int(f[2], 1, 1'000'000, vol)) return false;
           p.volume = static_cast<int>(vol);
@@ -180,9 +183,8 @@ const std::vector<std::pair<std::string_view, Setter>>& key_table() {
       a.config.instruments = std::move(out);
       return true;
     });
-    t.emplace_back("speed", [](FrontAddress& a, std::string_view v) {
-      return parse_double(v, 0.0, 1e9, a.config.speed);
-    });
+    t.emplace_back("speed",
+                   [](FrontAddress& a, std::string_view v) { return parse_double(v, 0.0, 1e9, a.config.speed); });
     t.emplace_back("session", [](FrontAddress& a, std::string_view v) {
       if (v != "day" && v != "night") return false;
       a.config.session = std::string(v);
@@ -192,9 +194,12 @@ const std::vector<std::pair<std::string_view, Setter>>& key_table() {
     int_key("days", 1, 366, &FrontConfig::days);
     // matching
     t.emplace_back("queue_model", [](FrontAddress& a, std::string_view v) {
-      if (v == "conservative") a.config.queue_model = QueueModel::Conservative;
-      else if (v == "optimistic") a.config.queue_model = QueueModel::Optimistic;
-      else return false;
+      if (v == "conservative")
+        a.config.queue_model = QueueModel::Conservative;
+      else if (v == "optimistic")
+        a.config.queue_model = QueueModel::Optimistic;
+      else
+        return false;
       return true;
     });
     int_key("exchange_delay_ms", 0, 3'600'000, &FrontConfig::exchange_delay_ms);
@@ -217,10 +222,14 @@ const std::vector<std::pair<std::string_view, Setter>>& key_table() {
     });
     // threads
     t.emplace_back("wait", [](FrontAddress& a, std::string_view v) {
-      if (v == "spin") a.wait = WaitStrategy::Spin;
-      else if (v == "yield") a.wait = WaitStrategy::Yield;
-      else if (v == "block") a.wait = WaitStrategy::Block;
-      else return false;
+      if (v == "spin")
+        a.wait = WaitStrategy::Spin;
+      else if (v == "yield")
+        a.wait = WaitStrategy::Yield;
+      else if (v == "block")
+        a.wait = WaitStrategy::Block;
+      else
+        return false;
       return true;
     });
     return t;
@@ -283,8 +292,7 @@ AddressParse parse_front_address(std::string_view address) {
   AddressParse result;
   constexpr std::string_view scheme = "local://";
   if (address.substr(0, scheme.size()) != scheme) {
-    result.error = make_error(AddressError::Code::BadScheme, address, "", "",
-                              "expected local://NAME[?key=value&...]");
+    result.error = make_error(AddressError::Code::BadScheme, address, "", "", "expected local://NAME[?key=value&...]");
     return result;
   }
   std::string_view rest = address.substr(scheme.size());
@@ -320,7 +328,8 @@ AddressParse parse_front_address(std::string_view address) {
       if (it == table.end()) {
         std::string known;
         for (auto k : front_address_keys()) known += (known.empty() ? "" : ", ") + std::string(k);
-        result.error = make_error(AddressError::Code::UnknownKey, address, key, value, "unknown key; known keys: " + known);
+        result.error =
+            make_error(AddressError::Code::UnknownKey, address, key, value, "unknown key; known keys: " + known);
         return result;
       }
       if (seen.count(key)) {

@@ -41,13 +41,13 @@ struct FrontAddress {
 
 struct AddressError {
   enum class Code : std::uint8_t {
-    BadScheme,     // not local://, tcp:// or ssl://
-    BadName,       // NAME empty or with characters outside [A-Za-z0-9_.:-]
-    MalformedPair, // "key" without '=' or an empty key, or a bad %XX escape
+    BadScheme,      // not local://, tcp:// or ssl://
+    BadName,        // NAME empty or with characters outside [A-Za-z0-9_.:-]
+    MalformedPair,  // "key" without '=' or an empty key, or a bad %XX escape
     UnknownKey,
     DuplicateKey,
-    BadValue,      // the value does not parse for its key, or is out of range
-    BadEnvironment // SHANDIAN_LOCAL_FRONT is set but is not a valid local:// address
+    BadValue,       // the value does not parse for its key, or is out of range
+    BadEnvironment  // SHANDIAN_LOCAL_FRONT is set but is not a valid local:// address
   };
   Code code = Code::BadScheme;
   std::string key;

@@ -30,7 +30,7 @@ Registry& registry() {
   return *r;
 }
 
-constexpr std::size_t kFeedBatch = 256;          // events applied per instance-lock acquisition
+constexpr std::size_t kFeedBatch = 256;  // events applied per instance-lock acquisition
 
 // The ErrorMsg field holds 80 bytes: a file named by its full path rarely fits, so the path's directory
 // is dropped (the full path is in the stderr message) before the text is cut.
@@ -38,7 +38,8 @@ std::string short_reason(std::string reason, const FrontConfig& cfg) {
   constexpr std::size_t kErrorMsgBytes = sizeof(CThostFtdcRspInfoField{}.ErrorMsg) - 1;
   if (reason.size() <= kErrorMsgBytes) return reason;
   constexpr std::string_view kCsv = "csv:";
-  for (std::string path : {cfg.source.rfind(kCsv, 0) == 0 ? cfg.source.substr(kCsv.size()) : std::string(), cfg.state}) {
+  for (std::string path :
+       {cfg.source.rfind(kCsv, 0) == 0 ? cfg.source.substr(kCsv.size()) : std::string(), cfg.state}) {
     const std::size_t slash = path.rfind('/');
     if (path.empty() || slash == std::string::npos) continue;
     const std::string base = path.substr(slash + 1);
@@ -67,8 +68,9 @@ std::shared_ptr<FrontInstance> FrontInstance::acquire(const FrontAddress& addres
   }
   try {
     const FrontConfig& cfg = address.config;
-    std::vector<InstrumentSpec> instruments =
-        cfg.trading_day.empty() ? select_instruments(cfg.instruments) : select_instruments(cfg.instruments, cfg.trading_day);
+    std::vector<InstrumentSpec> instruments = cfg.trading_day.empty()
+                                                  ? select_instruments(cfg.instruments)
+                                                  : select_instruments(cfg.instruments, cfg.trading_day);
     std::unique_ptr<FeedSource> source = make_feed_source(cfg, instruments);
     std::string day = cfg.trading_day.empty() ? std::string(source->trading_day()) : cfg.trading_day;
     std::shared_ptr<FrontInstance> created(
@@ -78,8 +80,8 @@ std::shared_ptr<FrontInstance> FrontInstance::acquire(const FrontAddress& addres
   } catch (const std::exception& e) {
     reg.instances.erase(address.config.name);
     failure.reason = short_reason(e.what(), address.config);
-    failure.message = "shandian local front: cannot start instance '" + address.config.name + "' (" +
-                      address.original + "): " + e.what();
+    failure.message = "shandian local front: cannot start instance '" + address.config.name + "' (" + address.original +
+                      "): " + e.what();
     return nullptr;
   }
 }
@@ -159,7 +161,8 @@ void FrontInstance::restore_state() {
       }
       case InputKind::Disconnect:
         core_->disconnect(e.conn, e.a);
-        if (e.conn >= 0 && static_cast<std::size_t>(e.conn) < open.size()) open[static_cast<std::size_t>(e.conn)] = false;
+        if (e.conn >= 0 && static_cast<std::size_t>(e.conn) < open.size())
+          open[static_cast<std::size_t>(e.conn)] = false;
         break;
       case InputKind::Authenticate: {
         CThostFtdcReqAuthenticateField f{};
@@ -222,8 +225,8 @@ void FrontInstance::restore_state() {
   }
   if (core_->trading_day() == trading_day_) return;
   if (std::stoi(core_->trading_day()) > std::stoi(trading_day_)) {
-    throw std::runtime_error("state file " + path + " is at trading day " + core_->trading_day() + "; trading_day=" +
-                             trading_day_ + " is earlier (a counter's day only moves forward)");
+    throw std::runtime_error("state file " + path + " is at trading day " + core_->trading_day() +
+                             "; trading_day=" + trading_day_ + " is earlier (a counter's day only moves forward)");
   }
   // A later day than the log's: the counter settles into it (positions become yesterday's lots).
   state_->append(InputKind::TradingDay, -1, 0, std::stoi(trading_day_), nullptr, 0);
@@ -264,7 +267,8 @@ void FrontInstance::start_feed() {
   std::call_once(feed_started_, [this] { feed_thread_ = std::thread([this] { feed_loop(); }); });
 }
 
-void FrontInstance::to_md_tick(const CThostFtdcDepthMarketDataField& in, MdMessage& out, int instrument_index) noexcept {
+void FrontInstance::to_md_tick(const CThostFtdcDepthMarketDataField& in, MdMessage& out,
+                               int instrument_index) noexcept {
   out.kind = MdMessage::Kind::RtnDepthMarketData;
   out.instrument_index = instrument_index;
   out.has_rsp_info = false;
@@ -459,8 +463,10 @@ void FrontInstance::feed_loop() {
       feed_stats_.fanned_out += fanned;
       feed_stats_.backpressure_waits += waits;
     }
-    if (carry) std::swap(batch[0], batch[n]);  // the first event of the next round
-    else if (have_next) have_next = source_->next(batch[0]);
+    if (carry)
+      std::swap(batch[0], batch[n]);  // the first event of the next round
+    else if (have_next)
+      have_next = source_->next(batch[0]);
     if (!have_next && days_left > 0 && !stop_.load(std::memory_order_acquire)) {
       --days_left;
       have_next = roll_day(batch[0]);

@@ -30,12 +30,12 @@
 namespace shandian::sim {
 
 struct FeedStats {
-  std::uint64_t events = 0;           // feed events applied to the core
-  std::uint64_t ticks = 0;            // tick events among them
-  std::uint64_t dropped_ticks = 0;    // not delivered because of md_drop_ratio (counted, on purpose)
-  std::uint64_t fanned_out = 0;       // tick messages queued to md APIs
+  std::uint64_t events = 0;         // feed events applied to the core
+  std::uint64_t ticks = 0;          // tick events among them
+  std::uint64_t dropped_ticks = 0;  // not delivered because of md_drop_ratio (counted, on purpose)
+  std::uint64_t fanned_out = 0;     // tick messages queued to md APIs
   std::uint64_t backpressure_waits = 0;
-  bool finished = false;              // the source is exhausted
+  bool finished = false;  // the source is exhausted
 };
 
 // Why an instance could not be had. The front is reachable but its exchange cannot serve: the libraries
@@ -119,8 +119,8 @@ class SHANDIAN_EXCHANGE_API FrontInstance {
   // the feed thread refreshes its private copy only then.
   std::vector<std::vector<std::shared_ptr<MdQueue>>> subscribers_;
   std::uint64_t generation_ = 1;
-  std::size_t subscriptions_ = 0;             // (instrument, queue) pairs in subscribers_
-  std::condition_variable subscribed_cv_;     // with mutex_: speed=0 feed waits for a first subscriber
+  std::size_t subscriptions_ = 0;          // (instrument, queue) pairs in subscribers_
+  std::condition_variable subscribed_cv_;  // with mutex_: speed=0 feed waits for a first subscriber
   std::vector<CThostFtdcDepthMarketDataField> latest_;
   std::vector<bool> has_latest_;
   int md_sessions_ = 0;

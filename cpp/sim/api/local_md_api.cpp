@@ -194,18 +194,23 @@ class LocalMdApi final : public CThostFtdcMdApi {
         m.is_last = i == count - 1;
         m.has_rsp_info = true;
         m.instrument_index = idx;
-        if (logged_in_) set_rsp_info(m.rsp_info, 0, "CTP:正确");
-        else set_rsp_info(m.rsp_info, kErrNotLoggedIn, "CTP:还没有登录");
+        if (logged_in_)
+          set_rsp_info(m.rsp_info, 0, "CTP:正确");
+        else
+          set_rsp_info(m.rsp_info, kErrNotLoggedIn, "CTP:还没有登录");
         copy_field(m.body.instrument.InstrumentID, name);
       });
       if (!logged_in_) continue;
       if (idx < 0) {
-        if (subscribe) report_error(std::string("shandian local front (md): '") + name + "' is not an instrument of front '" +
-                                    front_->config().name + "': subscribed (ErrorID 0, as a real md front), no ticks will follow");
+        if (subscribe)
+          report_error(std::string("shandian local front (md): '") + name + "' is not an instrument of front '" +
+                       front_->config().name + "': subscribed (ErrorID 0, as a real md front), no ticks will follow");
         continue;
       }
-      if (subscribe) front_->md_subscribe(queue_, idx);  // queues the latest snapshot after the response
-      else front_->md_unsubscribe(queue_.get(), idx);
+      if (subscribe)
+        front_->md_subscribe(queue_, idx);  // queues the latest snapshot after the response
+      else
+        front_->md_unsubscribe(queue_.get(), idx);
     }
     // The exchange clock starts with the first subscription or trader login.
     if (subscribe && logged_in_) front_->start_feed();
@@ -282,7 +287,8 @@ class LocalMdApi final : public CThostFtdcMdApi {
     const auto idx = m.instrument_index;
     switch (m.kind) {
       case MdMessage::Kind::RtnDepthMarketData:
-        if (idx < 0 || static_cast<std::size_t>(idx) >= delivered_subs_.size() || !delivered_subs_[static_cast<std::size_t>(idx)]) {
+        if (idx < 0 || static_cast<std::size_t>(idx) >= delivered_subs_.size() ||
+            !delivered_subs_[static_cast<std::size_t>(idx)]) {
           ++filtered_ticks_;
           return;
         }
@@ -290,16 +296,14 @@ class LocalMdApi final : public CThostFtdcMdApi {
       case MdMessage::Kind::RspSubMarketData:
       case MdMessage::Kind::RspUnSubMarketData:
         if (idx >= 0 && m.rsp_info.ErrorID == 0) {
-          if (delivered_subs_.size() <= static_cast<std::size_t>(idx)) delivered_subs_.resize(static_cast<std::size_t>(idx) + 1);
+          if (delivered_subs_.size() <= static_cast<std::size_t>(idx))
+            delivered_subs_.resize(static_cast<std::size_t>(idx) + 1);
           delivered_subs_[static_cast<std::size_t>(idx)] = m.kind == MdMessage::Kind::RspSubMarketData;
         }
         break;
       case MdMessage::Kind::FrontDisconnected:
-      case MdMessage::Kind::RspUserLogout:
-        delivered_subs_.assign(delivered_subs_.size(), false);
-        break;
-      default:
-        break;
+      case MdMessage::Kind::RspUserLogout: delivered_subs_.assign(delivered_subs_.size(), false); break;
+      default: break;
     }
     CThostFtdcMdSpi* spi = spi_.load(std::memory_order_acquire);  // acquire: see RegisterSpi
     if (spi == nullptr) return;
@@ -383,7 +387,7 @@ class LocalMdApi final : public CThostFtdcMdApi {
 }  // namespace shandian::sim
 
 CThostFtdcMdApi* CThostFtdcMdApi::CreateFtdcMdApi(const char* pszFlowPath, const bool /*bIsUsingUdp*/,
-                                                 const bool /*bIsMulticast*/, bool /*bIsProductionMode*/) {
+                                                  const bool /*bIsMulticast*/, bool /*bIsProductionMode*/) {
   return new shandian::sim::LocalMdApi(pszFlowPath);
 }
 

@@ -45,10 +45,8 @@ bool is_query_response(TraderCallback k) noexcept {
     case TraderCallback::RspQryDepthMarketData:
     case TraderCallback::RspQryExchange:
     case TraderCallback::RspQryProduct:
-    case TraderCallback::RspQryInvestor:
-      return true;
-    default:
-      return false;
+    case TraderCallback::RspQryInvestor: return true;
+    default: return false;
   }
 }
 
@@ -173,7 +171,8 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     return f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::Authenticate, conn, id, *f);
       return c.authenticate(conn, *f, id);
-    }) : -1;
+    })
+             : -1;
   }
   int RegisterUserSystemInfo(CThostFtdcUserSystemInfoField*) override { return 0; }  // relay systems: accepted
   int SubmitUserSystemInfo(CThostFtdcUserSystemInfoField*) override { return 0; }
@@ -186,7 +185,8 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
       const int r = c.login(conn, *f, id);
       note_quick_start(c, conn);
       return r;
-    }) : -1;
+    })
+                     : -1;
     if (rc == 0) front_->start_feed();  // the exchange clock starts with the first login or subscription
     return rc;
   }
@@ -194,31 +194,35 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     return f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::Logout, conn, id, *f);
       return c.logout(conn, *f, id);
-    }) : -1;
+    })
+             : -1;
   }
   int ReqSettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField* f, int id) override {
     return f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::ConfirmSettlement, conn, id, *f);
       return c.confirm_settlement(conn, *f, id);
-    }) : -1;
+    })
+             : -1;
   }
   int ReqOrderInsert(CThostFtdcInputOrderField* f, int id) override {
     return f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::InsertOrder, conn, id, *f);
       return c.insert_order(conn, *f, id);
-    }) : -1;
+    })
+             : -1;
   }
   int ReqOrderAction(CThostFtdcInputOrderActionField* f, int id) override {
     return f ? request([&](ExchangeCore& c, int conn) {
       front_->record(InputKind::OrderAction, conn, id, *f);
       return c.order_action(conn, *f, id);
-    }) : -1;
+    })
+             : -1;
   }
 
   // --- queries (flow control: one in flight → -2; QryFreq → OnRspError 90) ---------------------------
-#define SHANDIAN_QUERY(Method, Field, core_fn) \
-  int Method(Field* f, int id) override {       \
-    if (f == nullptr) return -1;                 \
+#define SHANDIAN_QUERY(Method, Field, core_fn)                                            \
+  int Method(Field* f, int id) override {                                                 \
+    if (f == nullptr) return -1;                                                          \
     return query(id, [&](ExchangeCore& c, int conn) { return c.core_fn(conn, *f, id); }); \
   }
   SHANDIAN_QUERY(ReqQrySettlementInfoConfirm, CThostFtdcQrySettlementInfoConfirmField, qry_settlement_info_confirm)
@@ -517,7 +521,9 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
       case TraderCallback::RspQrySettlementInfoConfirm:
         spi->OnRspQrySettlementInfoConfirm(body(b.settlement_info_confirm), info, id, last);
         break;
-      case TraderCallback::RspQrySettlementInfo: spi->OnRspQrySettlementInfo(body(b.settlement_info), info, id, last); break;
+      case TraderCallback::RspQrySettlementInfo:
+        spi->OnRspQrySettlementInfo(body(b.settlement_info), info, id, last);
+        break;
       case TraderCallback::RspOrderInsert: spi->OnRspOrderInsert(body(b.input_order), info, id, last); break;
       case TraderCallback::ErrRtnOrderInsert: spi->OnErrRtnOrderInsert(body(b.input_order), info); break;
       case TraderCallback::RspOrderAction: spi->OnRspOrderAction(body(b.input_order_action), info, id, last); break;
@@ -532,11 +538,15 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
       case TraderCallback::RspQryInstrumentCommissionRate:
         spi->OnRspQryInstrumentCommissionRate(body(b.commission_rate), info, id, last);
         break;
-      case TraderCallback::RspQryInvestorPosition: spi->OnRspQryInvestorPosition(body(b.position), info, id, last); break;
+      case TraderCallback::RspQryInvestorPosition:
+        spi->OnRspQryInvestorPosition(body(b.position), info, id, last);
+        break;
       case TraderCallback::RspQryInvestorPositionDetail:
         spi->OnRspQryInvestorPositionDetail(body(b.position_detail), info, id, last);
         break;
-      case TraderCallback::RspQryTradingAccount: spi->OnRspQryTradingAccount(body(b.trading_account), info, id, last); break;
+      case TraderCallback::RspQryTradingAccount:
+        spi->OnRspQryTradingAccount(body(b.trading_account), info, id, last);
+        break;
       case TraderCallback::RspQryOrder: spi->OnRspQryOrder(body(b.order), info, id, last); break;
       case TraderCallback::RspQryTrade: spi->OnRspQryTrade(body(b.trade), info, id, last); break;
       case TraderCallback::RspQryDepthMarketData:
@@ -624,7 +634,8 @@ class LocalTraderApi final : public CThostFtdcTraderApi {
     if (!flow_dirty_ || !flow_.is_open()) return;
     flow_dirty_ = false;
     last_flush_ns_ = steady_ns();
-    if (!flow_.store("Private.con", trading_day_, private_seq_) || !flow_.store("Public.con", trading_day_, public_seq_))
+    if (!flow_.store("Private.con", trading_day_, private_seq_) ||
+        !flow_.store("Public.con", trading_day_, public_seq_))
       report_error("shandian local front: cannot write flow files under '" + flow_.prefix() + "'");
   }
 

@@ -13,15 +13,15 @@ namespace shandian::sim {
 struct MdMessage {
   enum class Kind : std::uint8_t {
     FrontConnected,
-    FrontDisconnected,     // reason
-    RspUserLogin,          // body.login
-    RspUserLogout,         // body.logout
-    RspError,              // rsp_info
-    RspSubMarketData,      // body.instrument; instrument_index (-1: unknown instrument)
-    RspUnSubMarketData,    // body.instrument; instrument_index
-    RspSubForQuoteRsp,     // body.instrument
-    RspUnSubForQuoteRsp,   // body.instrument
-    RtnDepthMarketData,    // body.tick; instrument_index
+    FrontDisconnected,    // reason
+    RspUserLogin,         // body.login
+    RspUserLogout,        // body.logout
+    RspError,             // rsp_info
+    RspSubMarketData,     // body.instrument; instrument_index (-1: unknown instrument)
+    RspUnSubMarketData,   // body.instrument; instrument_index
+    RspSubForQuoteRsp,    // body.instrument
+    RspUnSubForQuoteRsp,  // body.instrument
+    RtnDepthMarketData,   // body.tick; instrument_index
   };
   Kind kind = Kind::FrontConnected;
   bool is_last = true;

@@ -65,9 +65,9 @@ bool StateLog::open(const std::string& path, std::size_t complete_bytes, std::st
     error = "state file " + path + ": " + std::strerror(errno);
     return false;
   }
-  struct stat st{};
-  if (::fstat(fd_, &st) != 0 ||
-      (static_cast<std::size_t>(st.st_size) > complete_bytes && ::ftruncate(fd_, static_cast<off_t>(complete_bytes)) != 0)) {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || (static_cast<std::size_t>(st.st_size) > complete_bytes &&
+                                 ::ftruncate(fd_, static_cast<off_t>(complete_bytes)) != 0)) {
     error = "state file " + path + ": cannot cut its torn last entry: " + std::strerror(errno);
     ::close(fd_);
     fd_ = -1;

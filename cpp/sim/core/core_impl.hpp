@@ -55,8 +55,8 @@ struct Connection {
 
 struct Order {
   int id = -1;
-  CThostFtdcOrderField f{};  // working state: what the next RtnOrder carries
-  std::size_t last_push = 0; // index in the investor's private stream of this order's latest RtnOrder
+  CThostFtdcOrderField f{};   // working state: what the next RtnOrder carries
+  std::size_t last_push = 0;  // index in the investor's private stream of this order's latest RtnOrder
   int investor = -1;
   int instrument = -1;
   bool buy = true;
@@ -111,10 +111,10 @@ struct ExchangeCore::Impl {
   std::vector<detail::Market> markets;
   std::vector<detail::Connection> connections;
   std::vector<detail::Investor> investors;
-  std::map<std::string, int, std::less<>> investor_ids;  // BrokerID + '\n' + InvestorID
-  detail::ChunkedLog<detail::Order> orders;  // stable addresses, one allocation per 256 orders
-  std::map<std::tuple<int, int, std::int64_t>, int> orders_by_ref;           // FrontID, SessionID, OrderRef
-  std::map<std::pair<int, std::int64_t>, int> orders_by_sys_id;              // exchange kind, OrderSysID
+  std::map<std::string, int, std::less<>> investor_ids;             // BrokerID + '\n' + InvestorID
+  detail::ChunkedLog<detail::Order> orders;                         // stable addresses, one allocation per 256 orders
+  std::map<std::tuple<int, int, std::int64_t>, int> orders_by_ref;  // FrontID, SessionID, OrderRef
+  std::map<std::pair<int, std::int64_t>, int> orders_by_sys_id;     // exchange kind, OrderSysID
   detail::ChunkedLog<TraderMessage> public_stream;
   // Failed logins: consecutive per user (BrokerID + '\n' + UserID; 75 beyond login_fail_limit) and in
   // total from the client's IP (143 beyond ip_login_fail_limit; every connection of a process is one IP).
@@ -163,7 +163,8 @@ struct ExchangeCore::Impl {
   int insert_order(int connection, const CThostFtdcInputOrderField& req, int request_id);
   int order_action(int connection, const CThostFtdcInputOrderActionField& req, int request_id);
   void reject_insert(int connection, int investor, const CThostFtdcInputOrderField& echo, int request_id, int error);
-  void reject_action(int connection, int investor, const CThostFtdcInputOrderActionField& echo, int request_id, int error);
+  void reject_action(int connection, int investor, const CThostFtdcInputOrderActionField& echo, int request_id,
+                     int error);
   [[nodiscard]] double available(const detail::Investor& inv) const;
   [[nodiscard]] double mark_price(int instrument, double fallback) const;
   [[nodiscard]] bool limits(int instrument, std::int64_t& lower, std::int64_t& upper) const;

@@ -290,8 +290,8 @@ int ExchangeCore::logout(int connection, const CThostFtdcUserLogoutField& req, i
 int ExchangeCore::confirm_settlement(int connection, const CThostFtdcSettlementInfoConfirmField& req, int request_id) {
   Connection* c = impl_->conn(connection);
   if (c == nullptr) return -1;
-  TraderMessage m = Impl::rsp(TraderCallback::RspSettlementInfoConfirm, request_id,
-                              c->logged_in ? err::kNone : err::kNotLoggedIn);
+  TraderMessage m =
+      Impl::rsp(TraderCallback::RspSettlementInfoConfirm, request_id, c->logged_in ? err::kNone : err::kNotLoggedIn);
   CThostFtdcSettlementInfoConfirmField& b = m.body.settlement_info_confirm;
   set_str(b.BrokerID, str_of(req.BrokerID));
   set_str(b.InvestorID, str_of(req.InvestorID));

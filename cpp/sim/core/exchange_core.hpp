@@ -60,13 +60,16 @@ class ExchangeCore {
   [[nodiscard]] int order_action(int connection, const CThostFtdcInputOrderActionField& req, int request_id);
 
   // Queries (flow control -2 / 90 is applied by the trader library before these are called).
-  [[nodiscard]] int qry_settlement_info_confirm(int connection, const CThostFtdcQrySettlementInfoConfirmField&, int request_id);
+  [[nodiscard]] int qry_settlement_info_confirm(int connection, const CThostFtdcQrySettlementInfoConfirmField&,
+                                                int request_id);
   [[nodiscard]] int qry_settlement_info(int connection, const CThostFtdcQrySettlementInfoField&, int request_id);
   [[nodiscard]] int qry_instrument(int connection, const CThostFtdcQryInstrumentField&, int request_id);
   [[nodiscard]] int qry_margin_rate(int connection, const CThostFtdcQryInstrumentMarginRateField&, int request_id);
-  [[nodiscard]] int qry_commission_rate(int connection, const CThostFtdcQryInstrumentCommissionRateField&, int request_id);
+  [[nodiscard]] int qry_commission_rate(int connection, const CThostFtdcQryInstrumentCommissionRateField&,
+                                        int request_id);
   [[nodiscard]] int qry_position(int connection, const CThostFtdcQryInvestorPositionField&, int request_id);
-  [[nodiscard]] int qry_position_detail(int connection, const CThostFtdcQryInvestorPositionDetailField&, int request_id);
+  [[nodiscard]] int qry_position_detail(int connection, const CThostFtdcQryInvestorPositionDetailField&,
+                                        int request_id);
   [[nodiscard]] int qry_trading_account(int connection, const CThostFtdcQryTradingAccountField&, int request_id);
   [[nodiscard]] int qry_order(int connection, const CThostFtdcQryOrderField&, int request_id);
   [[nodiscard]] int qry_trade(int connection, const CThostFtdcQryTradeField&, int request_id);

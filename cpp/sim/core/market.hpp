@@ -53,7 +53,7 @@ struct Market {
   Side prev_bid, prev_ask;                // the snapshot before it, as displayed
   bool has_last = false;
   std::int64_t last_ticks = 0;
-  std::int64_t cum_volume = 0;  // cumulative traded volume of the latest snapshot
+  std::int64_t cum_volume = 0;            // cumulative traded volume of the latest snapshot
   char status = THOST_FTDC_IS_Continous;  // no status event yet: trading (a CSV feed may carry none)
   bool has_limits = false;
   std::int64_t upper_ticks = 0, lower_ticks = 0;

@@ -318,7 +318,8 @@ int ExchangeCore::Impl::insert_order(int connection, const CThostFtdcInputOrderF
     freeze_margin = detail::margin_of(s, buy, price, volume);
     freeze_fee = detail::open_commission(s, price, volume);
   } else {
-    freeze_fee = detail::close_commission(s, price, freeze_yd, false) + detail::close_commission(s, price, freeze_today, true);
+    freeze_fee =
+        detail::close_commission(s, price, freeze_yd, false) + detail::close_commission(s, price, freeze_today, true);
   }
   if (freeze_margin + freeze_fee > available(inv) + 1e-6) return reject(err::kInsufficientMoney);
 
@@ -340,7 +341,8 @@ int ExchangeCore::Impl::insert_order(int connection, const CThostFtdcInputOrderF
   o.ioc = market || req.TimeCondition == THOST_FTDC_TC_IOC;
   o.close_today = close_today;
   o.volume_condition = req.VolumeCondition;
-  if (o.volume_condition == THOST_FTDC_VC_MV && style_of(s.exchange) != Style::Shfe) o.volume_condition = THOST_FTDC_VC_AV;
+  if (o.volume_condition == THOST_FTDC_VC_MV && style_of(s.exchange) != Style::Shfe)
+    o.volume_condition = THOST_FTDC_VC_AV;
   o.min_volume = o.volume_condition == THOST_FTDC_VC_MV ? req.MinVolume : 1;
   o.price_ticks = market ? 0 : s.to_ticks(req.LimitPrice);
   o.remaining = volume;
@@ -483,8 +485,7 @@ void ExchangeCore::Impl::collect_fills(Order& o, std::vector<detail::Fill>& out,
       const bool have_client = bit != book.end();
       if (!have_market && !have_client) break;
       // Equal prices: the displayed (replayed) volume was there first.
-      const bool take_market =
-          have_market && (!have_client || !better(bit->first, levels.level[li].ticks));
+      const bool take_market = have_market && (!have_client || !better(bit->first, levels.level[li].ticks));
       if (take_market) {
         detail::Level& lv = levels.level[li];
         if (!acceptable(lv.ticks)) break;
@@ -601,8 +602,8 @@ void ExchangeCore::Impl::exchange_accept(int oid) {
       const char prev = o.f.OrderStatus;
       const CThostFtdcTradeField t = apply_fill(o, fills[i].ticks, fills[i].volume, id_scratch[i]);
       const bool done = o.remaining == 0;
-      const char* msg = done ? (prev == THOST_FTDC_OST_Unknown ? text::kAllTradedSubmitted : text::kAllTraded)
-                             : text::kPartTraded;
+      const char* msg =
+          done ? (prev == THOST_FTDC_OST_Unknown ? text::kAllTradedSubmitted : text::kAllTraded) : text::kPartTraded;
       // DCE sends only the trade; CTP synthesizes the new state without re-pushing the previous one.
       if (st != Style::Dce) repush_order(o);
       set_state(o, done ? THOST_FTDC_OST_AllTraded : THOST_FTDC_OST_PartTradedQueueing, later_oss, msg);

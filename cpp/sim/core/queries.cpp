@@ -396,8 +396,8 @@ int ExchangeCore::qry_trading_account(int connection, const CThostFtdcQryTrading
     if (!im.markets[i].has_last) continue;
     const double mark = im.instruments[i].from_ticks(im.markets[i].last_ticks);
     for (int d = 0; d < 2; ++d) {
-      position_profit += detail::lots_profit(im.instruments[i], inv->positions[i * 2 + static_cast<std::size_t>(d)],
-                                             d == 0, mark, 2);
+      position_profit +=
+          detail::lots_profit(im.instruments[i], inv->positions[i * 2 + static_cast<std::size_t>(d)], d == 0, mark, 2);
     }
   }
   Rows rows;
@@ -432,7 +432,8 @@ int ExchangeCore::qry_order(int connection, const CThostFtdcQryOrderField& q, in
   Rows rows;
   for (int oid : inv->orders) {
     const CThostFtdcOrderField& f = im.orders[static_cast<std::size_t>(oid)].f;
-    if (!matches(str_of(q.InstrumentID), str_of(f.InstrumentID)) || !matches(str_of(q.ExchangeID), str_of(f.ExchangeID)) ||
+    if (!matches(str_of(q.InstrumentID), str_of(f.InstrumentID)) ||
+        !matches(str_of(q.ExchangeID), str_of(f.ExchangeID)) ||
         !matches(trim_spaces(str_of(q.OrderSysID)), trim_spaces(str_of(f.OrderSysID)))) {
       continue;
     }
@@ -449,7 +450,8 @@ int ExchangeCore::qry_trade(int connection, const CThostFtdcQryTradeField& q, in
   if (inv == nullptr) return 0;
   Rows rows;
   for (const CThostFtdcTradeField& t : inv->trades) {
-    if (!matches(str_of(q.InstrumentID), str_of(t.InstrumentID)) || !matches(str_of(q.ExchangeID), str_of(t.ExchangeID)) ||
+    if (!matches(str_of(q.InstrumentID), str_of(t.InstrumentID)) ||
+        !matches(str_of(q.ExchangeID), str_of(t.ExchangeID)) ||
         !matches(trim_spaces(str_of(q.TradeID)), trim_spaces(str_of(t.TradeID)))) {
       continue;
     }

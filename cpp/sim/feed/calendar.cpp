@@ -142,8 +142,7 @@ struct Builder {
 
 }  // namespace
 
-SessionTimeline session_timeline(SessionGroup group, ExchangeKind exchange, CivilDate trading_day,
-                                 bool include_night) {
+SessionTimeline session_timeline(SessionGroup group, ExchangeKind exchange, CivilDate trading_day, bool include_night) {
   Builder b;
   const CivilDate day = trading_day;
   if (include_night && has_night_session(group)) {
@@ -196,9 +195,8 @@ char status_at(const SessionTimeline& timeline, std::int64_t exchange_ns) noexce
 }
 
 bool in_continuous_trading(const SessionTimeline& timeline, std::int64_t exchange_ns) noexcept {
-  return std::any_of(timeline.continuous.begin(), timeline.continuous.end(), [&](const TradingInterval& i) {
-    return exchange_ns >= i.begin_ns && exchange_ns < i.end_ns;
-  });
+  return std::any_of(timeline.continuous.begin(), timeline.continuous.end(),
+                     [&](const TradingInterval& i) { return exchange_ns >= i.begin_ns && exchange_ns < i.end_ns; });
 }
 
 CThostFtdcInstrumentStatusField make_status_field(const InstrumentSpec& product, const StatusChange& change,

@@ -46,13 +46,13 @@ inline constexpr std::int64_t kNanosPerDay = 86'400 * kNanosPerSecond;
 // The trading day used when FrontConfig::trading_day is empty (the feed never reads the wall clock).
 inline constexpr std::string_view kDefaultTradingDay = "20250102";
 
-[[nodiscard]] std::int64_t days_from_civil(CivilDate date) noexcept;   // days since 1970-01-01
+[[nodiscard]] std::int64_t days_from_civil(CivilDate date) noexcept;  // days since 1970-01-01
 [[nodiscard]] CivilDate civil_from_days(std::int64_t days) noexcept;
-[[nodiscard]] int weekday(CivilDate date) noexcept;                    // 0 = Sunday ... 6 = Saturday
+[[nodiscard]] int weekday(CivilDate date) noexcept;  // 0 = Sunday ... 6 = Saturday
 [[nodiscard]] bool is_weekday(CivilDate date) noexcept;
 [[nodiscard]] CivilDate add_days(CivilDate date, int days) noexcept;
-[[nodiscard]] CivilDate previous_weekday(CivilDate date) noexcept;     // strictly before
-[[nodiscard]] CivilDate next_weekday(CivilDate date) noexcept;         // strictly after
+[[nodiscard]] CivilDate previous_weekday(CivilDate date) noexcept;  // strictly before
+[[nodiscard]] CivilDate next_weekday(CivilDate date) noexcept;      // strictly after
 [[nodiscard]] std::string format_yyyymmdd(CivilDate date);
 // Parses any valid YYYYMMDD date (weekends allowed); throws InvalidTradingDayError when malformed.
 [[nodiscard]] CivilDate parse_yyyymmdd(std::string_view text);
@@ -100,7 +100,7 @@ struct SessionTimeline {
 // The CTP status push for one change, at product level as CTP sends it: ExchangeID, InstrumentID =
 // ExchangeInstID = product id, InstrumentStatus, TradingSegmentSN = `segment`, EnterTime "HH:MM:SS",
 // EnterReason '1' automatic. All other bytes (padding included) are zero.
-[[nodiscard]] CThostFtdcInstrumentStatusField make_status_field(const InstrumentSpec& product, const StatusChange& change,
-                                                                int segment) noexcept;
+[[nodiscard]] CThostFtdcInstrumentStatusField make_status_field(const InstrumentSpec& product,
+                                                                const StatusChange& change, int segment) noexcept;
 
 }  // namespace shandian::sim

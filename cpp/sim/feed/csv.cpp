@@ -159,11 +159,10 @@ CivilDate natural_date_of(const InstrumentSpec& spec, CivilDate trading_day, Civ
 
 constexpr std::string_view kVnPyIgnored[] = {"", "Unnamed: 0", "name", "last_volume", "gateway_name", "localtime"};
 constexpr std::array<std::string_view, 33> kVnPyKnown = {
-    "symbol", "exchange", "datetime", "last_price", "volume", "turnover", "open_interest", "limit_up", "limit_down",
-    "open_price", "high_price", "low_price", "pre_close",
-    "bid_price_1", "bid_price_2", "bid_price_3", "bid_price_4", "bid_price_5",
-    "ask_price_1", "ask_price_2", "ask_price_3", "ask_price_4", "ask_price_5",
-    "bid_volume_1", "bid_volume_2", "bid_volume_3", "bid_volume_4", "bid_volume_5",
+    "symbol",       "exchange",     "datetime",     "last_price",   "volume",       "turnover",     "open_interest",
+    "limit_up",     "limit_down",   "open_price",   "high_price",   "low_price",    "pre_close",    "bid_price_1",
+    "bid_price_2",  "bid_price_3",  "bid_price_4",  "bid_price_5",  "ask_price_1",  "ask_price_2",  "ask_price_3",
+    "ask_price_4",  "ask_price_5",  "bid_volume_1", "bid_volume_2", "bid_volume_3", "bid_volume_4", "bid_volume_5",
     "ask_volume_1", "ask_volume_2", "ask_volume_3", "ask_volume_4", "ask_volume_5"};
 
 constexpr std::size_t kAbsent = static_cast<std::size_t>(-1);
@@ -183,16 +182,22 @@ consteval std::size_t vnpy_slot(std::string_view name) { return slot_in(kVnPyKno
 struct BookSlots {
   std::array<std::size_t, 5> bid_price, ask_price, bid_volume, ask_volume;
 };
-constexpr BookSlots kNativeBook{
-    {native_slot("BidPrice1"), native_slot("BidPrice2"), native_slot("BidPrice3"), native_slot("BidPrice4"), native_slot("BidPrice5")},
-    {native_slot("AskPrice1"), native_slot("AskPrice2"), native_slot("AskPrice3"), native_slot("AskPrice4"), native_slot("AskPrice5")},
-    {native_slot("BidVolume1"), native_slot("BidVolume2"), native_slot("BidVolume3"), native_slot("BidVolume4"), native_slot("BidVolume5")},
-    {native_slot("AskVolume1"), native_slot("AskVolume2"), native_slot("AskVolume3"), native_slot("AskVolume4"), native_slot("AskVolume5")}};
-constexpr BookSlots kVnPyBook{
-    {vnpy_slot("bid_price_1"), vnpy_slot("bid_price_2"), vnpy_slot("bid_price_3"), vnpy_slot("bid_price_4"), vnpy_slot("bid_price_5")},
-    {vnpy_slot("ask_price_1"), vnpy_slot("ask_price_2"), vnpy_slot("ask_price_3"), vnpy_slot("ask_price_4"), vnpy_slot("ask_price_5")},
-    {vnpy_slot("bid_volume_1"), vnpy_slot("bid_volume_2"), vnpy_slot("bid_volume_3"), vnpy_slot("bid_volume_4"), vnpy_slot("bid_volume_5")},
-    {vnpy_slot("ask_volume_1"), vnpy_slot("ask_volume_2"), vnpy_slot("ask_volume_3"), vnpy_slot("ask_volume_4"), vnpy_slot("ask_volume_5")}};
+constexpr BookSlots kNativeBook{{native_slot("BidPrice1"), native_slot("BidPrice2"), native_slot("BidPrice3"),
+                                 native_slot("BidPrice4"), native_slot("BidPrice5")},
+                                {native_slot("AskPrice1"), native_slot("AskPrice2"), native_slot("AskPrice3"),
+                                 native_slot("AskPrice4"), native_slot("AskPrice5")},
+                                {native_slot("BidVolume1"), native_slot("BidVolume2"), native_slot("BidVolume3"),
+                                 native_slot("BidVolume4"), native_slot("BidVolume5")},
+                                {native_slot("AskVolume1"), native_slot("AskVolume2"), native_slot("AskVolume3"),
+                                 native_slot("AskVolume4"), native_slot("AskVolume5")}};
+constexpr BookSlots kVnPyBook{{vnpy_slot("bid_price_1"), vnpy_slot("bid_price_2"), vnpy_slot("bid_price_3"),
+                               vnpy_slot("bid_price_4"), vnpy_slot("bid_price_5")},
+                              {vnpy_slot("ask_price_1"), vnpy_slot("ask_price_2"), vnpy_slot("ask_price_3"),
+                               vnpy_slot("ask_price_4"), vnpy_slot("ask_price_5")},
+                              {vnpy_slot("bid_volume_1"), vnpy_slot("bid_volume_2"), vnpy_slot("bid_volume_3"),
+                               vnpy_slot("bid_volume_4"), vnpy_slot("bid_volume_5")},
+                              {vnpy_slot("ask_volume_1"), vnpy_slot("ask_volume_2"), vnpy_slot("ask_volume_3"),
+                               vnpy_slot("ask_volume_4"), vnpy_slot("ask_volume_5")}};
 
 }  // namespace
 
@@ -218,7 +223,8 @@ struct CsvSource::Impl {
 
   Impl(std::string file, std::vector<InstrumentSpec> specs, const std::string& day)
       : path(std::move(file)), instruments(std::move(specs)) {
-    for (std::size_t i = 0; i < instruments.size(); ++i) index_of.emplace(instruments[i].instrument_id, static_cast<int>(i));
+    for (std::size_t i = 0; i < instruments.size(); ++i)
+      index_of.emplace(instruments[i].instrument_id, static_cast<int>(i));
     if (!day.empty()) {
       trading_day = parse_trading_day(day);
       trading_day_known = true;
@@ -229,7 +235,8 @@ struct CsvSource::Impl {
     build_statuses();
   }
 
-  [[noreturn]] void fail_file(int line, const std::string& column, const std::string& value, const std::string& why) const {
+  [[noreturn]] void fail_file(int line, const std::string& column, const std::string& value,
+                              const std::string& why) const {
     throw CsvFormatError(path, line, column, value, why);
   }
 
@@ -286,8 +293,10 @@ struct CsvSource::Impl {
       const Record record{path, line_no, header, fields};
       Row row = dialect == CsvDialect::Native ? native_row(record) : vnpy_row(record);
       if (!rows.empty() && row.exchange_ns < rows.back().exchange_ns) {
-        const std::size_t c = dialect == CsvDialect::Native ? col(native_slot("UpdateTime")) : col(vnpy_slot("datetime"));
-        throw CsvOrderError(path, line_no, header[c], fields[c], "earlier than the previous row: rows must be in time order");
+        const std::size_t c =
+            dialect == CsvDialect::Native ? col(native_slot("UpdateTime")) : col(vnpy_slot("datetime"));
+        throw CsvOrderError(path, line_no, header[c], fields[c],
+                            "earlier than the previous row: rows must be in time order");
       }
       rows.push_back(row);
     }
@@ -472,7 +481,8 @@ struct CsvSource::Impl {
     char hhmmss[9];
     const int parts[3] = {seconds / 3600, seconds / 60 % 60, seconds % 60};
     for (int i = 0; i < 3; ++i) {
-      hhmmss[3 * i] = static_cast<char>('0' + parts[i] / 10), hhmmss[3 * i + 1] = static_cast<char>('0' + parts[i] % 10);
+      hhmmss[3 * i] = static_cast<char>('0' + parts[i] / 10),
+                 hhmmss[3 * i + 1] = static_cast<char>('0' + parts[i] % 10);
       hhmmss[3 * i + 2] = i < 2 ? ':' : '\0';
     }
     copy_text(t.UpdateTime, std::string_view(hhmmss, 8));
@@ -480,7 +490,9 @@ struct CsvSource::Impl {
     copy_text(t.ExchangeID, spec.exchange_id);
     copy_text(t.InstrumentID, spec.instrument_id);
     copy_text(t.ExchangeInstID, spec.instrument_id);
-    const auto optional_price = [&](std::size_t slot) { return has_slot(slot) ? r.price(col(slot), spec, true) : DBL_MAX; };
+    const auto optional_price = [&](std::size_t slot) {
+      return has_slot(slot) ? r.price(col(slot), spec, true) : DBL_MAX;
+    };
     t.LastPrice = r.price(col(vnpy_slot("last_price")), spec, true);
     t.PreSettlementPrice = DBL_MAX;
     t.PreClosePrice = optional_price(vnpy_slot("pre_close"));
@@ -535,7 +547,8 @@ struct CsvSource::Impl {
 
   bool next(FeedEvent& out) {
     const bool have_row = next_row < rows.size();
-    if (next_status < statuses.size() && (!have_row || statuses[next_status].exchange_ns <= rows[next_row].exchange_ns)) {
+    if (next_status < statuses.size() &&
+        (!have_row || statuses[next_status].exchange_ns <= rows[next_row].exchange_ns)) {
       const PendingStatus& s = statuses[next_status++];
       out.kind = FeedEvent::Kind::Status;
       out.exchange_ns = s.exchange_ns;
@@ -610,9 +623,10 @@ CsvPreview preview_csv(const std::string& path) {
         const std::string& time = fields[column_of.at("UpdateTime")];
         const int seconds = time.size() >= 2 ? std::atoi(time.substr(0, 2).c_str()) * 3600 : 0;
         // CZCE's TradingDay is the natural day: derive the trading day from ActionDay and the time.
-        preview.trading_day = fields[column_of.at("ExchangeID")] == "CZCE"
-                                  ? format_yyyymmdd(trading_day_of(parse_yyyymmdd(fields[column_of.at("ActionDay")]), seconds))
-                                  : format_yyyymmdd(parse_yyyymmdd(fields[column_of.at("TradingDay")]));
+        preview.trading_day =
+            fields[column_of.at("ExchangeID")] == "CZCE"
+                ? format_yyyymmdd(trading_day_of(parse_yyyymmdd(fields[column_of.at("ActionDay")]), seconds))
+                : format_yyyymmdd(parse_yyyymmdd(fields[column_of.at("TradingDay")]));
       } else {
         const std::string& dt = fields[column_of.at("datetime")];
         if (dt.size() >= 13) {
@@ -638,8 +652,8 @@ void put_number(std::ostream& out, double v) {
   // Whole numbers (volumes, open interest, most prices) as plain integers, everything else in the shortest
   // form that round-trips exactly — a replay reproduces the generator's doubles bit for bit.
   const bool whole = std::fabs(v) < 1e15 && v == std::floor(v);
-  const auto [ptr, ec] = whole ? std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v))
-                               : std::to_chars(buf, buf + sizeof buf, v);
+  const auto [ptr, ec] =
+      whole ? std::to_chars(buf, buf + sizeof buf, static_cast<long long>(v)) : std::to_chars(buf, buf + sizeof buf, v);
   out.write(buf, ec == std::errc() ? ptr - buf : 0);
 }
 
@@ -664,11 +678,11 @@ void write_csv_row(std::ostream& out, const CThostFtdcDepthMarketDataField& t) {
   put_int(out, t.UpdateMillisec);
   out << ',' << t.ExchangeID << ',' << t.InstrumentID;
   const double before_volume[] = {t.LastPrice, t.PreSettlementPrice, t.PreClosePrice, t.PreOpenInterest,
-                                  t.OpenPrice, t.HighestPrice, t.LowestPrice};
+                                  t.OpenPrice, t.HighestPrice,       t.LowestPrice};
   for (double v : before_volume) out << ',', put_number(out, v);
   out << ',';
   put_int(out, t.Volume);
-  const double after_volume[] = {t.Turnover, t.OpenInterest, t.ClosePrice, t.SettlementPrice,
+  const double after_volume[] = {t.Turnover,        t.OpenInterest,    t.ClosePrice,  t.SettlementPrice,
                                  t.UpperLimitPrice, t.LowerLimitPrice, t.AveragePrice};
   for (double v : after_volume) out << ',', put_number(out, v);
   const double bid_price[5] = {t.BidPrice1, t.BidPrice2, t.BidPrice3, t.BidPrice4, t.BidPrice5};

@@ -78,13 +78,15 @@ class CsvOrderError : public CsvError {
 enum class CsvDialect : std::uint8_t { Native, VnPy };
 
 inline constexpr std::array<std::string_view, 41> kNativeCsvColumns = {
-    "TradingDay",  "ActionDay",       "UpdateTime",      "UpdateMillisec", "ExchangeID",      "InstrumentID",
-    "LastPrice",   "PreSettlementPrice", "PreClosePrice", "PreOpenInterest", "OpenPrice",      "HighestPrice",
-    "LowestPrice", "Volume",          "Turnover",        "OpenInterest",   "ClosePrice",      "SettlementPrice",
-    "UpperLimitPrice", "LowerLimitPrice", "AveragePrice",
-    "BidPrice1", "BidVolume1", "AskPrice1", "AskVolume1", "BidPrice2", "BidVolume2", "AskPrice2", "AskVolume2",
-    "BidPrice3", "BidVolume3", "AskPrice3", "AskVolume3", "BidPrice4", "BidVolume4", "AskPrice4", "AskVolume4",
-    "BidPrice5", "BidVolume5", "AskPrice5", "AskVolume5"};
+    "TradingDay",   "ActionDay",    "UpdateTime",         "UpdateMillisec",  "ExchangeID",
+    "InstrumentID", "LastPrice",    "PreSettlementPrice", "PreClosePrice",   "PreOpenInterest",
+    "OpenPrice",    "HighestPrice", "LowestPrice",        "Volume",          "Turnover",
+    "OpenInterest", "ClosePrice",   "SettlementPrice",    "UpperLimitPrice", "LowerLimitPrice",
+    "AveragePrice", "BidPrice1",    "BidVolume1",         "AskPrice1",       "AskVolume1",
+    "BidPrice2",    "BidVolume2",   "AskPrice2",          "AskVolume2",      "BidPrice3",
+    "BidVolume3",   "AskPrice3",    "AskVolume3",         "BidPrice4",       "BidVolume4",
+    "AskPrice4",    "AskVolume4",   "BidPrice5",          "BidVolume5",      "AskPrice5",
+    "AskVolume5"};
 
 class CsvSource final : public FeedSource {
  public:

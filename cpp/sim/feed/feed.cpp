@@ -36,10 +36,12 @@ std::vector<InstrumentSpec> feed_instruments(const FrontConfig& config) {
   return select_instruments(config.instruments, day);
 }
 
-std::unique_ptr<FeedSource> make_feed_source(const FrontConfig& config, const std::vector<InstrumentSpec>& instruments) {
+std::unique_ptr<FeedSource> make_feed_source(const FrontConfig& config,
+                                             const std::vector<InstrumentSpec>& instruments) {
   if (config.source == "gen") return std::make_unique<GeneratorSource>(config, instruments);
   if (is_csv(config)) return std::make_unique<CsvSource>(csv_path(config), instruments, config.trading_day);
-  throw std::invalid_argument("FrontConfig.source '" + config.source + "': expected \"gen\" or \"csv:/path/ticks.csv\"");
+  throw std::invalid_argument("FrontConfig.source '" + config.source +
+                              "': expected \"gen\" or \"csv:/path/ticks.csv\"");
 }
 
 }  // namespace shandian::sim

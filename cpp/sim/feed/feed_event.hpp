@@ -15,9 +15,9 @@ struct FeedEvent {
   // Exchange time as nanoseconds since the Unix epoch in China Standard Time read as if it were UTC
   // (i.e. the wall-clock digits of UpdateTime/ActionDay), used to pace replay and stamp orders.
   std::int64_t exchange_ns = 0;
-  int instrument_index = -1;                     // index into the front's instrument table (Tick)
-  CThostFtdcDepthMarketDataField tick{};          // valid when kind == Tick (DBL_MAX for empty fields)
-  CThostFtdcInstrumentStatusField status{};       // valid when kind == Status (product level, as CTP)
+  int instrument_index = -1;                 // index into the front's instrument table (Tick)
+  CThostFtdcDepthMarketDataField tick{};     // valid when kind == Tick (DBL_MAX for empty fields)
+  CThostFtdcInstrumentStatusField status{};  // valid when kind == Status (product level, as CTP)
 };
 
 // A source of feed events: the seeded generator or a CSV replay. Single consumer; not thread-safe.

@@ -69,10 +69,10 @@ struct Lane {
   CThostFtdcDepthMarketDataField tick;  // static fields preset; dynamic ones rewritten per snapshot
   std::vector<TradingInterval> intervals;
   std::vector<std::int64_t> auctions;
-  std::size_t interval = 0;      // current interval
-  std::size_t auction = 0;       // next auction instant
-  std::int64_t slot_ns = 0;      // next 500 ms slot in the current interval (before jitter)
-  std::int64_t next_ns = kNever; // time of the next snapshot
+  std::size_t interval = 0;       // current interval
+  std::size_t auction = 0;        // next auction instant
+  std::int64_t slot_ns = 0;       // next 500 ms slot in the current interval (before jitter)
+  std::int64_t next_ns = kNever;  // time of the next snapshot
   bool next_is_auction = false;
   std::int64_t day_number = -1;  // natural day the date fields currently show
   bool czce = false, dce = false;
@@ -83,10 +83,10 @@ struct Lane {
   std::int64_t turnover_tick_lots = 0;  // Σ price_in_ticks × lots: Turnover = this × tick × multiplier
   std::int64_t open_interest = 0;
   int phase_ms = 0;
-  std::int64_t step_scale = 1;  // typical move size in ticks per snapshot
-  std::int64_t depth_base = 10; // typical resting lots per level
-  std::int64_t trade_base = 3;  // typical lots traded per snapshot
-  double tick_value = 10.0;     // CNY per tick per lot (price_tick × multiplier, rounded to 1e-6)
+  std::int64_t step_scale = 1;   // typical move size in ticks per snapshot
+  std::int64_t depth_base = 10;  // typical resting lots per level
+  std::int64_t trade_base = 3;   // typical lots traded per snapshot
+  double tick_value = 10.0;      // CNY per tick per lot (price_tick × multiplier, rounded to 1e-6)
 };
 
 struct StatusEvent {
@@ -362,7 +362,8 @@ struct GeneratorSource::Impl {
       if (lane.next_ns != kNever && (earliest == nullptr || lane.next_ns < earliest->next_ns)) earliest = &lane;
     }
     // A status change at the same instant as a snapshot goes first: the phase changes, then trading shows.
-    if (next_status < statuses.size() && (earliest == nullptr || statuses[next_status].exchange_ns <= earliest->next_ns)) {
+    if (next_status < statuses.size() &&
+        (earliest == nullptr || statuses[next_status].exchange_ns <= earliest->next_ns)) {
       const StatusEvent& ev = statuses[next_status++];
       out.kind = FeedEvent::Kind::Status;
       out.exchange_ns = ev.exchange_ns;

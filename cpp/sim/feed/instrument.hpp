@@ -14,18 +14,18 @@ enum class ExchangeKind : std::uint8_t { SHFE, INE, DCE, CZCE, CFFEX, GFEX };
 
 // Trading-hours groups (ctp-semantics.md §6).
 enum class SessionGroup : std::uint8_t {
-  DayOnly,       // commodity day session only (auction 08:55-09:00)
-  Night2300,     // N23: 21:00-23:00
-  Night0100,     // N01: 21:00-01:00
-  Night0230,     // N0230: 21:00-02:30
-  CffexIndex,    // 09:30-11:30, 13:00-15:00 (auction 09:25-09:30)
-  CffexBond,     // 09:30-11:30, 13:00-15:15
+  DayOnly,     // commodity day session only (auction 08:55-09:00)
+  Night2300,   // N23: 21:00-23:00
+  Night0100,   // N01: 21:00-01:00
+  Night0230,   // N0230: 21:00-02:30
+  CffexIndex,  // 09:30-11:30, 13:00-15:00 (auction 09:25-09:30)
+  CffexBond,   // 09:30-11:30, 13:00-15:15
 };
 
 struct InstrumentSpec {
-  std::string instrument_id;   // "rb2505", "SR505", "IF2501"
-  std::string product_id;      // "rb", "SR", "IF"
-  std::string exchange_id;     // "SHFE", "DCE", ... (CTP ExchangeID strings)
+  std::string instrument_id;  // "rb2505", "SR505", "IF2501"
+  std::string product_id;     // "rb", "SR", "IF"
+  std::string exchange_id;    // "SHFE", "DCE", ... (CTP ExchangeID strings)
   ExchangeKind exchange = ExchangeKind::SHFE;
   SessionGroup sessions = SessionGroup::DayOnly;
   double price_tick = 1.0;
@@ -34,15 +34,15 @@ struct InstrumentSpec {
   int min_limit_order_volume = 1;
   int max_market_order_volume = 30;
   int min_market_order_volume = 1;
-  double long_margin_ratio = 0.1;   // exchange + broker, by money
+  double long_margin_ratio = 0.1;  // exchange + broker, by money
   double short_margin_ratio = 0.1;
   // Commission: by money (ratio of notional) plus by volume (CNY per lot), open / close / close-today.
   double open_ratio_by_money = 0.0, open_ratio_by_volume = 0.0;
   double close_ratio_by_money = 0.0, close_ratio_by_volume = 0.0;
   double close_today_ratio_by_money = 0.0, close_today_ratio_by_volume = 0.0;
-  double limit_ratio = 0.05;        // daily price limit as a fraction of the previous settlement
-  double reference_price = 0.0;     // previous settlement the generator starts from
-  std::string source;               // where the figures come from (cited in the bundled table)
+  double limit_ratio = 0.05;     // daily price limit as a fraction of the previous settlement
+  double reference_price = 0.0;  // previous settlement the generator starts from
+  std::string source;            // where the figures come from (cited in the bundled table)
 
   // Exact conversions between CTP doubles and integer ticks.
   [[nodiscard]] std::int64_t to_ticks(double price) const noexcept {

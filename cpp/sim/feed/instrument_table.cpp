@@ -147,8 +147,7 @@ struct YearMonth {
 
 YearMonth contract_month(const ProductRow& row, CivilDate day) {
   switch (row.rule) {
-    case RollRule::NextMonth:
-      return day.month == 12 ? YearMonth{day.year + 1, 1} : YearMonth{day.year, day.month + 1};
+    case RollRule::NextMonth: return day.month == 12 ? YearMonth{day.year + 1, 1} : YearMonth{day.year, day.month + 1};
     case RollRule::CffexCurrentMonth:
       if (day.day <= third_friday(day.year, day.month).day) return {day.year, day.month};
       return day.month == 12 ? YearMonth{day.year + 1, 1} : YearMonth{day.year, day.month + 1};
@@ -206,8 +205,8 @@ std::string valid_names_text(std::string_view trading_day) {
 std::string contract_for_trading_day(const InstrumentSpec& product, std::string_view trading_day) {
   const ProductRow* row = find_product(product.product_id);
   if (row == nullptr) {
-    throw UnknownInstrumentError(product.product_id, "unknown product '" + product.product_id + "'; " +
-                                                         valid_names_text(kDefaultTradingDay));
+    throw UnknownInstrumentError(
+        product.product_id, "unknown product '" + product.product_id + "'; " + valid_names_text(kDefaultTradingDay));
   }
   return contract_id(row->spec, contract_month(*row, parse_trading_day(trading_day)));
 }
@@ -251,12 +250,11 @@ std::vector<InstrumentSpec> select_instruments(const std::vector<std::string>& w
       }
     }
     if (match == nullptr) {
-      throw UnknownInstrumentError(name, "unknown instrument or product '" + name + "'; " +
-                                             valid_names_text(trading_day));
+      throw UnknownInstrumentError(name,
+                                   "unknown instrument or product '" + name + "'; " + valid_names_text(trading_day));
     }
-    const bool duplicate = std::any_of(out.begin(), out.end(), [&](const InstrumentSpec& s) {
-      return s.instrument_id == instrument_id;
-    });
+    const bool duplicate =
+        std::any_of(out.begin(), out.end(), [&](const InstrumentSpec& s) { return s.instrument_id == instrument_id; });
     if (duplicate) continue;
     InstrumentSpec spec = *match;
     spec.instrument_id = instrument_id;

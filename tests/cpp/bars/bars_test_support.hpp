@@ -28,8 +28,9 @@ inline constexpr std::uint32_t kTue = 20250107;
   return static_cast<std::int64_t>(day_number_of_yyyymmdd(yyyymmdd)) * kMsPerDay + ms_of_day;
 }
 
-[[nodiscard]] inline core::TickData make_tick(std::string_view symbol, std::uint32_t trading_day, std::int32_t ms_of_day,
-                                              double price, std::int64_t volume, double open_interest = 1000.0) {
+[[nodiscard]] inline core::TickData make_tick(std::string_view symbol, std::uint32_t trading_day,
+                                              std::int32_t ms_of_day, double price, std::int64_t volume,
+                                              double open_interest = 1000.0) {
   core::TickData t{};
   t.symbol.assign(symbol);
   t.trading_day = trading_day;

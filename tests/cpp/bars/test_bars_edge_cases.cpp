@@ -181,18 +181,18 @@ void time_bars_never_span_a_break_and_are_anchored_at_window_starts() {
   };
   CHECK(starts_ends("1h") == hours);
   const std::vector<std::pair<std::int64_t, std::int64_t>> halves = {
-      span(kFri, hms(21, 0), kFri, hms(21, 30)),  span(kFri, hms(21, 30), kFri, hms(22, 0)),
-      span(kFri, hms(22, 0), kFri, hms(22, 30)),  span(kFri, hms(22, 30), kFri, hms(23, 0)),
-      span(kMon, hms(9, 0), kMon, hms(9, 30)),    span(kMon, hms(9, 30), kMon, hms(10, 0)),
-      span(kMon, hms(10, 0), kMon, hms(10, 15)),  span(kMon, hms(10, 30), kMon, hms(11, 0)),
-      span(kMon, hms(11, 0), kMon, hms(11, 30)),  span(kMon, hms(13, 30), kMon, hms(14, 0)),
-      span(kMon, hms(14, 0), kMon, hms(14, 30)),  span(kMon, hms(14, 30), kMon, hms(15, 0)),
+      span(kFri, hms(21, 0), kFri, hms(21, 30)), span(kFri, hms(21, 30), kFri, hms(22, 0)),
+      span(kFri, hms(22, 0), kFri, hms(22, 30)), span(kFri, hms(22, 30), kFri, hms(23, 0)),
+      span(kMon, hms(9, 0), kMon, hms(9, 30)),   span(kMon, hms(9, 30), kMon, hms(10, 0)),
+      span(kMon, hms(10, 0), kMon, hms(10, 15)), span(kMon, hms(10, 30), kMon, hms(11, 0)),
+      span(kMon, hms(11, 0), kMon, hms(11, 30)), span(kMon, hms(13, 30), kMon, hms(14, 0)),
+      span(kMon, hms(14, 0), kMon, hms(14, 30)), span(kMon, hms(14, 30), kMon, hms(15, 0)),
   };
   CHECK(starts_ends("30m") == halves);
   CHECK_EQ(f.of("15m").size(), 8U + 5U + 4U + 6U);
   std::int64_t total = 0;
   for (const Bar& b : f.of("30m")) total += b.volume;
-  CHECK_EQ(total, volume - 2);  // the first tick (mid-session start) only sets the base
+  CHECK_EQ(total, volume - 2);   // the first tick (mid-session start) only sets the base
   for (const Bar& b : f.bars) {  // nothing inside 10:15-10:30, 11:30-13:30 or 23:00-09:00
     CHECK(!(b.start_ms < wall(kMon, hms(10, 30)) && b.end_ms > wall(kMon, hms(10, 15))));
     CHECK(!(b.start_ms < wall(kMon, hms(13, 30)) && b.end_ms > wall(kMon, hms(11, 30))));
@@ -388,7 +388,7 @@ void late_tick_after_the_close_changes_no_bar() {
   f.clock(kMon, hms(10, 15, 2));
   REQUIRE(f.of("1m").size() == 1);
   f.tick(kMon, hms(10, 14, 59, 800), 999, 1003);  // arrives after its window closed
-  f.tick(kMon, hms(10, 15, 1), 998, 1004);         // stamped in the closed grace
+  f.tick(kMon, hms(10, 15, 1), 998, 1004);        // stamped in the closed grace
   CHECK_EQ(f.of("1m").size(), 1U);
   CHECK_EQ(f.nth("1m", 0).close, 100.0);
   CHECK_EQ(f.builder.stats().stale, 2U);

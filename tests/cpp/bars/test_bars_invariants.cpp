@@ -21,7 +21,9 @@ const std::vector<std::string> kIntervals = {"1m", "3m", "5m", "15m", "30m", "1h
 struct Stream {
   std::mt19937_64 rng;
   explicit Stream(std::uint64_t seed) : rng(seed) {}
-  std::int32_t uniform(std::int32_t lo, std::int32_t hi) { return std::uniform_int_distribution<std::int32_t>(lo, hi)(rng); }
+  std::int32_t uniform(std::int32_t lo, std::int32_t hi) {
+    return std::uniform_int_distribution<std::int32_t>(lo, hi)(rng);
+  }
   bool chance(int percent) { return uniform(0, 99) < percent; }
 };
 
@@ -59,7 +61,8 @@ void one_stream(const char* symbol, std::uint64_t seed, bool fill, std::int32_t 
     double turnover = 0.0;
     for (std::size_t w = 0; w < schedule.count; ++w) {
       const TradingWindow& win = schedule.windows[w];
-      std::int32_t t = win.opens_session && r.chance(70) ? win.begin - r.uniform(1, 60'000) : win.begin + r.uniform(0, 5000);
+      std::int32_t t =
+          win.opens_session && r.chance(70) ? win.begin - r.uniform(1, 60'000) : win.begin + r.uniform(0, 5000);
       const std::int32_t stop = win.end + (r.chance(50) ? r.uniform(0, 1999) : -1);
       while (t <= stop) {
         std::int32_t stamp = t;
@@ -70,22 +73,23 @@ void one_stream(const char* symbol, std::uint64_t seed, bool fill, std::int32_t 
         const bool night = stamp < kNightDayDivide;
         const std::uint32_t stamped_day =
             czce && night ? yyyymmdd_of_day_number(previous_weekday(day_number)) : td;  // CZCE: natural day
-        shandian::core::TickData tick = make_tick(symbol, stamped_day, wall_ms_of_day(stamp), price, volume,
-                                                  5000.0 + r.uniform(-50, 50));
+        shandian::core::TickData tick =
+            make_tick(symbol, stamped_day, wall_ms_of_day(stamp), price, volume, 5000.0 + r.uniform(-50, 50));
         tick.turnover = turnover;
         f.builder.on_tick(tick, [&](const Bar& b) { f.bars.push_back(b); });
         if (r.chance(10)) {  // the engine's timer, a little after the last tick
-          f.builder.on_clock(exchange_ms_of(day_number, stamp) + r.uniform(0, 3000), [&](const Bar& b) { f.bars.push_back(b); });
+          f.builder.on_clock(exchange_ms_of(day_number, stamp) + r.uniform(0, 3000),
+                             [&](const Bar& b) { f.bars.push_back(b); });
         }
         t += r.chance(3) ? r.uniform(60'000, 400'000) : r.uniform(100, 3000);  // sometimes a gap
-        if (t >= win.end && t <= stop) t = win.end;  // a tick stamped exactly at the end
+        if (t >= win.end && t <= stop) t = win.end;                            // a tick stamped exactly at the end
       }
       if (r.chance(60)) {  // close on the clock, then perhaps a late tick of the closed window
         f.builder.on_clock(exchange_ms_of(day_number, win.end + 2000 + r.uniform(0, 5000)),
                            [&](const Bar& b) { f.bars.push_back(b); });
         if (r.chance(50)) {
-          shandian::core::TickData late = make_tick(symbol, td, wall_ms_of_day(win.end - r.uniform(1, 3000)),
-                                                    price + 100, volume + 1);
+          shandian::core::TickData late =
+              make_tick(symbol, td, wall_ms_of_day(win.end - r.uniform(1, 3000)), price + 100, volume + 1);
           late.turnover = turnover;
           f.builder.on_tick(late, [&](const Bar& b) { f.bars.push_back(b); });
         }

@@ -18,16 +18,16 @@ struct Expected {
 
 void symbols_resolve_to_their_product_row() {
   const Expected rows[] = {
-      {"rb2505", Exchange::SHFE, SessionGroup::Night2300}, {"cu2505", Exchange::SHFE, SessionGroup::Night0100},
-      {"au2506", Exchange::SHFE, SessionGroup::Night0230}, {"ad2511", Exchange::SHFE, SessionGroup::Night0100},
-      {"wr2505", Exchange::SHFE, SessionGroup::Day},       {"sc2507", Exchange::INE, SessionGroup::Night0230},
-      {"bc2505", Exchange::INE, SessionGroup::Night0100},  {"ec2506", Exchange::INE, SessionGroup::Day},
-      {"m2509", Exchange::DCE, SessionGroup::Night2300},   {"i2509", Exchange::DCE, SessionGroup::Night2300},
-      {"jd2505", Exchange::DCE, SessionGroup::Day},        {"lh2505", Exchange::DCE, SessionGroup::Day},
-      {"SR505", Exchange::CZCE, SessionGroup::Night2300},  {"TA609", Exchange::CZCE, SessionGroup::Night2300},
-      {"AP505", Exchange::CZCE, SessionGroup::Day},        {"IF2506", Exchange::CFFEX, SessionGroup::CffexIndex},
+      {"rb2505", Exchange::SHFE, SessionGroup::Night2300},   {"cu2505", Exchange::SHFE, SessionGroup::Night0100},
+      {"au2506", Exchange::SHFE, SessionGroup::Night0230},   {"ad2511", Exchange::SHFE, SessionGroup::Night0100},
+      {"wr2505", Exchange::SHFE, SessionGroup::Day},         {"sc2507", Exchange::INE, SessionGroup::Night0230},
+      {"bc2505", Exchange::INE, SessionGroup::Night0100},    {"ec2506", Exchange::INE, SessionGroup::Day},
+      {"m2509", Exchange::DCE, SessionGroup::Night2300},     {"i2509", Exchange::DCE, SessionGroup::Night2300},
+      {"jd2505", Exchange::DCE, SessionGroup::Day},          {"lh2505", Exchange::DCE, SessionGroup::Day},
+      {"SR505", Exchange::CZCE, SessionGroup::Night2300},    {"TA609", Exchange::CZCE, SessionGroup::Night2300},
+      {"AP505", Exchange::CZCE, SessionGroup::Day},          {"IF2506", Exchange::CFFEX, SessionGroup::CffexIndex},
       {"IM2506", Exchange::CFFEX, SessionGroup::CffexIndex}, {"T2506", Exchange::CFFEX, SessionGroup::CffexBond},
-      {"TS2506", Exchange::CFFEX, SessionGroup::CffexBond}, {"si2505", Exchange::GFEX, SessionGroup::Day},
+      {"TS2506", Exchange::CFFEX, SessionGroup::CffexBond},  {"si2505", Exchange::GFEX, SessionGroup::Day},
       {"lc2505", Exchange::GFEX, SessionGroup::Day},
   };
   for (const Expected& e : rows) {
@@ -70,8 +70,9 @@ void group_hours_match_the_exchanges() {
   CHECK_EQ(wall_of(day.windows[2].begin), hms(13, 30));  // the lunch break
   CHECK_EQ(wall_of(day.windows[2].end), hms(15, 0));
   CHECK(day.windows[0].opens_session && !day.windows[1].opens_session && !day.windows[2].opens_session);
-  const std::pair<SessionGroup, std::int32_t> nights[] = {
-      {SessionGroup::Night2300, hms(23, 0)}, {SessionGroup::Night0100, hms(1, 0)}, {SessionGroup::Night0230, hms(2, 30)}};
+  const std::pair<SessionGroup, std::int32_t> nights[] = {{SessionGroup::Night2300, hms(23, 0)},
+                                                          {SessionGroup::Night0100, hms(1, 0)},
+                                                          {SessionGroup::Night0230, hms(2, 30)}};
   for (const auto& [group, end] : nights) {
     const SessionSchedule s = schedule_of(group);
     REQUIRE(s.count == 4);

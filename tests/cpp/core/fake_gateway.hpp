@@ -116,7 +116,8 @@ inline bool push_order(EventRing& ring, std::int64_t recv_ns, const OrderData& d
   });
 }
 
-inline TradeData trade_data(const Order& o, const char* trade_id, const char* sys_id, std::int32_t volume, double price) {
+inline TradeData trade_data(const Order& o, const char* trade_id, const char* sys_id, std::int32_t volume,
+                            double price) {
   TradeData t{};
   t.symbol = o.symbol;
   t.exchange = o.exchange;
@@ -168,9 +169,7 @@ struct Recorder final : AgentDispatcher, EngineObserver {
         case BatchItemKind::Notice:
           if (notice_count < notices.size()) notices[notice_count++] = batch.notices[item.index];
           break;
-        case BatchItemKind::Timer:
-          ++timer_count;
-          break;
+        case BatchItemKind::Timer: ++timer_count; break;
       }
     }
   }

@@ -109,7 +109,8 @@ void stop_market_releases_a_fak_at_the_limit_price_once() {
   Fixture f;
   f.hold_long(2);
   const std::size_t sent = f.gw.inserts;
-  const ConditionalResult r = f.engine.add_conditional(f.a, f.m, f.req(ConditionalKind::Stop, Direction::Sell, 2, 2990));
+  const ConditionalResult r =
+      f.engine.add_conditional(f.a, f.m, f.req(ConditionalKind::Stop, Direction::Sell, 2, 2990));
   REQUIRE(r.ok());
   f.tick(3000);
   CHECK_EQ(f.gw.inserts, sent);
@@ -161,8 +162,10 @@ void trailing_stop_follows_the_high() {
 void oco_cancels_the_other_leg() {
   Fixture f;
   f.hold_long(1);
-  const ConditionalResult tp = f.engine.add_conditional(f.a, f.m, f.req(ConditionalKind::TakeProfit, Direction::Sell, 1, 3100));
-  const ConditionalResult sl = f.engine.add_conditional(f.a, f.m, f.req(ConditionalKind::Stop, Direction::Sell, 1, 2950));
+  const ConditionalResult tp =
+      f.engine.add_conditional(f.a, f.m, f.req(ConditionalKind::TakeProfit, Direction::Sell, 1, 3100));
+  const ConditionalResult sl =
+      f.engine.add_conditional(f.a, f.m, f.req(ConditionalKind::Stop, Direction::Sell, 1, 2950));
   REQUIRE(f.engine.link_oco(f.a, tp.id, sl.id).ok());
   const std::size_t sent = f.gw.inserts;
   f.tick(2950);

@@ -58,7 +58,8 @@ void producers_and_engine_under_block_strategy() {
   // Safety net: a stuck engine fails the test instead of hanging it.
   std::thread watchdog([&] {
     const std::int64_t give_up = monotonic_ns() + 60'000'000'000LL;
-    while (!done.load(std::memory_order_acquire) && monotonic_ns() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (!done.load(std::memory_order_acquire) && monotonic_ns() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (!done.load(std::memory_order_acquire)) engine.stop();
   });
   engine.run();

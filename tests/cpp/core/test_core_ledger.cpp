@@ -115,7 +115,8 @@ void fsm_table_keeps_final_states_and_documented_edges() {
       const S x1 = x;
       const bool c1 = c;
       const auto second = fsm::step(x, c, static_cast<fsm::Event>(e));
-      if (static_cast<fsm::Event>(e) != fsm::Event::CancelRequested && static_cast<fsm::Event>(e) != fsm::Event::CancelRefused) {
+      if (static_cast<fsm::Event>(e) != fsm::Event::CancelRequested &&
+          static_cast<fsm::Event>(e) != fsm::Event::CancelRefused) {
         CHECK(second == fsm::Outcome::Ignore || second == fsm::Outcome::Illegal);
       }
       CHECK(x == x1 && c == c1);
@@ -178,7 +179,8 @@ void two_agents_opposite_directions_each_own_fills_account_holds_net() {
 void close_freezes_held_lots_and_pnl_is_realized() {
   Fixture f;
   f.fill(f.open(f.a, f.m, Direction::Buy, 4, 3000), 4, 3000);
-  const PlaceResult r = f.engine.place(f.a, f.m, Direction::Sell, 3010, 3, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
+  const PlaceResult r =
+      f.engine.place(f.a, f.m, Direction::Sell, 3010, 3, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
   REQUIRE(r.ok() && r.count == 1);
   CHECK(f.gw.last_insert.offset == Offset::Close);  // DCE: Close
   const Ledgers& L = f.engine.ledgers();
@@ -198,15 +200,18 @@ void shfe_close_splits_today_and_yesterday_and_volume_splits_by_exchange_max() {
   // today lots and check CloseToday; then the max-volume split.
   f.fill(f.open(f.a, f.rb, Direction::Sell, 500, 3000), 500, 3000);
   f.fill(f.open(f.a, f.rb, Direction::Sell, 300, 3000), 300, 3000);
-  const PlaceResult r = f.engine.place(f.a, f.rb, Direction::Buy, 3000, 700, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
+  const PlaceResult r =
+      f.engine.place(f.a, f.rb, Direction::Buy, 3000, 700, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
   REQUIRE(r.ok());
   CHECK_EQ(r.count, 2u);  // 500 + 200 (max 500 per order)
   CHECK(f.gw.last_insert.offset == Offset::CloseToday);
   CHECK_EQ(f.gw.last_insert.volume, 200);
-  const PlaceResult open = f.engine.place(f.b, f.rb, Direction::Buy, 3000, 1200, OrderKind::Limit, OffsetMode::OpenOnly);
+  const PlaceResult open =
+      f.engine.place(f.b, f.rb, Direction::Buy, 3000, 1200, OrderKind::Limit, OffsetMode::OpenOnly);
   CHECK_EQ(open.count, 3u);
   // CloseYdThenOpen with no yesterday lots: opens everything.
-  const PlaceResult yo = f.engine.place(f.a, f.rb, Direction::Buy, 3000, 5, OrderKind::Limit, OffsetMode::CloseYdThenOpen);
+  const PlaceResult yo =
+      f.engine.place(f.a, f.rb, Direction::Buy, 3000, 5, OrderKind::Limit, OffsetMode::CloseYdThenOpen);
   CHECK(yo.ok() && yo.count == 1);
   CHECK(f.gw.last_insert.offset == Offset::Open);
 }
@@ -238,11 +243,13 @@ void reconcile_adopts_ctp_positions_then_reports_mismatch() {
   bool seen = false;
   for (std::size_t i = 0; i < f.rec.notice_count; ++i) {
     const std::string_view msg = f.rec.notices[i].message.view();
-    if (msg.find("position mismatch") != std::string_view::npos && msg.find("rb2505") != std::string_view::npos) seen = true;
+    if (msg.find("position mismatch") != std::string_view::npos && msg.find("rb2505") != std::string_view::npos)
+      seen = true;
   }
   CHECK(seen);
   // An explicit-offset close of the unattributed lots by agent b is refused: agents close their own lots only.
-  const InsertResult c = f.engine.insert_order(f.b, f.rb, Direction::Sell, Offset::CloseYesterday, 3000, 1, OrderKind::Limit);
+  const InsertResult c =
+      f.engine.insert_order(f.b, f.rb, Direction::Sell, Offset::CloseYesterday, 3000, 1, OrderKind::Limit);
   CHECK(c.code == RejectCode::InsufficientPosition);
   CHECK_EQ(L.long_volume(kNoAgent, f.rb), 7);
   CHECK_EQ(L.long_volume(f.b, f.rb), 0);
@@ -277,7 +284,7 @@ void unacknowledged_order_and_unanswered_cancel_are_chased() {
   CHECK_EQ(f.gw.cancels, 2u);
   f.pump();
   f.pump();
-  CHECK_EQ(f.gw.cancels, 2u);                      // then queried, not retried again
+  CHECK_EQ(f.gw.cancels, 2u);  // then queried, not retried again
   CHECK(f.engine.stats().order_queries >= 2u);
   CHECK(f.engine.stats().cancel_timeouts >= 2u);
 }
@@ -302,7 +309,6 @@ void randomized_interleavings_keep_the_invariants() {
     CHECK(lab.orders_placed() > 0);
   }
 }
-
 
 // A tick carrying the previous settlement price (and the limit prices market orders freeze at).
 bool push_settled_tick(EventRing& ring, std::int64_t recv_ns, const char* symbol, double last, double pre_settlement) {
@@ -389,7 +395,8 @@ void yesterday_lots_are_margined_at_the_pre_settlement_price() {
   // pre-settlement margin, not the open price's.
   f.fill(f.open(f.a, f.rb, Direction::Buy, 1, 3150), 1, 3150);
   CHECK(near(L.agent(f.a).margin, 6100 + 3150));
-  const InsertResult c = f.engine.insert_order(f.a, f.rb, Direction::Sell, Offset::CloseYesterday, 3150, 1, OrderKind::Limit);
+  const InsertResult c =
+      f.engine.insert_order(f.a, f.rb, Direction::Sell, Offset::CloseYesterday, 3150, 1, OrderKind::Limit);
   REQUIRE(c.ok());
   f.fill(c.order, 1, 3150);
   CHECK(near(L.agent(f.a).margin, 3050 + 3150));
@@ -403,11 +410,13 @@ void day_roll_turns_today_into_yesterday_and_rolls_the_days_pnl() {
   f.engine.set_allocation(f.a, 100000);
   f.gw.host->trading_day(20250102);
   f.fill(f.open(f.a, f.rb, Direction::Buy, 3, 3000), 3, 3000);
-  const PlaceResult close = f.engine.place(f.a, f.rb, Direction::Sell, 3010, 1, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
+  const PlaceResult close =
+      f.engine.place(f.a, f.rb, Direction::Sell, 3010, 1, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
   REQUIRE(close.ok() && close.count == 1);
   CHECK(f.gw.last_insert.offset == Offset::CloseToday);
   f.fill(close.orders[0], 1, 3010);  // +100 realized; fees: open 3 x 2.0, close-today 1 x 3.0
-  const PlaceResult working = f.engine.place(f.a, f.rb, Direction::Sell, 3020, 1, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
+  const PlaceResult working =
+      f.engine.place(f.a, f.rb, Direction::Sell, 3020, 1, OrderKind::Limit, OffsetMode::CloseTodayThenYd);
   REQUIRE(working.ok());
   REQUIRE(push_settled_tick(f.gw.ring_b, ++f.t, "rb2505", 3005, 3000));
   f.pump();
@@ -461,7 +470,7 @@ void account_is_tracked_live_between_queries_and_reconciled_on_each() {
   CHECK(near(t.live.margin, 6000));
   CHECK_EQ(t.live.frozen_margin, 0.0);
   CHECK_EQ(t.live.frozen_commission, 0.0);
-  CHECK(near(t.live.balance, 1e6 - 4 + 2 * 10 * 10));      // fees, and the lots marked at 3010
+  CHECK(near(t.live.balance, 1e6 - 4 + 2 * 10 * 10));  // fees, and the lots marked at 3010
   CHECK(near(t.live.available, 1e6 - 4 + 200 - 6000));
   // The counter agrees: no difference.
   f.gw.host->set_account(AccountData{1e6 + 196, 1e6 + 196 - 6000, 6000, 0, 0, 4, 0, 200});
@@ -516,7 +525,8 @@ void carried_lots_are_yesterdays_clamped_to_the_counter_and_closable_by_their_ag
   bool seen = false;
   for (std::size_t i = 0; i < f.rec.notice_count; ++i) {
     const std::string_view msg = f.rec.notices[i].message.view();
-    if (msg.find("agent b carried 1 long") != std::string_view::npos && msg.find("rb2505") != std::string_view::npos) seen = true;
+    if (msg.find("agent b carried 1 long") != std::string_view::npos && msg.find("rb2505") != std::string_view::npos)
+      seen = true;
   }
   CHECK(seen);
   // What the counter holds beyond the agents stays unattributed: 1 short m2505; the sums match the counter.
@@ -525,11 +535,14 @@ void carried_lots_are_yesterdays_clamped_to_the_counter_and_closable_by_their_ag
   CHECK_EQ(L.view(kNoAgent, f.rb).long_yd, 4);
   CHECK_EQ(f.engine.stats().position_mismatches, 0u);
   // a closes its own yesterday's lots explicitly (SHFE: close_yesterday, close); b cannot close a's.
-  const InsertResult over = f.engine.insert_order(f.b, f.rb, Direction::Sell, Offset::CloseYesterday, 3000, 2, OrderKind::Limit);
+  const InsertResult over =
+      f.engine.insert_order(f.b, f.rb, Direction::Sell, Offset::CloseYesterday, 3000, 2, OrderKind::Limit);
   CHECK(over.code == RejectCode::InsufficientPosition);
-  const InsertResult yd = f.engine.insert_order(f.a, f.rb, Direction::Sell, Offset::CloseYesterday, 3000, 2, OrderKind::Limit);
+  const InsertResult yd =
+      f.engine.insert_order(f.a, f.rb, Direction::Sell, Offset::CloseYesterday, 3000, 2, OrderKind::Limit);
   CHECK(yd.ok());
-  const InsertResult close = f.engine.insert_order(f.a, f.rb, Direction::Sell, Offset::Close, 3000, 1, OrderKind::Limit);
+  const InsertResult close =
+      f.engine.insert_order(f.a, f.rb, Direction::Sell, Offset::Close, 3000, 1, OrderKind::Limit);
   CHECK(close.ok());
   f.fill(yd.order, 2, 3060);
   f.fill(close.order, 1, 3060);

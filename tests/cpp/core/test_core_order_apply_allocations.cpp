@@ -3,11 +3,11 @@
 // after a warm-up (replaced in this test binary only) and must stay 0. Also checks the booked result.
 // Under ASan/TSan the sanitizer owns the allocator, so the replacement is compiled out.
 #include <atomic>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <cmath>
-#include <cstdio>
 #include "bench/order_bench.hpp"
 #include "support/check.hpp"
 

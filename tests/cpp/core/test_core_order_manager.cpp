@@ -31,7 +31,8 @@ struct Fixture {
     for (int i = 0; i < 4; ++i) engine.run_once(0);
   }
   OrderId buy(double price = 3500, int volume = 10) {
-    const InsertResult r = engine.insert_order(agent, rb, Direction::Buy, Offset::Open, price, volume, OrderKind::Limit);
+    const InsertResult r =
+        engine.insert_order(agent, rb, Direction::Buy, Offset::Open, price, volume, OrderKind::Limit);
     CHECK(r.ok());
     return r.order;
   }
@@ -68,8 +69,8 @@ void full_lifecycle_with_repushes_duplicates_and_replays() {
   (void)push_order(f.gw.ring_a, ++f.t, order_data(o, OrderStatus::Queued, 0, "  123"));
   (void)push_order(f.gw.ring_a, ++f.t, order_data(o, OrderStatus::PartFilled, 3, "  123"));
   (void)push_trade(f.gw.ring_a, ++f.t, trade_data(o, "T1", "  123", 3, 3500));
-  (void)push_trade(f.gw.ring_a, ++f.t, trade_data(o, "T1", "  123", 3, 3500));        // duplicate push
-  (void)push_trade(f.gw.ring_b, ++f.t, trade_data(o, "T1", "  123", 3, 3500), true);  // same trade from a query
+  (void)push_trade(f.gw.ring_a, ++f.t, trade_data(o, "T1", "  123", 3, 3500));           // duplicate push
+  (void)push_trade(f.gw.ring_b, ++f.t, trade_data(o, "T1", "  123", 3, 3500), true);     // same trade from a query
   (void)push_order(f.gw.ring_a, ++f.t, order_data(o, OrderStatus::Queued, 0, "  123"));  // stale: never regress
   (void)push_order(f.gw.ring_a, ++f.t, order_data(o, OrderStatus::Filled, 10, "  123"));
   f.pump();
@@ -80,7 +81,7 @@ void full_lifecycle_with_repushes_duplicates_and_replays() {
   CHECK(f.engine.order(id) == nullptr);  // final and fully matched by trades: released
   CHECK_EQ(f.engine.order_manager().live_count(), 0u);
   (void)push_order(f.gw.ring_a, ++f.t, order_data(o, OrderStatus::Filled, 10, "  123"));  // replay after release
-  (void)push_trade(f.gw.ring_a, ++f.t, trade_data(o, "T2", "  123", 7, 3499));         // replayed trade
+  (void)push_trade(f.gw.ring_a, ++f.t, trade_data(o, "T2", "  123", 7, 3499));            // replayed trade
   f.pump();
 
   REQUIRE(f.rec.order_count == 5);
@@ -104,7 +105,8 @@ void full_lifecycle_with_repushes_duplicates_and_replays() {
 void self_trade_sides_share_a_trade_id_but_both_count() {
   Fixture f;
   const OrderId buy = f.buy(3500, 1);
-  const InsertResult sell = f.engine.insert_order(f.agent, f.rb, Direction::Sell, Offset::Open, 3500, 1, OrderKind::Limit);
+  const InsertResult sell =
+      f.engine.insert_order(f.agent, f.rb, Direction::Sell, Offset::Open, 3500, 1, OrderKind::Limit);
   REQUIRE(sell.ok());
   const Order b = f.snapshot(buy), s = f.snapshot(sell.order);
   (void)push_order(f.gw.ring_a, ++f.t, order_data(b, OrderStatus::Filled, 1, "1"));
@@ -171,7 +173,8 @@ void pool_exhaustion_and_request_failures_are_typed() {
   Fixture f(config);
   (void)f.buy();
   (void)f.buy();
-  const InsertResult full = f.engine.insert_order(f.agent, f.rb, Direction::Buy, Offset::Open, 3500, 1, OrderKind::Limit);
+  const InsertResult full =
+      f.engine.insert_order(f.agent, f.rb, Direction::Buy, Offset::Open, 3500, 1, OrderKind::Limit);
   CHECK(full.code == RejectCode::OrderPoolExhausted);
 
   Fixture g;
@@ -261,7 +264,8 @@ void cancel_all_targets_only_the_agents_working_orders() {
   Fixture f;
   const InstrumentIndex cu = f.gw.add_instrument("cu2507", "SHFE", 10);
   const OrderId a1 = f.buy();
-  const OrderId a2 = f.engine.insert_order(f.agent, cu, Direction::Sell, Offset::Open, 70000, 1, OrderKind::Limit).order;
+  const OrderId a2 =
+      f.engine.insert_order(f.agent, cu, Direction::Sell, Offset::Open, 70000, 1, OrderKind::Limit).order;
   const OrderId b1 = f.engine.insert_order(1, f.rb, Direction::Buy, Offset::Open, 3500, 1, OrderKind::Limit).order;
   (void)a2;
   (void)b1;

@@ -113,7 +113,8 @@ void prices_within_tolerance_are_sent_on_the_grid() {
   REQUIRE(r.ok());
   CHECK(f.gw.last_insert.price == 3282.0);
   CHECK(f.engine.order(r.order)->price == 3282.0);
-  const PlaceResult p = f.engine.place(f.a, f.au, Direction::Buy, 620.04 - 1e-9, 1, OrderKind::Limit, OffsetMode::OpenOnly);
+  const PlaceResult p =
+      f.engine.place(f.a, f.au, Direction::Buy, 620.04 - 1e-9, 1, OrderKind::Limit, OffsetMode::OpenOnly);
   REQUIRE(p.ok());
   CHECK(f.gw.last_insert.price == 620.04);  // the double nearest the decimal, not 31002 * 0.02
   CHECK(f.insert(f.a, f.rb, Direction::Buy, Offset::Open, 1, 3282.5).code == RejectCode::PriceNotOnTick);

@@ -50,7 +50,8 @@ struct Journal final : AgentDispatcher {
     if (hook) hook(batch);
   }
   [[nodiscard]] std::size_t count(SessionNoticeKind kind) const {
-    return static_cast<std::size_t>(std::count_if(notices.begin(), notices.end(), [&](const SessionNotice& n) { return n.kind == kind; }));
+    return static_cast<std::size_t>(
+        std::count_if(notices.begin(), notices.end(), [&](const SessionNotice& n) { return n.kind == kind; }));
   }
   [[nodiscard]] const OrderUpdate* last_update(OrderId id) const {
     for (auto it = orders.rbegin(); it != orders.rend(); ++it) {
@@ -107,8 +108,7 @@ struct LocalFront {
   Journal journal;
   AgentId agent;
 
-  LocalFront(const std::string& name, const std::string& params,
-             const std::function<void(SessionConfig&)>& tweak = {})
+  LocalFront(const std::string& name, const std::string& params, const std::function<void(SessionConfig&)>& tweak = {})
       : flow_dir(fresh_flow_dir(name)),
         library(SHANDIAN_LOCAL_LIB_DIR),
         session(library, make_config(name, params, flow_dir, tweak)),
@@ -132,7 +132,8 @@ struct LocalFront {
 
   template <class Pred>
   bool run_until(Pred pred, std::chrono::milliseconds timeout) {
-    const std::int64_t deadline = monotonic_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+    const std::int64_t deadline =
+        monotonic_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
     while (!pred()) {
       if (monotonic_ns() >= deadline) return false;
       engine.run_once(20'000'000);
@@ -162,10 +163,12 @@ struct LocalFront {
   }
 
   bool wait_final(OrderId id, std::chrono::milliseconds timeout = std::chrono::milliseconds(15000)) {
-    return run_until([&] {
-      const OrderUpdate* u = journal.last_update(id);
-      return u != nullptr && is_final(u->status);
-    }, timeout);
+    return run_until(
+        [&] {
+          const OrderUpdate* u = journal.last_update(id);
+          return u != nullptr && is_final(u->status);
+        },
+        timeout);
   }
 };
 

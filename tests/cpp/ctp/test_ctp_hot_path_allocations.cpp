@@ -92,8 +92,8 @@ struct FakAgent final : AgentDispatcher {
         case BatchItemKind::Tick: {
           const TickData& t = batch.ticks[item.index];
           ++ticks;
-          const InsertResult r = engine->insert_order(agent, t.instrument, Direction::Buy, Offset::Open, t.ask_price[0], 1,
-                                                      OrderKind::Fak);
+          const InsertResult r = engine->insert_order(agent, t.instrument, Direction::Buy, Offset::Open, t.ask_price[0],
+                                                      1, OrderKind::Fak);
           if (r.ok()) {
             ++orders;
           } else {
@@ -101,21 +101,17 @@ struct FakAgent final : AgentDispatcher {
           }
           break;
         }
-        case BatchItemKind::Trade:
-          ++trades;
-          break;
-        case BatchItemKind::Order:
-          ++updates;
-          break;
-        default:
-          break;
+        case BatchItemKind::Trade: ++trades; break;
+        case BatchItemKind::Order: ++updates; break;
+        default: break;
       }
     }
     if (stop_after_trades != 0 && trades >= stop_after_trades) engine->stop();
   }
 };
 
-void answer(BoundaryGateway& gw, CThostFtdcOrderField& o, CThostFtdcTradeField& t, std::uint64_t& sys_id, const Ack& ack) {
+void answer(BoundaryGateway& gw, CThostFtdcOrderField& o, CThostFtdcTradeField& t, std::uint64_t& sys_id,
+            const Ack& ack) {
   ++sys_id;
   ctp::put_number(o.OrderRef, ack.order_ref);
   ctp::put_number(o.OrderSysID, static_cast<std::int64_t>(sys_id));

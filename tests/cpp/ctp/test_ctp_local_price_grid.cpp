@@ -36,9 +36,11 @@ void prices_near_the_grid_reach_the_front_exactly_on_it() {
   const double base = std::max(tick.lower_limit_price + 5, std::floor(tick.bid_price[0]) - 20);  // rests
 
   // Three paths, each with a residue inside the 1e-6 tolerance.
-  const InsertResult direct = f.engine.insert_order(f.agent, rb, Direction::Buy, Offset::Open, base + 1e-9, 1, OrderKind::Limit);
+  const InsertResult direct =
+      f.engine.insert_order(f.agent, rb, Direction::Buy, Offset::Open, base + 1e-9, 1, OrderKind::Limit);
   REQUIRE(direct.ok());
-  const PlaceResult placed = f.engine.place(f.agent, rb, Direction::Buy, base - 1 - 1e-9, 1, OrderKind::Limit, OffsetMode::OpenOnly);
+  const PlaceResult placed =
+      f.engine.place(f.agent, rb, Direction::Buy, base - 1 - 1e-9, 1, OrderKind::Limit, OffsetMode::OpenOnly);
   REQUIRE(placed.ok());
   ConditionalRequest iceberg;
   iceberg.kind = ConditionalKind::Iceberg;
@@ -73,18 +75,20 @@ void prices_near_the_grid_reach_the_front_exactly_on_it() {
   api->Init();
   int request_id = 0;
   REQUIRE(sim_test::trader_session(api, spi, request_id));
-  REQUIRE(spi.rec.wait([&] {
-    int seen = 0;
-    for (const std::int64_t ref : refs) {
-      for (const CThostFtdcOrderField& o : spi.orders) {
-        if (std::to_string(ref) == o.OrderRef) {
-          ++seen;
-          break;
+  REQUIRE(spi.rec.wait(
+      [&] {
+        int seen = 0;
+        for (const std::int64_t ref : refs) {
+          for (const CThostFtdcOrderField& o : spi.orders) {
+            if (std::to_string(ref) == o.OrderRef) {
+              ++seen;
+              break;
+            }
+          }
         }
-      }
-    }
-    return seen == 3;
-  }, std::chrono::milliseconds(10000)));
+        return seen == 3;
+      },
+      std::chrono::milliseconds(10000)));
   for (int i = 0; i < 3; ++i) {
     const double got = received_price(spi, refs[i]);
     CHECK(got == want[i]);  // bit-exact: on the grid, not 1e-9 beside it

@@ -33,9 +33,12 @@ void disconnect_reconnect_reconcile(const std::string& name, shandian::ctp::Resu
   const InstrumentIndex rb = f.instrument_of("rb");
   REQUIRE(rb != kNoInstrument);
   REQUIRE(f.engine.subscribe(f.agent, f.engine.registry().at(rb).spec.symbol.view()) == RejectCode::None);
-  REQUIRE(f.run_until([&] { return !f.journal.ticks.empty() && f.journal.ticks.back().ask_price[0] > 0 &&
-                                   f.journal.ticks.back().bid_price[0] > 0; },
-                      std::chrono::milliseconds(20000)));
+  REQUIRE(f.run_until(
+      [&] {
+        return !f.journal.ticks.empty() && f.journal.ticks.back().ask_price[0] > 0 &&
+               f.journal.ticks.back().bid_price[0] > 0;
+      },
+      std::chrono::milliseconds(20000)));
 
   std::vector<OrderId> ours;
   int long_open = 0;  // our belief, only to choose the next side
@@ -47,35 +50,40 @@ void disconnect_reconnect_reconcile(const std::string& name, shandian::ctp::Resu
     return true;
   };
   // Trade in bursts of two orders until the connection drops.
-  const bool dropped = f.run_until([&] {
-    if (f.journal.count(SessionNoticeKind::TraderDisconnected) > 0) return true;
-    if (!f.session.trading_ready() || !all_final() || ours.size() >= 60) return false;
-    const TickData& t = f.journal.ticks.back();
-    for (int k = 0; k < 2; ++k) {
-      // Close only lots the agent's ledger holds free (a FAK may not fill): the engine refuses the rest.
-      const PositionLedger* p = f.engine.ledgers().position(f.agent, rb);
-      const bool holds = p != nullptr && p->side[0].today - p->side[0].frozen_today > 0;
-      const bool buy = long_open < 4 || !holds;
-      const double price = buy ? std::min(t.ask_price[0] + 10, t.upper_limit_price) : std::max(t.bid_price[0] - 10, t.lower_limit_price);
-      const InsertResult r = f.engine.insert_order(f.agent, rb, buy ? Direction::Buy : Direction::Sell,
-                                                   buy ? Offset::Open : Offset::CloseToday, price, 1, OrderKind::Fak);
-      if (!r.ok()) break;
-      ours.push_back(r.order);
-      long_open += buy ? 1 : -1;
-    }
-    return false;
-  }, std::chrono::milliseconds(60000));
+  const bool dropped = f.run_until(
+      [&] {
+        if (f.journal.count(SessionNoticeKind::TraderDisconnected) > 0) return true;
+        if (!f.session.trading_ready() || !all_final() || ours.size() >= 60) return false;
+        const TickData& t = f.journal.ticks.back();
+        for (int k = 0; k < 2; ++k) {
+          // Close only lots the agent's ledger holds free (a FAK may not fill): the engine refuses the rest.
+          const PositionLedger* p = f.engine.ledgers().position(f.agent, rb);
+          const bool holds = p != nullptr && p->side[0].today - p->side[0].frozen_today > 0;
+          const bool buy = long_open < 4 || !holds;
+          const double price = buy ? std::min(t.ask_price[0] + 10, t.upper_limit_price)
+                                   : std::max(t.bid_price[0] - 10, t.lower_limit_price);
+          const InsertResult r =
+              f.engine.insert_order(f.agent, rb, buy ? Direction::Buy : Direction::Sell,
+                                    buy ? Offset::Open : Offset::CloseToday, price, 1, OrderKind::Fak);
+          if (!r.ok()) break;
+          ours.push_back(r.order);
+          long_open += buy ? 1 : -1;
+        }
+        return false;
+      },
+      std::chrono::milliseconds(60000));
   REQUIRE(dropped);
   const std::size_t sent_before_drop = ours.size();
   CHECK(sent_before_drop > 0);
 
   // Reconnect, re-login, reconcile: Ready again, and every order settled.
-  REQUIRE(f.run_until([&] { return f.journal.count(SessionNoticeKind::TraderReady) >= 2; }, std::chrono::milliseconds(30000)));
+  REQUIRE(f.run_until([&] { return f.journal.count(SessionNoticeKind::TraderReady) >= 2; },
+                      std::chrono::milliseconds(30000)));
   REQUIRE(f.run_until(all_final, std::chrono::milliseconds(20000)));
   // One more round trip on the new session proves the OrderRef sequence survived the reconnect.
   const TickData& t = f.journal.ticks.back();
-  const InsertResult after = f.engine.insert_order(f.agent, rb, Direction::Buy, Offset::Open,
-                                                   std::min(t.ask_price[0] + 10, t.upper_limit_price), 1, OrderKind::Fak);
+  const InsertResult after = f.engine.insert_order(
+      f.agent, rb, Direction::Buy, Offset::Open, std::min(t.ask_price[0] + 10, t.upper_limit_price), 1, OrderKind::Fak);
   REQUIRE(after.ok());
   ours.push_back(after.order);
   REQUIRE(f.run_until(all_final, std::chrono::milliseconds(20000)));
@@ -91,8 +99,9 @@ void disconnect_reconnect_reconcile(const std::string& name, shandian::ctp::Resu
   std::set<std::tuple<std::string, std::string, int>> keys;
   int net = 0;
   for (const TradeUpdate& tr : f.journal.trades) {
-    const bool fresh = keys.emplace(std::string(tr.exchange.view()), std::string(tr.trade_id.view()),
-                                    static_cast<int>(tr.direction)).second;
+    const bool fresh =
+        keys.emplace(std::string(tr.exchange.view()), std::string(tr.trade_id.view()), static_cast<int>(tr.direction))
+            .second;
     CHECK(fresh);
     CHECK_EQ(tr.agent, f.agent);  // every trade attributed to the agent, also those learned by reconcile
     net += tr.direction == Direction::Buy ? tr.volume : -tr.volume;
@@ -113,7 +122,8 @@ void disconnect_reconnect_reconcile(const std::string& name, shandian::ctp::Resu
   const PositionSnapshot& p = f.engine.registry().at(rb).position;
   const int after_fill = f.journal.traded_by_trades(after.order);
   CHECK_EQ(p.long_today + after_fill, net);
-  std::fprintf(stderr, "%s: %zu orders before the drop, %zu trades, net %d, queried long_today %d (+%d since), "
+  std::fprintf(stderr,
+               "%s: %zu orders before the drop, %zu trades, net %d, queried long_today %d (+%d since), "
                "reconcile trades %zu, duplicates suppressed %llu\n",
                name.c_str(), sent_before_drop, f.journal.trades.size(), net, p.long_today, after_fill,
                static_cast<std::size_t>(std::count_if(f.journal.trades.begin(), f.journal.trades.end(),

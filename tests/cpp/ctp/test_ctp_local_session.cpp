@@ -68,17 +68,21 @@ void order_fill_and_cancel() {
   const InstrumentIndex rb = f.instrument_of("rb");
   REQUIRE(rb != kNoInstrument);
   REQUIRE(f.engine.subscribe(f.agent, f.engine.registry().at(rb).spec.symbol.view()) == RejectCode::None);
-  REQUIRE(f.run_until([&] { return !f.journal.ticks.empty() && f.journal.ticks.back().ask_price[0] > 0 &&
-                                   f.journal.ticks.back().bid_price[0] > 0; },
-                      std::chrono::milliseconds(20000)));
+  REQUIRE(f.run_until(
+      [&] {
+        return !f.journal.ticks.empty() && f.journal.ticks.back().ask_price[0] > 0 &&
+               f.journal.ticks.back().bid_price[0] > 0;
+      },
+      std::chrono::milliseconds(20000)));
   const TickData tick = f.journal.ticks.back();
 
   // Marketable limit buy: fills.
   CHECK_EQ(f.session.stats().last_insert_ns, std::int64_t{0});  // no ReqOrderInsert yet
   const std::int64_t before_insert = shandian::core::monotonic_ns();
-  const InsertResult buy = f.engine.insert_order(f.agent, rb, Direction::Buy, Offset::Open,
-                                                 tick.upper_limit_price > 0 ? std::min(tick.ask_price[0] + 5, tick.upper_limit_price) : tick.ask_price[0],
-                                                 2, OrderKind::Limit);
+  const InsertResult buy = f.engine.insert_order(
+      f.agent, rb, Direction::Buy, Offset::Open,
+      tick.upper_limit_price > 0 ? std::min(tick.ask_price[0] + 5, tick.upper_limit_price) : tick.ask_price[0], 2,
+      OrderKind::Limit);
   REQUIRE(buy.ok());
   // bench/'s "ReqOrderInsert entered" stage stamp was taken inside this call, just before the request
   CHECK(f.session.stats().last_insert_ns >= before_insert);
@@ -106,12 +110,15 @@ void order_fill_and_cancel() {
 
   // Passive buy far below the market: rests, then is cancelled.
   const double passive = std::max(tick.lower_limit_price, tick.bid_price[0] - 50);
-  const InsertResult rest = f.engine.insert_order(f.agent, rb, Direction::Buy, Offset::Open, passive, 1, OrderKind::Limit);
+  const InsertResult rest =
+      f.engine.insert_order(f.agent, rb, Direction::Buy, Offset::Open, passive, 1, OrderKind::Limit);
   REQUIRE(rest.ok());
-  REQUIRE(f.run_until([&] {
-    const OrderUpdate* u = f.journal.last_update(rest.order);
-    return u != nullptr && u->status == OrderStatus::Queued;
-  }, std::chrono::milliseconds(10000)));
+  REQUIRE(f.run_until(
+      [&] {
+        const OrderUpdate* u = f.journal.last_update(rest.order);
+        return u != nullptr && u->status == OrderStatus::Queued;
+      },
+      std::chrono::milliseconds(10000)));
   CHECK(f.engine.cancel(f.agent, rest.order).ok());
   REQUIRE(f.wait_final(rest.order));
   CHECK(f.journal.last_update(rest.order)->status == OrderStatus::Cancelled);
@@ -119,8 +126,9 @@ void order_fill_and_cancel() {
   CHECK_EQ(f.engine.order_manager().live_count(), 0u);
 
   // Close the long position again (SHFE: today's position closes with CloseToday).
-  const InsertResult close = f.engine.insert_order(f.agent, rb, Direction::Sell, Offset::CloseToday,
-                                                   std::max(tick.bid_price[0] - 5, tick.lower_limit_price), 2, OrderKind::Fak);
+  const InsertResult close =
+      f.engine.insert_order(f.agent, rb, Direction::Sell, Offset::CloseToday,
+                            std::max(tick.bid_price[0] - 5, tick.lower_limit_price), 2, OrderKind::Fak);
   REQUIRE(close.ok());
   REQUIRE(f.wait_final(close.order));
   CHECK(f.journal.last_update(close.order)->reject_code == RejectCode::None);
@@ -143,7 +151,8 @@ void reject_paths_carry_ctp_codes() {
   ghost.price_tick = 1.0;
   const InstrumentIndex zz = f.engine.define_instrument(ghost).value_or(kNoInstrument);
   REQUIRE(zz != kNoInstrument);
-  const InsertResult unknown = f.engine.insert_order(f.agent, zz, Direction::Buy, Offset::Open, 100, 1, OrderKind::Limit);
+  const InsertResult unknown =
+      f.engine.insert_order(f.agent, zz, Direction::Buy, Offset::Open, 100, 1, OrderKind::Limit);
   REQUIRE(unknown.ok());
   REQUIRE(f.wait_final(unknown.order));
   const OrderUpdate u16 = *f.journal.last_update(unknown.order);
@@ -154,7 +163,8 @@ void reject_paths_carry_ctp_codes() {
 
   // 30: closing a position the account does not hold (DCE: Close; the agent's ledger holds it, see above).
   const double m_ref = 3000;  // any on-grid price: the position check comes first
-  const InsertResult over = f.engine.insert_order(f.agent, m, Direction::Sell, Offset::Close, m_ref, 5, OrderKind::Limit);
+  const InsertResult over =
+      f.engine.insert_order(f.agent, m, Direction::Sell, Offset::Close, m_ref, 5, OrderKind::Limit);
   REQUIRE(over.ok());
   REQUIRE(f.wait_final(over.order));
   const OrderUpdate u30 = *f.journal.last_update(over.order);
@@ -172,9 +182,10 @@ void reject_paths_carry_ctp_codes() {
   InstrumentSpec finer = f.engine.registry().at(rb).spec;
   finer.price_tick = 0.5;
   REQUIRE(f.engine.define_instrument(finer).value_or(kNoInstrument) == rb);
-  const InsertResult off_tick = f.engine.insert_order(f.agent, rb, Direction::Buy, Offset::Open, mid + 0.5, 1,
-                                                      OrderKind::Limit);
-  if (!off_tick.ok()) std::fprintf(stderr, "off_tick refused: %s %s\n", to_string(off_tick.code).data(), off_tick.reason.c_str());
+  const InsertResult off_tick =
+      f.engine.insert_order(f.agent, rb, Direction::Buy, Offset::Open, mid + 0.5, 1, OrderKind::Limit);
+  if (!off_tick.ok())
+    std::fprintf(stderr, "off_tick refused: %s %s\n", to_string(off_tick.code).data(), off_tick.reason.c_str());
   REQUIRE(off_tick.ok());
   REQUIRE(f.wait_final(off_tick.order));
   const OrderUpdate u165 = *f.journal.last_update(off_tick.order);
@@ -198,9 +209,11 @@ void reject_paths_carry_ctp_codes() {
 }
 
 void auth_failure_stops_retrying() {
-  LocalFront f("authfail", "instruments=rb&speed=20&seed=7&query_interval_ms=100&app_id=shandian_test&auth_code=1111222233334444",
+  LocalFront f("authfail",
+               "instruments=rb&speed=20&seed=7&query_interval_ms=100&app_id=shandian_test&auth_code=1111222233334444",
                [](SessionConfig& c) { c.auth_code = "wrong-code"; });
-  REQUIRE(f.run_until([&] { return f.journal.count(SessionNoticeKind::AuthFailed) == 1; }, std::chrono::milliseconds(15000)));
+  REQUIRE(f.run_until([&] { return f.journal.count(SessionNoticeKind::AuthFailed) == 1; },
+                      std::chrono::milliseconds(15000)));
   f.run_for(std::chrono::milliseconds(1500));  // longer than relogin_delay: no second attempt
   CHECK(f.session.trader_state() == shandian::ctp::TraderState::Stopped);
   CHECK_EQ(f.journal.count(SessionNoticeKind::AuthFailed), 1u);
@@ -212,11 +225,16 @@ void auth_failure_stops_retrying() {
 }
 
 void bad_login_is_reported_and_not_hammered() {
-  LocalFront f("badlogin", "instruments=rb&speed=20&seed=7&query_interval_ms=100&broker_id=4040",
-               [](SessionConfig& c) { c.broker_id = "9999"; c.app_id.clear(); });
+  LocalFront f("badlogin", "instruments=rb&speed=20&seed=7&query_interval_ms=100&broker_id=4040", [](SessionConfig& c) {
+    c.broker_id = "9999";
+    c.app_id.clear();
+  });
   // No AppID: auth is skipped, the front requires it -> 64 NOT_AUTHENT (retried), or broker mismatch.
-  f.run_until([&] { return f.journal.count(SessionNoticeKind::LoginFailed) + f.journal.count(SessionNoticeKind::Warning) >= 1; },
-              std::chrono::milliseconds(15000));
+  f.run_until(
+      [&] {
+        return f.journal.count(SessionNoticeKind::LoginFailed) + f.journal.count(SessionNoticeKind::Warning) >= 1;
+      },
+      std::chrono::milliseconds(15000));
   CHECK(f.session.trader_state() != shandian::ctp::TraderState::Ready);
   CHECK(f.journal.count(SessionNoticeKind::LoginFailed) + f.journal.count(SessionNoticeKind::Warning) >= 1);
 }

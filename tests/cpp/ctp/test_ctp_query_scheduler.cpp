@@ -14,7 +14,7 @@ constexpr std::int64_t kMs = 1'000'000;
 struct Harness {
   QueryScheduler scheduler;
   std::vector<std::pair<QueryKind, std::int64_t>> issued;  // kind, time
-  std::vector<int> script;  // return codes for the next issues (0 when exhausted)
+  std::vector<int> script;                                 // return codes for the next issues (0 when exhausted)
   int next_id = 0;
   std::int64_t now = 0;
 
@@ -67,12 +67,12 @@ void refused_writes_back_off_exponentially() {
   Harness h;
   h.script = {-2, -3, -2, 0};
   CHECK(h.scheduler.enqueue(QueryKind::Orders));
-  h.poll();                     // t=0: -2 -> retry at 1 s
-  h.run_until(3000 * kMs);      // t=1 s: -3 -> retry at 3 s; t=3 s: -2 -> retry at 7 s
+  h.poll();                 // t=0: -2 -> retry at 1 s
+  h.run_until(3000 * kMs);  // t=1 s: -3 -> retry at 3 s; t=3 s: -2 -> retry at 7 s
   CHECK_EQ(h.issued.size(), 3u);
   h.run_until(6999 * kMs);
   CHECK_EQ(h.issued.size(), 3u);
-  h.run_until(7000 * kMs);      // t=7 s: written
+  h.run_until(7000 * kMs);  // t=7 s: written
   REQUIRE(h.issued.size() == 4);
   CHECK_EQ(h.issued[1].second, 1000 * kMs);
   CHECK_EQ(h.issued[2].second, 3000 * kMs);

@@ -6,9 +6,9 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <thread>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fake_gateway.hpp"
@@ -160,9 +160,9 @@ void every_fact_becomes_one_row_with_gap_free_sequence_numbers() {
   }
   const auto kinds = column(path, "SELECT kind FROM records ORDER BY seq");
   const std::vector<std::string> expected = {
-      "run_start",     "agent_added",    "agent_added",    "order_request", "order_update",   // submit a
-      "order_update",  "order_update",   "trade",                                            // accepted, filled, trade
-      "order_request", "order_update",   "cancel_request", "param_change",  "agent_stopped"};
+      "run_start",     "agent_added",  "agent_added",    "order_request", "order_update",  // submit a
+      "order_update",  "order_update", "trade",                                            // accepted, filled, trade
+      "order_request", "order_update", "cancel_request", "param_change",  "agent_stopped"};
   CHECK_EQ(kinds.size(), expected.size());
   for (std::size_t i = 0; i < kinds.size() && i < expected.size(); ++i) CHECK_EQ(kinds[i], expected[i]);
   const auto seqs = column(path, "SELECT seq FROM records ORDER BY seq");
@@ -170,7 +170,8 @@ void every_fact_becomes_one_row_with_gap_free_sequence_numbers() {
   CHECK_EQ(first(column(path, "SELECT agent_name FROM records WHERE kind='trade'")), "alpha");
   CHECK_EQ(first(column(path, "SELECT order_sys_id FROM records WHERE kind='trade'")), "      1");
   CHECK_EQ(first(column(path, "SELECT order_sys_id FROM records WHERE seq=7")), "      1");
-  CHECK_EQ(first(column(path, "SELECT front_id || ':' || session_id || ':' || order_ref FROM records WHERE seq=4")), "1:7:100");
+  CHECK_EQ(first(column(path, "SELECT front_id || ':' || session_id || ':' || order_ref FROM records WHERE seq=4")),
+           "1:7:100");
   CHECK_EQ(first(column(path, "SELECT status FROM records WHERE seq=7")), "filled");
   CHECK_EQ(first(column(path, "SELECT text FROM records WHERE kind='param_change'")), "lots=3");
   CHECK_EQ(first(column(path, "PRAGMA journal_mode")), "wal");
@@ -294,7 +295,7 @@ void an_order_request_wakes_a_sleeping_writer_at_the_end_of_the_loop_iteration()
   jc.max_idle_sleep_ns = 30'000'000'000;
   jc.wake_on_request = true;
   Fixture f(jc);
-  REQUIRE(f.journal.flush(10'000'000'000));  // the fixture's records are committed ...
+  REQUIRE(f.journal.flush(10'000'000'000));                    // the fixture's records are committed ...
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // ... and the writer is back asleep (30 s)
   (void)f.buy(f.a);
   f.engine.run_once(0);

@@ -27,7 +27,7 @@ constexpr std::uint64_t checksum_of(std::uint32_t producer, std::uint64_t sequen
 }
 
 void each_producers_sequence_arrives_complete_and_in_order(unsigned producers, std::uint64_t per_producer,
-                                                          std::size_t capacity) {
+                                                           std::size_t capacity) {
   MpscQueue<Command> queue(capacity);
   std::vector<std::thread> threads;
   threads.reserve(producers);

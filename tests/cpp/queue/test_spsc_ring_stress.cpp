@@ -89,7 +89,7 @@ void sequenced_items_arrive_once_and_in_order(std::uint64_t items, std::size_t c
   Backoff backoff;
   for (std::uint64_t sequence = 0; sequence < items;) {
     const bool pushed = (sequence & 1U) != 0 ? ring->try_push(Sequenced{sequence, checksum_of(sequence)})
-                                              : ring->try_emplace(Sequenced{sequence, checksum_of(sequence)});
+                                             : ring->try_emplace(Sequenced{sequence, checksum_of(sequence)});
     if (pushed) {
       ++sequence;
       backoff.reset();
@@ -152,7 +152,6 @@ int main() {
   sequenced_items_arrive_once_and_in_order(items / 10, 4);
   owning_elements_cross_threads_without_leaks_or_races(items / 100);
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-  std::printf("test_spsc_ring_stress: %llu items in %.2f s\n", static_cast<unsigned long long>(items),
-              elapsed.count());
+  std::printf("test_spsc_ring_stress: %llu items in %.2f s\n", static_cast<unsigned long long>(items), elapsed.count());
   return shandian::testing::finish("test_spsc_ring_stress");
 }

@@ -107,8 +107,7 @@ void block_strategy_never_loses_a_wakeup(std::uint64_t rounds) {
   const std::chrono::duration<double> elapsed = Clock::now() - start;
   CHECK_EQ(timeouts.load(), 0U);
   CHECK_EQ(mismatches.load(), 0U);
-  std::printf("block ping-pong: %llu rounds in %.2f s\n", static_cast<unsigned long long>(rounds),
-              elapsed.count());
+  std::printf("block ping-pong: %llu rounds in %.2f s\n", static_cast<unsigned long long>(rounds), elapsed.count());
 }
 
 void notify_without_sleepers_is_harmless(WaitStrategy strategy) {

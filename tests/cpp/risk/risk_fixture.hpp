@@ -22,7 +22,9 @@ struct TestLedger final : LedgerView {
   double cost_per_lot = 1000.0;
   std::int32_t long_volume(AgentId a, InstrumentIndex i) const noexcept override { return get(longs, a, i); }
   std::int32_t short_volume(AgentId a, InstrumentIndex i) const noexcept override { return get(shorts, a, i); }
-  std::int32_t pending_open_volume(AgentId a, InstrumentIndex i, Direction) const noexcept override { return get(pending, a, i); }
+  std::int32_t pending_open_volume(AgentId a, InstrumentIndex i, Direction) const noexcept override {
+    return get(pending, a, i);
+  }
   double available_capital(AgentId a) const noexcept override {
     const auto it = capital.find(a);
     return it == capital.end() ? 1e12 : it->second;
@@ -34,7 +36,8 @@ struct TestLedger final : LedgerView {
     const auto it = pnl.find(a);
     return it == pnl.end() ? 0.0 : it->second;
   }
-  static std::int32_t get(const std::map<std::tuple<AgentId, InstrumentIndex>, std::int32_t>& m, AgentId a, InstrumentIndex i) {
+  static std::int32_t get(const std::map<std::tuple<AgentId, InstrumentIndex>, std::int32_t>& m, AgentId a,
+                          InstrumentIndex i) {
     const auto it = m.find({a, i});
     return it == m.end() ? 0 : it->second;
   }
@@ -77,8 +80,9 @@ inline RiskLimits off() {
   return l;
 }
 
-inline OrderIntent order(AgentId a, InstrumentIndex i, std::int64_t now, std::int32_t volume = 1, Direction d = Direction::Buy,
-                         double price = 3500.0, Offset off = Offset::Open, OrderKind kind = OrderKind::Limit, double tick = 1.0) {
+inline OrderIntent order(AgentId a, InstrumentIndex i, std::int64_t now, std::int32_t volume = 1,
+                         Direction d = Direction::Buy, double price = 3500.0, Offset off = Offset::Open,
+                         OrderKind kind = OrderKind::Limit, double tick = 1.0) {
   return OrderIntent{a, i, d, off, kind, price, static_cast<std::int64_t>(price / tick + 0.5), volume, now};
 }
 
@@ -90,6 +94,8 @@ inline OrderUpdate update(OrderId id, AgentId a, InstrumentIndex i, OrderStatus 
 
 inline OrderId oid(std::uint32_t index, std::uint32_t gen = 1) { return (static_cast<OrderId>(gen) << 32) | index; }
 
-inline bool has(const RiskVerdict& v, std::string_view text) { return v.reason.view().find(text) != std::string_view::npos; }
+inline bool has(const RiskVerdict& v, std::string_view text) {
+  return v.reason.view().find(text) != std::string_view::npos;
+}
 
 }  // namespace rt

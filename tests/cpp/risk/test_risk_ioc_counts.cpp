@@ -90,7 +90,8 @@ void unfilled_fak_counts_as_two_messages_where_configured() {
   e.on_order_update(update(oid(6), 0, f.rb, OrderStatus::Cancelled, Direction::Buy, 3500, 3, 0, OrderKind::Fak));
   CHECK(e.daily_messages(kNoAgent, f.rb) == 1);
   // CFFEX (off): an unfilled FAK is one message.
-  CHECK(e.check_order(order(0, f.cf, 0, 1, Direction::Buy, 3500, Offset::Open, OrderKind::Fak, 0.2), f.ctx()).accepted());
+  CHECK(
+      e.check_order(order(0, f.cf, 0, 1, Direction::Buy, 3500, Offset::Open, OrderKind::Fak, 0.2), f.ctx()).accepted());
   e.on_order_update(update(oid(7), 0, f.cf, OrderStatus::Accepted, Direction::Buy, 3500, 1, 0, OrderKind::Fak));
   e.on_order_update(update(oid(7), 0, f.cf, OrderStatus::Cancelled, Direction::Buy, 3500, 1, 0, OrderKind::Fak));
   CHECK(e.daily_messages(kNoAgent, f.cf) == 1);

@@ -1,10 +1,10 @@
 // The one list of risk limits (risk/risk_limits.hpp): for_each_limit_field visits each field once, with a
 // unique name and a known kind, and the struct defaults are the list's.
 #include <cstddef>
-#include <utility>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "risk/risk_limits.hpp"
 #include "support/check.hpp"
@@ -45,8 +45,10 @@ void defaults_come_from_the_list() {
 }  // namespace
 
 int main() {
-  for (const auto& entry : enum_names(LimitKind{})) CHECK_EQ(std::string(to_string(entry.value)), std::string(entry.name));
-  for (const auto& entry : enum_names(TradingState{})) CHECK(shandian::core::from_name<TradingState>(entry.name) == entry.value);
+  for (const auto& entry : enum_names(LimitKind{}))
+    CHECK_EQ(std::string(to_string(entry.value)), std::string(entry.name));
+  for (const auto& entry : enum_names(TradingState{}))
+    CHECK(shandian::core::from_name<TradingState>(entry.name) == entry.value);
   CHECK_EQ(std::string(to_string(TradingState::Reducing)), std::string("reducing"));
   limit_fields_visit_every_member_once_with_a_known_kind<AgentLimits>();
   limit_fields_visit_every_member_once_with_a_known_kind<InstrumentLimits>();

@@ -9,10 +9,11 @@ namespace {
 // max passes check_order, max + 1 is refused for volume.
 void check_boundary(RiskEngine& e, Fixture& f, AgentId agent, InstrumentIndex i, std::int32_t max) {
   const double tick = f.registry.at(i).spec.price_tick;
-  CHECK(e.check_order(order(agent, i, 10 * kMs, max, Direction::Buy, 3500.0, Offset::Open, OrderKind::Limit, tick), f.ctx())
+  CHECK(e.check_order(order(agent, i, 10 * kMs, max, Direction::Buy, 3500.0, Offset::Open, OrderKind::Limit, tick),
+                      f.ctx())
             .accepted());
-  const RiskVerdict over =
-      e.check_order(order(agent, i, 10 * kMs, max + 1, Direction::Buy, 3500.0, Offset::Open, OrderKind::Limit, tick), f.ctx());
+  const RiskVerdict over = e.check_order(
+      order(agent, i, 10 * kMs, max + 1, Direction::Buy, 3500.0, Offset::Open, OrderKind::Limit, tick), f.ctx());
   CHECK(over.code == RejectCode::RiskMaxOrderVolume);
 }
 

@@ -27,8 +27,8 @@ void test_recovery_when_counter_reports_history_counts_messages_cancels_and_open
   e.on_order_update(history(0, f.rb, OrderStatus::Cancelled));  // not recovering: counts nothing
   CHECK_EQ(e.daily_messages(kNoAgent, f.rb), 0);
   e.begin_recovery();
-  e.on_order_update(history(0, f.rb, OrderStatus::Cancelled, 12));      // agent 0's, large: 2 messages, 1 cancel
-  e.on_order_update(history(kNoAgent, f.rb, OrderStatus::Cancelled));   // nobody's: the account's only
+  e.on_order_update(history(0, f.rb, OrderStatus::Cancelled, 12));        // agent 0's, large: 2 messages, 1 cancel
+  e.on_order_update(history(kNoAgent, f.rb, OrderStatus::Cancelled));     // nobody's: the account's only
   e.on_order_update(history(kNoAgent, f.rb, OrderStatus::Filled, 2, 2));  // an insert; 2 opened lots
   OrderUpdate refused = history(kNoAgent, f.rb, OrderStatus::Cancelled);
   refused.reject_code = RejectCode::ExchangeRejected;  // refused by the exchange: no cancel was sent
@@ -57,10 +57,10 @@ void test_recovery_when_journal_seeds_counts_they_are_a_floor_never_added_twice(
   RiskEngine e(f.registry, {}, limits());
   e.begin_recovery();
   e.on_order_update(history(0, f.rb, OrderStatus::Cancelled));  // the counter's view: 2 messages, 1 cancel
-  e.seed_daily(0, f.rb, 7, 3, 1, 4);          // the journal's exact counts (a refused cancel, more inserts)
+  e.seed_daily(0, f.rb, 7, 3, 1, 4);  // the journal's exact counts (a refused cancel, more inserts)
   e.seed_daily(kNoAgent, f.rb, 7, 3, 1, 4);
-  e.seed_daily(0, f.rb, 7, 3, 1, 4);          // seeding twice changes nothing
-  e.seed_daily(kNoAgent, f.rb, 1, 0, 0, 0);   // a lower value never lowers a count
+  e.seed_daily(0, f.rb, 7, 3, 1, 4);         // seeding twice changes nothing
+  e.seed_daily(kNoAgent, f.rb, 1, 0, 0, 0);  // a lower value never lowers a count
   e.end_recovery();
   CHECK_EQ(e.daily_messages(0, f.rb), 7);
   CHECK_EQ(e.daily_cancels(0, f.rb), 3);
@@ -98,7 +98,8 @@ void test_recovery_when_counter_reports_unfilled_fak_counts_its_remainder_by_the
         CHECK(live.check_order({0, i, Direction::Buy, Offset::Open, kind, 3500.0, 3500, 2, 0}, f.ctx()).accepted());
         live.on_order_update(update(id, 0, i, OrderStatus::Submitting, Direction::Buy, 3500.0, 2, 0, kind));
         live.on_order_update(update(id, 0, i, OrderStatus::Cancelled, Direction::Buy, 3500.0, 2, traded, kind));
-        restarted.on_order_update(update(kNoOrder, 0, i, OrderStatus::Cancelled, Direction::Buy, 3500.0, 2, traded, kind));
+        restarted.on_order_update(
+            update(kNoOrder, 0, i, OrderStatus::Cancelled, Direction::Buy, 3500.0, 2, traded, kind));
       }
     }
   }

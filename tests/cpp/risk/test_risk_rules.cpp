@@ -39,7 +39,8 @@ void test_rules_when_cancel_rate_full_rejects_cancel_and_refused_not_counted() {
   RiskEngine e(f.registry, {}, l);
   CHECK(e.check_cancel({0, oid(1), f.rb, 0}, f.ctx()).accepted());
   CHECK(e.check_cancel({0, oid(2), f.rb, 0}, f.ctx()).accepted());
-  for (int i = 0; i < 5; ++i) CHECK(e.check_cancel({0, oid(3), f.rb, 500 * kMs}, f.ctx()).code == RejectCode::RiskCancelRate);
+  for (int i = 0; i < 5; ++i)
+    CHECK(e.check_cancel({0, oid(3), f.rb, 500 * kMs}, f.ctx()).code == RejectCode::RiskCancelRate);
   CHECK(e.check_cancel({0, oid(3), f.rb, 1000 * kMs}, f.ctx()).accepted());  // refused ones never counted
   CHECK(e.check_cancel({0, oid(4), f.rb, 1000 * kMs}, f.ctx()).accepted());
 }
@@ -57,7 +58,8 @@ void test_rules_when_daily_cancels_reach_limit_reject_cancel_and_new_resting_ord
   CHECK(has(v, "agent=mm rb2505 cancels 3/3 today"));
   CHECK(e.check_order(order(0, f.rb, 0), f.ctx()).code == RejectCode::RiskCancelLimit);  // no new resting order
   CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Buy, 3500, Offset::Open, OrderKind::Fak), f.ctx()).accepted());
-  CHECK(e.check_order(order(0, f.cf, 0, 1, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx()).accepted());
+  CHECK(e.check_order(order(0, f.cf, 0, 1, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx())
+            .accepted());
   CHECK(e.check_cancel({1, oid(5), f.rb, 0}, f.ctx()).accepted());  // another agent keeps its budget
   e.new_day();
   CHECK(e.check_cancel({0, oid(6), f.rb, 0}, f.ctx()).accepted());
@@ -122,7 +124,8 @@ void test_rules_when_large_cancels_reach_limit_reject() {
   l.instrument.large_order_lots = 300;
   l.instrument.large_cancels = 2;
   RiskEngine e(f.registry, {}, l);
-  for (std::uint32_t i = 1; i <= 4; ++i) e.on_order_update(update(oid(i), 0, f.rb, OrderStatus::Queued, Direction::Buy, 3500, i == 4 ? 299 : 300));
+  for (std::uint32_t i = 1; i <= 4; ++i)
+    e.on_order_update(update(oid(i), 0, f.rb, OrderStatus::Queued, Direction::Buy, 3500, i == 4 ? 299 : 300));
   CHECK(e.check_cancel({0, oid(1), f.rb, 0}, f.ctx()).accepted());
   CHECK(e.check_cancel({0, oid(2), f.rb, 0}, f.ctx()).accepted());
   CHECK(e.check_cancel({0, oid(3), f.rb, 0}, f.ctx()).code == RejectCode::RiskLargeCancelLimit);
@@ -140,7 +143,8 @@ void test_rules_when_order_would_cross_own_resting_order_rejects_self_trade() {
   const RiskVerdict v = e.check_order(order(0, f.rb, 0, 1, Direction::Buy, 3501), f.ctx());
   CHECK(v.code == RejectCode::RiskSelfTrade);
   CHECK(has(v, "would cross own sell 3501 (order of agent=b)"));
-  CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Buy, 0, Offset::Open, OrderKind::Market), f.ctx()).code == RejectCode::RiskSelfTrade);
+  CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Buy, 0, Offset::Open, OrderKind::Market), f.ctx()).code ==
+        RejectCode::RiskSelfTrade);
   CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Sell, 3400), f.ctx()).accepted());  // same side
   e.on_order_update(update(oid(1), 1, f.rb, OrderStatus::Cancelled, Direction::Sell, 3501));
   CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Buy, 3600), f.ctx()).accepted());
@@ -166,8 +170,10 @@ void test_rules_when_volume_over_limits_rejects() {
   RiskLimits big = off();
   big.instrument.max_order_volume_ratio = 0.8;  // IF max 20 -> 16 passes, 17 rejects
   e.set_limits(big);
-  CHECK(e.check_order(order(0, f.cf, 0, 16, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx()).accepted());
-  const RiskVerdict v = e.check_order(order(0, f.cf, 0, 17, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx());
+  CHECK(e.check_order(order(0, f.cf, 0, 16, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx())
+            .accepted());
+  const RiskVerdict v =
+      e.check_order(order(0, f.cf, 0, 17, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx());
   CHECK(v.code == RejectCode::RiskMaxOrderVolume);
   CHECK(has(v, "80% of the exchange max 20"));
 }
@@ -199,11 +205,14 @@ void test_rules_when_open_volume_cap_counts_fills_and_working() {
   e.on_order_update(update(oid(1), 0, f.cf, OrderStatus::PartFilled, Direction::Buy, 3500, 6, 4));
   e.on_order_update(update(oid(1), 0, f.cf, OrderStatus::Cancelled, Direction::Buy, 3500, 6, 4));  // 4 opened
   e.on_order_update(update(oid(2), 1, f.cf, OrderStatus::Queued, Direction::Sell, 3600, 3));       // 3 working
-  CHECK(e.check_order(order(0, f.cf, 0, 3, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx()).accepted());
-  const RiskVerdict v = e.check_order(order(0, f.cf, 0, 4, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx());
+  CHECK(e.check_order(order(0, f.cf, 0, 3, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx())
+            .accepted());
+  const RiskVerdict v =
+      e.check_order(order(0, f.cf, 0, 4, Direction::Buy, 3500, Offset::Open, OrderKind::Limit, 0.2), f.ctx());
   CHECK(v.code == RejectCode::RiskOpenVolumeLimit);
   CHECK(has(v, "account open volume 4+3 working+4 > 10 today"));
-  CHECK(e.check_order(order(0, f.cf, 0, 4, Direction::Sell, 3500, Offset::Close, OrderKind::Limit, 0.2), f.ctx()).accepted());
+  CHECK(e.check_order(order(0, f.cf, 0, 4, Direction::Sell, 3500, Offset::Close, OrderKind::Limit, 0.2), f.ctx())
+            .accepted());
 }
 
 void test_rules_when_ledgers_absent_position_capital_skip_and_present_enforce() {
@@ -256,7 +265,7 @@ void test_rules_when_session_gate_and_status_not_trading_rejects() {
   l.instrument.session_gate = true;
   RiskEngine e(f.registry, {}, l);
   CHECK(e.check_order(order(0, f.rb, 0), f.ctx()).accepted());  // status unknown: passes
-  f.registry.at(f.rb).trading_status = '6';                      // closed
+  f.registry.at(f.rb).trading_status = '6';                     // closed
   CHECK(e.check_order(order(0, f.rb, 0), f.ctx()).code == RejectCode::RiskSessionClosed);
   f.registry.at(f.rb).trading_status = '3';  // auction ordering: limit only
   CHECK(e.check_order(order(0, f.rb, 0), f.ctx()).accepted());

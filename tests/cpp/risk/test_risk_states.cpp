@@ -39,7 +39,8 @@ void test_states_when_agent_reducing_only_closes_pass_and_cancels_always() {
   CHECK(e.check_order(order(1, f.rb, 0), f.ctx()).accepted());  // other agents unaffected
   CHECK(e.check_cancel({0, oid(1), f.rb, 0}, f.ctx()).accepted());
   e.set_agent_state(0, TradingState::Halted);
-  CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Sell, 3500, Offset::Close), f.ctx()).code == RejectCode::RiskHalted);
+  CHECK(e.check_order(order(0, f.rb, 0, 1, Direction::Sell, 3500, Offset::Close), f.ctx()).code ==
+        RejectCode::RiskHalted);
   CHECK(e.check_cancel({0, oid(2), f.rb, 0}, f.ctx()).accepted());
   e.set_agent_state(0, TradingState::Active);
   CHECK(e.check_order(order(0, f.rb, 0), f.ctx()).accepted());
@@ -54,7 +55,8 @@ void test_states_when_account_state_applies_to_every_agent_even_rules_disabled()
   CHECK(e.agent_state(3) == TradingState::Reducing);
   CHECK(e.check_order(order(3, f.rb, 0), f.ctx()).code == RejectCode::RiskReducing);
   e.set_account_state(TradingState::Halted);
-  CHECK(e.check_order(order(3, f.rb, 0, 1, Direction::Sell, 3500, Offset::Close), f.ctx()).code == RejectCode::RiskHalted);
+  CHECK(e.check_order(order(3, f.rb, 0, 1, Direction::Sell, 3500, Offset::Close), f.ctx()).code ==
+        RejectCode::RiskHalted);
   CHECK(e.check_cancel({3, oid(1), f.rb, 0}, f.ctx()).accepted());
 }
 
@@ -69,7 +71,11 @@ void test_states_when_agent_daily_loss_reached_goes_reducing() {
   led.pnl[0] = -999.0;
   CHECK(e.check_order(order(0, f.rb, 0), f.ctx(&led)).code == RejectCode::RiskDrawdown);  // peak 0 -> -999 >= 500
   e.set_agent_state(0, TradingState::Active);
-  e.set_limits([&] { RiskLimits x = l; x.agent.max_drawdown = 0; return x; }());
+  e.set_limits([&] {
+    RiskLimits x = l;
+    x.agent.max_drawdown = 0;
+    return x;
+  }());
   CHECK(e.check_order(order(0, f.rb, 0), f.ctx(&led)).accepted());  // -999 > -1000
   led.pnl[0] = -1000.0;
   const RiskVerdict v = e.check_order(order(0, f.rb, 0), f.ctx(&led));
@@ -103,8 +109,10 @@ void test_states_when_account_daily_loss_triggers_kill_switch() {
   CHECK(sink.calls == 1);
   CHECK(sink.admitted == 3);
   CHECK(e.account_state() == TradingState::Halted);
-  CHECK(e.check_order(order(1, f.rb, 0, 1, Direction::Sell, 3500, Offset::Close), f.ctx()).code == RejectCode::RiskKillSwitch);
-  CHECK(e.check_cancel({0, oid(9), f.rb, 0}, f.ctx()).code == RejectCode::RiskCancelRate);  // rules again after the kill
+  CHECK(e.check_order(order(1, f.rb, 0, 1, Direction::Sell, 3500, Offset::Close), f.ctx()).code ==
+        RejectCode::RiskKillSwitch);
+  CHECK(e.check_cancel({0, oid(9), f.rb, 0}, f.ctx()).code ==
+        RejectCode::RiskCancelRate);  // rules again after the kill
   e.new_day();
   CHECK(e.killed());  // the kill switch survives a new day; only the operator re-activates
   e.set_account_state(TradingState::Active);

@@ -11,7 +11,8 @@ using shandian::risk::SlidingWindow;
 namespace {
 
 // Reference: admitted iff fewer than `limit` admitted timestamps t with now - window < t <= now.
-bool brute_admit(const std::vector<std::int64_t>& admitted, std::int64_t now, std::uint32_t limit, std::int64_t window) {
+bool brute_admit(const std::vector<std::int64_t>& admitted, std::int64_t now, std::uint32_t limit,
+                 std::int64_t window) {
   std::uint32_t n = 0;
   for (const std::int64_t t : admitted) {
     if (t > now - window && t <= now) ++n;

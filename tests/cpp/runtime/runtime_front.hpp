@@ -45,7 +45,8 @@ struct RuntimeFront {
 
   template <class Pred>
   bool run_until(Pred pred, std::chrono::milliseconds timeout) {
-    const std::int64_t deadline = monotonic_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+    const std::int64_t deadline =
+        monotonic_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
     while (!pred()) {
       if (monotonic_ns() >= deadline) return false;
       engine().run_once(20'000'000);
@@ -64,31 +65,39 @@ struct RuntimeFront {
           s[product.size()] <= '9') {
         const auto index = static_cast<InstrumentIndex>(i);
         if (engine().subscribe(agent, s) != RejectCode::None) return kNoInstrument;
-        const bool ticked = run_until([&] {
-          return !seen.ticks.empty() && seen.ticks.back().instrument == index && seen.ticks.back().bid_price[0] > 0 &&
-                 seen.ticks.back().ask_price[0] > 0;
-        }, std::chrono::milliseconds(20000));
+        const bool ticked = run_until(
+            [&] {
+              return !seen.ticks.empty() && seen.ticks.back().instrument == index &&
+                     seen.ticks.back().bid_price[0] > 0 && seen.ticks.back().ask_price[0] > 0;
+            },
+            std::chrono::milliseconds(20000));
         return ticked ? index : kNoInstrument;
       }
     }
     return kNoInstrument;
   }
   bool wait_final(OrderId id) {
-    return run_until([&] {
-      const OrderUpdate* u = seen.last_update(id);
-      return u != nullptr && is_final(u->status);
-    }, std::chrono::milliseconds(15000));
+    return run_until(
+        [&] {
+          const OrderUpdate* u = seen.last_update(id);
+          return u != nullptr && is_final(u->status);
+        },
+        std::chrono::milliseconds(15000));
   }
   // A 1-lot buy resting 50 ticks below the bid, once the exchange has queued it; kNoOrder otherwise.
   OrderId rest_passive(InstrumentIndex instrument) {
     const TickData& t = engine().registry().at(instrument).last_tick;
-    const double passive = std::max(t.lower_limit_price, t.bid_price[0] - 50 * engine().registry().at(instrument).spec.price_tick);
-    const InsertResult rest = engine().insert_order(agent, instrument, Direction::Buy, Offset::Open, passive, 1, OrderKind::Limit);
+    const double passive =
+        std::max(t.lower_limit_price, t.bid_price[0] - 50 * engine().registry().at(instrument).spec.price_tick);
+    const InsertResult rest =
+        engine().insert_order(agent, instrument, Direction::Buy, Offset::Open, passive, 1, OrderKind::Limit);
     if (!rest.ok()) return kNoOrder;
-    const bool queued = run_until([&] {
-      const OrderUpdate* u = seen.last_update(rest.order);
-      return u != nullptr && u->status == OrderStatus::Queued;
-    }, std::chrono::milliseconds(10000));
+    const bool queued = run_until(
+        [&] {
+          const OrderUpdate* u = seen.last_update(rest.order);
+          return u != nullptr && u->status == OrderStatus::Queued;
+        },
+        std::chrono::milliseconds(10000));
     return queued ? rest.order : kNoOrder;
   }
   // Buys `lots` with marketable limit orders until the agent holds them (bounded tries).
@@ -97,7 +106,8 @@ struct RuntimeFront {
       const std::int32_t held = engine().ledgers().long_volume(agent, instrument);
       if (held >= lots) return held == lots;
       const TickData& t = engine().registry().at(instrument).last_tick;
-      const double price = t.upper_limit_price > 0 ? std::min(t.ask_price[0] + 5, t.upper_limit_price) : t.ask_price[0] + 5;
+      const double price =
+          t.upper_limit_price > 0 ? std::min(t.ask_price[0] + 5, t.upper_limit_price) : t.ask_price[0] + 5;
       const InsertResult r =
           engine().insert_order(agent, instrument, Direction::Buy, Offset::Open, price, lots - held, OrderKind::Limit);
       if (!r.ok() || !wait_final(r.order)) return false;

@@ -47,7 +47,8 @@ void test_runtime_kill_when_flatten_and_position_over_max_order_volume_goes_flat
     CHECK(u->kind == OrderKind::Fak);
     CHECK(u->reject_code == RejectCode::None);
   }
-  CHECK(f.run_until([&] { return f.engine().ledgers().long_volume(f.agent, rb) == 0; }, std::chrono::milliseconds(10000)));
+  CHECK(f.run_until([&] { return f.engine().ledgers().long_volume(f.agent, rb) == 0; },
+                    std::chrono::milliseconds(10000)));
   CHECK_EQ(f.engine().ledgers().long_volume(f.agent, rb), 0);
   CHECK_EQ(risk.rejects(RejectCode::RiskMaxOrderVolume), std::uint64_t{0});
 }
@@ -67,7 +68,8 @@ void test_runtime_kill_when_no_flatten_halts_and_cancels_working_orders() {
   REQUIRE(f.wait_final(rest));
   CHECK(f.seen.last_update(rest)->status == OrderStatus::Cancelled);
   const double bid = f.engine().registry().at(rb).last_tick.bid_price[0];
-  const InsertResult refused = f.engine().insert_order(f.agent, rb, Direction::Buy, Offset::Open, bid, 1, OrderKind::Limit);
+  const InsertResult refused =
+      f.engine().insert_order(f.agent, rb, Direction::Buy, Offset::Open, bid, 1, OrderKind::Limit);
   CHECK(refused.code == RejectCode::RiskKillSwitch);
 }
 

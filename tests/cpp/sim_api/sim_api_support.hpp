@@ -39,8 +39,8 @@ inline const shandian::ctp::LibraryPair& libraries() {
 
 // A fresh flow directory per API (the vendor requires it to exist); returned with a trailing '/'.
 inline std::string make_flow_dir(const std::string& tag) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("shandian-sim-api-" + std::to_string(::getpid()) + "-" + tag);
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("shandian-sim-api-" + std::to_string(::getpid()) + "-" + tag);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string() + "/";
@@ -89,27 +89,36 @@ struct TraderSpi : CThostFtdcTraderSpi {
   std::string trading_day;
   std::vector<CThostFtdcOrderField> orders;
   std::vector<CThostFtdcTradeField> trades;
-  std::vector<std::pair<int, int>> rsp_errors;          // (ErrorID, request id)
-  std::vector<std::string> rsp_error_texts;              // raw GBK bytes
-  std::vector<std::pair<int, std::string>> refusals;     // authentication / login errors (ErrorID, raw GBK)
+  std::vector<std::pair<int, int>> rsp_errors;        // (ErrorID, request id)
+  std::vector<std::string> rsp_error_texts;           // raw GBK bytes
+  std::vector<std::pair<int, std::string>> refusals;  // authentication / login errors (ErrorID, raw GBK)
   std::vector<int> rsp_order_insert_errors;
-  std::vector<int> rsp_order_action_errors;             // OnRspOrderAction: only refused cancels
-  std::map<int, int> query_last;                         // request id -> count of is_last responses
+  std::vector<int> rsp_order_action_errors;  // OnRspOrderAction: only refused cancels
+  std::map<int, int> query_last;             // request id -> count of is_last responses
   int instrument_status = 0;
   int callbacks = 0;
-  std::function<void()> on_connected_hook;               // runs on the callback thread
+  std::function<void()> on_connected_hook;  // runs on the callback thread
 
   void OnFrontConnected() override {
-    rec.update([&] { ++connected; ++callbacks; });
+    rec.update([&] {
+      ++connected;
+      ++callbacks;
+    });
     if (on_connected_hook) on_connected_hook();
   }
   void OnFrontDisconnected(int reason) override {
-    rec.update([&] { ++disconnected; last_disconnect_reason = reason; ++callbacks; });
+    rec.update([&] {
+      ++disconnected;
+      last_disconnect_reason = reason;
+      ++callbacks;
+    });
   }
   void OnRspAuthenticate(CThostFtdcRspAuthenticateField*, CThostFtdcRspInfoField* info, int, bool) override {
     rec.update([&] {
-      if (!info || info->ErrorID == 0) ++auth_ok;
-      else refusals.emplace_back(info->ErrorID, info->ErrorMsg);
+      if (!info || info->ErrorID == 0)
+        ++auth_ok;
+      else
+        refusals.emplace_back(info->ErrorID, info->ErrorMsg);
       ++callbacks;
     });
   }
@@ -128,17 +137,31 @@ struct TraderSpi : CThostFtdcTraderSpi {
       }
     });
   }
-  void OnRspSettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField*, CThostFtdcRspInfoField* info, int, bool) override {
-    rec.update([&] { if (!info || info->ErrorID == 0) ++confirm_ok; ++callbacks; });
+  void OnRspSettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField*, CThostFtdcRspInfoField* info, int,
+                                  bool) override {
+    rec.update([&] {
+      if (!info || info->ErrorID == 0) ++confirm_ok;
+      ++callbacks;
+    });
   }
-  void OnRspQrySettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField*, CThostFtdcRspInfoField*, int id, bool last) override {
-    rec.update([&] { if (last) ++query_last[id]; ++callbacks; });
+  void OnRspQrySettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField*, CThostFtdcRspInfoField*, int id,
+                                     bool last) override {
+    rec.update([&] {
+      if (last) ++query_last[id];
+      ++callbacks;
+    });
   }
   void OnRspQryInstrument(CThostFtdcInstrumentField*, CThostFtdcRspInfoField*, int id, bool last) override {
-    rec.update([&] { if (last) ++query_last[id]; ++callbacks; });
+    rec.update([&] {
+      if (last) ++query_last[id];
+      ++callbacks;
+    });
   }
   void OnRspQryTradingAccount(CThostFtdcTradingAccountField*, CThostFtdcRspInfoField*, int id, bool last) override {
-    rec.update([&] { if (last) ++query_last[id]; ++callbacks; });
+    rec.update([&] {
+      if (last) ++query_last[id];
+      ++callbacks;
+    });
   }
   void OnRspError(CThostFtdcRspInfoField* info, int id, bool) override {
     rec.update([&] {
@@ -148,19 +171,34 @@ struct TraderSpi : CThostFtdcTraderSpi {
     });
   }
   void OnRspOrderInsert(CThostFtdcInputOrderField*, CThostFtdcRspInfoField* info, int, bool) override {
-    rec.update([&] { rsp_order_insert_errors.push_back(info ? info->ErrorID : -1); ++callbacks; });
+    rec.update([&] {
+      rsp_order_insert_errors.push_back(info ? info->ErrorID : -1);
+      ++callbacks;
+    });
   }
   void OnRspOrderAction(CThostFtdcInputOrderActionField*, CThostFtdcRspInfoField* info, int, bool) override {
-    rec.update([&] { rsp_order_action_errors.push_back(info ? info->ErrorID : -1); ++callbacks; });
+    rec.update([&] {
+      rsp_order_action_errors.push_back(info ? info->ErrorID : -1);
+      ++callbacks;
+    });
   }
   void OnRtnOrder(CThostFtdcOrderField* o) override {
-    rec.update([&] { orders.push_back(*o); ++callbacks; });
+    rec.update([&] {
+      orders.push_back(*o);
+      ++callbacks;
+    });
   }
   void OnRtnTrade(CThostFtdcTradeField* t) override {
-    rec.update([&] { trades.push_back(*t); ++callbacks; });
+    rec.update([&] {
+      trades.push_back(*t);
+      ++callbacks;
+    });
   }
   void OnRtnInstrumentStatus(CThostFtdcInstrumentStatusField*) override {
-    rec.update([&] { ++instrument_status; ++callbacks; });
+    rec.update([&] {
+      ++instrument_status;
+      ++callbacks;
+    });
   }
 
   // The last OnRtnOrder of an OrderRef with the given status, if any (call under rec.read/wait).
@@ -187,12 +225,18 @@ struct MdSpi : CThostFtdcMdSpi {
   long long ticks = 0;
   std::vector<std::pair<int, std::string>> refusals;  // login errors (ErrorID, raw GBK)
 
-  void OnFrontConnected() override { rec.update([&] { ++connected; }); }
-  void OnFrontDisconnected(int) override { rec.update([&] { ++disconnected; }); }
+  void OnFrontConnected() override {
+    rec.update([&] { ++connected; });
+  }
+  void OnFrontDisconnected(int) override {
+    rec.update([&] { ++disconnected; });
+  }
   void OnRspUserLogin(CThostFtdcRspUserLoginField*, CThostFtdcRspInfoField* info, int, bool) override {
     rec.update([&] {
-      if (!info || info->ErrorID == 0) ++login_ok;
-      else refusals.emplace_back(info->ErrorID, info->ErrorMsg);
+      if (!info || info->ErrorID == 0)
+        ++login_ok;
+      else
+        refusals.emplace_back(info->ErrorID, info->ErrorMsg);
     });
   }
   void OnRspSubMarketData(CThostFtdcSpecificInstrumentField* f, CThostFtdcRspInfoField* info, int, bool) override {

@@ -24,7 +24,8 @@ Day expected_day(const std::string& address) {
   const auto parsed = shandian::sim::parse_front_address(address);
   REQUIRE(parsed.ok());
   const shandian::sim::FrontConfig& cfg = parsed.address->config;
-  auto source = shandian::sim::make_feed_source(cfg, shandian::sim::select_instruments(cfg.instruments, cfg.trading_day));
+  auto source =
+      shandian::sim::make_feed_source(cfg, shandian::sim::select_instruments(cfg.instruments, cfg.trading_day));
   Day day;
   shandian::sim::FeedEvent ev;
   while (source->next(ev)) {
@@ -49,8 +50,8 @@ std::unique_ptr<Trader> trader_login(const std::string& address, const std::stri
 // One start order: `trader_first` logs the trader in, waits `gap`, then logs md in and subscribes; else md
 // first, then the trader after the same gap. Either way md must see the whole day, from its first tick.
 void run(const char* name, bool trader_first) {
-  const std::string address = std::string("local://") + name +
-                              "?speed=0&instruments=rb2505&trading_day=20250102&session=day&seed=5&wait=block";
+  const std::string address =
+      std::string("local://") + name + "?speed=0&instruments=rb2505&trading_day=20250102&session=day&seed=5&wait=block";
   const Day day = expected_day(address);
   REQUIRE(day.ticks > 20000);  // a generated day session of one instrument: ~27k snapshots
   constexpr auto gap = 200ms;  // the scenario itself (a client's start-up gap), not a wait for a result

@@ -67,7 +67,8 @@ struct Session {
     const int probe = ++request_id;
     REQUIRE(api->ReqQryTradingAccount(&q, probe) == 0);
     REQUIRE(spi.rec.wait([&] { return spi.query_last.count(probe) == 1; }));
-    return spi.rec.read([&] { return spi.rsp_order_action_errors.size() > refused ? spi.rsp_order_action_errors.back() : 0; });
+    return spi.rec.read(
+        [&] { return spi.rsp_order_action_errors.size() > refused ? spi.rsp_order_action_errors.back() : 0; });
   }
   bool wait_status(const std::string& ref, char status) {
     return spi.rec.wait([&] { return spi.has_status(ref, status); }, 30s);
@@ -82,21 +83,25 @@ struct Session {
 int main() {
   const std::string rb = contract_of("rb");
   const std::string sr = contract_of("SR");
-  const std::string address = "local://delay?instruments=rb,SR&trading_day=20250102&speed=1&session=day"
-                              "&exchange_delay_ms=1500&query_interval_ms=0&seed=3";
+  const std::string address =
+      "local://delay?instruments=rb,SR&trading_day=20250102&speed=1&session=day"
+      "&exchange_delay_ms=1500&query_interval_ms=0&seed=3";
   MdSpi md_spi;
   CThostFtdcMdApi* md = libraries().create_md(make_flow_dir("delay-md").c_str());
   REQUIRE(md_connect(md, md_spi, address));
   REQUIRE(md_login_subscribe(md, md_spi, {rb, sr}));
-  REQUIRE(md_spi.rec.wait([&] { return md_spi.ticks_by_instrument[rb] >= 1 && md_spi.ticks_by_instrument[sr] >= 1; }, 30s));
+  REQUIRE(
+      md_spi.rec.wait([&] { return md_spi.ticks_by_instrument[rb] >= 1 && md_spi.ticks_by_instrument[sr] >= 1; }, 30s));
   Session t(address);
   // The limit-down prices come from the md ticks of each instrument.
   auto lower_of = [&](const std::string& id) {
     double low = 0;
-    REQUIRE(md_spi.rec.wait([&] {
-      if (id == md_spi.last_tick.InstrumentID) low = md_spi.last_tick.LowerLimitPrice;
-      return low > 0;
-    }, 30s));
+    REQUIRE(md_spi.rec.wait(
+        [&] {
+          if (id == md_spi.last_tick.InstrumentID) low = md_spi.last_tick.LowerLimitPrice;
+          return low > 0;
+        },
+        30s));
     return low;
   };
   const double rb_low = lower_of(rb);

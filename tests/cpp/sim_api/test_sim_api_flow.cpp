@@ -62,17 +62,21 @@ int main() {
   auto order = limit_order(instrument, "SHFE", fill_ref, THOST_FTDC_D_Buy, price, 1);
   CHECK_EQ(td->ReqOrderInsert(&order, ++request_id), 0);
   CHECK(spi.rec.wait([&] { return !spi.orders.empty(); }));
-  CHECK(spi.rec.wait([&] {
-    for (const auto& t : spi.trades)
-      if (fill_ref == t.OrderRef) return true;
-    return false;
-  }, 30s));
+  CHECK(spi.rec.wait(
+      [&] {
+        for (const auto& t : spi.trades)
+          if (fill_ref == t.OrderRef) return true;
+        return false;
+      },
+      30s));
   CHECK(spi.rec.wait([&] { return spi.has_status(fill_ref, THOST_FTDC_OST_AllTraded); }));
 
   // Passive buy at the lower limit: rests, then cancel it by FrontID+SessionID+OrderRef.
   const std::string rest_ref = std::to_string(next_ref++);
-  const double low = tick.LowerLimitPrice < DBL_MAX / 2 && tick.LowerLimitPrice > 0 ? tick.LowerLimitPrice : price * 0.96;
-  auto passive = limit_order(instrument, "SHFE", rest_ref, THOST_FTDC_D_Buy, static_cast<double>(static_cast<long>(low) + 1), 1);
+  const double low =
+      tick.LowerLimitPrice < DBL_MAX / 2 && tick.LowerLimitPrice > 0 ? tick.LowerLimitPrice : price * 0.96;
+  auto passive =
+      limit_order(instrument, "SHFE", rest_ref, THOST_FTDC_D_Buy, static_cast<double>(static_cast<long>(low) + 1), 1);
   CHECK_EQ(td->ReqOrderInsert(&passive, ++request_id), 0);
   CHECK(spi.rec.wait([&] { return spi.has_status(rest_ref, THOST_FTDC_OST_NoTradeQueueing); }));
   CThostFtdcInputOrderActionField cancel{};

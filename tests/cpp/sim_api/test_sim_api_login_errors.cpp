@@ -26,7 +26,8 @@ std::unique_ptr<Trader> connect(const std::string& address) {
 // One ReqUserLogin; returns its ErrorID (0: logged in) and the GBK ErrorMsg in `text`.
 int login(Trader& t, const std::string& user, const std::string& password, std::string* text = nullptr) {
   TraderSpi& spi = t.spi;
-  const auto [ok_before, refused_before] = spi.rec.read([&] { return std::make_pair(spi.login_ok, spi.refusals.size()); });
+  const auto [ok_before, refused_before] =
+      spi.rec.read([&] { return std::make_pair(spi.login_ok, spi.refusals.size()); });
   CThostFtdcReqUserLoginField f{};
   SIM_FILL(f.BrokerID, "9999");
   SIM_FILL(f.UserID, user);
@@ -52,8 +53,9 @@ void duplicate_login() {
 }
 
 void consecutive_failures_lock_the_user() {
-  const std::string address = "local://login-lock?instruments=rb&trading_day=20250102&require_auth=0&password=right"
-                              "&login_fail_limit=3";
+  const std::string address =
+      "local://login-lock?instruments=rb&trading_day=20250102&require_auth=0&password=right"
+      "&login_fail_limit=3";
   auto t = connect(address);
   CHECK_EQ(login(*t, "u1", "wrong"), 3);
   CHECK_EQ(login(*t, "u1", "right"), 0);  // a success ends the run of failures
@@ -69,8 +71,9 @@ void consecutive_failures_lock_the_user() {
 }
 
 void failures_from_one_ip_ban_it() {
-  const std::string address = "local://login-ip?instruments=rb&trading_day=20250102&require_auth=0&password=right"
-                              "&login_fail_limit=0&ip_login_fail_limit=4";
+  const std::string address =
+      "local://login-ip?instruments=rb&trading_day=20250102&require_auth=0&password=right"
+      "&login_fail_limit=0&ip_login_fail_limit=4";
   auto t = connect(address);
   for (const char* user : {"u1", "u2", "u3", "u4"}) CHECK_EQ(login(*t, user, "wrong"), 3);
   std::string text;
@@ -81,7 +84,8 @@ void failures_from_one_ip_ban_it() {
 }
 
 void sessions_of_one_user_are_limited() {
-  const std::string address = "local://login-sessions?instruments=rb&trading_day=20250102&require_auth=0&max_sessions=2";
+  const std::string address =
+      "local://login-sessions?instruments=rb&trading_day=20250102&require_auth=0&max_sessions=2";
   auto a = connect(address);
   auto b = connect(address);
   auto c = connect(address);
@@ -91,7 +95,7 @@ void sessions_of_one_user_are_limited() {
   CHECK_EQ(login(*c, "u1", "pw", &text), 60);
   CHECK_EQ(text, gbk("CTP:用户在线会话超出上限"));
   CHECK_EQ(login(*c, "u2", "pw"), 0);  // another user has sessions of its own
-  a.reset();                         // one session of u1 goes away (Release disconnects it)
+  a.reset();                           // one session of u1 goes away (Release disconnects it)
   auto d = connect(address);
   CHECK_EQ(login(*d, "u1", "pw"), 0);
 }

@@ -13,8 +13,9 @@ namespace {
 
 // An order the exchange rejects (off the 1-yuan tick of rb): three private messages, no price needed.
 std::string insert_rejected(Trader& t) {
-  const std::string ref = std::to_string(std::max(1, std::atoi(t.spi.rec.read([&] { return t.spi.max_order_ref; }).c_str())) +
-                                         static_cast<int>(t.spi.rec.read([&] { return t.spi.orders.size(); })));
+  const std::string ref =
+      std::to_string(std::max(1, std::atoi(t.spi.rec.read([&] { return t.spi.max_order_ref; }).c_str())) +
+                     static_cast<int>(t.spi.rec.read([&] { return t.spi.orders.size(); })));
   auto o = limit_order("rb2505", "SHFE", ref, THOST_FTDC_D_Buy, 3000.5, 1);
   CHECK_EQ(t.api->ReqOrderInsert(&o, ++t.request_id), 0);
   CHECK(t.spi.rec.wait([&] { return t.spi.has_status(ref, THOST_FTDC_OST_Canceled); }));
@@ -81,7 +82,7 @@ void quick_survives_a_reconnect() {
       "&disconnect_after=7&reconnect_ms=50";
   Trader a(address, make_flow_dir("reconnect-a"), THOST_TERT_RESTART, THOST_TERT_NONE);
   REQUIRE(trader_session(a.api, a.spi, a.request_id));  // 4 callbacks: connected, auth, login, confirm
-  const std::string ref_a = insert_rejected(a);        // 3 private messages (A is dropped after them)
+  const std::string ref_a = insert_rejected(a);         // 3 private messages (A is dropped after them)
 
   Trader quick(address, make_flow_dir("reconnect-quick"), THOST_TERT_QUICK, THOST_TERT_QUICK);
   REQUIRE(trader_session(quick.api, quick.spi, quick.request_id));

@@ -62,8 +62,10 @@ int main() {
     REQUIRE(spi.rec.wait([&] { return !spi.trades.empty(); }, 30s));
     trade_id = spi.rec.read([&] { return std::string(spi.trades[0].TradeID); });
     rest_ref = std::to_string(next_ref++);
-    const double low = tick.LowerLimitPrice < DBL_MAX / 2 && tick.LowerLimitPrice > 0 ? tick.LowerLimitPrice : price * 0.96;
-    auto passive = limit_order(instrument, "SHFE", rest_ref, THOST_FTDC_D_Buy, static_cast<double>(static_cast<long>(low) + 1), 1);
+    const double low =
+        tick.LowerLimitPrice < DBL_MAX / 2 && tick.LowerLimitPrice > 0 ? tick.LowerLimitPrice : price * 0.96;
+    auto passive =
+        limit_order(instrument, "SHFE", rest_ref, THOST_FTDC_D_Buy, static_cast<double>(static_cast<long>(low) + 1), 1);
     REQUIRE(td->ReqOrderInsert(&passive, ++request_id) == 0);
     REQUIRE(spi.rec.wait([&] { return spi.has_status(rest_ref, THOST_FTDC_OST_NoTradeQueueing); }));
     td->Release();

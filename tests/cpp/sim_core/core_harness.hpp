@@ -19,8 +19,8 @@ struct RecordingSink final : TraderSink {
   void push(const TraderMessage& m) override { messages.push_back(m); }
 };
 
-inline InstrumentSpec make_spec(const std::string& id, const std::string& product, ExchangeKind kind,
-                                double tick = 1.0, int multiple = 10, double ref = 3000.0) {
+inline InstrumentSpec make_spec(const std::string& id, const std::string& product, ExchangeKind kind, double tick = 1.0,
+                                int multiple = 10, double ref = 3000.0) {
   InstrumentSpec s;
   s.instrument_id = id;
   s.product_id = product;
@@ -44,8 +44,8 @@ inline InstrumentSpec make_spec(const std::string& id, const std::string& produc
 
 // The standard table: one instrument per exchange, all at reference 3000, tick 1, multiplier 10.
 inline std::vector<InstrumentSpec> standard_instruments() {
-  return {make_spec("rb2505", "rb", ExchangeKind::SHFE), make_spec("sc2505", "sc", ExchangeKind::INE),
-          make_spec("m2509", "m", ExchangeKind::DCE),    make_spec("SR505", "SR", ExchangeKind::CZCE),
+  return {make_spec("rb2505", "rb", ExchangeKind::SHFE),  make_spec("sc2505", "sc", ExchangeKind::INE),
+          make_spec("m2509", "m", ExchangeKind::DCE),     make_spec("SR505", "SR", ExchangeKind::CZCE),
           make_spec("IF2506", "IF", ExchangeKind::CFFEX), make_spec("si2510", "si", ExchangeKind::GFEX)};
 }
 

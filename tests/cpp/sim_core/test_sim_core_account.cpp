@@ -11,18 +11,20 @@ using namespace shandian::sim::test;
 namespace {
 
 bool near(double a, double b) { return std::fabs(a - b) < 1e-6; }
-#define CHECK_NEAR(a, b)                                                                               \
-  do {                                                                                                 \
-    const double _x = (a), _y = (b);                                                                   \
-    if (!near(_x, _y)) {                                                                               \
-      ::shandian::testing::report(__FILE__, __LINE__, std::string(#a " ~= " #b " (") + std::to_string(_x) + \
-                                                          " vs " + std::to_string(_y) + ")");           \
-    }                                                                                                  \
+#define CHECK_NEAR(a, b)                                                                            \
+  do {                                                                                              \
+    const double _x = (a), _y = (b);                                                                \
+    if (!near(_x, _y)) {                                                                            \
+      ::shandian::testing::report(                                                                  \
+          __FILE__, __LINE__,                                                                       \
+          std::string(#a " ~= " #b " (") + std::to_string(_x) + " vs " + std::to_string(_y) + ")"); \
+    }                                                                                               \
   } while (0)
 
 std::vector<InstrumentSpec> fee_instruments() {
   std::vector<InstrumentSpec> v;
-  for (auto [id, prod, kind] : {std::tuple{"rb2505", "rb", ExchangeKind::SHFE}, std::tuple{"m2509", "m", ExchangeKind::DCE}}) {
+  for (auto [id, prod, kind] :
+       {std::tuple{"rb2505", "rb", ExchangeKind::SHFE}, std::tuple{"m2509", "m", ExchangeKind::DCE}}) {
     InstrumentSpec sp = make_spec(id, prod, kind);
     sp.open_ratio_by_money = 0.0001;
     sp.open_ratio_by_volume = 1.0;
@@ -236,7 +238,6 @@ void market_order_freezes_at_limit() {
                      THOST_FTDC_OPT_AnyPrice));
   CHECK_EQ(render(h2.sink.messages), s("RI:31 EI:31"));
 }
-
 
 // The counter's day roll (the `days` key): working orders expire, positions become yesterday's lots at the
 // settlement price (the reference price, 3000 here), the account settles, the day's streams restart and

@@ -105,8 +105,8 @@ void exchange_layer_rejects() {
   CHECK(s(os[1]->StatusMsg).rfind(s(text::kRejectedPrefix) + "SHFE:", 0) == 0);
 
   m = h.sink.messages.size();
-  h.buy("rb2505", 3151, 1);  // limit up 3150
-  h.sell("rb2505", 2849, 1);  // limit down 2850
+  h.buy("rb2505", 3151, 1);    // limit up 3150
+  h.sell("rb2505", 2849, 1);   // limit down 2850
   h.buy("rb2505", 3000, 501);  // MaxLimitOrderVolume 500
   CHECK_EQ(render(since(h, m)), s("O:a O:5 EI:163 O:a O:5 EI:163 O:a O:5 EI:164"));
 

@@ -48,7 +48,8 @@ void replay_modes(bool duplicate) {
   CHECK_EQ(got[0].body.order.SessionID, old_session);
   CHECK(got.back().kind == TraderCallback::RtnInstrumentStatus);
   // The login answer comes before the replay.
-  CHECK(restart.messages[2].kind == TraderCallback::RspUserLogin || restart.messages[1].kind == TraderCallback::RspUserLogin);
+  CHECK(restart.messages[2].kind == TraderCallback::RspUserLogin ||
+        restart.messages[1].kind == TraderCallback::RspUserLogin);
 
   // Resume after 4 private / 1 public: private 5..7, no public.
   RecordingSink resume;

@@ -22,8 +22,8 @@ inline std::vector<FeedEvent> drain(FeedSource& source, std::size_t limit = 50'0
   return events;
 }
 
-inline std::vector<FeedEvent> generate(const std::vector<InstrumentSpec>& instruments, std::uint64_t seed,
-                                       bool night, std::string trading_day = "20250102", std::int64_t max_ticks = 0) {
+inline std::vector<FeedEvent> generate(const std::vector<InstrumentSpec>& instruments, std::uint64_t seed, bool night,
+                                       std::string trading_day = "20250102", std::int64_t max_ticks = 0) {
   GeneratorSource source(instruments, GeneratorOptions{seed, std::move(trading_day), night, max_ticks});
   return drain(source);
 }
@@ -51,9 +51,8 @@ inline void check_tick_invariants(const InstrumentSpec& spec, const CThostFtdcDe
     CHECK(in_limits(t.OpenPrice) && in_limits(t.HighestPrice) && in_limits(t.LowestPrice));
     CHECK(spec.to_ticks(t.LowestPrice) <= spec.to_ticks(t.LastPrice));
     CHECK(spec.to_ticks(t.LastPrice) <= spec.to_ticks(t.HighestPrice));
-    const double expected_avg = spec.exchange == ExchangeKind::CZCE
-                                    ? t.Turnover / t.Volume / spec.volume_multiple
-                                    : t.Turnover / t.Volume;
+    const double expected_avg =
+        spec.exchange == ExchangeKind::CZCE ? t.Turnover / t.Volume / spec.volume_multiple : t.Turnover / t.Volume;
     CHECK(std::fabs(t.AveragePrice - expected_avg) <= 1e-9 * expected_avg);
   } else {
     CHECK(is_none(t.LastPrice) && is_none(t.OpenPrice) && is_none(t.AveragePrice));

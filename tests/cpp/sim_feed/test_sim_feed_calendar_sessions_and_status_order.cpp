@@ -25,7 +25,8 @@ std::string clock(std::int64_t ns) {
 
 std::string intervals(const SessionTimeline& t) {
   std::string out;
-  for (const TradingInterval& i : t.continuous) out += (out.empty() ? "" : " ") + clock(i.begin_ns) + "-" + clock(i.end_ns);
+  for (const TradingInterval& i : t.continuous)
+    out += (out.empty() ? "" : " ") + clock(i.begin_ns) + "-" + clock(i.end_ns);
   return out;
 }
 
@@ -39,9 +40,9 @@ void dates_and_weekdays() {
   // The night session of Monday's trading day runs on Friday evening; of Thursday's, on Wednesday.
   CHECK(night_session_date(CivilDate{2025, 1, 6}) == (CivilDate{2025, 1, 3}));
   CHECK(night_session_date(CivilDate{2025, 1, 2}) == (CivilDate{2025, 1, 1}));
-  CHECK(trading_day_of(CivilDate{2025, 1, 3}, 21 * 3600) == (CivilDate{2025, 1, 6}));   // Friday night → Monday
-  CHECK(trading_day_of(CivilDate{2025, 1, 4}, 1 * 3600) == (CivilDate{2025, 1, 6}));    // Saturday 01:00 → Monday
-  CHECK(trading_day_of(CivilDate{2025, 1, 2}, 1 * 3600) == (CivilDate{2025, 1, 2}));    // Thursday 01:00
+  CHECK(trading_day_of(CivilDate{2025, 1, 3}, 21 * 3600) == (CivilDate{2025, 1, 6}));  // Friday night → Monday
+  CHECK(trading_day_of(CivilDate{2025, 1, 4}, 1 * 3600) == (CivilDate{2025, 1, 6}));   // Saturday 01:00 → Monday
+  CHECK(trading_day_of(CivilDate{2025, 1, 2}, 1 * 3600) == (CivilDate{2025, 1, 2}));   // Thursday 01:00
   CHECK(trading_day_of(CivilDate{2025, 1, 2}, 10 * 3600) == (CivilDate{2025, 1, 2}));
   for (const char* bad : {"2025010", "20251301", "20250230", "2025-1-2", "abcdefgh"}) {
     bool threw = false;
@@ -74,7 +75,8 @@ void timelines_per_group() {
   const SessionTimeline n01 = session_timeline(SessionGroup::Night0100, ExchangeKind::SHFE, thursday, true);
   CHECK_EQ(intervals(n01), std::string("21:00-01:00 09:00-10:15 10:30-11:30 13:30-15:00"));
   CHECK(date_of_exchange_ns(n01.continuous[0].end_ns) == thursday);  // 01:00 after midnight
-  const SessionTimeline n0230 = session_timeline(SessionGroup::Night0230, ExchangeKind::SHFE, CivilDate{2025, 1, 6}, true);
+  const SessionTimeline n0230 =
+      session_timeline(SessionGroup::Night0230, ExchangeKind::SHFE, CivilDate{2025, 1, 6}, true);
   CHECK_EQ(intervals(n0230), std::string("21:00-02:30 09:00-10:15 10:30-11:30 13:30-15:00"));
   CHECK(date_of_exchange_ns(n0230.continuous[0].begin_ns) == (CivilDate{2025, 1, 3}));  // Friday evening
   CHECK(date_of_exchange_ns(n0230.continuous[0].end_ns) == (CivilDate{2025, 1, 4}));    // Saturday 02:30

@@ -79,8 +79,8 @@ void expect(const std::string& what, const std::string& text, int line, const st
          e.value() == value && message.find(path + ":" + std::to_string(line)) != std::string::npos &&
          message.find(value) != std::string::npos;
     if (!ok) {
-      std::fprintf(stderr, "case '%s': got %s (line %d, column '%s', value '%s'): %s\n", what.c_str(),
-                   typeid(e).name(), e.line(), e.column().c_str(), e.value().c_str(), message.c_str());
+      std::fprintf(stderr, "case '%s': got %s (line %d, column '%s', value '%s'): %s\n", what.c_str(), typeid(e).name(),
+                   e.line(), e.column().c_str(), e.value().c_str(), message.c_str());
     }
   }
   CHECK(ok);
@@ -142,8 +142,8 @@ void native_format_errors() {
     expect<CsvOrderError>("rows out of time order", content(swapped), 3, "UpdateTime", time);
   }
   {
-    std::vector<std::string> other_day = with_cell(with_cell(good, 4, "TradingDay", "20250103"), 4, "ActionDay",
-                                                   "20250103");
+    std::vector<std::string> other_day =
+        with_cell(with_cell(good, 4, "TradingDay", "20250103"), 4, "ActionDay", "20250103");
     expect<CsvFormatError>("two trading days", content(other_day), 4, "TradingDay", "20250103");
     expect<CsvFormatError>("not the configured trading day", content(good), 2, "TradingDay", "20250102", "20250106");
   }
@@ -171,29 +171,33 @@ void native_format_errors() {
 }
 
 void vnpy_format_errors() {
-  const std::string header = "symbol,exchange,datetime,volume,turnover,open_interest,last_price,bid_price_1,ask_price_1,"
-                             "bid_volume_1,ask_volume_1\n";
+  const std::string header =
+      "symbol,exchange,datetime,volume,turnover,open_interest,last_price,bid_price_1,ask_price_1,"
+      "bid_volume_1,ask_volume_1\n";
   const std::string row1 = "rb2505,SHFE,2025-01-02 09:00:00.500,10,330000,1000000,3300,3299,3300,5,6\n";
   expect<CsvFormatError>("bad datetime", header + "rb2505,SHFE,2025/01/02 09:00:00,10,330000,1,3300,3299,3300,5,6\n", 2,
                          "datetime", "2025/01/02 09:00:00");
   expect<CsvFormatError>("bad clock", header + "rb2505,SHFE,2025-01-02 09:61:00,10,330000,1,3300,3299,3300,5,6\n", 2,
                          "datetime", "2025-01-02 09:61:00");
-  expect<CsvFormatError>("other time zone", header + "rb2505,SHFE,2025-01-02 09:00:00+00:00,10,1,1,3300,3299,3300,5,6\n",
-                         2, "datetime", "2025-01-02 09:00:00+00:00");
-  expect<CsvFormatError>("bad fraction", header + "rb2505,SHFE,2025-01-02 09:00:00.5x,10,330000,1,3300,3299,3300,5,6\n", 2,
-                         "datetime", "2025-01-02 09:00:00.5x");
-  expect<CsvUnknownInstrumentError>("unknown symbol", header + row1 + "rb2601,SHFE,2025-01-02 09:00:01,10,1,1,3300,3299,3300,5,6\n",
-                                    3, "symbol", "rb2601");
+  expect<CsvFormatError>("other time zone",
+                         header + "rb2505,SHFE,2025-01-02 09:00:00+00:00,10,1,1,3300,3299,3300,5,6\n", 2, "datetime",
+                         "2025-01-02 09:00:00+00:00");
+  expect<CsvFormatError>("bad fraction", header + "rb2505,SHFE,2025-01-02 09:00:00.5x,10,330000,1,3300,3299,3300,5,6\n",
+                         2, "datetime", "2025-01-02 09:00:00.5x");
+  expect<CsvUnknownInstrumentError>("unknown symbol",
+                                    header + row1 + "rb2601,SHFE,2025-01-02 09:00:01,10,1,1,3300,3299,3300,5,6\n", 3,
+                                    "symbol", "rb2601");
   expect<CsvFormatError>("wrong exchange", header + "rb2505,DCE,2025-01-02 09:00:00,10,1,1,3300,3299,3300,5,6\n", 2,
                          "exchange", "DCE");
   expect<CsvFormatError>("unknown column", "symbol,exchange,datetime,volume,last_price,foo\n", 1, "foo", "foo");
   expect<CsvFormatError>("missing column", "symbol,datetime,volume,last_price\n", 1, "exchange", "");
-  expect<CsvFormatError>("fractional volume", header + "rb2505,SHFE,2025-01-02 09:00:00,10.5,1,1,3300,3299,3300,5,6\n", 2,
-                         "volume", "10.5");
+  expect<CsvFormatError>("fractional volume", header + "rb2505,SHFE,2025-01-02 09:00:00,10.5,1,1,3300,3299,3300,5,6\n",
+                         2, "volume", "10.5");
   expect<CsvFormatError>("off tick", header + "rb2505,SHFE,2025-01-02 09:00:00,10,1,1,3300.2,3299,3300,5,6\n", 2,
                          "last_price", "3300.2");
-  expect<CsvOrderError>("out of order", header + row1 + "rb2505,SHFE,2025-01-02 09:00:00.000,10,1,1,3300,3299,3300,5,6\n",
-                        3, "datetime", "2025-01-02 09:00:00.000");
+  expect<CsvOrderError>("out of order",
+                        header + row1 + "rb2505,SHFE,2025-01-02 09:00:00.000,10,1,1,3300,3299,3300,5,6\n", 3,
+                        "datetime", "2025-01-02 09:00:00.000");
 }
 
 }  // namespace

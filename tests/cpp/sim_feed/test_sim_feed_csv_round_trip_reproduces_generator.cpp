@@ -99,7 +99,8 @@ void vnpy_tick_csv_replays_with_ctp_conventions() {
       << "0,SR505,CZCE,2025-01-01 21:00:00.500000+08:00,\"白糖,505\",10.0,590000.0,678010.0,5900.0,10.0,6195.0,5605.0,"
          "5900.0,5900.0,5900.0,5902.0,5899.0,5898.0,0.0,0.0,0.0,5900.0,5901.0,0.0,0.0,0.0,5.0,6.0,0.0,0.0,0.0,7.0,8.0,"
          "0.0,0.0,0.0,CTP,\r\n"
-      << "1,rb2505,SHFE,2025-01-02 00:00:00.5,,12,396000,1000000,3300,2,3531,3069,3300,3300,3300,3303,3299,,,,,3531,,,,,"
+      << "1,rb2505,SHFE,2025-01-02 "
+         "00:00:00.5,,12,396000,1000000,3300,2,3531,3069,3300,3300,3300,3303,3299,,,,,3531,,,,,"
          "4,,,,,9,,,,,CTP,\r\n"
       << "2,rb2505,SHFE,2025-01-02T09:00:01,,20,660000,1000004,3300,8,3531,3069,3300,3300,3300,3303,3300,3299,3298,"
          "3297,3296,0,0,0,0,0,1,2,3,4,5,0,0,0,0,0,CTP,\r\n";
@@ -111,7 +112,8 @@ void vnpy_tick_csv_replays_with_ctp_conventions() {
   std::string statuses;
   while (source.next(e)) {
     if (e.kind == FeedEvent::Kind::Tick) ticks.push_back(e);
-    if (e.kind == FeedEvent::Kind::Status) statuses += std::string(e.status.InstrumentID) + e.status.InstrumentStatus + " ";
+    if (e.kind == FeedEvent::Kind::Status)
+      statuses += std::string(e.status.InstrumentID) + e.status.InstrumentStatus + " ";
   }
   REQUIRE(ticks.size() == 3);
   const CThostFtdcDepthMarketDataField& sr = ticks[0].tick;

@@ -76,8 +76,8 @@ void narrow_band_hits_both_limits(InstrumentSpec spec, double limit_ratio, std::
 
 int main() {
   limits_are_reference_times_ratio_on_the_tick_grid();
-  narrow_band_hits_both_limits(bundled_instruments()[0], 0.001, 3);    // rb 3300 ± 3
-  narrow_band_hits_both_limits(bundled_instruments()[2], 0.0001, 3);   // au 620 ± 0.06 (0.02 ticks)
-  narrow_band_hits_both_limits(bundled_instruments()[5], 0.0005, 2);   // SR 5900 ± 2 (CZCE)
+  narrow_band_hits_both_limits(bundled_instruments()[0], 0.001, 3);   // rb 3300 ± 3
+  narrow_band_hits_both_limits(bundled_instruments()[2], 0.0001, 3);  // au 620 ± 0.06 (0.02 ticks)
+  narrow_band_hits_both_limits(bundled_instruments()[5], 0.0005, 2);  // SR 5900 ± 2 (CZCE)
   return shandian::testing::finish("test_sim_feed_generator_limit_up_down_empties_one_side");
 }

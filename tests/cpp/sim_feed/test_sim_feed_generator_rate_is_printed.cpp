@@ -2,9 +2,9 @@
 // sanitizer) and checks what makes it fast — no heap allocation per tick once the generator is built.
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <new>
 
 #include "feed_test_support.hpp"
@@ -51,10 +51,11 @@ int main() {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-  std::printf("sim_feed generator: %lld ticks, %.3f s wall / %.3f s CPU = %.2f M ticks/s wall, %.2f M ticks per "
-              "CPU-second (%zu instruments, one thread, incl. setup)\n",
-              ticks, seconds, cpu_seconds, static_cast<double>(ticks) / seconds / 1e6,
-              static_cast<double>(ticks) / cpu_seconds / 1e6, instruments.size());
+  std::printf(
+      "sim_feed generator: %lld ticks, %.3f s wall / %.3f s CPU = %.2f M ticks/s wall, %.2f M ticks per "
+      "CPU-second (%zu instruments, one thread, incl. setup)\n",
+      ticks, seconds, cpu_seconds, static_cast<double>(ticks) / seconds / 1e6,
+      static_cast<double>(ticks) / cpu_seconds / 1e6, instruments.size());
   CHECK_EQ(allocations_while_generating, 0LL);
   return shandian::testing::finish("test_sim_feed_generator_rate_is_printed");
 }

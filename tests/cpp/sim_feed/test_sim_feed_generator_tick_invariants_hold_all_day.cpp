@@ -35,8 +35,8 @@ void check_day(const std::string& trading_day, bool night, std::uint64_t seed) {
 
   std::vector<SessionTimeline> timelines;
   for (const InstrumentSpec& s : specs) timelines.push_back(session_timeline(s.sessions, s.exchange, day, night));
-  std::map<std::string, std::string> status_seq;     // product → statuses seen, in order
-  std::map<std::string, char> current_status;        // product → status in force
+  std::map<std::string, std::string> status_seq;  // product → statuses seen, in order
+  std::map<std::string, char> current_status;     // product → status in force
   std::vector<LaneSeen> seen(specs.size());
   std::int64_t previous_ns = event->exchange_ns;
   std::size_t ticks = 0, events = 0, cadence_violations = 0, aligned_ms = 0;
@@ -84,7 +84,8 @@ void check_day(const std::string& trading_day, bool night, std::uint64_t seed) {
     // Ticks only in continuous trading, or the one opening-auction tick in the AuctionMatch second.
     const SessionTimeline& tl = timelines[idx];
     bool in_auction_second = false;
-    for (std::int64_t a : tl.auction_match_ns) in_auction_second |= e.exchange_ns >= a && e.exchange_ns < a + kNanosPerSecond;
+    for (std::int64_t a : tl.auction_match_ns)
+      in_auction_second |= e.exchange_ns >= a && e.exchange_ns < a + kNanosPerSecond;
     CHECK(in_continuous_trading(tl, e.exchange_ns) || in_auction_second);
     const char status = current_status[spec.product_id];
     CHECK(in_auction_second ? status == '5' : status == '2');

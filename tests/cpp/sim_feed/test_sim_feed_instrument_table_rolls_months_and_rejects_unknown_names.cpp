@@ -74,7 +74,7 @@ void contract_months_follow_the_trading_day() {
 void select_accepts_products_and_instrument_ids() {
   CHECK_EQ(select_instruments({}).size(), bundled_instruments().size());
   CHECK_EQ(joined(ids(select_instruments({"rb", "SR505", "IF"}))), std::string("rb2505,SR505,IF2501"));
-  CHECK_EQ(joined(ids(select_instruments({"rb2510"}))), std::string("rb2510"));       // another listed month
+  CHECK_EQ(joined(ids(select_instruments({"rb2510"}))), std::string("rb2510"));              // another listed month
   CHECK_EQ(joined(ids(select_instruments({"rb", "rb2505", "rb"}))), std::string("rb2505"));  // duplicates dropped
   CHECK_EQ(joined(ids(select_instruments({"m", "cu"}, "20250415"))), std::string("m2509,cu2505"));
   const std::vector<InstrumentSpec> picked = select_instruments({"au2512"});

@@ -34,27 +34,27 @@ inline int finish(const char* name) {
 
 }  // namespace shandian::testing
 
-#define CHECK(expr)                                                                    \
-  do {                                                                                 \
-    if (!(expr)) ::shandian::testing::report(__FILE__, __LINE__, #expr);               \
+#define CHECK(expr)                                                      \
+  do {                                                                   \
+    if (!(expr)) ::shandian::testing::report(__FILE__, __LINE__, #expr); \
   } while (0)
 
-#define CHECK_EQ(a, b)                                                                 \
-  do {                                                                                 \
-    const auto& _a = (a);                                                              \
-    const auto& _b = (b);                                                              \
-    if (!(_a == _b)) {                                                                 \
-      std::ostringstream _os;                                                          \
-      _os << #a " == " #b " (" << _a << " vs " << _b << ")";                           \
-      ::shandian::testing::report(__FILE__, __LINE__, _os.str());                      \
-    }                                                                                  \
+#define CHECK_EQ(a, b)                                            \
+  do {                                                            \
+    const auto& _a = (a);                                         \
+    const auto& _b = (b);                                         \
+    if (!(_a == _b)) {                                            \
+      std::ostringstream _os;                                     \
+      _os << #a " == " #b " (" << _a << " vs " << _b << ")";      \
+      ::shandian::testing::report(__FILE__, __LINE__, _os.str()); \
+    }                                                             \
   } while (0)
 
 // Fatal variant for preconditions whose failure would make later checks meaningless or crash.
-#define REQUIRE(expr)                                                                  \
-  do {                                                                                 \
-    if (!(expr)) {                                                                     \
-      ::shandian::testing::report(__FILE__, __LINE__, #expr);                          \
-      std::exit(::shandian::testing::finish(__FILE__));                                \
-    }                                                                                  \
+#define REQUIRE(expr)                                         \
+  do {                                                        \
+    if (!(expr)) {                                            \
+      ::shandian::testing::report(__FILE__, __LINE__, #expr); \
+      std::exit(::shandian::testing::finish(__FILE__));       \
+    }                                                         \
   } while (0)

@@ -3,9 +3,9 @@
 //                           [--max-ticks N] --out FILE.csv     write native CSV (deterministic from the seed)
 //   shandian-sim-feed bench [--ticks N] [options above]       print the generation rate (ticks/s, one core)
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
 #include <string>
 #include <vector>
@@ -51,14 +51,22 @@ int main(int argc, char** argv) {
     const std::string flag = argv[i];
     if (i + 1 >= argc) return usage();
     const std::string value = argv[++i];
-    if (flag == "--seed") config.seed = std::strtoull(value.c_str(), nullptr, 10);
-    else if (flag == "--instruments") config.instruments = split_commas(value);
-    else if (flag == "--trading-day") config.trading_day = value;
-    else if (flag == "--session") config.session = value;
-    else if (flag == "--max-ticks") config.max_ticks = std::atoi(value.c_str());
-    else if (flag == "--out") out_path = value;
-    else if (flag == "--ticks") bench_ticks = std::atoll(value.c_str());
-    else return usage();
+    if (flag == "--seed")
+      config.seed = std::strtoull(value.c_str(), nullptr, 10);
+    else if (flag == "--instruments")
+      config.instruments = split_commas(value);
+    else if (flag == "--trading-day")
+      config.trading_day = value;
+    else if (flag == "--session")
+      config.session = value;
+    else if (flag == "--max-ticks")
+      config.max_ticks = std::atoi(value.c_str());
+    else if (flag == "--out")
+      out_path = value;
+    else if (flag == "--ticks")
+      bench_ticks = std::atoll(value.c_str());
+    else
+      return usage();
   }
   try {
     const std::string day = config.trading_day.empty() ? std::string(kDefaultTradingDay) : config.trading_day;
@@ -87,10 +95,11 @@ int main(int argc, char** argv) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       // CPU time too: on a shared machine the wall-clock rate mostly measures the neighbours.
       const double cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-      std::printf("generated %lld ticks in %.3f s wall / %.3f s CPU: %.2f M ticks/s wall, %.2f M ticks per CPU-second "
-                  "(%zu instruments, one thread)\n",
-                  ticks, seconds, cpu_seconds, static_cast<double>(ticks) / seconds / 1e6,
-                  static_cast<double>(ticks) / cpu_seconds / 1e6, instruments.size());
+      std::printf(
+          "generated %lld ticks in %.3f s wall / %.3f s CPU: %.2f M ticks/s wall, %.2f M ticks per CPU-second "
+          "(%zu instruments, one thread)\n",
+          ticks, seconds, cpu_seconds, static_cast<double>(ticks) / seconds / 1e6,
+          static_cast<double>(ticks) / cpu_seconds / 1e6, instruments.size());
       return 0;
     }
   } catch (const std::exception& e) {
