@@ -108,33 +108,11 @@ void bind_enums(py::module_& m) {
   bind_enum_from_names<OrderKind>(m, "OrderKind");
   bind_enum_from_names<OrderStatus>(m, "OrderStatus");
   bind_enum_from_names<RejectCode>(m, "RejectCode");
-  py::enum_<OffsetMode>(m, "OffsetMode")
-      .value("CLOSE_TODAY_THEN_YD", OffsetMode::CloseTodayThenYd)
-      .value("CLOSE_YD_THEN_OPEN", OffsetMode::CloseYdThenOpen)
-      .value("OPEN_ONLY", OffsetMode::OpenOnly)
-      .value("CLOSE_ONLY", OffsetMode::CloseOnly);
-  py::enum_<ConditionalKind>(m, "ConditionalKind")
-      .value("STOP", ConditionalKind::Stop)
-      .value("TAKE_PROFIT", ConditionalKind::TakeProfit)
-      .value("TRAILING_STOP", ConditionalKind::TrailingStop)
-      .value("ICEBERG", ConditionalKind::Iceberg)
-      .value("BRACKET", ConditionalKind::Bracket);
-  py::enum_<TriggerSource>(m, "TriggerSource")
-      .value("LAST", TriggerSource::Last)
-      .value("BID_ASK", TriggerSource::BidAsk);
-  py::enum_<SessionNoticeKind> notices(m, "SessionNoticeKind");
-  for (int k = 0; k <= static_cast<int>(SessionNoticeKind::RingOverflow); ++k) {
-    const auto kind = static_cast<SessionNoticeKind>(k);
-    std::string name = to_string(kind);
-    for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    notices.value(name.c_str(), kind);
-  }
-  py::enum_<BatchItemKind>(m, "BatchItemKind")
-      .value("TICK", BatchItemKind::Tick)
-      .value("ORDER", BatchItemKind::Order)
-      .value("TRADE", BatchItemKind::Trade)
-      .value("NOTICE", BatchItemKind::Notice)
-      .value("TIMER", BatchItemKind::Timer);
+  bind_enum_from_names<OffsetMode>(m, "OffsetMode");
+  bind_enum_from_names<ConditionalKind>(m, "ConditionalKind");
+  bind_enum_from_names<TriggerSource>(m, "TriggerSource");
+  bind_enum_from_names<SessionNoticeKind>(m, "SessionNoticeKind");
+  bind_enum_from_names<BatchItemKind>(m, "BatchItemKind");
   bind_enum_from_names<ctp::ResumeType>(m, "ResumeType");
 }
 

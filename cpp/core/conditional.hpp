@@ -19,8 +19,18 @@ namespace shandian::core {
 using ConditionalId = std::uint64_t;  // pool handle (generation << 32 | index) | kConditionalTag; 0 never valid
 inline constexpr ConditionalId kNoConditional = 0;
 
-enum class ConditionalKind : std::uint8_t { Stop = 0, TakeProfit = 1, TrailingStop = 2, Iceberg = 3, Bracket = 4 };
-enum class TriggerSource : std::uint8_t { Last = 0, BidAsk = 1 };
+#define SHANDIAN_CONDITIONAL_KINDS(X)     \
+  X(Stop, 0, "stop", "")                  \
+  X(TakeProfit, 1, "take_profit", "")     \
+  X(TrailingStop, 2, "trailing_stop", "") \
+  X(Iceberg, 3, "iceberg", "")            \
+  X(Bracket, 4, "bracket", "")
+SHANDIAN_DEFINE_ENUM(ConditionalKind, std::uint8_t, SHANDIAN_CONDITIONAL_KINDS, "unknown")
+
+#define SHANDIAN_TRIGGER_SOURCES(X) \
+  X(Last, 0, "last", "")            \
+  X(BidAsk, 1, "bid_ask", "")
+SHANDIAN_DEFINE_ENUM(TriggerSource, std::uint8_t, SHANDIAN_TRIGGER_SOURCES, "unknown")
 enum class ConditionalStatus : std::uint8_t {
   Armed = 0,      // waiting for its trigger (or, bracket exits, for entry fills)
   Working = 1,    // released: children are working / more may be released (bracket exits, iceberg slices)

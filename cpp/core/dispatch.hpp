@@ -68,36 +68,20 @@ struct TradeUpdate {
   PositionView position;  // the agent's position in the instrument after this trade
 };
 
-enum class SessionNoticeKind : std::uint8_t {
-  TraderConnected,
-  TraderReady,         // logged in, settlement confirmed, state queried and reconciled
-  TraderDisconnected,  // agents must assume nothing is acknowledged until TraderReady again
-  MdConnected,
-  MdReady,  // logged in and (re)subscribed
-  MdDisconnected,
-  AuthFailed,    // 63: retrying stops (fatal until reconfigured)
-  LoginLocked,   // 75 / 143: reported, never hammered (fatal until the broker unlocks)
-  LoginFailed,   // other login refusals (3 bad credentials stops too: retrying would lock)
-  Warning,       // recoverable problem (query retries, settlement retry, subscription errors)
-  RingOverflow,  // a vendor-thread ring was full: counted; trader side triggers a reconcile
-};
-
-[[nodiscard]] constexpr const char* to_string(SessionNoticeKind k) noexcept {
-  switch (k) {
-    case SessionNoticeKind::TraderConnected: return "trader_connected";
-    case SessionNoticeKind::TraderReady: return "trader_ready";
-    case SessionNoticeKind::TraderDisconnected: return "trader_disconnected";
-    case SessionNoticeKind::MdConnected: return "md_connected";
-    case SessionNoticeKind::MdReady: return "md_ready";
-    case SessionNoticeKind::MdDisconnected: return "md_disconnected";
-    case SessionNoticeKind::AuthFailed: return "auth_failed";
-    case SessionNoticeKind::LoginLocked: return "login_locked";
-    case SessionNoticeKind::LoginFailed: return "login_failed";
-    case SessionNoticeKind::Warning: return "warning";
-    case SessionNoticeKind::RingOverflow: return "ring_overflow";
-  }
-  return "unknown";
-}
+#define SHANDIAN_SESSION_NOTICE_KINDS(X)                                                                       \
+  X(TraderConnected, 0, "trader_connected", "")                                                                \
+  X(TraderReady, 1, "trader_ready", "logged in, settlement confirmed, state queried and reconciled")           \
+  X(TraderDisconnected, 2, "trader_disconnected",                                                              \
+    "agents must assume nothing is acknowledged until TraderReady again")                                      \
+  X(MdConnected, 3, "md_connected", "")                                                                        \
+  X(MdReady, 4, "md_ready", "logged in and (re)subscribed")                                                    \
+  X(MdDisconnected, 5, "md_disconnected", "")                                                                  \
+  X(AuthFailed, 6, "auth_failed", "63: retrying stops (fatal until reconfigured)")                             \
+  X(LoginLocked, 7, "login_locked", "75 / 143: reported, never hammered (fatal until the broker unlocks)")     \
+  X(LoginFailed, 8, "login_failed", "other login refusals (3 bad credentials stops too: retrying would lock)") \
+  X(Warning, 9, "warning", "recoverable problem (query retries, settlement retry, subscription errors)")       \
+  X(RingOverflow, 10, "ring_overflow", "a vendor-thread ring was full: counted; trader side triggers a reconcile")
+SHANDIAN_DEFINE_ENUM(SessionNoticeKind, std::uint8_t, SHANDIAN_SESSION_NOTICE_KINDS, "unknown")
 
 struct SessionNotice {
   SessionNoticeKind kind;
@@ -112,7 +96,13 @@ struct TimerFired {
   std::int64_t now_ns;
 };
 
-enum class BatchItemKind : std::uint8_t { Tick, Order, Trade, Notice, Timer };
+#define SHANDIAN_BATCH_ITEM_KINDS(X) \
+  X(Tick, 0, "tick", "")             \
+  X(Order, 1, "order", "")           \
+  X(Trade, 2, "trade", "")           \
+  X(Notice, 3, "notice", "")         \
+  X(Timer, 4, "timer", "")
+SHANDIAN_DEFINE_ENUM(BatchItemKind, std::uint8_t, SHANDIAN_BATCH_ITEM_KINDS, "unknown")
 
 // Position of one record in its typed array; `sequence` lists every record of the batch in the order the
 // engine processed it (the merged recv_ns order), so a dispatcher that needs the interleaving has it.

@@ -68,12 +68,13 @@ struct EngineConfig {
 // How place() turns "buy / sell N" into offsets (PandoraTrader's EasyInputOrder modes). Closing uses the
 // agent's own holdings only (held minus lots in its working closes); SHFE/INE close with CloseToday /
 // CloseYesterday per lot origin, other exchanges with Close.
-enum class OffsetMode : std::uint8_t {
-  CloseTodayThenYd = 0,  // close only: today's lots first, then yesterday's; more than held -> rejected
-  CloseYdThenOpen = 1,   // close yesterday's lots, open the rest
-  OpenOnly = 2,          // open everything
-  CloseOnly = 3,         // close only: yesterday's lots first, then today's; more than held -> rejected
-};
+#define SHANDIAN_OFFSET_MODES(X)                                                       \
+  X(CloseTodayThenYd, 0, "close_today_then_yd",                                        \
+    "close only: today's lots first, then yesterday's; more than held -> rejected")    \
+  X(CloseYdThenOpen, 1, "close_yd_then_open", "close yesterday's lots, open the rest") \
+  X(OpenOnly, 2, "open_only", "open everything")                                       \
+  X(CloseOnly, 3, "close_only", "close only: yesterday's lots first, then today's; more than held -> rejected")
+SHANDIAN_DEFINE_ENUM(OffsetMode, std::uint8_t, SHANDIAN_OFFSET_MODES, "unknown")
 
 template <class Code>
 struct [[nodiscard]] ActionResult {

@@ -1,4 +1,4 @@
-// The one-list enums of core/types.hpp: to_string names every declared value (and only those), names and
+// The one-list enums (core/types.hpp, engine.hpp, conditional.hpp, dispatch.hpp): to_string names every declared value (and only those), names and
 // values are unique, and the stats struct's field list covers every counter.
 #include <cstdint>
 #include <limits>
@@ -78,6 +78,11 @@ int main() {
   to_string_names_every_declared_value_and_nothing_else<OrderKind>("unknown");
   to_string_names_every_declared_value_and_nothing_else<OrderStatus>("unknown");
   to_string_names_every_declared_value_and_nothing_else<RejectCode>("UNKNOWN_REJECT_CODE");
+  to_string_names_every_declared_value_and_nothing_else<OffsetMode>("unknown");
+  to_string_names_every_declared_value_and_nothing_else<ConditionalKind>("unknown");
+  to_string_names_every_declared_value_and_nothing_else<TriggerSource>("unknown");
+  to_string_names_every_declared_value_and_nothing_else<SessionNoticeKind>("unknown");
+  to_string_names_every_declared_value_and_nothing_else<BatchItemKind>("unknown");
   reject_codes_include_agent_stopped_and_keep_their_names();
   engine_stats_field_list_covers_every_counter();
   return shandian::testing::finish("test_core_enum_names");
