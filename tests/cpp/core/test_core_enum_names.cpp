@@ -1,5 +1,5 @@
-// The one-list enums (core/types.hpp, engine.hpp, conditional.hpp, dispatch.hpp): to_string names every declared value (and only those), names and
-// values are unique, and the stats struct's field list covers every counter.
+// The one-list enums (core/types.hpp, engine.hpp, conditional.hpp, dispatch.hpp): to_string names every declared value
+// (and only those), names and values are unique, and the stats struct's field list covers every counter.
 #include <cstdint>
 #include <limits>
 #include <set>
