@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shandian as sd
-from shandian import _bench, _core
+from shandian import _bench
 from shandian.testing import local_engine, run_local
 
 SYM = "rb2505"
@@ -91,7 +91,7 @@ def test_ledger_when_orders_fill_cancel_and_are_refused_counters_match_what_agen
     per code = each refusal once (an order update recording one, or an action refused before any order
     existed; cancel races excluded), unbooked lots = reported traded minus delivered as trades, per direction.
     """
-    lab = _core.OrderLab(agents)
+    lab = _bench.OrderLab(agents)
     for kind, agent, instrument, a, b in actions:
         lab.apply(kind, agent, instrument, a, b)
         assert not lab.violations, lab.violations

@@ -38,7 +38,7 @@ class Scripted(sd.Agent):
     def on_tick(self, t: sd.Tick) -> None:
         if t.bid_price1 <= 0 or t.ask_price1 <= 0 or self.done:
             return
-        tick = self.instrument(SYM)["price_tick"]
+        tick = self.instrument(SYM).price_tick
         buy = self.params["buy"]
         opens, closes = ("buy", "sell") if buy else ("sell", "buy")
         through = {"buy": t.ask_price1 + 5 * tick, "sell": t.bid_price1 - 5 * tick}  # marketable, in the band
