@@ -935,6 +935,12 @@ void bind_engine(py::module_& m) {
   py::register_exception<bars::UnknownProductError>(m, "UnknownProductError", PyExc_ValueError);
   py::register_exception<bars::InvalidBuilderConfigError>(m, "BarConfigError", PyExc_ValueError);
   m.def(
+      "bar_interval", [](const std::string& text) { return bars::to_string(bars::parse_interval(text)); },
+      py::arg("text"), "The canonical text of a bar interval (\"60m\" -> \"1h\"); BarIntervalError when invalid.");
+  m.def(
+      "check_bar_product", [](const std::string& symbol) { (void)bars::sessions_for_symbol(symbol); },
+      py::arg("symbol"), "UnknownProductError when the session table has no trading hours for the symbol's product.");
+  m.def(
       "journal_replay",
       [](const std::string& path) {
         std::vector<journal::ReplayRow> rows;
