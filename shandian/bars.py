@@ -15,7 +15,7 @@ def bar_interval(text: object) -> str:
     try:
         return str(_core.bar_interval(text))
     except _core.BarIntervalError as e:
-        raise BarSubscriptionError("interval", text, str(e)) from None
+        raise BarSubscriptionError("interval", text, str(e).removeprefix(f"bar interval '{text}': ")) from None
 
 
 def check_bar_symbol(symbol: str) -> None:
@@ -23,4 +23,4 @@ def check_bar_symbol(symbol: str) -> None:
     try:
         _core.check_bar_product(symbol)
     except _core.UnknownProductError as e:
-        raise BarSubscriptionError("symbol", symbol, str(e)) from None
+        raise BarSubscriptionError("symbol", symbol, str(e).removeprefix(f"symbol '{symbol}': ")) from None
