@@ -27,7 +27,7 @@ class BarCta(sd.Agent):
     params: ClassVar[dict[str, Any]] = {"lots": 1, "slippage_ticks": 3}
 
     def check_params(self, params: dict[str, Any]) -> None:
-        """lots >= 1, slippage_ticks >= 0."""
+        """Require lots >= 1 and slippage_ticks >= 0."""
         if params["lots"] < 1:
             raise sd.ParamError(f"param lots: {params['lots']} must be >= 1")
         if params["slippage_ticks"] < 0:
@@ -41,7 +41,7 @@ class BarCta(sd.Agent):
         self.refused = 0
 
     def target(self, bar: sd.Bar) -> int | None:
-        """The wanted net position after this bar (None: keep what is held)."""
+        """Return the wanted net position after this bar (None: keep what is held)."""
         raise NotImplementedError
 
     def on_bar(self, bar: sd.Bar) -> None:
@@ -79,18 +79,19 @@ class BarCta(sd.Agent):
 
 
 class DualMA(BarCta):
-    """Long while the fast SMA of closes is above the slow one, short while below (vn.py DoubleMaStrategy)."""
+    """Long while the fast SMA of closes is above the slow one, short while below (vn.py DoubleMa)."""
 
     params: ClassVar[dict[str, Any]] = {**BarCta.params, "fast": 10, "slow": 20}
 
     def check_params(self, params: dict[str, Any]) -> None:
-        """2 <= fast < slow."""
+        """Require 2 <= fast < slow."""
         super().check_params(params)
         if not 2 <= params["fast"] < params["slow"]:
-            raise sd.ParamError(f"param fast/slow: {params['fast']}/{params['slow']} must be 2 <= fast < slow")
+            fast, slow = params["fast"], params["slow"]
+            raise sd.ParamError(f"param fast/slow: {fast}/{slow} must be 2 <= fast < slow")
 
     def on_start(self) -> None:
-        """Fresh averages."""
+        """Start fresh averages."""
         super().on_start()
         self.fast = ta.SMA(self.params["fast"])
         self.slow = ta.SMA(self.params["slow"])
@@ -116,7 +117,7 @@ class BollingerRevert(BarCta):
     params: ClassVar[dict[str, Any]] = {**BarCta.params, "period": 20, "nbdev": 2.0}
 
     def check_params(self, params: dict[str, Any]) -> None:
-        """period >= 2, nbdev > 0."""
+        """Require period >= 2 and nbdev > 0."""
         super().check_params(params)
         if params["period"] < 2:
             raise sd.ParamError(f"param period: {params['period']} must be >= 2")
@@ -124,7 +125,7 @@ class BollingerRevert(BarCta):
             raise sd.ParamError(f"param nbdev: {params['nbdev']} must be > 0")
 
     def on_start(self) -> None:
-        """A fresh band."""
+        """Start a fresh band."""
         super().on_start()
         self.band = ta.Bollinger(self.params["period"], self.params["nbdev"], self.params["nbdev"])
         self.entries = 0

@@ -193,9 +193,9 @@ void bind_records(py::module_& m) {
       .def_readonly("subscribers", &BarUpdate::subscribers)
       .def("__repr__", [](const BarUpdate& b) {
         return "Bar(" + std::string(b.bar.symbol.view()) + " " + bars::to_string(b.bar.interval) + " " +
-               std::to_string(b.bar.start_ms) + " O=" + std::to_string(b.bar.open) + " H=" +
-               std::to_string(b.bar.high) + " L=" + std::to_string(b.bar.low) + " C=" + std::to_string(b.bar.close) +
-               " V=" + std::to_string(b.bar.volume) + ")";
+               std::to_string(b.bar.start_ms) + " O=" + std::to_string(b.bar.open) +
+               " H=" + std::to_string(b.bar.high) + " L=" + std::to_string(b.bar.low) +
+               " C=" + std::to_string(b.bar.close) + " V=" + std::to_string(b.bar.volume) + ")";
       });
 
   py::class_<OrderUpdate>(m, "OrderUpdate")

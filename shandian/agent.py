@@ -309,7 +309,7 @@ class Agent:
         self._require_port().subscribe_bars(self, symbol, interval)
 
     def history(self, symbol: str, interval: str, n: int) -> BarHistory:
-        """The newest `n` bars of a subscribed (symbol, interval), oldest first, as numpy views (BarHistory)."""
+        """Return the newest `n` bars of a subscribed (symbol, interval), oldest first, as numpy views."""
         return self._require_port().history(symbol, interval, n)
 
     def add_timer(self, interval_s: float) -> int:

@@ -11,11 +11,12 @@ __all__ = ["bar_interval", "check_bar_symbol"]
 def bar_interval(text: object) -> str:
     """Return the canonical interval text ("60m" -> "1h"); BarSubscriptionError naming the bad value."""
     if not isinstance(text, str):
-        raise BarSubscriptionError("interval", text, "must be a str such as '1m', '5m', '1h', '1d', '100t', '500v'")
+        raise BarSubscriptionError("interval", text, "must be a str: '1m', '5m', '1h', '1d', '100t', ...")
     try:
         return str(_core.bar_interval(text))
     except _core.BarIntervalError as e:
-        raise BarSubscriptionError("interval", text, str(e).removeprefix(f"bar interval '{text}': ")) from None
+        rule = str(e).removeprefix(f"bar interval '{text}': ")
+        raise BarSubscriptionError("interval", text, rule) from None
 
 
 def check_bar_symbol(symbol: str) -> None:
@@ -23,4 +24,5 @@ def check_bar_symbol(symbol: str) -> None:
     try:
         _core.check_bar_product(symbol)
     except _core.UnknownProductError as e:
-        raise BarSubscriptionError("symbol", symbol, str(e).removeprefix(f"symbol '{symbol}': ")) from None
+        rule = str(e).removeprefix(f"symbol '{symbol}': ")
+        raise BarSubscriptionError("symbol", symbol, rule) from None

@@ -595,7 +595,7 @@ def _parse_bars(value: Any, where: str) -> dict[str, list[str]]:
     for symbol, intervals in value.items():
         key = f"{where}.{symbol}"
         if not isinstance(intervals, list) or not intervals:
-            raise ConfigError(key, f"{intervals!r} must be a non-empty list of intervals such as ['1m', '5m']")
+            raise ConfigError(key, f"{intervals!r} must be a non-empty list of intervals, e.g. ['1m', '5m']")
         try:
             check_bar_symbol(symbol)
             canonical = [bar_interval(text) for text in intervals]
@@ -620,8 +620,9 @@ def _check_local_symbols(agents: list[AgentSpec], front: Mapping[str, Any]) -> N
     for i, spec in enumerate(agents):
         for symbol in spec.bars:
             if symbol not in listed:
-                raise ConfigError(f"agents[{i}].bars.{symbol}", f"{symbol!r} is not an instrument of the local "
-                                  f"front (it lists {', '.join(listed)}; see front.instruments)")
+                raise ConfigError(f"agents[{i}].bars.{symbol}",
+                                  f"{symbol!r} is not an instrument of the local front "
+                                  f"(it lists {', '.join(listed)}; see front.instruments)")
         for symbol in spec.symbols:
             if symbol not in listed:
                 raise ConfigError(f"agents[{i}].symbols", f"{symbol!r} is not an instrument of the local "

@@ -11,7 +11,14 @@ from enum import StrEnum
 
 from shandian import _core
 
-__all__ = ["BarSubscriptionError", "ConfigError", "JournalGapError", "OrderRejected", "ParamError", "RejectCode"]
+__all__ = [
+    "BarSubscriptionError",
+    "ConfigError",
+    "JournalGapError",
+    "OrderRejected",
+    "ParamError",
+    "RejectCode",
+]
 
 RejectCode = StrEnum("RejectCode", [(name, name) for name in _core.RejectCode.__members__])  # type: ignore[misc]
 RejectCode.__doc__ = "The stable reject codes of the C++ engine (cpp/core/types.hpp), by name."

@@ -66,7 +66,7 @@ class AgentPort(Protocol[AgentT]):
         ...
 
     def history(self, symbol: str, interval: str, n: int) -> BarHistory:
-        """Return the newest `n` bars (at most those kept) of a subscribed (symbol, interval) as array views."""
+        """Return the newest `n` bars (at most those kept) of a subscribed (symbol, interval) as views."""
         ...
 
     def add_timer(self, agent: AgentT, interval_s: float) -> int:

@@ -78,7 +78,7 @@ def test_agents_bar_cta_when_bollinger_band_is_left_it_fades_and_exits() -> None
     row = report.agents[0]
     assert row.status == "ok", report.format()
     assert report.stop_reason == "enough fills", report.format()
-    upper, middle, lower = ta.bbands(_arr(agent.closes), 5, 1.0, 1.0)
+    upper, _, lower = ta.bbands(_arr(agent.closes), 5, 1.0, 1.0)
     for k, wanted in enumerate(agent.targets):
         if wanted == 1:
             assert agent.closes[k] < lower[k]

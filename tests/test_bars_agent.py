@@ -4,7 +4,7 @@ saw, the session break, the last bar closed on the clock, history() numpy views,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -25,7 +25,7 @@ def minute_of(ms: int) -> str:
 class BarRecorder(sd.Agent):
     """Subscribes bars in code, records every tick and bar it is given; stops after `stop_after` bars."""
 
-    params = {"interval": "1m", "stop_after": 6}
+    params: ClassVar[dict[str, Any]] = {"interval": "1m", "stop_after": 6}
 
     def on_start(self) -> None:
         self.ticks: list[tuple[int, float, int]] = []

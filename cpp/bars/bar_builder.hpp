@@ -471,7 +471,7 @@ class BarBuilder {
   std::size_t series_count_ = 0;
   BuilderStats stats_{};
   std::int64_t now_key_ = kNoTime;
-  std::int64_t now_phase_ = kNoTime;      // clock_phase of now_key_
+  std::int64_t now_phase_ = kNoTime;  // clock_phase of now_key_
   std::int64_t last_tick_ms_ = kNoTime;
   std::int64_t last_tick_key_ = kNoTime;  // where the previous accepted tick was taken
   // Cumulative-field bases of the previous accepted tick.

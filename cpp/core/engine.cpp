@@ -1010,14 +1010,8 @@ bool Engine::dispatch(std::int64_t now_ns) {
   std::swap(pending_, dispatching_);
   ++stats_.batches;
   if (dispatcher_ != nullptr) {
-    const Batch batch{dispatching_.sequence,
-                      dispatching_.ticks,
-                      dispatching_.orders,
-                      dispatching_.trades,
-                      dispatching_.notices,
-                      dispatching_.timers,
-                      dispatching_.bars,
-                      now_ns};
+    const Batch batch{dispatching_.sequence, dispatching_.ticks,  dispatching_.orders, dispatching_.trades,
+                      dispatching_.notices,  dispatching_.timers, dispatching_.bars,   now_ns};
     struct ClearOnExit {
       Buffers& buffers;
       ~ClearOnExit() { buffers.clear(); }

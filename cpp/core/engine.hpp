@@ -24,8 +24,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/conditional.hpp"
 #include "bars/bar_hub.hpp"
+#include "core/conditional.hpp"
 #include "core/dispatch.hpp"
 #include "core/events.hpp"
 #include "core/gateway.hpp"
@@ -197,7 +197,8 @@ class Engine final : private GatewayHost {
   // UnknownInstrument once the list is loaded and the symbol is not in it.
   [[nodiscard]] RejectCode subscribe_bars(AgentId agent, std::string_view symbol, bars::BarInterval interval);
   // The newest bars of (symbol, interval) kept so far; nullptr when nobody subscribed to them.
-  [[nodiscard]] const bars::HistoryRing* bar_history(std::string_view symbol, bars::BarInterval interval) const noexcept {
+  [[nodiscard]] const bars::HistoryRing* bar_history(std::string_view symbol,
+                                                     bars::BarInterval interval) const noexcept {
     return bars_.history(symbol, interval);
   }
   // A close offset (any of Close / CloseToday / CloseYesterday) must fit the agent's own free lots

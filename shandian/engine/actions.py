@@ -20,6 +20,7 @@ from shandian.agent import (
     OrderRejected,
     Position,
 )
+from shandian.bars import bar_interval, check_bar_symbol
 from shandian.engine.codes import (
     _COND_KINDS,
     _DIRECTION,
@@ -36,7 +37,6 @@ from shandian.engine.codes import (
     _symbol_type_error,
     log,
 )
-from shandian.bars import bar_interval, check_bar_symbol
 from shandian.engine.state import EngineState
 from shandian.errors import BarSubscriptionError
 from shandian.instrument import Instrument
@@ -264,7 +264,8 @@ class OrderActions(EngineState):
             raise RuntimeError("the engine is not running")
         columns = self._rt.bar_history(symbol, interval, n)
         if columns is None:
-            raise BarSubscriptionError("interval", interval, f"no agent subscribed to {symbol!r} {interval} bars")
+            raise BarSubscriptionError("interval", interval,
+                                       f"no agent subscribed to {symbol!r} {interval} bars")
         return BarHistory(*columns)
 
     def add_timer(self, agent: Agent, interval_s: float) -> int:

@@ -1,7 +1,7 @@
 """The dispatcher, called by C++ once per drained batch (GIL held).
 
-It routes ticks and bars by subscriber mask, order / trade updates to their agent (showing it the ledger position
-they carry), notices and timers; an exception in an agent's callback stops that agent only.
+It routes ticks and bars by subscriber mask, order / trade updates to their agent (showing it the ledger
+position they carry), notices and timers; an exception in an agent's callback stops that agent only.
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ struct Journal final : AgentDispatcher {
           notices.push_back(batch.notices[item.index]);
           if (std::getenv("SHANDIAN_TEST_VERBOSE") != nullptr) {
             const std::string_view kind = to_string(notices.back().kind);
-            std::fprintf(stderr, "notice %.*s %d %s\n", static_cast<int>(kind.size()), kind.data(),
-                         notices.back().code, notices.back().message.c_str());
+            std::fprintf(stderr, "notice %.*s %d %s\n", static_cast<int>(kind.size()), kind.data(), notices.back().code,
+                         notices.back().message.c_str());
           }
           break;
         case BatchItemKind::Timer:
