@@ -78,13 +78,18 @@ def test_bars_when_30m_bars_cross_the_10_15_break_none_spans_it() -> None:
 
 
 def test_bars_when_feed_stops_the_last_bar_closes_on_the_exchange_clock() -> None:
-    agent = BarRecorder("bars", {"stop_after": 999})
+    class UntilQuarterPast(BarRecorder):
+        def on_bar(self, bar: sd.Bar) -> None:
+            self.bars.append(bar)
+            if minute_of(bar.start_ms) == "09:14":
+                self._engine.stop("09:14 bar")
+
+    agent = UntilQuarterPast("bars")
     # 1799 snapshots end at 09:14:59.x: no tick ever passes 09:15, the clock must close the 09:14 bar.
-    report, _ = run_local([(agent, ["rb2505"])], duration=8, speed=300, max_ticks=1799)
-    assert agent.ticks and minute_of(agent.ticks[-1][0]) == "09:14", report.format()
-    last = agent.bars[-1]
-    assert minute_of(last.start_ms) == "09:14"
-    assert last.close == agent.ticks[-1][1]
+    report, _ = run_local([(agent, ["rb2505"])], duration=30, speed=150, max_ticks=1799)
+    assert report.stop_reason == "09:14 bar", report.format()
+    assert agent.ticks and minute_of(agent.ticks[-1][0]) == "09:14"
+    assert agent.bars[-1].close == agent.ticks[-1][1]
 
 
 class HistoryReader(sd.Agent):
