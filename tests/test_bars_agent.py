@@ -222,3 +222,14 @@ bars = { rb2505 = ["1m", "60m", "1h", "5m"] }
 """)
     config = parse_config(doc, base_dir=Path(__file__).resolve().parents[1])
     assert config.agents[0].bars == {"rb2505": ["1m", "1h", "5m"]}
+
+
+def test_bars_when_night_session_runs_its_bars_belong_to_the_next_trading_day() -> None:
+    agent = BarRecorder("bars", {"interval": "5m", "stop_after": 3})
+    report, _ = run_local([(agent, [])], duration=30, speed=600, session="night")
+    assert report.stop_reason == "enough bars", report.format()
+    for bar in agent.bars:
+        assert bar.trading_day == 20250102
+        assert bar.start_ms // DAY_MS == 20089  # 2025-01-01 evening: the previous weekday's night
+        assert "21:00" <= minute_of(bar.start_ms) < "23:00"
+        assert bar.start_ms % 300_000 == 0 and bar.end_ms - bar.start_ms == 300_000
