@@ -6,6 +6,7 @@
 //
 // GIL discipline (vnpy_ctp#108): run / run_once / shutdown release the GIL; the dispatcher takes it once per
 // batch. A Python exception raised by on_batch stops the engine and is re-raised by run()/run_once().
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
@@ -172,6 +173,31 @@ void bind_records(py::module_& m) {
       .def_property_readonly("ask_volumes", [](const TickData& t) { return tuple_of(t.ask_volume); })
       .def_readonly("subscribers", &TickData::subscribers);
 
+  // A finished bar (cpp/bars/bar.hpp); times are exchange wall time (CST digits as ms since the epoch).
+  py::class_<BarUpdate>(m, "Bar")
+      .def_property_readonly("symbol", [](const BarUpdate& b) { return std::string(b.bar.symbol.view()); })
+      .def_property_readonly("interval", [](const BarUpdate& b) { return bars::to_string(b.bar.interval); })
+      .def_property_readonly("trading_day", [](const BarUpdate& b) { return b.bar.trading_day; })
+      .def_property_readonly("start_ms", [](const BarUpdate& b) { return b.bar.start_ms; })
+      .def_property_readonly("end_ms", [](const BarUpdate& b) { return b.bar.end_ms; })
+      .def_property_readonly("open", [](const BarUpdate& b) { return b.bar.open; })
+      .def_property_readonly("high", [](const BarUpdate& b) { return b.bar.high; })
+      .def_property_readonly("low", [](const BarUpdate& b) { return b.bar.low; })
+      .def_property_readonly("close", [](const BarUpdate& b) { return b.bar.close; })
+      .def_property_readonly("volume", [](const BarUpdate& b) { return b.bar.volume; })
+      .def_property_readonly("turnover", [](const BarUpdate& b) { return b.bar.turnover; })
+      .def_property_readonly("open_interest", [](const BarUpdate& b) { return b.bar.open_interest; })
+      .def_property_readonly("open_interest_change", [](const BarUpdate& b) { return b.bar.open_interest_change; })
+      .def_property_readonly("tick_count", [](const BarUpdate& b) { return b.bar.tick_count; })
+      .def_property_readonly("filled", [](const BarUpdate& b) { return b.bar.filled; })
+      .def_readonly("subscribers", &BarUpdate::subscribers)
+      .def("__repr__", [](const BarUpdate& b) {
+        return "Bar(" + std::string(b.bar.symbol.view()) + " " + bars::to_string(b.bar.interval) + " " +
+               std::to_string(b.bar.start_ms) + " O=" + std::to_string(b.bar.open) +
+               " H=" + std::to_string(b.bar.high) + " L=" + std::to_string(b.bar.low) +
+               " C=" + std::to_string(b.bar.close) + " V=" + std::to_string(b.bar.volume) + ")";
+      });
+
   py::class_<OrderUpdate>(m, "OrderUpdate")
       .def_readonly("id", &OrderUpdate::id)
       .def_readonly("agent", &OrderUpdate::agent)
@@ -253,6 +279,7 @@ void bind_records(py::module_& m) {
       .def_property_readonly("trades", [](const BatchView& v) { return copy_list(v.get().trades); })
       .def_property_readonly("notices", [](const BatchView& v) { return copy_list(v.get().notices); })
       .def_property_readonly("timers", [](const BatchView& v) { return copy_list(v.get().timers); })
+      .def_property_readonly("bars", [](const BatchView& v) { return copy_list(v.get().bars); })
       .def_property_readonly("dispatch_ns", [](const BatchView& v) { return v.get().dispatch_ns; })
       .def("__len__", [](const BatchView& v) { return v.get().sequence.size(); })
       // Single-record accessors: a dispatcher walking `sequence` copies only what it touches.
@@ -266,6 +293,8 @@ void bind_records(py::module_& m) {
           "notice", [](const BatchView& v, std::size_t i) { return at(v.get().notices, i); }, py::arg("index"))
       .def(
           "timer", [](const BatchView& v, std::size_t i) { return at(v.get().timers, i); }, py::arg("index"))
+      .def(
+          "bar", [](const BatchView& v, std::size_t i) { return at(v.get().bars, i); }, py::arg("index"))
       .def_property_readonly("tick_count", [](const BatchView& v) { return v.get().ticks.size(); });
 
   using InsertResultT = InsertResult;
@@ -348,11 +377,11 @@ void bind_engine_class(py::module_& m) {
       .def(py::init([](const std::filesystem::path& library_dir, ctp::SessionConfig session, const std::string& wait,
                        std::size_t max_instruments, std::size_t max_live_orders, std::size_t orders_per_day,
                        std::size_t trades_per_day, std::size_t max_agents, std::size_t max_events_per_batch,
-                       double max_wait_ms) {
+                       double max_wait_ms, std::size_t bar_history) {
              runtime::RuntimeSettings settings{
                  library_dir, std::move(session),
                  runtime::EngineSettings{wait, max_instruments, max_live_orders, orders_per_day, trades_per_day,
-                                         max_agents, max_events_per_batch, max_wait_ms}};
+                                         max_agents, max_events_per_batch, max_wait_ms, bar_history}};
              auto e = std::make_unique<PyEngine>();
              {
                py::gil_scoped_release nogil;  // dlopen runs the vendor's static constructors
@@ -365,7 +394,7 @@ void bind_engine_class(py::module_& m) {
            py::arg("library_dir"), py::arg("session"), py::kw_only(), py::arg("wait") = "block",
            py::arg("max_instruments") = 4096, py::arg("max_live_orders") = 16384, py::arg("orders_per_day") = 131072,
            py::arg("trades_per_day") = 262144, py::arg("max_agents") = 64, py::arg("max_events_per_batch") = 512,
-           py::arg("max_wait_ms") = 50.0)
+           py::arg("max_wait_ms") = 50.0, py::arg("bar_history") = 1000)
       .def(
           "add_agent", [](PyEngine& e, const std::string& name) { return e.engine().add_agent(name); }, py::arg("name"))
       .def(
@@ -375,6 +404,34 @@ void bind_engine_class(py::module_& m) {
           "subscribe",
           [](PyEngine& e, AgentId agent, const std::string& symbol) { return e.engine().subscribe(agent, symbol); },
           py::arg("agent"), py::arg("symbol"))
+      .def(
+          "subscribe_bars",
+          [](PyEngine& e, AgentId agent, const std::string& symbol, const std::string& interval) {
+            return e.engine().subscribe_bars(agent, symbol, bars::parse_interval(interval));
+          },
+          py::arg("agent"), py::arg("symbol"), py::arg("interval"),
+          "Raises BarIntervalError (bad interval text) or UnknownProductError (no trading hours for the product).")
+      .def(
+          "bar_history",
+          [](py::object self, const std::string& symbol, const std::string& interval, std::size_t n) {
+            const bars::HistoryRing* ring =
+                self.cast<PyEngine&>().engine().bar_history(symbol, bars::parse_interval(interval));
+            if (ring == nullptr) return py::object(py::none());
+            const std::size_t count = std::min(n, ring->size());
+            // Views into the engine's ring (no copy); `self` is their base, so the memory outlives them.
+            const auto column = [&](auto which) {
+              using T = std::remove_cv_t<std::remove_pointer_t<decltype(ring->newest(which, count))>>;
+              py::array_t<T> a({count}, {sizeof(T)}, ring->newest(which, count), self);
+              py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+              return a;
+            };
+            using H = bars::HistoryRing;
+            return py::object(py::make_tuple(column(H::Open), column(H::High), column(H::Low), column(H::Close),
+                                             column(H::Volume), column(H::OpenInterest), column(H::StartMs)));
+          },
+          py::arg("symbol"), py::arg("interval"), py::arg("n"),
+          "(open, high, low, close, volume, open_interest, start_ms) of the newest min(n, kept) bars as read-only "
+          "numpy views of the engine's ring, oldest first; None when nobody subscribed to these bars.")
       // The agent.buy() hot path: plain ints in (the enums' values), a plain int out on success, so the call
       // converts no enum objects and allocates no result object; an InsertResult only for a refusal.
       .def(
@@ -874,6 +931,15 @@ core::Engine& engine_of(py::handle engine) { return engine.cast<PyEngine&>().eng
 runtime::Runtime& runtime_of(py::handle engine) { return *engine.cast<PyEngine&>().runtime; }
 
 void bind_engine(py::module_& m) {
+  py::register_exception<bars::InvalidIntervalError>(m, "BarIntervalError", PyExc_ValueError);
+  py::register_exception<bars::UnknownProductError>(m, "UnknownProductError", PyExc_ValueError);
+  py::register_exception<bars::InvalidBuilderConfigError>(m, "BarConfigError", PyExc_ValueError);
+  m.def(
+      "bar_interval", [](const std::string& text) { return bars::to_string(bars::parse_interval(text)); },
+      py::arg("text"), "The canonical text of a bar interval (\"60m\" -> \"1h\"); BarIntervalError when invalid.");
+  m.def(
+      "check_bar_product", [](const std::string& symbol) { (void)bars::sessions_for_symbol(symbol); },
+      py::arg("symbol"), "UnknownProductError when the session table has no trading hours for the symbol's product.");
   m.def(
       "journal_replay",
       [](const std::string& path) {

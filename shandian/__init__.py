@@ -16,6 +16,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Agent": "shandian.agent",
     "Tick": "shandian.agent",
+    "Bar": "shandian.agent",
+    "BarHistory": "shandian.agent",
+    "BarSubscriptionError": "shandian.errors",
     "Order": "shandian.agent",
     "Trade": "shandian.agent",
     "Position": "shandian.agent",

@@ -31,6 +31,8 @@ from shandian.records import (  # noqa: F401 (re-exported: agents import them fr
     FINAL_STATUSES,
     Account,
     AgentAccount,
+    Bar,
+    BarHistory,
     Order,
     Position,
     SessionEvent,
@@ -45,6 +47,8 @@ __all__ = [
     "Account",
     "Agent",
     "AgentAccount",
+    "Bar",
+    "BarHistory",
     "Order",
     "OrderRejected",
     "ParamError",
@@ -149,8 +153,8 @@ class Agent:
     def on_tick(self, tick: Tick) -> None:
         """Handle a market-data snapshot of a subscribed instrument (`shandian.Tick`)."""
 
-    def on_bar(self, bar: object) -> None:
-        """Reserved: bars built in C++ from ticks are not produced by the engine yet (never called)."""
+    def on_bar(self, bar: Bar) -> None:
+        """Handle a finished bar of a subscribed (symbol, interval) (`shandian.Bar`, built in C++)."""
 
     def on_order(self, order: Order) -> None:
         """One of this agent's orders changed state."""
@@ -295,6 +299,18 @@ class Agent:
     def subscribe(self, symbol: str) -> None:
         """Receive ticks of `symbol`; raises OrderRejected(UNKNOWN_INSTRUMENT) for an unlisted one."""
         self._require_port().subscribe(self, symbol)
+
+    def subscribe_bars(self, symbol: str, interval: str) -> None:
+        """Receive `interval` bars of `symbol` ("1m", "5m", "1h", "1d", "100t", "500v") in on_bar.
+
+        Raises BarSubscriptionError for a bad interval or a product without known trading hours, and
+        OrderRejected(UNKNOWN_INSTRUMENT) for an unlisted symbol. Ticks are not implied (see subscribe).
+        """
+        self._require_port().subscribe_bars(self, symbol, interval)
+
+    def history(self, symbol: str, interval: str, n: int) -> BarHistory:
+        """Return the newest `n` bars of a subscribed (symbol, interval), oldest first, as numpy views."""
+        return self._require_port().history(symbol, interval, n)
 
     def add_timer(self, interval_s: float) -> int:
         """Add a periodic timer calling on_timer every `interval_s` seconds; returns its id."""

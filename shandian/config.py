@@ -18,7 +18,8 @@ from typing import Any, TypeGuard
 from urllib.parse import quote
 
 from shandian import _core
-from shandian.errors import ConfigError
+from shandian.bars import bar_interval, check_bar_symbol
+from shandian.errors import BarSubscriptionError, ConfigError
 from shandian.names import names_of
 from shandian.risk import RiskConfig, parse_risk
 
@@ -215,6 +216,7 @@ class EngineSettings:
     progress_interval: float = 5.0  # seconds between progress lines; 0 = none
     housekeeping_ms: float = 100.0  # internal timer: progress, deadline, readiness
     max_events_per_batch: int = 512
+    bar_history: int = 1000  # bars kept per (instrument, interval) for Agent.history()
     # CPU for the engine thread; every thread the run starts (vendor / local-front callback threads, the
     # journal writer) goes to the other CPUs. None = the OS schedules all of them. With wait = "spin" on a
     # small machine this keeps the spinning engine and the CTP threads from preempting each other.
@@ -258,6 +260,8 @@ class AgentSpec:
     cls: str
     symbols: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    # symbol -> bar intervals built in C++ and delivered to on_bar (`bars = { rb2505 = ["1m", "5m"] }`)
+    bars: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -300,7 +304,7 @@ _ACCOUNT_KEYS = {
     "resume",
 }
 _ENGINE_KEYS = {f for f in EngineSettings.__dataclass_fields__}
-_AGENT_KEYS = {"name", "class", "symbols", "params"}
+_AGENT_KEYS = {"name", "class", "symbols", "params", "bars"}
 _TOP_KEYS = {"account", "front", "engine", "agents", "risk", "journal"}
 _JOURNAL_KEYS = {f for f in JournalSettings.__dataclass_fields__}
 
@@ -525,6 +529,7 @@ def _parse_engine(data: Mapping[str, Any]) -> EngineSettings:
         max_events_per_batch=int(
             _number(table, "max_events_per_batch", where, d.max_events_per_batch, minimum=1, integer=True)
         ),
+        bar_history=int(_number(table, "bar_history", where, d.bar_history, minimum=1, integer=True)),
         cpu=_number(table, "cpu", where, d.cpu, minimum=0, allow_none=True, integer=True),
         on_recovery=on_recovery,
     )
@@ -577,8 +582,27 @@ def _parse_agents(data: Mapping[str, Any]) -> list[AgentSpec]:
         params = table.get("params", {})
         if not isinstance(params, dict):
             raise ConfigError(f"{where}params", f"{params!r} must be a table")
-        specs.append(AgentSpec(name=name, cls=cls, symbols=symbols, params=dict(params)))
+        bars = _parse_bars(table.get("bars", {}), f"{where}bars")
+        specs.append(AgentSpec(name=name, cls=cls, symbols=symbols, params=dict(params), bars=bars))
     return specs
+
+
+def _parse_bars(value: Any, where: str) -> dict[str, list[str]]:
+    """`bars = { rb2505 = ["1m", "5m"] }`: each interval checked and made canonical, each product known."""
+    if not isinstance(value, dict):
+        raise ConfigError(where, f"{value!r} must be a table of symbol = [intervals]")
+    out: dict[str, list[str]] = {}
+    for symbol, intervals in value.items():
+        key = f"{where}.{symbol}"
+        if not isinstance(intervals, list) or not intervals:
+            raise ConfigError(key, f"{intervals!r} must be a non-empty list of intervals, e.g. ['1m', '5m']")
+        try:
+            check_bar_symbol(symbol)
+            canonical = [bar_interval(text) for text in intervals]
+        except BarSubscriptionError as e:
+            raise ConfigError(key, str(e)) from None
+        out[symbol] = list(dict.fromkeys(canonical))
+    return out
 
 
 def _check_local_symbols(agents: list[AgentSpec], front: Mapping[str, Any]) -> None:
@@ -594,6 +618,11 @@ def _check_local_symbols(agents: list[AgentSpec], front: Mapping[str, Any]) -> N
     except ValueError as e:
         raise ConfigError("front.instruments", f"{settings.get('instruments')!r}: {e}") from None
     for i, spec in enumerate(agents):
+        for symbol in spec.bars:
+            if symbol not in listed:
+                raise ConfigError(f"agents[{i}].bars.{symbol}",
+                                  f"{symbol!r} is not an instrument of the local front "
+                                  f"(it lists {', '.join(listed)}; see front.instruments)")
         for symbol in spec.symbols:
             if symbol not in listed:
                 raise ConfigError(f"agents[{i}].symbols", f"{symbol!r} is not an instrument of the local "

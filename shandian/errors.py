@@ -11,7 +11,14 @@ from enum import StrEnum
 
 from shandian import _core
 
-__all__ = ["ConfigError", "JournalGapError", "OrderRejected", "ParamError", "RejectCode"]
+__all__ = [
+    "BarSubscriptionError",
+    "ConfigError",
+    "JournalGapError",
+    "OrderRejected",
+    "ParamError",
+    "RejectCode",
+]
 
 RejectCode = StrEnum("RejectCode", [(name, name) for name in _core.RejectCode.__members__])  # type: ignore[misc]
 RejectCode.__doc__ = "The stable reject codes of the C++ engine (cpp/core/types.hpp), by name."
@@ -36,6 +43,15 @@ class OrderRejected(Exception):  # noqa: N818 — the name users expect (vn.py h
         super().__init__(f"{self.code}: {reason}")
         self.reason = reason
         self.order_id = order_id
+
+
+class BarSubscriptionError(ValueError):
+    """A bar subscription the engine cannot serve: `field` ("interval" / "symbol"), its `value`, the rule."""
+
+    def __init__(self, field: str, value: object, rule: str) -> None:
+        super().__init__(f"{field} {value!r}: {rule}")
+        self.field = field
+        self.value = value
 
 
 class ParamError(ValueError):

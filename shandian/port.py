@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Protocol, TypeVar
 
 from shandian.instrument import Instrument
-from shandian.records import Position
+from shandian.records import BarHistory, Position
 
 __all__ = ["AgentPort"]
 
@@ -59,6 +59,14 @@ class AgentPort(Protocol[AgentT]):
 
     def subscribe(self, agent: AgentT, symbol: str) -> None:
         """Deliver `symbol`'s ticks to the agent."""
+        ...
+
+    def subscribe_bars(self, agent: AgentT, symbol: str, interval: str) -> None:
+        """Deliver `symbol`'s bars of `interval` (built in C++) to the agent's on_bar."""
+        ...
+
+    def history(self, symbol: str, interval: str, n: int) -> BarHistory:
+        """Return the newest `n` bars (at most those kept) of a subscribed (symbol, interval) as views."""
         ...
 
     def add_timer(self, agent: AgentT, interval_s: float) -> int:

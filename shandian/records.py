@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from shandian import _core
 from shandian.names import DIRECTIONS, KIND_NAMES, OFFSETS, REJECT_CODES, STATUSES
@@ -20,6 +23,8 @@ __all__ = [
     "FINAL_STATUSES",
     "Account",
     "AgentAccount",
+    "Bar",
+    "BarHistory",
     "Order",
     "Position",
     "SessionEvent",
@@ -30,6 +35,31 @@ __all__ = [
 Tick = _core.Tick
 """A market-data snapshot (C++ record): symbol, last_price, bid_price1..ask_volume1, bid_prices (5 levels),
 volume, open_interest, exchange_time_ms / exchange_time, recv_ns, trading_day, limits, ..."""
+
+
+Bar = _core.Bar
+"""A finished bar built in C++ (cpp/bars): symbol, interval ("5m"), open/high/low/close, volume, turnover,
+open_interest, open_interest_change, start_ms/end_ms (exchange wall time: CST digits as ms since the epoch),
+trading_day (the night session belongs to the next trading day), tick_count."""
+
+
+class BarHistory(NamedTuple):
+    """The newest bars of one (symbol, interval), oldest first, as read-only numpy arrays.
+
+    Each array is a view of the engine's C++ ring (no copy per call). The ring stores every bar twice
+    (slots i and i + capacity) so the newest n are contiguous: a view taken now keeps its values until
+    `capacity - n` more bars of that series arrive, after which its oldest slots hold newer bars. Read it in
+    the callback that asked for it; `np.array(view)` keeps a copy. `time` is each bar's start (exchange wall
+    time: CST digits as ms since the epoch).
+    """
+
+    open: npt.NDArray[np.float64]
+    high: npt.NDArray[np.float64]
+    low: npt.NDArray[np.float64]
+    close: npt.NDArray[np.float64]
+    volume: npt.NDArray[np.int64]
+    open_interest: npt.NDArray[np.float64]
+    time: npt.NDArray[np.int64]
 
 
 FINAL_STATUSES = frozenset({"filled", "cancelled", "rejected"})

@@ -113,6 +113,8 @@ class BarBuilder {
   [[nodiscard]] std::size_t series_count() const noexcept { return series_count_; }
   [[nodiscard]] const BuilderStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const SessionSchedule& schedule() const noexcept { return schedule_; }
+  // Exchange time (as on a Bar) of the latest accepted tick; INT64_MIN before one.
+  [[nodiscard]] std::int64_t last_tick_exchange_ms() const noexcept { return last_tick_ms_; }
 
   // Folds one tick of this instrument in; calls sink(const Bar&) for every bar it finishes.
   template <class Sink>
@@ -180,6 +182,7 @@ class BarBuilder {
     base_oi_ = tick.open_interest;
 
     const std::int64_t tick_ms = exchange_ms(day, effective_ms);
+    last_tick_ms_ = tick_ms;
     for (std::size_t i = 0; i < series_count_; ++i) {
       fold(series_[i], day, static_cast<std::uint8_t>(place.window), effective_ms, tick_ms, tick, volume, turnover,
            oi_before, sink);
@@ -468,7 +471,8 @@ class BarBuilder {
   std::size_t series_count_ = 0;
   BuilderStats stats_{};
   std::int64_t now_key_ = kNoTime;
-  std::int64_t now_phase_ = kNoTime;      // clock_phase of now_key_
+  std::int64_t now_phase_ = kNoTime;  // clock_phase of now_key_
+  std::int64_t last_tick_ms_ = kNoTime;
   std::int64_t last_tick_key_ = kNoTime;  // where the previous accepted tick was taken
   // Cumulative-field bases of the previous accepted tick.
   std::int32_t base_day_ = -1;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "bars/bar.hpp"
 #include "core/events.hpp"
 #include "core/types.hpp"
 
@@ -101,8 +102,15 @@ struct TimerFired {
   X(Order, 1, "order", "")           \
   X(Trade, 2, "trade", "")           \
   X(Notice, 3, "notice", "")         \
-  X(Timer, 4, "timer", "")
+  X(Timer, 4, "timer", "")           \
+  X(Bar, 5, "bar", "")
 SHANDIAN_DEFINE_ENUM(BatchItemKind, std::uint8_t, SHANDIAN_BATCH_ITEM_KINDS, "unknown")
+
+// A finished bar (cpp/bars) and the agents subscribed to its (instrument, interval), bit per agent.
+struct BarUpdate {
+  bars::Bar bar;
+  std::uint64_t subscribers;
+};
 
 // Position of one record in its typed array; `sequence` lists every record of the batch in the order the
 // engine processed it (the merged recv_ns order), so a dispatcher that needs the interleaving has it.
@@ -118,6 +126,7 @@ struct Batch {
   std::span<const TradeUpdate> trades;
   std::span<const SessionNotice> notices;
   std::span<const TimerFired> timers;
+  std::span<const BarUpdate> bars;
   std::int64_t dispatch_ns;
 
   [[nodiscard]] bool empty() const noexcept { return sequence.empty(); }

@@ -19,6 +19,10 @@ Result refuse(RejectCode code, const char* format, auto... args) noexcept {
   return r;
 }
 
+// The bar clock is estimated from the latest tick of any instrument (exchanges' clocks and feeds differ by a
+// few hundred ms): a tick that far behind it still lands in its own minute.
+constexpr std::int32_t kBarClockToleranceMs = 500;
+
 RejectCode code_for_request_failure(int rc) noexcept {
   switch (rc) {
     case -2: return RejectCode::RequestQueueFull;
@@ -36,6 +40,7 @@ void Engine::Buffers::reserve(std::size_t events, std::size_t extra_orders) {
   trades.reserve(events);
   notices.reserve(64);
   timers.reserve(256);
+  bars.reserve(events);
 }
 
 void Engine::Buffers::clear() noexcept {
@@ -45,6 +50,7 @@ void Engine::Buffers::clear() noexcept {
   trades.clear();
   notices.clear();
   timers.clear();
+  bars.clear();
 }
 
 Engine::Engine(EngineConfig config, Gateway& gateway, RiskHook* risk)
@@ -55,12 +61,14 @@ Engine::Engine(EngineConfig config, Gateway& gateway, RiskHook* risk)
       registry_(config.max_instruments),
       ledgers_(registry_, Ledgers::Capacity{config.max_agents, config.max_instruments, config.max_positions}),
       orders_(config.orders, &ledgers_),
+      bars_(config.bar_history, bars::BuilderOptions{.clock_tolerance_ms = kBarClockToleranceMs}),
       cond_pool_(config.max_conditionals),
       cond_live_(std::make_unique<ConditionalId[]>(config.max_conditionals)) {
   if (config_.max_agents == 0 || config_.max_agents > 64) throw std::invalid_argument("max_agents must be 1..64");
   agent_names_.reserve(config_.max_agents);
   timers_.reserve(config_.max_timers);
   pending_subscriptions_.reserve(config_.max_pending_subscriptions);
+  bar_entry_of_.assign(config_.max_instruments, kNoBarEntry);
   product_status_.reserve(config_.max_products);
   // Orders created by agents inside one batch callback land in the other buffer: leave room for a burst
   // as large as the pool (cancel_all over every live order) without growing.
@@ -102,6 +110,55 @@ RejectCode Engine::subscribe(AgentId agent, std::string_view symbol) noexcept {
   if (pending_subscriptions_.size() >= config_.max_pending_subscriptions) return RejectCode::UnknownInstrument;
   pending_subscriptions_.push_back(PendingSubscription{agent, make_fixed<32>(symbol)});
   return RejectCode::None;
+}
+
+// ---- bars ------------------------------------------------------------------------------------------------
+
+RejectCode Engine::subscribe_bars(AgentId agent, std::string_view symbol, bars::BarInterval interval) {
+  if (agent >= agent_names_.size()) return RejectCode::InvalidAgent;
+  if (symbol.empty() || symbol.size() > InstrumentId::capacity()) return RejectCode::UnknownInstrument;
+  if (instruments_loaded_ && registry_.find(symbol) == kNoInstrument) return RejectCode::UnknownInstrument;
+  if (bars_.find(symbol) == bars_.entries().size() && bars_.entries().size() >= kNoBarEntry) {
+    return RejectCode::UnknownInstrument;
+  }
+  const bars::BarHub::Subscribed sub = bars_.subscribe(agent, symbol, interval);
+  if (sub.created) {
+    // Before the first tick the clock is the host's China Standard Time, but only when the host's trading
+    // day is the session's (live): a simulated or replayed session of another day keeps no start-up clock.
+    const std::int64_t host_cst_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count() +
+        8 * bars::kMsPerHour;
+    const std::int64_t natural = host_cst_ms / bars::kMsPerDay;
+    const auto ms_of_day = static_cast<std::int32_t>(host_cst_ms - natural * bars::kMsPerDay);
+    const std::int32_t host_day = bars::trading_day_of(static_cast<std::int32_t>(natural), ms_of_day);
+    if (login_trading_day_ != 0 && bars::yyyymmdd_of_day_number(host_day) == login_trading_day_) {
+      bars_.entries()[sub.entry].builder->on_clock(host_cst_ms, [](const bars::Bar&) {});
+    }
+    resolve_bar_instrument(sub.entry);
+  }
+  return RejectCode::None;
+}
+
+void Engine::resolve_bar_instrument(std::size_t entry) noexcept {
+  bars::BarHub::Entry& e = bars_.entries()[entry];
+  if (e.instrument != kNoInstrument) return;
+  const InstrumentIndex index = registry_.find(e.symbol.view());
+  if (index == kNoInstrument || index >= bar_entry_of_.size()) return;
+  e.instrument = index;
+  bar_entry_of_[index] = static_cast<std::uint16_t>(entry);
+  gateway_.want_market_data(index);
+}
+
+void Engine::publish_bar(const bars::Bar& bar, std::uint64_t subscribers) noexcept {
+  append(pending_.bars, BarUpdate{bar, subscribers}, BatchItemKind::Bar);
+}
+
+void Engine::advance_bar_clock(std::int64_t now_ns) noexcept {
+  if (bars_.empty() || now_ns < next_bar_clock_ns_) return;
+  next_bar_clock_ns_ = now_ns + config_.bar_clock_ns;
+  bars_.on_clock(bars_.estimated_exchange_ms(now_ns),
+                 [this](const bars::Bar& bar, std::uint64_t subscribers) { publish_bar(bar, subscribers); });
 }
 
 namespace {
@@ -172,6 +229,7 @@ void Engine::instruments_loaded() noexcept {
     }
   }
   pending_subscriptions_.clear();
+  for (std::size_t e = 0; e < bars_.entries().size(); ++e) resolve_bar_instrument(e);
   for (const SeededCarry& c : seeded_carries_) {
     const InstrumentIndex index = registry_.find(c.symbol);
     if (index != kNoInstrument) {
@@ -635,6 +693,11 @@ void Engine::on_tick(const Event& event) noexcept {
   state.last_tick.recv_ns = event.recv_ns;
   state.has_tick = true;
   ledgers_.on_tick(index, state.last_tick.pre_settlement_price);
+  // The bars this tick finishes go before the tick itself (the tick belongs to the next bar).
+  if (index < bar_entry_of_.size() && bar_entry_of_[index] != kNoBarEntry) {
+    bars_.on_tick(bar_entry_of_[index], state.last_tick, event.recv_ns,
+                  [this](const bars::Bar& bar, std::uint64_t subscribers) { publish_bar(bar, subscribers); });
+  }
   if (state.subscribers != 0) append(pending_.ticks, state.last_tick, BatchItemKind::Tick);
   if (cond_live_count_ != 0) conditional_tick(index, state.last_tick);
 }
@@ -804,6 +867,7 @@ void Engine::clamp_carried_lots() noexcept {
 }
 
 void Engine::trading_day(std::uint32_t yyyymmdd) noexcept {
+  login_trading_day_ = yyyymmdd;
   if (!ledgers_.is_new_day(yyyymmdd)) {
     ledgers_.set_trading_day(yyyymmdd);
     return;
@@ -933,6 +997,7 @@ bool Engine::run_once(std::int64_t max_wait_ns) {
   if (cond_live_count_ != 0) process_conditionals();
   now = monotonic_ns();
   fire_timers(now);
+  advance_bar_clock(now);
   check_inflight(now);
   gateway_deadline_ns_ = gateway_.poll(now);
   const bool dispatched = dispatch(now);
@@ -945,13 +1010,8 @@ bool Engine::dispatch(std::int64_t now_ns) {
   std::swap(pending_, dispatching_);
   ++stats_.batches;
   if (dispatcher_ != nullptr) {
-    const Batch batch{dispatching_.sequence,
-                      dispatching_.ticks,
-                      dispatching_.orders,
-                      dispatching_.trades,
-                      dispatching_.notices,
-                      dispatching_.timers,
-                      now_ns};
+    const Batch batch{dispatching_.sequence, dispatching_.ticks,  dispatching_.orders, dispatching_.trades,
+                      dispatching_.notices,  dispatching_.timers, dispatching_.bars,   now_ns};
     struct ClearOnExit {
       Buffers& buffers;
       ~ClearOnExit() { buffers.clear(); }

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bars/bar_hub.hpp"
 #include "core/conditional.hpp"
 #include "core/dispatch.hpp"
 #include "core/events.hpp"
@@ -63,6 +64,10 @@ struct EngineConfig {
   // opposite best, clamped to the day's limits. Not the limit price itself (vn.py's habit): the risk
   // engine's fat-finger band refuses a price 4-10 % from last, and a FAK only fills at book prices anyway.
   std::int32_t marketable_slippage_ticks = 5;
+  // Bars (cpp/bars/bar_hub.hpp): the newest bar_history bars kept per (instrument, interval) for history();
+  // the builders' clock advanced every bar_clock_ns from the loop (the close grace is 2 s).
+  std::size_t bar_history = 1000;
+  std::int64_t bar_clock_ns = 250'000'000;
 };
 
 // How place() turns "buy / sell N" into offsets (PandoraTrader's EasyInputOrder modes). Closing uses the
@@ -185,6 +190,17 @@ class Engine final : private GatewayHost {
   // Subscribes the agent to an instrument's ticks. Before the instrument list is loaded the request is
   // kept and resolved then. UnknownInstrument once the list is loaded and the symbol is not in it.
   [[nodiscard]] RejectCode subscribe(AgentId agent, std::string_view symbol) noexcept;
+  // Subscribes the agent to the instrument's bars of `interval` (built on this thread from its ticks,
+  // delivered as BatchItemKind::Bar; the agent's tick subscription is not implied). Allocates the builder
+  // and the history ring. Throws bars::UnknownProductError for a product without trading hours in the
+  // session table, bars::InvalidBuilderConfigError past BarBuilder::kMaxSeries intervals; returns
+  // UnknownInstrument once the list is loaded and the symbol is not in it.
+  [[nodiscard]] RejectCode subscribe_bars(AgentId agent, std::string_view symbol, bars::BarInterval interval);
+  // The newest bars of (symbol, interval) kept so far; nullptr when nobody subscribed to them.
+  [[nodiscard]] const bars::HistoryRing* bar_history(std::string_view symbol,
+                                                     bars::BarInterval interval) const noexcept {
+    return bars_.history(symbol, interval);
+  }
   // A close offset (any of Close / CloseToday / CloseYesterday) must fit the agent's own free lots
   // (INSUFFICIENT_POSITION otherwise); outside SHFE/INE it is sent as Close. The price is sent on the grid.
   [[nodiscard]] InsertResult insert_order(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
@@ -286,6 +302,7 @@ class Engine final : private GatewayHost {
     std::vector<TradeUpdate> trades;
     std::vector<SessionNotice> notices;
     std::vector<TimerFired> timers;
+    std::vector<BarUpdate> bars;
     void reserve(std::size_t events, std::size_t extra_orders);
     void clear() noexcept;
   };
@@ -346,6 +363,10 @@ class Engine final : private GatewayHost {
   void on_insert_error(const Event& event) noexcept;
   void on_action_error(const Event& event) noexcept;
   void fire_timers(std::int64_t now_ns) noexcept;
+  // The bar builders' exchange clock: every bar_clock_ns, the latest tick's time + monotonic time since.
+  void advance_bar_clock(std::int64_t now_ns) noexcept;
+  void publish_bar(const bars::Bar& bar, std::uint64_t subscribers) noexcept;
+  void resolve_bar_instrument(std::size_t entry) noexcept;
   void check_inflight(std::int64_t now_ns) noexcept;
   // Conditional orders: triggers on a tick, child fills, releases / cancels after each drain.
   [[nodiscard]] Conditional* conditional_mut(ConditionalId id) noexcept;
@@ -382,6 +403,12 @@ class Engine final : private GatewayHost {
   InstrumentRegistry registry_;
   Ledgers ledgers_;
   OrderManager orders_;
+  bars::BarHub bars_;
+  // BarHub entry of each instrument with bars (kNoBarEntry otherwise), by InstrumentIndex.
+  static constexpr std::uint16_t kNoBarEntry = 0xFFFF;
+  std::vector<std::uint16_t> bar_entry_of_;
+  std::int64_t next_bar_clock_ns_ = 0;
+  std::uint32_t login_trading_day_ = 0;
   std::vector<std::string> agent_names_;
   std::vector<Timer> timers_;
   std::vector<PendingSubscription> pending_subscriptions_;

@@ -26,6 +26,7 @@ core::EngineConfig engine_config(const EngineSettings& s) {
   require_positive("orders_per_day", s.orders_per_day);
   require_positive("trades_per_day", s.trades_per_day);
   require_positive("max_events_per_batch", s.max_events_per_batch);
+  require_positive("bar_history", s.bar_history);
   if (s.max_agents == 0 || s.max_agents > 64) {
     throw SettingsError("max_agents", std::to_string(s.max_agents), "must be in 1..64 (subscriber masks are 64-bit)");
   }
@@ -39,6 +40,7 @@ core::EngineConfig engine_config(const EngineSettings& s) {
   c.max_agents = s.max_agents;
   c.max_events_per_batch = s.max_events_per_batch;
   c.max_wait_ns = static_cast<std::int64_t>(s.max_wait_ms * 1e6);
+  c.bar_history = s.bar_history;
   return c;
 }
 

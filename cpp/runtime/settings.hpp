@@ -32,7 +32,8 @@ struct EngineSettings {
   std::size_t trades_per_day = 262144;
   std::size_t max_agents = 64;  // subscriber masks are 64-bit
   std::size_t max_events_per_batch = 512;
-  double max_wait_ms = 50.0;  // upper bound of one wait of the loop
+  double max_wait_ms = 50.0;       // upper bound of one wait of the loop
+  std::size_t bar_history = 1000;  // bars kept per (instrument, interval) for history()
 };
 
 struct JournalSettings {

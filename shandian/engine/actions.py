@@ -15,10 +15,12 @@ from shandian.agent import (
     OFFSETS,
     REJECT_CODES,
     Agent,
+    BarHistory,
     Order,
     OrderRejected,
     Position,
 )
+from shandian.bars import bar_interval, check_bar_symbol
 from shandian.engine.codes import (
     _COND_KINDS,
     _DIRECTION,
@@ -36,6 +38,7 @@ from shandian.engine.codes import (
     log,
 )
 from shandian.engine.state import EngineState
+from shandian.errors import BarSubscriptionError
 from shandian.instrument import Instrument
 
 
@@ -238,6 +241,32 @@ class OrderActions(EngineState):
         if name != "NONE":
             raise OrderRejected(name, f"cannot subscribe {symbol}")
         self._tick_handlers.clear()
+
+    def subscribe_bars(self, agent: Agent, symbol: str, interval: str) -> None:
+        """AgentPort.subscribe_bars."""
+        if not isinstance(symbol, str):
+            raise _symbol_type_error(symbol)
+        interval = bar_interval(interval)
+        check_bar_symbol(symbol)
+        if self._rt is None:
+            raise RuntimeError("the engine is not running")
+        code = self._rt.subscribe_bars(self._states[agent].agent_id, symbol, interval)
+        name = REJECT_CODES.get(int(code), str(code))
+        if name != "NONE":
+            raise OrderRejected(name, f"cannot subscribe {symbol} {interval} bars")
+
+    def history(self, symbol: str, interval: str, n: int) -> BarHistory:
+        """AgentPort.history."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise BarSubscriptionError("n", n, "must be an int >= 0")
+        interval = bar_interval(interval)
+        if self._rt is None:
+            raise RuntimeError("the engine is not running")
+        columns = self._rt.bar_history(symbol, interval, n)
+        if columns is None:
+            raise BarSubscriptionError("interval", interval,
+                                       f"no agent subscribed to {symbol!r} {interval} bars")
+        return BarHistory(*columns)
 
     def add_timer(self, agent: Agent, interval_s: float) -> int:
         """AgentPort.add_timer."""

@@ -28,6 +28,7 @@ _KIND_ORDER = int(_core.BatchItemKind.ORDER)
 _KIND_TRADE = int(_core.BatchItemKind.TRADE)
 _KIND_NOTICE = int(_core.BatchItemKind.NOTICE)
 _KIND_TIMER = int(_core.BatchItemKind.TIMER)
+_KIND_BAR = int(_core.BatchItemKind.BAR)
 _NOTICE_NAMES = names_of(_core.SessionNoticeKind)
 _RESUME = by_name(_core.ResumeType)
 # Offset modes resolved in C++ (Engine::place): "auto" closes today's lots first, then yesterday's.

@@ -12,7 +12,7 @@ import tempfile
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,6 +25,7 @@ from shandian.agent import (
     ParamError,
     _AgentState,
 )
+from shandian.bars import bar_interval
 from shandian.config import AgentSpec, Config, ConfigError, load_config
 from shandian.engine.actions import OrderActions
 from shandian.engine.codes import (
@@ -58,6 +59,7 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
         self._agents: list[Agent] = []
         self._states: dict[Agent, _AgentState] = {}  # handed to each agent by Agent._attach
         self._symbols: dict[str, list[str]] = {}
+        self._bars: dict[str, dict[str, list[str]]] = {}
         self._rt: Any = None
         self._flow_tmp: str | None = None
         self._index: dict[str, int] = {}
@@ -117,11 +119,13 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
             agent = cls(spec.name, spec.params)
         except ParamError as e:
             raise ConfigError(f"agents[{i}].params", str(e)) from None
-        return self.add_agent(agent, spec.symbols)
+        return self.add_agent(agent, spec.symbols, bars=spec.bars)
 
     def add_agent(self, agent: Agent, symbols: Iterable[str] = (), *, capital: float | None = None,
-                  monopoly: Iterable[str] = ()) -> Agent:
+                  monopoly: Iterable[str] = (), bars: Mapping[str, Iterable[str]] | None = None) -> Agent:
         """Add an agent; `symbols` are subscribed when trading is ready, before its on_start.
+
+        `bars`: symbol -> intervals of bars built in C++ for its on_bar, subscribed with the symbols.
 
         `capital`: the agent's allocation (its ledger's available capital; unlimited when None).
         `monopoly`: instruments only this agent may trade (others get OrderRejected INSTRUMENT_OWNED).
@@ -147,6 +151,8 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
         self._states[agent] = state
         self._agents.append(agent)
         self._symbols[agent.name] = list(symbols)
+        self._bars[agent.name] = {symbol: [bar_interval(i) for i in intervals]
+                                  for symbol, intervals in (bars or {}).items()}
         return agent
 
     @property
@@ -190,6 +196,7 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
             wait=settings.wait,
             max_events_per_batch=settings.max_events_per_batch,
             max_wait_ms=min(50.0, settings.housekeeping_ms),
+            bar_history=settings.bar_history,
         )
         for agent in self._agents:
             self._states[agent].agent_id = self._rt.add_agent(agent.name)
@@ -469,13 +476,17 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
             try:
                 for symbol in self._symbols.get(agent.name, []):
                     self.subscribe(agent, symbol)
+                for symbol, intervals in self._bars.get(agent.name, {}).items():
+                    for interval in intervals:
+                        self.subscribe_bars(agent, symbol, interval)
                 agent.on_start()
             except Exception:
                 self._fail(agent, "on_start")
 
     def _unlisted_symbols(self) -> list[tuple[str, str]]:
         """(agent, symbol) of every subscription symbol the counter's instrument list does not hold."""
-        return [(agent.name, symbol) for agent in self._agents for symbol in self._symbols.get(agent.name, [])
+        return [(agent.name, symbol) for agent in self._agents
+                for symbol in [*self._symbols.get(agent.name, []), *self._bars.get(agent.name, {})]
                 if not isinstance(symbol, str) or self._rt.instrument_index(symbol) is None]
 
     def _deactivate(self, agent: Agent) -> None:

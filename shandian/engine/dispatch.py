@@ -1,7 +1,7 @@
 """The dispatcher, called by C++ once per drained batch (GIL held).
 
-It routes ticks by subscriber mask, order / trade updates to their agent (showing it the ledger position
-they carry), notices and timers; an exception in an agent's callback stops that agent only.
+It routes ticks and bars by subscriber mask, order / trade updates to their agent (showing it the ledger
+position they carry), notices and timers; an exception in an agent's callback stops that agent only.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from shandian.agent import (
     Trade,
 )
 from shandian.engine.codes import (
+    _KIND_BAR,
     _KIND_NOTICE,
     _KIND_ORDER,
     _KIND_TICK,
@@ -54,6 +55,7 @@ class Dispatch(EngineState):
         trades = batch.trades
         notices = batch.notices
         timers = batch.timers
+        bars = batch.bars
         for kind, index in batch.sequence:
             k = int(kind)
             if k == _KIND_TICK:
@@ -66,6 +68,8 @@ class Dispatch(EngineState):
                 self._on_notice(notices[index])
             elif k == _KIND_TIMER:
                 self._on_timer(timers[index])
+            elif k == _KIND_BAR:
+                self._on_bar(bars[index])
 
     def _on_ticks(self, ticks: Sequence[Any]) -> None:
         handlers_of = self._tick_handlers
@@ -87,6 +91,15 @@ class Dispatch(EngineState):
                     self._fail(agent, "on_tick")
         if len(lat) >= _LATENCY_FLUSH:
             self._flush_latency()
+
+    def _on_bar(self, bar: Any) -> None:
+        """Deliver a C++-built bar to the running agents in its subscriber mask."""
+        if self._stopping:
+            return
+        mask = bar.subscribers
+        for aid, agent in self._by_id.items():
+            if mask >> aid & 1 and self._states[agent].running:
+                self._call(agent, agent.on_bar, bar)
 
     def _flush_latency(self) -> None:
         if self._lat:

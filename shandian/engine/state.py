@@ -29,6 +29,7 @@ class EngineState:
     _agents: list[Agent]
     _states: dict[Agent, _AgentState]
     _symbols: dict[str, list[str]]
+    _bars: dict[str, dict[str, list[str]]]
     _rt: Any  # _core.Engine while running
     _flow_tmp: str | None
     _index: dict[str, int]

@@ -150,6 +150,8 @@ struct Recorder final : AgentDispatcher, EngineObserver {
   std::array<SessionNotice, 256> notices{};
   std::size_t notice_count = 0;
   std::size_t timer_count = 0;
+  std::array<BarUpdate, 1024> bars{};
+  std::size_t bar_count = 0;
   std::size_t batches = 0;
   std::size_t observed_orders = 0;  // EngineObserver: synchronous publication count
 
@@ -170,6 +172,9 @@ struct Recorder final : AgentDispatcher, EngineObserver {
           if (notice_count < notices.size()) notices[notice_count++] = batch.notices[item.index];
           break;
         case BatchItemKind::Timer: ++timer_count; break;
+        case BatchItemKind::Bar:
+          if (bar_count < bars.size()) bars[bar_count++] = batch.bars[item.index];
+          break;
       }
     }
   }

@@ -40,11 +40,13 @@ struct Journal final : AgentDispatcher {
         case BatchItemKind::Notice:
           notices.push_back(batch.notices[item.index]);
           if (std::getenv("SHANDIAN_TEST_VERBOSE") != nullptr) {
-            std::fprintf(stderr, "notice %s %d %s\n", to_string(notices.back().kind), notices.back().code,
+            const std::string_view kind = to_string(notices.back().kind);
+            std::fprintf(stderr, "notice %.*s %d %s\n", static_cast<int>(kind.size()), kind.data(), notices.back().code,
                          notices.back().message.c_str());
           }
           break;
-        case BatchItemKind::Timer: break;
+        case BatchItemKind::Timer:
+        case BatchItemKind::Bar: break;
       }
     }
     if (hook) hook(batch);
