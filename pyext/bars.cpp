@@ -2,6 +2,7 @@
 // (cpp/sim/feed/csv_ticks.hpp), as dicts of numpy arrays: convert, forward. shandian/history.py is the API.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <cstdint>
 #include <limits>

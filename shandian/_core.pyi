@@ -5,11 +5,13 @@ shandian C++ core (bindings only; see cpp/)
 from __future__ import annotations
 import collections.abc
 import datetime
+import numpy
+import numpy.typing
 import os
 import pathlib
 import typing
 import typing_extensions
-__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'build_info', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'resolve_library_dir', 'risk_limit_fields']
+__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'build_bars', 'build_info', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of']
 class CtpLibraryError(OSError):
     pass
 class Direction:
@@ -394,13 +396,13 @@ class OffsetMode:
     """
     Members:
     
-      CLOSE_TODAY_THEN_YD
+      CLOSE_TODAY_THEN_YD : close only: today's lots first, then yesterday's; more than held -> rejected
     
-      CLOSE_YD_THEN_OPEN
+      CLOSE_YD_THEN_OPEN : close yesterday's lots, open the rest
     
-      OPEN_ONLY
+      OPEN_ONLY : open everything
     
-      CLOSE_ONLY
+      CLOSE_ONLY : close only: yesterday's lots first, then today's; more than held -> rejected
     """
     CLOSE_ONLY: typing.ClassVar[OffsetMode]
     CLOSE_TODAY_THEN_YD: typing.ClassVar[OffsetMode]
@@ -546,25 +548,25 @@ class SessionNoticeKind:
     
       TRADER_CONNECTED
     
-      TRADER_READY
+      TRADER_READY : logged in, settlement confirmed, state queried and reconciled
     
-      TRADER_DISCONNECTED
+      TRADER_DISCONNECTED : agents must assume nothing is acknowledged until TraderReady again
     
       MD_CONNECTED
     
-      MD_READY
+      MD_READY : logged in and (re)subscribed
     
       MD_DISCONNECTED
     
-      AUTH_FAILED
+      AUTH_FAILED : 63: retrying stops (fatal until reconfigured)
     
-      LOGIN_LOCKED
+      LOGIN_LOCKED : 75 / 143: reported, never hammered (fatal until the broker unlocks)
     
-      LOGIN_FAILED
+      LOGIN_FAILED : other login refusals (3 bad credentials stops too: retrying would lock)
     
-      WARNING
+      WARNING : recoverable problem (query retries, settlement retry, subscription errors)
     
-      RING_OVERFLOW
+      RING_OVERFLOW : a vendor-thread ring was full: counted; trader side triggers a reconcile
     """
     AUTH_FAILED: typing.ClassVar[SessionNoticeKind]
     LOGIN_FAILED: typing.ClassVar[SessionNoticeKind]
@@ -1881,6 +1883,22 @@ class LatencyHistogram:
     @property
     def count(self) -> int:
         ...
+class CsvFormatError(ValueError):
+    pass
+class CsvUnknownInstrumentError(ValueError):
+    pass
+class CsvOrderError(ValueError):
+    pass
+class TickOrderError(ValueError):
+    pass
+def build_bars(symbol: str, interval: str, time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], trading_day: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], last_price: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], volume: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], turnover: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], open_interest: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], clock_ms: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+    """
+    Bars of INTERVAL ('1m', '5m', '1h', '1d', '<n>t', '<n>v') built by BarBuilder from one instrument's tick
+    columns, as a dict of numpy columns plus 'stats' (ticks taken / refused by reason). CLOCK_MS: the exchange
+    clock after the last tick (closes the bars it passed); None leaves the bar open at the last tick out.
+    KeyError for a product not in the session table, ValueError for a bad interval, TickOrderError when
+    time_ms goes backwards.
+    """
 def build_info() -> dict:
     """
     Compiler, flags and pinned CTP API version this extension was built with (for provenance).
@@ -1903,6 +1921,11 @@ def probe_ctp_library(directory: str) -> dict:
     """
     dlopen a CTP library pair in DIRECTORY, resolve the 6.7.11 factories by mangled name and return their GetApiVersion() strings. Raises CtpLibraryError naming the file or symbol that failed.
     """
+def read_csv_ticks(path: str, symbol: str) -> dict:
+    """
+    The ticks of SYMBOL in a tick CSV (native or vn.py dialect, read by the local front's CsvSource) as a
+    dict of numpy columns. CsvFormatError / CsvOrderError for a bad file, KeyError for a symbol without rows.
+    """
 def resolve_library_dir(flavour: str, package_lib_root: os.PathLike | str | bytes) -> pathlib.Path:
     """
     'sfit' / 'local' -> package_lib_root/<flavour>; anything else is a directory path.
@@ -1910,6 +1933,10 @@ def resolve_library_dir(flavour: str, package_lib_root: os.PathLike | str | byte
 def risk_limit_fields() -> dict:
     """
     Every risk limit by scope, as declared in risk/risk_limits.hpp: [{name, kind, unit, doc, default}].
+    """
+def trading_days_of(time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> numpy.typing.NDArray[numpy.uint32]:
+    """
+    Trading day (YYYYMMDD, uint32) of each exchange time (ms), by the weekday calendar.
     """
 RISK_MAX_EXCHANGE_OVERRIDES: int = 8
 RISK_MAX_WINDOWS: int = 2

@@ -73,11 +73,16 @@ class TickOrderError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// The natural day (day number) of exchange time `time_ms` (floor division: times before 1970 too).
+[[nodiscard]] constexpr std::int64_t natural_day_of_exchange_ms(std::int64_t time_ms) noexcept {
+  const std::int64_t q = time_ms / kMsPerDay;
+  return (time_ms % kMsPerDay != 0 && time_ms < 0) ? q - 1 : q;
+}
+
 // The trading day (YYYYMMDD) of exchange time `time_ms` by the weekday calendar (evenings from 18:00 and
 // weekends belong to the next weekday; exchange holidays are not known).
 [[nodiscard]] constexpr std::uint32_t trading_day_of_exchange_ms(std::int64_t time_ms) noexcept {
-  const std::int64_t q = time_ms / kMsPerDay;
-  const std::int64_t natural = (time_ms % kMsPerDay != 0 && time_ms < 0) ? q - 1 : q;
+  const std::int64_t natural = natural_day_of_exchange_ms(time_ms);
   const auto ms_of_day = static_cast<std::int32_t>(time_ms - natural * kMsPerDay);
   return yyyymmdd_of_day_number(trading_day_of(static_cast<std::int32_t>(natural), ms_of_day));
 }
@@ -100,10 +105,10 @@ class TickOrderError : public std::invalid_argument {
     const std::int64_t t = ticks.time_ms[i];
     if (i > 0 && t < ticks.time_ms[i - 1]) {
       throw TickOrderError("tick " + std::to_string(i) + " of " + std::string(symbol) + ": time_ms " +
-                           std::to_string(t) + " is before the previous tick's " + std::to_string(ticks.time_ms[i - 1]));
+                           std::to_string(t) + " is before the previous tick's " +
+                           std::to_string(ticks.time_ms[i - 1]));
     }
-    const std::int64_t q = t / kMsPerDay;
-    const std::int64_t natural = (t % kMsPerDay != 0 && t < 0) ? q - 1 : q;
+    const std::int64_t natural = natural_day_of_exchange_ms(t);
     tick.update_ms = static_cast<std::int32_t>(t - natural * kMsPerDay);
     tick.action_day = yyyymmdd_of_day_number(static_cast<std::int32_t>(natural));
     // As CTP stamps it: CZCE's TradingDay is the natural day (the builder moves its night ticks itself).
