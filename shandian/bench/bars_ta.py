@@ -163,8 +163,10 @@ def run_bars_ta(ctx: Context) -> Output:
     # (2) incremental update from Python
     high, low, close, volume = random_bars(max(n_updates, n_bars, n_array))
     one: list[tuple[float, ...]] = [(float(c),) for c in close[:n_updates]]
-    hlc: list[tuple[float, ...]] = [(float(h), float(lo), float(c)) for h, lo, c in zip(high[:n_updates], low[:n_updates],
-                                                              close[:n_updates], strict=True)]
+    hlc: list[tuple[float, ...]] = [
+        (float(h), float(lo), float(c))
+        for h, lo, c in zip(high[:n_updates], low[:n_updates], close[:n_updates], strict=True)
+    ]
     batch = 1000
     for name, obj, args in (("SMA", ta.SMA(14), one), ("EMA", ta.EMA(14), one),
                             ("ATR", ta.ATR(14), hlc), ("RSI", ta.RSI(14), one)):
