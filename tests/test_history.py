@@ -251,3 +251,21 @@ def test_bars_from_ticks_when_czce_night_bars_belong_to_the_next_trading_day(tmp
     assert len(bars) == 2
     assert list(bars.trading_day) == [20250103, 20250103]
     assert bars.start_ms[0] == history.to_exchange_ms(night)
+
+
+def test_csv_ticks_when_native_dialect_with_several_instruments_only_the_symbol(tmp_path: Path) -> None:
+    from shandian.bench.ticks import make_stream, write_csv
+
+    stream = make_stream(11, 400)
+    path = write_csv(stream, tmp_path / "native.csv")
+    mine = [t for t in stream if t.instrument == "au2506"]
+    ticks = history.read_csv_ticks(path, "au2506")
+    assert len(ticks) == len(mine) > 0
+    assert list(ticks.last_price) == [t.last_price for t in mine]
+    assert list(ticks.volume) == [t.volume for t in mine]
+    ms_of_day = [sum(int(x) * f for x, f in zip(t.update_time.split(":"), (3_600_000, 60_000, 1000),
+                                                strict=True)) + t.update_ms for t in mine]
+    assert list(ticks.time_ms - history.to_exchange_ms(DAY)) == ms_of_day
+    assert list(ticks.bid_price_1) == [t.bid[0] for t in mine]
+    sugar = history.read_csv_ticks(path, "SR505")  # CZCE: the trading day from the clock, not its TradingDay
+    assert set(sugar.trading_day) == {20250102}
