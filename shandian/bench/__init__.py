@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shandian.bench import (
-    bars_ta,  # noqa: F401 -- registers the bars_ta scenario (after the built-in ones)
+    bars_ta,  # noqa: F401 -- importing it registers the bars_ta scenario
     builtin,  # importing it registers the built-in scenarios in REGISTRY
 )
 from shandian.bench.scenarios import (
