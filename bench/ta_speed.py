@@ -16,17 +16,15 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import numpy as np
 
 import shandian.ta
 from shandian import ta
 from shandian.bench import provenance
+from shandian.bench.bars_ta import array_cases, best_of, python_batches, random_bars
 
 PROBE_SOURCE = Path(__file__).resolve().parent / "ta_probe.pyx"
 
@@ -48,42 +46,10 @@ def build_probe(out_dir: Path) -> ModuleType:
     return module
 
 
-def bars(n: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Generate a random-walk series: high, low, close, volume."""
-    rng = np.random.default_rng(seed)
-    close = 3000.0 + np.cumsum(rng.normal(0.0, 2.0, n))
-    high = close + np.abs(rng.normal(0.0, 1.5, n))
-    low = close - np.abs(rng.normal(0.0, 1.5, n))
-    volume = rng.integers(1, 500, n).astype(np.float64)
-    return high, low, close, volume
-
-
 def percentiles(samples: np.ndarray) -> str:
     """p50 / p90 / p99 / max of ns samples."""
     p = np.percentile(samples, [50, 90, 99, 100])
     return f"p50 {p[0]:7.1f}  p90 {p[1]:7.1f}  p99 {p[2]:7.1f}  max {p[3]:7.1f} ns"
-
-
-def python_batches(update: Callable[..., float], args: list[tuple[float, ...]], batch: int) -> np.ndarray:
-    """Mean ns per `update(*a)` call for each batch of `batch` calls."""
-    out = []
-    for start in range(0, len(args) - batch + 1, batch):
-        chunk = args[start:start + batch]
-        t0 = time.perf_counter_ns()
-        for a in chunk:
-            update(*a)
-        out.append((time.perf_counter_ns() - t0) / batch)
-    return np.array(out)
-
-
-def best_of(fn: Callable[[], Any], repeat: int) -> float:
-    """Best wall time of `repeat` calls, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main() -> int:
@@ -99,7 +65,7 @@ def main() -> int:
     for line in provenance.one_line(prov):
         print(line)
     print(f"talib {talib.__version__}  numpy {np.__version__}")
-    high, low, close, volume = bars(opts.n)
+    high, low, close, volume = random_bars(opts.n)
 
     print(f"\nincremental update from Cython (update_c, nogil), {opts.n} values, batches of {opts.batch}:")
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,28 +85,7 @@ def main() -> int:
     print(f"  {'bool':5s} {percentiles(python_batches(bool, one, opts.batch))}  (bool(x): loop + call alone)")
 
     print(f"\narray functions on {opts.n} values, best of {opts.repeat} (ratio = shandian / TA-Lib):")
-    cases: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
-        ("sma 20", lambda: ta.sma(close, 20), lambda: talib.SMA(close, 20)),
-        ("ema 20", lambda: ta.ema(close, 20), lambda: talib.EMA(close, 20)),
-        ("wma 20", lambda: ta.wma(close, 20), lambda: talib.WMA(close, 20)),
-        ("dema 20", lambda: ta.dema(close, 20), lambda: talib.DEMA(close, 20)),
-        ("tema 20", lambda: ta.tema(close, 20), lambda: talib.TEMA(close, 20)),
-        ("stddev 20", lambda: ta.stddev(close, 20), lambda: talib.STDDEV(close, 20)),
-        ("bbands 20", lambda: ta.bbands(close, 20), lambda: talib.BBANDS(close, 20)),
-        ("macd", lambda: ta.macd(close), lambda: talib.MACD(close)),
-        ("rsi 14", lambda: ta.rsi(close, 14), lambda: talib.RSI(close, 14)),
-        ("atr 14", lambda: ta.atr(high, low, close, 14), lambda: talib.ATR(high, low, close, 14)),
-        ("natr 14", lambda: ta.natr(high, low, close, 14), lambda: talib.NATR(high, low, close, 14)),
-        ("adx 14", lambda: ta.adx(high, low, close, 14), lambda: talib.ADX(high, low, close, 14)),
-        ("cci 14", lambda: ta.cci(high, low, close, 14), lambda: talib.CCI(high, low, close, 14)),
-        ("stoch", lambda: ta.stoch(high, low, close), lambda: talib.STOCH(high, low, close)),
-        ("willr 14", lambda: ta.willr(high, low, close, 14), lambda: talib.WILLR(high, low, close, 14)),
-        ("donchian 20", lambda: ta.donchian(high, low, 20),
-         lambda: (talib.MAX(high, 20), talib.MIN(low, 20))),
-        ("obv", lambda: ta.obv(close, volume), lambda: talib.OBV(close, volume)),
-        ("roc 10", lambda: ta.roc(close, 10), lambda: talib.ROC(close, 10)),
-        ("mom 10", lambda: ta.mom(close, 10), lambda: talib.MOM(close, 10)),
-    ]
+    cases = array_cases(talib, high, low, close, volume)
     worst = 0.0
     for label, ours, theirs in cases:
         t_ours, t_ref = best_of(ours, opts.repeat), best_of(theirs, opts.repeat)

@@ -16,6 +16,7 @@ void bind_ctp_library(pybind11::module_& m);
 void bind_engine(pybind11::module_& m);
 void bind_risk(pybind11::module_& m);
 void bind_latency(pybind11::module_& m);
+void bind_bars(pybind11::module_& m);
 // The C++ engine behind a `_core.Engine` object (pyext/engine.cpp); TypeError for anything else.
 core::Engine& engine_of(pybind11::handle engine);
 // The runtime (engine, risk engine, journal, kill switch) behind a `_core.Engine` object; TypeError otherwise.

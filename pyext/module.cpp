@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   shandian::pyext::bind_engine(m);
   shandian::pyext::bind_risk(m);
   shandian::pyext::bind_latency(m);
+  shandian::pyext::bind_bars(m);
 }

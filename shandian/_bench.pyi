@@ -3,9 +3,10 @@
 shandian benchmarks and test probes (bindings only; see cpp/bench, cpp/core/order_lab.hpp)
 """
 from __future__ import annotations
+import collections.abc
 import shandian._core
 import typing
-__all__: list[str] = ['LedgerProbe', 'OrderLab', 'bench_front_insert_latency', 'bench_front_ticks', 'bench_mpsc_throughput', 'bench_order_apply', 'bench_ring_roundtrip', 'bench_ring_throughput', 'bench_risk_check', 'bench_wake_floor']
+__all__: list[str] = ['LedgerProbe', 'OrderLab', 'bench_bars_build', 'bench_front_insert_latency', 'bench_front_ticks', 'bench_mpsc_throughput', 'bench_order_apply', 'bench_ring_roundtrip', 'bench_ring_throughput', 'bench_risk_check', 'bench_wake_floor']
 class OrderLab:
     """
     Scripted counter around a real Engine for property tests (cpp/core/order_lab.hpp).
@@ -46,6 +47,11 @@ class LedgerProbe:
     @property
     def view(self) -> shandian._core.PositionView:
         ...
+def bench_bars_build(symbol: str = 'rb2505', intervals: collections.abc.Sequence[str] = ['1m'], days: typing.SupportsInt | typing.SupportsIndex = 20) -> dict:
+    """
+    BarBuilder throughput on one instrument stream: DAYS trading days of 2 ticks/s (the first untimed).
+    Returns {'ticks', 'bars', 'seconds', 'cpu_seconds', 'ticks_per_s', 'cpu_ticks_per_s'}.
+    """
 def bench_front_insert_latency(lib_dir: str, orders: typing.SupportsInt | typing.SupportsIndex, warmup: typing.SupportsInt | typing.SupportsIndex) -> list[int]:
     """
     ns per ReqOrderInsert -> first OnRtnOrder through the local front's trader library (wait=block).

@@ -5,18 +5,14 @@ shandian C++ core (bindings only; see cpp/)
 from __future__ import annotations
 import collections.abc
 import datetime
+import numpy
+import numpy.typing
 import os
 import pathlib
 import typing
 import typing_extensions
-__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Bar', 'BarConfigError', 'BarIntervalError', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'UnknownProductError', 'bar_interval', 'build_info', 'check_bar_product', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'resolve_library_dir', 'risk_limit_fields']
+__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'build_bars', 'build_info', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of']
 class CtpLibraryError(OSError):
-    pass
-class BarIntervalError(ValueError):
-    pass
-class UnknownProductError(ValueError):
-    pass
-class BarConfigError(ValueError):
     pass
 class Direction:
     """
@@ -631,10 +627,7 @@ class BatchItemKind:
       NOTICE
     
       TIMER
-    
-      BAR
     """
-    BAR: typing.ClassVar[BatchItemKind]
     NOTICE: typing.ClassVar[BatchItemKind]
     ORDER: typing.ClassVar[BatchItemKind]
     TICK: typing.ClassVar[BatchItemKind]
@@ -886,57 +879,6 @@ class Tick:
     @property
     def volume(self) -> int:
         ...
-class Bar:
-    def __repr__(self) -> str:
-        ...
-    @property
-    def close(self) -> float:
-        ...
-    @property
-    def end_ms(self) -> int:
-        ...
-    @property
-    def filled(self) -> bool:
-        ...
-    @property
-    def high(self) -> float:
-        ...
-    @property
-    def interval(self) -> str:
-        ...
-    @property
-    def low(self) -> float:
-        ...
-    @property
-    def open(self) -> float:
-        ...
-    @property
-    def open_interest(self) -> float:
-        ...
-    @property
-    def open_interest_change(self) -> float:
-        ...
-    @property
-    def start_ms(self) -> int:
-        ...
-    @property
-    def subscribers(self) -> int:
-        ...
-    @property
-    def symbol(self) -> str:
-        ...
-    @property
-    def tick_count(self) -> int:
-        ...
-    @property
-    def trading_day(self) -> int:
-        ...
-    @property
-    def turnover(self) -> float:
-        ...
-    @property
-    def volume(self) -> int:
-        ...
 class OrderUpdate:
     @property
     def agent(self) -> int:
@@ -1112,8 +1054,6 @@ class Batch:
     """
     def __len__(self) -> int:
         ...
-    def bar(self, index: typing.SupportsInt | typing.SupportsIndex) -> Bar:
-        ...
     def notice(self, index: typing.SupportsInt | typing.SupportsIndex) -> SessionNotice:
         ...
     def order(self, index: typing.SupportsInt | typing.SupportsIndex) -> OrderUpdate:
@@ -1123,9 +1063,6 @@ class Batch:
     def timer(self, index: typing.SupportsInt | typing.SupportsIndex) -> TimerFired:
         ...
     def trade(self, index: typing.SupportsInt | typing.SupportsIndex) -> TradeUpdate:
-        ...
-    @property
-    def bars(self) -> list:
         ...
     @property
     def dispatch_ns(self) -> int:
@@ -1298,7 +1235,7 @@ class Engine:
     """
     One account: a CTP library pair (dlopen), its session and the engine loop. Engine-thread methods must be called from the thread that runs run()/run_once() (or before it starts).
     """
-    def __init__(self, library_dir: os.PathLike | str | bytes, session: SessionConfig, *, wait: str = 'block', max_instruments: typing.SupportsInt | typing.SupportsIndex = 4096, max_live_orders: typing.SupportsInt | typing.SupportsIndex = 16384, orders_per_day: typing.SupportsInt | typing.SupportsIndex = 131072, trades_per_day: typing.SupportsInt | typing.SupportsIndex = 262144, max_agents: typing.SupportsInt | typing.SupportsIndex = 64, max_events_per_batch: typing.SupportsInt | typing.SupportsIndex = 512, max_wait_ms: typing.SupportsFloat | typing.SupportsIndex = 50.0, bar_history: typing.SupportsInt | typing.SupportsIndex = 1000) -> None:
+    def __init__(self, library_dir: os.PathLike | str | bytes, session: SessionConfig, *, wait: str = 'block', max_instruments: typing.SupportsInt | typing.SupportsIndex = 4096, max_live_orders: typing.SupportsInt | typing.SupportsIndex = 16384, orders_per_day: typing.SupportsInt | typing.SupportsIndex = 131072, trades_per_day: typing.SupportsInt | typing.SupportsIndex = 262144, max_agents: typing.SupportsInt | typing.SupportsIndex = 64, max_events_per_batch: typing.SupportsInt | typing.SupportsIndex = 512, max_wait_ms: typing.SupportsFloat | typing.SupportsIndex = 50.0) -> None:
         ...
     def add_agent(self, name: str) -> int:
         ...
@@ -1313,10 +1250,6 @@ class Engine:
     def agent_ledger(self, agent: typing.SupportsInt | typing.SupportsIndex) -> AgentLedger:
         """
         The agent's ledger now: money and counters (a copy).
-        """
-    def bar_history(self, symbol: str, interval: str, n: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
-        """
-        (open, high, low, close, volume, open_interest, start_ms) of the newest min(n, kept) bars as read-only numpy views of the engine's ring, oldest first; None when nobody subscribed to these bars.
         """
     def cancel(self, agent: typing.SupportsInt | typing.SupportsIndex, order: typing.SupportsInt | typing.SupportsIndex) -> CancelResult:
         ...
@@ -1442,10 +1375,6 @@ class Engine:
         """
     def subscribe(self, agent: typing.SupportsInt | typing.SupportsIndex, symbol: str) -> RejectCode:
         ...
-    def subscribe_bars(self, agent: typing.SupportsInt | typing.SupportsIndex, symbol: str, interval: str) -> RejectCode:
-        """
-        Raises BarIntervalError (bad interval text) or UnknownProductError (no trading hours for the product).
-        """
     def unrealized_pnl(self, agent: typing.SupportsInt | typing.SupportsIndex, instrument: typing.SupportsInt | typing.SupportsIndex) -> float:
         """
         The agent's open lots of the instrument at mark_price (CNY).
@@ -1954,17 +1883,25 @@ class LatencyHistogram:
     @property
     def count(self) -> int:
         ...
-def bar_interval(text: str) -> str:
+class CsvFormatError(ValueError):
+    pass
+class CsvUnknownInstrumentError(ValueError):
+    pass
+class CsvOrderError(ValueError):
+    pass
+class TickOrderError(ValueError):
+    pass
+def build_bars(symbol: str, interval: str, time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], trading_day: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], last_price: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], volume: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], turnover: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], open_interest: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], clock_ms: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
-    The canonical text of a bar interval ("60m" -> "1h"); BarIntervalError when invalid.
+    Bars of INTERVAL ('1m', '5m', '1h', '1d', '<n>t', '<n>v') built by BarBuilder from one instrument's tick
+    columns, as a dict of numpy columns plus 'stats' (ticks taken / refused by reason). CLOCK_MS: the exchange
+    clock after the last tick (closes the bars it passed); None leaves the bar open at the last tick out.
+    KeyError for a product not in the session table, ValueError for a bad interval, TickOrderError when
+    time_ms goes backwards.
     """
 def build_info() -> dict:
     """
     Compiler, flags and pinned CTP API version this extension was built with (for provenance).
-    """
-def check_bar_product(symbol: str) -> None:
-    """
-    UnknownProductError when the session table has no trading hours for the symbol's product.
     """
 def disconnect_reason_text(reason: typing.SupportsInt | typing.SupportsIndex) -> str:
     """
@@ -1984,6 +1921,11 @@ def probe_ctp_library(directory: str) -> dict:
     """
     dlopen a CTP library pair in DIRECTORY, resolve the 6.7.11 factories by mangled name and return their GetApiVersion() strings. Raises CtpLibraryError naming the file or symbol that failed.
     """
+def read_csv_ticks(path: str, symbol: str) -> dict:
+    """
+    The ticks of SYMBOL in a tick CSV (native or vn.py dialect, read by the local front's CsvSource) as a
+    dict of numpy columns. CsvFormatError / CsvOrderError for a bad file, KeyError for a symbol without rows.
+    """
 def resolve_library_dir(flavour: str, package_lib_root: os.PathLike | str | bytes) -> pathlib.Path:
     """
     'sfit' / 'local' -> package_lib_root/<flavour>; anything else is a directory path.
@@ -1991,6 +1933,10 @@ def resolve_library_dir(flavour: str, package_lib_root: os.PathLike | str | byte
 def risk_limit_fields() -> dict:
     """
     Every risk limit by scope, as declared in risk/risk_limits.hpp: [{name, kind, unit, doc, default}].
+    """
+def trading_days_of(time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> numpy.typing.NDArray[numpy.uint32]:
+    """
+    Trading day (YYYYMMDD, uint32) of each exchange time (ms), by the weekday calendar.
     """
 RISK_MAX_EXCHANGE_OVERRIDES: int = 8
 RISK_MAX_WINDOWS: int = 2

@@ -14,10 +14,15 @@ from shandian import _core
 __all__ = [
     "BarSubscriptionError",
     "ConfigError",
+    "HistoryError",
+    "HistoryFileNotFoundError",
+    "HistoryFormatError",
+    "HistoryIntervalError",
     "JournalGapError",
     "OrderRejected",
     "ParamError",
     "RejectCode",
+    "UnknownSymbolError",
 ]
 
 RejectCode = StrEnum("RejectCode", [(name, name) for name in _core.RejectCode.__members__])  # type: ignore[misc]
@@ -60,3 +65,23 @@ class ParamError(ValueError):
 
 class JournalGapError(RuntimeError):
     """Sequence numbers are missing from a journal (records were lost or deleted)."""
+
+
+class HistoryError(Exception):
+    """Recorded ticks or bars that cannot be read (shandian.history): the source and what is wrong."""
+
+
+class HistoryFileNotFoundError(HistoryError, FileNotFoundError):
+    """A history source (CSV, SQLite database, Parquet file) that does not exist."""
+
+
+class HistoryFormatError(HistoryError, ValueError):
+    """A history source whose table, columns or values are not the expected ones (which, and why)."""
+
+
+class UnknownSymbolError(HistoryError, LookupError):
+    """A symbol with no rows in a history source, or without a product in the session table."""
+
+
+class HistoryIntervalError(HistoryError, ValueError):
+    """A bar interval that is malformed, or that a source does not store."""

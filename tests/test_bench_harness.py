@@ -608,3 +608,53 @@ def test_bench_all_quick_when_run_from_repo_root_prints_table_and_writes_json(tm
     for name in ("risk", "order_apply"):
         if by_name[name]["status"] == "unavailable":
             assert "needs _bench.bench_" in by_name[name]["reason"]
+
+
+# -- bars_ta ----------------------------------------------------------------------------------------------
+BARS_TA_BUILD_KEYS = ["build_1m", "build_1m_5m_15m_1h_1d"]
+BARS_TA_PY_KEYS = ["py_update_sma", "py_update_ema", "py_update_atr", "py_update_rsi"]
+
+
+def test_bars_ta_when_run_quick_reports_building_updates_and_vnpy_ratio():
+    pytest.importorskip("talib")
+    result = execute(REGISTRY["bars_ta"], Context(quick=True, bench=_bench_or_skip()))
+    assert result.status == "ok", result.reason
+    keys = [m.key for m in result.metrics]
+    assert keys == [*BARS_TA_BUILD_KEYS, *BARS_TA_PY_KEYS, "vnpy_pattern_bar", "ta_incremental_bar",
+                    "vnpy_pattern_ratio", "array_worst_ratio"]
+    assert all(result.metric(k).rate > 0 for k in BARS_TA_BUILD_KEYS)
+    per_bar = result.params["bars_per_stream"] - 100  # the first ArrayManager window only fills it
+    vnpy, ours = result.metric("vnpy_pattern_bar").hist, result.metric("ta_incremental_bar").hist
+    assert vnpy.count == per_bar == ours.count
+    ratio = result.metric("vnpy_pattern_ratio").rate
+    assert ratio == pytest.approx(vnpy.percentile(50) / ours.percentile(50), rel=0.02)
+    assert sum(note.startswith("array ") for note in result.notes) == 19
+
+
+def test_bars_ta_when_talib_missing_leaves_its_rows_out_with_the_reason(monkeypatch):
+    from shandian.bench import bars_ta
+
+    find_spec = bars_ta.importlib.util.find_spec
+    monkeypatch.setattr(bars_ta.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "talib" else find_spec(name, *a))
+    result = execute(REGISTRY["bars_ta"], Context(quick=True, bench=_bench_or_skip()))
+    assert result.status == "ok", result.reason
+    assert [m.key for m in result.metrics] == [*BARS_TA_BUILD_KEYS, *BARS_TA_PY_KEYS]
+    assert any("TA-Lib (`talib`, extra 'test') is not installed" in note for note in result.notes)
+
+
+def test_bars_ta_when_binding_missing_says_which_binding_it_needs():
+    result = execute(REGISTRY["bars_ta"], Context(bench=types.SimpleNamespace()))
+    assert result.status == "unavailable"
+    assert "needs _bench.bench_bars_build" in result.reason
+
+
+def test_bench_bars_build_when_days_given_counts_every_timed_tick():
+    bench = _bench_or_skip()
+    one, two = bench.bench_bars_build("rb2505", ["1m"], 2), bench.bench_bars_build("rb2505", ["1m"], 3)
+    assert two["ticks"] == 2 * one["ticks"] > 0  # each timed day has the same ticks
+    assert one["bars"] > 0 and one["cpu_ticks_per_s"] > 0
+    with pytest.raises(ValueError, match="days must be at least 2"):
+        bench.bench_bars_build("rb2505", ["1m"], 1)
+    with pytest.raises(ValueError, match="bar interval '7x'"):
+        bench.bench_bars_build("rb2505", ["7x"], 2)

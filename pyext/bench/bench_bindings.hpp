@@ -10,4 +10,5 @@ void bind_front(pybind11::module_& m);
 void bind_risk(pybind11::module_& m);
 void bind_order(pybind11::module_& m);
 void bind_lab(pybind11::module_& m);
+void bind_bars(pybind11::module_& m);
 }  // namespace shandian::pyext::bench_module

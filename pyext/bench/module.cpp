@@ -18,4 +18,5 @@ PYBIND11_MODULE(_bench, m) {
   shandian::pyext::bench_module::bind_risk(m);
   shandian::pyext::bench_module::bind_order(m);
   shandian::pyext::bench_module::bind_lab(m);
+  shandian::pyext::bench_module::bind_bars(m);
 }

@@ -18,7 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shandian.bench import builtin  # importing it registers the built-in scenarios in REGISTRY
+from shandian.bench import (
+    bars_ta,  # noqa: F401 -- importing it registers the bars_ta scenario
+    builtin,  # importing it registers the built-in scenarios in REGISTRY
+)
 from shandian.bench.scenarios import (
     REGISTRY,
     WAIT_STRATEGIES,
