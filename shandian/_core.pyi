@@ -11,8 +11,14 @@ import os
 import pathlib
 import typing
 import typing_extensions
-__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'build_bars', 'build_info', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of']
+__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Bar', 'BarConfigError', 'BarIntervalError', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'UnknownProductError', 'bar_interval', 'build_bars', 'build_info', 'check_bar_product', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of']
 class CtpLibraryError(OSError):
+    pass
+class BarIntervalError(ValueError):
+    pass
+class UnknownProductError(ValueError):
+    pass
+class BarConfigError(ValueError):
     pass
 class Direction:
     """
@@ -627,7 +633,10 @@ class BatchItemKind:
       NOTICE
     
       TIMER
+    
+      BAR
     """
+    BAR: typing.ClassVar[BatchItemKind]
     NOTICE: typing.ClassVar[BatchItemKind]
     ORDER: typing.ClassVar[BatchItemKind]
     TICK: typing.ClassVar[BatchItemKind]
@@ -879,6 +888,57 @@ class Tick:
     @property
     def volume(self) -> int:
         ...
+class Bar:
+    def __repr__(self) -> str:
+        ...
+    @property
+    def close(self) -> float:
+        ...
+    @property
+    def end_ms(self) -> int:
+        ...
+    @property
+    def filled(self) -> bool:
+        ...
+    @property
+    def high(self) -> float:
+        ...
+    @property
+    def interval(self) -> str:
+        ...
+    @property
+    def low(self) -> float:
+        ...
+    @property
+    def open(self) -> float:
+        ...
+    @property
+    def open_interest(self) -> float:
+        ...
+    @property
+    def open_interest_change(self) -> float:
+        ...
+    @property
+    def start_ms(self) -> int:
+        ...
+    @property
+    def subscribers(self) -> int:
+        ...
+    @property
+    def symbol(self) -> str:
+        ...
+    @property
+    def tick_count(self) -> int:
+        ...
+    @property
+    def trading_day(self) -> int:
+        ...
+    @property
+    def turnover(self) -> float:
+        ...
+    @property
+    def volume(self) -> int:
+        ...
 class OrderUpdate:
     @property
     def agent(self) -> int:
@@ -1054,6 +1114,8 @@ class Batch:
     """
     def __len__(self) -> int:
         ...
+    def bar(self, index: typing.SupportsInt | typing.SupportsIndex) -> Bar:
+        ...
     def notice(self, index: typing.SupportsInt | typing.SupportsIndex) -> SessionNotice:
         ...
     def order(self, index: typing.SupportsInt | typing.SupportsIndex) -> OrderUpdate:
@@ -1063,6 +1125,9 @@ class Batch:
     def timer(self, index: typing.SupportsInt | typing.SupportsIndex) -> TimerFired:
         ...
     def trade(self, index: typing.SupportsInt | typing.SupportsIndex) -> TradeUpdate:
+        ...
+    @property
+    def bars(self) -> list:
         ...
     @property
     def dispatch_ns(self) -> int:
@@ -1235,7 +1300,7 @@ class Engine:
     """
     One account: a CTP library pair (dlopen), its session and the engine loop. Engine-thread methods must be called from the thread that runs run()/run_once() (or before it starts).
     """
-    def __init__(self, library_dir: os.PathLike | str | bytes, session: SessionConfig, *, wait: str = 'block', max_instruments: typing.SupportsInt | typing.SupportsIndex = 4096, max_live_orders: typing.SupportsInt | typing.SupportsIndex = 16384, orders_per_day: typing.SupportsInt | typing.SupportsIndex = 131072, trades_per_day: typing.SupportsInt | typing.SupportsIndex = 262144, max_agents: typing.SupportsInt | typing.SupportsIndex = 64, max_events_per_batch: typing.SupportsInt | typing.SupportsIndex = 512, max_wait_ms: typing.SupportsFloat | typing.SupportsIndex = 50.0) -> None:
+    def __init__(self, library_dir: os.PathLike | str | bytes, session: SessionConfig, *, wait: str = 'block', max_instruments: typing.SupportsInt | typing.SupportsIndex = 4096, max_live_orders: typing.SupportsInt | typing.SupportsIndex = 16384, orders_per_day: typing.SupportsInt | typing.SupportsIndex = 131072, trades_per_day: typing.SupportsInt | typing.SupportsIndex = 262144, max_agents: typing.SupportsInt | typing.SupportsIndex = 64, max_events_per_batch: typing.SupportsInt | typing.SupportsIndex = 512, max_wait_ms: typing.SupportsFloat | typing.SupportsIndex = 50.0, bar_history: typing.SupportsInt | typing.SupportsIndex = 1000) -> None:
         ...
     def add_agent(self, name: str) -> int:
         ...
@@ -1250,6 +1315,10 @@ class Engine:
     def agent_ledger(self, agent: typing.SupportsInt | typing.SupportsIndex) -> AgentLedger:
         """
         The agent's ledger now: money and counters (a copy).
+        """
+    def bar_history(self, symbol: str, interval: str, n: typing.SupportsInt | typing.SupportsIndex) -> typing.Any:
+        """
+        (open, high, low, close, volume, open_interest, start_ms) of the newest min(n, kept) bars as read-only numpy views of the engine's ring, oldest first; None when nobody subscribed to these bars.
         """
     def cancel(self, agent: typing.SupportsInt | typing.SupportsIndex, order: typing.SupportsInt | typing.SupportsIndex) -> CancelResult:
         ...
@@ -1375,6 +1444,10 @@ class Engine:
         """
     def subscribe(self, agent: typing.SupportsInt | typing.SupportsIndex, symbol: str) -> RejectCode:
         ...
+    def subscribe_bars(self, agent: typing.SupportsInt | typing.SupportsIndex, symbol: str, interval: str) -> RejectCode:
+        """
+        Raises BarIntervalError (bad interval text) or UnknownProductError (no trading hours for the product).
+        """
     def unrealized_pnl(self, agent: typing.SupportsInt | typing.SupportsIndex, instrument: typing.SupportsInt | typing.SupportsIndex) -> float:
         """
         The agent's open lots of the instrument at mark_price (CNY).
@@ -1891,6 +1964,10 @@ class CsvOrderError(ValueError):
     pass
 class TickOrderError(ValueError):
     pass
+def bar_interval(text: str) -> str:
+    """
+    The canonical text of a bar interval ("60m" -> "1h"); BarIntervalError when invalid.
+    """
 def build_bars(symbol: str, interval: str, time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], trading_day: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], last_price: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], volume: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], turnover: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], open_interest: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], clock_ms: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Bars of INTERVAL ('1m', '5m', '1h', '1d', '<n>t', '<n>v') built by BarBuilder from one instrument's tick
@@ -1902,6 +1979,10 @@ def build_bars(symbol: str, interval: str, time_ms: typing.Annotated[numpy.typin
 def build_info() -> dict:
     """
     Compiler, flags and pinned CTP API version this extension was built with (for provenance).
+    """
+def check_bar_product(symbol: str) -> None:
+    """
+    UnknownProductError when the session table has no trading hours for the symbol's product.
     """
 def disconnect_reason_text(reason: typing.SupportsInt | typing.SupportsIndex) -> str:
     """
