@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy
 import pytest
 
 import shandian
@@ -39,6 +40,10 @@ def installed_shandian(tmp_path_factory: pytest.TempPathFactory) -> InstalledSha
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              capture_output=True, text=True, check=True, timeout=60).stdout.strip()
     package = Path(purelib) / "shandian"
+    # The runtime dependencies (numpy) come from this interpreter's site-packages, as `pip install .` would
+    # have installed them; the copied package comes first on sys.path, so it is the one imported.
+    deps = Path(numpy.__file__).resolve().parent.parent
+    (Path(purelib) / "shandian_runtime_deps.pth").write_text(f"{deps}\n")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(Path(shandian.__file__).parent, package, ignore=ignore)
     shutil.copytree(Path(_core.__file__).resolve().parent, package, ignore=ignore, dirs_exist_ok=True)
