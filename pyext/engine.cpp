@@ -455,12 +455,9 @@ void bind_engine_class(py::module_& m) {
             bar.open_interest_change = open_interest_change;
             bar.tick_count = tick_count;
             switch (e.engine().seed_bar(symbol, bar)) {
-              case bars::BarHub::SeedResult::Ok:
-                return py::cast(update);
-              case bars::BarHub::SeedResult::NotSubscribed:
-                return py::none();
-              case bars::BarHub::SeedResult::OutOfOrder:
-                break;
+              case bars::BarHub::SeedResult::Ok: return py::cast(update);
+              case bars::BarHub::SeedResult::NotSubscribed: return py::none();
+              case bars::BarHub::SeedResult::OutOfOrder: break;
             }
             throw py::value_error("bar " + std::to_string(start_ms) + ".." + std::to_string(end_ms) + " of " + symbol +
                                   " " + interval + " does not start after the bars already kept");
