@@ -41,12 +41,12 @@ class WarmedUp(sd.Agent):
         self.given = self.load_history("rb2505", "1m", bars=100, source=self.params["source"])
         self.past = len(self.bars)
         self.loading = False
-        self.ring_after_load = list(self.history("rb2505", "1m", 100).start_ms)
+        self.ring_after_load = list(self.history("rb2505", "1m", 100).time)
 
     def on_bar(self, bar: sd.Bar) -> None:
         self.bars.append(bar)
         if not self.loading and bar.start_ms >= self.params["stop_at"]:
-            self.history_after_stop = list(self.history("rb2505", "1m", 100).start_ms)
+            self.history_after_stop = list(self.history("rb2505", "1m", 100).time)
             self._engine.stop("seen the live bars")
 
 
