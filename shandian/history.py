@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -310,9 +311,10 @@ def bars_from_ticks(ticks: Ticks, symbol: str, interval: str, clock_ms: int | No
                 b["open_interest_change"])
 
 
-_TICK_READERS = {".csv": read_csv_ticks, ".parquet": read_parquet_ticks, ".pq": read_parquet_ticks,
-                 ".db": read_vnpy_sqlite_ticks, ".sqlite": read_vnpy_sqlite_ticks,
-                 ".sqlite3": read_vnpy_sqlite_ticks}
+_TICK_READERS: dict[str, Callable[..., Ticks]] = {
+    ".csv": read_csv_ticks, ".parquet": read_parquet_ticks, ".pq": read_parquet_ticks,
+    ".db": read_vnpy_sqlite_ticks, ".sqlite": read_vnpy_sqlite_ticks, ".sqlite3": read_vnpy_sqlite_ticks,
+}
 
 
 def load_bars(source: str | Path, symbol: str, interval: str, bars: int | None = None,
