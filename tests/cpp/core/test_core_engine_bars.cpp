@@ -157,7 +157,7 @@ void seeded_bars_precede_live_ones_without_duplicate() {
   CHECK(engine.seed_bar("rb2505", at(1)) == BarHub::SeedResult::Ok);
   CHECK(engine.seed_bar("rb2505", at(0)) == BarHub::SeedResult::OutOfOrder);
   CHECK(engine.seed_bar("rb2505", at(2)) == BarHub::SeedResult::Ok);
-  feed(engine, gw, 0, 600);  // 09:00 .. 09:05: live 09:00-09:02 repeat the seeded bars
+  feed(engine, gw, 0, 720);      // 09:00 .. 09:05:59.75: live 09:00-09:02 repeat the seeded bars
   REQUIRE(rec.bar_count == 2u);  // 09:03, 09:04 (09:05 still open)
   CHECK_EQ(rec.bars[0].bar.start_ms, day0 + kNine + 3 * 60'000);
   CHECK_EQ(rec.bars[1].bar.start_ms, day0 + kNine + 4 * 60'000);
@@ -165,7 +165,7 @@ void seeded_bars_precede_live_ones_without_duplicate() {
   REQUIRE(ring != nullptr && ring->size() == 5u);
   const std::int64_t* start = ring->newest(HistoryRing::StartMs, 5);
   for (int k = 0; k < 5; ++k) CHECK_EQ(start[k], day0 + kNine + k * 60'000);
-  CHECK_EQ(ring->newest(HistoryRing::Close, 5)[2], 3.0);  // the seeded 09:02 bar, not the live one
+  CHECK_EQ(ring->newest(HistoryRing::Close, 5)[2], 3.0);                      // the seeded 09:02 bar, not the live one
   CHECK(engine.seed_bar("rb2505", at(3)) == BarHub::SeedResult::OutOfOrder);  // live bars already kept
 }
 
