@@ -432,6 +432,41 @@ void bind_engine_class(py::module_& m) {
           py::arg("symbol"), py::arg("interval"), py::arg("n"),
           "(open, high, low, close, volume, open_interest, start_ms) of the newest min(n, kept) bars as read-only "
           "numpy views of the engine's ring, oldest first; None when nobody subscribed to these bars.")
+      .def(
+          "seed_bar",
+          [](PyEngine& e, const std::string& symbol, const std::string& interval, std::uint32_t trading_day,
+             std::int64_t start_ms, std::int64_t end_ms, double open, double high, double low, double close,
+             std::int64_t volume, double turnover, double open_interest, double open_interest_change,
+             std::uint32_t tick_count) -> py::object {
+            BarUpdate update{};
+            bars::Bar& bar = update.bar;
+            bar.symbol.assign(symbol);
+            bar.interval = bars::parse_interval(interval);
+            bar.trading_day = trading_day;
+            bar.start_ms = start_ms;
+            bar.end_ms = end_ms;
+            bar.open = open;
+            bar.high = high;
+            bar.low = low;
+            bar.close = close;
+            bar.volume = volume;
+            bar.turnover = turnover;
+            bar.open_interest = open_interest;
+            bar.open_interest_change = open_interest_change;
+            bar.tick_count = tick_count;
+            switch (e.engine().seed_bar(symbol, bar)) {
+              case bars::BarHub::SeedResult::Ok: return py::cast(update);
+              case bars::BarHub::SeedResult::NotSubscribed: return py::none();
+              case bars::BarHub::SeedResult::OutOfOrder: break;
+            }
+            throw py::value_error("bar " + std::to_string(start_ms) + ".." + std::to_string(end_ms) + " of " + symbol +
+                                  " " + interval + " does not start after the bars already kept");
+          },
+          py::arg("symbol"), py::arg("interval"), py::arg("trading_day"), py::arg("start_ms"), py::arg("end_ms"),
+          py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"), py::arg("volume"), py::arg("turnover"),
+          py::arg("open_interest"), py::arg("open_interest_change"), py::arg("tick_count") = 0,
+          "Warm-up: append a past bar to a subscribed (symbol, interval) history ring; returns it as a Bar (None "
+          "when nobody subscribed). Live bars starting before its end are dropped. ValueError when out of order.")
       // The agent.buy() hot path: plain ints in (the enums' values), a plain int out on success, so the call
       // converts no enum objects and allocates no result object; an InsertResult only for a refusal.
       .def(

@@ -1400,6 +1400,10 @@ class Engine:
         """
     def run_once(self, max_wait_ms: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> bool:
         ...
+    def seed_bar(self, symbol: str, interval: str, trading_day: typing.SupportsInt | typing.SupportsIndex, start_ms: typing.SupportsInt | typing.SupportsIndex, end_ms: typing.SupportsInt | typing.SupportsIndex, open: typing.SupportsFloat | typing.SupportsIndex, high: typing.SupportsFloat | typing.SupportsIndex, low: typing.SupportsFloat | typing.SupportsIndex, close: typing.SupportsFloat | typing.SupportsIndex, volume: typing.SupportsInt | typing.SupportsIndex, turnover: typing.SupportsFloat | typing.SupportsIndex, open_interest: typing.SupportsFloat | typing.SupportsIndex, open_interest_change: typing.SupportsFloat | typing.SupportsIndex, tick_count: typing.SupportsInt | typing.SupportsIndex = 0) -> typing.Any:
+        """
+        Warm-up: append a past bar to a subscribed (symbol, interval) history ring; returns it as a Bar (None when nobody subscribed). Live bars starting before its end are dropped. ValueError when out of order.
+        """
     def seed_ledger_carry(self, agent: typing.SupportsInt | typing.SupportsIndex, symbol: str, is_long: bool, lots: typing.SupportsInt | typing.SupportsIndex, price: typing.SupportsFloat | typing.SupportsIndex) -> None:
         """
         Carry-over: an agent's lots of an earlier day, booked as yesterday's lots once instruments are loaded.

@@ -41,6 +41,8 @@ from shandian.records import (  # noqa: F401 (re-exported: agents import them fr
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from shandian.port import AgentPort
 
 __all__ = [
@@ -311,6 +313,21 @@ class Agent:
     def history(self, symbol: str, interval: str, n: int) -> BarHistory:
         """Return the newest `n` bars of a subscribed (symbol, interval), oldest first, as numpy views."""
         return self._require_port().history(symbol, interval, n)
+
+    def load_history(self, symbol: str, interval: str, bars: int, source: str | Path) -> int:
+        """Warm up: subscribe `interval` bars of `symbol` and first give on_bar the newest `bars` past bars.
+
+        `source` is a tick file: a CSV (.csv), Parquet (.parquet) or a vn.py SQLite database (.db/.sqlite);
+        its bars are built by the same C++ builder as live ones and appended to the engine's history ring,
+        so history() includes them. They are given to on_bar synchronously, oldest first, before this
+        returns (they are not marked: a bar given during load_history is a past bar). The bar still open at
+        the source's last tick is left out and a live bar that starts before the end of the newest past bar
+        is dropped, so on_bar sees past then live bars with no gap or duplicate at the seam (given the
+        source reaches up to the live feed). Call it in on_start, before live bars arrive. Returns how many
+        past bars were given. Raises shandian.errors.HistoryError subclasses for a bad source, ValueError
+        when live bars of the series were already kept past the history's start.
+        """
+        return self._require_port().load_history(self, symbol, interval, bars, source)
 
     def add_timer(self, interval_s: float) -> int:
         """Add a periodic timer calling on_timer every `interval_s` seconds; returns its id."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -308,3 +309,31 @@ def bars_from_ticks(ticks: Ticks, symbol: str, interval: str, clock_ms: int | No
     return Bars(symbol, interval, b["start_ms"], b["end_ms"], b["trading_day"], b["open"], b["high"],
                 b["low"], b["close"], b["volume"], b["turnover"], b["open_interest"],
                 b["open_interest_change"])
+
+
+_TICK_READERS: dict[str, Callable[..., Ticks]] = {
+    ".csv": read_csv_ticks, ".parquet": read_parquet_ticks, ".pq": read_parquet_ticks,
+    ".db": read_vnpy_sqlite_ticks, ".sqlite": read_vnpy_sqlite_ticks, ".sqlite3": read_vnpy_sqlite_ticks,
+}
+
+
+def load_bars(source: str | Path, symbol: str, interval: str, bars: int | None = None,
+              end: TimeBound = None) -> Bars:
+    """Return the newest BARS finished bars of INTERVAL (all when None) from a tick SOURCE file (C++ builder).
+
+    The reader follows the file's suffix: .csv, .parquet/.pq, or a vn.py SQLite database (.db/.sqlite).
+    Ticks after END are left out; the bar still open at the last tick is left out (bars_from_ticks), so
+    live bars continue it. Raises HistoryFormatError for any other suffix and the readers' errors.
+    """
+    path = Path(source)
+    reader = _TICK_READERS.get(path.suffix.lower())
+    if reader is None:
+        expected = ", ".join(_TICK_READERS)
+        raise HistoryFormatError(f"{source}: not a history source (expected a file ending {expected})")
+    if bars is not None and (not isinstance(bars, int) or isinstance(bars, bool) or bars < 0):
+        raise HistoryFormatError(f"bars={bars!r}: expected an int >= 0 or None")
+    built = bars_from_ticks(reader(path, symbol, end=end), symbol, interval)
+    if bars is None or bars >= len(built):
+        return built
+    keep = slice(len(built) - bars, None)
+    return Bars(symbol, interval, *(getattr(built, f.name)[keep] for f in fields(built)[2:]))

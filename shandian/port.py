@@ -6,6 +6,7 @@ the first argument where the action is the agent's own. Engine-thread only, like
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from shandian.instrument import Instrument
@@ -67,6 +68,13 @@ class AgentPort(Protocol[AgentT]):
 
     def history(self, symbol: str, interval: str, n: int) -> BarHistory:
         """Return the newest `n` bars (at most those kept) of a subscribed (symbol, interval) as views."""
+        ...
+
+    def load_history(self, agent: AgentT, symbol: str, interval: str, bars: int, source: str | Path) -> int:
+        """Subscribe (symbol, interval) bars, seed them from `source`, give the newest `bars` to on_bar first.
+
+        Returns how many past bars were given.
+        """
         ...
 
     def add_timer(self, agent: AgentT, interval_s: float) -> int:

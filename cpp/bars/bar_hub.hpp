@@ -77,6 +77,8 @@ class BarHub {
     BarInterval interval;
     std::uint64_t subscribers = 0;  // bit per agent
     std::unique_ptr<HistoryRing> history;
+    std::int64_t last_end_ms = INT64_MIN;    // end of the newest bar pushed (seeded or live)
+    std::int64_t seeded_end_ms = INT64_MIN;  // end of the newest seeded (past) bar
   };
   struct Entry {
     core::InstrumentId symbol;
@@ -139,6 +141,26 @@ class BarHub {
     return nullptr;
   }
 
+  // Warm-up: appends a past bar (built elsewhere from history) to the (symbol, interval) ring. Seeded bars
+  // must come oldest first and start at or after the end of every bar already kept; a live bar that starts
+  // before the end of the newest seeded bar is then dropped (it repeats history), so the series continues at
+  // the seam without a duplicate. Returns NotSubscribed when nobody asked for these bars, OutOfOrder otherwise.
+  enum class SeedResult : std::uint8_t { Ok, NotSubscribed, OutOfOrder };
+  SeedResult seed(std::string_view symbol, const Bar& bar) noexcept {
+    const std::size_t e = find(symbol);
+    if (e == entries_.size()) return SeedResult::NotSubscribed;
+    Entry& entry = entries_[e];
+    for (std::size_t s = 0; s < entry.series_count; ++s) {
+      Series& series = entry.series[s];
+      if (!(series.interval == bar.interval)) continue;
+      if (bar.end_ms <= bar.start_ms || bar.start_ms < series.last_end_ms) return SeedResult::OutOfOrder;
+      series.history->push(bar);
+      series.last_end_ms = series.seeded_end_ms = bar.end_ms;
+      return SeedResult::Ok;
+    }
+    return SeedResult::NotSubscribed;
+  }
+
   // Folds a tick of entry `e` in (received at monotonic recv_ns); sink(const Bar&, subscribers) per bar.
   template <class Sink>
   void on_tick(std::size_t e, const core::TickData& tick, std::int64_t recv_ns, Sink&& sink) {
@@ -178,7 +200,9 @@ class BarHub {
     for (std::size_t s = 0; s < entry.series_count; ++s) {
       Series& series = entry.series[s];
       if (!(series.interval == bar.interval)) continue;
+      if (bar.start_ms < series.seeded_end_ms) return;  // already delivered as history (seed)
       series.history->push(bar);
+      series.last_end_ms = bar.end_ms;
       sink(bar, series.subscribers);
       return;
     }

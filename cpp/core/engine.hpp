@@ -201,6 +201,10 @@ class Engine final : private GatewayHost {
                                                      bars::BarInterval interval) const noexcept {
     return bars_.history(symbol, interval);
   }
+  // Warm-up: appends a past bar of a subscribed (symbol, bar.interval) to its history (BarHub::seed).
+  [[nodiscard]] bars::BarHub::SeedResult seed_bar(std::string_view symbol, const bars::Bar& bar) noexcept {
+    return bars_.seed(symbol, bar);
+  }
   // A close offset (any of Close / CloseToday / CloseYesterday) must fit the agent's own free lots
   // (INSUFFICIENT_POSITION otherwise); outside SHFE/INE it is sent as Close. The price is sent on the grid.
   [[nodiscard]] InsertResult insert_order(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,

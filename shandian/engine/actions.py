@@ -6,6 +6,7 @@ Orders, conditionals, cancels, subscriptions, timers and views, each checked and
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from shandian import _core
@@ -39,6 +40,7 @@ from shandian.engine.codes import (
 )
 from shandian.engine.state import EngineState
 from shandian.errors import BarSubscriptionError
+from shandian.history import load_bars
 from shandian.instrument import Instrument
 
 
@@ -267,6 +269,29 @@ class OrderActions(EngineState):
             raise BarSubscriptionError("interval", interval,
                                        f"no agent subscribed to {symbol!r} {interval} bars")
         return BarHistory(*columns)
+
+    def load_history(self, agent: Agent, symbol: str, interval: str, bars: int, source: str | Path) -> int:
+        """AgentPort.load_history."""
+        if not isinstance(bars, int) or isinstance(bars, bool) or bars < 0:
+            raise BarSubscriptionError("bars", bars, "must be an int >= 0")
+        interval = bar_interval(interval)
+        past = load_bars(source, symbol, interval, bars)  # HistoryError before anything is subscribed
+        self.subscribe_bars(agent, symbol, interval)
+        assert self._rt is not None
+        given = []
+        for i in range(len(past)):
+            bar = self._rt.seed_bar(symbol, interval, int(past.trading_day[i]), int(past.start_ms[i]),
+                                    int(past.end_ms[i]), float(past.open[i]), float(past.high[i]),
+                                    float(past.low[i]), float(past.close[i]), int(past.volume[i]),
+                                    float(past.turnover[i]), float(past.open_interest[i]),
+                                    float(past.open_interest_change[i]))
+            if bar is None:
+                raise BarSubscriptionError("interval", interval,
+                                           f"no agent subscribed to {symbol!r} {interval} bars")
+            given.append(bar)
+        for bar in given:
+            agent.on_bar(bar)
+        return len(given)
 
     def add_timer(self, agent: Agent, interval_s: float) -> int:
         """AgentPort.add_timer."""

@@ -128,9 +128,51 @@ void bars_reach_subscribers_with_ohlcv_of_their_ticks_and_allocate_nothing() {
   CHECK(engine.bar_history("rb2505", {BarKind::Minutes, 15}) == nullptr);
 }
 
+// Warm-up: past bars seeded into the ring come first; live bars repeating them are dropped, the rest follow.
+void seeded_bars_precede_live_ones_without_duplicate() {
+  FakeGateway gw;
+  EngineConfig config;
+  config.bar_history = 8;
+  Engine engine(config, gw);
+  Recorder rec;
+  engine.set_dispatcher(&rec);
+  const AgentId a = engine.add_agent("a");
+  gw.add_instrument("rb2505", "SHFE", 1.0);
+  gw.host->instruments_loaded();
+  using shandian::bars::BarHub;
+  shandian::bars::Bar past{};
+  past.symbol.assign("rb2505");
+  past.interval = {BarKind::Minutes, 1};
+  past.trading_day = 20250102;
+  const std::int64_t day0 = 20090LL * 86'400'000;  // 2025-01-02 00:00 as exchange ms
+  const auto at = [&](int minute) {
+    past.start_ms = day0 + kNine + minute * 60'000;
+    past.end_ms = past.start_ms + 60'000;
+    past.close = 1.0 + minute;
+    return past;
+  };
+  CHECK(engine.seed_bar("rb2505", at(0)) == BarHub::SeedResult::NotSubscribed);
+  CHECK(engine.subscribe_bars(a, "rb2505", {BarKind::Minutes, 1}) == RejectCode::None);
+  CHECK(engine.seed_bar("rb2505", at(0)) == BarHub::SeedResult::Ok);
+  CHECK(engine.seed_bar("rb2505", at(1)) == BarHub::SeedResult::Ok);
+  CHECK(engine.seed_bar("rb2505", at(0)) == BarHub::SeedResult::OutOfOrder);
+  CHECK(engine.seed_bar("rb2505", at(2)) == BarHub::SeedResult::Ok);
+  feed(engine, gw, 0, 720);      // 09:00 .. 09:05:59.75: live 09:00-09:02 repeat the seeded bars
+  REQUIRE(rec.bar_count == 2u);  // 09:03, 09:04 (09:05 still open)
+  CHECK_EQ(rec.bars[0].bar.start_ms, day0 + kNine + 3 * 60'000);
+  CHECK_EQ(rec.bars[1].bar.start_ms, day0 + kNine + 4 * 60'000);
+  const HistoryRing* ring = engine.bar_history("rb2505", {BarKind::Minutes, 1});
+  REQUIRE(ring != nullptr && ring->size() == 5u);
+  const std::int64_t* start = ring->newest(HistoryRing::StartMs, 5);
+  for (int k = 0; k < 5; ++k) CHECK_EQ(start[k], day0 + kNine + k * 60'000);
+  CHECK_EQ(ring->newest(HistoryRing::Close, 5)[2], 3.0);                      // the seeded 09:02 bar, not the live one
+  CHECK(engine.seed_bar("rb2505", at(3)) == BarHub::SeedResult::OutOfOrder);  // live bars already kept
+}
+
 }  // namespace
 
 int main() {
   bars_reach_subscribers_with_ohlcv_of_their_ticks_and_allocate_nothing();
+  seeded_bars_precede_live_ones_without_duplicate();
   return shandian::testing::finish("test_core_engine_bars");
 }
