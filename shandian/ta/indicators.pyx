@@ -10,6 +10,7 @@ the same push functions over numpy arrays.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.stdint cimport uint64_t
 from libc.math cimport INFINITY, NAN, fabs, isfinite, isnan, sqrt
 
 import numpy as np
@@ -333,6 +334,16 @@ cdef inline double _rsi_push(RsiCore* r, double x) noexcept nogil:
     return 100.0 * (r.gain / total) if not _is_zero(total) else 0.0
 
 
+cdef inline double _atr_smooth(AtrCore* a, double tr) noexcept nogil:
+    # Wilder smoothing as in _rsi_push: v*(n-1)/n + tr/n.
+    a.value = a.value * a.keep + tr * a.add
+    return a.value
+
+
+cdef inline double _natr_of(double atr, double close) noexcept nogil:
+    return (atr / close) * 100.0 if not _is_zero(close) else 0.0
+
+
 cdef inline double _atr_push(AtrCore* a, double high, double low, double close) noexcept nogil:
     # TA_ATR: the mean of the first `period` true ranges (from bar 1), then Wilder smoothing.
     cdef double tr
@@ -349,16 +360,14 @@ cdef inline double _atr_push(AtrCore* a, double high, double low, double close) 
             return NAN
         a.value = a.total / a.period
         return a.value
-    # Wilder smoothing as in _rsi_push: v*(n-1)/n + tr/n.
-    a.value = a.value * a.keep + tr * a.add
-    return a.value
+    return _atr_smooth(a, tr)
 
 
 cdef inline double _natr_push(AtrCore* a, double high, double low, double close) noexcept nogil:
     cdef double atr = _atr_push(a, high, low, close)
     if isnan(atr):
         return NAN
-    return (atr / close) * 100.0 if not _is_zero(close) else 0.0
+    return _natr_of(atr, close)
 
 
 cdef inline double _adx_push(AdxCore* a, double high, double low, double close) noexcept nogil:
@@ -490,20 +499,26 @@ cdef inline double _obv_push(ObvCore* o, double close, double volume) noexcept n
     return o.value
 
 
+cdef inline double _roc_of(double x, double old) noexcept nogil:
+    return ((x / old) - 1.0) * 100.0 if old != 0.0 else 0.0
+
+
 cdef inline double _roc_push(Ring* r, double x) noexcept nogil:
-    cdef double old
     _ring_push(r, x)
     if r.count < r.size:
         return NAN
-    old = r.buf[r.head]
-    return ((x / old) - 1.0) * 100.0 if old != 0.0 else 0.0
+    return _roc_of(x, r.buf[r.head])
+
+
+cdef inline double _mom_of(double x, double old) noexcept nogil:
+    return x - old
 
 
 cdef inline double _mom_push(Ring* r, double x) noexcept nogil:
     _ring_push(r, x)
     if r.count < r.size:
         return NAN
-    return x - r.buf[r.head]
+    return _mom_of(x, r.buf[r.head])
 
 
 cdef inline double _vwap_push(VwapCore* v, double price, double volume) noexcept nogil:
@@ -1205,6 +1220,26 @@ cdef class VWAP:
 # --------------------------------------------------------------------------------- array functions
 # Each runs the indicator's push function over a local copy of a fresh object's state (the object owns
 # the buffers), so the state stays in registers instead of being re-read after every output store.
+cdef Py_ssize_t _first_non_finite(const double* x, Py_ssize_t start, Py_ssize_t n) noexcept nogil:
+    """Index of the first inf or NaN in x[start:n], or n. Scans in blocks with a branch-free test on the
+    exponent bits so the compiler vectorises it; only a block that holds one is searched element by element."""
+    cdef const uint64_t* bits = <const uint64_t*> x
+    cdef uint64_t exponent = 0x7FF0000000000000ULL, hit
+    cdef Py_ssize_t block, i, end
+    block = start
+    while block < n:
+        end = block + 1024 if block + 1024 < n else n
+        hit = 0
+        for i in range(block, end):
+            hit |= ((bits[i] & exponent) == exponent)
+        if hit:
+            for i in range(block, end):
+                if not isfinite(x[i]):
+                    return i
+        block = end
+    return n
+
+
 cdef tuple _inputs(str func, tuple names, tuple arrays):
     """Float64 contiguous views of equal-length inputs, and the first index where all are non-NaN.
 
@@ -1231,9 +1266,7 @@ cdef tuple _inputs(str func, tuple names, tuple arrays):
     for name, a in zip(names, out):
         view = a
         with nogil:
-            i = start
-            while i < n and isfinite(view[i]):
-                i += 1
+            i = _first_non_finite(&view[0] if n > 0 else NULL, start, n)
         if i < n:
             raise ValueError(f"{func}: {name}[{i}]={view[i]!r} is not finite (only leading NaNs are allowed)")
     return out, start, n
@@ -1387,9 +1420,12 @@ def roc(x, int period=10):
     (xa,), start, n = _inputs("roc", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    # Past the warm-up the window's oldest value is the input itself, period values back: no ring.
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
             ov[i] = _roc_push(&core, xv[i])
+        for i in range(start + period, n):
+            ov[i] = _roc_of(xv[i], xv[i - period])
     return out
 
 
@@ -1401,9 +1437,12 @@ def mom(x, int period=10):
     (xa,), start, n = _inputs("mom", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    # Past the warm-up the window's oldest value is the input itself, period values back: no ring.
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
             ov[i] = _mom_push(&core, xv[i])
+        for i in range(start + period, n):
+            ov[i] = _mom_of(xv[i], xv[i - period])
     return out
 
 
@@ -1415,9 +1454,12 @@ def atr(high, low, close, int period=14):
     (ha, la, ca), start, n = _inputs("atr", ("high", "low", "close"), (high, low, close))
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    # Warm-up through the push; then the true range reads the previous close from the input.
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period + 1, n)):
             ov[i] = _atr_push(&core, hv[i], lv[i], cv[i])
+        for i in range(start + period + 1, n):
+            ov[i] = _atr_smooth(&core, _true_range(hv[i], lv[i], cv[i - 1]))
     return out
 
 
@@ -1430,8 +1472,10 @@ def natr(high, low, close, int period=14):
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period + 1, n)):
             ov[i] = _natr_push(&core, hv[i], lv[i], cv[i])
+        for i in range(start + period + 1, n):
+            ov[i] = _natr_of(_atr_smooth(&core, _true_range(hv[i], lv[i], cv[i - 1])), cv[i])
     return out
 
 
