@@ -1231,8 +1231,9 @@ cdef Py_ssize_t _first_non_finite(const double* x, Py_ssize_t start, Py_ssize_t 
         end = block + 1024 if block + 1024 < n else n
         hit = 0
         for i in range(block, end):
-            hit |= ((bits[i] & exponent) == exponent)
-        if hit:
+            # An all-ones exponent (inf or NaN) carries into the sign bit; any other exponent does not.
+            hit |= (bits[i] & exponent) + 0x0010000000000000ULL
+        if hit & 0x8000000000000000ULL:
             for i in range(block, end):
                 if not isfinite(x[i]):
                     return i
