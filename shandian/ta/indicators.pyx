@@ -157,6 +157,11 @@ cdef inline void _ema_init(EmaCore* e, int period) noexcept:
     e.value = NAN
 
 
+cdef inline double _ema_step(EmaCore* e, double x) noexcept nogil:
+    e.value = ((x - e.value) * e.k) + e.value
+    return e.value
+
+
 cdef inline double _ema_push(EmaCore* e, double x) noexcept nogil:
     # TA_INT_EMA, default compatibility: seeded with the mean of the first `period` values.
     if e.count < e.period:
@@ -166,8 +171,7 @@ cdef inline double _ema_push(EmaCore* e, double x) noexcept nogil:
             return NAN
         e.value = e.total / e.period
         return e.value
-    e.value = ((x - e.value) * e.k) + e.value
-    return e.value
+    return _ema_step(e, x)
 
 
 cdef int _var_init(VarCore* v, Py_ssize_t period) except -1:
@@ -218,21 +222,26 @@ cdef inline double _true_range(double high, double low, double prev_close) noexc
 
 
 # ----------------------------------------------------------------------------- per-indicator cores
+cdef inline double _wma_step(WmaCore* w, double x, double oldest) noexcept nogil:
+    """A full window's step; `oldest` is the window's first value after x's push."""
+    cdef double out
+    w.period_sub += x
+    w.period_sub -= w.trailing
+    w.period_sum += x * w.period
+    w.trailing = oldest
+    out = w.period_sum / w.divider
+    w.period_sum -= w.period_sub
+    return out
+
+
 cdef inline double _wma_push(WmaCore* w, double x) noexcept nogil:
     # TA_WMA: the weighted sum loses one copy of the plain window sum per step.
-    cdef double out
     _ring_push(&w.ring, x)
     if w.ring.count < w.ring.size:
         w.period_sub += x
         w.period_sum += x * w.ring.count
         return NAN
-    w.period_sub += x
-    w.period_sub -= w.trailing
-    w.period_sum += x * w.period
-    w.trailing = w.ring.buf[w.ring.head]
-    out = w.period_sum / w.divider
-    w.period_sum -= w.period_sub
-    return out
+    return _wma_step(w, x, w.ring.buf[w.ring.head])
 
 
 cdef inline double _dema_push(MultiEmaCore* m, double x) noexcept nogil:
@@ -307,10 +316,24 @@ cdef inline double _macd_push(MacdCore* m, double x) noexcept nogil:
     return macd
 
 
+cdef inline double _rsi_of(RsiCore* r) noexcept nogil:
+    cdef double total = r.gain + r.loss
+    return 100.0 * (r.gain / total) if not _is_zero(total) else 0.0
+
+
+cdef inline double _rsi_step(RsiCore* r, double diff) noexcept nogil:
+    """A smoothed step on the move `diff` from the previous value."""
+    cdef double up = diff if diff > 0.0 else 0.0
+    cdef double down = -diff if diff < 0.0 else 0.0
+    r.loss = r.loss * r.keep + down * r.add
+    r.gain = r.gain * r.keep + up * r.add
+    return _rsi_of(r)
+
+
 cdef inline double _rsi_push(RsiCore* r, double x) noexcept nogil:
     # TA_RSI, default compatibility: the mean gain/loss of the first `period` moves, then Wilder smoothing
     # (as v*(n-1)/n + move/n: a last-bit difference from TA-Lib's (v*(n-1) + move)/n, at a third the latency).
-    cdef double diff, up, down, total
+    cdef double diff, up, down
     if r.count == 0:
         r.prev = x
         r.count = 1
@@ -327,11 +350,8 @@ cdef inline double _rsi_push(RsiCore* r, double x) noexcept nogil:
             return NAN
         r.loss /= r.period
         r.gain /= r.period
-    else:
-        r.loss = r.loss * r.keep + down * r.add
-        r.gain = r.gain * r.keep + up * r.add
-    total = r.gain + r.loss
-    return 100.0 * (r.gain / total) if not _is_zero(total) else 0.0
+        return _rsi_of(r)
+    return _rsi_step(r, diff)
 
 
 cdef inline double _atr_smooth(AtrCore* a, double tr) noexcept nogil:
@@ -1302,8 +1322,10 @@ def ema(x, int period=30):
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
             ov[i] = _ema_push(&core, xv[i])
+        for i in range(start + period, n):
+            ov[i] = _ema_step(&core, xv[i])
     return out
 
 
@@ -1315,9 +1337,12 @@ def wma(x, int period=30):
     (xa,), start, n = _inputs("wma", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    # Past the warm-up the window's first value is read from the input instead of the ring.
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
             ov[i] = _wma_push(&core, xv[i])
+        for i in range(start + period, n):
+            ov[i] = _wma_step(&core, xv[i], xv[i - period + 1])
     return out
 
 
@@ -1408,8 +1433,10 @@ def rsi(x, int period=14):
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period + 1, n)):
             ov[i] = _rsi_push(&core, xv[i])
+        for i in range(start + period + 1, n):
+            ov[i] = _rsi_step(&core, xv[i] - xv[i - 1])
     return out
 
 
