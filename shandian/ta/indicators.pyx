@@ -244,6 +244,27 @@ cdef inline double _wma_push(WmaCore* w, double x) noexcept nogil:
     return _wma_step(w, x, w.ring.buf[w.ring.head])
 
 
+cdef inline double _dema_of(double e1, double e2) noexcept nogil:
+    return (2.0 * e1) - e2
+
+
+cdef inline double _tema_of(double e1, double e2, double e3) noexcept nogil:
+    return e3 + ((3.0 * e1) - (3.0 * e2))
+
+
+cdef inline double _dema_step(MultiEmaCore* m, double x) noexcept nogil:
+    """A step once every EMA is past its seed (after the first output)."""
+    cdef double e1 = _ema_step(&m.e1, x)
+    return _dema_of(e1, _ema_step(&m.e2, e1))
+
+
+cdef inline double _tema_step(MultiEmaCore* m, double x) noexcept nogil:
+    """A step once every EMA is past its seed (after the first output)."""
+    cdef double e1 = _ema_step(&m.e1, x)
+    cdef double e2 = _ema_step(&m.e2, e1)
+    return _tema_of(e1, e2, _ema_step(&m.e3, e2))
+
+
 cdef inline double _dema_push(MultiEmaCore* m, double x) noexcept nogil:
     cdef double e1 = _ema_push(&m.e1, x)
     cdef double e2
@@ -252,7 +273,7 @@ cdef inline double _dema_push(MultiEmaCore* m, double x) noexcept nogil:
     e2 = _ema_push(&m.e2, e1)
     if isnan(e2):
         return NAN
-    return (2.0 * e1) - e2
+    return _dema_of(e1, e2)
 
 
 cdef inline double _tema_push(MultiEmaCore* m, double x) noexcept nogil:
@@ -266,7 +287,7 @@ cdef inline double _tema_push(MultiEmaCore* m, double x) noexcept nogil:
     e3 = _ema_push(&m.e3, e2)
     if isnan(e3):
         return NAN
-    return e3 + ((3.0 * e1) - (3.0 * e2))
+    return _tema_of(e1, e2, e3)
 
 
 cdef inline double _stddev_of(double var, double nbdev) noexcept nogil:
@@ -1354,9 +1375,12 @@ def dema(x, int period=30):
     (xa,), start, n = _inputs("dema", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    cdef Py_ssize_t warm = start + 2 * (period - 1) + 1  # through the first output
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(warm, n)):
             ov[i] = _dema_push(&core, xv[i])
+        for i in range(warm, n):
+            ov[i] = _dema_step(&core, xv[i])
     return out
 
 
@@ -1368,9 +1392,12 @@ def tema(x, int period=30):
     (xa,), start, n = _inputs("tema", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    cdef Py_ssize_t warm = start + 3 * (period - 1) + 1  # through the first output
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(warm, n)):
             ov[i] = _tema_push(&core, xv[i])
+        for i in range(warm, n):
+            ov[i] = _tema_step(&core, xv[i])
     return out
 
 
