@@ -307,6 +307,21 @@ cdef inline double _boll_push(BollCore* b, double x) noexcept nogil:
     return mean
 
 
+cdef inline void _macd_lines(MacdCore* m, double x) noexcept nogil:
+    m.fast_value = ((x - m.fast_value) * m.fast_k) + m.fast_value
+    m.slow_value = ((x - m.slow_value) * m.slow_k) + m.slow_value
+
+
+cdef inline double _macd_step(MacdCore* m, double x) noexcept nogil:
+    """A step once the signal EMA is past its seed (after the first output)."""
+    cdef double macd
+    _macd_lines(m, x)
+    macd = m.fast_value - m.slow_value
+    m.signal = _ema_step(&m.signal_ema, macd)
+    m.hist = macd - m.signal
+    return macd
+
+
 cdef inline double _macd_push(MacdCore* m, double x) noexcept nogil:
     # As TA_MACD: both EMAs start on the slow EMA's first bar, the fast one seeded with the mean of the
     # `fast` values ending there (not of the first `fast` values).
@@ -326,8 +341,7 @@ cdef inline double _macd_push(MacdCore* m, double x) noexcept nogil:
             total += m.seed.buf[(m.seed.head + i) % m.slow]
         m.slow_value = total / m.slow
     else:
-        m.fast_value = ((x - m.fast_value) * m.fast_k) + m.fast_value
-        m.slow_value = ((x - m.slow_value) * m.slow_k) + m.slow_value
+        _macd_lines(m, x)
     macd = m.fast_value - m.slow_value
     sig = _ema_push(&m.signal_ema, macd)
     if isnan(sig):
@@ -1443,9 +1457,14 @@ def macd(x, int fast=12, int slow=26, int signal=9):
     sig = _nan_prefixed(n, start)
     hist = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, lv = line, sv = sig, hv = hist
+    cdef Py_ssize_t warm = start + (core.slow - 1) + (signal - 1) + 1  # through the first output
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(warm, n)):
             lv[i] = _macd_push(&core, xv[i])
+            sv[i] = core.signal
+            hv[i] = core.hist
+        for i in range(warm, n):
+            lv[i] = _macd_step(&core, xv[i])
             sv[i] = core.signal
             hv[i] = core.hist
     return line, sig, hist
