@@ -10,6 +10,7 @@ the same push functions over numpy arrays.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.stdint cimport uint64_t
 from libc.math cimport INFINITY, NAN, fabs, isfinite, isnan, sqrt
 
 import numpy as np
@@ -156,6 +157,11 @@ cdef inline void _ema_init(EmaCore* e, int period) noexcept:
     e.value = NAN
 
 
+cdef inline double _ema_step(EmaCore* e, double x) noexcept nogil:
+    e.value = ((x - e.value) * e.k) + e.value
+    return e.value
+
+
 cdef inline double _ema_push(EmaCore* e, double x) noexcept nogil:
     # TA_INT_EMA, default compatibility: seeded with the mean of the first `period` values.
     if e.count < e.period:
@@ -165,8 +171,7 @@ cdef inline double _ema_push(EmaCore* e, double x) noexcept nogil:
             return NAN
         e.value = e.total / e.period
         return e.value
-    e.value = ((x - e.value) * e.k) + e.value
-    return e.value
+    return _ema_step(e, x)
 
 
 cdef int _var_init(VarCore* v, Py_ssize_t period) except -1:
@@ -217,21 +222,47 @@ cdef inline double _true_range(double high, double low, double prev_close) noexc
 
 
 # ----------------------------------------------------------------------------- per-indicator cores
+cdef inline double _wma_step(WmaCore* w, double x, double oldest) noexcept nogil:
+    """A full window's step; `oldest` is the window's first value after x's push."""
+    cdef double out
+    w.period_sub += x
+    w.period_sub -= w.trailing
+    w.period_sum += x * w.period
+    w.trailing = oldest
+    out = w.period_sum / w.divider
+    w.period_sum -= w.period_sub
+    return out
+
+
 cdef inline double _wma_push(WmaCore* w, double x) noexcept nogil:
     # TA_WMA: the weighted sum loses one copy of the plain window sum per step.
-    cdef double out
     _ring_push(&w.ring, x)
     if w.ring.count < w.ring.size:
         w.period_sub += x
         w.period_sum += x * w.ring.count
         return NAN
-    w.period_sub += x
-    w.period_sub -= w.trailing
-    w.period_sum += x * w.period
-    w.trailing = w.ring.buf[w.ring.head]
-    out = w.period_sum / w.divider
-    w.period_sum -= w.period_sub
-    return out
+    return _wma_step(w, x, w.ring.buf[w.ring.head])
+
+
+cdef inline double _dema_of(double e1, double e2) noexcept nogil:
+    return (2.0 * e1) - e2
+
+
+cdef inline double _tema_of(double e1, double e2, double e3) noexcept nogil:
+    return e3 + ((3.0 * e1) - (3.0 * e2))
+
+
+cdef inline double _dema_step(MultiEmaCore* m, double x) noexcept nogil:
+    """A step once every EMA is past its seed (after the first output)."""
+    cdef double e1 = _ema_step(&m.e1, x)
+    return _dema_of(e1, _ema_step(&m.e2, e1))
+
+
+cdef inline double _tema_step(MultiEmaCore* m, double x) noexcept nogil:
+    """A step once every EMA is past its seed (after the first output)."""
+    cdef double e1 = _ema_step(&m.e1, x)
+    cdef double e2 = _ema_step(&m.e2, e1)
+    return _tema_of(e1, e2, _ema_step(&m.e3, e2))
 
 
 cdef inline double _dema_push(MultiEmaCore* m, double x) noexcept nogil:
@@ -242,7 +273,7 @@ cdef inline double _dema_push(MultiEmaCore* m, double x) noexcept nogil:
     e2 = _ema_push(&m.e2, e1)
     if isnan(e2):
         return NAN
-    return (2.0 * e1) - e2
+    return _dema_of(e1, e2)
 
 
 cdef inline double _tema_push(MultiEmaCore* m, double x) noexcept nogil:
@@ -256,7 +287,7 @@ cdef inline double _tema_push(MultiEmaCore* m, double x) noexcept nogil:
     e3 = _ema_push(&m.e3, e2)
     if isnan(e3):
         return NAN
-    return e3 + ((3.0 * e1) - (3.0 * e2))
+    return _tema_of(e1, e2, e3)
 
 
 cdef inline double _stddev_of(double var, double nbdev) noexcept nogil:
@@ -274,6 +305,21 @@ cdef inline double _boll_push(BollCore* b, double x) noexcept nogil:
     b.upper = mean + dev * b.nbdev_up
     b.lower = mean - dev * b.nbdev_dn
     return mean
+
+
+cdef inline void _macd_lines(MacdCore* m, double x) noexcept nogil:
+    m.fast_value = ((x - m.fast_value) * m.fast_k) + m.fast_value
+    m.slow_value = ((x - m.slow_value) * m.slow_k) + m.slow_value
+
+
+cdef inline double _macd_step(MacdCore* m, double x) noexcept nogil:
+    """A step once the signal EMA is past its seed (after the first output)."""
+    cdef double macd
+    _macd_lines(m, x)
+    macd = m.fast_value - m.slow_value
+    m.signal = _ema_step(&m.signal_ema, macd)
+    m.hist = macd - m.signal
+    return macd
 
 
 cdef inline double _macd_push(MacdCore* m, double x) noexcept nogil:
@@ -295,8 +341,7 @@ cdef inline double _macd_push(MacdCore* m, double x) noexcept nogil:
             total += m.seed.buf[(m.seed.head + i) % m.slow]
         m.slow_value = total / m.slow
     else:
-        m.fast_value = ((x - m.fast_value) * m.fast_k) + m.fast_value
-        m.slow_value = ((x - m.slow_value) * m.slow_k) + m.slow_value
+        _macd_lines(m, x)
     macd = m.fast_value - m.slow_value
     sig = _ema_push(&m.signal_ema, macd)
     if isnan(sig):
@@ -306,10 +351,24 @@ cdef inline double _macd_push(MacdCore* m, double x) noexcept nogil:
     return macd
 
 
+cdef inline double _rsi_of(RsiCore* r) noexcept nogil:
+    cdef double total = r.gain + r.loss
+    return 100.0 * (r.gain / total) if not _is_zero(total) else 0.0
+
+
+cdef inline double _rsi_step(RsiCore* r, double diff) noexcept nogil:
+    """A smoothed step on the move `diff` from the previous value."""
+    cdef double up = diff if diff > 0.0 else 0.0
+    cdef double down = -diff if diff < 0.0 else 0.0
+    r.loss = r.loss * r.keep + down * r.add
+    r.gain = r.gain * r.keep + up * r.add
+    return _rsi_of(r)
+
+
 cdef inline double _rsi_push(RsiCore* r, double x) noexcept nogil:
     # TA_RSI, default compatibility: the mean gain/loss of the first `period` moves, then Wilder smoothing
     # (as v*(n-1)/n + move/n: a last-bit difference from TA-Lib's (v*(n-1) + move)/n, at a third the latency).
-    cdef double diff, up, down, total
+    cdef double diff, up, down
     if r.count == 0:
         r.prev = x
         r.count = 1
@@ -326,11 +385,18 @@ cdef inline double _rsi_push(RsiCore* r, double x) noexcept nogil:
             return NAN
         r.loss /= r.period
         r.gain /= r.period
-    else:
-        r.loss = r.loss * r.keep + down * r.add
-        r.gain = r.gain * r.keep + up * r.add
-    total = r.gain + r.loss
-    return 100.0 * (r.gain / total) if not _is_zero(total) else 0.0
+        return _rsi_of(r)
+    return _rsi_step(r, diff)
+
+
+cdef inline double _atr_smooth(AtrCore* a, double tr) noexcept nogil:
+    # Wilder smoothing as in _rsi_push: v*(n-1)/n + tr/n.
+    a.value = a.value * a.keep + tr * a.add
+    return a.value
+
+
+cdef inline double _natr_of(double atr, double close) noexcept nogil:
+    return (atr / close) * 100.0 if not _is_zero(close) else 0.0
 
 
 cdef inline double _atr_push(AtrCore* a, double high, double low, double close) noexcept nogil:
@@ -349,16 +415,14 @@ cdef inline double _atr_push(AtrCore* a, double high, double low, double close) 
             return NAN
         a.value = a.total / a.period
         return a.value
-    # Wilder smoothing as in _rsi_push: v*(n-1)/n + tr/n.
-    a.value = a.value * a.keep + tr * a.add
-    return a.value
+    return _atr_smooth(a, tr)
 
 
 cdef inline double _natr_push(AtrCore* a, double high, double low, double close) noexcept nogil:
     cdef double atr = _atr_push(a, high, low, close)
     if isnan(atr):
         return NAN
-    return (atr / close) * 100.0 if not _is_zero(close) else 0.0
+    return _natr_of(atr, close)
 
 
 cdef inline double _adx_push(AdxCore* a, double high, double low, double close) noexcept nogil:
@@ -490,20 +554,26 @@ cdef inline double _obv_push(ObvCore* o, double close, double volume) noexcept n
     return o.value
 
 
+cdef inline double _roc_of(double x, double old) noexcept nogil:
+    return ((x / old) - 1.0) * 100.0 if old != 0.0 else 0.0
+
+
 cdef inline double _roc_push(Ring* r, double x) noexcept nogil:
-    cdef double old
     _ring_push(r, x)
     if r.count < r.size:
         return NAN
-    old = r.buf[r.head]
-    return ((x / old) - 1.0) * 100.0 if old != 0.0 else 0.0
+    return _roc_of(x, r.buf[r.head])
+
+
+cdef inline double _mom_of(double x, double old) noexcept nogil:
+    return x - old
 
 
 cdef inline double _mom_push(Ring* r, double x) noexcept nogil:
     _ring_push(r, x)
     if r.count < r.size:
         return NAN
-    return x - r.buf[r.head]
+    return _mom_of(x, r.buf[r.head])
 
 
 cdef inline double _vwap_push(VwapCore* v, double price, double volume) noexcept nogil:
@@ -1205,6 +1275,27 @@ cdef class VWAP:
 # --------------------------------------------------------------------------------- array functions
 # Each runs the indicator's push function over a local copy of a fresh object's state (the object owns
 # the buffers), so the state stays in registers instead of being re-read after every output store.
+cdef Py_ssize_t _first_non_finite(const double* x, Py_ssize_t start, Py_ssize_t n) noexcept nogil:
+    """Index of the first inf or NaN in x[start:n], or n. Scans in blocks with a branch-free test on the
+    exponent bits so the compiler vectorises it; only a block that holds one is searched element by element."""
+    cdef const uint64_t* bits = <const uint64_t*> x
+    cdef uint64_t exponent = 0x7FF0000000000000ULL, hit
+    cdef Py_ssize_t block, i, end
+    block = start
+    while block < n:
+        end = block + 1024 if block + 1024 < n else n
+        hit = 0
+        for i in range(block, end):
+            # An all-ones exponent (inf or NaN) carries into the sign bit; any other exponent does not.
+            hit |= (bits[i] & exponent) + 0x0010000000000000ULL
+        if hit & 0x8000000000000000ULL:
+            for i in range(block, end):
+                if not isfinite(x[i]):
+                    return i
+        block = end
+    return n
+
+
 cdef tuple _inputs(str func, tuple names, tuple arrays):
     """Float64 contiguous views of equal-length inputs, and the first index where all are non-NaN.
 
@@ -1231,9 +1322,7 @@ cdef tuple _inputs(str func, tuple names, tuple arrays):
     for name, a in zip(names, out):
         view = a
         with nogil:
-            i = start
-            while i < n and isfinite(view[i]):
-                i += 1
+            i = _first_non_finite(&view[0] if n > 0 else NULL, start, n)
         if i < n:
             raise ValueError(f"{func}: {name}[{i}]={view[i]!r} is not finite (only leading NaNs are allowed)")
     return out, start, n
@@ -1268,8 +1357,10 @@ def ema(x, int period=30):
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
             ov[i] = _ema_push(&core, xv[i])
+        for i in range(start + period, n):
+            ov[i] = _ema_step(&core, xv[i])
     return out
 
 
@@ -1281,9 +1372,12 @@ def wma(x, int period=30):
     (xa,), start, n = _inputs("wma", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    # Past the warm-up the window's first value is read from the input instead of the ring.
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
             ov[i] = _wma_push(&core, xv[i])
+        for i in range(start + period, n):
+            ov[i] = _wma_step(&core, xv[i], xv[i - period + 1])
     return out
 
 
@@ -1295,9 +1389,12 @@ def dema(x, int period=30):
     (xa,), start, n = _inputs("dema", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    cdef Py_ssize_t warm = start + 2 * (period - 1) + 1  # through the first output
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(warm, n)):
             ov[i] = _dema_push(&core, xv[i])
+        for i in range(warm, n):
+            ov[i] = _dema_step(&core, xv[i])
     return out
 
 
@@ -1309,9 +1406,12 @@ def tema(x, int period=30):
     (xa,), start, n = _inputs("tema", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    cdef Py_ssize_t warm = start + 3 * (period - 1) + 1  # through the first output
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(warm, n)):
             ov[i] = _tema_push(&core, xv[i])
+        for i in range(warm, n):
+            ov[i] = _tema_step(&core, xv[i])
     return out
 
 
@@ -1357,9 +1457,14 @@ def macd(x, int fast=12, int slow=26, int signal=9):
     sig = _nan_prefixed(n, start)
     hist = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, lv = line, sv = sig, hv = hist
+    cdef Py_ssize_t warm = start + (core.slow - 1) + (signal - 1) + 1  # through the first output
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(warm, n)):
             lv[i] = _macd_push(&core, xv[i])
+            sv[i] = core.signal
+            hv[i] = core.hist
+        for i in range(warm, n):
+            lv[i] = _macd_step(&core, xv[i])
             sv[i] = core.signal
             hv[i] = core.hist
     return line, sig, hist
@@ -1374,8 +1479,10 @@ def rsi(x, int period=14):
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period + 1, n)):
             ov[i] = _rsi_push(&core, xv[i])
+        for i in range(start + period + 1, n):
+            ov[i] = _rsi_step(&core, xv[i] - xv[i - 1])
     return out
 
 
@@ -1387,9 +1494,12 @@ def roc(x, int period=10):
     (xa,), start, n = _inputs("roc", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    # Past the warm-up the window's oldest value is the input itself, period values back: no ring.
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
             ov[i] = _roc_push(&core, xv[i])
+        for i in range(start + period, n):
+            ov[i] = _roc_of(xv[i], xv[i - period])
     return out
 
 
@@ -1401,9 +1511,12 @@ def mom(x, int period=10):
     (xa,), start, n = _inputs("mom", ("x",), (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = xa, ov = out
+    # Past the warm-up the window's oldest value is the input itself, period values back: no ring.
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
             ov[i] = _mom_push(&core, xv[i])
+        for i in range(start + period, n):
+            ov[i] = _mom_of(xv[i], xv[i - period])
     return out
 
 
@@ -1415,9 +1528,12 @@ def atr(high, low, close, int period=14):
     (ha, la, ca), start, n = _inputs("atr", ("high", "low", "close"), (high, low, close))
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    # Warm-up through the push; then the true range reads the previous close from the input.
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period + 1, n)):
             ov[i] = _atr_push(&core, hv[i], lv[i], cv[i])
+        for i in range(start + period + 1, n):
+            ov[i] = _atr_smooth(&core, _true_range(hv[i], lv[i], cv[i - 1]))
     return out
 
 
@@ -1430,8 +1546,10 @@ def natr(high, low, close, int period=14):
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period + 1, n)):
             ov[i] = _natr_push(&core, hv[i], lv[i], cv[i])
+        for i in range(start + period + 1, n):
+            ov[i] = _natr_of(_atr_smooth(&core, _true_range(hv[i], lv[i], cv[i - 1])), cv[i])
     return out
 
 
