@@ -58,9 +58,15 @@ class Quoter(sd.Agent):
         self.max_seen_inventory = max(self.max_seen_inventory, abs(net))
         bid_price = tick.bid_price1 - p["edge_ticks"] * step
         ask_price = tick.ask_price1 + p["edge_ticks"] * step
-        self.bid = self._maintain(self.bid, bid_price, step, want=net + p["lots"] <= p["max_inventory"],
+        # Never quote through our own resting quote on the other side (its cancel may still be on the way
+        # when the market moves through it): the risk engine would refuse it as a self-trade.
+        bid_clear = self.ask is None or self.ask.price > bid_price
+        ask_clear = self.bid is None or self.bid.price < ask_price
+        self.bid = self._maintain(self.bid, bid_price, step,
+                                  want=net + p["lots"] <= p["max_inventory"] and bid_clear,
                                   place=lambda: self._bid(symbol, bid_price, pos))
-        self.ask = self._maintain(self.ask, ask_price, step, want=net - p["lots"] >= -p["max_inventory"],
+        self.ask = self._maintain(self.ask, ask_price, step,
+                                  want=net - p["lots"] >= -p["max_inventory"] and ask_clear,
                                   place=lambda: self._ask(symbol, ask_price, pos))
 
     def _maintain(self, quote: sd.Order | None, target: float, step: float, want: bool,
