@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import inspect
+from types import SimpleNamespace
 
 import pytest
 
@@ -112,3 +113,32 @@ def test_agent_on_tick_when_called_receives_core_tick_with_time(halted) -> None:
     halter, _, _ = halted
     assert halter.tick_types == {_core.Tick}
     assert halter.times and all(type(t) is datetime.time for t in halter.times)
+
+
+def test_order_when_built_from_update_maps_every_field_and_is_immutable() -> None:
+    update = SimpleNamespace(id=7, symbol="rb2505", direction=_core.Direction.SELL,
+                             offset=_core.Offset.CLOSE_TODAY, kind=_core.OrderKind.FAK, price=3500.0,
+                             volume=3, traded=1, status=_core.OrderStatus.PART_FILLED,
+                             reject_code=_core.RejectCode.NONE, reason="", ctp_error_id=0, order_ref=42,
+                             recv_ns=11, update_ns=12)
+    order = sd.Order.from_update(update)  # type: ignore[arg-type]
+    assert order == sd.Order(id=7, symbol="rb2505", direction="sell", offset="close_today", kind="fak",
+                             price=3500.0, volume=3, traded=1, status="part_filled", reject_code="NONE",
+                             reject_reason="", ctp_error_id=0, order_ref=42, recv_ns=11, update_ns=12)
+    assert order.is_active and not order.is_final
+    with pytest.raises(AttributeError):
+        order.status = "filled"  # type: ignore[misc]
+    fresh = sd.Order.submitting(8, "rb2505", "buy", "open", "limit", 3499.0, 2)
+    assert (fresh.status, fresh.traded, fresh.reject_code, fresh.volume) == ("submitting", 0, "NONE", 2)
+
+
+def test_trade_when_built_from_update_maps_every_field_and_is_immutable() -> None:
+    update = SimpleNamespace(order=7, symbol="rb2505", exchange="SHFE", trade_id="T1",
+                             direction=_core.Direction.BUY, offset=_core.Offset.OPEN, price=3500.0, volume=2,
+                             trade_time_ms=1_000, from_reconcile=False, recv_ns=13)
+    trade = sd.Trade.from_update(update)  # type: ignore[arg-type]
+    assert trade == sd.Trade(order_id=7, symbol="rb2505", exchange="SHFE", trade_id="T1", direction="buy",
+                             offset="open", price=3500.0, volume=2, trade_time_ms=1_000, from_reconcile=False,
+                             recv_ns=13)
+    with pytest.raises(AttributeError):
+        trade.volume = 3  # type: ignore[misc]

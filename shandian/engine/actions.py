@@ -101,8 +101,7 @@ class OrderActions(EngineState):
         except TypeError:
             raise _argument_types_error(price, volume) from None
         if r.__class__ is int:
-            st.live[r] = Order(r, symbol, direction, offset, kind, float(price), volume, 0, "submitting",
-                               "NONE", "", 0, 0, 0, 0)
+            st.live[r] = Order.submitting(r, symbol, direction, offset, kind, float(price), volume)
             return r
         raise OrderRejected(REJECT_CODES.get(int(r.code), str(r.code)), r.reason, r.order)
 
@@ -130,8 +129,8 @@ class OrderActions(EngineState):
             o = self._rt.order(oid)
             leg_offset = OFFSETS[int(o.offset)] if o is not None else "close"
             leg_volume = o.volume if o is not None else volume
-            st.live[oid] = Order(oid, symbol, direction, leg_offset, kind, float(price), leg_volume, 0,
-                                 "submitting", "NONE", "", 0, 0, 0, 0)
+            st.live[oid] = Order.submitting(oid, symbol, direction, leg_offset, kind, float(price),
+                                            leg_volume)
         if ids and r.ok:
             return ids[0]
         failed = self._rt.order(ids[-1]) if ids else None
