@@ -188,6 +188,7 @@ class _SymbolState:
     plan: CancelPlan | None = None
     pin: _Pin | None = None
     rebalance: int | None = None  # id of the crossing FAK in flight
+    crossing_ids: set[int] = field(default_factory=set)  # every crossing FAK sent: its fills are not quote fills
     last_recv_ns: int = 0
     last_ms: int = 0  # exchange time of the last tick (ms since midnight)
     blocked: str = ""
@@ -474,10 +475,12 @@ class MarketMaker(sd.Agent):
                 close = min(lots, pos.long_available)
                 st.rebalance = (self.sell(symbol, price, close, kind="fak") if close
                                 else self.short(symbol, price, lots, kind="fak"))
+                st.crossing_ids.add(st.rebalance)
             else:
                 close = min(lots, pos.short_available)
                 st.rebalance = (self.cover(symbol, price, close, kind="fak") if close
                                 else self.buy(symbol, price, lots, kind="fak"))
+                st.crossing_ids.add(st.rebalance)
         except sd.OrderRejected as e:
             self._refused(e)
 
@@ -523,7 +526,7 @@ class MarketMaker(sd.Agent):
         """Safety modes react to quote fills: ping_pong / boomerang pin the other side."""
         st = self.books.get(trade.symbol)
         safety = self.params["safety"]
-        if st is None or safety not in ("ping_pong", "boomerang") or trade.order_id == st.rebalance:
+        if st is None or safety not in ("ping_pong", "boomerang") or trade.order_id in st.crossing_ids:
             return
         filled_side = "bid" if trade.direction == "buy" else "ask"
         if st.pin is not None and st.pin.side == filled_side:

@@ -279,3 +279,30 @@ def test_market_maker_when_a_window_is_about_to_close_pulls_quotes_and_places_no
     assert agent.placed_at and max(agent.placed_at) < agent.end_ms - 60_000  # nothing in the last minute
     assert agent.resting_in_guard and not any(agent.resting_in_guard)
     assert agent.blocks.get("session_end") == 1
+
+
+class StaleWatcher(mm.MarketMaker):
+    """Counts the cancels sent while the book is stale (the staleness timer's pulls)."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.stale_cancels = 0
+
+    def _cancel(self, order: sd.Order) -> bool:
+        sent = super()._cancel(order)
+        self.stale_cancels += sent and self.books[order.symbol].blocked == "stale"
+        return sent
+
+    def on_timer(self, now_ns: int) -> None:
+        super().on_timer(now_ns)
+        if self.stale_cancels >= 2:
+            self._engine.stop("stale quotes pulled")
+
+
+def test_market_maker_when_no_tick_for_stale_s_pulls_quotes() -> None:
+    # At the exchange's own pace a snapshot comes every 500 ms: 0.3 s without one is a stale book here.
+    agent = StaleWatcher("mm", {"stale_s": 0.3})
+    engine = local_engine([(agent, ["rb2505"])], instruments=["rb"], speed=1, seed=3)
+    report = engine.run(duration=15)
+    assert report.stop_reason == "stale quotes pulled", report.format()
+    assert agent.blocks["stale"] >= 1 and report.agents[0].cancels >= 2
