@@ -188,7 +188,7 @@ class _SymbolState:
     plan: CancelPlan | None = None
     pin: _Pin | None = None
     rebalance: int | None = None  # id of the crossing FAK in flight
-    crossing_ids: set[int] = field(default_factory=set)  # every crossing FAK sent: its fills are not quote fills
+    crossing_ids: set[int] = field(default_factory=set)  # crossing FAKs sent: their fills are no quote fills
     last_recv_ns: int = 0
     last_ms: int = 0  # exchange time of the last tick (ms since midnight)
     blocked: str = ""
