@@ -7,7 +7,7 @@ tools can all hand it around without importing each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Instrument"]
@@ -29,7 +29,7 @@ class Instrument:
     """Largest volume the exchange accepts in one limit order (larger closes are split)."""
     min_limit_order_volume: int
     """Smallest volume the exchange accepts in one limit order."""
-    fees: dict[str, float] | None = None
+    fees: dict[str, float] | None = field(default=None, hash=False)
     """The counter's commission rates (open/close/close_today _by_money/_by_volume); None while unknown."""
 
     def close_fee(self, price: float, volume: int, today: bool) -> float | None:

@@ -230,8 +230,8 @@ def test_market_maker_when_a_full_generated_day_runs_keeps_the_cancel_budget_and
     agent = DayWatcher("mm", {"mode": "join", "requote_ticks": 1.0})
     engine = local_engine([(agent, ["rb2505"])], instruments=["rb"], speed=1000, seed=5)
     # rb: 480 cancels per contract and day. The 5 s stale-tick rule runs on the 1000x clock (5 ms of wall
-    # time), shorter than a busy CI machine's scheduling delay: give it 60 s of exchange time (60 ms).
-    engine.config.risk = parse_risk({"preset": "shfe", "instrument": {"stale_after_ms": 60_000}})
+    # time), shorter than a busy CI machine's scheduling delay: give it 10 min of exchange time (0.6 s).
+    engine.config.risk = parse_risk({"preset": "shfe", "instrument": {"stale_after_ms": 600_000}})
     report = engine.run(duration=55)
     row = report.agents[0]
     assert report.stop_reason == "day over", report.format()
