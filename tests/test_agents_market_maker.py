@@ -4,6 +4,7 @@ the local front within the exchange's cancel budget and without a self-trade ref
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -306,3 +307,17 @@ def test_market_maker_when_no_tick_for_stale_s_pulls_quotes() -> None:
     report = engine.run(duration=15)
     assert report.stop_reason == "stale quotes pulled", report.format()
     assert agent.blocks["stale"] >= 1 and report.agents[0].cancels >= 2
+
+
+def test_market_maker_width_when_in_bps_or_atr_scales_to_the_tick_grid() -> None:
+    from shandian import ta
+
+    bps = mm.MarketMaker("m", {"width": 10.0, "width_unit": "bps"})
+    assert bps._width(mm._SymbolState(), BOOK, STEP) == pytest.approx(0.2)  # 10 bps of 100.25: 0.100.. -> 0.2
+    agent = mm.MarketMaker("m", {"width": 1.5, "width_unit": "atr", "atr_period": 2})
+    st = mm._SymbolState(atr=ta.ATR(2))
+    assert agent._width(st, BOOK, STEP) is None  # no quote before the ATR is ready
+    for high, low, close in ((100.5, 100.0, 100.2), (100.9, 100.1, 100.8), (100.6, 99.9, 100.0)):
+        st.atr.update(high, low, close)
+    assert st.atr.ready
+    assert agent._width(st, BOOK, STEP) == pytest.approx(math.ceil(st.atr.value * 1.5 / STEP - 1e-9) * STEP)
