@@ -2,7 +2,7 @@
 
     python tools/mm_modes.py                 # every mode, a whole day of rb at 1000x (~20 s per mode)
     python tools/mm_modes.py --quick         # the first trading window only (09:00-10:15)
-    python tools/mm_modes.py --modes join top --seed 7 --markdown
+    python tools/mm_modes.py --modes join top --seed 7 --width 3 --markdown
 
 Each mode runs alone on a fresh local front (same seed, same ticks) with the SHFE risk preset (480 cancels on
 the contract per day) and prints: net PnL (realized + unrealized - fees, CNY), fills, fill rate (filled
@@ -82,11 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", nargs="+", default=list(mm.MODES), choices=mm.MODES)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--speed", type=int, default=1000)
+    ap.add_argument("--width", type=float, default=1.0, help="quote width in ticks (the narrowest spread)")
     ap.add_argument("--quick", action="store_true", help="the first trading window only (to 10:15)")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table (agents/README.md)")
     args = ap.parse_args(argv)
     until_ms = (10 * 60 + 14) * 60_000 if args.quick else 15 * 3_600_000 - 2_000
-    params = {"width": 1.0, "bid_size": 1, "ask_size": 1, "divergence": 2, "hard_limit": 4,
+    params = {"width": args.width, "bid_size": 1, "ask_size": 1, "divergence": 2, "hard_limit": 4,
               "depth_volume": 100}
     rows = [run_mode(mm, mode, seed=args.seed, speed=args.speed, until_ms=until_ms, params=params)
             for mode in args.modes]
