@@ -90,7 +90,7 @@ def test_run_when_sigint_stops_in_order_and_prints_report() -> None:
         err = lines_of(proc.stderr)
         seen: list[str] = []
         # Trading for a while: the first progress line comes 5 s after the start.
-        assert wait_for(err, "agents 3/3 running", 60, seen), "".join(seen)
+        assert wait_for(err, "agents 4/4 running", 60, seen), "".join(seen)
         proc.send_signal(signal.SIGINT)
         stdout = proc.stdout.read() if proc.stdout else ""
         status = proc.wait(timeout=60)
