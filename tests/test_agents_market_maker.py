@@ -321,3 +321,43 @@ def test_market_maker_width_when_in_bps_or_atr_scales_to_the_tick_grid() -> None
         st.atr.update(high, low, close)
     assert st.atr.ready
     assert agent._width(st, BOOK, STEP) == pytest.approx(math.ceil(st.atr.value * 1.5 / STEP - 1e-9) * STEP)
+
+
+class PingPongWatcher(mm.MarketMaker):
+    """Checks every quote placed while a pong is pending: the other side only, at least the width away."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.pong_quotes = 0
+        self.violations: list[tuple[str, float, float]] = []
+        self.round_trips = 0
+
+    def on_tick(self, tick: sd.Tick) -> None:
+        before = set(self.working_orders)
+        pin = self.books[tick.symbol].pin if tick.symbol in self.books else None
+        super().on_tick(tick)
+        for oid in set(self.working_orders) - before:
+            order = self.working_orders[oid]
+            if pin is None or order.kind != "limit":
+                continue
+            self.pong_quotes += 1
+            side = "ask" if order.direction == "sell" else "bid"
+            beyond = order.price >= pin.price - 1e-9 if side == "ask" else order.price <= pin.price + 1e-9
+            if side != pin.side or not beyond:
+                self.violations.append((side, order.price, pin.price))
+
+    def on_trade(self, trade: sd.Trade) -> None:
+        pinned = self.books[trade.symbol].pin
+        super().on_trade(trade)
+        if pinned is not None and self.books[trade.symbol].pin is None:
+            self.round_trips += 1
+            if self.round_trips >= 3:
+                self._engine.stop("three round trips")
+
+
+def test_market_maker_when_ping_pong_fills_quotes_only_the_pong_beyond_the_width() -> None:
+    agent = PingPongWatcher("mm", {"safety": "ping_pong", "width": 2.0})
+    engine = local_engine([(agent, ["rb2505"])], instruments=["rb"], speed=200, seed=5)
+    report = engine.run(duration=30)
+    assert report.stop_reason == "three round trips", report.format()
+    assert agent.pong_quotes >= 3 and not agent.violations, agent.violations
