@@ -690,6 +690,15 @@ void bind_engine_class(py::module_& m) {
             d["volume_multiple"] = s.spec.volume_multiple;
             d["max_limit_order_volume"] = s.spec.max_limit_order_volume;
             d["min_limit_order_volume"] = s.spec.min_limit_order_volume;
+            py::dict fees;  // the counter's commission rates (known false until its answer arrived)
+            fees["known"] = s.commission.known;
+            fees["open_by_money"] = s.commission.open_by_money;
+            fees["open_by_volume"] = s.commission.open_by_volume;
+            fees["close_by_money"] = s.commission.close_by_money;
+            fees["close_by_volume"] = s.commission.close_by_volume;
+            fees["close_today_by_money"] = s.commission.close_today_by_money;
+            fees["close_today_by_volume"] = s.commission.close_today_by_volume;
+            d["commission"] = fees;
             d["long_today"] = s.position.long_today;
             d["long_yd"] = s.position.long_yd;
             d["short_today"] = s.position.short_today;

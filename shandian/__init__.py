@@ -22,6 +22,7 @@ _EXPORTS = {
     "Order": "shandian.agent",
     "Trade": "shandian.agent",
     "Position": "shandian.agent",
+    "RiskView": "shandian.agent",
     "Account": "shandian.agent",
     "SessionEvent": "shandian.agent",
     "OrderRejected": "shandian.errors",

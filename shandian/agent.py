@@ -35,6 +35,7 @@ from shandian.records import (  # noqa: F401 (re-exported: agents import them fr
     BarHistory,
     Order,
     Position,
+    RiskView,
     SessionEvent,
     Tick,
     Trade,
@@ -55,6 +56,7 @@ __all__ = [
     "OrderRejected",
     "ParamError",
     "Position",
+    "RiskView",
     "SessionEvent",
     "Tick",
     "Trade",
@@ -341,6 +343,10 @@ class Agent:
     def position(self, symbol: str) -> Position:
         """Return the agent's own position in `symbol` (a live object, updated on every fill)."""
         return self._require_port().position(self, symbol)
+
+    def risk(self, symbol: str) -> RiskView:
+        """Return this agent's risk state and today's cancel counts / limits on `symbol` (a fresh copy)."""
+        return self._require_port().risk(self, symbol)
 
     @property
     def positions(self) -> dict[str, Position]:

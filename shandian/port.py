@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from shandian.instrument import Instrument
-from shandian.records import BarHistory, Position
+from shandian.records import BarHistory, Position, RiskView
 
 __all__ = ["AgentPort"]
 
@@ -87,6 +87,10 @@ class AgentPort(Protocol[AgentT]):
 
     def position(self, agent: AgentT, symbol: str) -> Position:
         """Return the agent's position view in `symbol` (the same object on every call)."""
+        ...
+
+    def risk(self, agent: AgentT, symbol: str) -> RiskView:
+        """Return the agent's trading state and today's cancel counts and limits on `symbol`."""
         ...
 
     def instrument(self, symbol: str) -> Instrument:

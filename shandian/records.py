@@ -28,6 +28,7 @@ __all__ = [
     "BarHistory",
     "Order",
     "Position",
+    "RiskView",
     "SessionEvent",
     "Tick",
     "Trade",
@@ -364,3 +365,28 @@ class AgentAccount:
     def balance(self) -> float:
         """Funds before margin: what the agent's allocation is worth after realized PnL and fees."""
         return self.available + self.margin + self.frozen_margin + self.frozen_commission
+
+
+@dataclass(frozen=True, slots=True)
+class RiskView:
+    """What the risk engine says about one agent on one instrument now: its trading state and cancel budget.
+
+    `state` is the agent's effective state ("active", "reducing", "halted": its own or the account's, the
+    stricter). Cancels are counted per trading day on the contract, by the agent (`agent_cancels`, capped by
+    its desk limit `agent_cancel_limit`) and by the whole account (`account_cancels`, capped by the exchange
+    preset's `account_cancel_limit`); a limit of 0 is off.
+    """
+
+    state: str = "active"
+    agent_cancels: int = 0
+    agent_cancel_limit: int = 0
+    account_cancels: int = 0
+    account_cancel_limit: int = 0
+
+    @property
+    def cancels_left(self) -> int | None:
+        """Cancels still allowed today on the contract (the tighter scope); None when no limit applies."""
+        scopes = ((self.agent_cancels, self.agent_cancel_limit),
+                  (self.account_cancels, self.account_cancel_limit))
+        left = [limit - used for used, limit in scopes if limit > 0]
+        return max(0, min(left)) if left else None

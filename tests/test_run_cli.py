@@ -38,7 +38,7 @@ def test_run_when_demo_runs_prints_report_with_every_agent(tmp_path: Path) -> No
     assert len(list((tmp_path / "data" / "shandian" / "journal").glob("*.journal.sqlite"))) == 1
     text = proc.stdout
     assert "shandian run report" in text and "stopped: duration reached (8 s)" in text
-    for name in ("breakout-rb", "breakout-cu", "quoter-m"):
+    for name in ("breakout-rb", "breakout-cu", "quoter-m", "mm-rb"):
         assert name in text
     assert "tick→agent latency" in text and "rejects by reason" in text
     assert "[   5." in proc.stderr  # the progress line
@@ -90,7 +90,7 @@ def test_run_when_sigint_stops_in_order_and_prints_report() -> None:
         err = lines_of(proc.stderr)
         seen: list[str] = []
         # Trading for a while: the first progress line comes 5 s after the start.
-        assert wait_for(err, "agents 3/3 running", 60, seen), "".join(seen)
+        assert wait_for(err, "agents 4/4 running", 60, seen), "".join(seen)
         proc.send_signal(signal.SIGINT)
         stdout = proc.stdout.read() if proc.stdout else ""
         status = proc.wait(timeout=60)

@@ -20,6 +20,7 @@ from shandian.agent import (
     Order,
     OrderRejected,
     Position,
+    RiskView,
 )
 from shandian.bars import bar_interval, check_bar_symbol
 from shandian.engine.codes import (
@@ -32,6 +33,7 @@ from shandian.engine.codes import (
     _OFFSET,
     _OFFSET_CODE,
     _SOURCES,
+    NO_AGENT,
     _argument_types_error,
     _bool_argument_error,
     _is_bool,
@@ -63,7 +65,8 @@ class OrderActions(EngineState):
         info = self._instr.get(symbol)
         if info is None:
             info = Instrument.from_registry_entry(self._rt.instrument(self._instrument_index(symbol)))
-            self._instr[symbol] = info
+            if info.fees is not None:  # kept once the counter's commission rates are in
+                self._instr[symbol] = info
         return info
 
     def _live_check(self, agent: Agent) -> None:
@@ -319,6 +322,21 @@ class OrderActions(EngineState):
             pos = Position(symbol, marks=lambda: self._marks(aid, symbol))
             self._states[agent].positions[symbol] = pos
         return pos
+
+    def risk(self, agent: Agent, symbol: str) -> RiskView:
+        """AgentPort.risk: the C++ risk engine's state and daily cancel counts (exchange preset applied)."""
+        idx = self._instrument_index(symbol)
+        risk = self._risk
+        if risk is None:
+            return RiskView()
+        aid = self._states[agent].agent_id
+        limits = risk.limits
+        scope = limits.exchanges.get(self.instrument(symbol).exchange, limits.instrument)
+        own = risk.agent_limits(aid)
+        return RiskView(state=str(risk.agent_state(aid)), agent_cancels=risk.daily_cancels(aid, idx),
+                        agent_cancel_limit=own.daily_cancels if own.enabled else 0,
+                        account_cancels=risk.daily_cancels(NO_AGENT, idx),
+                        account_cancel_limit=scope.daily_cancels)
 
     def _marks(self, agent_id: int, symbol: str) -> tuple[float, float]:
         """Return the ledger's mark price of `symbol` and the agent's unrealized PnL there (0s: unknown)."""
