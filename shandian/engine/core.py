@@ -515,7 +515,7 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
 
     def _after_callback(self, agent: Agent) -> None:
         """Journal the agent's changed `state` fields (StateError when one is not JSON)."""
-        if agent in self._persist:
+        if agent in self._persist.fields:
             self._persist.sync(agent)
 
     def _journal_state(self, agent: Agent, payload: str) -> None:

@@ -223,7 +223,7 @@ class Dispatch(EngineState):
         """Return on_tick as the tick loop calls it: via the async lane, or followed by a state sync."""
         if self._aio is not None and agent in self._aio:
             return self._aio.tick_handler(agent)
-        if agent in self._persist:
+        if agent in self._persist.fields:
             on_tick, persist = agent.on_tick, self._persist
 
             def tick_then_sync(tick: Any) -> None:
@@ -240,7 +240,8 @@ class Dispatch(EngineState):
             return
         try:
             fn(*args)
-            self._after_callback(agent)
+            if agent in self._persist.fields:
+                self._persist.sync(agent)
         except Exception:
             self._fail(agent, getattr(fn, "__name__", "callback"))
 

@@ -41,7 +41,7 @@ class StateJournal:
 
     def __init__(self, write: Callable[[Agent, str], None]) -> None:
         self._write = write  # (agent, payload) -> the C++ journal
-        self._fields: dict[Agent, tuple[str, ...]] = {}
+        self.fields: dict[Agent, tuple[str, ...]] = {}  # the tracked agents and their declared fields
         self._last: dict[Agent, dict[str, tuple[Any, str]]] = {}
 
     def track(self, agents: Iterable[Agent]) -> None:
@@ -49,16 +49,13 @@ class StateJournal:
         for agent in agents:
             fields = tuple(type(agent).state)
             if fields:
-                self._fields[agent] = fields
+                self.fields[agent] = fields
                 self._last[agent] = {}
-
-    def __contains__(self, agent: Agent) -> bool:
-        return agent in self._fields
 
     def sync(self, agent: Agent) -> None:
         """Journal the fields of `agent` whose value changed since last journaled (StateError if not JSON)."""
         last = self._last[agent]
-        for name in self._fields[agent]:
+        for name in self.fields[agent]:
             value = getattr(agent, name, _MISSING)
             if value is _MISSING:
                 continue  # never assigned: nothing to keep yet

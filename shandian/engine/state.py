@@ -82,7 +82,6 @@ class EngineState:
         def _cancel_everything_of(self, agent_id: int, order_id: int | None = None) -> int:
             raise NotImplementedError
         def _deactivate(self, agent: Agent) -> None: raise NotImplementedError
-        def _after_callback(self, agent: Agent) -> None: raise NotImplementedError
         def _housekeeping(self) -> None: raise NotImplementedError
         def _start_agents(self) -> None: raise NotImplementedError
         def _working_count(self) -> int: raise NotImplementedError
