@@ -174,6 +174,37 @@ def test_async_agent_when_coroutine_raises_only_that_agent_fails(server) -> None
     assert status["counter"] == "ok" and len(counter.times) > 5
 
 
+class Sleeper(sd.Agent):
+    """Suspends on its first tick for far longer than the run; records how it ends."""
+
+    def on_start(self) -> None:
+        self.story: list[str] = []
+
+    async def on_tick(self, t: sd.Tick) -> None:
+        if self.story:
+            return
+        self.story.append("awaiting")
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            self.story.append("cancelled")
+            raise
+
+    def on_stop(self) -> None:
+        self.story.append("on_stop")
+
+
+def test_async_agent_when_engine_stops_suspended_coroutine_is_cancelled_before_on_stop() -> None:
+    sleeper = Sleeper("sleeper")
+    began = time.monotonic()
+    report, _ = run_local([(sleeper, [SYM])], duration=1.5, speed=40, instruments=["rb"])
+    assert time.monotonic() - began < 15
+    assert sleeper.story == ["awaiting", "cancelled", "on_stop"]
+    lane = report.agents[0].async_lane
+    assert report.agents[0].status == "ok" and lane["coroutines"] == 1 and lane["late_ticks"] > 0
+    assert lane["dropped_at_stop"] == 1  # the newest tick, conflated to one and still waiting
+
+
 def test_engine_when_no_agent_is_async_creates_no_event_loop() -> None:
     report, engine = run_local([(Counter("counter"), [SYM])], duration=1, speed=40, instruments=["rb"])
     assert engine._aio is None

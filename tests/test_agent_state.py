@@ -6,6 +6,7 @@ declares, an agent renamed, a corrupted payload, a value that is not JSON: each 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import shutil
@@ -174,3 +175,32 @@ def test_agent_state_when_value_not_plain_json_raises_state_error(value: Any, ru
 def test_agent_state_when_declaration_bad_raises_state_error(declared: Any, rule: str) -> None:
     with pytest.raises(StateError, match=rule):
         type("Bad", (sd.Agent,), {"state": declared})
+
+
+class AsyncCounter(sd.Agent):
+    """An async agent with state: counts ticks after an await, stops the engine at 3."""
+
+    state = ("count",)
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name)
+        self.count = 0
+
+    async def on_tick(self, t: sd.Tick) -> None:
+        await asyncio.sleep(0.001)
+        self.count += 1
+        if self.count == 3:
+            self._engine.stop("counted")
+
+
+def test_agent_state_when_agent_is_async_journals_after_each_coroutine(tmp_path) -> None:
+    config = Config.local(engine=EngineSettings(progress_interval=0),
+                          journal=JournalSettings(dir=str(tmp_path)), instruments=["rb"], speed=40)
+    engine = Engine(config)
+    agent = engine.add_agent(AsyncCounter("counter"), ["rb2505"])
+    report = engine.run(duration=10)
+    assert report.stop_reason == "counted" and agent.count == 3
+    assert journal.agent_states(engine._journal.path).values == {"counter": {"count": 3}}
+    with sqlite3.connect(engine._journal.path) as con:
+        texts = [r[0] for r in con.execute("SELECT text FROM records WHERE kind = 'agent_state' ORDER BY seq")]
+    assert texts == ['["count",0]', '["count",1]', '["count",2]', '["count",3]']
