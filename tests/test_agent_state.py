@@ -202,5 +202,6 @@ def test_agent_state_when_agent_is_async_journals_after_each_coroutine(tmp_path)
     assert report.stop_reason == "counted" and agent.count == 3
     assert journal.agent_states(engine._journal.path).values == {"counter": {"count": 3}}
     with sqlite3.connect(engine._journal.path) as con:
-        texts = [r[0] for r in con.execute("SELECT text FROM records WHERE kind = 'agent_state' ORDER BY seq")]
+        rows = con.execute("SELECT text FROM records WHERE kind = 'agent_state' ORDER BY seq")
+        texts = [r[0] for r in rows]
     assert texts == ['["count",0]', '["count",1]', '["count",2]', '["count",3]']
