@@ -88,6 +88,15 @@ def _connect(path: str | Path) -> sqlite3.Connection:
     return con
 
 
+def _rows(path: str | Path, sql: str) -> list[sqlite3.Row]:
+    """Return every row of one query on a journal file (opened read-only, closed again)."""
+    con = _connect(path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 class JournalReader:
     """Tails a journal: each poll() returns the records committed since the previous one, in seq order.
 
@@ -234,12 +243,8 @@ def carried_in(path: str | Path) -> dict[CarryKey, tuple[int, float]]:
 
     A negative record is a cut: lots the counter did not hold at the day's first reconcile.
     """
-    con = _connect(path)
-    try:
-        rows = con.execute("SELECT agent_name, symbol, direction, volume, price FROM records "
-                           "WHERE kind = 'position_carry' ORDER BY seq").fetchall()
-    finally:
-        con.close()
+    rows = _rows(path, "SELECT agent_name, symbol, direction, volume, price FROM records "
+                       "WHERE kind = 'position_carry' ORDER BY seq")
     out: dict[CarryKey, tuple[int, float]] = {}
     for r in rows:
         key = (r["agent_name"], r["symbol"], "long" if r["direction"] == "buy" else "short")
@@ -358,12 +363,8 @@ def agent_states(*paths: str | Path) -> AgentStates:
     """
     out = AgentStates()
     for path in paths:
-        con = _connect(path)
-        try:
-            rows = con.execute("SELECT seq, run, agent_name, code, flag, text FROM records "
-                               "WHERE kind = 'agent_state' ORDER BY seq").fetchall()
-        finally:
-            con.close()
+        rows = _rows(path, "SELECT seq, run, agent_name, code, flag, text FROM records "
+                           "WHERE kind = 'agent_state' ORDER BY seq")
         open_runs: dict[str, tuple[int, int, list[str]]] = {}  # agent -> (first seq, run, chunks so far)
 
         file = Path(path).name

@@ -13,7 +13,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from shandian.config import Config, EngineSettings, JournalSettings
 from shandian.engine import Engine
 from shandian.engine.persist import encode_field
 from shandian.errors import StateError
+from shandian.testing import kill_when_ready
 
 CHILD = Path(__file__).with_name("state_child.py")
 
@@ -35,25 +35,7 @@ def crashed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
     """A front and journal where keeper had changed its state TARGET times when the process was SIGKILLed."""
     directory = tmp_path_factory.mktemp("state")
     with (directory / "trade.log").open("w") as log:
-        proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), "trade"], stdout=subprocess.PIPE,
-                                stderr=log, text=True)
-        ready = threading.Event()
-
-        def watch() -> None:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if line.strip() == "READY":
-                    ready.set()
-
-        reader = threading.Thread(target=watch, daemon=True)
-        reader.start()
-        try:
-            assert ready.wait(60), f"the trade child never got ready (log {directory / 'trade.log'})"
-            assert proc.poll() is None, f"the trade child exited by itself (rc {proc.returncode})"
-        finally:
-            proc.kill()  # SIGKILL: no stop, the journal as the crash left it
-            proc.wait(30)
-            reader.join(5)
+        kill_when_ready([sys.executable, str(CHILD), str(directory), "trade"], log)
     return directory, json.loads((directory / "trade.json").read_text())
 
 
