@@ -65,6 +65,7 @@ class AsyncAgents:
         self._finished = finished  # after each callback of an agent (persistent state)
         self._arm, self._disarm = arm, disarm  # the house timer stepping the loop
         self._timer: int | None = None
+        self._timers: set[int] = set()  # every stepping timer armed: one may still fire after its cancel
         self._pumping = False
         self.closed = False
 
@@ -72,8 +73,8 @@ class AsyncAgents:
         return agent in self._lanes
 
     def owns_timer(self, timer_id: int) -> bool:
-        """Is this the stepping timer (a house timer)."""
-        return timer_id == self._timer
+        """Is this a stepping timer (a house timer this object armed)."""
+        return timer_id in self._timers
 
     def stats(self, agent: Agent) -> dict[str, float]:
         """Return the agent's lane counters (see the module docstring)."""
@@ -189,6 +190,7 @@ class AsyncAgents:
         pending = bool(asyncio.all_tasks(self._loop))
         if pending and self._timer is None:
             self._timer = self._arm(POLL_MS)
+            self._timers.add(self._timer)
         elif not pending and self._timer is not None:
             self._disarm(self._timer)
             self._timer = None
