@@ -5,6 +5,7 @@ front (`state=`) with the journal on, agent `keeper` declaring `state` fields.
     python tests/state_child.py DIR inspect    # restart: what keeper sees at on_start -> DIR/inspect.json
     python tests/state_child.py DIR fewer      # restart with a class that no longer declares `notes`
     python tests/state_child.py DIR renamed    # restart with keeper named `keeper2`
+    python tests/state_child.py DIR next_day   # the next trading day (a new journal file): inspect
 
 Every restart also runs a plain agent `other` and stops as soon as the agents started.
 """
@@ -67,12 +68,12 @@ class Other(sd.Agent):
         self.started = True
 
 
-def make_engine(directory: Path) -> Engine:
-    """The same front (one book, one day, persisted) and journal for every run."""
+def make_engine(directory: Path, trading_day: int = 20250102) -> Engine:
+    """The same front (one book, persisted; its day moves with `trading_day`) and journal for every run."""
     config = Config.local(
         name="state", engine=EngineSettings(progress_interval=0, login_timeout=30.0, stop_timeout=5.0),
         journal=JournalSettings(dir=str(directory / "journal")), instruments=["rb"], speed=20, seed=5,
-        trading_day=20250102, query_interval_ms=50, state=str(directory / "front.state"))
+        trading_day=trading_day, query_interval_ms=50, state=str(directory / "front.state"))
     config.account.flow_dir = str(directory / "flow")
     (directory / "flow").mkdir(exist_ok=True)
     return Engine(config, config_name="<state test>")
@@ -80,7 +81,7 @@ def make_engine(directory: Path) -> Engine:
 
 def main() -> int:
     directory, mode = Path(sys.argv[1]), sys.argv[2]
-    engine = make_engine(directory)
+    engine = make_engine(directory, 20250103 if mode == "next_day" else 20250102)
     if mode == "trade":
         keeper = Keeper("keeper")
 

@@ -83,6 +83,15 @@ def test_agent_state_when_agent_renamed_reports_old_name_and_keeps_its_state(cra
     assert journal.agent_states(path).values["keeper"] == crashed[1]
 
 
+def test_agent_state_when_new_trading_day_is_restored_from_the_previous_days_file(crashed, tmp_path) -> None:
+    out, yesterday = _restart(crashed, tmp_path, "next_day")
+    values = crashed[1]
+    assert out["restored_at_start"] == values and out["status"] == {"keeper": "ok", "other": "ok"}
+    today = Path(out["journal"])
+    assert today != yesterday and today.name.endswith("20250103.journal.sqlite")
+    assert journal.agent_states(today).values["keeper"] == values  # the new day's file stands alone
+
+
 def _corrupt_last_value(path: Path) -> None:
     with sqlite3.connect(path) as con:
         seq = con.execute("SELECT max(seq) FROM records WHERE kind = 'agent_state'").fetchone()[0]
