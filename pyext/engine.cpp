@@ -809,6 +809,12 @@ void bind_engine_class(py::module_& m) {
           },
           py::arg("agent"), py::arg("key_value"))
       .def(
+          "journal_agent_state",
+          [](PyEngine& e, AgentId agent, const std::string& payload) {
+            if (journal::Journal* j = e.journal()) j->agent_state(agent, payload);
+          },
+          py::arg("agent"), py::arg("payload"))
+      .def(
           "journal_flush",
           [](PyEngine& e, double timeout_ms) {
             journal::Journal* j = e.journal();

@@ -27,6 +27,7 @@ _EXPORTS = {
     "SessionEvent": "shandian.agent",
     "OrderRejected": "shandian.errors",
     "ParamError": "shandian.errors",
+    "StateError": "shandian.errors",
     "RejectCode": "shandian.errors",
     "Instrument": "shandian.instrument",
     "Engine": "shandian.engine",

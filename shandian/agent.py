@@ -18,12 +18,14 @@ Ticks are the extension's own record type (`shandian._core.Tick`, a copy made in
 
 from __future__ import annotations
 
+import inspect
+import keyword
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from shandian.errors import OrderRejected, ParamError
+from shandian.errors import OrderRejected, ParamError, StateError
 from shandian.instrument import Instrument
 from shandian.names import DIRECTIONS, KIND_NAMES, KINDS, OFFSETS, REJECT_CODES, STATUSES  # noqa: F401 (re-export)
 from shandian.records import (  # noqa: F401 (re-exported: agents import them from here)
@@ -58,6 +60,7 @@ __all__ = [
     "Position",
     "RiskView",
     "SessionEvent",
+    "StateError",
     "Tick",
     "Trade",
 ]
@@ -98,15 +101,66 @@ def _check_param(name: str, default: Any, value: Any) -> Any:
     return value
 
 
+# Event callbacks that may be `async def`: the engine runs them on its asyncio loop, one at a time per agent.
+ASYNC_CALLBACKS = ("on_tick", "on_bar", "on_order", "on_trade", "on_timer", "on_session", "on_disconnect")
+# Called by the engine expecting them finished when they return: a coroutine here is a bug.
+_SYNC_ONLY = ("on_start", "on_stop", "on_params", "check_params")
+
+
+def _check_state_declaration(cls: type) -> None:
+    """StateError unless `cls.state` is a tuple of distinct public identifiers that name no method."""
+    declared = cls.__dict__.get("state")
+    if declared is None:
+        return
+    where = f"class {cls.__qualname__}"
+    if isinstance(declared, str) or not isinstance(declared, tuple | list):
+        raise StateError(where, str(declared), f"`state` must be a tuple of field names, not "
+                         f"{type(declared).__name__}")
+    seen: set[str] = set()
+    for name in declared:
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+            raise StateError(where, str(name), "a state field must be a str that is a Python identifier")
+        if name.startswith("_"):
+            raise StateError(where, name, "a state field must be public (no leading underscore)")
+        if name in seen:
+            raise StateError(where, name, "declared twice")
+        if name in _RESERVED_NAMES or callable(getattr(cls, name, None)) or isinstance(
+                getattr(cls, name, None), property):
+            raise StateError(where, name, "the name is taken by the Agent API or a method of the class")
+        seen.add(name)
+
+
 class Agent:
     """Base class of strategies. Subclass it, declare `params`, override the callbacks you need.
 
     `params` (class attribute) maps each parameter to its default; a config's values are checked against
     the defaults' types, then `check_params(params)` (override it for ranges) runs. `update_params(**kw)`
     hot-updates them while running (same checks; `on_params(changed)` is called).
+
+    `state` (class attribute) names the attributes that survive a restart (vn.py's `variables`): with the
+    journal on, each is journaled whenever its JSON value changed after a callback and restored onto the
+    agent before `on_start` (`restored_state` says which). Values must be JSON: None, bool, int, finite
+    float, str, lists and str-keyed dicts of them (StateError names the agent, field and type otherwise).
+
+    Event callbacks (`ASYNC_CALLBACKS`) may be `async def`: see agents/README.md "Async agents".
     """
 
     params: ClassVar[dict[str, Any]] = {}
+    state: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Check the `state` declaration and that the engine's synchronous hooks are not coroutines."""
+        super().__init_subclass__(**kwargs)
+        _check_state_declaration(cls)
+        for name in _SYNC_ONLY:
+            if inspect.iscoroutinefunction(getattr(cls, name, None)):
+                raise TypeError(f"{cls.__qualname__}.{name} must be a plain def: only "
+                                f"{', '.join(ASYNC_CALLBACKS)} may be async")
+
+    @classmethod
+    def async_callbacks(cls) -> frozenset[str]:
+        """Return the event callbacks this class defines with `async def`."""
+        return frozenset(n for n in ASYNC_CALLBACKS if inspect.iscoroutinefunction(getattr(cls, n)))
 
     def __init__(self, name: str | None = None, params: Mapping[str, Any] | None = None) -> None:
         self.name = name or type(self).__name__
@@ -114,6 +168,7 @@ class Agent:
         self.params: dict[str, Any] = dict(defaults)  # type: ignore[misc]  # instance copy shadows the class
         self._port: AgentPort[Agent] | None = None
         self._state = _AgentState()  # replaced by the engine's record of this agent when attached
+        self.restored_state: dict[str, Any] = {}  # the `state` fields restored from the journal at start
         if params:
             self._set_params(params)
         else:
@@ -381,3 +436,8 @@ class Agent:
         import logging
 
         logging.getLogger(f"shandian.agent.{self.name}").info("%s", message)
+
+
+# Instance attributes and API of Agent that a `state` field must not shadow.
+_RESERVED_NAMES = frozenset({"name", "params", "restored_state", "state"} | {
+    n for n in dir(Agent) if not n.startswith("_")})

@@ -22,6 +22,7 @@ __all__ = [
     "OrderRejected",
     "ParamError",
     "RejectCode",
+    "StateError",
     "UnknownSymbolError",
 ]
 
@@ -61,6 +62,19 @@ class BarSubscriptionError(ValueError):
 
 class ParamError(ValueError):
     """A parameter update that does not fit the agent's declared `params` (name, value and rule)."""
+
+
+class StateError(ValueError):
+    """A persistent agent state problem: `agent` (name, or class when declared), `field`, the rule broken.
+
+    Raised for a bad `state` declaration, a value that is not JSON (naming its type), and a journaled
+    payload that cannot be restored (corrupted, or a field the agent no longer declares).
+    """
+
+    def __init__(self, agent: str, field: str, message: str) -> None:
+        super().__init__(f"agent {agent} state field {field!r}: {message}")
+        self.agent = agent
+        self.field = field
 
 
 class JournalGapError(RuntimeError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import importlib
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -24,10 +25,12 @@ from shandian.errors import JournalGapError
 from shandian.names import by_name
 
 __all__ = [
+    "AgentStates",
     "DailyCounts",
     "JournalGapError",
     "JournalReader",
     "Recovery",
+    "agent_states",
     "carried_in",
     "daily_counts",
     "default_path",
@@ -83,6 +86,15 @@ def _connect(path: str | Path) -> sqlite3.Connection:
         con.close()
         raise ValueError(f"journal {p}: not a shandian journal ({e})") from None
     return con
+
+
+def _rows(path: str | Path, sql: str) -> list[sqlite3.Row]:
+    """Return every row of one query on a journal file (opened read-only, closed again)."""
+    con = _connect(path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
 
 
 class JournalReader:
@@ -231,12 +243,8 @@ def carried_in(path: str | Path) -> dict[CarryKey, tuple[int, float]]:
 
     A negative record is a cut: lots the counter did not hold at the day's first reconcile.
     """
-    con = _connect(path)
-    try:
-        rows = con.execute("SELECT agent_name, symbol, direction, volume, price FROM records "
-                           "WHERE kind = 'position_carry' ORDER BY seq").fetchall()
-    finally:
-        con.close()
+    rows = _rows(path, "SELECT agent_name, symbol, direction, volume, price FROM records "
+                       "WHERE kind = 'position_carry' ORDER BY seq")
     out: dict[CarryKey, tuple[int, float]] = {}
     for r in rows:
         key = (r["agent_name"], r["symbol"], "long" if r["direction"] == "buy" else "short")
@@ -329,6 +337,72 @@ def recover(rt: Any, path: Path, agent_ids: Mapping[str, int]) -> Recovery:
                              float(t["price"]), int(t["volume"]))
         rec.booked_trades += 1
     return rec
+
+
+# ---- persistent agent state -------------------------------------------------------------------------------
+@dataclass
+class AgentStates:
+    """The journaled `state` fields: the newest complete value of each (agent name, field), and what failed.
+
+    `corrupted`: agent name -> descriptions of payloads that cannot be decoded (the agent must not start on a
+    guess); `torn`: values a crash cut before their last chunk was committed (the field keeps its previous
+    value, as for any record not yet committed at a kill).
+    """
+
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    corrupted: dict[str, list[str]] = field(default_factory=dict)
+    torn: list[str] = field(default_factory=list)
+
+
+def agent_states(*paths: str | Path) -> AgentStates:
+    """Read the `agent_state` records of journal files, oldest file first: later values replace earlier ones.
+
+    A value is journaled as ASCII JSON `["field", value]` cut into chunks (`code` = chunk index, `flag` on the
+    last one), consecutive in seq for one agent. A chunk run interrupted by the end of its run (a kill) is
+    torn and skipped; anything else that does not decode is corrupted.
+    """
+    out = AgentStates()
+    for path in paths:
+        rows = _rows(path, "SELECT seq, run, agent_name, code, flag, text FROM records "
+                           "WHERE kind = 'agent_state' ORDER BY seq")
+        open_runs: dict[str, tuple[int, int, list[str]]] = {}  # agent -> (first seq, run, chunks so far)
+
+        file = Path(path).name
+
+        def corrupt(name: str, seq: int, why: str, file: str = file) -> None:
+            out.corrupted.setdefault(name, []).append(f"journal {file} record {seq}: {why}")
+
+        for r in rows:
+            name, seq, run = r["agent_name"] or "", int(r["seq"]), int(r["run"])
+            pending = open_runs.pop(name, None)
+            if pending is not None and pending[1] != run:
+                out.torn.append(f"agent {name}: state value from record {pending[0]} cut by the end of run "
+                                f"{pending[1]}")
+                pending = None
+            if int(r["code"] or 0) == 0:
+                if pending is not None:
+                    corrupt(name, pending[0], "state value without its last chunk")
+                pending = (seq, run, [])
+            elif pending is None or len(pending[2]) != int(r["code"]):
+                corrupt(name, seq, f"state chunk {r['code']} out of sequence")
+                continue
+            pending[2].append(r["text"] or "")
+            if not r["flag"]:
+                open_runs[name] = pending
+                continue
+            payload = "".join(pending[2])
+            try:
+                decoded = json.loads(payload)
+            except ValueError as e:
+                corrupt(name, pending[0], f"state payload is not JSON ({e}): {payload[:80]!r}")
+                continue
+            if not (isinstance(decoded, list) and len(decoded) == 2 and isinstance(decoded[0], str)):
+                corrupt(name, pending[0], f"state payload is not [field, value]: {payload[:80]!r}")
+                continue
+            out.values.setdefault(name, {})[decoded[0]] = decoded[1]
+        for name, (seq, run, _) in open_runs.items():
+            out.torn.append(f"agent {name}: state value from record {seq} cut by the end of run {run}")
+    return out
 
 
 @dataclass

@@ -45,6 +45,7 @@ class AgentReport:
     rejects: dict[str, int] = field(default_factory=dict)
     positions: list[PositionRow] = field(default_factory=list)
     traceback: str = ""
+    async_lane: dict[str, float] = field(default_factory=dict)  # async agents only (engine/aio.py counters)
 
     @property
     def realized_pnl(self) -> float:
@@ -163,6 +164,17 @@ class RunReport:
                 lines.append(f"  {a.name[:13]:<14}{n:>6}  {reason}")
         if not any_rej:
             lines.append("  (none)")
+        lanes = [a for a in self.agents if a.async_lane]
+        if lanes:
+            lines.append("")
+            lines.append("async agents (late = arrived while a coroutine of the agent was suspended)")
+            for a in lanes:
+                c = a.async_lane
+                lines.append(f"  {a.name[:13]:<14}coroutines {c['coroutines']:g}"
+                             f"  slow {c['slow_coroutines']:g}"
+                             f"  max {c['max_coroutine_ms']:.1f} ms  late ticks {c['late_ticks']:g}"
+                             f"  conflated {c['conflated_ticks']:g}  queued events {c['queued_events']:g}"
+                             f"  dropped at stop {c['dropped_at_stop']:g}")
         failed = [a for a in self.agents if a.status.startswith("failed")]
         if failed:
             lines.append("")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
@@ -17,7 +19,7 @@ from shandian.config import Config, EngineSettings
 from shandian.engine import Engine
 from shandian.report import RunReport
 
-__all__ = ["local_engine", "run_local"]
+__all__ = ["kill_when_ready", "local_engine", "run_local"]
 
 _counter = itertools.count(1)
 
@@ -63,3 +65,28 @@ def other_threads() -> list[int]:
 
     me = threading.get_native_id()
     return [int(tid) for tid in os.listdir(f"/proc/{os.getpid()}/task") if int(tid) != me]
+
+
+def kill_when_ready(argv: Sequence[str], log: TextIO, *, timeout: float = 60.0) -> None:
+    """Run a child process that prints READY when its state is durable, then SIGKILL it (a crash).
+
+    AssertionError when it never gets ready within `timeout` s or exits by itself; stderr goes to `log`.
+    """
+    proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=log, text=True)
+    ready = threading.Event()
+
+    def watch() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip() == "READY":
+                ready.set()
+
+    reader = threading.Thread(target=watch, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(timeout), f"{argv[1:]} never got ready (log {log.name})"
+        assert proc.poll() is None, f"{argv[1:]} exited by itself (rc {proc.returncode})"
+    finally:
+        proc.kill()  # SIGKILL: no stop, no cancels, the journal's last records as the crash left them
+        proc.wait(30)
+        reader.join(5)

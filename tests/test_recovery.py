@@ -14,13 +14,14 @@ import json
 import sqlite3
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+
+from shandian.testing import kill_when_ready
 
 CHILD = Path(__file__).with_name("recovery_child.py")
 sys.path.insert(0, str(CHILD.parent))
@@ -32,25 +33,7 @@ ACCOUNT_ID = 0xFFFF_FFFF  # core::kNoAgent: the account's counts, and the agent 
 
 def _kill_when_ready(directory: Path, mode: str, log: Any) -> None:
     """Run a child that prints READY once its orders are on the counter and journaled; SIGKILL it then."""
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), mode], stdout=subprocess.PIPE,
-                            stderr=log, text=True)
-    ready = threading.Event()
-
-    def watch() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.strip() == "READY":
-                ready.set()
-
-    reader = threading.Thread(target=watch, daemon=True)
-    reader.start()
-    try:
-        assert ready.wait(60), f"the {mode} child never got ready (log {log.name})"
-        assert proc.poll() is None, f"the {mode} child exited by itself (rc {proc.returncode})"
-    finally:
-        proc.kill()  # SIGKILL: no stop, no cancels, the journal's last records as the crash left them
-        proc.wait(30)
-        reader.join(5)
+    kill_when_ready([sys.executable, str(CHILD), str(directory), mode], log)
 
 
 def _restart(directory: Path, mode: str, log: Any, policy: str = "adopt") -> dict[str, Any]:

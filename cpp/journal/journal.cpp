@@ -198,6 +198,23 @@ void Journal::param_changed(AgentId agent, std::string_view key_value) noexcept 
   push_agent_text(RecordKind::ParamChange, agent, key_value);
 }
 
+void Journal::agent_state(AgentId agent, std::string_view payload) noexcept {
+  constexpr std::size_t kChunk = sizeof(Record::text) - 1;  // the terminator takes one byte
+  const std::int64_t now = core::monotonic_ns();
+  std::int32_t part = 0;
+  std::size_t at = 0;
+  do {
+    Record r = blank(RecordKind::AgentState);
+    r.mono_ns = now;
+    r.agent = agent;
+    r.code = part++;
+    r.text.assign(payload.substr(at, kChunk));
+    at += kChunk;
+    r.flag = at >= payload.size();
+    push(r);
+  } while (at < payload.size());
+}
+
 void Journal::position_carried(std::string_view agent_name, const core::InstrumentId& symbol, bool is_long,
                                std::int32_t lots, double price) noexcept {
   Record r = blank(RecordKind::PositionCarry);

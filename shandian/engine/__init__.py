@@ -20,7 +20,9 @@ Modules, one job each (`Engine` in core.py mixes in the others; the state lives 
 build, run loop, orderly stop, agents' life cycle), dispatch (the per-batch dispatcher), actions (the
 `AgentPort` agents act through, shandian/port.py), control (kill switch, trading states, live risk limits,
 parameter updates), recovery (journal replay, daily risk counts, adopted orders), reporting (account, progress
-line, run report), codes (shared enum tables and argument errors), loading (agent classes from a config).
+line, run report), aio (async agents: the engine thread's asyncio loop, one ordered lane per agent), persist
+(agents' `state` fields journaled on change, restored before on_start), codes (shared enum tables and
+argument errors), loading (agent classes from a config).
 """
 
 from __future__ import annotations

@@ -291,8 +291,12 @@ class OrderActions(EngineState):
                 raise BarSubscriptionError("interval", interval,
                                            f"no agent subscribed to {symbol!r} {interval} bars")
             given.append(bar)
+        aio = self._aio if self._aio is not None and agent in self._aio else None
         for bar in given:
-            agent.on_bar(bar)
+            if aio is not None:  # in the agent's lane, ahead of any live bar
+                aio.submit(agent, agent.on_bar, (bar,))
+            else:
+                agent.on_bar(bar)
         return len(given)
 
     def add_timer(self, agent: Agent, interval_s: float) -> int:

@@ -28,6 +28,7 @@ from shandian.agent import (
 from shandian.bars import bar_interval
 from shandian.config import AgentSpec, Config, ConfigError, load_config
 from shandian.engine.actions import OrderActions
+from shandian.engine.aio import AsyncAgents
 from shandian.engine.codes import (
     _RESUME,
     _STOP_SIGNALS,
@@ -37,6 +38,7 @@ from shandian.engine.codes import (
 from shandian.engine.control import Control
 from shandian.engine.dispatch import Dispatch
 from shandian.engine.loading import load_agent_class
+from shandian.engine.persist import StateJournal
 from shandian.engine.recovery import Recovery
 from shandian.engine.reporting import Reporting
 from shandian.instrument import Instrument
@@ -100,6 +102,9 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
         self._not_ready_reported = False
         self._unattributed_live: dict[int, Order] = {}  # adopted working orders no agent is known to own
         self._recovery_cancel_deadline: float | None = None  # on_recovery = "cancel": agents wait until then
+        self._aio: AsyncAgents | None = None  # built only when an agent has an async callback
+        self._persist = StateJournal(self._journal_state)  # tracks agents' `state` when the journal is on
+        self._saved_states: Any = None  # journal.AgentStates read at recovery
         for spec in config.agents:
             self.add_agent_spec(spec)
 
@@ -215,7 +220,22 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
         self._risk.begin_recovery()
         if self.config.journal.enabled:
             self._open_journal()
-        self._rt.set_dispatcher(self)
+            self._persist.track(self._agents)
+        else:
+            for agent in self._agents:
+                if type(agent).state:
+                    log.warning("agent %s declares state %s but the journal is off: it will not survive a "
+                                "restart", agent.name, ", ".join(type(agent).state))
+        async_agents = [a for a in self._agents if type(a).async_callbacks()]
+        if async_agents:
+            self._aio = AsyncAgents(
+                async_agents, running=lambda a: self._states[a].running and not self._stopping,
+                fail=self._fail, finished=self._after_callback,
+                arm=lambda ms: int(self._rt.add_timer(self._house, int(ms * 1e6))),
+                disarm=self._rt.cancel_timer)
+            self._rt.set_dispatcher(_BatchThenStep(self, self._aio))
+        else:
+            self._rt.set_dispatcher(self)
 
     def _working_count(self) -> int:
         """Working orders of every agent plus the adopted ones no agent owns (what a stop must cancel)."""
@@ -388,6 +408,8 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
 
     def _stop_agents_once(self) -> None:
         """One pass of the stop; idempotent, so a forced pass can follow an interrupted one."""
+        if self._aio is not None:  # suspended coroutines are cancelled first: on_stop is the last callback
+            self._aio.close()
         for agent in self._agents:
             st = self._states[agent]
             if st.running:
@@ -479,7 +501,9 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
                 for symbol, intervals in self._bars.get(agent.name, {}).items():
                     for interval in intervals:
                         self.subscribe_bars(agent, symbol, interval)
+                self._restore_state(agent)
                 agent.on_start()
+                self._after_callback(agent)
             except Exception:
                 self._fail(agent, "on_start")
 
@@ -489,9 +513,32 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
                 for symbol in [*self._symbols.get(agent.name, []), *self._bars.get(agent.name, {})]
                 if not isinstance(symbol, str) or self._rt.instrument_index(symbol) is None]
 
+    def _after_callback(self, agent: Agent) -> None:
+        """Journal the agent's changed `state` fields (StateError when one is not JSON)."""
+        if agent in self._persist.fields:
+            self._persist.sync(agent)
+
+    def _journal_state(self, agent: Agent, payload: str) -> None:
+        self._rt.journal_agent_state(self._states[agent].agent_id, payload)
+
     def _deactivate(self, agent: Agent) -> None:
         st = self._states[agent]
         st.running = False
+        if self._aio is not None:
+            self._aio.forget(agent)
         self._tick_handlers.clear()
         if self._rt is not None:  # working orders (when the session is up) and conditional orders
             self._cancel_everything_of(st.agent_id)
+
+
+class _BatchThenStep:
+    """The dispatcher when async agents exist: each batch, then one pump of their loop (engine thread)."""
+
+    def __init__(self, engine: Engine, aio: AsyncAgents) -> None:
+        self._on_batch = engine.on_batch
+        self._pump = aio.pump
+
+    def on_batch(self, batch: Any) -> None:
+        """Dispatch the batch, then let coroutines whose I/O is ready run."""
+        self._on_batch(batch)
+        self._pump()

@@ -110,7 +110,7 @@ class Dispatch(EngineState):
         out = []
         for aid, agent in self._by_id.items():
             if mask >> aid & 1 and self._states[agent].running and _overrides(agent, "on_tick"):
-                out.append((agent, agent.on_tick))
+                out.append((agent, self._tick_callback(agent)))
         handlers = tuple(out)
         self._tick_handlers[mask] = handlers
         return handlers
@@ -205,7 +205,10 @@ class Dispatch(EngineState):
 
     def _on_timer(self, fired: Any) -> None:
         if fired.agent == self._house:
-            self._housekeeping()
+            if self._aio is not None and self._aio.owns_timer(fired.timer_id):
+                self._aio.pump()
+            else:
+                self._housekeeping()
             return
         agent = self._by_id.get(fired.agent)
         if agent is not None and self._states[agent].running and not self._stopping:
@@ -216,9 +219,29 @@ class Dispatch(EngineState):
         self.position(agent, symbol)._show(v)
         self._states[agent].account = AgentAccount.from_view(v)
 
+    def _tick_callback(self, agent: Agent) -> Callable[[Any], None]:
+        """Return on_tick as the tick loop calls it: via the async lane, or followed by a state sync."""
+        if self._aio is not None and agent in self._aio:
+            return self._aio.tick_handler(agent)
+        if agent in self._persist.fields:
+            on_tick, persist = agent.on_tick, self._persist
+
+            def tick_then_sync(tick: Any) -> None:
+                on_tick(tick)
+                persist.sync(agent)
+
+            return tick_then_sync
+        return agent.on_tick
+
     def _call(self, agent: Agent, fn: Callable[..., Any], *args: Any) -> None:
+        aio = self._aio
+        if aio is not None and agent in aio and not aio.closed:
+            aio.submit(agent, fn, args)
+            return
         try:
             fn(*args)
+            if agent in self._persist.fields:
+                self._persist.sync(agent)
         except Exception:
             self._fail(agent, getattr(fn, "__name__", "callback"))
 

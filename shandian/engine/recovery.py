@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from shandian import _core
+from shandian.agent import Agent
 from shandian.engine.codes import (
     NO_AGENT,
     _front_trading_day,
     log,
 )
 from shandian.engine.state import EngineState
+from shandian.errors import StateError
 
 
 class Recovery(EngineState):
@@ -43,12 +45,18 @@ class Recovery(EngineState):
         path = journal.default_path(directory, account, day)
         ids = {agent.name: self._states[agent].agent_id for agent in self._agents}
         carry: dict[journal.CarryKey, tuple[int, float]] = {}
+        previous_day = journal.previous_day_path(directory, account, day)
+        # Agents' `state`: the previous day's newest values, replaced by today's (before this run writes any).
+        self._saved_states = journal.agent_states(*(p for p in (previous_day, path) if p is not None
+                                                    and p.is_file()))
+        for line in self._saved_states.torn:
+            log.warning("journal: %s (a kill before its commit: the field keeps its previous value)", line)
         if path.is_file():
             self._journal = journal.recover(self._rt, path, ids)
         else:
             # A new trading day: every agent's lots at the end of the account's previous journaled day are
             # its yesterday's lots, recorded in this day's file so that it stands on its own.
-            previous = journal.previous_day_path(directory, account, day)
+            previous = previous_day
             carry = journal.end_of_day(previous) if previous is not None else {}
             self._journal = journal.Recovery(path=path, replay={})
             self._journal.carried_lots = journal.seed_carry(self._rt, carry, ids)
@@ -93,6 +101,44 @@ class Recovery(EngineState):
             self._rt, {a.name: self._states[a].agent_id for a in self._agents})
         for line in self.journal_discrepancies:
             log.warning("recovery: %s", line)
+
+    def _report_orphan_states(self) -> None:
+        """Report journaled state of agents no longer configured (renamed or removed): kept, not restored."""
+        saved = self._saved_states
+        if saved is None:
+            return
+        names = {a.name for a in self._agents}
+        for name in sorted(set(saved.values) | set(saved.corrupted)):
+            if name not in names:
+                fields = ", ".join(sorted(saved.values.get(name, {}))) or "none readable"
+                self._add_error(f"journal holds state of agent {name!r} (fields: {fields}) but no agent of "
+                                "that name is configured (renamed?): not restored, kept in the journal")
+                log.error("recovery: %s", self._errors[-1])
+
+    def _restore_state(self, agent: Agent) -> None:
+        """Set the agent's journaled `state` fields before its on_start (StateError: it does not start).
+
+        A corrupted payload stops the agent (it must not trade on a guessed state); a journaled field the
+        class no longer declares is reported and skipped. The journal itself is never changed here.
+        """
+        saved = self._saved_states
+        if saved is None:
+            return
+        corrupted = saved.corrupted.get(agent.name)
+        if corrupted:
+            raise StateError(agent.name, "*", f"its journaled state cannot be read ({'; '.join(corrupted)}): "
+                             "not started, the journal is left as it is")
+        values = saved.values.get(agent.name)
+        if not values:
+            return
+        unknown = self._persist.restore(agent, values)
+        for name in unknown:
+            text = (f"agent {agent.name}: journaled state field {name!r} is not declared by "
+                    f"{type(agent).__qualname__}.state: not restored, kept in the journal")
+            self._add_error(text)
+            log.error("recovery: %s", text)
+        if agent.restored_state:
+            log.info("agent %s: state restored (%s)", agent.name, ", ".join(sorted(agent.restored_state)))
 
     def _seed_risk_from_journal(self) -> None:
         """Raise the risk engine's daily counts to what the journal's earlier runs of the day spent."""
@@ -139,6 +185,7 @@ class Recovery(EngineState):
         self._seed_risk_from_journal()
         self._risk.end_recovery()  # the counter's history is counted: from here on only what is sent counts
         self._recover_orders()
+        self._report_orphan_states()
         if self._recovery_cancel_deadline is None:
             self._start_agents()
 

@@ -83,6 +83,7 @@ class Reporting(EngineState):
                 rejects={REJECT_CODES.get(code, str(code)): n for code, n in enumerate(books.refusals) if n},
                 positions=positions,
                 traceback=st.traceback,
+                async_lane=self._aio.stats(agent) if self._aio is not None and agent in self._aio else {},
             ))
         stats = self._rt.stats()
         try:

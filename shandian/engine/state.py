@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from shandian import _core
 from shandian.agent import Agent, Order, Position, _AgentState
 from shandian.config import Config
+from shandian.engine.aio import AsyncAgents
+from shandian.engine.persist import StateJournal
 from shandian.instrument import Instrument
 from shandian.session_events import FrontReach, RepeatCounter
 
@@ -67,6 +69,9 @@ class EngineState:
     _not_ready_reported: bool
     _unattributed_live: dict[int, Order]
     _recovery_cancel_deadline: float | None
+    _aio: AsyncAgents | None  # None unless an agent has an async callback: sync agents never touch asyncio
+    _persist: StateJournal
+    _saved_states: Any  # shandian.journal.AgentStates read at recovery (None without a journal)
 
     if TYPE_CHECKING:
         # core.py
@@ -87,9 +92,11 @@ class EngineState:
         # dispatch.py
         def _apply_view(self, agent: Agent, symbol: str, v: Any) -> None: raise NotImplementedError
         def _call(self, agent: Agent, fn: Callable[..., Any], *args: Any) -> None: raise NotImplementedError
+        def _fail(self, agent: Agent, where: str) -> None: raise NotImplementedError
         def _flush_latency(self) -> None: raise NotImplementedError
         # control.py
         def _roll_risk_day(self) -> None: raise NotImplementedError
         # recovery.py
         def _begin_start(self) -> None: raise NotImplementedError
+        def _restore_state(self, agent: Agent) -> None: raise NotImplementedError
         def _check_recovery_cancels(self, now: float | None = None) -> None: raise NotImplementedError

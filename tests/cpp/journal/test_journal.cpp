@@ -489,6 +489,33 @@ void working_orders_of_a_previous_process_are_adopted_with_real_ids() {
   CHECK_EQ(engine.stats().orders_adopted, 2u);
 }
 
+void agent_state_is_cut_into_consecutive_chunks_the_last_one_flagged() {
+  TempDir dir;
+  const std::string path = dir.file("state.sqlite");
+  const std::string long_payload = "[\"notes\",\"" + std::string(400, 'x') + "\"]";  // 412 bytes: 3 chunks
+  {
+    Journal j(config_for(path));
+    j.start();
+    j.agent_added(0, "keeper");
+    j.agent_state(0, "[\"bars_held\",5]");
+    j.agent_state(0, long_payload);
+    j.agent_state(0, "");  // still one (flagged) record: a reader never waits for a chunk that cannot come
+    REQUIRE(j.flush(5'000'000'000));
+  }
+  const auto rows =
+      column(path,
+             "SELECT agent_name || ':' || code || ':' || flag || ':' || ifnull(length(text), 0) FROM records "
+             "WHERE kind='agent_state' ORDER BY seq");
+  const std::vector<std::string> expected = {"keeper:0:1:15", "keeper:0:0:191", "keeper:1:0:191", "keeper:2:1:30",
+                                             "keeper:0:1:0"};
+  CHECK_EQ(rows.size(), expected.size());
+  for (std::size_t i = 0; i < rows.size() && i < expected.size(); ++i) CHECK_EQ(rows[i], expected[i]);
+  const auto joined = column(path,
+                             "SELECT group_concat(text, '') FROM (SELECT text FROM records WHERE "
+                             "kind='agent_state' AND seq BETWEEN 4 AND 6 ORDER BY seq)");
+  CHECK_EQ(first(joined), long_payload);
+}
+
 void default_path_is_one_file_per_account_per_trading_day() {
   CHECK_EQ(default_path("/data/j", "9999/00012", 20250102), "/data/j/9999_00012-20250102.journal.sqlite");
   CHECK_EQ(default_path("/data/j/", "", 20250103), "/data/j/account-20250103.journal.sqlite");
@@ -523,6 +550,7 @@ int main() {
   an_order_request_wakes_a_sleeping_writer_at_the_end_of_the_loop_iteration();
   seeded_links_attribute_reports_and_trades_after_a_restart();
   working_orders_of_a_previous_process_are_adopted_with_real_ids();
+  agent_state_is_cut_into_consecutive_chunks_the_last_one_flagged();
   default_path_is_one_file_per_account_per_trading_day();
   a_bad_path_is_a_typed_error_naming_it();
   return finish("test_journal");
