@@ -1,6 +1,7 @@
 """The `bars_ta` scenario: bar building, indicator update cost, and the vn.py ArrayManager pattern.
 
-Four measurements in one run: (1) C++ BarBuilder ticks/s on one instrument stream (cpp/bars/bar_bench.hpp);
+Four measurements in one run: (1) C++ BarBuilder ticks/s on one instrument stream (cpp/bars/bar_bench.hpp),
+and the engine's tick path with and without 1m+5m bar subscriptions (cpp/bench/engine_tick_bench.hpp);
 (2) shandian.ta incremental update cost from Python (SMA/EMA/ATR/RSI, ns per call, loop included);
 (3) per bar, vn.py's pattern (an ArrayManager-like 100-bar numpy window recomputed with TA-Lib every bar for
 SMA+ATR+RSI+Bollinger) against shandian.ta's incremental objects, and the ratio; (4) shandian.ta array
@@ -160,6 +161,25 @@ def run_bars_ta(ctx: Context) -> Output:
             f"build_{'_'.join(intervals)}", f"bar building {','.join(intervals)} (thread CPU)", "rate",
             rate=rate, unit="ticks/s", runs=rates, target=">= 10M ticks/s", target_met=rate >= 10e6))
 
+    # (1b) the engine's tick path with and without bars: 1m+5m on one instrument, and on each of ten
+    added: list[str] = []
+    for symbols in (1, 10):
+        per_tick = {}
+        what = "1 instrument" if symbols == 1 else f"{symbols} instruments"
+        for bar_symbols in (0, symbols):
+            intervals = ["1m", "5m"] if bar_symbols else []
+            runs = [ctx.bench.bench_engine_ticks(symbols, bar_symbols, intervals)["cpu_ns_per_tick"]
+                    for _ in range(repeat)]
+            per_tick[bar_symbols] = float(np.median(runs))
+            bars_part = ("1m+5m bars on " + ("it" if symbols == 1 else "each")) if bar_symbols else "no bars"
+            out.metrics.append(Metric(
+                f"engine_tick_{symbols}sym{'_1m_5m' if bar_symbols else ''}",
+                f"engine tick path, {what}, {bars_part} (thread CPU)", "rate", rate=per_tick[bar_symbols],
+                unit="ns/tick", runs=runs))
+        added.append(f"{what}: +{per_tick[symbols] - per_tick[0]:.1f} ns/tick")
+    out.notes.append("engine tick path (ring push + engine loop + a counting C++ dispatcher, a trading day "
+                     "of ticks, 2/s per instrument): 1m+5m bars add " + "; ".join(added))
+
     # (2) incremental update from Python
     high, low, close, volume = random_bars(max(n_updates, n_bars, n_array))
     one: list[tuple[float, ...]] = [(float(c),) for c in close[:n_updates]]
@@ -217,6 +237,6 @@ register(Scenario(
     name="bars_ta",
     title="Bars and indicators: C++ bar building, ta update cost, vs vn.py ArrayManager+TA-Lib",
     run=run_bars_ta,
-    requires=("_bench.bench_bars_build",),
+    requires=("_bench.bench_bars_build", "_bench.bench_engine_ticks"),
     hint="pyext/bench/bars.cpp",
 ))
