@@ -61,6 +61,12 @@ def best_of(fn: Callable[[], Any], repeat: int) -> float:
     return best
 
 
+def talib_donchian(talib: Any, high: Series, low: Series, period: int) -> tuple[Series, Series, Series]:
+    """The same three outputs as ta.donchian from TA-Lib: MAX, MIN and their middle."""
+    upper, lower = talib.MAX(high, period), talib.MIN(low, period)
+    return upper, (upper + lower) / 2.0, lower
+
+
 def array_cases(talib: Any, high: Series, low: Series, close: Series,
                 volume: Series) -> list[tuple[str, Callable[[], Any], Callable[[], Any]]]:
     """(label, shandian.ta call, TA-Lib call) for each array function compared."""
@@ -80,8 +86,7 @@ def array_cases(talib: Any, high: Series, low: Series, close: Series,
         ("cci 14", lambda: ta.cci(high, low, close, 14), lambda: talib.CCI(high, low, close, 14)),
         ("stoch", lambda: ta.stoch(high, low, close), lambda: talib.STOCH(high, low, close)),
         ("willr 14", lambda: ta.willr(high, low, close, 14), lambda: talib.WILLR(high, low, close, 14)),
-        ("donchian 20", lambda: ta.donchian(high, low, 20),
-         lambda: (talib.MAX(high, 20), talib.MIN(low, 20))),
+        ("donchian 20", lambda: ta.donchian(high, low, 20), lambda: talib_donchian(talib, high, low, 20)),
         ("obv", lambda: ta.obv(close, volume), lambda: talib.OBV(close, volume)),
         ("roc 10", lambda: ta.roc(close, 10), lambda: talib.ROC(close, 10)),
         ("mom 10", lambda: ta.mom(close, 10), lambda: talib.MOM(close, 10)),

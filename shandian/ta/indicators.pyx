@@ -161,8 +161,13 @@ cdef inline void _ema_init(EmaCore* e, int period) noexcept:
     e.value = NAN
 
 
+cdef inline double _ema_next(double value, double x, double k) noexcept nogil:
+    # The EMA recurrence (TA_INT_EMA), on plain values: the array functions run it on locals.
+    return ((x - value) * k) + value
+
+
 cdef inline double _ema_step(EmaCore* e, double x) noexcept nogil:
-    e.value = ((x - e.value) * e.k) + e.value
+    e.value = _ema_next(e.value, x, e.k)
     return e.value
 
 
@@ -357,8 +362,8 @@ cdef inline double _boll_push(BollCore* b, double x) noexcept nogil:
 
 
 cdef inline void _macd_lines(MacdCore* m, double x) noexcept nogil:
-    m.fast_value = ((x - m.fast_value) * m.fast_k) + m.fast_value
-    m.slow_value = ((x - m.slow_value) * m.slow_k) + m.slow_value
+    m.fast_value = _ema_next(m.fast_value, x, m.fast_k)
+    m.slow_value = _ema_next(m.slow_value, x, m.slow_k)
 
 
 cdef inline double _macd_step(MacdCore* m, double x) noexcept nogil:
@@ -1426,16 +1431,21 @@ def ema(x, int period=30):
     cdef EMA ind = EMA(period)
     cdef EmaCore core = ind.core
     cdef uint64_t seen = 0
+    cdef double value, k
     arrays, start, n = _inputs("ema", _X, (x,))
     out = _nan_prefixed(n, start)
     cdef double[::1] xv = arrays[0], ov = out
+    # Past the seed, _ema_step on locals: the value stays in a register instead of the struct in memory,
+    # which every output store might alias.
     with nogil:
         for i in range(start, min(start + period, n)):
             seen |= _non_finite_bit(xv[i])
             ov[i] = _ema_push(&core, xv[i])
+        value, k = core.value, core.k
         for i in range(start + period, n):
             seen |= _non_finite_bit(xv[i])
-            ov[i] = _ema_step(&core, xv[i])
+            value = _ema_next(value, xv[i], k)
+            ov[i] = value
     _raise_if_non_finite("ema", _X, arrays, start, n, seen)
     return out
 
@@ -1576,23 +1586,32 @@ def macd(x, int fast=12, int slow=26, int signal=9):
     cdef MACD ind = MACD(fast, slow, signal)
     cdef MacdCore core = ind.core
     cdef uint64_t seen = 0
+    cdef double fast_value, slow_value, signal_value, line_value, fast_k, slow_k, signal_k
     arrays, start, n = _inputs("macd", _X, (x,))
     line = _nan_prefixed(n, start)
     sig = _nan_prefixed(n, start)
     hist = _nan_prefixed(n, start)
     cdef double[::1] xv = arrays[0], lv = line, sv = sig, hv = hist
     cdef Py_ssize_t warm = start + (core.slow - 1) + (signal - 1) + 1  # through the first output
+    # Past the first output, _macd_step on locals (the three EMA values stay in registers; the struct in
+    # memory would be re-read after every output store, which might alias it).
     with nogil:
         for i in range(start, min(warm, n)):
             seen |= _non_finite_bit(xv[i])
             lv[i] = _macd_push(&core, xv[i])
             sv[i] = core.signal
             hv[i] = core.hist
+        fast_value, slow_value, signal_value = core.fast_value, core.slow_value, core.signal_ema.value
+        fast_k, slow_k, signal_k = core.fast_k, core.slow_k, core.signal_ema.k
         for i in range(warm, n):
             seen |= _non_finite_bit(xv[i])
-            lv[i] = _macd_step(&core, xv[i])
-            sv[i] = core.signal
-            hv[i] = core.hist
+            fast_value = _ema_next(fast_value, xv[i], fast_k)
+            slow_value = _ema_next(slow_value, xv[i], slow_k)
+            line_value = fast_value - slow_value
+            signal_value = _ema_next(signal_value, line_value, signal_k)
+            lv[i] = line_value
+            sv[i] = signal_value
+            hv[i] = line_value - signal_value
     _raise_if_non_finite("macd", _X, arrays, start, n, seen)
     return line, sig, hist
 
@@ -1664,18 +1683,20 @@ cdef inline uint64_t _non_finite_bar(double high, double low, double close) noex
 
 
 cdef uint64_t _atr_into(AtrCore* core, const double* h, const double* lo, const double* c, double* out,
-                       Py_ssize_t start, Py_ssize_t n) noexcept nogil:
-    """ATR of bars start..n-1 into out (warm-up through the push; then the true range reads the previous
-    close from the input); the OR of the bars' _non_finite_bit."""
+                       Py_ssize_t start, Py_ssize_t n, bint normalised) noexcept nogil:
+    """ATR (NATR when `normalised`) of bars start..n-1 into out (warm-up through the push; then the true
+    range reads the previous close from the input); the OR of the bars' _non_finite_bit."""
     cdef Py_ssize_t i
     cdef uint64_t seen = 0
+    cdef double atr
     cdef AtrCore a = core[0]  # a local copy stays in registers: `out` might alias *core
     for i in range(start, min(start + a.period + 1, n)):
         seen |= _non_finite_bar(h[i], lo[i], c[i])
-        out[i] = _atr_push(&a, h[i], lo[i], c[i])
+        out[i] = _natr_push(&a, h[i], lo[i], c[i]) if normalised else _atr_push(&a, h[i], lo[i], c[i])
     for i in range(start + a.period + 1, n):
         seen |= _non_finite_bar(h[i], lo[i], c[i])
-        out[i] = _atr_smooth(&a, _true_range(h[i], lo[i], c[i - 1]))
+        atr = _atr_smooth(&a, _true_range(h[i], lo[i], c[i - 1]))
+        out[i] = _natr_of(atr, c[i]) if normalised else atr
     core[0] = a
     return seen
 
@@ -1691,26 +1712,23 @@ def atr(high, low, close, int period=14):
     cdef double[::1] hv = arrays[0], lv = arrays[1], cv = arrays[2], ov = out
     if n > 0:
         with nogil:
-            seen = _atr_into(&core, &hv[0], &lv[0], &cv[0], &ov[0], start, n)
+            seen = _atr_into(&core, &hv[0], &lv[0], &cv[0], &ov[0], start, n, False)
     _raise_if_non_finite("atr", _HLC, arrays, start, n, seen)
     return out
 
 
 def natr(high, low, close, int period=14):
     """NATR over arrays (TA-Lib NATR)."""
-    cdef Py_ssize_t i, start, n
+    cdef Py_ssize_t start, n
     cdef NATR ind = NATR(period)
     cdef AtrCore core = ind.core
     cdef uint64_t seen = 0
     arrays, start, n = _inputs("natr", _HLC, (high, low, close))
     out = _nan_prefixed(n, start)
     cdef double[::1] hv = arrays[0], lv = arrays[1], cv = arrays[2], ov = out
-    # The ATR as atr() does, then the normalisation in a pass of its own (its divisions vectorise there).
     if n > 0:
         with nogil:
-            seen = _atr_into(&core, &hv[0], &lv[0], &cv[0], &ov[0], start, n)
-            for i in range(start + period, n):
-                ov[i] = _natr_of(ov[i], cv[i])
+            seen = _atr_into(&core, &hv[0], &lv[0], &cv[0], &ov[0], start, n, True)
     _raise_if_non_finite("natr", _HLC, arrays, start, n, seen)
     return out
 
@@ -1806,30 +1824,78 @@ def kdj(high, low, close, int period=9, int m1=3, int m2=3):
     return k, d, j
 
 
+cdef inline double _max2(double a, double b) noexcept nogil:
+    return a if a > b else b
+
+
+cdef inline double _min2(double a, double b) noexcept nogil:
+    return a if a < b else b
+
+
+cdef uint64_t _channel_into(const double* h, const double* lo, double* upper, double* middle, double* lower,
+                            double* suffix_h, double* suffix_l, Py_ssize_t start, Py_ssize_t n,
+                            Py_ssize_t w) noexcept nogil:
+    """Donchian channel of bars start..n-1 (NaN until `w` bars) into the outputs; the OR of _non_finite_bit.
+
+    The sliding extremes of SlidingExtreme (van Herk / Gil-Werman) over blocks of `w` bars read straight from
+    the input: a window is the tail of the previous block, whose suffix extremes `suffix_*` (w + 1 slots)
+    hold, plus the current block so far. Extremes are exact, so the blocks need not line up with the
+    incremental object's: the values are the same.
+    """
+    cdef Py_ssize_t i, j, block, end
+    cdef double run_h, run_l, hh, ll
+    cdef uint64_t seen = 0
+    suffix_h[w] = -INFINITY
+    suffix_l[w] = INFINITY
+    block = start
+    while block < n:
+        end = block + w if block + w < n else n
+        run_h = -INFINITY
+        run_l = INFINITY
+        if block == start:  # no previous block: only the first block's last bar has a whole window
+            for i in range(block, end):
+                seen |= _non_finite_bit(h[i]) | _non_finite_bit(lo[i])
+                run_h = _max2(h[i], run_h)
+                run_l = _min2(lo[i], run_l)
+                upper[i] = middle[i] = lower[i] = NAN
+            if end - block == w:
+                upper[end - 1] = run_h
+                lower[end - 1] = run_l
+                middle[end - 1] = (run_h + run_l) / 2.0
+        else:
+            for i in range(block, end):
+                seen |= _non_finite_bit(h[i]) | _non_finite_bit(lo[i])
+                run_h = _max2(h[i], run_h)
+                run_l = _min2(lo[i], run_l)
+                hh = _max2(suffix_h[i - block + 1], run_h)
+                ll = _min2(suffix_l[i - block + 1], run_l)
+                upper[i] = hh
+                lower[i] = ll
+                middle[i] = (hh + ll) / 2.0
+        if end - block == w:  # this block's suffix extremes serve the next block's windows
+            for j in range(w - 1, -1, -1):
+                suffix_h[j] = _max2(h[block + j], suffix_h[j + 1])
+                suffix_l[j] = _min2(lo[block + j], suffix_l[j + 1])
+        block = end
+    return seen
+
+
 def donchian(high, low, int period=20):
     """Donchian channel over arrays: (upper, middle, lower)."""
-    cdef Py_ssize_t i, start, n
-    cdef Donchian ind = Donchian(period)
-    cdef RangeCore core = ind.core
+    cdef Py_ssize_t start, n
     cdef uint64_t seen = 0
-    cdef double hh, ll
+    Donchian(period)  # the period's check
     names = ("high", "low")
     arrays, start, n = _inputs("donchian", names, (high, low))
     upper = _nan_prefixed(n, start)
     middle = _nan_prefixed(n, start)
     lower = _nan_prefixed(n, start)
-    cdef double[::1] hv = arrays[0], lv = arrays[1], uv = upper, mv = middle, wv = lower
-    with nogil:
-        for i in range(start, n):
-            seen |= _non_finite_bit(hv[i]) | _non_finite_bit(lv[i])
-            hh = _max_push(&core.highest, hv[i])
-            ll = _min_push(&core.lowest, lv[i])
-            if core.highest.t < period:
-                uv[i] = mv[i] = wv[i] = NAN
-            else:
-                uv[i] = hh
-                wv[i] = ll
-                mv[i] = (hh + ll) / 2.0
+    suffixes = np.empty(2 * (period + 1))
+    cdef double[::1] hv = arrays[0], lv = arrays[1], uv = upper, mv = middle, wv = lower, sv = suffixes
+    if n > start:
+        with nogil:
+            seen = _channel_into(&hv[0], &lv[0], &uv[0], &mv[0], &wv[0], &sv[0], &sv[period + 1], start, n,
+                                 period)
     _raise_if_non_finite("donchian", names, arrays, start, n, seen)
     return upper, middle, lower
 
