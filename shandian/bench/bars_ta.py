@@ -62,7 +62,7 @@ def best_of(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def talib_donchian(talib: Any, high: Series, low: Series, period: int) -> tuple[Series, Series, Series]:
-    """The same three outputs as ta.donchian from TA-Lib: MAX, MIN and their middle."""
+    """Compute the same three outputs as ta.donchian with TA-Lib: MAX, MIN and their middle."""
     upper, lower = talib.MAX(high, period), talib.MIN(low, period)
     return upper, (upper + lower) / 2.0, lower
 
