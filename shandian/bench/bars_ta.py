@@ -67,9 +67,9 @@ def talib_donchian(talib: Any, high: Series, low: Series, period: int) -> tuple[
     return upper, (upper + lower) / 2.0, lower
 
 
-def array_cases(talib: Any, high: Series, low: Series, close: Series,
-                volume: Series) -> list[tuple[str, Callable[[], Any], Callable[[], Any]]]:
-    """(label, shandian.ta call, TA-Lib call) for each array function compared."""
+def array_cases(talib: Any, high: Series, low: Series, close: Series, volume: Series,
+                ta: Any = ta) -> list[tuple[str, Callable[[], Any], Callable[[], Any]]]:
+    """(label, shandian.ta call, TA-Lib call) for each array function compared (TA: another build of it)."""
     return [
         ("sma 20", lambda: ta.sma(close, 20), lambda: talib.SMA(close, 20)),
         ("ema 20", lambda: ta.ema(close, 20), lambda: talib.EMA(close, 20)),
