@@ -1580,38 +1580,53 @@ def bbands(x, int period=5, double nbdev_up=2.0, double nbdev_dn=2.0):
     return upper, middle, lower
 
 
+cdef uint64_t _macd_into(MacdCore* core, const double* x, double* line, double* sig, double* hist,
+                        Py_ssize_t begin, Py_ssize_t end, bint warming) noexcept nogil:
+    """MACD of x[begin:end] into the outputs: the push while `warming` (through the first output), else the
+    step; the OR of the values' _non_finite_bit. Kept out of macd() (_macd_kernel) so that its local copy of
+    the state stays in registers: inlined there, the compiler kept the EMA values in memory, a store and a
+    load on every step's dependency chain."""
+    cdef Py_ssize_t i
+    cdef uint64_t seen = 0
+    cdef MacdCore m = core[0]
+    if warming:
+        for i in range(begin, end):
+            seen |= _non_finite_bit(x[i])
+            line[i] = _macd_push(&m, x[i])
+            sig[i] = m.signal
+            hist[i] = m.hist
+    else:
+        for i in range(begin, end):
+            seen |= _non_finite_bit(x[i])
+            line[i] = _macd_step(&m, x[i])
+            sig[i] = m.signal
+            hist[i] = m.hist
+    core[0] = m
+    return seen
+
+
+ctypedef uint64_t (*_MacdKernel)(MacdCore*, const double*, double*, double*, double*, Py_ssize_t, Py_ssize_t,
+                                 bint) noexcept nogil
+# Called through this pointer, which the compiler cannot see through, so it does not inline the kernel.
+cdef _MacdKernel _macd_kernel = _macd_into
+
+
 def macd(x, int fast=12, int slow=26, int signal=9):
     """MACD over an array: (macd, signal, hist), as TA-Lib MACD."""
-    cdef Py_ssize_t i, start, n
+    cdef Py_ssize_t start, n
     cdef MACD ind = MACD(fast, slow, signal)
     cdef MacdCore core = ind.core
     cdef uint64_t seen = 0
-    cdef double fast_value, slow_value, signal_value, line_value, fast_k, slow_k, signal_k
     arrays, start, n = _inputs("macd", _X, (x,))
     line = _nan_prefixed(n, start)
     sig = _nan_prefixed(n, start)
     hist = _nan_prefixed(n, start)
     cdef double[::1] xv = arrays[0], lv = line, sv = sig, hv = hist
-    cdef Py_ssize_t warm = start + (core.slow - 1) + (signal - 1) + 1  # through the first output
-    # Past the first output, _macd_step on locals (the three EMA values stay in registers; the struct in
-    # memory would be re-read after every output store, which might alias it).
-    with nogil:
-        for i in range(start, min(warm, n)):
-            seen |= _non_finite_bit(xv[i])
-            lv[i] = _macd_push(&core, xv[i])
-            sv[i] = core.signal
-            hv[i] = core.hist
-        fast_value, slow_value, signal_value = core.fast_value, core.slow_value, core.signal_ema.value
-        fast_k, slow_k, signal_k = core.fast_k, core.slow_k, core.signal_ema.k
-        for i in range(warm, n):
-            seen |= _non_finite_bit(xv[i])
-            fast_value = _ema_next(fast_value, xv[i], fast_k)
-            slow_value = _ema_next(slow_value, xv[i], slow_k)
-            line_value = fast_value - slow_value
-            signal_value = _ema_next(signal_value, line_value, signal_k)
-            lv[i] = line_value
-            sv[i] = signal_value
-            hv[i] = line_value - signal_value
+    cdef Py_ssize_t warm = min(start + (core.slow - 1) + (signal - 1) + 1, n)  # through the first output
+    if n > 0:
+        with nogil:
+            seen = _macd_kernel(&core, &xv[0], &lv[0], &sv[0], &hv[0], start, warm, True)
+            seen |= _macd_kernel(&core, &xv[0], &lv[0], &sv[0], &hv[0], warm, n, False)
     _raise_if_non_finite("macd", _X, arrays, start, n, seen)
     return line, sig, hist
 
