@@ -6,8 +6,9 @@
 
 Cython: a module built here (bench/ta_probe.pyx, `cimport`s the indicators) times batches of `update_c`
 calls with the GIL released; percentiles are over the batches' mean ns per update. Python: the same for
-a plain loop calling `update` (the loop's own cost included). Arrays: best-of-`repeat` wall time of each
-array function against TA-Lib's on `n` values, and the ratio. Prints the provenance first.
+a plain loop calling `update` (the loop's own cost included). Arrays: median thread CPU time of `repeat`
+calls of each array function and TA-Lib's on `n` values, taken in turn, and the ratio. Prints the
+provenance first.
 
 --against REF: only the array functions, before (shandian/ta/indicators.pyx at git REF, built here as a
 module of its own) and after (this checkout) against TA-Lib, each the median thread CPU time of `repeat`
@@ -23,7 +24,6 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -32,7 +32,7 @@ import numpy as np
 import shandian.ta
 from shandian import ta
 from shandian.bench import provenance
-from shandian.bench.bars_ta import array_cases, best_of, python_batches, random_bars
+from shandian.bench.bars_ta import array_cases, cpu_medians, python_batches, random_bars
 
 PROBE_SOURCE = Path(__file__).resolve().parent / "ta_probe.pyx"
 
@@ -89,13 +89,7 @@ def compare_with(ref: str, n: int, repeat: int) -> int:
               f"ratio = shandian / TA-Lib; before = {ref}")
         print(f"  {'function':12s} {'before':>8s} {'after':>8s} {'TA-Lib':>8s} {'before':>7s} {'after':>7s}")
         for (label, old, theirs), (_, new, _) in zip(cases_before, cases_after, strict=True):
-            times: dict[str, list[float]] = {"before": [], "after": [], "talib": []}
-            for _ in range(repeat):
-                for key, fn in (("before", old), ("after", new), ("talib", theirs)):
-                    t0 = time.thread_time()
-                    fn()
-                    times[key].append(time.thread_time() - t0)
-            b, a, t = (float(np.median(times[k])) * 1e3 for k in ("before", "after", "talib"))
+            b, a, t = (x * 1e3 for x in cpu_medians([old, new, theirs], repeat))
             print(f"  {label:12s} {b:8.2f} {a:8.2f} {t:8.2f} {b / t:7.2f} {a / t:7.2f}")
     return 0
 
@@ -111,7 +105,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="values per array / stream")
     parser.add_argument("--batch", type=int, default=1000, help="updates per timed batch")
-    parser.add_argument("--repeat", type=int, default=5, help="array timings: best of (--against: median of)")
+    parser.add_argument("--repeat", type=int, default=5, help="array timings: median of")
     parser.add_argument("--against", metavar="REF",
                         help="array functions only: those of git REF against this checkout's")
     opts = parser.parse_args()
@@ -142,11 +136,12 @@ def main() -> int:
         print(f"  {name:5s} {percentiles(python_batches(obj.update, args, opts.batch))}")
     print(f"  {'bool':5s} {percentiles(python_batches(bool, one, opts.batch))}  (bool(x): loop + call alone)")
 
-    print(f"\narray functions on {opts.n} values, best of {opts.repeat} (ratio = shandian / TA-Lib):")
+    print(f"\narray functions on {opts.n} values, median thread CPU of {opts.repeat} calls in turn "
+          "(ratio = shandian / TA-Lib):")
     cases = array_cases(talib, high, low, close, volume)
     worst = 0.0
     for label, ours, theirs in cases:
-        t_ours, t_ref = best_of(ours, opts.repeat), best_of(theirs, opts.repeat)
+        t_ours, t_ref = cpu_medians([ours, theirs], opts.repeat)
         worst = max(worst, t_ours / t_ref)
         print(f"  {label:12s} shandian {t_ours * 1e3:7.2f} ms   talib {t_ref * 1e3:7.2f} ms   "
               f"ratio {t_ours / t_ref:5.2f}")

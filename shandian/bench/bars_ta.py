@@ -5,9 +5,9 @@ and the engine's tick path with and without 1m+5m bar subscriptions (cpp/bench/e
 (2) shandian.ta incremental update cost from Python (SMA/EMA/ATR/RSI, ns per call, loop included);
 (3) per bar, vn.py's pattern (an ArrayManager-like 100-bar numpy window recomputed with TA-Lib every bar for
 SMA+ATR+RSI+Bollinger) against shandian.ta's incremental objects, and the ratio; (4) shandian.ta array
-functions against TA-Lib on the same values (best-of wall time, ratio). TA-Lib (`talib`, the test extra) is
-needed for (3) and (4): without it they are left out with the reason. The Cython (nogil) update cost needs a
-compiler: `python bench/ta_speed.py` measures it.
+functions against TA-Lib on the same values (median thread CPU time of calls taken in turn, ratio).
+TA-Lib (`talib`, the test extra) is needed for (3) and (4): without it they are left out with the reason.
+The Cython (nogil) update cost needs a compiler: `python bench/ta_speed.py` measures it.
 """
 
 from __future__ import annotations
@@ -51,14 +51,19 @@ def python_batches(update: Callable[..., float], args: list[tuple[float, ...]],
     return np.array(out)
 
 
-def best_of(fn: Callable[[], Any], repeat: int) -> float:
-    """Best wall time of `repeat` calls, in seconds."""
-    best = float("inf")
+def cpu_medians(fns: list[Callable[[], Any]], repeat: int) -> list[float]:
+    """Median thread CPU seconds of each of FNS over REPEAT rounds, a round calling each in turn.
+
+    Thread CPU time leaves out the time other processes hold the CPU, and taking the calls in turn gives
+    every function the same share of what load remains (caches, the sibling CPU).
+    """
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        for fn, spent in zip(fns, times, strict=True):
+            t0 = time.thread_time()
+            fn()
+            spent.append(time.thread_time() - t0)
+    return [float(np.median(spent)) for spent in times]
 
 
 def talib_donchian(talib: Any, high: Series, low: Series, period: int) -> tuple[Series, Series, Series]:
@@ -227,7 +232,7 @@ def run_bars_ta(ctx: Context) -> Output:
     ah, al, ac, av = high[:n_array], low[:n_array], close[:n_array], volume[:n_array]
     worst = 0.0
     for label, mine, theirs in array_cases(talib, ah, al, ac, av):
-        t_mine, t_ref = best_of(mine, repeat), best_of(theirs, repeat)
+        t_mine, t_ref = cpu_medians([mine, theirs], max(repeat, 3))
         r = t_mine / t_ref
         worst = max(worst, r)
         out.notes.append(f"array {label:12s} shandian {t_mine * 1e3:7.2f} ms  talib {t_ref * 1e3:7.2f} ms  "
