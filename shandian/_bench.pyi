@@ -6,7 +6,7 @@ from __future__ import annotations
 import collections.abc
 import shandian._core
 import typing
-__all__: list[str] = ['LedgerProbe', 'OrderLab', 'bench_bars_build', 'bench_front_insert_latency', 'bench_front_ticks', 'bench_mpsc_throughput', 'bench_order_apply', 'bench_ring_roundtrip', 'bench_ring_throughput', 'bench_risk_check', 'bench_wake_floor']
+__all__: list[str] = ['LedgerProbe', 'OrderLab', 'bench_bars_build', 'bench_engine_ticks', 'bench_front_insert_latency', 'bench_front_ticks', 'bench_mpsc_throughput', 'bench_order_apply', 'bench_ring_roundtrip', 'bench_ring_throughput', 'bench_risk_check', 'bench_wake_floor']
 class OrderLab:
     """
     Scripted counter around a real Engine for property tests (cpp/core/order_lab.hpp).
@@ -51,6 +51,12 @@ def bench_bars_build(symbol: str = 'rb2505', intervals: collections.abc.Sequence
     """
     BarBuilder throughput on one instrument stream: DAYS trading days of 2 ticks/s (the first untimed).
     Returns {'ticks', 'bars', 'seconds', 'cpu_seconds', 'ticks_per_s', 'cpu_ticks_per_s'}.
+    """
+def bench_engine_ticks(symbols: typing.SupportsInt | typing.SupportsIndex = 1, bar_symbols: typing.SupportsInt | typing.SupportsIndex = 0, intervals: collections.abc.Sequence[str] = []) -> dict:
+    """
+    The engine's tick path (ring push + loop + a counting dispatcher, no Python) over a trading day of
+    SYMBOLS instruments, one agent on every instrument's ticks and on INTERVALS bars of the first
+    BAR_SYMBOLS. Returns {'ticks', 'bars', 'cpu_seconds', 'cpu_ns_per_tick'} (thread CPU time).
     """
 def bench_front_insert_latency(lib_dir: str, orders: typing.SupportsInt | typing.SupportsIndex, warmup: typing.SupportsInt | typing.SupportsIndex) -> list[int]:
     """

@@ -374,8 +374,9 @@ class Agent:
     def load_history(self, symbol: str, interval: str, bars: int, source: str | Path) -> int:
         """Warm up: subscribe `interval` bars of `symbol` and first give on_bar the newest `bars` past bars.
 
-        `source` is a tick file: a CSV (.csv), Parquet (.parquet) or a vn.py SQLite database (.db/.sqlite);
-        its bars are built by the same C++ builder as live ones and appended to the engine's history ring,
+        `source` is a tick file: a CSV (.csv), Parquet (.parquet) or a vn.py SQLite database (.db/.sqlite;
+        without ticks of `symbol`, its stored 1m/1h/1d bars); bars of ticks are built by the same C++
+        builder as live ones; the past bars are appended to the engine's history ring,
         so history() includes them. They are given to on_bar synchronously, oldest first, before this
         returns (they are not marked: a bar given during load_history is a past bar). The bar still open at
         the source's last tick is left out and a live bar that starts before the end of the newest past bar

@@ -317,13 +317,32 @@ _TICK_READERS: dict[str, Callable[..., Ticks]] = {
 }
 
 
+def _vnpy_sqlite_bars(path: Path, symbol: str, interval: str, end: TimeBound) -> Bars:
+    """SYMBOL's bars from a vn.py database: built from its ticks (dbtickdata) when it has the symbol's.
+
+    Without them, the bars vn.py stored (dbbardata, '1m', '1h' or '1d' only), which it writes once finished.
+    """
+    try:
+        ticks = read_vnpy_sqlite_ticks(path, symbol, end=end)
+    except UnknownSymbolError as no_ticks:
+        if interval not in _VNPY_INTERVALS:
+            raise HistoryIntervalError(f"{no_ticks}; and vn.py databases store only "
+                                       f"{', '.join(_VNPY_INTERVALS)} bars, not {interval!r}") from None
+        stored = read_vnpy_sqlite_bars(path, symbol, interval)
+        keep = _in_range(stored.end_ms, None, end)  # as with ticks: a bar still open at END is left out
+        return Bars(symbol, interval, *(getattr(stored, f.name)[keep] for f in fields(stored)[2:]))
+    return bars_from_ticks(ticks, symbol, interval)
+
+
 def load_bars(source: str | Path, symbol: str, interval: str, bars: int | None = None,
               end: TimeBound = None) -> Bars:
-    """Return the newest BARS finished bars of INTERVAL (all when None) from a tick SOURCE file (C++ builder).
+    """Return the newest BARS finished bars of INTERVAL (all when None) from a history SOURCE file.
 
     The reader follows the file's suffix: .csv, .parquet/.pq, or a vn.py SQLite database (.db/.sqlite).
-    Ticks after END are left out; the bar still open at the last tick is left out (bars_from_ticks), so
-    live bars continue it. Raises HistoryFormatError for any other suffix and the readers' errors.
+    Bars are built from the file's ticks by the C++ builder (bars_from_ticks); a vn.py database without
+    ticks of SYMBOL gives its stored bars instead (_vnpy_sqlite_bars). Ticks (bars) after END are left out;
+    the bar still open at the last tick is left out, so live bars continue it. Raises HistoryFormatError
+    for any other suffix and the readers' errors.
     """
     path = Path(source)
     reader = _TICK_READERS.get(path.suffix.lower())
@@ -332,7 +351,10 @@ def load_bars(source: str | Path, symbol: str, interval: str, bars: int | None =
         raise HistoryFormatError(f"{source}: not a history source (expected a file ending {expected})")
     if bars is not None and (not isinstance(bars, int) or isinstance(bars, bool) or bars < 0):
         raise HistoryFormatError(f"bars={bars!r}: expected an int >= 0 or None")
-    built = bars_from_ticks(reader(path, symbol, end=end), symbol, interval)
+    if reader is read_vnpy_sqlite_ticks:
+        built = _vnpy_sqlite_bars(path, symbol, interval, end)
+    else:
+        built = bars_from_ticks(reader(path, symbol, end=end), symbol, interval)
     if bars is None or bars >= len(built):
         return built
     keep = slice(len(built) - bars, None)

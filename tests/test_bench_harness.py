@@ -611,7 +611,8 @@ def test_bench_all_quick_when_run_from_repo_root_prints_table_and_writes_json(tm
 
 
 # -- bars_ta ----------------------------------------------------------------------------------------------
-BARS_TA_BUILD_KEYS = ["build_1m", "build_1m_5m_15m_1h_1d"]
+BARS_TA_BUILD_KEYS = ["build_1m", "build_1m_5m_15m_1h_1d", "engine_tick_1sym", "engine_tick_1sym_1m_5m",
+                      "engine_tick_10sym", "engine_tick_10sym_1m_5m"]
 BARS_TA_PY_KEYS = ["py_update_sma", "py_update_ema", "py_update_atr", "py_update_rsi"]
 
 
@@ -647,6 +648,20 @@ def test_bars_ta_when_binding_missing_says_which_binding_it_needs():
     result = execute(REGISTRY["bars_ta"], Context(bench=types.SimpleNamespace()))
     assert result.status == "unavailable"
     assert "needs _bench.bench_bars_build" in result.reason
+
+
+def test_bench_engine_ticks_when_bars_subscribed_dispatches_every_tick_and_their_bars():
+    bench = _bench_or_skip()
+    plain = bench.bench_engine_ticks(2, 0, [])
+    with_bars = bench.bench_engine_ticks(2, 1, ["1m", "5m"])
+    assert plain["ticks"] == with_bars["ticks"] == 2 * 41_400  # a trading day of 2 ticks/s, night and day
+    assert plain["bars"] == 0
+    assert with_bars["bars"] == 345 + 69  # the day's 345 minutes in 1m and 5m bars, of one instrument
+    assert plain["cpu_ns_per_tick"] > 0 and with_bars["cpu_ns_per_tick"] > 0
+    with pytest.raises(ValueError, match="bar_symbols <= symbols"):
+        bench.bench_engine_ticks(1, 2, ["1m"])
+    with pytest.raises(ValueError, match="bar interval '7x'"):
+        bench.bench_engine_ticks(1, 1, ["7x"])
 
 
 def test_bench_bars_build_when_days_given_counts_every_timed_tick():

@@ -103,6 +103,45 @@ def test_array_function_when_a_nan_follows_valid_values_raises_naming_the_index(
         ta.ema(np.ones((3, 3)), 2)
 
 
+# every array function with its input names (in the order it takes them) and a call on those inputs
+ARRAY_FUNCTIONS = {
+    "sma": (("x",), lambda x: ta.sma(x, 5)), "ema": (("x",), lambda x: ta.ema(x, 5)),
+    "wma": (("x",), lambda x: ta.wma(x, 5)), "dema": (("x",), lambda x: ta.dema(x, 5)),
+    "tema": (("x",), lambda x: ta.tema(x, 5)), "stddev": (("x",), lambda x: ta.stddev(x, 5)),
+    "bbands": (("x",), lambda x: ta.bbands(x, 5)), "macd": (("x",), lambda x: ta.macd(x, 3, 6, 2)),
+    "rsi": (("x",), lambda x: ta.rsi(x, 5)), "roc": (("x",), lambda x: ta.roc(x, 5)),
+    "mom": (("x",), lambda x: ta.mom(x, 5)),
+    "atr": (("high", "low", "close"), lambda h, lo, c: ta.atr(h, lo, c, 5)),
+    "natr": (("high", "low", "close"), lambda h, lo, c: ta.natr(h, lo, c, 5)),
+    "adx": (("high", "low", "close"), lambda h, lo, c: ta.adx(h, lo, c, 5)),
+    "cci": (("high", "low", "close"), lambda h, lo, c: ta.cci(h, lo, c, 5)),
+    "willr": (("high", "low", "close"), lambda h, lo, c: ta.willr(h, lo, c, 5)),
+    "stoch": (("high", "low", "close"), lambda h, lo, c: ta.stoch(h, lo, c, 5, 3, 3)),
+    "kdj": (("high", "low", "close"), lambda h, lo, c: ta.kdj(h, lo, c, 5)),
+    "donchian": (("high", "low"), lambda h, lo: ta.donchian(h, lo, 5)),
+    "obv": (("close", "volume"), ta.obv), "vwap": (("price", "volume"), lambda p, v: ta.vwap(p, v, 5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARRAY_FUNCTIONS))
+@pytest.mark.parametrize("at", [2, 40])  # in the warm-up, and past it
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_array_function_when_any_input_is_not_finite_after_leading_nans_raises_naming_it(
+        name: str, at: int, bad: float) -> None:
+    names, call = ARRAY_FUNCTIONS[name]
+    high, low, close = hlc(17, 60)
+    by_name = {"x": close, "high": high, "low": low, "close": close, "price": close,
+               "volume": np.full(60, 10.0)}
+    call(*(by_name[n] for n in names))  # clean inputs: no error
+    for k, victim in enumerate(names):
+        columns = [by_name[n].copy() for n in names]
+        for column in columns:
+            column[0] = np.nan  # a leading NaN is skipped, not an error
+        columns[k][at] = bad
+        with pytest.raises(ValueError, match=rf"{name}: {victim}\[{at}\]=.* is not finite"):
+            call(*columns)
+
+
 def kdj_reference(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int, m1: int, m2: int
                   ) -> tuple[list[float], list[float], list[float]]:
     """The textbook definition, written out plainly."""

@@ -1,12 +1,13 @@
 """The `bars_ta` scenario: bar building, indicator update cost, and the vn.py ArrayManager pattern.
 
-Four measurements in one run: (1) C++ BarBuilder ticks/s on one instrument stream (cpp/bars/bar_bench.hpp);
+Four measurements in one run: (1) C++ BarBuilder ticks/s on one instrument stream (cpp/bars/bar_bench.hpp),
+and the engine's tick path with and without 1m+5m bar subscriptions (cpp/bench/engine_tick_bench.hpp);
 (2) shandian.ta incremental update cost from Python (SMA/EMA/ATR/RSI, ns per call, loop included);
 (3) per bar, vn.py's pattern (an ArrayManager-like 100-bar numpy window recomputed with TA-Lib every bar for
 SMA+ATR+RSI+Bollinger) against shandian.ta's incremental objects, and the ratio; (4) shandian.ta array
-functions against TA-Lib on the same values (best-of wall time, ratio). TA-Lib (`talib`, the test extra) is
-needed for (3) and (4): without it they are left out with the reason. The Cython (nogil) update cost needs a
-compiler: `python bench/ta_speed.py` measures it.
+functions against TA-Lib on the same values (median thread CPU time of calls taken in turn, ratio).
+TA-Lib (`talib`, the test extra) is needed for (3) and (4): without it they are left out with the reason.
+The Cython (nogil) update cost needs a compiler: `python bench/ta_speed.py` measures it.
 """
 
 from __future__ import annotations
@@ -50,19 +51,30 @@ def python_batches(update: Callable[..., float], args: list[tuple[float, ...]],
     return np.array(out)
 
 
-def best_of(fn: Callable[[], Any], repeat: int) -> float:
-    """Best wall time of `repeat` calls, in seconds."""
-    best = float("inf")
+def cpu_medians(fns: list[Callable[[], Any]], repeat: int) -> list[float]:
+    """Median thread CPU seconds of each of FNS over REPEAT rounds, a round calling each in turn.
+
+    Thread CPU time leaves out the time other processes hold the CPU, and taking the calls in turn gives
+    every function the same share of what load remains (caches, the sibling CPU).
+    """
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        for fn, spent in zip(fns, times, strict=True):
+            t0 = time.thread_time()
+            fn()
+            spent.append(time.thread_time() - t0)
+    return [float(np.median(spent)) for spent in times]
 
 
-def array_cases(talib: Any, high: Series, low: Series, close: Series,
-                volume: Series) -> list[tuple[str, Callable[[], Any], Callable[[], Any]]]:
-    """(label, shandian.ta call, TA-Lib call) for each array function compared."""
+def talib_donchian(talib: Any, high: Series, low: Series, period: int) -> tuple[Series, Series, Series]:
+    """Compute the same three outputs as ta.donchian with TA-Lib: MAX, MIN and their middle."""
+    upper, lower = talib.MAX(high, period), talib.MIN(low, period)
+    return upper, (upper + lower) / 2.0, lower
+
+
+def array_cases(talib: Any, high: Series, low: Series, close: Series, volume: Series,
+                ta: Any = ta) -> list[tuple[str, Callable[[], Any], Callable[[], Any]]]:
+    """(label, shandian.ta call, TA-Lib call) for each array function compared (TA: another build of it)."""
     return [
         ("sma 20", lambda: ta.sma(close, 20), lambda: talib.SMA(close, 20)),
         ("ema 20", lambda: ta.ema(close, 20), lambda: talib.EMA(close, 20)),
@@ -79,8 +91,7 @@ def array_cases(talib: Any, high: Series, low: Series, close: Series,
         ("cci 14", lambda: ta.cci(high, low, close, 14), lambda: talib.CCI(high, low, close, 14)),
         ("stoch", lambda: ta.stoch(high, low, close), lambda: talib.STOCH(high, low, close)),
         ("willr 14", lambda: ta.willr(high, low, close, 14), lambda: talib.WILLR(high, low, close, 14)),
-        ("donchian 20", lambda: ta.donchian(high, low, 20),
-         lambda: (talib.MAX(high, 20), talib.MIN(low, 20))),
+        ("donchian 20", lambda: ta.donchian(high, low, 20), lambda: talib_donchian(talib, high, low, 20)),
         ("obv", lambda: ta.obv(close, volume), lambda: talib.OBV(close, volume)),
         ("roc 10", lambda: ta.roc(close, 10), lambda: talib.ROC(close, 10)),
         ("mom 10", lambda: ta.mom(close, 10), lambda: talib.MOM(close, 10)),
@@ -160,6 +171,25 @@ def run_bars_ta(ctx: Context) -> Output:
             f"build_{'_'.join(intervals)}", f"bar building {','.join(intervals)} (thread CPU)", "rate",
             rate=rate, unit="ticks/s", runs=rates, target=">= 10M ticks/s", target_met=rate >= 10e6))
 
+    # (1b) the engine's tick path with and without bars: 1m+5m on one instrument, and on each of ten
+    added: list[str] = []
+    for symbols in (1, 10):
+        per_tick = {}
+        what = "1 instrument" if symbols == 1 else f"{symbols} instruments"
+        for bar_symbols in (0, symbols):
+            intervals = ["1m", "5m"] if bar_symbols else []
+            runs = [ctx.bench.bench_engine_ticks(symbols, bar_symbols, intervals)["cpu_ns_per_tick"]
+                    for _ in range(repeat)]
+            per_tick[bar_symbols] = float(np.median(runs))
+            bars_part = ("1m+5m bars on " + ("it" if symbols == 1 else "each")) if bar_symbols else "no bars"
+            out.metrics.append(Metric(
+                f"engine_tick_{symbols}sym{'_1m_5m' if bar_symbols else ''}",
+                f"engine tick path, {what}, {bars_part} (thread CPU)", "rate", rate=per_tick[bar_symbols],
+                unit="ns/tick", runs=runs))
+        added.append(f"{what}: +{per_tick[symbols] - per_tick[0]:.1f} ns/tick")
+    out.notes.append("engine tick path (ring push + engine loop + a counting C++ dispatcher, a trading day "
+                     "of ticks, 2/s per instrument): 1m+5m bars add " + "; ".join(added))
+
     # (2) incremental update from Python
     high, low, close, volume = random_bars(max(n_updates, n_bars, n_array))
     one: list[tuple[float, ...]] = [(float(c),) for c in close[:n_updates]]
@@ -202,7 +232,7 @@ def run_bars_ta(ctx: Context) -> Output:
     ah, al, ac, av = high[:n_array], low[:n_array], close[:n_array], volume[:n_array]
     worst = 0.0
     for label, mine, theirs in array_cases(talib, ah, al, ac, av):
-        t_mine, t_ref = best_of(mine, repeat), best_of(theirs, repeat)
+        t_mine, t_ref = cpu_medians([mine, theirs], max(repeat, 3))
         r = t_mine / t_ref
         worst = max(worst, r)
         out.notes.append(f"array {label:12s} shandian {t_mine * 1e3:7.2f} ms  talib {t_ref * 1e3:7.2f} ms  "
@@ -217,6 +247,6 @@ register(Scenario(
     name="bars_ta",
     title="Bars and indicators: C++ bar building, ta update cost, vs vn.py ArrayManager+TA-Lib",
     run=run_bars_ta,
-    requires=("_bench.bench_bars_build",),
+    requires=("_bench.bench_bars_build", "_bench.bench_engine_ticks"),
     hint="pyext/bench/bars.cpp",
 ))

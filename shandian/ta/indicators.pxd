@@ -47,9 +47,11 @@ cdef struct EmaCore:
 
 
 cdef struct VarCore:
-    # Sums of (x - shift) and its square: re-centred on the window every full turn of the ring, so the
+    # Sums of (x - shift) and its square: re-centred on the window every few full turns of the ring, so the
     # variance does not lose digits to E[x^2] - E[x]^2 cancellation at price levels (or to drift).
     Ring ring
+    double inv_n  # 1/period
+    long long turns  # full turns since the last re-centring
     double shift
     double total
     double total2

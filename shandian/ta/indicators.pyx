@@ -11,16 +11,16 @@ the same push functions over numpy arrays.
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from libc.stdint cimport uint64_t
+from libc.string cimport memcpy
 from libc.math cimport INFINITY, NAN, fabs, isfinite, isnan, sqrt
 
 import numpy as np
 
-# TA-Lib's test for zero, |v| < 1e-8 (TA_IS_ZERO), where it decides an output (RSI, ADX, NATR, CCI).
-cdef double TA_EPSILON = 0.00000001
-
-
 cdef inline bint _is_zero(double v) noexcept nogil:
-    return -TA_EPSILON < v and v < TA_EPSILON
+    # TA-Lib's test for zero, |v| < 1e-8 (TA_IS_ZERO), where it decides an output (RSI, ADX, NATR, CCI). One
+    # compare of a constant (not a module global, which every output store might overwrite), so loops of it
+    # vectorise.
+    return fabs(v) < 0.00000001
 
 
 cdef inline double _per_to_k(int period) noexcept nogil:
@@ -137,16 +137,20 @@ cdef inline void _range_free(RangeCore* r) noexcept:
 
 
 # ------------------------------------------------------------------------------------- shared cores
+cdef inline double _sma_out(SmaCore* s, double oldest) noexcept nogil:
+    """A full window's output; `oldest` is the window's first value, dropped from the total after it."""
+    cdef double out = s.total / s.ring.size
+    s.total -= oldest
+    return out
+
+
 cdef inline double _sma_push(SmaCore* s, double x) noexcept nogil:
     # TA_INT_SMA: add, output, then drop the window's oldest value from the running total.
-    cdef double out
     s.total += x
     _ring_push(&s.ring, x)
     if s.ring.count < s.ring.size:
         return NAN
-    out = s.total / s.ring.size
-    s.total -= s.ring.buf[s.ring.head]
-    return out
+    return _sma_out(s, s.ring.buf[s.ring.head])
 
 
 cdef inline void _ema_init(EmaCore* e, int period) noexcept:
@@ -157,8 +161,13 @@ cdef inline void _ema_init(EmaCore* e, int period) noexcept:
     e.value = NAN
 
 
+cdef inline double _ema_next(double value, double x, double k) noexcept nogil:
+    # The EMA recurrence (TA_INT_EMA), on plain values: the array functions run it on locals.
+    return ((x - value) * k) + value
+
+
 cdef inline double _ema_step(EmaCore* e, double x) noexcept nogil:
-    e.value = ((x - e.value) * e.k) + e.value
+    e.value = _ema_next(e.value, x, e.k)
     return e.value
 
 
@@ -176,38 +185,76 @@ cdef inline double _ema_push(EmaCore* e, double x) noexcept nogil:
 
 cdef int _var_init(VarCore* v, Py_ssize_t period) except -1:
     _ring_init(&v.ring, period)
+    v.inv_n = 1.0 / period
+    v.turns = 0
     v.shift = 0.0
     v.total = 0.0
     v.total2 = 0.0
     return 0
 
 
+cdef inline void _var_add(VarCore* v, double x) noexcept nogil:
+    cdef double d = x - v.shift
+    v.total += d
+    v.total2 += d * d
+
+
+cdef inline void _var_drop(VarCore* v, double x) noexcept nogil:
+    cdef double d = x - v.shift
+    v.total -= d
+    v.total2 -= d * d
+
+
+cdef inline void _var_recentre(VarCore* v, const double* window, Py_ssize_t n) noexcept nogil:
+    """Re-sum the window (oldest first) around its newest value."""
+    cdef Py_ssize_t i
+    cdef double d
+    v.shift = window[n - 1]
+    v.total = 0.0
+    v.total2 = 0.0
+    for i in range(n):
+        d = window[i] - v.shift
+        v.total += d
+        v.total2 += d * d
+
+
+cdef enum:
+    # Full turns of the window between re-centrings: a stale shift costs digits only as the mean drifts from
+    # it (a few turns of drift cost none at 1e-9), while each re-centring costs a pass over the window.
+    _RECENTRE_TURNS = 4
+
+
+cdef inline void _var_turned(VarCore* v, const double* window, Py_ssize_t n) noexcept nogil:
+    """A full turn of the window (oldest first in `window`) ended: re-centre every _RECENTRE_TURNS."""
+    v.turns += 1
+    if v.turns == _RECENTRE_TURNS:
+        v.turns = 0
+        _var_recentre(v, window, n)
+
+
+cdef inline double _var_of(VarCore* v) noexcept nogil:
+    # Means by multiplying with 1/n, as TA-Lib 0.8's TA_VAR does: two divisions a value would be its cost.
+    cdef double m1 = v.total * v.inv_n
+    return v.total2 * v.inv_n - m1 * m1
+
+
 cdef inline double _var_push(VarCore* v, double x) noexcept nogil:
-    """Population variance of the last `ring.size` values (NaN until full); amortised O(1)."""
-    cdef double d, m1
-    cdef Py_ssize_t n = v.ring.size, i
+    """Population variance of the last `ring.size` values (NaN until full); amortised O(1).
+
+    Re-centred after full turns of the ring (when the ring's storage order is the window's order).
+    """
+    cdef Py_ssize_t n = v.ring.size
     if v.ring.count == 0:
         v.shift = x
     if v.ring.count == n:
-        d = v.ring.buf[v.ring.head] - v.shift
-        v.total -= d
-        v.total2 -= d * d
+        _var_drop(v, v.ring.buf[v.ring.head])
     _ring_push(&v.ring, x)
-    d = x - v.shift
-    v.total += d
-    v.total2 += d * d
+    _var_add(v, x)
     if v.ring.count < n:
         return NAN
     if v.ring.head == 0:
-        v.shift = x
-        v.total = 0.0
-        v.total2 = 0.0
-        for i in range(n):
-            d = v.ring.buf[i] - x
-            v.total += d
-            v.total2 += d * d
-    m1 = v.total / n
-    return v.total2 / n - m1 * m1
+        _var_turned(v, v.ring.buf, n)
+    return _var_of(v)
 
 
 cdef inline double _true_range(double high, double low, double prev_close) noexcept nogil:
@@ -290,16 +337,19 @@ cdef inline double _tema_push(MultiEmaCore* m, double x) noexcept nogil:
     return _tema_of(e1, e2, e3)
 
 
-cdef inline double _stddev_of(double var, double nbdev) noexcept nogil:
+cdef inline double _deviation(double var, double nbdev) noexcept nogil:
     # A variance that rounding left at or below 0 is a deviation of 0 (TA-Lib 0.8 keeps tiny positive ones).
-    if isnan(var):
-        return NAN
-    return sqrt(var) * nbdev if var > 0.0 else 0.0
+    # One select, no branch, so a loop of it vectorises (the module is built without errno for sqrt).
+    cdef double dev = sqrt(var) * nbdev
+    return dev if var > 0.0 else 0.0
 
 
-cdef inline double _boll_push(BollCore* b, double x) noexcept nogil:
-    cdef double mean = _sma_push(&b.mid, x)
-    cdef double dev = _stddev_of(_var_push(&b.var, x), 1.0)
+cdef inline double _stddev_of(double var, double nbdev) noexcept nogil:
+    return _deviation(var, nbdev) if not isnan(var) else NAN
+
+
+cdef inline double _boll_of(BollCore* b, double mean, double var) noexcept nogil:
+    cdef double dev = _stddev_of(var, 1.0)
     if isnan(dev):
         return NAN
     b.upper = mean + dev * b.nbdev_up
@@ -307,9 +357,13 @@ cdef inline double _boll_push(BollCore* b, double x) noexcept nogil:
     return mean
 
 
+cdef inline double _boll_push(BollCore* b, double x) noexcept nogil:
+    return _boll_of(b, _sma_push(&b.mid, x), _var_push(&b.var, x))
+
+
 cdef inline void _macd_lines(MacdCore* m, double x) noexcept nogil:
-    m.fast_value = ((x - m.fast_value) * m.fast_k) + m.fast_value
-    m.slow_value = ((x - m.slow_value) * m.slow_k) + m.slow_value
+    m.fast_value = _ema_next(m.fast_value, x, m.fast_k)
+    m.slow_value = _ema_next(m.slow_value, x, m.slow_k)
 
 
 cdef inline double _macd_step(MacdCore* m, double x) noexcept nogil:
@@ -420,9 +474,7 @@ cdef inline double _atr_push(AtrCore* a, double high, double low, double close) 
 
 cdef inline double _natr_push(AtrCore* a, double high, double low, double close) noexcept nogil:
     cdef double atr = _atr_push(a, high, low, close)
-    if isnan(atr):
-        return NAN
-    return _natr_of(atr, close)
+    return _natr_of(atr, close) if not isnan(atr) else NAN
 
 
 cdef inline double _adx_push(AdxCore* a, double high, double low, double close) noexcept nogil:
@@ -1275,32 +1327,50 @@ cdef class VWAP:
 # --------------------------------------------------------------------------------- array functions
 # Each runs the indicator's push function over a local copy of a fresh object's state (the object owns
 # the buffers), so the state stays in registers instead of being re-read after every output store.
+cdef inline uint64_t _non_finite_bit(double x) noexcept nogil:
+    """The sign bit is set when x is inf or NaN: an all-ones exponent carries into it, no other exponent does.
+
+    OR-ed over a loop's inputs, the sign bit of the result says whether any was not finite: the array
+    functions check their inputs in the loop that reads them anyway, instead of in a pass of their own.
+    """
+    cdef uint64_t bits
+    memcpy(&bits, &x, sizeof(double))
+    return (bits & 0x7FF0000000000000ULL) + 0x0010000000000000ULL
+
+
 cdef Py_ssize_t _first_non_finite(const double* x, Py_ssize_t start, Py_ssize_t n) noexcept nogil:
-    """Index of the first inf or NaN in x[start:n], or n. Scans in blocks with a branch-free test on the
-    exponent bits so the compiler vectorises it; only a block that holds one is searched element by element."""
-    cdef const uint64_t* bits = <const uint64_t*> x
-    cdef uint64_t exponent = 0x7FF0000000000000ULL, hit
-    cdef Py_ssize_t block, i, end
-    block = start
-    while block < n:
-        end = block + 1024 if block + 1024 < n else n
-        hit = 0
-        for i in range(block, end):
-            # An all-ones exponent (inf or NaN) carries into the sign bit; any other exponent does not.
-            hit |= (bits[i] & exponent) + 0x0010000000000000ULL
-        if hit & 0x8000000000000000ULL:
-            for i in range(block, end):
-                if not isfinite(x[i]):
-                    return i
-        block = end
+    """Index of the first inf or NaN in x[start:n], or n."""
+    cdef Py_ssize_t i
+    for i in range(start, n):
+        if not isfinite(x[i]):
+            return i
     return n
+
+
+cdef int _raise_if_non_finite(str func, tuple names, list arrays, Py_ssize_t start, Py_ssize_t n,
+                              uint64_t seen) except -1:
+    """Raise naming the first non-finite input value when the loop's OR of _non_finite_bit says there is one.
+
+    The loop ran over it on a local copy of the state (nothing kept), so raising after it loses nothing.
+    """
+    cdef double[::1] view
+    cdef Py_ssize_t i
+    if not (seen & 0x8000000000000000ULL):
+        return 0
+    for name, a in zip(names, arrays):
+        view = a
+        i = _first_non_finite(&view[0], start, n)
+        if i < n:
+            raise ValueError(f"{func}: {name}[{i}]={view[i]!r} is not finite (only leading NaNs are allowed)")
+    return 0
 
 
 cdef tuple _inputs(str func, tuple names, tuple arrays):
     """Float64 contiguous views of equal-length inputs, and the first index where all are non-NaN.
 
     Leading NaNs (as a chained indicator's warm-up leaves) are skipped, as the TA-Lib wrapper does; a
-    non-finite value after that would corrupt the running state, so it is an error.
+    non-finite value after that would corrupt the running state, so it is an error: each array function
+    ORs _non_finite_bit over the values it reads and ends with _raise_if_non_finite.
     """
     cdef list out = []
     cdef Py_ssize_t n = -1, start = 0, i
@@ -1319,12 +1389,6 @@ cdef tuple _inputs(str func, tuple names, tuple arrays):
         while i < n and isnan(view[i]):
             i += 1
         start = i
-    for name, a in zip(names, out):
-        view = a
-        with nogil:
-            i = _first_non_finite(&view[0] if n > 0 else NULL, start, n)
-        if i < n:
-            raise ValueError(f"{func}: {name}[{i}]={view[i]!r} is not finite (only leading NaNs are allowed)")
     return out, start, n
 
 
@@ -1334,17 +1398,30 @@ cdef object _nan_prefixed(Py_ssize_t n, Py_ssize_t start):
     return out
 
 
+# Input names of the array functions, in the order their non-finite values are reported.
+_X = ("x",)
+_HLC = ("high", "low", "close")
+
+
 def sma(x, int period=30):
     """SMA over an array (TA-Lib SMA)."""
     cdef Py_ssize_t i, start, n
     cdef SMA ind = SMA(period)
     cdef SmaCore core = ind.core
-    (xa,), start, n = _inputs("sma", ("x",), (x,))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("sma", _X, (x,))
     out = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, ov = out
+    cdef double[::1] xv = arrays[0], ov = out
+    # Past the warm-up the window's oldest value is read from the input instead of the ring.
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _sma_push(&core, xv[i])
+        for i in range(start + period, n):
+            seen |= _non_finite_bit(xv[i])
+            core.total += xv[i]
+            ov[i] = _sma_out(&core, xv[i - period + 1])
+    _raise_if_non_finite("sma", _X, arrays, start, n, seen)
     return out
 
 
@@ -1353,14 +1430,23 @@ def ema(x, int period=30):
     cdef Py_ssize_t i, start, n
     cdef EMA ind = EMA(period)
     cdef EmaCore core = ind.core
-    (xa,), start, n = _inputs("ema", ("x",), (x,))
+    cdef uint64_t seen = 0
+    cdef double value, k
+    arrays, start, n = _inputs("ema", _X, (x,))
     out = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, ov = out
+    cdef double[::1] xv = arrays[0], ov = out
+    # Past the seed, _ema_step on locals: the value stays in a register instead of the struct in memory,
+    # which every output store might alias.
     with nogil:
         for i in range(start, min(start + period, n)):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _ema_push(&core, xv[i])
+        value, k = core.value, core.k
         for i in range(start + period, n):
-            ov[i] = _ema_step(&core, xv[i])
+            seen |= _non_finite_bit(xv[i])
+            value = _ema_next(value, xv[i], k)
+            ov[i] = value
+    _raise_if_non_finite("ema", _X, arrays, start, n, seen)
     return out
 
 
@@ -1369,15 +1455,19 @@ def wma(x, int period=30):
     cdef Py_ssize_t i, start, n
     cdef WMA ind = WMA(period)
     cdef WmaCore core = ind.core
-    (xa,), start, n = _inputs("wma", ("x",), (x,))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("wma", _X, (x,))
     out = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, ov = out
+    cdef double[::1] xv = arrays[0], ov = out
     # Past the warm-up the window's first value is read from the input instead of the ring.
     with nogil:
         for i in range(start, min(start + period, n)):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _wma_push(&core, xv[i])
         for i in range(start + period, n):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _wma_step(&core, xv[i], xv[i - period + 1])
+    _raise_if_non_finite("wma", _X, arrays, start, n, seen)
     return out
 
 
@@ -1386,15 +1476,19 @@ def dema(x, int period=30):
     cdef Py_ssize_t i, start, n
     cdef DEMA ind = DEMA(period)
     cdef MultiEmaCore core = ind.core
-    (xa,), start, n = _inputs("dema", ("x",), (x,))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("dema", _X, (x,))
     out = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, ov = out
+    cdef double[::1] xv = arrays[0], ov = out
     cdef Py_ssize_t warm = start + 2 * (period - 1) + 1  # through the first output
     with nogil:
         for i in range(start, min(warm, n)):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _dema_push(&core, xv[i])
         for i in range(warm, n):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _dema_step(&core, xv[i])
+    _raise_if_non_finite("dema", _X, arrays, start, n, seen)
     return out
 
 
@@ -1403,70 +1497,137 @@ def tema(x, int period=30):
     cdef Py_ssize_t i, start, n
     cdef TEMA ind = TEMA(period)
     cdef MultiEmaCore core = ind.core
-    (xa,), start, n = _inputs("tema", ("x",), (x,))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("tema", _X, (x,))
     out = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, ov = out
+    cdef double[::1] xv = arrays[0], ov = out
     cdef Py_ssize_t warm = start + 3 * (period - 1) + 1  # through the first output
     with nogil:
         for i in range(start, min(warm, n)):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _tema_push(&core, xv[i])
         for i in range(warm, n):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _tema_step(&core, xv[i])
+    _raise_if_non_finite("tema", _X, arrays, start, n, seen)
     return out
+
+
+cdef inline double _var_slide(VarCore* v, const double* x, Py_ssize_t i, Py_ssize_t period,
+                              Py_ssize_t* turn) noexcept nogil:
+    """_var_push of x[i] on a full window read from the input: the value leaving is x[i - period]; every
+    `period` steps (`turn` counts them) a turn ends, as when the ring comes round to slot 0."""
+    _var_drop(v, x[i - period])
+    _var_add(v, x[i])
+    turn[0] += 1
+    if turn[0] == period:
+        turn[0] = 0
+        _var_turned(v, x + i - period + 1, period)
+    return _var_of(v)
 
 
 def stddev(x, int period=5, double nbdev=1.0):
     """Standard deviation over an array (TA-Lib STDDEV)."""
-    cdef Py_ssize_t i, start, n
+    cdef Py_ssize_t i, start, n, turn = 0
     cdef StdDev ind = StdDev(period, nbdev)
     cdef VarCore core = ind.core
-    (xa,), start, n = _inputs("stddev", ("x",), (x,))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("stddev", _X, (x,))
     out = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, ov = out
+    cdef double[::1] xv = arrays[0], ov = out
+    # The first `period` pushes fill the ring and end on a re-centring, so `turn` starts at 0 after them.
+    # Variances first, then the deviations in a pass of their own: that one has no carried state, so the
+    # square roots vectorise instead of queueing behind the variance's divisions.
     with nogil:
-        for i in range(start, n):
-            ov[i] = _stddev_of(_var_push(&core, xv[i]), nbdev)
+        for i in range(start, min(start + period, n)):
+            seen |= _non_finite_bit(xv[i])
+            ov[i] = _var_push(&core, xv[i])
+        for i in range(start + period, n):
+            seen |= _non_finite_bit(xv[i])
+            ov[i] = _var_slide(&core, &xv[0], i, period, &turn)
+        for i in range(start + period - 1, n):
+            ov[i] = _deviation(ov[i], nbdev)
+    _raise_if_non_finite("stddev", _X, arrays, start, n, seen)
     return out
 
 
 def bbands(x, int period=5, double nbdev_up=2.0, double nbdev_dn=2.0):
     """Bollinger bands over an array: (upper, middle, lower), as TA-Lib BBANDS with an SMA."""
-    cdef Py_ssize_t i, start, n
+    cdef Py_ssize_t i, start, n, turn = 0
     cdef Bollinger ind = Bollinger(period, nbdev_up, nbdev_dn)
     cdef BollCore core = ind.core
-    (xa,), start, n = _inputs("bbands", ("x",), (x,))
+    cdef uint64_t seen = 0
+    cdef double mean
+    arrays, start, n = _inputs("bbands", _X, (x,))
     upper = _nan_prefixed(n, start)
     middle = _nan_prefixed(n, start)
     lower = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, uv = upper, mv = middle, lv = lower
+    cdef double[::1] xv = arrays[0], uv = upper, mv = middle, lv = lower
     with nogil:
-        for i in range(start, n):
+        for i in range(start, min(start + period, n)):
+            seen |= _non_finite_bit(xv[i])
             mv[i] = _boll_push(&core, xv[i])
             uv[i] = core.upper
             lv[i] = core.lower
+        for i in range(start + period, n):
+            seen |= _non_finite_bit(xv[i])
+            core.mid.total += xv[i]
+            mean = _sma_out(&core.mid, xv[i - period + 1])
+            mv[i] = _boll_of(&core, mean, _var_slide(&core.var, &xv[0], i, period, &turn))
+            uv[i] = core.upper
+            lv[i] = core.lower
+    _raise_if_non_finite("bbands", _X, arrays, start, n, seen)
     return upper, middle, lower
+
+
+cdef uint64_t _macd_into(MacdCore* core, const double* x, double* line, double* sig, double* hist,
+                        Py_ssize_t begin, Py_ssize_t end, bint warming) noexcept nogil:
+    """MACD of x[begin:end] into the outputs: the push while `warming` (through the first output), else the
+    step; the OR of the values' _non_finite_bit. Kept out of macd() (_macd_kernel) so that its local copy of
+    the state stays in registers: inlined there, the compiler kept the EMA values in memory, a store and a
+    load on every step's dependency chain."""
+    cdef Py_ssize_t i
+    cdef uint64_t seen = 0
+    cdef MacdCore m = core[0]
+    if warming:
+        for i in range(begin, end):
+            seen |= _non_finite_bit(x[i])
+            line[i] = _macd_push(&m, x[i])
+            sig[i] = m.signal
+            hist[i] = m.hist
+    else:
+        for i in range(begin, end):
+            seen |= _non_finite_bit(x[i])
+            line[i] = _macd_step(&m, x[i])
+            sig[i] = m.signal
+            hist[i] = m.hist
+    core[0] = m
+    return seen
+
+
+ctypedef uint64_t (*_MacdKernel)(MacdCore*, const double*, double*, double*, double*, Py_ssize_t, Py_ssize_t,
+                                 bint) noexcept nogil
+# Called through this pointer, which the compiler cannot see through, so it does not inline the kernel.
+cdef _MacdKernel _macd_kernel = _macd_into
 
 
 def macd(x, int fast=12, int slow=26, int signal=9):
     """MACD over an array: (macd, signal, hist), as TA-Lib MACD."""
-    cdef Py_ssize_t i, start, n
+    cdef Py_ssize_t start, n
     cdef MACD ind = MACD(fast, slow, signal)
     cdef MacdCore core = ind.core
-    (xa,), start, n = _inputs("macd", ("x",), (x,))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("macd", _X, (x,))
     line = _nan_prefixed(n, start)
     sig = _nan_prefixed(n, start)
     hist = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, lv = line, sv = sig, hv = hist
-    cdef Py_ssize_t warm = start + (core.slow - 1) + (signal - 1) + 1  # through the first output
-    with nogil:
-        for i in range(start, min(warm, n)):
-            lv[i] = _macd_push(&core, xv[i])
-            sv[i] = core.signal
-            hv[i] = core.hist
-        for i in range(warm, n):
-            lv[i] = _macd_step(&core, xv[i])
-            sv[i] = core.signal
-            hv[i] = core.hist
+    cdef double[::1] xv = arrays[0], lv = line, sv = sig, hv = hist
+    cdef Py_ssize_t warm = min(start + (core.slow - 1) + (signal - 1) + 1, n)  # through the first output
+    if n > 0:
+        with nogil:
+            seen = _macd_kernel(&core, &xv[0], &lv[0], &sv[0], &hv[0], start, warm, True)
+            seen |= _macd_kernel(&core, &xv[0], &lv[0], &sv[0], &hv[0], warm, n, False)
+    _raise_if_non_finite("macd", _X, arrays, start, n, seen)
     return line, sig, hist
 
 
@@ -1475,14 +1636,18 @@ def rsi(x, int period=14):
     cdef Py_ssize_t i, start, n
     cdef RSI ind = RSI(period)
     cdef RsiCore core = ind.core
-    (xa,), start, n = _inputs("rsi", ("x",), (x,))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("rsi", _X, (x,))
     out = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, ov = out
+    cdef double[::1] xv = arrays[0], ov = out
     with nogil:
         for i in range(start, min(start + period + 1, n)):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _rsi_push(&core, xv[i])
         for i in range(start + period + 1, n):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _rsi_step(&core, xv[i] - xv[i - 1])
+    _raise_if_non_finite("rsi", _X, arrays, start, n, seen)
     return out
 
 
@@ -1491,15 +1656,19 @@ def roc(x, int period=10):
     cdef Py_ssize_t i, start, n
     cdef ROC ind = ROC(period)
     cdef Ring core = ind.core
-    (xa,), start, n = _inputs("roc", ("x",), (x,))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("roc", _X, (x,))
     out = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, ov = out
+    cdef double[::1] xv = arrays[0], ov = out
     # Past the warm-up the window's oldest value is the input itself, period values back: no ring.
     with nogil:
         for i in range(start, min(start + period, n)):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _roc_push(&core, xv[i])
         for i in range(start + period, n):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _roc_of(xv[i], xv[i - period])
+    _raise_if_non_finite("roc", _X, arrays, start, n, seen)
     return out
 
 
@@ -1508,48 +1677,74 @@ def mom(x, int period=10):
     cdef Py_ssize_t i, start, n
     cdef MOM ind = MOM(period)
     cdef Ring core = ind.core
-    (xa,), start, n = _inputs("mom", ("x",), (x,))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("mom", _X, (x,))
     out = _nan_prefixed(n, start)
-    cdef double[::1] xv = xa, ov = out
+    cdef double[::1] xv = arrays[0], ov = out
     # Past the warm-up the window's oldest value is the input itself, period values back: no ring.
     with nogil:
         for i in range(start, min(start + period, n)):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _mom_push(&core, xv[i])
         for i in range(start + period, n):
+            seen |= _non_finite_bit(xv[i])
             ov[i] = _mom_of(xv[i], xv[i - period])
+    _raise_if_non_finite("mom", _X, arrays, start, n, seen)
     return out
+
+
+cdef inline uint64_t _non_finite_bar(double high, double low, double close) noexcept nogil:
+    return _non_finite_bit(high) | _non_finite_bit(low) | _non_finite_bit(close)
+
+
+cdef uint64_t _atr_into(AtrCore* core, const double* h, const double* lo, const double* c, double* out,
+                       Py_ssize_t start, Py_ssize_t n, bint normalised) noexcept nogil:
+    """ATR (NATR when `normalised`) of bars start..n-1 into out (warm-up through the push; then the true
+    range reads the previous close from the input); the OR of the bars' _non_finite_bit."""
+    cdef Py_ssize_t i
+    cdef uint64_t seen = 0
+    cdef double atr
+    cdef AtrCore a = core[0]  # a local copy stays in registers: `out` might alias *core
+    for i in range(start, min(start + a.period + 1, n)):
+        seen |= _non_finite_bar(h[i], lo[i], c[i])
+        out[i] = _natr_push(&a, h[i], lo[i], c[i]) if normalised else _atr_push(&a, h[i], lo[i], c[i])
+    for i in range(start + a.period + 1, n):
+        seen |= _non_finite_bar(h[i], lo[i], c[i])
+        atr = _atr_smooth(&a, _true_range(h[i], lo[i], c[i - 1]))
+        out[i] = _natr_of(atr, c[i]) if normalised else atr
+    core[0] = a
+    return seen
 
 
 def atr(high, low, close, int period=14):
     """ATR over arrays (TA-Lib ATR)."""
-    cdef Py_ssize_t i, start, n
+    cdef Py_ssize_t start, n
     cdef ATR ind = ATR(period)
     cdef AtrCore core = ind.core
-    (ha, la, ca), start, n = _inputs("atr", ("high", "low", "close"), (high, low, close))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("atr", _HLC, (high, low, close))
     out = _nan_prefixed(n, start)
-    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
-    # Warm-up through the push; then the true range reads the previous close from the input.
-    with nogil:
-        for i in range(start, min(start + period + 1, n)):
-            ov[i] = _atr_push(&core, hv[i], lv[i], cv[i])
-        for i in range(start + period + 1, n):
-            ov[i] = _atr_smooth(&core, _true_range(hv[i], lv[i], cv[i - 1]))
+    cdef double[::1] hv = arrays[0], lv = arrays[1], cv = arrays[2], ov = out
+    if n > 0:
+        with nogil:
+            seen = _atr_into(&core, &hv[0], &lv[0], &cv[0], &ov[0], start, n, False)
+    _raise_if_non_finite("atr", _HLC, arrays, start, n, seen)
     return out
 
 
 def natr(high, low, close, int period=14):
     """NATR over arrays (TA-Lib NATR)."""
-    cdef Py_ssize_t i, start, n
+    cdef Py_ssize_t start, n
     cdef NATR ind = NATR(period)
     cdef AtrCore core = ind.core
-    (ha, la, ca), start, n = _inputs("natr", ("high", "low", "close"), (high, low, close))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("natr", _HLC, (high, low, close))
     out = _nan_prefixed(n, start)
-    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
-    with nogil:
-        for i in range(start, min(start + period + 1, n)):
-            ov[i] = _natr_push(&core, hv[i], lv[i], cv[i])
-        for i in range(start + period + 1, n):
-            ov[i] = _natr_of(_atr_smooth(&core, _true_range(hv[i], lv[i], cv[i - 1])), cv[i])
+    cdef double[::1] hv = arrays[0], lv = arrays[1], cv = arrays[2], ov = out
+    if n > 0:
+        with nogil:
+            seen = _atr_into(&core, &hv[0], &lv[0], &cv[0], &ov[0], start, n, True)
+    _raise_if_non_finite("natr", _HLC, arrays, start, n, seen)
     return out
 
 
@@ -1558,12 +1753,15 @@ def adx(high, low, close, int period=14):
     cdef Py_ssize_t i, start, n
     cdef ADX ind = ADX(period)
     cdef AdxCore core = ind.core
-    (ha, la, ca), start, n = _inputs("adx", ("high", "low", "close"), (high, low, close))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("adx", _HLC, (high, low, close))
     out = _nan_prefixed(n, start)
-    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    cdef double[::1] hv = arrays[0], lv = arrays[1], cv = arrays[2], ov = out
     with nogil:
         for i in range(start, n):
+            seen |= _non_finite_bar(hv[i], lv[i], cv[i])
             ov[i] = _adx_push(&core, hv[i], lv[i], cv[i])
+    _raise_if_non_finite("adx", _HLC, arrays, start, n, seen)
     return out
 
 
@@ -1572,12 +1770,15 @@ def cci(high, low, close, int period=14):
     cdef Py_ssize_t i, start, n
     cdef CCI ind = CCI(period)
     cdef Ring core = ind.core
-    (ha, la, ca), start, n = _inputs("cci", ("high", "low", "close"), (high, low, close))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("cci", _HLC, (high, low, close))
     out = _nan_prefixed(n, start)
-    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    cdef double[::1] hv = arrays[0], lv = arrays[1], cv = arrays[2], ov = out
     with nogil:
         for i in range(start, n):
+            seen |= _non_finite_bar(hv[i], lv[i], cv[i])
             ov[i] = _cci_push(&core, hv[i], lv[i], cv[i])
+    _raise_if_non_finite("cci", _HLC, arrays, start, n, seen)
     return out
 
 
@@ -1586,12 +1787,15 @@ def willr(high, low, close, int period=14):
     cdef Py_ssize_t i, start, n
     cdef WillR ind = WillR(period)
     cdef RangeCore core = ind.core
-    (ha, la, ca), start, n = _inputs("willr", ("high", "low", "close"), (high, low, close))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("willr", _HLC, (high, low, close))
     out = _nan_prefixed(n, start)
-    cdef double[::1] hv = ha, lv = la, cv = ca, ov = out
+    cdef double[::1] hv = arrays[0], lv = arrays[1], cv = arrays[2], ov = out
     with nogil:
         for i in range(start, n):
+            seen |= _non_finite_bar(hv[i], lv[i], cv[i])
             ov[i] = _willr_push(&core, hv[i], lv[i], cv[i])
+    _raise_if_non_finite("willr", _HLC, arrays, start, n, seen)
     return out
 
 
@@ -1600,14 +1804,17 @@ def stoch(high, low, close, int fastk_period=5, int slowk_period=3, int slowd_pe
     cdef Py_ssize_t i, start, n
     cdef Stoch ind = Stoch(fastk_period, slowk_period, slowd_period)
     cdef StochCore core = ind.core
-    (ha, la, ca), start, n = _inputs("stoch", ("high", "low", "close"), (high, low, close))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("stoch", _HLC, (high, low, close))
     k = _nan_prefixed(n, start)
     d = _nan_prefixed(n, start)
-    cdef double[::1] hv = ha, lv = la, cv = ca, kv = k, dv = d
+    cdef double[::1] hv = arrays[0], lv = arrays[1], cv = arrays[2], kv = k, dv = d
     with nogil:
         for i in range(start, n):
+            seen |= _non_finite_bar(hv[i], lv[i], cv[i])
             kv[i] = _stoch_push(&core, hv[i], lv[i], cv[i])
             dv[i] = core.d
+    _raise_if_non_finite("stoch", _HLC, arrays, start, n, seen)
     return k, d
 
 
@@ -1616,40 +1823,95 @@ def kdj(high, low, close, int period=9, int m1=3, int m2=3):
     cdef Py_ssize_t i, start, n
     cdef KDJ ind = KDJ(period, m1, m2)
     cdef KdjCore core = ind.core
-    (ha, la, ca), start, n = _inputs("kdj", ("high", "low", "close"), (high, low, close))
+    cdef uint64_t seen = 0
+    arrays, start, n = _inputs("kdj", _HLC, (high, low, close))
     k = _nan_prefixed(n, start)
     d = _nan_prefixed(n, start)
     j = _nan_prefixed(n, start)
-    cdef double[::1] hv = ha, lv = la, cv = ca, kv = k, dv = d, jv = j
+    cdef double[::1] hv = arrays[0], lv = arrays[1], cv = arrays[2], kv = k, dv = d, jv = j
     with nogil:
         for i in range(start, n):
+            seen |= _non_finite_bar(hv[i], lv[i], cv[i])
             kv[i] = _kdj_push(&core, hv[i], lv[i], cv[i])
             dv[i] = core.d if not isnan(kv[i]) else NAN
             jv[i] = core.j
+    _raise_if_non_finite("kdj", _HLC, arrays, start, n, seen)
     return k, d, j
+
+
+cdef inline double _max2(double a, double b) noexcept nogil:
+    return a if a > b else b
+
+
+cdef inline double _min2(double a, double b) noexcept nogil:
+    return a if a < b else b
+
+
+cdef uint64_t _channel_into(const double* h, const double* lo, double* upper, double* middle, double* lower,
+                            double* suffix_h, double* suffix_l, Py_ssize_t start, Py_ssize_t n,
+                            Py_ssize_t w) noexcept nogil:
+    """Donchian channel of bars start..n-1 (NaN until `w` bars) into the outputs; the OR of _non_finite_bit.
+
+    The sliding extremes of SlidingExtreme (van Herk / Gil-Werman) over blocks of `w` bars read straight from
+    the input: a window is the tail of the previous block, whose suffix extremes `suffix_*` (w + 1 slots)
+    hold, plus the current block so far. Extremes are exact, so the blocks need not line up with the
+    incremental object's: the values are the same.
+    """
+    cdef Py_ssize_t i, j, block, end
+    cdef double run_h, run_l, hh, ll
+    cdef uint64_t seen = 0
+    suffix_h[w] = -INFINITY
+    suffix_l[w] = INFINITY
+    block = start
+    while block < n:
+        end = block + w if block + w < n else n
+        run_h = -INFINITY
+        run_l = INFINITY
+        if block == start:  # no previous block: only the first block's last bar has a whole window
+            for i in range(block, end):
+                seen |= _non_finite_bit(h[i]) | _non_finite_bit(lo[i])
+                run_h = _max2(h[i], run_h)
+                run_l = _min2(lo[i], run_l)
+                upper[i] = middle[i] = lower[i] = NAN
+            if end - block == w:
+                upper[end - 1] = run_h
+                lower[end - 1] = run_l
+                middle[end - 1] = (run_h + run_l) / 2.0
+        else:
+            for i in range(block, end):
+                seen |= _non_finite_bit(h[i]) | _non_finite_bit(lo[i])
+                run_h = _max2(h[i], run_h)
+                run_l = _min2(lo[i], run_l)
+                hh = _max2(suffix_h[i - block + 1], run_h)
+                ll = _min2(suffix_l[i - block + 1], run_l)
+                upper[i] = hh
+                lower[i] = ll
+                middle[i] = (hh + ll) / 2.0
+        if end - block == w:  # this block's suffix extremes serve the next block's windows
+            for j in range(w - 1, -1, -1):
+                suffix_h[j] = _max2(h[block + j], suffix_h[j + 1])
+                suffix_l[j] = _min2(lo[block + j], suffix_l[j + 1])
+        block = end
+    return seen
 
 
 def donchian(high, low, int period=20):
     """Donchian channel over arrays: (upper, middle, lower)."""
-    cdef Py_ssize_t i, start, n
-    cdef Donchian ind = Donchian(period)
-    cdef RangeCore core = ind.core
-    cdef double hh, ll
-    (ha, la), start, n = _inputs("donchian", ("high", "low"), (high, low))
+    cdef Py_ssize_t start, n
+    cdef uint64_t seen = 0
+    Donchian(period)  # the period's check
+    names = ("high", "low")
+    arrays, start, n = _inputs("donchian", names, (high, low))
     upper = _nan_prefixed(n, start)
     middle = _nan_prefixed(n, start)
     lower = _nan_prefixed(n, start)
-    cdef double[::1] hv = ha, lv = la, uv = upper, mv = middle, wv = lower
-    with nogil:
-        for i in range(start, n):
-            hh = _max_push(&core.highest, hv[i])
-            ll = _min_push(&core.lowest, lv[i])
-            if core.highest.t < period:
-                uv[i] = mv[i] = wv[i] = NAN
-            else:
-                uv[i] = hh
-                wv[i] = ll
-                mv[i] = (hh + ll) / 2.0
+    suffixes = np.empty(2 * (period + 1))
+    cdef double[::1] hv = arrays[0], lv = arrays[1], uv = upper, mv = middle, wv = lower, sv = suffixes
+    if n > start:
+        with nogil:
+            seen = _channel_into(&hv[0], &lv[0], &uv[0], &mv[0], &wv[0], &sv[0], &sv[period + 1], start, n,
+                                 period)
+    _raise_if_non_finite("donchian", names, arrays, start, n, seen)
     return upper, middle, lower
 
 
@@ -1658,12 +1920,16 @@ def obv(close, volume):
     cdef Py_ssize_t i, start, n
     cdef OBV ind = OBV()
     cdef ObvCore core = ind.core
-    (ca, va), start, n = _inputs("obv", ("close", "volume"), (close, volume))
+    cdef uint64_t seen = 0
+    names = ("close", "volume")
+    arrays, start, n = _inputs("obv", names, (close, volume))
     out = _nan_prefixed(n, start)
-    cdef double[::1] cv = ca, vv = va, ov = out
+    cdef double[::1] cv = arrays[0], vv = arrays[1], ov = out
     with nogil:
         for i in range(start, n):
+            seen |= _non_finite_bit(cv[i]) | _non_finite_bit(vv[i])
             ov[i] = _obv_push(&core, cv[i], vv[i])
+    _raise_if_non_finite("obv", names, arrays, start, n, seen)
     return out
 
 
@@ -1672,12 +1938,16 @@ def vwap(price, volume, int period=0):
     cdef Py_ssize_t i, start, n
     cdef VWAP ind = VWAP(period)
     cdef VwapCore core = ind.core
-    (pa, va), start, n = _inputs("vwap", ("price", "volume"), (price, volume))
-    if (va[start:] < 0).any():
-        raise ValueError("vwap: volume holds negative values")
+    cdef uint64_t seen = 0
+    names = ("price", "volume")
+    arrays, start, n = _inputs("vwap", names, (price, volume))
     out = _nan_prefixed(n, start)
-    cdef double[::1] pv = pa, vv = va, ov = out
+    cdef double[::1] pv = arrays[0], vv = arrays[1], ov = out
     with nogil:
         for i in range(start, n):
+            seen |= _non_finite_bit(pv[i]) | _non_finite_bit(vv[i])
             ov[i] = _vwap_push(&core, pv[i], vv[i])
+    _raise_if_non_finite("vwap", names, arrays, start, n, seen)
+    if (arrays[1][start:] < 0).any():
+        raise ValueError("vwap: volume holds negative values")
     return out
