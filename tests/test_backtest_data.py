@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import sqlite3
 import tracemalloc
 from collections.abc import Iterator
@@ -402,3 +403,88 @@ def test_csv_stream_when_file_is_many_chunks_long_keeps_memory_bounded(tmp_path:
     assert n > 15_000  # the break (10:15-10:30) drops some; the file is 20+ chunks long
     _, whole = peak(1_000_000)  # one chunk holds the whole file: the upper reference
     assert small < whole / 3, (small, whole)
+
+
+NATIVE_COLUMNS = (
+    "TradingDay,ActionDay,UpdateTime,UpdateMillisec,ExchangeID,InstrumentID,LastPrice,PreSettlementPrice,"
+    "PreClosePrice,PreOpenInterest,OpenPrice,HighestPrice,LowestPrice,Volume,Turnover,OpenInterest,ClosePrice,"
+    "SettlementPrice,UpperLimitPrice,LowerLimitPrice,AveragePrice,"
+    + ",".join(f"BidPrice{n},BidVolume{n},AskPrice{n},AskVolume{n}" for n in range(1, 6))
+).split(",")
+
+
+def write_native_csv(path: Path, stream: Any) -> Path:
+    """The local front's native CSV of a tick stream, dated per exchange as CTP does (DCE / CZCE rules)."""
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(NATIVE_COLUMNS)
+        for chunk in stream:
+            for i in range(len(chunk)):
+                symbol = chunk.symbols[chunk.instrument[i]]
+                exchange = {"m": "DCE", "SR": "CZCE"}.get(symbol.rstrip("0123456789"), "SHFE")
+                when = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=int(chunk.time_ms[i]))
+                natural, trading = when.strftime("%Y%m%d"), str(chunk.trading_day[i])
+                row = dict.fromkeys(NATIVE_COLUMNS, "")
+                row.update(
+                    {
+                        "TradingDay": natural if exchange == "CZCE" else trading,
+                        "ActionDay": trading if exchange == "DCE" else natural,
+                        "UpdateTime": when.strftime("%H:%M:%S"),
+                        "UpdateMillisec": when.microsecond // 1000,
+                        "ExchangeID": exchange,
+                        "InstrumentID": symbol,
+                        "LastPrice": chunk.last_price[i],
+                        "Volume": chunk.volume[i],
+                        "Turnover": chunk.turnover[i],
+                        "OpenInterest": chunk.open_interest[i],
+                        "UpperLimitPrice": chunk.upper_limit[i],
+                        "LowerLimitPrice": chunk.lower_limit[i],
+                        "BidPrice1": chunk.bid_price_1[i],
+                        "BidVolume1": chunk.bid_volume_1[i],
+                        "AskPrice1": chunk.ask_price_1[i],
+                        "AskVolume1": chunk.ask_volume_1[i],
+                    }
+                )
+                for n in range(2, 6):
+                    row[f"BidVolume{n}"] = row[f"AskVolume{n}"] = 0
+                writer.writerow([row[c] for c in NATIVE_COLUMNS])
+    return path
+
+
+def test_native_csv_when_dce_czce_night_rows_match_the_front_reader_and_the_generator(tmp_path: Path) -> None:
+    gen = [DataSource(kind="generator", instruments=("rb", "m", "SR"), seed=3, session="night")]
+    want = collect(
+        itertools.islice(open_tick_stream(gen, chunk_rows=1000), 6)
+    )  # the night's first 6000 ticks
+    path = write_native_csv(
+        tmp_path / "native.csv", itertools.islice(open_tick_stream(gen, chunk_rows=1000), 6)
+    )
+
+    stream = open_tick_stream([csv_source(path)], chunk_rows=5_000)
+    got = collect(stream)
+    assert set(stream.symbols) == {"rb2505", "m2505", "SR505"}  # in order of first appearance in the file
+    names_got = np.array(stream.symbols)[got["instrument"]]
+    np.testing.assert_array_equal(names_got, np.array(open_tick_stream(gen).symbols)[want["instrument"]])
+    for name in ("time_ms", "trading_day", "last_price", "volume", "upper_limit", "bid_volume_1"):
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+    for k, symbol in enumerate(stream.symbols):  # the local front's own C++ CSV reader agrees
+        front = history.read_csv_ticks(path, symbol)
+        np.testing.assert_array_equal(got["time_ms"][got["instrument"] == k], front.time_ms)
+        np.testing.assert_array_equal(got["trading_day"][got["instrument"] == k], front.trading_day)
+
+
+def test_native_csv_when_update_time_is_garbage_names_the_row(tmp_path: Path) -> None:
+    gen = [DataSource(kind="generator", instruments=("rb",), seed=3)]
+    path = write_native_csv(
+        tmp_path / "native.csv", itertools.islice(open_tick_stream(gen, chunk_rows=50), 1)
+    )
+    lines = path.read_text().splitlines()
+    lines = lines[:31]
+    cells = lines[20].split(",")
+    cells[2] = "09:61:00"
+    lines[20] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(BacktestDataError) as info:
+        collect(open_tick_stream([csv_source(path)]))
+    assert (info.value.row, info.value.field, info.value.rule) == (20, "UpdateTime", "garbage")
+    assert "09:61:00" in str(info.value)

@@ -379,9 +379,7 @@ class _Checker:
         self._check_sequence(batch, keep, time_key)
         return batch if keep.all() else batch.take(keep)
 
-    def _local_masks(
-        self, batch: _Batch
-    ) -> list[tuple[Any, str, str, Any]]:
+    def _local_masks(self, batch: _Batch) -> list[tuple[Any, str, str, Any]]:
         c, out = batch.columns, []
         names = self.symbols.symbols
         if len(self.ticks) < len(names):
@@ -626,35 +624,66 @@ def _csv_header(path: Path) -> list[str]:
     return next(csv.reader([line]))
 
 
+def _days_of_yyyymmdd(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Return YYYYMMDD texts as datetime64[D]; ValueError when any is not a date."""
+    v = values.astype(np.int64)
+    y, m, d = v // 10_000, v // 100 % 100, v % 100
+    if not (((m >= 1) & (m <= 12) & (d >= 1) & (d <= 31) & (y >= 1900)).all()):
+        raise ValueError("not a date")
+    month = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m - 1)
+    days = month.astype("datetime64[D]") + (d - 1)
+    if not (days.astype("datetime64[M]") == month).all():  # 20250231 rolls into March
+        raise ValueError("not a date")
+    return days
+
+
+def _native_times_fast(raw: Mapping[str, Any]) -> Int64:
+    """Exchange ms of native rows, vectorized; ValueError when a row is malformed (the slow path finds it)."""
+    n = len(raw["UpdateTime"])
+    original = np.asarray(raw["UpdateTime"]).astype(str)
+    if not (np.char.str_len(original) == 8).all():
+        raise ValueError("not HH:MM:SS")
+    text = original.astype("U8")
+    chars = text.view("U1").reshape(n, 8)
+    if not ((chars[:, 2] == ":") & (chars[:, 5] == ":")).all():
+        raise ValueError("not HH:MM:SS")
+    digits = chars[:, [0, 1, 3, 4, 6, 7]].astype(np.int64)  # ValueError on a non-digit (or a short text)
+    hh, mm, ss = (
+        digits[:, 0] * 10 + digits[:, 1],
+        digits[:, 2] * 10 + digits[:, 3],
+        digits[:, 4] * 10 + digits[:, 5],
+    )
+    millis = np.asarray(raw["UpdateMillisec"]).astype(np.int64)
+    if not ((hh < 24) & (mm < 60) & (ss < 60) & (millis >= 0) & (millis <= 999)).all():
+        raise ValueError("time out of range")
+    seconds = hh * 3600 + mm * 60 + ss
+    day = _days_of_yyyymmdd(np.asarray(raw["ActionDay"]))
+    dce = np.asarray(raw["ExchangeID"]) == "DCE"
+    if dce.any():  # DCE's ActionDay is the trading day: the night's natural date is the previous weekday's
+        trading = _days_of_yyyymmdd(np.asarray(raw["TradingDay"])[dce])
+        evening = np.busday_offset(trading, -1, roll="forward")
+        secs = seconds[dce]
+        day[dce] = np.where(
+            secs >= 20 * 3600, evening, np.where(secs < 3 * 3600, evening + np.timedelta64(1, "D"), trading)
+        )
+    return day.astype(np.int64) * 86_400_000 + seconds * 1000 + millis
+
+
 def _native_times(raw: Mapping[str, Any], garbage: dict[int, tuple[str, str]]) -> Int64:
     """Exchange ms of native rows: natural date (ActionDay; DCE: from TradingDay) + UpdateTime + millis."""
     n = len(raw["UpdateTime"])
+    try:
+        return _native_times_fast(raw)
+    except (ValueError, TypeError):
+        pass
     out = np.zeros(n, dtype=np.int64)
     for i in range(n):
+        row = {k: np.asarray(raw[k][i : i + 1]) for k in _NATIVE_TIME}
         try:
-            trading, action = str(raw["TradingDay"][i]), str(raw["ActionDay"][i])
-            hh, mm, ss = str(raw["UpdateTime"][i]).split(":")
-            millis = int(raw["UpdateMillisec"][i])
-            if not (len(hh) == len(mm) == len(ss) == 2 and 0 <= millis <= 999):
-                raise ValueError
-            seconds = int(hh) * 3600 + int(mm) * 60 + int(ss)
-            if not 0 <= seconds < 86_400:
-                raise ValueError
-            if raw["ExchangeID"][i] == "DCE":
-                day: Any = np.datetime64(f"{trading[:4]}-{trading[4:6]}-{trading[6:8]}", "D")
-                if seconds >= 20 * 3600:
-                    day = np.busday_offset(day, -1, roll="forward")
-                elif seconds < 3 * 3600:
-                    day = np.busday_offset(day, -1, roll="forward") + np.timedelta64(1, "D")
-            else:
-                if len(action) != 8 or not action.isdigit():
-                    raise ValueError
-                day = np.datetime64(f"{action[:4]}-{action[4:6]}-{action[6:8]}", "D")
-            out[i] = int(day.astype(np.int64)) * 86_400_000 + seconds * 1000 + millis
+            out[i] = _native_times_fast(row)[0]
         except (ValueError, TypeError):
-            garbage.setdefault(
-                i, ("UpdateTime", f"{raw['ActionDay'][i]} {raw['UpdateTime'][i]}.{raw['UpdateMillisec'][i]}")
-            )
+            text = f"{raw['ActionDay'][i]} {raw['UpdateTime'][i]}.{raw['UpdateMillisec'][i]}"
+            garbage.setdefault(i, ("UpdateTime", text))
     return out
 
 
@@ -1180,8 +1209,10 @@ def _scan_symbols(source: DataSource) -> list[str]:
             ),
         )
         for batch in reader:
-            for s in np.unique(batch.column(0).to_numpy(zero_copy_only=False).astype(str)):
-                seen.setdefault(str(s), None)
+            values = batch.column(0).to_numpy(zero_copy_only=False).astype(str)
+            _, first = np.unique(values, return_index=True)
+            for i in np.sort(first):
+                seen.setdefault(str(values[i]), None)
     else:
         import pyarrow.parquet as pq
 
