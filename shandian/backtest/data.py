@@ -484,8 +484,26 @@ def _vnpy_prices(values: Float64) -> Float64:
     return np.where(values == 0.0, np.nan, values)
 
 
+def _arrow_numbers(values: Any) -> Float64 | None:
+    """Floats of a pyarrow text column cast in C++ ('' -> NaN); None when some text is not a number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    nulled = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    try:
+        cast = pc.cast(nulled, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return np.asarray(cast.fill_null(np.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
 def _number_column(values: Any, name: str, garbage: dict[int, tuple[str, str]]) -> Float64:
     """Return floats of VALUES (None / '' -> NaN: no value); a non-finite or non-number entry is garbage."""
+    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):  # a pyarrow text column
+        fast = _arrow_numbers(values)
+        values = values.to_numpy(zero_copy_only=False)
+        if fast is not None and not np.isinf(fast).any():
+            return fast
     arr = np.asarray(values)
     if arr.dtype.kind in "fiub":
         out = arr.astype(np.float64)
@@ -517,8 +535,20 @@ def _whole(values: Float64, name: str, garbage: dict[int, tuple[str, str]], dtyp
     return np.nan_to_num(values).astype(dtype)
 
 
-def _times_from_text(texts: Sequence[Any], name: str, garbage: dict[int, tuple[str, str]]) -> Int64:
+def _times_from_text(texts: Any, name: str, garbage: dict[int, tuple[str, str]]) -> Int64:
     """Exchange ms of vn.py datetime texts ('YYYY-MM-DD HH:MM:SS[.ffffff][+08:00]', China time)."""
+    if hasattr(texts, "to_numpy") and not isinstance(texts, np.ndarray):  # a pyarrow text column
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:  # Arrow's ISO-8601 parser in C++ ('T' or ' ', fractions); the slow path names a bad row
+            local = pc.replace_substring_regex(texts, r"\+08:00$", "")
+            micros = pc.cast(pc.cast(local, pa.timestamp("us")), pa.int64()).to_numpy(zero_copy_only=False)
+            if len(local) == 0 or pc.min(pc.utf8_length(local)).as_py() >= 19:
+                return np.asarray(micros, dtype=np.int64) // 1000
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        texts = texts.to_pylist()
     cleaned = [t[:-6] if isinstance(t, str) and t.endswith("+08:00") else t for t in texts]
     try:
         return np.array(cleaned, dtype="datetime64[ms]").astype(np.int64)
@@ -747,22 +777,22 @@ def _read_csv_ticks(
     )
     seen = 0
     for record_batch in reader:
-        raw = {name: record_batch.column(name).to_numpy(zero_copy_only=False) for name in wanted}
+        raw: dict[str, Any] = {name: record_batch.column(name) for name in wanted}  # pyarrow text columns
         n = record_batch.num_rows
         counts.rows_read += n
         row = np.arange(seen + 1, seen + n + 1, dtype=np.int64)  # data rows; the CSV line is row + 1
         seen += n
-        names = raw["InstrumentID" if native else "symbol"]
+        names = raw["InstrumentID" if native else "symbol"].to_numpy(zero_copy_only=False)
         instrument, selected = symbols.of(names)
         if not selected.all():
-            raw = {k: v[selected] for k, v in raw.items()}
+            raw = {k: v.filter(selected) for k, v in raw.items()}
             row, instrument = row[selected], instrument[selected]
         garbage: dict[int, tuple[str, str]] = {}
         if native:
-            time_ms = _native_times(raw, garbage)
+            time_ms = _native_times({k: raw[k].to_numpy(zero_copy_only=False) for k in _NATIVE_TIME}, garbage)
             raw = {_NATIVE_TO_VNPY[k]: v for k, v in raw.items() if k in _NATIVE_TO_VNPY}
         else:
-            time_ms = _times_from_text(list(raw["datetime"]), "datetime", garbage)
+            time_ms = _times_from_text(raw["datetime"], "datetime", garbage)
         yield _tick_batch(row, instrument, raw, garbage, time_ms, vnpy_zero_is_none=not native)
 
 
@@ -813,7 +843,7 @@ def _read_parquet(
                 time_ms = stamp.cast(pa.timestamp("ms")).cast(pa.int64()).to_numpy(zero_copy_only=False)
             time_ms = np.asarray(time_ms, dtype=np.int64)
         else:
-            time_ms = _times_from_text(stamp.to_pylist(), "datetime", garbage)
+            time_ms = _times_from_text(stamp, "datetime", garbage)
         raw = {
             c: record_batch.column(c).to_numpy(zero_copy_only=False)
             for c in wanted
@@ -946,7 +976,7 @@ def _sqlite_sub_streams(
         index, _ = symbols.of(np.array([symbol]))
         cursor = _sqlite_cursor(db, source, table, columns, symbol, extra, args)
         while True:
-            rows = cursor.fetchmany(chunk_rows)
+            rows = cursor.fetchmany(min(chunk_rows, 8192))  # Python objects per row: keep batches small
             if not rows:
                 return
             counts.rows_read += len(rows)
