@@ -488,3 +488,41 @@ def test_native_csv_when_update_time_is_garbage_names_the_row(tmp_path: Path) ->
         collect(open_tick_stream([csv_source(path)]))
     assert (info.value.row, info.value.field, info.value.rule) == (20, "UpdateTime", "garbage")
     assert "09:61:00" in str(info.value)
+
+
+def test_bars_csv_when_read_checks_the_grid_and_filters_trading_days(tmp_path: Path) -> None:
+    rows = [
+        {
+            "symbol": "rb2505",
+            "datetime": str(NINE + dt.timedelta(days=d, minutes=i)),
+            "open_price": 3500.0,
+            "high_price": 3502.0,
+            "low_price": 3499.0,
+            "close_price": 3501.0,
+            "volume": 7,
+        }
+        for d in (0, 1)
+        for i in range(5)
+    ]
+    path = write_csv(tmp_path / "bars.csv", rows)
+    stream = open_bar_stream([DataSource(kind="bars_csv", path=path)], "1m", start=20250103)
+    got = collect(stream)
+    assert list(got["trading_day"]) == [20250103] * 5 and stream.counts.outside_dates == 5
+    rows[2]["close_price"] = 3501.5
+    with pytest.raises(BacktestDataError) as info:
+        collect(open_bar_stream([DataSource(kind="bars_csv", path=write_csv(path, rows))], "1m"))
+    assert (info.value.row, info.value.field, info.value.rule) == (3, "close", "off_tick_grid")
+
+
+def test_vnpy_sqlite_stream_when_many_chunks_long_keeps_memory_bounded(tmp_path: Path) -> None:
+    db = write_vnpy_db(tmp_path / "database.db", tick_rows(seconds=20_000, step_ms=200))
+
+    def peak(chunk_rows: int) -> int:
+        tracemalloc.start()
+        for _ in open_tick_stream([DataSource(kind="vnpy_sqlite", path=db)], chunk_rows=chunk_rows):
+            pass
+        top = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return top
+
+    assert peak(1_000) < peak(1_000_000) / 3
