@@ -45,7 +45,7 @@ __all__ = [
 BAD_DATA_RULES: dict[str, str] = {
     "garbage": "not a value of the column's type (number, date/time, symbol)",
     "unknown_instrument": "the bundled instrument and session tables have no such product",
-    "price_not_positive": "the price must be a positive number",
+    "price_not_positive": "a price must be positive (a tick's missing price is NaN; a bar needs all four)",
     "off_tick_grid": "the price is not a multiple of the instrument's price tick",
     "negative_volume": "a volume must not be negative",
     "negative_value": "turnover and open interest must not be negative",
@@ -141,7 +141,7 @@ class DataSource:
     days: int = 1  # generator
     seed: int = 42  # generator
     trading_day: int = 20250102  # generator: the first trading day
-    session: str = "night"  # generator: start each day with its night session ("night") or not ("day")
+    session: str = "day"  # generator: "night" starts each day with its night session; "day" (as [front]) not
     price_ticks: Mapping[str, float] = field(default_factory=dict)  # symbol or product -> price tick
 
     @property
@@ -211,7 +211,7 @@ def data_sources_from_config(table: list[dict[str, Any]], base_dir: Path) -> lis
             if not _is_weekday(day):
                 raise _key_error(where, "trading_day", "expected a YYYYMMDD weekday", day)
             args["trading_day"] = day
-            session = entry.get("session", "night")
+            session = entry.get("session", "day")
             if session not in ("day", "night"):
                 raise _key_error(where, "session", "expected 'day' or 'night'", session)
             args["session"] = session
@@ -391,8 +391,9 @@ class _Checker:
             labels = np.array(names, dtype=object)[batch.instrument]
             out.append((unknown, "symbol", "unknown_instrument", labels))
         prices = _BAR_PRICES if self.bars else _TICK_PRICES
-        for name in prices if self.bars else ("last_price",):
-            out.append((~(c[name] > 0), name, "price_not_positive", c[name]))
+        for name in prices:  # a tick may lack a price (NaN: no trade yet, an empty side); a bar may not
+            bad = ~(c[name] > 0) if self.bars else c[name] <= 0
+            out.append((bad, name, "price_not_positive", c[name]))
         with np.errstate(invalid="ignore"):
             for name in prices:
                 steps = c[name] / tick
@@ -1206,7 +1207,8 @@ class TickStream:
             yield cols
 
     def __iter__(self) -> Iterator[TickChunk]:
-        self.counts = counts = DataCounts()
+        counts = self.counts
+        counts.__init__()  # type: ignore[misc]  # reset in place: callers may hold the object
         streams = [s for src in self.sources for s in self._source_streams(src, counts)]
         names = [f.name for f in fields(TickChunk)[1:]]
         for cols in _merge(streams, "time_ms", self.chunk_rows):
@@ -1446,7 +1448,7 @@ class BarStream:
         if self.from_ticks:
             stream: Iterator[_Cols] = self._built()
         else:
-            self.counts = DataCounts()
+            self.counts.__init__()  # type: ignore[misc]  # reset in place: callers may hold the object
             stream = _merge(
                 [s for src in self.sources for s in self._stored(src, self.counts)], "end_ms", self.chunk_rows
             )
@@ -1527,7 +1529,6 @@ class BarStream:
             60_000  # the builder's largest close grace: bars ending later may still be emitted by others
         )
         for chunk in self.ticks:
-            self.counts = self.ticks.counts
             out: list[_Cols] = []
             for k in np.unique(chunk.instrument):
                 rows = chunk.instrument == k
@@ -1547,7 +1548,6 @@ class BarStream:
             ready, held = _release(held, clock - hold_ms)
             if ready is not None:
                 yield ready
-        self.counts = self.ticks.counts
         ready, _ = _release(held, None)
         if ready is not None:
             yield ready
