@@ -700,6 +700,11 @@ def _native_times_fast(raw: Mapping[str, Any]) -> Int64:
     return day.astype(np.int64) * 86_400_000 + seconds * 1000 + millis
 
 
+def _csv_block_bytes(chunk_rows: int) -> int:
+    """Bytes of CSV text parsed at a time: about chunk_rows rows, at most 4 MiB (the merge re-chunks)."""
+    return max(1 << 16, min(chunk_rows * 256, 4 << 20))
+
+
 def _native_times(raw: Mapping[str, Any], garbage: dict[int, tuple[str, str]]) -> Int64:
     """Exchange ms of native rows: natural date (ActionDay; DCE: from TradingDay) + UpdateTime + millis."""
     n = len(raw["UpdateTime"])
@@ -768,7 +773,7 @@ def _read_csv_ticks(
         )
     reader = pa_csv.open_csv(
         source.path,
-        read_options=pa_csv.ReadOptions(block_size=max(1 << 16, chunk_rows * 256), encoding="utf-8"),
+        read_options=pa_csv.ReadOptions(block_size=_csv_block_bytes(chunk_rows), encoding="utf-8"),
         convert_options=pa_csv.ConvertOptions(
             column_types={c: "string" for c in header},
             include_columns=wanted,
@@ -1354,7 +1359,7 @@ def _read_bar_file(
     wanted = [c for c in _BAR_FILE_FIELDS if c in header]
     reader = pa_csv.open_csv(
         source.path,
-        read_options=pa_csv.ReadOptions(block_size=max(1 << 16, chunk_rows * 96)),
+        read_options=pa_csv.ReadOptions(block_size=_csv_block_bytes(chunk_rows)),
         convert_options=pa_csv.ConvertOptions(
             column_types={c: "string" for c in header}, include_columns=wanted, strings_can_be_null=False
         ),
