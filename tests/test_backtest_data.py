@@ -239,6 +239,7 @@ BAD_CASES = {
     "off_tick_grid": ("last_price", 3500.5),
     "negative_volume": ("volume", -3.0),
     "price_not_positive": ("last_price", -1.0),
+    "negative_value": ("open_interest", -5.0),
 }
 
 
@@ -288,6 +289,8 @@ def test_cumulative_volume_when_decreasing_within_a_day_raises(tmp_path: Path) -
     with pytest.raises(BacktestDataError) as info:
         collect(open_tick_stream([csv_source(path)], chunk_rows=3))
     assert (info.value.row, info.value.rule) == (16, "volume_decreasing")
+    stream = open_tick_stream([csv_source(path)], on_bad="skip", chunk_rows=3)
+    assert len(collect(stream)["time_ms"]) == 19 and stream.counts.skipped_bad == {"volume_decreasing": 1}
 
 
 def test_cumulative_volume_when_a_new_trading_day_starts_may_restart(tmp_path: Path) -> None:
