@@ -1,5 +1,7 @@
-// Bars from tick columns (bars/history.hpp): the same bars as a builder fed tick by tick, CZCE night ticks
-// given their real trading day, time going backwards refused, the calendar's trading day of an instant.
+// Bars from tick columns (bars/history.hpp): the same bars as a builder fed tick by tick, and fed in pieces,
+// CZCE night ticks given their real trading day, time going backwards refused (also across pieces), the
+// calendar's trading day of an instant and which instants have a trading day at all.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -81,6 +83,45 @@ void trading_day_of_an_instant_follows_the_calendar() {
   CHECK_EQ(trading_day_of_exchange_ms(wall(kSat, hms(1, 0))), kMon);
 }
 
+void columns_fed_in_pieces_give_the_bars_of_one_feed() {
+  Columns cols;
+  for (int i = 0; i < 400; ++i) cols.add(wall(kThu, hms(9, 0) + i * 750), kThu, 3500.0 + (i * 7 % 11), 10 + i);
+  const BarColumns whole = build_bars("rb2505", parse_interval("1m"), cols.view());
+  ColumnBarBuilder builder("rb2505", parse_interval("1m"));
+  BarColumns pieces;
+  const TickColumnsView all = cols.view();
+  for (std::size_t begin = 0; begin < all.size; begin += 37) {
+    const std::size_t n = std::min<std::size_t>(37, all.size - begin);
+    builder.feed({n, all.time_ms + begin, all.trading_day + begin, all.last_price + begin, all.volume + begin,
+                  all.turnover + begin, all.open_interest + begin},
+                 pieces);
+  }
+  REQUIRE(pieces.close.size() == whole.close.size());
+  for (std::size_t i = 0; i < whole.close.size(); ++i) {
+    CHECK_EQ(pieces.start_ms[i], whole.start_ms[i]);
+    CHECK_EQ(pieces.close[i], whole.close[i]);
+    CHECK_EQ(pieces.volume[i], whole.volume[i]);
+  }
+  Columns earlier;
+  earlier.add(wall(kThu, hms(9, 0)), kThu, 3500.0, 1000);
+  bool threw = false;
+  try {
+    builder.feed(earlier.view(), pieces);
+  } catch (const TickOrderError&) {
+    threw = true;
+  }
+  CHECK(threw);
+}
+
+void weekend_instants_have_no_trading_day() {
+  CHECK(on_a_trading_day(wall(kThu, hms(9, 0))));
+  CHECK(on_a_trading_day(wall(kFri, hms(21, 0))));  // Monday's night session
+  CHECK(on_a_trading_day(wall(kSat, hms(1, 0))));   // its after-midnight part
+  CHECK(!on_a_trading_day(wall(kSat, hms(10, 0))));
+  CHECK(!on_a_trading_day(wall(kSat, hms(21, 0))));
+  CHECK(!on_a_trading_day(wall(kSat, hms(1, 0)) + 86'400'000));  // Sunday 01:00
+}
+
 }  // namespace
 
 int main() {
@@ -88,5 +129,7 @@ int main() {
   czce_night_ticks_with_their_real_trading_day_belong_to_it();
   time_going_backwards_is_refused();
   trading_day_of_an_instant_follows_the_calendar();
+  columns_fed_in_pieces_give_the_bars_of_one_feed();
+  weekend_instants_have_no_trading_day();
   return shandian::testing::finish("test_bars_history");
 }

@@ -1,0 +1,1 @@
+"""Backtests: the same Agent subclasses on history (docs/backtest.md)."""
