@@ -75,7 +75,7 @@ def status_json(f: Path) -> list[dict[str, object]]:
     return json.loads(out.splitlines()[-1])  # (an editable install may print a build line first)
 
 
-def wait_until(cond, timeout: float, what: str):  # noqa: ANN001, ANN201
+def wait_until(cond, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := cond():
@@ -137,8 +137,9 @@ def test_fleet_when_engine_sigkilled_restarts_and_supervisor_reattaches(tmp_path
         sup.wait(timeout=10)
         assert alive(a2) and alive(b)
         sup = up(f)
-        wait_until(lambda: (state / "supervisor.pid").is_file()
-                   and (state / "supervisor.pid").read_text().strip() == str(sup.pid), 20, "the new supervisor")
+        sup_pid = state / "supervisor.pid"
+        wait_until(lambda: sup_pid.is_file() and sup_pid.read_text().strip() == str(sup.pid), 20,
+                   "the new supervisor")
         wait_until(lambda: json.loads((state / "acct-b" / "state.json").read_text())["supervisor"] == sup.pid,
                    20, "re-attachment")
         assert ready_pid(state, "acct-a") == a2 and ready_pid(state, "acct-b") == b
@@ -177,5 +178,5 @@ def test_fleet_when_file_invalid_names_the_key(tmp_path: Path) -> None:
     out = fleet("status", str(f))
     assert out.returncode == 2 and "engines[0].config" in out.stderr and "no such file" in out.stderr
     f.write_text('[fleet]\nbackof = 1\n[[engines]]\nname = "a"\nconfig = "x"\n')
-    with pytest.raises(ValueError, match="fleet.backof: unknown key"):
+    with pytest.raises(ValueError, match=r"fleet\.backof: unknown key"):
         load_fleet(f)
