@@ -13,7 +13,8 @@ environment variable); secrets are held as `Secret`s and never logged — log li
 
 Delivery never blocks the caller (the sidecar's tail loop): each sink has its own worker thread and a
 bounded queue (oldest dropped when full, counted), each attempt has a timeout, failures are retried with
-exponential back-off, each sink is rate limited (`rate_per_minute`; excess dropped and counted), and the
+exponential back-off, each sink is rate limited per rule (`rate_per_minute`: excess dropped and counted;
+per rule, so that a flood of fills never uses up the budget of a kill switch message), and the
 same (rule, text) within `dedup_seconds` is sent once.
 """
 
@@ -310,7 +311,8 @@ class _SinkWorker:
         self.sent = 0
         self.failed = 0
         self.dropped = 0  # queue full or over the rate limit
-        self._times: collections.deque[float] = collections.deque()
+        # send times per rule: a flood of fills must not use up the budget of a kill switch message
+        self._times: dict[str, collections.deque[float]] = collections.defaultdict(collections.deque)
         self.thread = threading.Thread(target=self._loop, name=f"notify-{sink.name}", daemon=True)
         self.thread.start()
 
@@ -329,12 +331,13 @@ class _SinkWorker:
     def _loop(self) -> None:
         while (msg := self.queue.get()) is not None:
             now = time.monotonic()
-            while self._times and now - self._times[0] > 60.0:
-                self._times.popleft()
-            if len(self._times) >= self.settings.rate_per_minute:
+            times = self._times[msg.rule]
+            while times and now - times[0] > 60.0:
+                times.popleft()
+            if len(times) >= self.settings.rate_per_minute:
                 self.dropped += 1
                 continue
-            self._times.append(now)
+            times.append(now)
             delay = self.settings.backoff
             for attempt in range(self.settings.retries + 1):
                 try:
