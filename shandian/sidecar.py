@@ -31,7 +31,7 @@ from pathlib import Path
 
 from shandian.config import Config, ConfigError, load_config
 from shandian.journal import JournalReader
-from shandian.mirror import MirrorSettings, RedisMirror, journal_identity, parse_mirror
+from shandian.mirror import JournalTail, MirrorSettings, RedisMirror, journal_identity, parse_mirror
 from shandian.notify import Notifier, NotifySettings, parse_notify
 from shandian.status import read_status
 
@@ -114,7 +114,7 @@ class Sidecar:
         self.status_file = status_file
         self.poll_s = poll_s
         self.mirror: RedisMirror | None = None
-        self._mirror_reader: JournalReader | None = None
+        self._mirror_reader: JournalTail | None = None
         self._retry_at = 0.0
         self._backoff = 0.2
         self.notifier: Notifier | None = None
@@ -173,7 +173,7 @@ class Sidecar:
                 self.mirror = RedisMirror(self.settings.mirror.redis, account, day,
                                           maxlen=self.settings.mirror.maxlen)
             if self._mirror_reader is None:
-                self._mirror_reader = JournalReader(path, after_seq=self.mirror.resume_seq())
+                self._mirror_reader = JournalTail(path, after_seq=self.mirror.resume_seq())
             batch = self._mirror_reader.poll(limit=self.settings.mirror.batch)
             if batch:
                 self.mirror.publish(batch)

@@ -14,7 +14,8 @@ import pytest
 import redis
 from redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
 
-from shandian.mirror import RedisMirror, StreamCursor, follow, stream_key
+from shandian.journal import COLUMNS
+from shandian.mirror import RedisMirror, StreamCursor, decode, follow, stream_key
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,7 +124,7 @@ def test_mirror_when_redis_killed_and_restarted_mid_run_every_record_arrives_onc
     entries = client.xrange(key)
     rows = journal_rows(path)
     assert [e[0].decode() for e in entries] == [f"20250102-{r['seq']}" for r in rows]  # no gap, no double
-    assert [json.loads(e[1][b"rec"]) for e in entries] == rows  # each record as journaled
+    assert [decode(e[1][b"rec"]) for e in entries] == rows  # each record as journaled
     # the consumer followed across the restart: each record once, in order, and no gap reported
     seen = [json.loads(line) for line in tail_out.splitlines() if line.startswith("{")]
     assert [r["seq"] for r in seen if r["account"] == account] == list(range(1, last + 1))
@@ -133,7 +134,7 @@ def test_mirror_when_redis_killed_and_restarted_mid_run_every_record_arrives_onc
 def test_mirror_when_batch_published_twice_adds_it_once_and_resumes_after_top(
         redis_server: RedisServer) -> None:  # noqa: F811
     m = RedisMirror(redis_server.url, "acct", 20250102)
-    recs = [{"seq": s, "run": 1, "kind": "notice", "text": f"n{s}"} for s in range(1, 6)]
+    recs = [(s, "notice", json.dumps([s, *[None] * (len(COLUMNS) - 1)])) for s in range(1, 6)]
     assert m.resume_seq() == 0
     assert m.publish(recs[:3]) == 3
     assert m.resume_seq() == 3
@@ -148,7 +149,8 @@ def test_mirror_when_batch_published_twice_adds_it_once_and_resumes_after_top(
 def test_follow_when_a_sequence_is_missing_reports_the_gap(redis_server: RedisServer) -> None:  # noqa: F811
     client = redis.Redis.from_url(redis_server.url)
     for seq in (1, 2, 5, 6):
-        client.xadd(stream_key("gappy"), {"seq": seq, "kind": "notice", "rec": json.dumps({"seq": seq})},
+        client.xadd(stream_key("gappy"), {"seq": seq, "kind": "notice",
+                                          "rec": json.dumps([seq, *[None] * (len(COLUMNS) - 1)])},
                     id=f"20250102-{seq}")
     got = [(c.seq, rec["seq"]) for c, rec in follow(redis_server.url, ["gappy"], block_ms=100, idle_exit=0.3)]
     assert [s for s, _ in got] == [1, 2, 5, 6]
