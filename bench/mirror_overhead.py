@@ -79,7 +79,7 @@ def throughput(journal: Path, url: str, batch: int = 2000) -> dict[str, float]:
 
 
 def sidecar_config(directory: Path, journal_dir: str, url: str) -> Path:
-    """A run config the sidecar reads: the bench engine's journal directory and [mirror]."""
+    """Write the run config the sidecar reads: the bench engine's journal directory and [mirror]."""
     cfg = directory / "mirror-bench.toml"
     cfg.write_text(f'[account]\npreset = "local"\n[front]\nname = "journal-bench"\n'
                    f'[journal]\ndir = "{journal_dir}"\n[mirror]\nredis = "{url}"\n')

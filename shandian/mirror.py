@@ -177,7 +177,7 @@ class RedisMirror:
         return seq if day == self.day else 0
 
     def publish(self, rows: Iterable[tuple[int, str, str]]) -> int:
-        """XADD (seq, kind, JSON) rows (JournalTail.poll) in one atomic round trip; return how many were added."""
+        """XADD (seq, kind, JSON) rows of JournalTail.poll in one atomic round trip; return the number added."""
         # The command is packed here, not by the client: per record one f-string instead of four encoded
         # arguments (the client's packing was most of the mirror's time per record).
         day = self.day
