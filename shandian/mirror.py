@@ -160,6 +160,8 @@ class RedisMirror:
         self.duplicates = 0  # ids the stream already held (only after an ambiguous failed round trip)
         self._client = _redis().Redis.from_url(url, socket_timeout=socket_timeout,
                                                socket_connect_timeout=socket_timeout)
+        self._conn: Any = None  # the connection batches are sent on (replies read in order by collect())
+        self._pending = 0
         self._head = [b"EVAL", _XADD_BATCH.encode(), b"1", self.key.encode(), str(maxlen).encode()]
 
     def resume_seq(self) -> int:
@@ -177,7 +179,14 @@ class RedisMirror:
         return seq if day == self.day else 0
 
     def publish(self, rows: Iterable[tuple[int, str, str]]) -> int:
-        """XADD (seq, kind, JSON) rows of JournalTail.poll in one atomic round trip; return the number added."""
+        """XADD (seq, kind, JSON) rows of JournalTail.poll atomically, wait; return the number added."""
+        return self.collect() if self.send(rows) else 0
+
+    def send(self, rows: Iterable[tuple[int, str, str]]) -> bool:
+        """Send one batch without waiting for its reply (`collect()` reads it); False when `rows` is empty.
+
+        Lets the caller read the next batch from the journal while Redis applies this one.
+        """
         # The command is packed here, not by the client: per record one f-string instead of four encoded
         # arguments (the client's packing was most of the mirror's time per record).
         day = self.day
@@ -187,25 +196,47 @@ class RedisMirror:
             parts.append(f"${len(rid)}\r\n{rid}\r\n${len(text)}\r\n{text}\r\n${len(kind)}\r\n{kind}\r\n"
                          f"${len(body)}\r\n".encode() + body + b"\r\n")
         if not parts:
-            return 0
+            return False
         head = b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in self._head)
         data = b"*%d\r\n" % (len(self._head) + 4 * len(parts)) + head + b"".join(parts)
-        pool = self._client.connection_pool
-        conn = pool.get_connection()
+        if self._conn is None:
+            self._conn = self._client.connection_pool.get_connection()
         try:
-            conn.send_packed_command([data])
-            added, dup = conn.read_response()
+            self._conn.send_packed_command([data])
         except BaseException:
-            conn.disconnect()  # a half-read reply must not be read by the next command
+            self._drop()
             raise
-        finally:
-            pool.release(conn)
-        self.published += int(added)
-        self.duplicates += int(dup)
-        return int(added)
+        self._pending += 1
+        return True
+
+    def collect(self) -> int:
+        """Read the replies of the batches sent; return the number of records they added."""
+        added = 0
+        while self._pending:
+            assert self._conn is not None
+            try:
+                n, dup = self._conn.read_response()
+            except BaseException:
+                self._drop()  # a half-read reply must not be read by the next command
+                raise
+            self._pending -= 1
+            added += int(n)
+            self.duplicates += int(dup)
+        self.published += added
+        return added
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.disconnect()
+            self._client.connection_pool.release(self._conn)
+        self._conn = None
+        self._pending = 0
 
     def close(self) -> None:
         """Close the connection pool."""
+        if self._conn is not None:
+            self._client.connection_pool.release(self._conn)
+            self._conn = None
         self._client.close()
 
 

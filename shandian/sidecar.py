@@ -175,8 +175,9 @@ class Sidecar:
             if self._mirror_reader is None:
                 self._mirror_reader = JournalTail(path, after_seq=self.mirror.resume_seq())
             batch = self._mirror_reader.poll(limit=self.settings.mirror.batch)
+            self.mirror.collect()  # the previous batch: Redis applied it while this one was read
             if batch:
-                self.mirror.publish(batch)
+                self.mirror.send(batch)
             self._backoff = 0.2
             return bool(batch)
         except RedisError as e:
