@@ -262,3 +262,24 @@ def test_notify_config_when_secret_missing_names_the_variable_not_a_value() -> N
     with pytest.raises(ConfigError, match=r"notify.rules\[0\].on: 'fills' must be one of"):
         parse_notify({"sinks": [{"name": "w", "type": "webhook", "url": "http://127.0.0.1:1/"}],
                       "rules": [{"on": "fills"}]})
+
+
+def test_notify_when_session_down_longer_than_n_s_or_agent_fails_it_tells_once(receiver: Receiver) -> None:
+    settings = parse_notify({
+        "sinks": [{"name": "ops", "type": "webhook", "url": f"http://127.0.0.1:{receiver.port}/hook"}],
+        "rules": [{"on": "disconnect", "seconds": 5}, {"on": "agent_stopped"}],
+    })
+    assert settings is not None
+    n = Notifier(settings, "acct")
+    t0 = 1_800_000_000.0
+    n.on_record({"seq": 1, "kind": "notice", "wall_ns": int(t0 * 1e9), "text": "trader_disconnected:0x1001"})
+    n.on_status(None, t0 + 4.9)  # not yet N s
+    n.on_status(None, t0 + 5.1)
+    n.on_status(None, t0 + 9.0)  # told once
+    n.on_record({"seq": 2, "kind": "notice", "wall_ns": int((t0 + 10) * 1e9), "text": "trader_ready:logged in"})
+    n.on_record({"seq": 3, "kind": "agent_stopped", "agent_name": "quoter", "text": "on_tick raised KeyError"})
+    n.on_record({"seq": 4, "kind": "agent_stopped", "agent_name": "quoter",
+                 "text": "engine stopping: duration reached (7 s)"})  # the engine's own stop: not news
+    n.close(timeout=10)
+    titles = [b["title"] for b in receiver.of("/hook")]
+    assert titles == ["trader session down", "trader session back", "agent quoter stopped"]
