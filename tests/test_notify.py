@@ -276,8 +276,10 @@ def test_notify_when_session_down_longer_than_n_s_or_agent_fails_it_tells_once(r
     n.on_status(None, t0 + 4.9)  # not yet N s
     n.on_status(None, t0 + 5.1)
     n.on_status(None, t0 + 9.0)  # told once
-    n.on_record({"seq": 2, "kind": "notice", "wall_ns": int((t0 + 10) * 1e9), "text": "trader_ready:logged in"})
-    n.on_record({"seq": 3, "kind": "agent_stopped", "agent_name": "quoter", "text": "on_tick raised KeyError"})
+    n.on_record({"seq": 2, "kind": "notice", "wall_ns": int((t0 + 10) * 1e9),
+                 "text": "trader_ready:logged in"})
+    n.on_record({"seq": 3, "kind": "agent_stopped", "agent_name": "quoter",
+                 "text": "on_tick raised KeyError"})
     n.on_record({"seq": 4, "kind": "agent_stopped", "agent_name": "quoter",
                  "text": "engine stopping: duration reached (7 s)"})  # the engine's own stop: not news
     n.close(timeout=10)
