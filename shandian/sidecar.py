@@ -13,7 +13,8 @@ tail, in its own process, rather than inside the C++ journal writer thread or th
 
 The engine's journal file is found among the files the engine process holds open (/proc/PID/fd), so the
 sidecar needs no other word from the engine. When the engine process is gone (stopped, crashed, killed),
-the sidecar drains what is left of the journal, flushes the notifications (bounded) and exits.
+the sidecar drains what is left of the journal (waiting up to `drain_timeout` for a Redis that is away),
+flushes the notifications (bounded) and exits.
 
     python -m shandian.sidecar --engine-pid PID --config RUN.toml [--status-file PATH]
 """
@@ -108,11 +109,13 @@ class Sidecar:
     """The tail loop: journal → Redis (resuming by sequence) and journal/status → notifications."""
 
     def __init__(self, settings: SidecarSettings, engine_pid: int, status_file: Path | None,
-                 poll_s: float = 0.02) -> None:
+                 poll_s: float = 0.02, drain_timeout: float = 60.0) -> None:
         self.settings = settings
         self.pid = engine_pid
         self.status_file = status_file
         self.poll_s = poll_s
+        self.drain_timeout = drain_timeout
+        self._mirror_ok = settings.mirror is None  # the last mirror pass reached Redis
         self.mirror: RedisMirror | None = None
         self._mirror_reader: JournalTail | None = None
         self._retry_at = 0.0
@@ -135,11 +138,17 @@ class Sidecar:
             self.notifier = Notifier(self.settings.notify, account)
             self._notify_reader = JournalReader(path, after_seq=_run_start_seq(path, self.pid))
         try:
+            gone_at: float | None = None
             while True:
                 alive = _alive(self.pid)
                 moved = self._step(path, account, day)
-                if not alive and not moved:
-                    break
+                if not alive and gone_at is None:
+                    gone_at = time.monotonic()
+                if gone_at is not None and not moved:
+                    # the engine is gone and the journal read to its end: done, unless Redis is away,
+                    # then keep trying for a while (what is left is mirrored by the next run's sidecar)
+                    if self._mirror_ok or time.monotonic() - gone_at > self.drain_timeout:
+                        break
                 if not moved:
                     time.sleep(self.poll_s)
         finally:
@@ -167,7 +176,7 @@ class Sidecar:
 
         assert self.settings.mirror is not None
         if time.monotonic() < self._retry_at:
-            return False
+            return False  # (_mirror_ok stays False: Redis was away at the last try)
         try:
             if self.mirror is None:
                 self.mirror = RedisMirror(self.settings.mirror.redis, account, day,
@@ -179,6 +188,7 @@ class Sidecar:
             if batch:
                 self.mirror.send(batch)
             self._backoff = 0.2
+            self._mirror_ok = True
             return bool(batch)
         except RedisError as e:
             # Redis is away: the journal keeps everything; on return, resume after the stream's top.
@@ -186,6 +196,7 @@ class Sidecar:
             if self._mirror_reader is not None:
                 self._mirror_reader.close()
             self._mirror_reader = None
+            self._mirror_ok = False
             self._retry_at = time.monotonic() + self._backoff
             self._backoff = min(self._backoff * 2, 2.0)
             return False

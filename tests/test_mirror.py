@@ -162,3 +162,29 @@ def test_follow_when_a_sequence_is_missing_reports_the_gap(redis_server: RedisSe
                            "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "gap: gappy day 20250102 seq 3..4 missing" in proc.stderr
     assert sum(line.startswith("{") for line in proc.stdout.splitlines()) == 4
+
+
+def test_mirror_when_redis_down_at_engine_end_sidecar_waits_and_catches_up(
+        tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
+    cfg = run_config(tmp_path, redis_server.url, 3, name="late")
+    log = tmp_path / "run.log"  # (a file, not a pipe: the sidecar, which outlives the engine, writes to it)
+    engine = subprocess.Popen([sys.executable, "-m", "shandian", "run", str(cfg), "--quiet", "--pid-file",
+                               str(tmp_path / "run.pid")], cwd=ROOT, stdout=log.open("w"),
+                              stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: list((tmp_path / "journal").glob("*.journal.sqlite")), 30, "the journal file")
+        path = next((tmp_path / "journal").glob("*.journal.sqlite"))
+        key = stream_key(path.name.rsplit("-", 1)[0])
+        wait_until(lambda: stream_len(redis_server.url, key) > 50, 30, "records in the stream")
+        redis_server.kill()
+        assert engine.wait(timeout=60) == 0, log.read_text()[-3000:]
+        time.sleep(1.0)  # the engine is gone, Redis still away: the sidecar must not give up yet
+        redis_server.start()
+        last = max_seq(path)
+        wait_until(lambda: stream_len(redis_server.url, key) == last, 30, f"the mirror to catch up to {last}")
+    finally:
+        if engine.poll() is None:
+            engine.kill()
+            engine.wait(timeout=10)
+    ids = [e[0].decode() for e in redis.Redis.from_url(redis_server.url).xrange(key)]
+    assert ids == [f"20250102-{s}" for s in range(1, last + 1)]
