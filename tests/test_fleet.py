@@ -180,3 +180,23 @@ def test_fleet_when_file_invalid_names_the_key(tmp_path: Path) -> None:
     f.write_text('[fleet]\nbackof = 1\n[[engines]]\nname = "a"\nconfig = "x"\n')
     with pytest.raises(ValueError, match=r"fleet\.backof: unknown key"):
         load_fleet(f)
+
+
+def test_fleet_when_engine_keeps_crashing_backs_off_then_gives_up(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[account]\npreset = "local"\n[engine]\nwait = "fast"\n')  # exits 2 at once, every time
+    f = tmp_path / "fleet.toml"
+    f.write_text('[fleet]\ndir = "state"\nbackoff = 0.1\nmax_restarts = 2\n'
+                 '[[engines]]\nname = "bad"\nconfig = "bad.toml"\n')
+    state = load_fleet(f).dir
+    sup = up(f)
+    try:
+        wait_until(lambda: json.loads((state / "bad" / "state.json").read_text() or "{}").get("state")
+                   == "gave-up" if (state / "bad" / "state.json").exists() else False, 45, "give-up")
+        row = status_json(f)[0]
+        assert row["state"] == "gave-up" and row["restarts"] == 2 and row["pid"] is None
+        assert "config error: engine.wait" in str(row["last_error"])
+        assert (state / "bad" / "engine.log").read_text().count("config error") == 3
+    finally:
+        os.killpg(sup.pid, signal.SIGKILL)
+        sup.wait(timeout=10)
