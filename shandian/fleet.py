@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from shandian.errors import ConfigError
-from shandian.status import read_status
+from shandian.status import process_alive, read_status
 
 __all__ = ["EngineEntry", "FleetConfig", "Supervisor", "add_fleet_parser", "fleet_main", "load_fleet",
            "status_rows"]
@@ -163,12 +163,11 @@ def _read_pid(path: Path) -> int | None:
 
 def _is_engine(pid: int, entry: EngineEntry) -> bool:
     """Whether `pid` is alive and is this entry's `shandian run` (not a reused pid)."""
+    if not process_alive(pid):
+        return False
     try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                return False
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except (OSError, IndexError):
+    except OSError:
         return False
     return b"run" in cmdline and str(entry.pid_file).encode() in cmdline
 
@@ -320,7 +319,7 @@ class Supervisor:
         self.fleet.dir.mkdir(parents=True, exist_ok=True)
         pid_file = self.fleet.supervisor_pid_file
         other = _read_pid(pid_file)
-        if other is not None and other != os.getpid() and _alive(other):
+        if other is not None and other != os.getpid() and process_alive(other):
             print(f"fleet: a supervisor is running already (pid {other})", file=sys.stderr)
             return 1
         pid_file.write_text(f"{os.getpid()}\n", encoding="ascii")
@@ -344,16 +343,6 @@ class Supervisor:
             if _read_pid(pid_file) == os.getpid():
                 pid_file.unlink(missing_ok=True)
         return 0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # ---- commands ----------------------------------------------------------------------------------------------
@@ -471,7 +460,7 @@ def fleet_main(args: argparse.Namespace) -> int:
         if cmd == "restart":
             entry.desired_file.write_text("running\n", encoding="ascii")
             sup = _read_pid(fleet.supervisor_pid_file)
-            if sup is None or not _alive(sup):
+            if sup is None or not process_alive(sup):
                 print("fleet: no supervisor running: `shandian fleet up` starts it", file=sys.stderr)
                 return 1
         return 0
@@ -482,10 +471,10 @@ def fleet_main(args: argparse.Namespace) -> int:
             print(f"{e.name}: {text}")
             status |= int(text.startswith("still running"))
         sup = _read_pid(fleet.supervisor_pid_file)
-        if sup is not None and _alive(sup):
+        if sup is not None and process_alive(sup):
             os.kill(sup, signal.SIGTERM)
             end = time.monotonic() + 10
-            while _alive(sup) and time.monotonic() < end:
+            while process_alive(sup) and time.monotonic() < end:
                 time.sleep(0.05)
             print(f"supervisor (pid {sup}) stopped")
         return status

@@ -34,7 +34,7 @@ from shandian.config import Config, ConfigError, load_config
 from shandian.journal import JournalReader
 from shandian.mirror import JournalTail, MirrorSettings, RedisMirror, journal_identity, parse_mirror
 from shandian.notify import Notifier, NotifySettings, parse_notify
-from shandian.status import read_status
+from shandian.status import process_alive, read_status
 
 __all__ = ["SidecarSettings", "find_journal", "main", "parse_sidecar", "spawn"]
 
@@ -67,14 +67,6 @@ def spawn(config_path: str, status_file: Path | None) -> subprocess.Popen[bytes]
     if status_file is not None:
         argv += ["--status-file", str(status_file)]
     return subprocess.Popen(argv, start_new_session=True, stdin=subprocess.DEVNULL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
-    except (OSError, IndexError):
-        return False
 
 
 def find_journal(pid: int) -> Path | None:
@@ -127,7 +119,7 @@ class Sidecar:
         """Follow the engine until it is gone, then drain; returns the exit status."""
         path = None
         while path is None:
-            if not _alive(self.pid):
+            if not process_alive(self.pid):
                 return 0  # the engine ended before it opened a journal: nothing to mirror
             path = find_journal(self.pid)
             if path is None:
@@ -140,7 +132,7 @@ class Sidecar:
         try:
             gone_at: float | None = None
             while True:
-                alive = _alive(self.pid)
+                alive = process_alive(self.pid)
                 moved = self._step(path, account, day)
                 if not alive and gone_at is None:
                     gone_at = time.monotonic()

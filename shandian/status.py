@@ -22,7 +22,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StatusWriter", "read_status", "snapshot"]
+__all__ = ["StatusWriter", "process_alive", "read_status", "snapshot"]
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` exists and has not exited (a zombie waiting to be reaped has exited)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def snapshot(engine: Any) -> dict[str, Any]:
