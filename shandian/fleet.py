@@ -241,7 +241,7 @@ class Supervisor:
         e.dir.mkdir(parents=True, exist_ok=True)
         e.status_file.unlink(missing_ok=True)
         log = e.log_file.open("ab")
-        argv = [sys.executable, "-m", "shandian", "run", str(e.config), "--pid-file", str(e.pid_file),
+        argv = [sys.executable, "-P", "-m", "shandian", "run", str(e.config), "--pid-file", str(e.pid_file),
                 "--status-file", str(e.status_file), *self.fleet.extra_args]
         # its own session: a supervisor that dies (or a Ctrl-C to its terminal) leaves the engine running
         slot.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -440,7 +440,7 @@ def fleet_main(args: argparse.Namespace) -> int:
         if args.detach:
             fleet.dir.mkdir(parents=True, exist_ok=True)
             log = (fleet.dir / "supervisor.log").open("ab")
-            proc = subprocess.Popen([sys.executable, "-m", "shandian", "fleet", "up", args.fleet_file],
+            proc = subprocess.Popen([sys.executable, "-P", "-m", "shandian", "fleet", "up", args.fleet_file],
                                     start_new_session=True, stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT)
             log.close()

@@ -62,7 +62,7 @@ def parse_sidecar(config: Config) -> SidecarSettings | None:
 
 def spawn(config_path: str, status_file: Path | None) -> subprocess.Popen[bytes]:
     """Start the sidecar of this process (its own session: a Ctrl-C to the terminal stops the engine only)."""
-    argv = [sys.executable, "-m", "shandian.sidecar", "--engine-pid", str(os.getpid()), "--config",
+    argv = [sys.executable, "-P", "-m", "shandian.sidecar", "--engine-pid", str(os.getpid()), "--config",
             str(Path(config_path).resolve())]
     if status_file is not None:
         argv += ["--status-file", str(status_file)]
