@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -85,16 +86,25 @@ def find_journal(pid: int) -> Path | None:
     return None
 
 
-def _run_start_seq(path: Path, pid: int) -> int:
-    """Return the seq just before this engine process's `run_start` record (notifications start there)."""
-    reader = JournalReader(path)
+def _run_start_seq(path: Path, pid: int, timeout: float = 10.0) -> int:
+    """Return the seq just before this engine process's `run_start` record (notifications start there).
+
+    The record is the first the engine writes on opening the journal; until it is committed (a few ms)
+    this waits, and past `timeout` falls back to the journal's end (earlier runs are never re-notified).
+    """
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
     try:
-        for rec in reader:
-            if rec["kind"] == "run_start" and rec["text"] == f"pid={pid}":
-                return int(rec["seq"]) - 1
+        end = time.monotonic() + timeout
+        while True:
+            row = con.execute("SELECT seq FROM records WHERE kind = 'run_start' AND (text = ? OR text LIKE ?)"
+                              " ORDER BY seq DESC LIMIT 1", (f"pid={pid}", f"pid={pid} %")).fetchone()
+            if row is not None:
+                return int(row[0]) - 1
+            if time.monotonic() > end:
+                return int(con.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0])
+            time.sleep(0.01)
     finally:
-        reader.close()
-    return 0
+        con.close()
 
 
 class Sidecar:

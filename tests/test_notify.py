@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -285,3 +286,57 @@ def test_notify_when_session_down_longer_than_n_s_or_agent_fails_it_tells_once(r
     n.close(timeout=10)
     titles = [b["title"] for b in receiver.of("/hook")]
     assert titles == ["trader session down", "trader session back", "agent quoter stopped"]
+
+
+def test_notify_when_engine_restarts_on_its_journal_earlier_runs_are_not_notified_again(
+        tmp_path: Path, receiver: Receiver) -> None:
+    cfg = tmp_path / "again.toml"
+    cfg.write_text(f"""
+[account]
+preset = "local"
+[front]
+name = "again"
+instruments = ["m"]
+speed = 200
+seed = 5
+session = "day"
+trading_day = 20250102
+query_interval_ms = 100
+state = "{tmp_path / 'front.state'}"
+[engine]
+duration = 3
+progress_interval = 0
+[journal]
+dir = "{tmp_path / 'journal'}"
+[notify]
+dedup_seconds = 0
+rate_per_minute = 100000
+[[notify.sinks]]
+name = "ops"
+type = "webhook"
+url = "http://127.0.0.1:{receiver.port}/hook"
+[[notify.rules]]
+on = "fill"
+[[agents]]
+name = "quoter"
+class = "{ROOT / 'agents' / 'quoter.py'}:Quoter"
+symbols = ["m2505"]
+params = {{ lots = 1, edge_ticks = 0, max_inventory = 3, requote_ticks = 1 }}
+""")
+    for _ in range(2):  # the second run recovers from the same journal file (the front keeps its state)
+        log = tmp_path / "run.log"
+        proc = subprocess.Popen([sys.executable, "-m", "shandian", "run", str(cfg), "--quiet", "--pid-file",
+                                 str(tmp_path / "run.pid")], cwd=ROOT, stdout=log.open("w"),
+                                stderr=subprocess.STDOUT)
+        assert proc.wait(timeout=60) == 0, log.read_text()[-3000:]
+    path = next((tmp_path / "journal").glob("*.journal.sqlite"))
+    con = sqlite3.connect(path)
+    trades = con.execute("SELECT trade_id FROM records WHERE kind = 'trade' ORDER BY seq").fetchall()
+    runs = con.execute("SELECT COUNT(*) FROM records WHERE kind = 'run_start'").fetchone()[0]
+    con.close()
+    assert runs == 2 and trades
+    wait_until(lambda: len(receiver.of("/hook")) >= len(trades), 20, "every fill's message")
+    time.sleep(0.5)
+    texts = [str(b["text"]) for b in receiver.of("/hook")]
+    assert len(texts) == len(trades)  # each fill told once: run 2 did not repeat run 1's
+    assert all(any(f"(trade {t})" in x for x in texts) for (t,) in trades)
