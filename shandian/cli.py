@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress lines, warnings only in the log")
     run.add_argument("--pid-file", default=None, metavar="PATH",
                      help="pid file for `shandian kill` (default: <tmpdir>/shandian-<uid>/run.pid)")
+    run.add_argument("--status-file", default=None, metavar="PATH",
+                     help="keep the engine's status (JSON, once a second) in PATH (for `shandian fleet`)")
     kill = sub.add_parser("kill", help="kill switch of a running `shandian run`: halt the account and cancel "
                           "every working order (SIGUSR1; --flatten: SIGUSR2, also flatten positions)")
     kill.add_argument("--flatten", action="store_true", help="also close every agent's positions (FAK)")
@@ -33,6 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
     jr.add_argument("--format", choices=("csv", "parquet"), default="csv",
                     help="export format (parquet needs pyarrow)")
     jr.add_argument("--what", default="orders,trades,risk", help="comma list of orders, trades, risk")
+    tail = sub.add_parser("tail", help="follow accounts' journal records mirrored to Redis ([mirror]); "
+                          "one JSON line each, gaps reported")
+    tail.add_argument("url", help="redis://host:port/db")
+    tail.add_argument("accounts", nargs="*", help="account names (the journal's); none with --all")
+    tail.add_argument("--all", action="store_true", help="every account's stream (new ones as they come)")
+    tail.add_argument("--idle-exit", type=float, default=None, metavar="S",
+                      help="exit after S seconds without a new record (default: follow forever)")
+    from shandian.fleet import add_fleet_parser
+
+    add_fleet_parser(sub)
     bench = sub.add_parser("bench", add_help=False, help="latency harness: `shandian bench all --quick` "
                            "(same as `python -m bench`; `shandian bench --help` for its options)")
     bench.add_argument("args", nargs=argparse.REMAINDER)
@@ -55,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         from shandian.run import main as run_main
 
         return run_main(args.config, duration=args.duration, json_path=args.json, quiet=args.quiet,
-                        pid_file=args.pid_file)
+                        pid_file=args.pid_file, status_file=args.status_file)
     if args.command == "kill":
         from pathlib import Path
 
@@ -70,6 +82,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "journal":
         return _journal_main(args)
+    if args.command == "tail":
+        from shandian.mirror import tail_main
+
+        if bool(args.accounts) == args.all:
+            print("shandian tail: give ACCOUNT names or --all", file=sys.stderr)
+            return 2
+        return tail_main(args.url, None if args.all else args.accounts, args.idle_exit, sys.stdout)
+    if args.command == "fleet":
+        from shandian.fleet import fleet_main
+
+        return fleet_main(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones first
 
 

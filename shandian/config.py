@@ -274,6 +274,8 @@ class Config:
     journal: JournalSettings = field(default_factory=lambda: JournalSettings(enabled=False))
     base_dir: Path = field(default_factory=Path.cwd)  # where relative agent paths resolve
     risk: RiskConfig | None = None  # from [risk]; None: the default preset (shandian/risk.py)
+    # [mirror] / [notify] as written: validated by shandian.sidecar.parse_sidecar (the sidecar's own modules)
+    sidecar: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def local(
@@ -305,7 +307,7 @@ _ACCOUNT_KEYS = {
 }
 _ENGINE_KEYS = {f for f in EngineSettings.__dataclass_fields__}
 _AGENT_KEYS = {"name", "class", "symbols", "params", "bars"}
-_TOP_KEYS = {"account", "front", "engine", "agents", "risk", "journal"}
+_TOP_KEYS = {"account", "front", "engine", "agents", "risk", "journal", "mirror", "notify"}
 _JOURNAL_KEYS = {f for f in JournalSettings.__dataclass_fields__}
 
 
@@ -651,6 +653,7 @@ def parse_config(
         journal=_parse_journal(data),
         base_dir=root,
         risk=risk,
+        sidecar={k: data[k] for k in ("mirror", "notify") if k in data},
     )
 
 

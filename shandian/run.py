@@ -17,8 +17,12 @@ __all__ = ["main"]
 
 
 def main(config_path: str, duration: float | None = None, json_path: str | None = None,
-         quiet: bool = False, pid_file: str | None = None) -> int:
-    """Run CONFIG; returns the process exit status."""
+         quiet: bool = False, pid_file: str | None = None, status_file: str | None = None) -> int:
+    """Run CONFIG; returns the process exit status.
+
+    `status_file`: keep the engine's status there (shandian.status; `shandian fleet` passes one). With
+    `[mirror]` or `[notify]` configured, a sidecar process (shandian.sidecar) follows the journal.
+    """
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
@@ -35,6 +39,9 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
         if quiet:
             config.engine.progress_interval = 0
         engine = Engine(config, out=sys.stderr, config_name=config_path)
+        from shandian.sidecar import parse_sidecar
+
+        sidecar_settings = parse_sidecar(config)
     except ConfigError as e:
         print(f"config error: {e}", file=sys.stderr)
         return 2
@@ -61,13 +68,26 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
         return 2
     print(f"pid file {pid_path} (`shandian kill --pid-file {pid_path}` halts and cancels everything)",
           file=sys.stderr, flush=True)
+    from shandian.sidecar import spawn
+    from shandian.status import StatusWriter
     from shandian.vendor_output import VendorOutput
 
+    status_path = Path(status_file) if status_file else None
+    if status_path is None and sidecar_settings is not None and sidecar_settings.notify is not None:
+        status_path = pid_path.with_name(f"status-{os.getpid()}.json")  # the notifier's timed rules read it
+    status = StatusWriter(engine, status_path) if status_path is not None else None
+    sidecar = spawn(config_path, status_path) if sidecar_settings is not None else None
     try:
+        if status is not None:
+            status.start()
         with VendorOutput():  # the CTP libraries' prints go to the log, the report alone to stdout
             report = engine.run(duration=duration)  # SIGUSR1/SIGUSR2 (`shandian kill`): kill switch
     finally:
         remove_pid_file(pid_path)
+        if status is not None:
+            status.stop()
+        if sidecar is not None:  # it drains the journal after this process has gone; reap it if it is done
+            sidecar.poll()
     print(report.format(), flush=True)
     if json_path:
         Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")

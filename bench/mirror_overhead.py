@@ -1,0 +1,140 @@
+"""Redis mirror: throughput of the journal → Redis Streams catch-up, and tick → agent p99 with it off / on.
+
+    python bench/mirror_overhead.py [--records 200000] [--rounds 3] [--seconds 6] [--quick]
+
+Throughput: a journal of `--records` real records (a short engine run's rows, repeated under new
+sequence numbers) is mirrored by the sidecar's own path (JournalTail.poll + RedisMirror.publish, batches
+of 2000) into a redis-server started on a free loopback port; records/s = records / wall time.
+
+Latency: the journal bench's probe engine (bench/journal_overhead.py: journal on in both arms) in
+alternating rounds, without and with the sidecar process (`python -m shandian.sidecar`, [mirror] to the
+same local Redis) following its journal; the paired on/off p99 ratio is printed (median of the pairs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from journal_overhead import one_run
+
+from shandian.mirror import JournalTail, RedisMirror
+
+
+def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """redis-server on a free loopback port, no persistence (the journal is the durable copy)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server is not installed (apt-get install redis-server)")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                             "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def synthetic_journal(source: Path, target: Path, records: int) -> None:
+    """Copy `source` (a real journal) to `target` and repeat its rows under new seqs up to `records`."""
+    shutil.copy(source, target)
+    con = sqlite3.connect(target)
+    n = con.execute("SELECT MAX(seq) FROM records").fetchone()[0]
+    cols = [r[1] for r in con.execute("PRAGMA table_info(records)") if r[1] != "seq"]
+    while n < records:
+        con.execute(f"INSERT INTO records(seq, {', '.join(cols)}) SELECT seq + ?, {', '.join(cols)} "
+                    "FROM records WHERE seq <= ?", (n, min(n, records - n)))
+        n = con.execute("SELECT MAX(seq) FROM records").fetchone()[0]
+    con.commit()
+    con.close()
+
+
+def throughput(journal: Path, url: str, batch: int = 2000) -> dict[str, float]:
+    """Mirror a whole journal file the sidecar's way; records/s."""
+    mirror = RedisMirror(url, "bench", 20250102)
+    reader = JournalTail(journal, after_seq=mirror.resume_seq())
+    t0 = time.perf_counter()
+    n = 0
+    while True:  # as the sidecar does: read the next batch while Redis applies the last one
+        rows = reader.poll(limit=batch)
+        n += mirror.collect()
+        if not rows:
+            break
+        mirror.send(rows)
+    dt = time.perf_counter() - t0
+    mirror.close()
+    return {"records": n, "seconds": round(dt, 3), "records_per_s": round(n / dt)}
+
+
+def sidecar_config(directory: Path, journal_dir: str, url: str) -> Path:
+    """Write the run config the sidecar reads: the bench engine's journal directory and [mirror]."""
+    cfg = directory / "mirror-bench.toml"
+    cfg.write_text(f'[account]\npreset = "local"\n[front]\nname = "journal-bench"\n'
+                   f'[journal]\ndir = "{journal_dir}"\n[mirror]\nredis = "{url}"\n')
+    return cfg
+
+
+def main() -> int:
+    """Throughput, then alternating mirror off/on latency rounds."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--records", type=int, default=200_000)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--seconds", type=float, default=6.0)
+    p.add_argument("--quick", action="store_true", help="50k records, 1 round of 4 s")
+    args = p.parse_args()
+    if args.quick:
+        args.records, args.rounds, args.seconds = 50_000, 1, 4.0
+    with tempfile.TemporaryDirectory(prefix="shandian-mirror-bench-") as d:
+        work = Path(d)
+        redis, url = start_redis(work)
+        try:
+            seed_dir = work / "seed"
+            one_run(str(seed_dir), 3.0)
+            source = next(seed_dir.glob("*.journal.sqlite"))
+            big = work / "bench-20250102.journal.sqlite"
+            synthetic_journal(source, big, args.records)
+            tp = throughput(big, url)
+            print(f"mirror throughput: {tp['records']} records in {tp['seconds']} s = "
+                  f"{tp['records_per_s']} records/s to a local Redis")
+            runs = []
+            for i in range(args.rounds):
+                runs.append({"mirror": False, **one_run(str(work / f"off{i}"), args.seconds)})
+                cfg = sidecar_config(work, str(work / f"on{i}"), url)
+                side = subprocess.Popen([sys.executable, "-m", "shandian.sidecar", "--engine-pid",
+                                         str(os.getpid()), "--config", str(cfg)], stderr=subprocess.DEVNULL)
+                time.sleep(3.0)  # its start-up (imports) is not what is measured: it waits for the journal
+                try:
+                    runs.append({"mirror": True, **one_run(str(work / f"on{i}"), args.seconds)})
+                finally:
+                    side.terminate()
+                    side.wait(timeout=10)
+            for r in runs:
+                print(json.dumps(r))
+            pairs = zip(runs[0::2], runs[1::2], strict=True)
+            ratios = sorted(on["p99_us"] / off["p99_us"] for off, on in pairs)
+            print(f"tick→agent p99 ratio mirror on/off (paired, median): {ratios[len(ratios) // 2]:.3f} "
+                  f"(per pair: {[round(x, 2) for x in ratios]})")
+        finally:
+            redis.kill()
+            redis.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

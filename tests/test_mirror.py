@@ -1,0 +1,190 @@
+"""The journal mirrored to a real Redis: a restart mid-run loses and doubles nothing; `tail` follows."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
+
+from shandian.journal import COLUMNS
+from shandian.mirror import RedisMirror, StreamCursor, decode, follow, stream_key
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_config(tmp_path: Path, url: str, seconds: float, name: str = "mirror") -> Path:
+    cfg = tmp_path / f"{name}.toml"
+    cfg.write_text(f"""
+[account]
+preset = "local"
+[front]
+name = "{name}"
+instruments = ["rb", "m"]
+speed = 200
+seed = 7
+session = "day"
+trading_day = 20250102
+query_interval_ms = 100
+[engine]
+duration = {seconds}
+progress_interval = 0
+[journal]
+dir = "{tmp_path / 'journal'}"
+[mirror]
+redis = "{url}"
+batch = 500
+[[agents]]
+name = "quoter-m"
+class = "{ROOT / 'agents' / 'quoter.py'}:Quoter"
+symbols = ["m2505"]
+params = {{ lots = 1, edge_ticks = 0, max_inventory = 3, requote_ticks = 1 }}
+[[agents]]
+name = "breakout-rb"
+class = "{ROOT / 'agents' / 'breakout.py'}:Breakout"
+symbols = ["rb2505"]
+params = {{ window = 10, lots = 1, slippage_ticks = 1, cooldown_ticks = 2 }}
+""")
+    return cfg
+
+
+def journal_rows(path: Path) -> list[dict[str, object]]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        return [{k: v for k, v in dict(r).items() if v is not None}
+                for r in con.execute("SELECT * FROM records ORDER BY seq")]
+    finally:
+        con.close()
+
+
+def max_seq(path: Path) -> int:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(con.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0])
+    finally:
+        con.close()
+
+
+def wait_until(cond, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def stream_len(url: str, key: str) -> int:
+    try:
+        return int(redis.Redis.from_url(url, socket_timeout=1).xlen(key))
+    except redis.RedisError:
+        return -1
+
+
+def test_mirror_when_redis_killed_and_restarted_mid_run_every_record_arrives_once(
+        tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    tail = subprocess.Popen([sys.executable, "-m", "shandian", "tail", redis_server.url, "--all",
+                             "--idle-exit", "8"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    cfg = run_config(tmp_path, redis_server.url, 9)
+    engine = subprocess.Popen([sys.executable, "-m", "shandian", "run", str(cfg),
+                               "--quiet", "--pid-file", str(tmp_path / "run.pid")], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: list((tmp_path / "journal").glob("*.journal.sqlite")), 30, "the journal file")
+        path = next((tmp_path / "journal").glob("*.journal.sqlite"))
+        account = path.name.rsplit("-", 1)[0]
+        key = stream_key(account)
+        wait_until(lambda: stream_len(redis_server.url, key) > 300, 30, "records in the stream")
+        redis_server.kill()
+        at_kill = max_seq(path)
+        wait_until(lambda: max_seq(path) > at_kill + 200, 20, "records journaled while Redis is down")
+        redis_server.start()
+        _, err = engine.communicate(timeout=60)
+        assert engine.returncode == 0, err[-3000:]
+        last = max_seq(path)
+        assert last > at_kill + 200
+        wait_until(lambda: stream_len(redis_server.url, key) == last, 20, f"the mirror to catch up to {last}")
+        tail_out, tail_err = tail.communicate(timeout=60)
+    finally:
+        for p in (engine, tail):
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
+    client = redis.Redis.from_url(redis_server.url)
+    entries = client.xrange(key)
+    rows = journal_rows(path)
+    assert [e[0].decode() for e in entries] == [f"20250102-{r['seq']}" for r in rows]  # no gap, no double
+    assert [decode(e[1][b"rec"]) for e in entries] == rows  # each record as journaled
+    # the consumer followed across the restart: each record once, in order, and no gap reported
+    seen = [json.loads(line) for line in tail_out.splitlines() if line.startswith("{")]
+    assert [r["seq"] for r in seen if r["account"] == account] == list(range(1, last + 1))
+    assert tail.returncode == 0 and "gap:" not in tail_err, tail_err[-2000:]
+
+
+def test_mirror_when_batch_published_twice_adds_it_once_and_resumes_after_top(
+        redis_server: RedisServer) -> None:  # noqa: F811
+    m = RedisMirror(redis_server.url, "acct", 20250102)
+    recs = [(s, "notice", json.dumps([s, *[None] * (len(COLUMNS) - 1)])) for s in range(1, 6)]
+    assert m.resume_seq() == 0
+    assert m.publish(recs[:3]) == 3
+    assert m.resume_seq() == 3
+    assert m.publish(recs) == 2 and m.duplicates == 3  # an ambiguous retry re-sends: the stream refuses
+    assert redis.Redis.from_url(redis_server.url).xlen(stream_key("acct")) == 5
+    later = RedisMirror(redis_server.url, "acct", 20250103)  # the next trading day's file starts at seq 1
+    assert later.resume_seq() == 0 and later.publish(recs[:1]) == 1
+    with pytest.raises(RuntimeError, match="already holds trading day 20250103"):
+        RedisMirror(redis_server.url, "acct", 20250102).resume_seq()
+
+
+def test_follow_when_a_sequence_is_missing_reports_the_gap(redis_server: RedisServer) -> None:  # noqa: F811
+    client = redis.Redis.from_url(redis_server.url)
+    for seq in (1, 2, 5, 6):
+        client.xadd(stream_key("gappy"), {"seq": seq, "kind": "notice",
+                                          "rec": json.dumps([seq, *[None] * (len(COLUMNS) - 1)])},
+                    id=f"20250102-{seq}")
+    got = [(c.seq, rec["seq"]) for c, rec in follow(redis_server.url, ["gappy"], block_ms=100, idle_exit=0.3)]
+    assert [s for s, _ in got] == [1, 2, 5, 6]
+    cursor = StreamCursor("x")
+    for entry in ("20250102-1", "20250102-2", "20250102-5", "20250103-1", "20250103-3"):
+        cursor.advance(entry)
+    assert cursor.gaps == [(20250102, 3, 4), (20250103, 2, 2)]
+    proc = subprocess.run([sys.executable, "-m", "shandian", "tail", redis_server.url, "gappy", "--idle-exit",
+                           "0.5"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "gap: gappy day 20250102 seq 3..4 missing" in proc.stderr
+    assert sum(line.startswith("{") for line in proc.stdout.splitlines()) == 4
+
+
+def test_mirror_when_redis_down_at_engine_end_sidecar_waits_and_catches_up(
+        tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
+    cfg = run_config(tmp_path, redis_server.url, 3, name="late")
+    log = tmp_path / "run.log"  # (a file, not a pipe: the sidecar, which outlives the engine, writes to it)
+    engine = subprocess.Popen([sys.executable, "-m", "shandian", "run", str(cfg), "--quiet", "--pid-file",
+                               str(tmp_path / "run.pid")], cwd=ROOT, stdout=log.open("w"),
+                              stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: list((tmp_path / "journal").glob("*.journal.sqlite")), 30, "the journal file")
+        path = next((tmp_path / "journal").glob("*.journal.sqlite"))
+        key = stream_key(path.name.rsplit("-", 1)[0])
+        wait_until(lambda: stream_len(redis_server.url, key) > 50, 30, "records in the stream")
+        redis_server.kill()
+        assert engine.wait(timeout=60) == 0, log.read_text()[-3000:]
+        time.sleep(1.0)  # the engine is gone, Redis still away: the sidecar must not give up yet
+        redis_server.start()
+        last = max_seq(path)
+        wait_until(lambda: stream_len(redis_server.url, key) == last, 30, f"the mirror to catch up to {last}")
+    finally:
+        if engine.poll() is None:
+            engine.kill()
+            engine.wait(timeout=10)
+    ids = [e[0].decode() for e in redis.Redis.from_url(redis_server.url).xrange(key)]
+    assert ids == [f"20250102-{s}" for s in range(1, last + 1)]
