@@ -33,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     jr.add_argument("--format", choices=("csv", "parquet"), default="csv",
                     help="export format (parquet needs pyarrow)")
     jr.add_argument("--what", default="orders,trades,risk", help="comma list of orders, trades, risk")
+    bt = sub.add_parser("backtest", help="run the agents of a backtest config on history (docs/backtest.md)")
+    bt.add_argument("config", help="TOML file with a [backtest] table (see examples/backtest.toml)")
+    bt.add_argument("--start", default=None, help="first trading day YYYY-MM-DD (overrides backtest.start)")
+    bt.add_argument("--end", default=None, help="last trading day YYYY-MM-DD (overrides backtest.end)")
+    bt.add_argument("--out", default=None, metavar="DIR", help="where trades/daily/PNG go (backtest.out)")
+    bt.add_argument("--no-plot", action="store_true", help="no equity/drawdown PNG")
+    bt.add_argument("--quiet", action="store_true", help="no progress line")
     bench = sub.add_parser("bench", add_help=False, help="latency harness: `shandian bench all --quick` "
                            "(same as `python -m bench`; `shandian bench --help` for its options)")
     bench.add_argument("args", nargs=argparse.REMAINDER)
@@ -70,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "journal":
         return _journal_main(args)
+    if args.command == "backtest":
+        from shandian.backtest.cli import main as backtest_main
+
+        return backtest_main(args.config, start=args.start, end=args.end, out=args.out, plot=not args.no_plot,
+                             quiet=args.quiet)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones first
 
 
