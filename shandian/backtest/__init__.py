@@ -1,0 +1,1 @@
+"""Backtest mode: the same agents on history, deterministic and single-threaded."""
