@@ -228,3 +228,12 @@ def test_evaluate_points_when_jobs_2_points_run_in_worker_processes_not_here(con
     assert len(rows) == 4 and os.getpid() not in {row["pid"] for row in rows}
     assert [row["pid"] for row in evaluate_points(str(config), [{}], evaluate=sweep_probe.worker_pid)] == \
         [os.getpid()]
+
+
+def test_evaluate_points_when_ray_auto_finds_no_instance_error_says_so(config, monkeypatch):
+    ray = pytest.importorskip("ray", reason="ray is in the test extra")
+    if ray.is_initialized():
+        pytest.skip("a Ray instance is running in this process")
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(SweepError, match="--ray auto: cannot start or reach Ray"):
+        evaluate_points(str(config), [{}], evaluate=sweep_probe.worker_pid, ray_address="auto")

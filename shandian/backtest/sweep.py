@@ -307,10 +307,13 @@ def _evaluate_on_ray(config: str, overrides: Sequence[dict[str, dict[str, Any]]]
         raise SweepError("--ray needs Ray: pip install 'shandian[ray]'") from None
     started = not ray.is_initialized()
     if started:
-        if address == "local":
-            ray.init(include_dashboard=False, log_to_driver=False)
-        else:
-            ray.init(address=address, log_to_driver=False)
+        try:
+            if address == "local":
+                ray.init(include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(address=address, log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as e:
+            raise SweepError(f"--ray {address}: cannot start or reach Ray: {e}") from None
     try:
         task = ray.remote(num_cpus=1)(_evaluate_safely)
         return list(ray.get([task.remote(evaluate, config, o) for o in overrides]))
