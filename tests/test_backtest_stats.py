@@ -311,3 +311,19 @@ def test_match_round_trips_when_any_book_volume_is_conserved(book):
         cash = float((sign * trades["price"] * trades["volume"] * mult).sum())
         assert rt["gross_pnl"].sum() == pytest.approx(cash, abs=1e-6)
         assert rt["fees"].sum() == pytest.approx(trades["fee"].sum(), abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-300, 300, allow_nan=False), st.floats(-300, 300, allow_nan=False),
+                          st.floats(0, 5, allow_nan=False)), min_size=1, max_size=15))
+def test_build_result_when_two_agents_any_days_total_is_their_sum_and_drawdowns_not_positive(days):
+    rows = []
+    for i, (a, b, fee) in enumerate(days):
+        rows += [(20250101 + i, "a", 0, 0, fee, 0, 0, a), (20250101 + i, "b", 0, 0, 0, 0, 0, b)]
+    r = build_result(trades_of(), daily_of(rows), capital=50_000.0, meta={})
+    assert r.stats["net_pnl"] == pytest.approx(r.agent_stats["a"]["net_pnl"] + r.agent_stats["b"]["net_pnl"])
+    assert r.stats["fees"] == pytest.approx(sum(fee for _, _, fee in days))
+    total = r.equity[r.equity["agent"] == ""]
+    assert total["balance"][-1] == pytest.approx(50_000.0 + sum(a + b for a, b, _ in days))
+    assert (r.equity["drawdown"] <= 0).all() and len(r.equity) == 3 * len(days)
+    assert r.stats["max_drawdown"] == pytest.approx(min(0.0, float(total["drawdown"].min())))
