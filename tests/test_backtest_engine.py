@@ -149,3 +149,33 @@ def test_backtest_when_queue_optimistic_resting_orders_fill_no_later() -> None:
 def test_backtest_when_latency_key_unknown_config_error_names_key() -> None:
     with pytest.raises(ConfigError, match=r"backtest\.latency\.delay"):
         prepare(config(latency={"delay": 1}))
+
+
+def test_sd_backtest_when_run_twice_trades_and_stats_byte_identical() -> None:
+    cfg = config(latency={"order_ms": 2, "report_ms": 1.0, "jitter": "uniform", "jitter_ms": 0.5})
+    first = sd.backtest(cfg)
+    second = sd.backtest(cfg)
+    assert len(first.trades) > 0
+    assert first.trades.tobytes() == second.trades.tobytes()
+    assert first.daily.tobytes() == second.daily.tobytes()
+    assert repr(sorted(first.stats.items())).encode() == repr(sorted(second.stats.items())).encode()
+    assert first.stats["trade_count"] == len(first.trades)
+
+
+def test_sd_backtest_when_params_override_agent_param_changes_trading() -> None:
+    base = sd.backtest(config())
+    wider = sd.backtest(config(), params={"breakout": {"window": 80}})
+    assert wider.meta["params"]["breakout"]["window"] == 80
+    assert len(wider.trades) != len(base.trades)
+
+
+def test_backtest_cli_when_example_config_run_prints_report_and_writes_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shandian.cli import main
+
+    assert main(["backtest", str(ROOT / "examples/backtest.toml"), "--out", str(tmp_path), "--quiet",
+                 "--no-plot", "--end", "2025-01-03"]) == 0
+    out = capsys.readouterr().out
+    assert "Sharpe" in out and "breakout-rb" in out and "dual-ma-rb" in out
+    assert (tmp_path / "trades.csv").read_text().count("\n") > 1
+    assert (tmp_path / "daily.csv").read_text().count("\n") == 1 + 2 * 2  # header + 2 days x 2 agents

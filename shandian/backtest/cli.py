@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from shandian.backtest.engine import Progress
 from shandian.errors import ConfigError
@@ -19,22 +19,6 @@ def progress_line(p: Progress) -> str:
     days = f"  day {p.days_done + 1}/{p.days_total}" if p.days_total else ""
     return (f"{day} {clock}{days}  {p.ticks / 1e6:.2f} M ticks  {p.ticks_per_s / 1e6:.2f} M ticks/s"
             f"  {p.elapsed_s:.1f} s{eta}")
-
-
-def format_stats(result: Any) -> str:
-    """Format the report: total statistics, then each agent's (BacktestResult.stats keys)."""
-    lines = ["backtest report", "  total:"]
-    for key, value in result.stats.items():
-        lines.append(f"    {key:<22} {value:,.4f}" if isinstance(value, float) else f"    {key:<22} {value}")
-    for agent, stats in result.agent_stats.items():
-        lines.append(f"  agent {agent}:")
-        for key in ("net_pnl", "fees", "trade_count", "win_rate", "sharpe", "max_drawdown"):
-            if key in stats:
-                lines.append(f"    {key:<22} {stats[key]:,.4f}")
-    meta = result.meta
-    lines.append(f"  ticks {meta.get('ticks', 0):,}  days {meta.get('days', 0)}  "
-                 f"wall {meta.get('wall_seconds', 0.0):.2f} s")
-    return "\n".join(lines)
 
 
 def main(config: str, *, start: str | None = None, end: str | None = None, out: str | None = None,
@@ -60,13 +44,15 @@ def main(config: str, *, start: str | None = None, end: str | None = None, out: 
         return 2
     if not quiet:
         print("", file=stream)
+    from shandian.backtest import output
+
     out_dir = Path(out) if out else cfg.backtest.out
+    print(output.format_report(result, ("ticks", "days", "wall_seconds")))
     try:
-        from shandian.backtest import output
-    except ImportError:
-        print(format_stats(result))
-        return 0
-    print(output.format_report(result))
-    for path in output.write_result(result, out_dir, plot=plot):
+        paths = output.write_result(result, out_dir, plot=plot)
+    except (OSError, RuntimeError) as e:  # an unwritable directory; matplotlib missing (the backtest extra)
+        print(f"shandian backtest: {e}", file=sys.stderr)
+        return 1
+    for path in paths:
         print(f"wrote {path}")
     return 0
