@@ -99,6 +99,6 @@ def run(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: Sequ
         "days": counters.get("days", 0),
         "wall_seconds": wall,
         "errors": list(report.errors) if hasattr(report, "errors") else [],
-        "multipliers": {str(sym): engine.instrument(str(sym)).volume_multiple for sym in set(trades["symbol"])},
+        "multipliers": {str(s): engine.instrument(str(s)).volume_multiple for s in set(trades["symbol"])},
     }
     return build_result(trades, daily, capital=cfg.backtest.capital, meta=meta)
