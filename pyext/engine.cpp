@@ -440,6 +440,8 @@ std::unique_ptr<PyEngine> make_backtest_engine(const py::dict& front, std::int32
       f.trading_day = value.cast<std::string>();
     else if (k == "initial_balance")
       f.initial_balance = value.cast<double>();
+    else if (k == "symbols")
+      settings.chunk_symbols = value.cast<std::vector<std::string>>();
     else if (k == "queue") {
       const std::string q = value.cast<std::string>();
       if (q != "conservative" && q != "optimistic")

@@ -1,5 +1,5 @@
-"""Backtests on the streaming loaders' data (shandian.backtest.data): TickChunk columns go into the C++ replay
-by pointer; the same ticks from vn.py's SQLite database and from the local front's CSV give the same trades."""
+"""Backtests on the streaming loaders' data (shandian.backtest.data): TickChunk columns go into the C++
+replay by pointer; the same ticks from vn.py's SQLite database and the local front's CSV: the same trades."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from shandian.backtest import prepare
 from shandian.bench.ticks import INSTRUMENTS, make_stream, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
-VNPY_TICK_TABLE = """CREATE TABLE dbtickdata (id INTEGER PRIMARY KEY, symbol TEXT, exchange TEXT, datetime TEXT,
-    name TEXT, volume REAL, turnover REAL, open_interest REAL, last_price REAL, last_volume REAL, limit_up REAL,
-    limit_down REAL, open_price REAL, high_price REAL, low_price REAL, pre_close REAL,
+VNPY_TICK_TABLE = """CREATE TABLE dbtickdata (id INTEGER PRIMARY KEY, symbol TEXT, exchange TEXT,
+    datetime TEXT, name TEXT, volume REAL, turnover REAL, open_interest REAL, last_price REAL,
+    last_volume REAL, limit_up REAL, limit_down REAL, open_price REAL, high_price REAL, low_price REAL,
+    pre_close REAL,
     bid_price_1 REAL, ask_price_1 REAL, bid_volume_1 REAL, ask_volume_1 REAL, localtime TEXT)"""
 
 
@@ -22,13 +23,14 @@ def vnpy_db(ticks: list[Any], path: Path) -> Path:
     db = sqlite3.connect(path)
     db.execute(VNPY_TICK_TABLE)
     day = ticks[0].trading_day
-    rows = [(t.instrument, t.exchange, f"{day[:4]}-{day[4:6]}-{day[6:]} {t.update_time}.{t.update_ms:03d}000",
-             "", t.volume, t.turnover, t.open_interest, t.last_price, 0, t.upper_limit, t.lower_limit, 0, 0, 0, 0,
+    date = f"{day[:4]}-{day[4:6]}-{day[6:]}"
+    rows = [(t.instrument, t.exchange, f"{date} {t.update_time}.{t.update_ms:03d}000", "", t.volume,
+             t.turnover, t.open_interest, t.last_price, 0, t.upper_limit, t.lower_limit, 0, 0, 0, 0,
              t.bid[0], t.ask[0], t.bid_volume[0], t.ask_volume[0], "") for t in ticks]
-    db.executemany("INSERT INTO dbtickdata (symbol, exchange, datetime, name, volume, turnover, open_interest, "
-                   "last_price, last_volume, limit_up, limit_down, open_price, high_price, low_price, pre_close, "
-                   "bid_price_1, ask_price_1, bid_volume_1, ask_volume_1, localtime) VALUES "
-                   "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    columns = ("symbol, exchange, datetime, name, volume, turnover, open_interest, last_price, last_volume, "
+               "limit_up, limit_down, open_price, high_price, low_price, pre_close, bid_price_1, "
+               "ask_price_1, bid_volume_1, ask_volume_1, localtime")
+    db.executemany(f"INSERT INTO dbtickdata ({columns}) VALUES ({','.join('?' * 20)})", rows)
     db.commit()
     db.close()
     return path
