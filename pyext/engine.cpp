@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "backtest/backtest_gateway.hpp"
 #include "bindings.hpp"
 #include "core/clock.hpp"
 #include "core/engine.hpp"
@@ -93,6 +94,7 @@ class PyDispatcher final : public AgentDispatcher {
 struct PyEngine {
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<PyDispatcher> dispatcher;
+  backtest::BacktestGateway* backtest = nullptr;  // owned by runtime; set for a backtest engine
   ~PyEngine() {
     if (runtime) runtime->engine().set_dispatcher(nullptr);  // the dispatcher goes first
   }
@@ -370,6 +372,129 @@ py::dict session_stats_dict(const ctp::SessionStats& s) {
   return d;
 }
 
+std::unique_ptr<PyEngine> make_backtest_engine(const py::dict& front, std::int32_t order_ms, double report_ms,
+                                               const std::string& jitter, double jitter_ms, std::uint64_t latency_seed,
+                                               const py::list& rates, std::size_t max_events_per_batch,
+                                               std::size_t bar_history, std::size_t max_live_orders,
+                                               const py::object& chunks) {
+  backtest::BacktestSettings settings;
+  if (!chunks.is_none()) {
+    // The stream's TickChunks, pulled one at a time on the engine thread (GIL held there): the columns are
+    // kept alive until the next pull and read by pointer, so no Python runs per tick.
+    struct Held {
+      py::object iterator;
+      std::vector<py::array> columns;
+    };
+    auto held = std::make_shared<Held>();
+    held->iterator = py::iter(chunks);
+    settings.pull_chunk = [held](backtest::TickColumns& c) {
+      const py::object chunk = py::reinterpret_steal<py::object>(PyIter_Next(held->iterator.ptr()));
+      if (!chunk) {
+        if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+        return false;
+      }
+      held->columns.clear();
+      auto column = [&](const char* name, auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(chunk.attr(name));
+        if (!a) throw py::type_error(std::string("TickChunk.") + name + ": not a numeric column");
+        held->columns.push_back(a);
+        return static_cast<const T*>(a.data());
+      };
+      c.instrument = column("instrument", static_cast<std::int32_t*>(nullptr));
+      c.time_ms = column("time_ms", static_cast<std::int64_t*>(nullptr));
+      c.trading_day = column("trading_day", static_cast<std::uint32_t*>(nullptr));
+      c.last_price = column("last_price", static_cast<double*>(nullptr));
+      c.volume = column("volume", static_cast<std::int64_t*>(nullptr));
+      c.turnover = column("turnover", static_cast<double*>(nullptr));
+      c.open_interest = column("open_interest", static_cast<double*>(nullptr));
+      c.bid_price_1 = column("bid_price_1", static_cast<double*>(nullptr));
+      c.ask_price_1 = column("ask_price_1", static_cast<double*>(nullptr));
+      c.bid_volume_1 = column("bid_volume_1", static_cast<std::int32_t*>(nullptr));
+      c.ask_volume_1 = column("ask_volume_1", static_cast<std::int32_t*>(nullptr));
+      c.upper_limit = column("upper_limit", static_cast<double*>(nullptr));
+      c.lower_limit = column("lower_limit", static_cast<double*>(nullptr));
+      c.rows = static_cast<std::size_t>(held->columns[1].size());
+      for (const py::array& a : held->columns) {
+        if (static_cast<std::size_t>(a.size()) != c.rows) throw py::value_error("TickChunk: columns differ in length");
+      }
+      return true;
+    };
+  }
+  sim::FrontConfig& f = settings.front;
+  for (auto [key, value] : front) {
+    const std::string k = py::str(key);
+    if (k == "source")
+      f.source = value.cast<std::string>();
+    else if (k == "seed")
+      f.seed = value.cast<std::uint64_t>();
+    else if (k == "instruments")
+      f.instruments = value.cast<std::vector<std::string>>();
+    else if (k == "session")
+      f.session = value.cast<std::string>();
+    else if (k == "days")
+      f.days = value.cast<int>();
+    else if (k == "max_ticks")
+      f.max_ticks = value.cast<int>();
+    else if (k == "trading_day")
+      f.trading_day = value.cast<std::string>();
+    else if (k == "initial_balance")
+      f.initial_balance = value.cast<double>();
+    else if (k == "symbols")
+      settings.chunk_symbols = value.cast<std::vector<std::string>>();
+    else if (k == "queue") {
+      const std::string q = value.cast<std::string>();
+      if (q != "conservative" && q != "optimistic")
+        throw py::value_error("queue = " + q + ": must be conservative or optimistic");
+      f.queue_model = q == "optimistic" ? sim::QueueModel::Optimistic : sim::QueueModel::Conservative;
+    } else {
+      throw py::value_error("backtest front: unknown key " + k);
+    }
+  }
+  settings.latency.order_ms = order_ms;
+  settings.latency.report_ms = report_ms;
+  settings.latency.jitter_ms = jitter_ms;
+  settings.latency.seed = latency_seed;
+  if (jitter == "none")
+    settings.latency.jitter = backtest::Jitter::None;
+  else if (jitter == "uniform")
+    settings.latency.jitter = backtest::Jitter::Uniform;
+  else if (jitter == "normal")
+    settings.latency.jitter = backtest::Jitter::Normal;
+  else
+    throw py::value_error("latency.jitter = " + jitter + ": must be none, uniform or normal");
+  for (const py::handle item : rates) {
+    const py::dict r = item.cast<py::dict>();
+    backtest::RateOverride o;
+    o.key = r["key"].cast<std::string>();
+    auto get = [&](const char* name, double& field) {
+      if (r.contains(name)) field = r[name].cast<double>();
+    };
+    get("long_margin_ratio", o.long_margin_ratio);
+    get("short_margin_ratio", o.short_margin_ratio);
+    get("open_by_money", o.open_by_money);
+    get("open_by_volume", o.open_by_volume);
+    get("close_by_money", o.close_by_money);
+    get("close_by_volume", o.close_by_volume);
+    get("close_today_by_money", o.close_today_by_money);
+    get("close_today_by_volume", o.close_today_by_volume);
+    settings.rates.push_back(std::move(o));
+  }
+  auto gateway = std::make_unique<backtest::BacktestGateway>(std::move(settings));
+  backtest::BacktestGateway* raw = gateway.get();
+  runtime::EngineSettings es;
+  es.wait = "spin";  // never waits: the driver hands it events only when it has them
+  es.max_events_per_batch = max_events_per_batch;
+  es.bar_history = bar_history;
+  es.max_live_orders = max_live_orders;
+  auto e = std::make_unique<PyEngine>();
+  e->runtime = std::make_unique<runtime::Runtime>(es, std::move(gateway), raw->clock());
+  e->backtest = raw;
+  e->dispatcher = std::make_unique<PyDispatcher>(e->engine());
+  e->engine().set_dispatcher(e->dispatcher.get());
+  return e;
+}
+
 void bind_engine_class(py::module_& m) {
   py::class_<PyEngine>(m, "Engine",
                        "One account: a CTP library pair (dlopen), its session and the engine loop. Engine-thread "
@@ -624,6 +749,11 @@ void bind_engine_class(py::module_& m) {
       .def(
           "run",
           [](PyEngine& e) {
+            if (e.backtest != nullptr) {  // one thread, event time: the GIL stays held (agents run per batch)
+              e.backtest->run(e.engine());
+              e.dispatcher->rethrow_pending();
+              return;
+            }
             // Comes back every 100 ms to let Python see Ctrl-C; a stop() is never lost (run_for consumes it).
             for (;;) {
               bool stopped = false;
@@ -642,8 +772,12 @@ void bind_engine_class(py::module_& m) {
           [](PyEngine& e, double max_wait_ms) {
             bool dispatched = false;
             {
-              py::gil_scoped_release nogil;
-              dispatched = e.engine().run_once(static_cast<std::int64_t>(max_wait_ms * 1e6));
+              if (e.backtest != nullptr) {  // after the replay (the stop): reports still held by latency
+                dispatched = e.backtest->flush(e.engine());
+              } else {
+                py::gil_scoped_release nogil;
+                dispatched = e.engine().run_once(static_cast<std::int64_t>(max_wait_ms * 1e6));
+              }
             }
             e.dispatcher->rethrow_pending();
             return dispatched;
@@ -658,14 +792,29 @@ void bind_engine_class(py::module_& m) {
            })
       .def_property_readonly("trading_ready", [](PyEngine& e) { return e.engine().trading_ready(); })
       .def_property_readonly("instruments_loaded", [](PyEngine& e) { return e.engine().instruments_are_loaded(); })
-      .def_property_readonly(
-          "trader_state", [](PyEngine& e) { return std::string(ctp::to_string(e.runtime->session().trader_state())); })
+      .def_property_readonly("trader_state",
+                             [](PyEngine& e) {
+                               if (!e.runtime->has_session()) return std::string("backtest");
+                               return std::string(ctp::to_string(e.runtime->session().trader_state()));
+                             })
       .def_property_readonly("md_state",
-                             [](PyEngine& e) { return std::string(ctp::to_string(e.runtime->session().md_state())); })
-      .def_property_readonly("fatal_reason", [](PyEngine& e) { return e.runtime->session().fatal_reason(); })
-      .def_property_readonly("trading_day", [](PyEngine& e) { return e.runtime->session().trading_day(); })
+                             [](PyEngine& e) {
+                               if (!e.runtime->has_session()) return std::string("backtest");
+                               return std::string(ctp::to_string(e.runtime->session().md_state()));
+                             })
+      .def_property_readonly(
+          "fatal_reason",
+          [](PyEngine& e) { return e.runtime->has_session() ? e.runtime->session().fatal_reason() : std::string(); })
+      .def_property_readonly("trading_day",
+                             [](PyEngine& e) {
+                               if (e.backtest != nullptr)
+                                 return static_cast<std::uint32_t>(std::stoul(e.backtest->trading_day()));
+                               return e.runtime->session().trading_day();
+                             })
       .def_property_readonly("library_versions",
                              [](PyEngine& e) {
+                               if (!e.runtime->has_session())
+                                 return py::make_tuple(std::string("backtest"), std::string("backtest"));
                                return py::make_tuple(e.runtime->library().trader_version(),
                                                      e.runtime->library().md_version());
                              })
@@ -931,7 +1080,34 @@ void bind_engine_class(py::module_& m) {
           "with flatten, close every agent's free lots by FAK orders sized to the volume limits. Returns "
           "{cancels, flatten_orders[(agent, order)], failures[str]}.")
       .def("stats", [](PyEngine& e) { return stats_dict(e.engine().stats()); })
-      .def("session_stats", [](PyEngine& e) { return session_stats_dict(e.runtime->session().stats()); });
+      .def("session_stats",
+           [](PyEngine& e) {
+             if (!e.runtime->has_session()) return py::dict();
+             return session_stats_dict(e.runtime->session().stats());
+           })
+      .def_static("backtest", &make_backtest_engine, py::arg("front"), py::kw_only(), py::arg("order_ms") = 0,
+                  py::arg("report_ms") = 0.0, py::arg("jitter") = "none", py::arg("jitter_ms") = 0.0,
+                  py::arg("latency_seed") = 7, py::arg("rates") = py::list(), py::arg("max_events_per_batch") = 512,
+                  py::arg("bar_history") = 1000, py::arg("max_live_orders") = 16384, py::arg("chunks") = py::none(),
+                  "A backtest engine: the local front's matching core driven in-thread on event time (front: "
+                  "source, seed, instruments, session, days, max_ticks, trading_day, queue, initial_balance; "
+                  "rates: dicts of commission/margin overrides; chunks: an iterable of TickChunk instead of the "
+                  "front's source, "
+                  "front['symbols'] naming their instruments). run() replays the data to its end.")
+      .def_property_readonly("backtest_counters", [](PyEngine& e) {
+        py::dict d;
+        if (e.backtest == nullptr) return d;
+        const backtest::BacktestCounters& c = e.backtest->counters();
+        d["feed_events"] = c.feed_events;
+        d["ticks"] = c.ticks;
+        d["ticks_forwarded"] = c.ticks_forwarded;
+        d["reports"] = c.reports;
+        d["days"] = c.days;
+        d["first_ns"] = c.first_ns;
+        d["last_ns"] = c.last_ns;
+        d["now_ns"] = e.backtest->now_ns();
+        return d;
+      });
 }
 
 }  // namespace

@@ -39,15 +39,17 @@ _EXPORTS = {
     "RunReport": "shandian.report",
 }
 
-__all__ = [*sorted(_EXPORTS), "__version__"]
+__all__ = [*sorted(_EXPORTS), "__version__", "backtest"]
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name == "backtest":  # the package itself is callable: sd.backtest(config, ...) runs one
+        return importlib.import_module("shandian.backtest")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'shandian' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -45,6 +45,28 @@ def build_parser() -> argparse.ArgumentParser:
     from shandian.fleet import add_fleet_parser
 
     add_fleet_parser(sub)
+    bt = sub.add_parser("backtest", help="run the agents of a backtest config on history (docs/backtest.md)")
+    bt.add_argument("config", help="TOML file with a [backtest] table (see examples/backtest.toml)")
+    bt.add_argument("--start", default=None, help="first trading day YYYY-MM-DD (overrides backtest.start)")
+    bt.add_argument("--end", default=None, help="last trading day YYYY-MM-DD (overrides backtest.end)")
+    bt.add_argument("--out", default=None, metavar="DIR", help="where trades/daily/PNG go (backtest.out)")
+    bt.add_argument("--no-plot", action="store_true", help="no equity/drawdown PNG")
+    bt.add_argument("--quiet", action="store_true", help="no progress line")
+    opt = sub.add_parser("optimize", help="sweep agents' params over backtests (grid or random), ranked by "
+                         "a statistic; local processes or Ray")
+    opt.add_argument("config", help="backtest TOML file (see examples/backtest.toml)")
+    opt.add_argument("--param", action="append", default=[], metavar="[AGENT.]NAME=VALUES",
+                     help="start:stop:step (inclusive) or a,b,c; repeat per param (docs/backtest-results.md)")
+    opt.add_argument("--objective", default="sharpe", help="statistic to rank by (default sharpe)")
+    opt.add_argument("--minimize", action="store_true", help="rank the lowest objective first")
+    opt.add_argument("--random", type=int, default=None, metavar="N", help="N random grid points, not all")
+    opt.add_argument("--seed", type=int, default=0, help="seed of --random (default 0)")
+    where = opt.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes (default 1)")
+    where.add_argument("--ray", default=None, metavar="ADDRESS", help="run on Ray: auto, ray://host:port, "
+                       "or local (a private instance)")
+    opt.add_argument("--out", default=None, metavar="CSV", help="save the whole ranked table as CSV")
+    opt.add_argument("--top", type=int, default=10, help="rows printed (default 10)")
     bench = sub.add_parser("bench", add_help=False, help="latency harness: `shandian bench all --quick` "
                            "(same as `python -m bench`; `shandian bench --help` for its options)")
     bench.add_argument("args", nargs=argparse.REMAINDER)
@@ -93,6 +115,15 @@ def main(argv: list[str] | None = None) -> int:
         from shandian.fleet import fleet_main
 
         return fleet_main(args)
+    if args.command == "backtest":
+        from shandian.backtest.cli import main as backtest_main
+
+        return backtest_main(args.config, start=args.start, end=args.end, out=args.out, plot=not args.no_plot,
+                             quiet=args.quiet)
+    if args.command == "optimize":
+        from shandian.backtest.sweep import optimize_main
+
+        return optimize_main(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse rejects unknown ones first
 
 

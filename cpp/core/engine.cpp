@@ -296,7 +296,7 @@ CancelResult Engine::cancel(AgentId agent, OrderId id) noexcept {
 
 InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset, double price,
                             std::int32_t volume, OrderKind kind) noexcept {
-  const std::int64_t now = monotonic_ns();
+  const std::int64_t now = clock_ns();
   if (agent >= agent_names_.size())
     return refuse<InsertResult>(RejectCode::InvalidAgent, "agent %u is not registered", agent);
   if (!registry_.contains(instrument)) {
@@ -425,7 +425,7 @@ InsertResult Engine::submit(AgentId agent, InstrumentIndex instrument, Direction
   }
   result.code = order->reject_code;
   result.reason = order->reason;
-  publish_order(*order, 0, monotonic_ns());
+  publish_order(*order, 0, clock_ns());
   orders_.release_if_done(*order);
   return result;
 }
@@ -449,7 +449,7 @@ CancelResult Engine::request_cancel(AgentId agent, OrderId id) noexcept {
   if (!gateway_.trading_ready())
     return refuse<CancelResult>(RejectCode::SessionNotReady, "order %llu: trading session is not ready",
                                 static_cast<unsigned long long>(id));
-  const std::int64_t now = monotonic_ns();
+  const std::int64_t now = clock_ns();
   const RiskVerdict verdict =
       risk_->check_cancel(CancelIntent{agent, id, order->instrument, now}, RiskContext{registry_, &ledgers_});
   if (!verdict.accepted()) {
@@ -460,7 +460,7 @@ CancelResult Engine::request_cancel(AgentId agent, OrderId id) noexcept {
   }
   if (observer_ != nullptr) {
     observer_->on_cancel_request(CancelRequest{id, agent, order->symbol, order->exchange, order->order_sys_id,
-                                               order->front_id, order->session_id, order->order_ref, monotonic_ns()});
+                                               order->front_id, order->session_id, order->order_ref, clock_ns()});
   }
   const int rc = gateway_.write_cancel(*order);
   if (rc != 0) return refuse<CancelResult>(code_for_request_failure(rc), "ReqOrderAction returned %d", rc);
@@ -595,7 +595,7 @@ std::optional<std::uint32_t> Engine::add_timer(AgentId agent, std::int64_t inter
     timers_.emplace_back();
     slot = &timers_.back();
   }
-  *slot = Timer{agent, next_timer_id_++, interval_ns, monotonic_ns() + interval_ns, true};
+  *slot = Timer{agent, next_timer_id_++, interval_ns, clock_ns() + interval_ns, true};
   if (slot->next_due_ns < next_timer_due_ns_) next_timer_due_ns_ = slot->next_due_ns;
   return slot->id;
 }
@@ -630,7 +630,7 @@ void Engine::fire_timers(std::int64_t now_ns) noexcept {
 void Engine::notify_risk_decision(AgentId agent, OrderId order, const InstrumentId& symbol, bool is_cancel,
                                   RejectCode code, const Message& reason) noexcept {
   if (observer_ != nullptr)
-    observer_->on_risk_decision(RiskDecision{agent, order, symbol, is_cancel, code, reason, monotonic_ns()});
+    observer_->on_risk_decision(RiskDecision{agent, order, symbol, is_cancel, code, reason, clock_ns()});
 }
 
 template <class T>
@@ -672,7 +672,7 @@ void Engine::publish_notice(SessionNoticeKind kind, std::int32_t code, std::stri
   notice.kind = kind;
   notice.code = code;
   notice.message.assign(message);
-  notice.ns = monotonic_ns();
+  notice.ns = clock_ns();
   if (observer_ != nullptr) observer_->on_notice(notice);
   append(pending_.notices, notice, BatchItemKind::Notice);
 }
@@ -703,7 +703,7 @@ void Engine::on_tick(const Event& event) noexcept {
 }
 
 void Engine::on_order_report(const Event& event) noexcept {
-  const std::int64_t now = monotonic_ns();
+  const std::int64_t now = clock_ns();
   const OrderData& report = event.payload.order;
   if (adopt_working_ && orders_.adoptable(report, !first_reconcile_done_)) {
     const InstrumentIndex instrument = registry_.find(report.symbol);
@@ -740,7 +740,7 @@ void Engine::on_trade_report(const Event& event) noexcept {
   }
   if (status_changed) {
     // The trade came before the report announcing it: agents see the order move (the report is a no-op).
-    if (const Order* order = orders_.get(update.order)) publish_order(*order, event.recv_ns, monotonic_ns());
+    if (const Order* order = orders_.get(update.order)) publish_order(*order, event.recv_ns, clock_ns());
   }
   if (Order* order = orders_.get(update.order)) orders_.release_if_done(*order);
 }
@@ -755,7 +755,7 @@ void Engine::on_insert_error(const Event& event) noexcept {
     return;
   }
   orders_.reject(*order, RejectCode::CtpRejected, event.error_id, error.error_msg.view());
-  publish_order(*order, event.recv_ns, monotonic_ns());
+  publish_order(*order, event.recv_ns, clock_ns());
   orders_.release_if_done(*order);
 }
 
@@ -771,7 +771,7 @@ void Engine::on_action_error(const Event& event) noexcept {
   if (!order->cancel_pending) return;
   orders_.cancel_refused(*order, event.error_id, error.error_msg.view());
   OrderUpdate update;
-  orders_.describe(*order, event.recv_ns, monotonic_ns(), update);
+  orders_.describe(*order, event.recv_ns, clock_ns(), update);
   update.reject_code = RejectCode::CancelRejected;
   update.ctp_error_id = event.error_id;
   update.reason = error.error_msg;
@@ -806,7 +806,7 @@ std::uint32_t Engine::begin_order_reconcile() noexcept { return ++reconcile_epoc
 
 void Engine::end_order_reconcile(std::uint32_t epoch, std::int32_t front_id, std::int32_t session_id) noexcept {
   first_reconcile_done_ = true;
-  const std::int64_t now = monotonic_ns();
+  const std::int64_t now = clock_ns();
   // Collect in chunks first: reject + release reorders the live list being iterated.
   for (;;) {
     std::size_t count = 0;
@@ -850,7 +850,7 @@ void Engine::set_account(const AccountData& account) noexcept {
     }
   }
   // After any adoption above, which the counter's figures already include.
-  ledgers_.reconcile_account(account, monotonic_ns());
+  ledgers_.reconcile_account(account, clock_ns());
 }
 
 void Engine::clamp_carried_lots() noexcept {
@@ -977,12 +977,12 @@ void Engine::start() {
   if (started_) return;
   started_ = true;
   gateway_.start();
-  gateway_deadline_ns_ = monotonic_ns();
+  gateway_deadline_ns_ = clock_ns();
 }
 
 bool Engine::run_once(std::int64_t max_wait_ns) {
   if (!started_) start();
-  std::int64_t now = monotonic_ns();
+  std::int64_t now = clock_ns();
   if (!any_event_ready() && pending_.sequence.empty()) {
     std::int64_t deadline = now + max_wait_ns;
     if (next_timer_due_ns_ < deadline) deadline = next_timer_due_ns_;
@@ -995,7 +995,7 @@ bool Engine::run_once(std::int64_t max_wait_ns) {
   }
   drain(config_.max_events_per_batch);
   if (cond_live_count_ != 0) process_conditionals();
-  now = monotonic_ns();
+  now = clock_ns();
   fire_timers(now);
   advance_bar_clock(now);
   check_inflight(now);

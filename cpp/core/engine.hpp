@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "bars/bar_hub.hpp"
+#include "core/clock.hpp"
 #include "core/conditional.hpp"
 #include "core/dispatch.hpp"
 #include "core/events.hpp"
@@ -68,6 +69,9 @@ struct EngineConfig {
   // the builders' clock advanced every bar_clock_ns from the loop (the close grace is 2 s).
   std::size_t bar_history = 1000;
   std::int64_t bar_clock_ns = 250'000'000;
+  // Event-time clock (backtests): when set, every "now" of the engine (timers, stamps, deadlines, the bar
+  // clock) is this value, which the driving thread advances; unset, CLOCK_MONOTONIC.
+  const std::int64_t* event_clock_ns = nullptr;
 };
 
 // How place() turns "buy / sell N" into offsets (PandoraTrader's EasyInputOrder modes). Closing uses the
@@ -297,6 +301,10 @@ class Engine final : private GatewayHost {
   [[nodiscard]] bool instruments_are_loaded() const noexcept { return instruments_loaded_; }
   [[nodiscard]] const EngineStats& stats() const noexcept { return stats_; }
   [[nodiscard]] queue::Waiter& waiter() noexcept { return waiter_; }
+  // A stop() not yet consumed by run()/run_for(): an external driver (a backtest) loops while false.
+  [[nodiscard]] bool stop_requested() const noexcept { return stop_requested_.load(std::memory_order_acquire); }
+  // Consumes a stop() (the driver's loop returned because of it).
+  void clear_stop() noexcept { stop_requested_.store(false, std::memory_order_relaxed); }
 
  private:
   struct Buffers {
@@ -322,6 +330,10 @@ class Engine final : private GatewayHost {
     InstrumentId symbol;
   };
 
+  // The engine's "now": the event clock when configured, else CLOCK_MONOTONIC.
+  [[nodiscard]] std::int64_t clock_ns() const noexcept {
+    return config_.event_clock_ns != nullptr ? *config_.event_clock_ns : monotonic_ns();
+  }
   // The agent API's bodies (uncounted: see "agent API").
   [[nodiscard]] InsertResult submit(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
                                     double price, std::int32_t volume, OrderKind kind) noexcept;

@@ -137,22 +137,22 @@ void error_text(GbkToUtf8& gbk, const CThostFtdcRspInfoField* info, core::Messag
 // ---- trader ---------------------------------------------------------------------------------------------------
 
 void TraderSpi::OnFrontConnected() {
-  publish(EventKind::TdConnected, monotonic_ns(), [](Event&) noexcept {});
+  publish(EventKind::TdConnected, now(), [](Event&) noexcept {});
 }
 
 void TraderSpi::OnFrontDisconnected(int nReason) {
-  publish(EventKind::TdDisconnected, monotonic_ns(), [nReason](Event& e) noexcept { e.error_id = nReason; });
+  publish(EventKind::TdDisconnected, now(), [nReason](Event& e) noexcept { e.error_id = nReason; });
 }
 
 void TraderSpi::OnRspAuthenticate(CThostFtdcRspAuthenticateField*, CThostFtdcRspInfoField* info, int id, bool last) {
-  publish(EventKind::Authenticated, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::Authenticated, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     error_text(gbk_, info, e.payload.error.error_msg);
   });
 }
 
 void TraderSpi::OnRspUserLogin(CThostFtdcRspUserLoginField* login, CThostFtdcRspInfoField* info, int id, bool last) {
-  publish(EventKind::LoggedIn, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::LoggedIn, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     if (e.error_id != 0 || login == nullptr) {
       e.has_row = false;
@@ -169,14 +169,14 @@ void TraderSpi::OnRspUserLogin(CThostFtdcRspUserLoginField* login, CThostFtdcRsp
 
 void TraderSpi::OnRspSettlementInfoConfirm(CThostFtdcSettlementInfoConfirmField*, CThostFtdcRspInfoField* info, int id,
                                            bool last) {
-  publish(EventKind::SettlementConfirmed, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::SettlementConfirmed, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     error_text(gbk_, info, e.payload.error.error_msg);
   });
 }
 
 void TraderSpi::insert_error(const CThostFtdcInputOrderField* order, const CThostFtdcRspInfoField* info) noexcept {
-  publish(EventKind::OrderInsertError, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::OrderInsertError, now(), [&](Event& e) noexcept {
     e.error_id = info != nullptr ? info->ErrorID : -1;
     if (order != nullptr) {
       copy_id(e.payload.insert_error.symbol, order->InstrumentID);
@@ -198,7 +198,7 @@ void TraderSpi::OnErrRtnOrderInsert(CThostFtdcInputOrderField* order, CThostFtdc
 }
 
 void TraderSpi::OnRspOrderAction(CThostFtdcInputOrderActionField* action, CThostFtdcRspInfoField* info, int, bool) {
-  publish(EventKind::OrderActionError, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::OrderActionError, now(), [&](Event& e) noexcept {
     e.error_id = info != nullptr ? info->ErrorID : -1;
     auto& p = e.payload.action_error;
     if (action != nullptr) {
@@ -217,7 +217,7 @@ void TraderSpi::OnRspOrderAction(CThostFtdcInputOrderActionField* action, CThost
 }
 
 void TraderSpi::OnErrRtnOrderAction(CThostFtdcOrderActionField* action, CThostFtdcRspInfoField* info) {
-  publish(EventKind::OrderActionError, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::OrderActionError, now(), [&](Event& e) noexcept {
     e.error_id = info != nullptr ? info->ErrorID : -1;
     auto& p = e.payload.action_error;
     if (action != nullptr) {
@@ -274,16 +274,16 @@ void TraderSpi::trade_report(const CThostFtdcTradeField* t, Event& e) noexcept {
 
 void TraderSpi::OnRtnOrder(CThostFtdcOrderField* order) {
   if (order == nullptr) return;
-  publish(EventKind::OrderReport, monotonic_ns(), [&](Event& e) noexcept { order_report(order, e); });
+  publish(EventKind::OrderReport, now(), [&](Event& e) noexcept { order_report(order, e); });
 }
 
 void TraderSpi::OnRtnTrade(CThostFtdcTradeField* trade) {
   if (trade == nullptr) return;
-  publish(EventKind::TradeReport, monotonic_ns(), [&](Event& e) noexcept { trade_report(trade, e); });
+  publish(EventKind::TradeReport, now(), [&](Event& e) noexcept { trade_report(trade, e); });
 }
 
 void TraderSpi::OnRspQryOrder(CThostFtdcOrderField* order, CThostFtdcRspInfoField* info, int id, bool last) {
-  publish(EventKind::OrderReport, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::OrderReport, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     e.from_query = true;
     e.has_row = order != nullptr && e.error_id == 0;
@@ -292,7 +292,7 @@ void TraderSpi::OnRspQryOrder(CThostFtdcOrderField* order, CThostFtdcRspInfoFiel
 }
 
 void TraderSpi::OnRspQryTrade(CThostFtdcTradeField* trade, CThostFtdcRspInfoField* info, int id, bool last) {
-  publish(EventKind::TradeReport, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::TradeReport, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     e.from_query = true;
     e.has_row = trade != nullptr && e.error_id == 0;
@@ -301,7 +301,7 @@ void TraderSpi::OnRspQryTrade(CThostFtdcTradeField* trade, CThostFtdcRspInfoFiel
 }
 
 void TraderSpi::OnRspQryInstrument(CThostFtdcInstrumentField* in, CThostFtdcRspInfoField* info, int id, bool last) {
-  publish(EventKind::InstrumentRow, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::InstrumentRow, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     e.from_query = true;
     e.has_row = in != nullptr && e.error_id == 0;
@@ -320,7 +320,7 @@ void TraderSpi::OnRspQryInstrument(CThostFtdcInstrumentField* in, CThostFtdcRspI
 
 void TraderSpi::OnRspQryInstrumentMarginRate(CThostFtdcInstrumentMarginRateField* r, CThostFtdcRspInfoField* info,
                                              int id, bool last) {
-  publish(EventKind::MarginRateRow, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::MarginRateRow, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     e.from_query = true;
     e.has_row = r != nullptr && e.error_id == 0;
@@ -336,7 +336,7 @@ void TraderSpi::OnRspQryInstrumentMarginRate(CThostFtdcInstrumentMarginRateField
 
 void TraderSpi::OnRspQryInstrumentCommissionRate(CThostFtdcInstrumentCommissionRateField* r,
                                                  CThostFtdcRspInfoField* info, int id, bool last) {
-  publish(EventKind::CommissionRateRow, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::CommissionRateRow, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     e.from_query = true;
     e.has_row = r != nullptr && e.error_id == 0;
@@ -354,7 +354,7 @@ void TraderSpi::OnRspQryInstrumentCommissionRate(CThostFtdcInstrumentCommissionR
 
 void TraderSpi::OnRspQryInvestorPosition(CThostFtdcInvestorPositionField* r, CThostFtdcRspInfoField* info, int id,
                                          bool last) {
-  publish(EventKind::PositionRow, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::PositionRow, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     e.from_query = true;
     e.has_row = r != nullptr && e.error_id == 0;
@@ -374,7 +374,7 @@ void TraderSpi::OnRspQryInvestorPosition(CThostFtdcInvestorPositionField* r, CTh
 
 void TraderSpi::OnRspQryTradingAccount(CThostFtdcTradingAccountField* r, CThostFtdcRspInfoField* info, int id,
                                        bool last) {
-  publish(EventKind::AccountRow, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::AccountRow, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     e.from_query = true;
     e.has_row = r != nullptr && e.error_id == 0;
@@ -392,7 +392,7 @@ void TraderSpi::OnRspQryTradingAccount(CThostFtdcTradingAccountField* r, CThostF
 }
 
 void TraderSpi::OnRspError(CThostFtdcRspInfoField* info, int id, bool last) {
-  publish(EventKind::RspError, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::RspError, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     error_text(gbk_, info, e.payload.error.error_msg);
   });
@@ -400,7 +400,7 @@ void TraderSpi::OnRspError(CThostFtdcRspInfoField* info, int id, bool last) {
 
 void TraderSpi::OnRtnInstrumentStatus(CThostFtdcInstrumentStatusField* s) {
   if (s == nullptr) return;
-  publish(EventKind::InstrumentStatus, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::InstrumentStatus, now(), [&](Event& e) noexcept {
     copy_id(e.payload.status.instrument_or_product, s->InstrumentID);
     copy_id(e.payload.status.exchange, s->ExchangeID);
     e.payload.status.status = static_cast<std::uint8_t>(s->InstrumentStatus);
@@ -410,15 +410,15 @@ void TraderSpi::OnRtnInstrumentStatus(CThostFtdcInstrumentStatusField* s) {
 // ---- md ----------------------------------------------------------------------------------------------------------
 
 void MdSpi::OnFrontConnected() {
-  publish(EventKind::MdConnected, monotonic_ns(), [](Event&) noexcept {});
+  publish(EventKind::MdConnected, now(), [](Event&) noexcept {});
 }
 
 void MdSpi::OnFrontDisconnected(int nReason) {
-  publish(EventKind::MdDisconnected, monotonic_ns(), [nReason](Event& e) noexcept { e.error_id = nReason; });
+  publish(EventKind::MdDisconnected, now(), [nReason](Event& e) noexcept { e.error_id = nReason; });
 }
 
 void MdSpi::OnRspUserLogin(CThostFtdcRspUserLoginField* login, CThostFtdcRspInfoField* info, int id, bool last) {
-  publish(EventKind::MdLoggedIn, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::MdLoggedIn, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     e.has_row = login != nullptr && e.error_id == 0;
     if (!e.has_row) {
@@ -431,7 +431,7 @@ void MdSpi::OnRspUserLogin(CThostFtdcRspUserLoginField* login, CThostFtdcRspInfo
 
 void MdSpi::OnRspSubMarketData(CThostFtdcSpecificInstrumentField* inst, CThostFtdcRspInfoField* info, int id,
                                bool last) {
-  publish(EventKind::MdSubscribed, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::MdSubscribed, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     e.has_row = inst != nullptr;
     if (inst != nullptr) {
@@ -444,14 +444,14 @@ void MdSpi::OnRspSubMarketData(CThostFtdcSpecificInstrumentField* inst, CThostFt
 }
 
 void MdSpi::OnRspError(CThostFtdcRspInfoField* info, int id, bool last) {
-  publish(EventKind::RspError, monotonic_ns(), [&](Event& e) noexcept {
+  publish(EventKind::RspError, now(), [&](Event& e) noexcept {
     set_rsp(e, info, id, last);
     error_text(gbk_, info, e.payload.error.error_msg);
   });
 }
 
 void MdSpi::OnRtnDepthMarketData(CThostFtdcDepthMarketDataField* d) {
-  const std::int64_t recv_ns = monotonic_ns();  // first thing: the latency budget starts here
+  const std::int64_t recv_ns = now();  // first thing: the latency budget starts here
   if (d == nullptr) return;
   publish(EventKind::Tick, recv_ns, [d](Event& e) noexcept {
     core::TickData& t = e.payload.tick;

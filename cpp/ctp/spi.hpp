@@ -19,6 +19,7 @@
 
 #include "ThostFtdcMdApi.h"
 #include "ThostFtdcTraderApi.h"
+#include "core/clock.hpp"
 #include "core/events.hpp"
 #include "ctp/gbk.hpp"
 #include "queue/wait_strategy.hpp"
@@ -40,8 +41,12 @@ class SpiBase {
       : ring_(ring), waiter_(waiter), full_wait_ns_(full_wait_ns), lossy_(lossy) {}
 
   [[nodiscard]] const RingCounters& counters() const noexcept { return counters_; }
+  // Stamps recv_ns from `clock` (an event-time clock: backtests) instead of CLOCK_MONOTONIC. Before use.
+  void set_clock(const std::int64_t* clock) noexcept { clock_ = clock; }
 
  protected:
+  [[nodiscard]] std::int64_t now() const noexcept { return clock_ != nullptr ? *clock_ : core::monotonic_ns(); }
+
   // Constructs the event in the ring slot; `fill(Event&)` writes the payload.
   template <class Filler>
   void publish(core::EventKind kind, std::int64_t recv_ns, Filler&& fill) noexcept {
@@ -65,6 +70,7 @@ class SpiBase {
   queue::Waiter& waiter_;
   std::int64_t full_wait_ns_;
   bool lossy_;
+  const std::int64_t* clock_ = nullptr;
   RingCounters counters_;
 };
 

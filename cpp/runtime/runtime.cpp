@@ -12,6 +12,15 @@ Runtime::Runtime(RuntimeSettings settings) {
   engine_ = std::make_unique<core::Engine>(config, *session_);
 }
 
+Runtime::Runtime(const EngineSettings& settings, std::unique_ptr<core::Gateway> gateway,
+                 const std::int64_t* event_clock) {
+  core::EngineConfig config = engine_config(settings);
+  config.event_clock_ns = event_clock;
+  gateway_ = std::move(gateway);
+  if (!gateway_) throw std::invalid_argument("Runtime: no gateway");
+  engine_ = std::make_unique<core::Engine>(config, *gateway_);
+}
+
 Runtime::~Runtime() {
   engine().shutdown();  // no vendor callback after this: nothing below races the engine's collaborators
   if (journal_) {
@@ -21,6 +30,7 @@ Runtime::~Runtime() {
   engine().set_risk_hook(nullptr);
   engine_.reset();
   session_.reset();
+  gateway_.reset();
   library_.reset();  // last of the three: no API created from it is alive any more
   kill_sink_.reset();
   risk_.reset();

@@ -32,12 +32,19 @@ class Runtime {
  public:
   // Throws SettingsError (a bad setting), ctp::LibraryError (the library pair), std::invalid_argument.
   explicit Runtime(RuntimeSettings settings);
+  // Any other gateway (a backtest's), owned here; `event_clock` (may be null) is the engine's clock.
+  Runtime(const EngineSettings& settings, std::unique_ptr<core::Gateway> gateway, const std::int64_t* event_clock);
   ~Runtime();
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
   [[nodiscard]] core::Engine& engine() noexcept { return *engine_; }
+  // The CTP session; only when built from RuntimeSettings (has_session()).
+  [[nodiscard]] bool has_session() const noexcept { return session_ != nullptr; }
   [[nodiscard]] ctp::Session& session() noexcept { return *session_; }
+  [[nodiscard]] core::Gateway& gateway() noexcept {
+    return session_ ? static_cast<core::Gateway&>(*session_) : *gateway_;
+  }
   [[nodiscard]] const ctp::LibraryPair& library() const noexcept { return *library_; }
 
   // Builds the risk engine (sized from the engine's capacities) and installs it as the risk hook, with
@@ -64,7 +71,8 @@ class Runtime {
   std::unique_ptr<risk::RiskEngine> risk_;     // outlives the engine that calls it
   std::unique_ptr<EngineKillSink> kill_sink_;  // the risk engine's sink
   std::unique_ptr<ctp::LibraryPair> library_;  // outlives every vendor API created from it
-  std::unique_ptr<ctp::Session> session_;      // the engine's gateway
+  std::unique_ptr<ctp::Session> session_;      // the engine's gateway (live)
+  std::unique_ptr<core::Gateway> gateway_;     // the engine's gateway (backtest; or session_)
   std::unique_ptr<core::Engine> engine_;
 };
 

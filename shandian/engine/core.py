@@ -192,17 +192,21 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
             s.relogin_delay_ms = 300
         return s
 
-    def _build(self) -> None:
+    def _make_core(self) -> Any:
+        """Build the C++ engine and its gateway: the CTP session (a backtest builds another gateway)."""
         settings = self.config.engine
-        lib = library_dir(self.config.account.library)
-        self._rt = _core.Engine(
-            lib,
+        return _core.Engine(
+            library_dir(self.config.account.library),
             self._session_config(),
             wait=settings.wait,
             max_events_per_batch=settings.max_events_per_batch,
             max_wait_ms=min(50.0, settings.housekeeping_ms),
             bar_history=settings.bar_history,
         )
+
+    def _build(self) -> None:
+        settings = self.config.engine
+        self._rt = self._make_core()
         for agent in self._agents:
             self._states[agent].agent_id = self._rt.add_agent(agent.name)
             self._by_id[self._states[agent].agent_id] = agent
