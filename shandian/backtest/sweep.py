@@ -343,9 +343,11 @@ class SweepTable:
 
     def format(self, top: int = 10) -> str:
         """Format the best `top` rows as a plain-text table (params, the objective, a few key statistics)."""
-        shown = [c for c in self.columns if c not in STAT_KEYS or c == self.objective]
-        shown = [c for c in shown if c != "trades_sha256"]
+        shown = [c for c in self.columns if (c not in STAT_KEYS or c == self.objective)
+                 and c not in ("trades_sha256", "error")]
         shown += [k for k in ("net_pnl", "max_drawdown", "trade_count") if k != self.objective]
+        if any(row.get("error") for row in self.rows[:top]):
+            shown.append("error")
         cells = [shown] + [[_cell(row.get(c, "")) for c in shown] for row in self.rows[:top]]
         widths = [max(len(r[i]) for r in cells) for i in range(len(shown))]
         lines = ["  ".join(f"{v:>{w}}" for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
