@@ -11,7 +11,7 @@ import os
 import pathlib
 import typing
 import typing_extensions
-__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Bar', 'BarConfigError', 'BarIntervalError', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'UnknownProductError', 'bar_interval', 'build_bars', 'build_info', 'check_bar_product', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of']
+__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Bar', 'BarConfigError', 'BarIntervalError', 'Batch', 'BatchItemKind', 'CancelResult', 'ColumnBarBuilder', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TickGenerator', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'UnknownProductError', 'bar_interval', 'build_bars', 'build_info', 'bundled_instrument', 'check_bar_product', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of', 'trading_hours_mask']
 class CtpLibraryError(OSError):
     pass
 class BarIntervalError(ValueError):
@@ -1976,6 +1976,33 @@ class CsvOrderError(ValueError):
     pass
 class TickOrderError(ValueError):
     pass
+class TickGenerator:
+    """
+    The local front's seeded generator read in column chunks over consecutive trading days.
+    """
+    def __init__(self, instruments: collections.abc.Sequence[str], seed: typing.SupportsInt | typing.SupportsIndex, trading_day: str, days: typing.SupportsInt | typing.SupportsIndex = 1, start_with_night: bool = False) -> None:
+        ...
+    def read(self, max_rows: typing.SupportsInt | typing.SupportsIndex) -> dict:
+        """
+        Up to MAX_ROWS ticks as numpy columns (prices without a value are NaN); empty after the last day.
+        """
+    @property
+    def symbols(self) -> list[str]:
+        ...
+class ColumnBarBuilder:
+    """
+    One instrument's BarBuilder fed tick columns in pieces (state carries over).
+    """
+    def __init__(self, symbol: str, interval: str) -> None:
+        ...
+    def feed(self, time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], trading_day: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], last_price: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], volume: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], turnover: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], open_interest: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> dict:
+        """
+        The bars these ticks finish (dict of columns, as build_bars).
+        """
+    def on_clock(self, clock_ms: typing.SupportsInt | typing.SupportsIndex) -> dict:
+        """
+        The bars the exchange clock at CLOCK_MS closes.
+        """
 def bar_interval(text: str) -> str:
     """
     The canonical text of a bar interval ("60m" -> "1h"); BarIntervalError when invalid.
@@ -1991,6 +2018,11 @@ def build_bars(symbol: str, interval: str, time_ms: typing.Annotated[numpy.typin
 def build_info() -> dict:
     """
     Compiler, flags and pinned CTP API version this extension was built with (for provenance).
+    """
+def bundled_instrument(symbol: str, trading_day: str = '') -> dict:
+    """
+    The local front's bundled instrument row of SYMBOL (a contract or product id): symbol, product, exchange,
+    price_tick, volume_multiple. KeyError naming the symbol when the table has no such product.
     """
 def check_bar_product(symbol: str) -> None:
     """
@@ -2030,6 +2062,12 @@ def risk_limit_fields() -> dict:
 def trading_days_of(time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> numpy.typing.NDArray[numpy.uint32]:
     """
     Trading day (YYYYMMDD, uint32) of each exchange time (ms), by the weekday calendar.
+    """
+def trading_hours_mask(symbols: collections.abc.Sequence[str], instrument: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> typing.Any:
+    """
+    True where exchange time TIME_MS of symbols[INSTRUMENT] is inside its product's trading hours on a
+    trading day (the windows, opening auctions and close grace the bar builder takes ticks in).
+    KeyError for a product not in the session table.
     """
 RISK_MAX_EXCHANGE_OVERRIDES: int = 8
 RISK_MAX_WINDOWS: int = 2

@@ -12,6 +12,7 @@ from enum import StrEnum
 from shandian import _core
 
 __all__ = [
+    "BacktestDataError",
     "BarSubscriptionError",
     "ConfigError",
     "HistoryError",
@@ -85,3 +86,18 @@ class UnknownSymbolError(HistoryError, LookupError):
 
 class HistoryIntervalError(HistoryError, ValueError):
     """A bar interval that is malformed, or that a source does not store."""
+
+
+class BacktestDataError(HistoryFormatError):
+    """A bad row of backtest market data: `file`, `row`, `field`, `value` and the `rule` it breaks.
+
+    `rule` is a key of shandian.backtest.data.BAD_DATA_RULES (with on_bad_data = "skip" such rows are dropped
+    and counted under it); row 0 means the file as a whole (missing column, not a database).
+    """
+
+    def __init__(self, file: str, row: int, field: str, value: object, rule: str, reason: str, *,
+                 row_label: str = "row") -> None:
+        self.file, self.row, self.field, self.value, self.rule = file, row, field, value, rule
+        why = reason
+        where = f"{file}: {row_label} {row}" if row else file
+        super().__init__(f"{where}: field {field}: value {value!r}: {why} [rule {rule}]")

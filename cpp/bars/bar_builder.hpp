@@ -113,6 +113,11 @@ class BarBuilder {
   [[nodiscard]] std::size_t series_count() const noexcept { return series_count_; }
   [[nodiscard]] const BuilderStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const SessionSchedule& schedule() const noexcept { return schedule_; }
+  // True when wall-clock time of day `ms_of_day` lies in one of the product's trading windows, its opening
+  // auction or the close grace: the instants whose ticks the builder takes (the day itself is not checked).
+  [[nodiscard]] bool in_trading_hours(std::int32_t ms_of_day) const noexcept {
+    return classify(session_ms_of(ms_of_day)).window >= 0;
+  }
   // Exchange time (as on a Bar) of the latest accepted tick; INT64_MIN before one.
   [[nodiscard]] std::int64_t last_tick_exchange_ms() const noexcept { return last_tick_ms_; }
 

@@ -87,6 +87,67 @@ class TickOrderError : public std::invalid_argument {
   return yyyymmdd_of_day_number(trading_day_of(static_cast<std::int32_t>(natural), ms_of_day));
 }
 
+// False for exchange times that no trading day has: weekend day hours, Saturday and Sunday evenings and the
+// after-midnight part of Sunday and Monday mornings (the night of a trading day is the previous weekday's
+// evening and the early hours after it). Holidays are not known.
+[[nodiscard]] constexpr bool on_a_trading_day(std::int64_t time_ms) noexcept {
+  const std::int64_t natural = natural_day_of_exchange_ms(time_ms);
+  const auto ms_of_day = static_cast<std::int32_t>(time_ms - natural * kMsPerDay);
+  const std::int32_t day = trading_day_of(static_cast<std::int32_t>(natural), ms_of_day);
+  return exchange_ms_of(day, session_ms_of(ms_of_day)) == time_ms;
+}
+
+// Builds one instrument's bars from tick columns fed in pieces (a recorded history streamed chunk by chunk):
+// the builder's state carries over between feed() calls, so feeding the columns in any split gives the bars of
+// feeding them at once. `symbol`'s product must be in the bundled session table (UnknownProductError).
+class ColumnBarBuilder {
+ public:
+  ColumnBarBuilder(std::string_view symbol, BarInterval interval, BuilderOptions options = {})
+      : builder_(symbol, sessions_for_symbol(symbol), options),
+        natural_day_stamps_(sessions_for_symbol(symbol).exchange == Exchange::CZCE) {
+    builder_.add_interval(interval);
+    tick_.symbol.assign(symbol);
+  }
+
+  // Folds `ticks` in; appends the bars they finish to `out`. TickOrderError when time goes backwards
+  // (within the columns or against the previous feed), naming the tick by its index in this call.
+  void feed(const TickColumnsView& ticks, BarColumns& out) {
+    const auto sink = [&out](const Bar& bar) { out.push(bar); };
+    for (std::size_t i = 0; i < ticks.size; ++i) {
+      const std::int64_t t = ticks.time_ms[i];
+      if (t < last_time_ms_) {
+        throw TickOrderError("tick " + std::to_string(i) + " of " + std::string(tick_.symbol.view()) +
+                             ": time_ms " + std::to_string(t) + " is before the previous tick's " +
+                             std::to_string(last_time_ms_));
+      }
+      last_time_ms_ = t;
+      const std::int64_t natural = natural_day_of_exchange_ms(t);
+      tick_.update_ms = static_cast<std::int32_t>(t - natural * kMsPerDay);
+      tick_.action_day = yyyymmdd_of_day_number(static_cast<std::int32_t>(natural));
+      // As CTP stamps it: CZCE's TradingDay is the natural day (the builder moves its night ticks itself).
+      tick_.trading_day = natural_day_stamps_ ? tick_.action_day : ticks.trading_day[i];
+      tick_.last_price = ticks.last_price[i];
+      tick_.volume = ticks.volume[i];
+      tick_.turnover = ticks.turnover[i];
+      tick_.open_interest = ticks.open_interest[i];
+      builder_.on_tick(tick_, sink);
+    }
+    out.stats = builder_.stats();
+  }
+
+  // Moves the exchange clock to `clock_ms`, closing the bars it has passed (appended to `out`).
+  void on_clock(std::int64_t clock_ms, BarColumns& out) {
+    builder_.on_clock(clock_ms, [&out](const Bar& bar) { out.push(bar); });
+    out.stats = builder_.stats();
+  }
+
+ private:
+  BarBuilder builder_;
+  bool natural_day_stamps_;
+  core::TickData tick_{};
+  std::int64_t last_time_ms_ = std::numeric_limits<std::int64_t>::min();
+};
+
 // Feeds `ticks` of `symbol` (its product in the bundled session table: UnknownProductError otherwise) through
 // a BarBuilder of `interval` and returns the bars finished by the ticks. `clock_ms`: the exchange clock after
 // the last tick, closing the bars it has passed (a session's last bar when no closing tick came); the default
@@ -94,33 +155,10 @@ class TickOrderError : public std::invalid_argument {
 [[nodiscard]] inline BarColumns build_bars(std::string_view symbol, BarInterval interval, const TickColumnsView& ticks,
                                            std::int64_t clock_ms = std::numeric_limits<std::int64_t>::min(),
                                            BuilderOptions options = {}) {
-  BarBuilder builder(symbol, sessions_for_symbol(symbol), options);
-  builder.add_interval(interval);
-  const bool natural_day_stamps = sessions_for_symbol(symbol).exchange == Exchange::CZCE;
+  ColumnBarBuilder builder(symbol, interval, options);
   BarColumns out;
-  const auto sink = [&out](const Bar& bar) { out.push(bar); };
-  core::TickData tick{};
-  tick.symbol.assign(symbol);
-  for (std::size_t i = 0; i < ticks.size; ++i) {
-    const std::int64_t t = ticks.time_ms[i];
-    if (i > 0 && t < ticks.time_ms[i - 1]) {
-      throw TickOrderError("tick " + std::to_string(i) + " of " + std::string(symbol) + ": time_ms " +
-                           std::to_string(t) + " is before the previous tick's " +
-                           std::to_string(ticks.time_ms[i - 1]));
-    }
-    const std::int64_t natural = natural_day_of_exchange_ms(t);
-    tick.update_ms = static_cast<std::int32_t>(t - natural * kMsPerDay);
-    tick.action_day = yyyymmdd_of_day_number(static_cast<std::int32_t>(natural));
-    // As CTP stamps it: CZCE's TradingDay is the natural day (the builder moves its night ticks itself).
-    tick.trading_day = natural_day_stamps ? tick.action_day : ticks.trading_day[i];
-    tick.last_price = ticks.last_price[i];
-    tick.volume = ticks.volume[i];
-    tick.turnover = ticks.turnover[i];
-    tick.open_interest = ticks.open_interest[i];
-    builder.on_tick(tick, sink);
-  }
-  if (clock_ms != std::numeric_limits<std::int64_t>::min()) builder.on_clock(clock_ms, sink);
-  out.stats = builder.stats();
+  builder.feed(ticks, out);
+  if (clock_ms != std::numeric_limits<std::int64_t>::min()) builder.on_clock(clock_ms, out);
   return out;
 }
 

@@ -67,6 +67,9 @@ def prepare(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: 
     if agents is not None:
         run_cfg.agents = []
     run_cfg.engine.progress_interval = 0
+    # The engine's own timer (parameter updates, controls, progress) in event time: once a simulated minute,
+    # not once per snapshot (a Python call per tick would cost more than the replay itself).
+    run_cfg.engine.housekeeping_ms = 60_000.0
     engine = BacktestEngine(run_cfg, cfg.backtest, front, rates=rates, progress=progress)
     for agent in agents or ():
         engine.add_agent(agent, getattr(agent, "symbols", ()) or ())

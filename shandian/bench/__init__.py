@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shandian.bench import (
+    backtest,  # noqa: F401 -- importing it registers the backtest scenario
     bars_ta,  # noqa: F401 -- importing it registers the bars_ta scenario
     builtin,  # importing it registers the built-in scenarios in REGISTRY
 )

@@ -1,0 +1,150 @@
+"""The `backtest` scenario: replay + matching speed and memory of `shandian.backtest` (docs/backtest.md).
+
+Each row runs a real backtest (cpp/backtest driving the local front's matching core, the live engine and
+dispatcher) on the seeded generator's rb2505 day sessions (27 000 snapshots a day) and reports ticks (or
+bars) per wall second: (1) no agent subscribed (replay + matching, no Python per tick); (2) a no-op Python
+agent receiving every tick; (3) vn.py's trivial strategy, a limit order every 100 ticks; (4) 1-minute bars
+built in C++ from the ticks into a dual-moving-average agent (incremental shandian.ta SMAs; bars/s counts
+bars delivered, which here come from ticks: bar-input mode is not in this build); (5) peak RSS while
+replaying a small and a 10x larger run (streaming: it should not grow). vn.py / backtrader baselines are
+not wired in this build: said in the notes.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from shandian.bench.scenarios import Context, Metric, Output, Scenario, register
+
+TICKS_PER_DAY = 27_000  # rb2505's day session at 2 snapshots a second
+
+
+def _rss_bytes() -> int:
+    """Return the resident set size now (Linux /proc; 0 elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _replay(days: int, agents: list[Any]) -> tuple[float, dict[str, Any], int]:
+    """One backtest of `days` generator days: (wall seconds, counters, peak RSS sampled while it ran)."""
+    from shandian.backtest import prepare
+
+    peak = [_rss_bytes()]
+
+    def sample(_: Any) -> None:
+        peak[0] = max(peak[0], _rss_bytes())
+
+    cfg = {"backtest": {"data": [{"kind": "generator", "instruments": ["rb"], "seed": 42, "days": days}]}}
+    engine = prepare(cfg, agents=agents, progress=sample)
+    t0 = time.perf_counter()
+    engine.run()
+    wall = time.perf_counter() - t0
+    peak[0] = max(peak[0], _rss_bytes())
+    return wall, engine.counters, peak[0]
+
+
+def _agents() -> dict[str, Any]:
+    import shandian as sd
+    from shandian import ta
+
+    class NoOp(sd.Agent):
+        """Receives every tick and does nothing."""
+
+        def on_start(self) -> None:
+            self.subscribe("rb2505")
+
+        def on_tick(self, tick: sd.Tick) -> None:
+            pass
+
+    class EveryHundred(sd.Agent):
+        """vn.py's trivial benchmark strategy: a limit order at the bid every 100 ticks (cancelled first)."""
+
+        def on_start(self) -> None:
+            self.subscribe("rb2505")
+            self.n = 0
+            self.working: int | None = None
+
+        def on_tick(self, tick: sd.Tick) -> None:
+            self.n += 1
+            if self.n % 100:
+                return
+            if self.working is not None:
+                self.cancel(self.working)
+            self.working = self.buy("rb2505", tick.bid_price1, 1) if self.position("rb2505").long < 5 \
+                else self.sell("rb2505", tick.ask_price1, 1)
+
+    class DualMA(sd.Agent):
+        """Dual moving average on 1-minute bars (incremental SMAs), one lot long or short."""
+
+        params: ClassVar[dict[str, Any]] = {}
+
+        def on_start(self) -> None:
+            self.subscribe_bars("rb2505", "1m")
+            self.fast, self.slow, self.bars = ta.SMA(5), ta.SMA(20), 0
+
+        def on_bar(self, bar: sd.Bar) -> None:
+            self.bars += 1
+            fast, slow = self.fast.update(bar.close), self.slow.update(bar.close)
+            if slow != slow:  # NaN while warming up
+                return
+            pos = self.position("rb2505")
+            if fast > slow and pos.long == 0:
+                self.buy("rb2505", bar.close + 5, 1)
+            elif fast < slow and pos.long > 0:
+                self.sell("rb2505", bar.close - 5, 1)
+
+    return {"noop": NoOp, "every100": EveryHundred, "dual_ma": DualMA}
+
+
+def run_backtest(ctx: Context) -> Output:
+    """Run the five measurements at the context's size."""
+    out = Output()
+    days = ctx.size(4, 40)
+    rss_days = (ctx.size(8, 37), ctx.size(40, 370))  # ~0.2 M / 1 M ticks quick; 1 M / 10 M full
+    out.params = {"days": days, "ticks_per_day": TICKS_PER_DAY, "rss_days": rss_days}
+    kinds = _agents()
+
+    def rate_row(key: str, label: str, agents: list[Any], target: float, unit: str = "ticks/s") -> Any:
+        wall, counters, _ = _replay(days, agents)
+        rate = counters["ticks"] / wall
+        out.metrics.append(Metric(key, label, "rate", rate=rate, unit=unit, runs=[rate],
+                                  target=f">= {target / 1e6:g}M {unit}", target_met=rate >= target))
+        return wall, counters
+
+    rate_row("replay_no_agent", "replay + matching, no agent subscribed", [], 10e6)
+    rate_row("noop_tick_agent", "no-op Python agent on every tick", [kinds["noop"]("noop", {})], 3e6)
+    rate_row("order_every_100", "limit order every 100 ticks (vn.py's trivial strategy)",
+             [kinds["every100"]("every100", {})], 2e6)
+    agent = kinds["dual_ma"]("dual_ma", {})
+    wall, counters, _ = _replay(days, [agent])
+    bars_rate = agent.bars / wall
+    out.metrics.append(Metric("dual_ma_bars", "1m bars (built from ticks) into a dual-MA agent", "rate",
+                              rate=bars_rate, unit="bars/s", runs=[bars_rate],
+                              target=">= 1M bars/s (bar input)", target_met=bars_rate >= 1e6))
+    out.notes.append(f"dual-MA: {agent.bars} bars from {counters['ticks']} ticks in {wall:.2f} s "
+                     f"({counters['ticks'] / wall / 1e6:.2f} M ticks/s incl. bar building)")
+    small_wall, small, small_rss = _replay(rss_days[0], [kinds["noop"]("noop", {})])
+    large_wall, large, large_rss = _replay(rss_days[1], [kinds["noop"]("noop", {})])
+    growth = large_rss / small_rss if small_rss else float("nan")
+    out.metrics.append(Metric("rss_growth", f"peak RSS at {large['ticks'] / 1e6:.1f} M / "
+                              f"{small['ticks'] / 1e6:.1f} M ticks", "rate", rate=growth, unit="x",
+                              runs=[growth], target="<= 1.1x", target_met=growth <= 1.1))
+    out.notes.append(f"RSS {small_rss / 2**20:.0f} MiB at {small['ticks']:,} ticks ({small_wall:.1f} s), "
+                     f"{large_rss / 2**20:.0f} MiB at {large['ticks']:,} ticks ({large_wall:.1f} s)")
+    out.notes.append("vn.py / backtrader baselines: not wired in this build (no vnpy/backtrader runner yet)")
+    return out
+
+
+register(Scenario(
+    name="backtest",
+    title="Backtest: replay + matching, Python tick agents, bars into a dual MA, RSS growth",
+    run=run_backtest,
+    requires=("_core.Engine",),
+))
