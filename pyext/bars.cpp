@@ -9,8 +9,8 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
-#include <memory>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,7 +45,6 @@ const T* column_data(const Column<T>& column, std::size_t size, const char* name
   }
   return column.data();
 }
-
 
 py::dict bar_dict(bars::BarColumns&& b) {
   py::dict d;
@@ -244,8 +243,8 @@ void bind_bars(py::module_& m) {
       [](const std::string& symbol, const std::string& trading_day) {
         std::vector<sim::InstrumentSpec> specs;
         try {
-          specs = trading_day.empty() ? sim::select_instruments({symbol})
-                                      : sim::select_instruments({symbol}, trading_day);
+          specs =
+              trading_day.empty() ? sim::select_instruments({symbol}) : sim::select_instruments({symbol}, trading_day);
         } catch (const sim::UnknownInstrumentError& e) {
           throw py::key_error(e.what());
         }
@@ -283,8 +282,8 @@ void bind_bars(py::module_& m) {
           }
           const std::int64_t natural = bars::natural_day_of_exchange_ms(t[i]);
           const auto ms_of_day = static_cast<std::int32_t>(t[i] - natural * bars::kMsPerDay);
-          inside[i] = hours[static_cast<std::size_t>(index[i])]->in_trading_hours(ms_of_day) &&
-                      bars::on_a_trading_day(t[i]);
+          inside[i] =
+              hours[static_cast<std::size_t>(index[i])]->in_trading_hours(ms_of_day) && bars::on_a_trading_day(t[i]);
         }
         return to_array(std::move(inside)).attr("astype")("bool");
       },
@@ -314,10 +313,11 @@ void bind_bars(py::module_& m) {
            py::arg("symbol"), py::arg("interval"))
       .def(
           "feed",
-          [](bars::ColumnBarBuilder& self, const Column<std::int64_t>& time_ms, const Column<std::uint32_t>& trading_day,
-             const Column<double>& last_price, const Column<std::int64_t>& volume, const Column<double>& turnover,
-             const Column<double>& open_interest) {
-            const bars::TickColumnsView view = tick_view(time_ms, trading_day, last_price, volume, turnover, open_interest);
+          [](bars::ColumnBarBuilder& self, const Column<std::int64_t>& time_ms,
+             const Column<std::uint32_t>& trading_day, const Column<double>& last_price,
+             const Column<std::int64_t>& volume, const Column<double>& turnover, const Column<double>& open_interest) {
+            const bars::TickColumnsView view =
+                tick_view(time_ms, trading_day, last_price, volume, turnover, open_interest);
             bars::BarColumns b;
             {
               py::gil_scoped_release no_gil;

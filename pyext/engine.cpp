@@ -375,8 +375,52 @@ py::dict session_stats_dict(const ctp::SessionStats& s) {
 std::unique_ptr<PyEngine> make_backtest_engine(const py::dict& front, std::int32_t order_ms, double report_ms,
                                                const std::string& jitter, double jitter_ms, std::uint64_t latency_seed,
                                                const py::list& rates, std::size_t max_events_per_batch,
-                                               std::size_t bar_history, std::size_t max_live_orders) {
+                                               std::size_t bar_history, std::size_t max_live_orders,
+                                               const py::object& chunks) {
   backtest::BacktestSettings settings;
+  if (!chunks.is_none()) {
+    // The stream's TickChunks, pulled one at a time on the engine thread (GIL held there): the columns are
+    // kept alive until the next pull and read by pointer, so no Python runs per tick.
+    struct Held {
+      py::object iterator;
+      std::vector<py::array> columns;
+    };
+    auto held = std::make_shared<Held>();
+    held->iterator = py::iter(chunks);
+    settings.pull_chunk = [held](backtest::TickColumns& c) {
+      const py::object chunk = py::reinterpret_steal<py::object>(PyIter_Next(held->iterator.ptr()));
+      if (!chunk) {
+        if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+        return false;
+      }
+      held->columns.clear();
+      auto column = [&](const char* name, auto* tag) {
+        using T = std::remove_pointer_t<decltype(tag)>;
+        auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(chunk.attr(name));
+        if (!a) throw py::type_error(std::string("TickChunk.") + name + ": not a numeric column");
+        held->columns.push_back(a);
+        return static_cast<const T*>(a.data());
+      };
+      c.instrument = column("instrument", static_cast<std::int32_t*>(nullptr));
+      c.time_ms = column("time_ms", static_cast<std::int64_t*>(nullptr));
+      c.trading_day = column("trading_day", static_cast<std::uint32_t*>(nullptr));
+      c.last_price = column("last_price", static_cast<double*>(nullptr));
+      c.volume = column("volume", static_cast<std::int64_t*>(nullptr));
+      c.turnover = column("turnover", static_cast<double*>(nullptr));
+      c.open_interest = column("open_interest", static_cast<double*>(nullptr));
+      c.bid_price_1 = column("bid_price_1", static_cast<double*>(nullptr));
+      c.ask_price_1 = column("ask_price_1", static_cast<double*>(nullptr));
+      c.bid_volume_1 = column("bid_volume_1", static_cast<std::int32_t*>(nullptr));
+      c.ask_volume_1 = column("ask_volume_1", static_cast<std::int32_t*>(nullptr));
+      c.upper_limit = column("upper_limit", static_cast<double*>(nullptr));
+      c.lower_limit = column("lower_limit", static_cast<double*>(nullptr));
+      c.rows = static_cast<std::size_t>(held->columns[1].size());
+      for (const py::array& a : held->columns) {
+        if (static_cast<std::size_t>(a.size()) != c.rows) throw py::value_error("TickChunk: columns differ in length");
+      }
+      return true;
+    };
+  }
   sim::FrontConfig& f = settings.front;
   for (auto [key, value] : front) {
     const std::string k = py::str(key);
@@ -726,8 +770,12 @@ void bind_engine_class(py::module_& m) {
           [](PyEngine& e, double max_wait_ms) {
             bool dispatched = false;
             {
-              py::gil_scoped_release nogil;
-              dispatched = e.engine().run_once(static_cast<std::int64_t>(max_wait_ms * 1e6));
+              if (e.backtest != nullptr) {  // after the replay (the stop): reports still held by latency
+                dispatched = e.backtest->flush(e.engine());
+              } else {
+                py::gil_scoped_release nogil;
+                dispatched = e.engine().run_once(static_cast<std::int64_t>(max_wait_ms * 1e6));
+              }
             }
             e.dispatcher->rethrow_pending();
             return dispatched;
@@ -1023,10 +1071,12 @@ void bind_engine_class(py::module_& m) {
       .def_static("backtest", &make_backtest_engine, py::arg("front"), py::kw_only(), py::arg("order_ms") = 0,
                   py::arg("report_ms") = 0.0, py::arg("jitter") = "none", py::arg("jitter_ms") = 0.0,
                   py::arg("latency_seed") = 7, py::arg("rates") = py::list(), py::arg("max_events_per_batch") = 512,
-                  py::arg("bar_history") = 1000, py::arg("max_live_orders") = 16384,
+                  py::arg("bar_history") = 1000, py::arg("max_live_orders") = 16384, py::arg("chunks") = py::none(),
                   "A backtest engine: the local front's matching core driven in-thread on event time (front: "
                   "source, seed, instruments, session, days, max_ticks, trading_day, queue, initial_balance; "
-                  "rates: dicts of commission/margin overrides). run() replays the data to its end.")
+                  "rates: dicts of commission/margin overrides; chunks: an iterable of TickChunk instead of the "
+                  "front's source, "
+                  "front['symbols'] naming their instruments). run() replays the data to its end.")
       .def_property_readonly("backtest_counters", [](PyEngine& e) {
         py::dict d;
         if (e.backtest == nullptr) return d;

@@ -44,7 +44,8 @@ BacktestGateway::BacktestGateway(BacktestSettings settings)
   if (settings_.latency.order_ms < 0 || settings_.latency.report_ms < 0 || settings_.latency.jitter_ms < 0) {
     throw std::invalid_argument("backtest latency: order_ms, report_ms and jitter_ms must be >= 0");
   }
-  std::vector<sim::InstrumentSpec> instruments = sim::feed_instruments(f);
+  std::vector<sim::InstrumentSpec> instruments =
+      settings_.pull_chunk ? sim::select_instruments(settings_.chunk_symbols) : sim::feed_instruments(f);
   for (const RateOverride& o : settings_.rates) {
     bool used = false;
     for (sim::InstrumentSpec& s : instruments) {
@@ -55,9 +56,19 @@ BacktestGateway::BacktestGateway(BacktestSettings settings)
     }
     (void)used;  // an override for an instrument this run does not trade is harmless
   }
-  day_ = sim::feed_trading_day(f);
-  f.trading_day = day_;
-  source_ = sim::make_feed_source(f, instruments);
+  if (settings_.pull_chunk) {
+    auto chunks = std::make_unique<ChunkFeed>(settings_.pull_chunk, settings_.chunk_symbols, instruments);
+    const std::uint32_t first = chunks->first_day();
+    if (first == 0) throw std::invalid_argument("backtest data: the stream holds no ticks");
+    day_ = std::to_string(first);
+    chunks_ = chunks.get();
+    source_ = std::move(chunks);
+    f.trading_day = day_;
+  } else {
+    day_ = sim::feed_trading_day(f);
+    f.trading_day = day_;
+    source_ = sim::make_feed_source(f, instruments);
+  }
   core_ = std::make_unique<sim::ExchangeCore>(f, std::move(instruments), day_);
   wanted_.assign(core_->instruments().size(), false);
 }
@@ -232,15 +243,19 @@ void BacktestGateway::pump(core::Engine& engine) {
   for (int i = 0; i < kMaxPumpIterations && ring_->front() != nullptr; ++i) engine.run_once(0);
 }
 
-void BacktestGateway::next_day(core::Engine& engine) {
-  sim::FrontConfig next = settings_.front;
-  next.trading_day = sim::format_yyyymmdd(sim::next_weekday(sim::parse_trading_day(day_)));
-  source_ = sim::make_feed_source(next, core_->instruments());
-  core_->roll_trading_day(next.trading_day);  // expires working orders (pushed), drops the connection
+void BacktestGateway::roll_to(core::Engine& engine, const std::string& next) {
+  core_->roll_trading_day(next);  // expires working orders (pushed), drops the connection
   deliver_due(engine, INT64_MAX);
   pump(engine);  // the expiries reach the ledgers of the day they belong to
-  day_ = next.trading_day;
+  day_ = next;
   login();
+}
+
+bool BacktestGateway::flush(core::Engine& engine) {
+  deliver_due(engine, INT64_MAX);
+  const bool dispatched = engine.run_once(0);
+  pump(engine);
+  return dispatched;
 }
 
 bool BacktestGateway::run(core::Engine& engine) {
@@ -252,8 +267,17 @@ bool BacktestGateway::run(core::Engine& engine) {
     if (!source_->next(ev)) {
       deliver_due(engine, INT64_MAX);
       pump(engine);
-      if (counters_.days >= static_cast<std::uint64_t>(std::max(1, settings_.front.days))) return true;
-      next_day(engine);
+      if (chunks_ != nullptr) {
+        if (chunks_->pending_day() == 0) return true;
+        roll_to(engine, std::to_string(chunks_->pending_day()));
+        chunks_->start_pending_day();
+      } else {
+        if (counters_.days >= static_cast<std::uint64_t>(std::max(1, settings_.front.days))) return true;
+        sim::FrontConfig next = settings_.front;
+        next.trading_day = sim::format_yyyymmdd(sim::next_weekday(sim::parse_trading_day(day_)));
+        source_ = sim::make_feed_source(next, core_->instruments());
+        roll_to(engine, next.trading_day);
+      }
       ++counters_.days;
       pump(engine);
       continue;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "backtest/chunk_feed.hpp"
 #include "core/engine.hpp"
 #include "core/gateway.hpp"
 #include "ctp/spi.hpp"
@@ -51,6 +52,9 @@ struct BacktestSettings {
   sim::FrontConfig front;  // source ("gen" / "csv:PATH"), seed, instruments, session, days, max_ticks, queue
   LatencyModel latency;
   std::vector<RateOverride> rates;
+  // Column chunks instead of the front's source (the streaming loaders): set both.
+  PullChunk pull_chunk;
+  std::vector<std::string> chunk_symbols;
 };
 
 struct BacktestCounters {
@@ -75,6 +79,8 @@ class BacktestGateway final : public core::Gateway, private sim::TraderSink {
   // Runs the feed to its end (every configured day) or until engine.stop(); true when the data ran out.
   bool run(core::Engine& engine);
   [[nodiscard]] const BacktestCounters& counters() const noexcept { return counters_; }
+  // Delivers every report still held by report latency and runs the engine until idle (after run()).
+  bool flush(core::Engine& engine);
   [[nodiscard]] const std::string& trading_day() const noexcept { return day_; }
   [[nodiscard]] std::int64_t now_ns() const noexcept { return clock_ns_; }
   [[nodiscard]] const std::vector<sim::InstrumentSpec>& instruments() const noexcept { return core_->instruments(); }
@@ -104,7 +110,7 @@ class BacktestGateway final : public core::Gateway, private sim::TraderSink {
   void deliver(const sim::TraderMessage& message) noexcept;
   void login();
   void define_instruments();
-  void next_day(core::Engine& engine);
+  void roll_to(core::Engine& engine, const std::string& next);
   void deliver_due(core::Engine& engine, std::int64_t until_ns);
   void pump(core::Engine& engine);
   [[nodiscard]] std::int64_t report_delay_ns() noexcept;
@@ -113,6 +119,7 @@ class BacktestGateway final : public core::Gateway, private sim::TraderSink {
   std::string day_;
   std::unique_ptr<sim::ExchangeCore> core_;
   std::unique_ptr<sim::FeedSource> source_;
+  ChunkFeed* chunks_ = nullptr;  // source_ when the data comes in column chunks
   core::GatewayHost* host_ = nullptr;
   queue::Waiter* waiter_ = nullptr;
   std::unique_ptr<core::EventRing> ring_;

@@ -116,9 +116,8 @@ class ColumnBarBuilder {
     for (std::size_t i = 0; i < ticks.size; ++i) {
       const std::int64_t t = ticks.time_ms[i];
       if (t < last_time_ms_) {
-        throw TickOrderError("tick " + std::to_string(i) + " of " + std::string(tick_.symbol.view()) +
-                             ": time_ms " + std::to_string(t) + " is before the previous tick's " +
-                             std::to_string(last_time_ms_));
+        throw TickOrderError("tick " + std::to_string(i) + " of " + std::string(tick_.symbol.view()) + ": time_ms " +
+                             std::to_string(t) + " is before the previous tick's " + std::to_string(last_time_ms_));
       }
       last_time_ms_ = t;
       const std::int64_t natural = natural_day_of_exchange_ms(t);

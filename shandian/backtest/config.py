@@ -179,6 +179,11 @@ def _weekdays(start: str, end: str) -> int:
     return sum(1 for i in range((b - a).days + 1) if (a + dt.timedelta(days=i)).weekday() < 5)
 
 
+def replays_natively(settings: BacktestSettings) -> bool:
+    """Say whether the C++ replay reads the data itself (one generator or local-front tick CSV source)."""
+    return len(settings.data) == 1 and settings.data[0].get("kind") in ("generator", "csv")
+
+
 def front_settings(settings: BacktestSettings) -> dict[str, Any]:
     """Return the local front's feed settings for the C++ replay (one generator or CSV source)."""
     if len(settings.data) != 1:

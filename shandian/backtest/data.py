@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -29,15 +29,23 @@ from shandian import _core
 from shandian.errors import BacktestDataError, ConfigError
 
 __all__ = [
-    "BAD_DATA_RULES", "BarChunk", "BarStream", "DataCounts", "DataSource", "TickChunk", "TickStream",
-    "data_sources_from_config", "open_bar_stream", "open_tick_stream",
+    "BAD_DATA_RULES",
+    "BarChunk",
+    "BarStream",
+    "DataCounts",
+    "DataSource",
+    "TickChunk",
+    "TickStream",
+    "data_sources_from_config",
+    "open_bar_stream",
+    "open_tick_stream",
 ]
 
 # rule -> what it refuses (the text of BacktestDataError; the keys of DataCounts.skipped_bad)
 BAD_DATA_RULES: dict[str, str] = {
     "garbage": "not a value of the column's type (number, date/time, symbol)",
     "unknown_instrument": "the bundled instrument and session tables have no such product",
-    "price_not_positive": "the price must be a positive number",
+    "price_not_positive": "a price must be positive (a tick's missing price is NaN; a bar needs all four)",
     "off_tick_grid": "the price is not a multiple of the instrument's price tick",
     "negative_volume": "a volume must not be negative",
     "negative_value": "turnover and open interest must not be negative",
@@ -133,7 +141,7 @@ class DataSource:
     days: int = 1  # generator
     seed: int = 42  # generator
     trading_day: int = 20250102  # generator: the first trading day
-    session: str = "night"  # generator: start each day with its night session ("night") or not ("day")
+    session: str = "day"  # generator: "night" starts each day with its night session; "day" (as [front]) not
     price_ticks: Mapping[str, float] = field(default_factory=dict)  # symbol or product -> price tick
 
     @property
@@ -174,7 +182,7 @@ _SOURCE_KEYS = {
 
 
 def data_sources_from_config(table: list[dict[str, Any]], base_dir: Path) -> list[DataSource]:
-    """The ``[[backtest.data]]`` tables as DataSources; relative paths are against BASE_DIR.
+    """Parse the ``[[backtest.data]]`` tables into DataSources; relative paths are against BASE_DIR.
 
     ConfigError names the key (``backtest.data[1].path``), the value and the rule. Files must exist.
     """
@@ -190,8 +198,10 @@ def data_sources_from_config(table: list[dict[str, Any]], base_dir: Path) -> lis
             raise _key_error(where, "kind", f"expected one of {', '.join(_SOURCE_KEYS)}", kind)
         unknown = sorted(set(entry) - _SOURCE_KEYS[kind])
         if unknown:
-            raise ConfigError(f"{where}.{unknown[0]}", f"not a key of a {kind!r} source "
-                              f"(keys: {', '.join(sorted(_SOURCE_KEYS[kind]))})")
+            raise ConfigError(
+                f"{where}.{unknown[0]}",
+                f"not a key of a {kind!r} source (keys: {', '.join(sorted(_SOURCE_KEYS[kind]))})",
+            )
         args: dict[str, Any] = {"kind": kind}
         if kind == "generator":
             args["instruments"] = _str_list(where, "instruments", entry.get("instruments", ["rb"]))
@@ -201,7 +211,7 @@ def data_sources_from_config(table: list[dict[str, Any]], base_dir: Path) -> lis
             if not _is_weekday(day):
                 raise _key_error(where, "trading_day", "expected a YYYYMMDD weekday", day)
             args["trading_day"] = day
-            session = entry.get("session", "night")
+            session = entry.get("session", "day")
             if session not in ("day", "night"):
                 raise _key_error(where, "session", "expected 'day' or 'night'", session)
             args["session"] = session
@@ -217,8 +227,11 @@ def data_sources_from_config(table: list[dict[str, Any]], base_dir: Path) -> lis
                 args["symbols"] = _str_list(where, "symbols", entry["symbols"])
             ticks = entry.get("price_ticks", {})
             if not isinstance(ticks, Mapping) or not all(
-                    isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in ticks.values()):
-                raise _key_error(where, "price_ticks", "expected a table of symbol or product = tick > 0", ticks)
+                isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in ticks.values()
+            ):
+                raise _key_error(
+                    where, "price_ticks", "expected a table of symbol or product = tick > 0", ticks
+                )
             args["price_ticks"] = {str(k): float(v) for k, v in ticks.items()}
         if kind == "vnpy_sqlite":
             tbl = entry.get("table", "dbtickdata")
@@ -227,15 +240,20 @@ def data_sources_from_config(table: list[dict[str, Any]], base_dir: Path) -> lis
             args["table"] = tbl
             if "exchange" in entry:
                 if not isinstance(entry["exchange"], str):
-                    raise _key_error(where, "exchange", "expected an exchange id such as 'SHFE'", entry["exchange"])
+                    raise _key_error(
+                        where, "exchange", "expected an exchange id such as 'SHFE'", entry["exchange"]
+                    )
                 args["exchange"] = entry["exchange"]
         if "interval" in entry:
             interval = entry["interval"]
             if kind == "vnpy_sqlite" and interval not in _VNPY_INTERVALS:
-                raise _key_error(where, "interval", f"vn.py stores {', '.join(_VNPY_INTERVALS)} bars", interval)
+                raise _key_error(
+                    where, "interval", f"vn.py stores {', '.join(_VNPY_INTERVALS)} bars", interval
+                )
             if not isinstance(interval, str) or _interval_ms(interval) is None:
-                raise _key_error(where, "interval", "expected a time interval such as '1m', '5m', '1h', '1d'",
-                                 interval)
+                raise _key_error(
+                    where, "interval", "expected a time interval such as '1m', '5m', '1h', '1d'", interval
+                )
             args["interval"] = interval
         out.append(DataSource(**args))
     return out
@@ -277,7 +295,7 @@ class _Batch:
 
     row: Int64
     instrument: Int32  # index into the reader's symbols
-    columns: dict[str, npt.NDArray[Any]]
+    columns: dict[str, Any]
     garbage: dict[int, tuple[str, str]] = field(default_factory=dict)  # position -> (field, text)
 
     def __len__(self) -> int:
@@ -294,8 +312,9 @@ _BAR_PRICES = ("open", "high", "low", "close")
 class _Checker:
     """The bad-data rules over one source's batches, with the state that spans batches."""
 
-    def __init__(self, source: DataSource, symbols: _SymbolIndex, on_bad: str, counts: DataCounts,
-                 bars: bool = False) -> None:
+    def __init__(
+        self, source: DataSource, symbols: _SymbolIndex, on_bad: str, counts: DataCounts, bars: bool = False
+    ) -> None:
         self.source, self.symbols, self.on_bad, self.counts, self.bars = source, symbols, on_bad, counts, bars
         self.row_label = "row id" if source.kind == "vnpy_sqlite" else "row"
         self.ticks = np.zeros(0, dtype=np.float64)  # price tick per symbol index (NaN: unknown instrument)
@@ -303,36 +322,52 @@ class _Checker:
         self.day_volume: dict[int, tuple[int, int]] = {}  # instrument -> (trading day, max cumulative volume)
 
     def _bad(self, batch: _Batch, pos: int, field_name: str, value: object, rule: str) -> BacktestDataError:
-        return BacktestDataError(self.source.name, int(batch.row[pos]), field_name, value, rule,
-                                 BAD_DATA_RULES[rule], row_label=self.row_label)
+        return BacktestDataError(
+            self.source.name,
+            int(batch.row[pos]),
+            field_name,
+            value,
+            rule,
+            BAD_DATA_RULES[rule],
+            row_label=self.row_label,
+        )
 
-    def _apply(self, batch: _Batch, keep: npt.NDArray[np.bool_], mask: npt.NDArray[np.bool_], field_name: str,
-               rule: str, values: npt.NDArray[Any] | None) -> None:
-        """Drops (skip) or reports (error) the kept rows MASK marks; first row first."""
+    def _apply(
+        self,
+        batch: _Batch,
+        keep: npt.NDArray[np.bool_],
+        mask: npt.NDArray[np.bool_],
+        field_name: str,
+        rule: str,
+        values: npt.NDArray[Any] | None,
+    ) -> None:
+        """Drop (skip) or report (error) the kept rows MASK marks; first row first."""
         hit = mask & keep
         if not hit.any():
             return
         if self.on_bad == "error":
             pos = int(np.argmax(hit))
-            raise self._bad(batch, pos, field_name, None if values is None else values[pos].item(), rule)
+            raise self._bad(batch, pos, field_name, None if values is None else _plain(values[pos]), rule)
         self.counts.skipped_bad[rule] = self.counts.skipped_bad.get(rule, 0) + int(hit.sum())
         keep &= ~hit
 
     def check(self, batch: _Batch, time_key: str) -> _Batch:
-        """The rows of BATCH that pass every rule (on_bad="error": BacktestDataError at the first bad row)."""
+        """Return the rows of BATCH that pass every rule (on_bad="error": raise at the first bad row)."""
         n = len(batch)
         keep = np.ones(n, dtype=bool)
         local = self._local_masks(batch)
         if self.on_bad == "error":
-            firsts = [(int(np.argmax(m)), 1, name, rule, values) for m, name, rule, values in local if m.any()]
-            firsts += [(p, 0, *batch.garbage[p], "garbage", None) for p in batch.garbage]
-            first = min(firsts, key=lambda f: f[:2]) if firsts else None
+            firsts = [
+                (int(np.argmax(m)), 1, name, rule, values) for m, name, rule, values in local if m.any()
+            ]
+            firsts += [(p, 0, batch.garbage[p][0], "garbage", None) for p in batch.garbage]
+            first: Any = min(firsts, key=lambda f: f[:2]) if firsts else None
             if first is not None:
-                keep[first[0]:] = False
+                keep[first[0] :] = False
             self._check_sequence(batch, keep, time_key)  # raises for a sequence break before `first`
             if first is not None:
                 pos, _, name, rule = first[0], first[1], first[2], first[3]
-                value = batch.garbage[pos][1] if rule == "garbage" else first[4][pos].item()
+                value = batch.garbage[pos][1] if rule == "garbage" else _plain(first[4][pos])
                 raise self._bad(batch, pos, name, value, rule)
             return batch
         if batch.garbage:
@@ -344,20 +379,21 @@ class _Checker:
         self._check_sequence(batch, keep, time_key)
         return batch if keep.all() else batch.take(keep)
 
-    def _local_masks(self, batch: _Batch) -> list[tuple[npt.NDArray[np.bool_], str, str, npt.NDArray[Any] | None]]:
+    def _local_masks(self, batch: _Batch) -> list[tuple[Any, str, str, Any]]:
         c, out = batch.columns, []
         names = self.symbols.symbols
         if len(self.ticks) < len(names):
-            more = [_price_tick(self.source, s) for s in names[len(self.ticks):]]
+            more = [_price_tick(self.source, s) for s in names[len(self.ticks) :]]
             self.ticks = np.concatenate((self.ticks, np.array(more, dtype=np.float64)))
         tick = self.ticks[batch.instrument]
         unknown = np.isnan(tick)
         if unknown.any():
-            names = np.array(names, dtype=object)[batch.instrument]
-            out.append((unknown, "symbol", "unknown_instrument", names))
+            labels = np.array(names, dtype=object)[batch.instrument]
+            out.append((unknown, "symbol", "unknown_instrument", labels))
         prices = _BAR_PRICES if self.bars else _TICK_PRICES
-        for name in prices if self.bars else ("last_price",):
-            out.append((~(c[name] > 0), name, "price_not_positive", c[name]))
+        for name in prices:  # a tick may lack a price (NaN: no trade yet, an empty side); a bar may not
+            bad = ~(c[name] > 0) if self.bars else c[name] <= 0
+            out.append((bad, name, "price_not_positive", c[name]))
         with np.errstate(invalid="ignore"):
             for name in prices:
                 steps = c[name] / tick
@@ -369,8 +405,9 @@ class _Checker:
             out.append((c[name] < 0, name, "negative_value", c[name]))
         if self.bars:
             o, h, lo, cl = c["open"], c["high"], c["low"], c["close"]
-            out.append(((h < np.maximum(np.maximum(o, cl), lo)) | (lo > np.minimum(o, cl)), "high", "bar_range",
-                        h))
+            out.append(
+                ((h < np.maximum(np.maximum(o, cl), lo)) | (lo > np.minimum(o, cl)), "high", "bar_range", h)
+            )
         return out
 
     def _check_sequence(self, batch: _Batch, keep: npt.NDArray[np.bool_], time_key: str) -> None:
@@ -413,12 +450,17 @@ class _Checker:
         self._apply(batch, keep, mask, "volume", "volume_decreasing", volume)
 
 
+def _plain(value: Any) -> Any:
+    """Return a numpy scalar as the Python value (messages show 3500.5, not np.float64(3500.5))."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _time_texts(times: Int64) -> npt.NDArray[Any]:
     return np.array(times.astype("datetime64[ms]").astype(str), dtype=object)
 
 
 def _price_tick(source: DataSource, symbol: str) -> float:
-    """The symbol's price tick: the source's price_ticks override, else the bundled instrument table.
+    """Return the symbol's price tick: the source's price_ticks override, else the bundled instrument table.
 
     NaN (the unknown_instrument rule) when neither has one, or the session table has no hours for its product.
     """
@@ -443,28 +485,46 @@ def _vnpy_prices(values: Float64) -> Float64:
     return np.where(values == 0.0, np.nan, values)
 
 
+def _arrow_numbers(values: Any) -> Float64 | None:
+    """Floats of a pyarrow text column cast in C++ ('' -> NaN); None when some text is not a number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    nulled = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    try:
+        cast = pc.cast(nulled, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return np.asarray(cast.fill_null(np.nan).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
 def _number_column(values: Any, name: str, garbage: dict[int, tuple[str, str]]) -> Float64:
-    """Floats of VALUES (None / '' -> NaN: no value); an entry that is not a finite number is garbage (NaN)."""
+    """Return floats of VALUES (None / '' -> NaN: no value); a non-finite or non-number entry is garbage."""
+    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):  # a pyarrow text column
+        fast = _arrow_numbers(values)
+        values = values.to_numpy(zero_copy_only=False)
+        if fast is not None and not np.isinf(fast).any():
+            return fast
     arr = np.asarray(values)
     if arr.dtype.kind in "fiub":
         out = arr.astype(np.float64)
     else:
         arr = np.asarray(values, dtype=object)
-        blank = np.equal(arr, None) | np.equal(arr, "")
+        blank = (arr == None) | (arr == "")  # noqa: E711 — elementwise over an object array
         try:
             out = np.where(blank, "nan", arr).astype(np.float64)
         except (ValueError, TypeError):
             out = np.full(len(arr), np.nan)
-            for i, v in enumerate(arr):
+            for i, v in enumerate(arr.tolist()):
                 if blank[i]:
                     continue
                 try:
                     out[i] = float(v)
                 except (ValueError, TypeError):
                     garbage.setdefault(i, (name, str(v)))
-    for i in np.flatnonzero(np.isinf(out)):
-        garbage.setdefault(int(i), (name, str(arr[i])))
-        out[i] = np.nan
+    for j in np.flatnonzero(np.isinf(out)):
+        garbage.setdefault(int(j), (name, str(arr[j])))
+        out[j] = np.nan
     return out
 
 
@@ -476,8 +536,20 @@ def _whole(values: Float64, name: str, garbage: dict[int, tuple[str, str]], dtyp
     return np.nan_to_num(values).astype(dtype)
 
 
-def _times_from_text(texts: Sequence[Any], name: str, garbage: dict[int, tuple[str, str]]) -> Int64:
+def _times_from_text(texts: Any, name: str, garbage: dict[int, tuple[str, str]]) -> Int64:
     """Exchange ms of vn.py datetime texts ('YYYY-MM-DD HH:MM:SS[.ffffff][+08:00]', China time)."""
+    if hasattr(texts, "to_numpy") and not isinstance(texts, np.ndarray):  # a pyarrow text column
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:  # Arrow's ISO-8601 parser in C++ ('T' or ' ', fractions); the slow path names a bad row
+            local = pc.replace_substring_regex(texts, r"\+08:00$", "")
+            micros = pc.cast(pc.cast(local, pa.timestamp("us")), pa.int64()).to_numpy(zero_copy_only=False)
+            if len(local) == 0 or pc.min(pc.utf8_length(local)).as_py() >= 19:
+                return np.asarray(micros, dtype=np.int64) // 1000
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        texts = texts.to_pylist()
     cleaned = [t[:-6] if isinstance(t, str) and t.endswith("+08:00") else t for t in texts]
     try:
         return np.array(cleaned, dtype="datetime64[ms]").astype(np.int64)
@@ -517,8 +589,14 @@ class _SymbolIndex:
         return idx[inverse], selected[inverse]
 
 
-def _tick_batch(row: Int64, instrument: Int32, raw: Mapping[str, Any], garbage: dict[int, tuple[str, str]],
-                time_ms: Int64, vnpy_zero_is_none: bool) -> _Batch:
+def _tick_batch(
+    row: Int64,
+    instrument: Int32,
+    raw: Mapping[str, Any],
+    garbage: dict[int, tuple[str, str]],
+    time_ms: Int64,
+    vnpy_zero_is_none: bool,
+) -> _Batch:
     n = len(row)
 
     def price(name: str) -> Float64:
@@ -536,21 +614,36 @@ def _tick_batch(row: Int64, instrument: Int32, raw: Mapping[str, Any], garbage: 
         return _whole(_number_column(raw[name], name, garbage), name, garbage, dtype)
 
     columns = {
-        "time_ms": time_ms, "trading_day": _core.trading_days_of(time_ms),
-        "last_price": price("last_price"), "volume": count("volume", np.int64), "turnover": money("turnover"),
-        "open_interest": money("open_interest"), "bid_price_1": price("bid_price_1"),
-        "ask_price_1": price("ask_price_1"), "bid_volume_1": count("bid_volume_1", np.int32),
-        "ask_volume_1": count("ask_volume_1", np.int32), "upper_limit": price("limit_up"),
+        "time_ms": time_ms,
+        "trading_day": _core.trading_days_of(time_ms),
+        "last_price": price("last_price"),
+        "volume": count("volume", np.int64),
+        "turnover": money("turnover"),
+        "open_interest": money("open_interest"),
+        "bid_price_1": price("bid_price_1"),
+        "ask_price_1": price("ask_price_1"),
+        "bid_volume_1": count("bid_volume_1", np.int32),
+        "ask_volume_1": count("ask_volume_1", np.int32),
+        "upper_limit": price("limit_up"),
         "lower_limit": price("limit_down"),
     }
     return _Batch(row, instrument, columns, garbage)
 
 
 # the local front's native CSV columns -> vn.py TickData names (the documented schema)
-_NATIVE_TO_VNPY = {"InstrumentID": "symbol", "LastPrice": "last_price", "Volume": "volume", "Turnover": "turnover",
-                   "OpenInterest": "open_interest", "BidPrice1": "bid_price_1", "AskPrice1": "ask_price_1",
-                   "BidVolume1": "bid_volume_1", "AskVolume1": "ask_volume_1", "UpperLimitPrice": "limit_up",
-                   "LowerLimitPrice": "limit_down"}
+_NATIVE_TO_VNPY = {
+    "InstrumentID": "symbol",
+    "LastPrice": "last_price",
+    "Volume": "volume",
+    "Turnover": "turnover",
+    "OpenInterest": "open_interest",
+    "BidPrice1": "bid_price_1",
+    "AskPrice1": "ask_price_1",
+    "BidVolume1": "bid_volume_1",
+    "AskVolume1": "ask_volume_1",
+    "UpperLimitPrice": "limit_up",
+    "LowerLimitPrice": "limit_down",
+}
 _NATIVE_TIME = ("TradingDay", "ActionDay", "UpdateTime", "UpdateMillisec", "ExchangeID")
 
 
@@ -562,40 +655,76 @@ def _csv_header(path: Path) -> list[str]:
     return next(csv.reader([line]))
 
 
+def _days_of_yyyymmdd(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Return YYYYMMDD texts as datetime64[D]; ValueError when any is not a date."""
+    v = values.astype(np.int64)
+    y, m, d = v // 10_000, v // 100 % 100, v % 100
+    if not (((m >= 1) & (m <= 12) & (d >= 1) & (d <= 31) & (y >= 1900)).all()):
+        raise ValueError("not a date")
+    month = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m - 1)
+    days = month.astype("datetime64[D]") + (d - 1)
+    if not (days.astype("datetime64[M]") == month).all():  # 20250231 rolls into March
+        raise ValueError("not a date")
+    return days
+
+
+def _native_times_fast(raw: Mapping[str, Any]) -> Int64:
+    """Exchange ms of native rows, vectorized; ValueError when a row is malformed (the slow path finds it)."""
+    n = len(raw["UpdateTime"])
+    original = np.asarray(raw["UpdateTime"]).astype(str)
+    if not (np.char.str_len(original) == 8).all():
+        raise ValueError("not HH:MM:SS")
+    text = original.astype("U8")
+    chars = text.view("U1").reshape(n, 8)
+    if not ((chars[:, 2] == ":") & (chars[:, 5] == ":")).all():
+        raise ValueError("not HH:MM:SS")
+    digits = chars[:, [0, 1, 3, 4, 6, 7]].astype(np.int64)  # ValueError on a non-digit (or a short text)
+    hh, mm, ss = (
+        digits[:, 0] * 10 + digits[:, 1],
+        digits[:, 2] * 10 + digits[:, 3],
+        digits[:, 4] * 10 + digits[:, 5],
+    )
+    millis = np.asarray(raw["UpdateMillisec"]).astype(np.int64)
+    if not ((hh < 24) & (mm < 60) & (ss < 60) & (millis >= 0) & (millis <= 999)).all():
+        raise ValueError("time out of range")
+    seconds = hh * 3600 + mm * 60 + ss
+    day = _days_of_yyyymmdd(np.asarray(raw["ActionDay"]))
+    dce = np.asarray(raw["ExchangeID"]) == "DCE"
+    if dce.any():  # DCE's ActionDay is the trading day: the night's natural date is the previous weekday's
+        trading = _days_of_yyyymmdd(np.asarray(raw["TradingDay"])[dce])
+        evening = np.busday_offset(trading, -1, roll="forward")
+        secs = seconds[dce]
+        day[dce] = np.where(
+            secs >= 20 * 3600, evening, np.where(secs < 3 * 3600, evening + np.timedelta64(1, "D"), trading)
+        )
+    return day.astype(np.int64) * 86_400_000 + seconds * 1000 + millis
+
+
 def _native_times(raw: Mapping[str, Any], garbage: dict[int, tuple[str, str]]) -> Int64:
     """Exchange ms of native rows: natural date (ActionDay; DCE: from TradingDay) + UpdateTime + millis."""
     n = len(raw["UpdateTime"])
+    try:
+        return _native_times_fast(raw)
+    except (ValueError, TypeError):
+        pass
     out = np.zeros(n, dtype=np.int64)
     for i in range(n):
+        row = {k: np.asarray(raw[k][i : i + 1]) for k in _NATIVE_TIME}
         try:
-            trading, action = str(raw["TradingDay"][i]), str(raw["ActionDay"][i])
-            hh, mm, ss = str(raw["UpdateTime"][i]).split(":")
-            millis = int(raw["UpdateMillisec"][i])
-            if not (len(hh) == len(mm) == len(ss) == 2 and 0 <= millis <= 999):
-                raise ValueError
-            seconds = int(hh) * 3600 + int(mm) * 60 + int(ss)
-            if not 0 <= seconds < 86_400:
-                raise ValueError
-            if raw["ExchangeID"][i] == "DCE":
-                day = np.datetime64(f"{trading[:4]}-{trading[4:6]}-{trading[6:8]}", "D")
-                if seconds >= 20 * 3600:
-                    day = np.busday_offset(day, -1, roll="forward")
-                elif seconds < 3 * 3600:
-                    day = np.busday_offset(day, -1, roll="forward") + np.timedelta64(1, "D")
-            else:
-                if len(action) != 8 or not action.isdigit():
-                    raise ValueError
-                day = np.datetime64(f"{action[:4]}-{action[4:6]}-{action[6:8]}", "D")
-            out[i] = int(day.astype(np.int64)) * 86_400_000 + seconds * 1000 + millis
+            out[i] = _native_times_fast(row)[0]
         except (ValueError, TypeError):
-            garbage.setdefault(i, ("UpdateTime", f"{raw['ActionDay'][i]} {raw['UpdateTime'][i]}"
-                                   f".{raw['UpdateMillisec'][i]}"))
+            text = f"{raw['ActionDay'][i]} {raw['UpdateTime'][i]}.{raw['UpdateMillisec'][i]}"
+            garbage.setdefault(i, ("UpdateTime", text))
     return out
 
 
-def _read_csv_ticks(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, counts: DataCounts,
-                    ) -> Iterator[_Batch]:
-    """The local front's tick CSV (native or vn.py columns), streamed by pyarrow in blocks."""
+def _read_csv_ticks(
+    source: DataSource,
+    symbols: _SymbolIndex,
+    chunk_rows: int,
+    counts: DataCounts,
+) -> Iterator[_Batch]:
+    """Read the local front's tick CSV (native or vn.py columns), streamed by pyarrow in blocks."""
     import pyarrow.csv as pa_csv
 
     assert source.path is not None
@@ -606,44 +735,76 @@ def _read_csv_ticks(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, 
     else:
         missing = [c for c in ("symbol", "datetime", "last_price", "volume") if c not in header]
         if missing:
-            raise BacktestDataError(str(source.path), 1, missing[0], ",".join(header), "garbage",
-                                    "missing column of the tick CSV (native or vn.py TickData columns)")
-        wanted = [c for c in ("symbol", "datetime", "last_price", "volume", "turnover", "open_interest",
-                              "bid_price_1", "ask_price_1", "bid_volume_1", "ask_volume_1", "limit_up",
-                              "limit_down") if c in header]
+            raise BacktestDataError(
+                str(source.path),
+                1,
+                missing[0],
+                ",".join(header),
+                "garbage",
+                "missing column of the tick CSV (native or vn.py TickData columns)",
+            )
+        wanted = [
+            c
+            for c in (
+                "symbol",
+                "datetime",
+                "last_price",
+                "volume",
+                "turnover",
+                "open_interest",
+                "bid_price_1",
+                "ask_price_1",
+                "bid_volume_1",
+                "ask_volume_1",
+                "limit_up",
+                "limit_down",
+            )
+            if c in header
+        ]
     missing = [c for c in wanted if c not in header]
     if missing:
-        raise BacktestDataError(str(source.path), 1, missing[0], "", "garbage",
-                                "missing column of the native tick CSV")
+        raise BacktestDataError(
+            str(source.path), 1, missing[0], "", "garbage", "missing column of the native tick CSV"
+        )
     reader = pa_csv.open_csv(
         source.path,
         read_options=pa_csv.ReadOptions(block_size=max(1 << 16, chunk_rows * 256), encoding="utf-8"),
-        convert_options=pa_csv.ConvertOptions(column_types={c: "string" for c in header}, include_columns=wanted,
-                                               strings_can_be_null=False, quoted_strings_can_be_null=False))
+        convert_options=pa_csv.ConvertOptions(
+            column_types={c: "string" for c in header},
+            include_columns=wanted,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
     seen = 0
     for record_batch in reader:
-        raw = {name: record_batch.column(name).to_numpy(zero_copy_only=False) for name in wanted}
+        raw: dict[str, Any] = {name: record_batch.column(name) for name in wanted}  # pyarrow text columns
         n = record_batch.num_rows
         counts.rows_read += n
         row = np.arange(seen + 1, seen + n + 1, dtype=np.int64)  # data rows; the CSV line is row + 1
         seen += n
-        names = raw["InstrumentID" if native else "symbol"]
+        names = raw["InstrumentID" if native else "symbol"].to_numpy(zero_copy_only=False)
         instrument, selected = symbols.of(names)
         if not selected.all():
-            raw = {k: v[selected] for k, v in raw.items()}
+            raw = {k: v.filter(selected) for k, v in raw.items()}
             row, instrument = row[selected], instrument[selected]
         garbage: dict[int, tuple[str, str]] = {}
         if native:
-            time_ms = _native_times(raw, garbage)
+            time_ms = _native_times({k: raw[k].to_numpy(zero_copy_only=False) for k in _NATIVE_TIME}, garbage)
             raw = {_NATIVE_TO_VNPY[k]: v for k, v in raw.items() if k in _NATIVE_TO_VNPY}
         else:
-            time_ms = _times_from_text(list(raw["datetime"]), "datetime", garbage)
+            time_ms = _times_from_text(raw["datetime"], "datetime", garbage)
         yield _tick_batch(row, instrument, raw, garbage, time_ms, vnpy_zero_is_none=not native)
 
 
-def _read_parquet(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, counts: DataCounts,
-                  columns: Sequence[str], required: Sequence[str]) -> Iterator[tuple[Int64, Int32, dict[str, Any],
-                                                                                dict[int, tuple[str, str]], Int64]]:
+def _read_parquet(
+    source: DataSource,
+    symbols: _SymbolIndex,
+    chunk_rows: int,
+    counts: DataCounts,
+    columns: Sequence[str],
+    required: Sequence[str],
+) -> Iterator[tuple[Int64, Int32, dict[str, Any], dict[int, tuple[str, str]], Int64]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -651,13 +812,20 @@ def _read_parquet(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, co
     try:
         pfile = pq.ParquetFile(source.path)
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError subclasses for a non-Parquet file
-        raise BacktestDataError(str(source.path), 0, "file", "", "garbage", f"not a Parquet file ({exc})"
-                                ) from None
+        raise BacktestDataError(
+            str(source.path), 0, "file", "", "garbage", f"not a Parquet file ({exc})"
+        ) from None
     present = pfile.schema_arrow.names
     for name in required:
         if name not in present:
-            raise BacktestDataError(str(source.path), 0, name, ",".join(present), "garbage",
-                                    "missing column of the documented schema (docs/backtest-data.md)")
+            raise BacktestDataError(
+                str(source.path),
+                0,
+                name,
+                ",".join(present),
+                "garbage",
+                "missing column of the documented schema (docs/backtest-data.md)",
+            )
     wanted = [c for c in columns if c in present]
     seen = 0
     for record_batch in pfile.iter_batches(batch_size=chunk_rows, columns=wanted):
@@ -676,9 +844,12 @@ def _read_parquet(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, co
                 time_ms = stamp.cast(pa.timestamp("ms")).cast(pa.int64()).to_numpy(zero_copy_only=False)
             time_ms = np.asarray(time_ms, dtype=np.int64)
         else:
-            time_ms = _times_from_text(stamp.to_pylist(), "datetime", garbage)
-        raw = {c: record_batch.column(c).to_numpy(zero_copy_only=False) for c in wanted
-               if c not in ("symbol", "datetime")}
+            time_ms = _times_from_text(stamp, "datetime", garbage)
+        raw = {
+            c: record_batch.column(c).to_numpy(zero_copy_only=False)
+            for c in wanted
+            if c not in ("symbol", "datetime")
+        }
         if not selected.all():
             keep = np.flatnonzero(selected)
             remap = {int(old): new for new, old in enumerate(keep)}
@@ -688,14 +859,31 @@ def _read_parquet(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, co
         yield row, instrument, raw, garbage, time_ms
 
 
-_VNPY_TICK_FIELDS = ("symbol", "datetime", "last_price", "volume", "turnover", "open_interest", "bid_price_1",
-                     "ask_price_1", "bid_volume_1", "ask_volume_1", "limit_up", "limit_down")
+_VNPY_TICK_FIELDS = (
+    "symbol",
+    "datetime",
+    "last_price",
+    "volume",
+    "turnover",
+    "open_interest",
+    "bid_price_1",
+    "ask_price_1",
+    "bid_volume_1",
+    "ask_volume_1",
+    "limit_up",
+    "limit_down",
+)
 
 
-def _read_parquet_ticks(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, counts: DataCounts,
-                        ) -> Iterator[_Batch]:
+def _read_parquet_ticks(
+    source: DataSource,
+    symbols: _SymbolIndex,
+    chunk_rows: int,
+    counts: DataCounts,
+) -> Iterator[_Batch]:
     for row, instrument, raw, garbage, time_ms in _read_parquet(
-            source, symbols, chunk_rows, counts, _VNPY_TICK_FIELDS, ("symbol", "datetime", "last_price", "volume")):
+        source, symbols, chunk_rows, counts, _VNPY_TICK_FIELDS, ("symbol", "datetime", "last_price", "volume")
+    ):
         yield _tick_batch(row, instrument, raw, garbage, time_ms, vnpy_zero_is_none=True)
 
 
@@ -704,8 +892,9 @@ def _connect(source: DataSource) -> sqlite3.Connection:
     return db
 
 
-def _sqlite_symbols(db: sqlite3.Connection, source: DataSource, table: str, extra: str,
-                    args: tuple[Any, ...]) -> list[str]:
+def _sqlite_symbols(
+    db: sqlite3.Connection, source: DataSource, table: str, extra: str, args: tuple[Any, ...]
+) -> list[str]:
     where, params = "1=1" + extra, args
     if source.exchange is not None:
         where, params = where + " AND exchange = ?", (*params, source.exchange)
@@ -713,36 +902,72 @@ def _sqlite_symbols(db: sqlite3.Connection, source: DataSource, table: str, extr
     return [r[0] for r in rows]
 
 
-def _sqlite_cursor(db: sqlite3.Connection, source: DataSource, table: str, columns: Sequence[str], symbol: str,
-                   extra: str, args: tuple[Any, ...]) -> sqlite3.Cursor:
+def _sqlite_cursor(
+    db: sqlite3.Connection,
+    source: DataSource,
+    table: str,
+    columns: Sequence[str],
+    symbol: str,
+    extra: str,
+    args: tuple[Any, ...],
+) -> sqlite3.Cursor:
     where, params = "symbol = ?" + extra, (symbol, *args)
     if source.exchange is not None:
         where, params = where + " AND exchange = ?", (*params, source.exchange)
-    return db.execute(f"SELECT id, {', '.join(columns)} FROM {table} WHERE {where} ORDER BY datetime, id", params)
+    return db.execute(
+        f"SELECT id, {', '.join(columns)} FROM {table} WHERE {where} ORDER BY datetime, id", params
+    )
 
 
-def _check_sqlite_table(db: sqlite3.Connection, source: DataSource, table: str, columns: Sequence[str]) -> None:
+def _check_sqlite_table(
+    db: sqlite3.Connection, source: DataSource, table: str, columns: Sequence[str]
+) -> None:
     try:
         present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
     except sqlite3.DatabaseError as exc:
-        raise BacktestDataError(source.name, 0, "file", "", "garbage", f"not a SQLite database ({exc})"
-                                ) from None
+        raise BacktestDataError(
+            source.name, 0, "file", "", "garbage", f"not a SQLite database ({exc})"
+        ) from None
     if not present:
-        raise BacktestDataError(source.name, 0, "table", table, "garbage",
-                                "no such table (vn.py's tables: dbtickdata / dbbardata)")
+        raise BacktestDataError(
+            source.name,
+            0,
+            "table",
+            table,
+            "garbage",
+            "no such table (vn.py's tables: dbtickdata / dbbardata)",
+        )
     for name in ("id", "symbol", "exchange", *columns):
         if name not in present:
             raise BacktestDataError(source.name, 0, name, table, "garbage", "missing column of vn.py's table")
 
 
-_VNPY_DB_TICK_COLUMNS = ("datetime", "last_price", "volume", "turnover", "open_interest", "bid_price_1",
-                         "ask_price_1", "bid_volume_1", "ask_volume_1", "limit_up", "limit_down")
+_VNPY_DB_TICK_COLUMNS = (
+    "datetime",
+    "last_price",
+    "volume",
+    "turnover",
+    "open_interest",
+    "bid_price_1",
+    "ask_price_1",
+    "bid_volume_1",
+    "ask_volume_1",
+    "limit_up",
+    "limit_down",
+)
 
 
-def _sqlite_sub_streams(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, counts: DataCounts,
-                        table: str, columns: Sequence[str], extra: str, args: tuple[Any, ...],
-                        make: Callable[[Int64, Int32, dict[str, Any], dict[int, tuple[str, str]], Int64], _Batch],
-                        ) -> list[Iterator[_Batch]]:
+def _sqlite_sub_streams(
+    source: DataSource,
+    symbols: _SymbolIndex,
+    chunk_rows: int,
+    counts: DataCounts,
+    table: str,
+    columns: Sequence[str],
+    extra: str,
+    args: tuple[Any, ...],
+    make: Callable[[Int64, Int32, dict[str, Any], dict[int, tuple[str, str]], Int64], _Batch],
+) -> list[Iterator[_Batch]]:
     """One time-ordered stream per symbol (vn.py's index is (symbol, exchange, [interval,] datetime))."""
     db = _connect(source)
     _check_sqlite_table(db, source, table, columns)
@@ -752,7 +977,7 @@ def _sqlite_sub_streams(source: DataSource, symbols: _SymbolIndex, chunk_rows: i
         index, _ = symbols.of(np.array([symbol]))
         cursor = _sqlite_cursor(db, source, table, columns, symbol, extra, args)
         while True:
-            rows = cursor.fetchmany(chunk_rows)
+            rows = cursor.fetchmany(min(chunk_rows, 8192))  # Python objects per row: keep batches small
             if not rows:
                 return
             counts.rows_read += len(rows)
@@ -765,11 +990,20 @@ def _sqlite_sub_streams(source: DataSource, symbols: _SymbolIndex, chunk_rows: i
     return [stream(s) for s in names]
 
 
-def _generator_ticks(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, counts: DataCounts,
-                     ) -> Iterator[_Batch]:
+def _generator_ticks(
+    source: DataSource,
+    symbols: _SymbolIndex,
+    chunk_rows: int,
+    counts: DataCounts,
+) -> Iterator[_Batch]:
     try:
-        gen = _core.TickGenerator(list(source.instruments), source.seed, str(source.trading_day), source.days,
-                                  source.session == "night")
+        gen = _core.TickGenerator(
+            list(source.instruments),
+            source.seed,
+            str(source.trading_day),
+            source.days,
+            source.session == "night",
+        )
     except ValueError as exc:
         raise ConfigError("backtest.data.instruments", str(exc)) from None
     index, _ = symbols.of(np.array(gen.symbols))
@@ -849,7 +1083,9 @@ def _merge(streams: Sequence[Iterator[_Cols]], key: str, chunk_rows: int) -> Ite
 
 
 def _split(pending: list[_Cols], n: int, key: str) -> tuple[_Cols, list[_Cols], int]:
-    joined = pending[0] if len(pending) == 1 else {k: np.concatenate([p[k] for p in pending]) for k in pending[0]}
+    joined = (
+        pending[0] if len(pending) == 1 else {k: np.concatenate([p[k] for p in pending]) for k in pending[0]}
+    )
     head = {k: v[:n] for k, v in joined.items()}
     tail = {k: v[n:] for k, v in joined.items()}
     rest = len(tail[key])
@@ -865,16 +1101,25 @@ class TickStream:
     Iterating reads the sources afresh; memory holds about one chunk per source plus the output chunk.
     """
 
-    def __init__(self, sources: Sequence[DataSource], start: object = None, end: object = None,
-                 on_bad: str = "error", chunk_rows: int = 65_536) -> None:
+    def __init__(
+        self,
+        sources: Sequence[DataSource],
+        start: object = None,
+        end: object = None,
+        on_bad: str = "error",
+        chunk_rows: int = 65_536,
+    ) -> None:
         if on_bad not in ("error", "skip"):
             raise ConfigError("backtest.on_bad_data", f"{on_bad!r}: expected 'error' or 'skip'")
         if not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise ConfigError("chunk_rows", f"{chunk_rows!r}: expected an integer >= 1")
         for s in sources:
             if s.kind not in TICK_KINDS or (s.kind == "vnpy_sqlite" and s.table != "dbtickdata"):
-                raise ConfigError("backtest.data.kind", f"{s.kind!r} ({s.table}): not a tick source "
-                                  f"(tick sources: {', '.join(TICK_KINDS)} with table = 'dbtickdata')")
+                raise ConfigError(
+                    "backtest.data.kind",
+                    f"{s.kind!r} ({s.table}): not a tick source "
+                    f"(tick sources: {', '.join(TICK_KINDS)} with table = 'dbtickdata')",
+                )
         self.sources = tuple(sources)
         self.start, self.end = _day_bound(start, "backtest.start"), _day_bound(end, "backtest.end")
         self.on_bad, self.chunk_rows = on_bad, chunk_rows
@@ -909,15 +1154,28 @@ class TickStream:
         elif source.kind == "parquet":
             raws = [_read_parquet_ticks(source, symbols, chunk, counts)]
         else:
-            def make(ids: Int64, inst: Int32, raw: dict[str, Any], garbage: dict[int, tuple[str, str]],
-                     time_ms: Int64) -> _Batch:
+
+            def make(
+                ids: Int64,
+                inst: Int32,
+                raw: dict[str, Any],
+                garbage: dict[int, tuple[str, str]],
+                time_ms: Int64,
+            ) -> _Batch:
                 return _tick_batch(ids, inst, raw, garbage, time_ms, vnpy_zero_is_none=True)
-            raws = _sqlite_sub_streams(source, symbols, chunk, counts, "dbtickdata", _VNPY_DB_TICK_COLUMNS, "",
-                                       (), make)
+
+            raws = _sqlite_sub_streams(
+                source, symbols, chunk, counts, "dbtickdata", _VNPY_DB_TICK_COLUMNS, "", (), make
+            )
         return [self._checked(source, symbols, raw, counts) for raw in raws]
 
-    def _checked(self, source: DataSource, symbols: _SymbolIndex, raw: Iterator[_Batch], counts: DataCounts,
-                 ) -> Iterator[_Cols]:
+    def _checked(
+        self,
+        source: DataSource,
+        symbols: _SymbolIndex,
+        raw: Iterator[_Batch],
+        counts: DataCounts,
+    ) -> Iterator[_Cols]:
         checker = _Checker(source, symbols, self.on_bad, counts)
         global_index = {s: i for i, s in enumerate(self.symbols)}
         for batch in raw:
@@ -949,7 +1207,8 @@ class TickStream:
             yield cols
 
     def __iter__(self) -> Iterator[TickChunk]:
-        self.counts = counts = DataCounts()
+        counts = self.counts
+        counts.__init__()  # type: ignore[misc]  # reset in place: callers may hold the object
         streams = [s for src in self.sources for s in self._source_streams(src, counts)]
         names = [f.name for f in fields(TickChunk)[1:]]
         for cols in _merge(streams, "time_ms", self.chunk_rows):
@@ -958,7 +1217,7 @@ class TickStream:
 
 
 def _scan_symbols(source: DataSource) -> list[str]:
-    """The symbols of a CSV / Parquet file in order of first appearance (reads only that column)."""
+    """List the symbols of a CSV / Parquet file in order of first appearance (reads only that column)."""
     assert source.path is not None
     seen: dict[str, None] = {}
     if source.kind in ("csv", "bars_csv"):
@@ -967,13 +1226,25 @@ def _scan_symbols(source: DataSource) -> list[str]:
         header = _csv_header(source.path)
         name = "InstrumentID" if "InstrumentID" in header else "symbol"
         if name not in header:
-            raise BacktestDataError(str(source.path), 1, "symbol", ",".join(header), "garbage",
-                                    "missing column of the documented schema (docs/backtest-data.md)")
-        reader = pa_csv.open_csv(source.path, convert_options=pa_csv.ConvertOptions(
-            column_types={c: "string" for c in header}, include_columns=[name]))
+            raise BacktestDataError(
+                str(source.path),
+                1,
+                "symbol",
+                ",".join(header),
+                "garbage",
+                "missing column of the documented schema (docs/backtest-data.md)",
+            )
+        reader = pa_csv.open_csv(
+            source.path,
+            convert_options=pa_csv.ConvertOptions(
+                column_types={c: "string" for c in header}, include_columns=[name]
+            ),
+        )
         for batch in reader:
-            for s in np.unique(batch.column(0).to_numpy(zero_copy_only=False).astype(str)):
-                seen.setdefault(str(s), None)
+            values = batch.column(0).to_numpy(zero_copy_only=False).astype(str)
+            _, first = np.unique(values, return_index=True)
+            for i in np.sort(first):
+                seen.setdefault(str(values[i]), None)
     else:
         import pyarrow.parquet as pq
 
@@ -986,26 +1257,46 @@ def _scan_symbols(source: DataSource) -> list[str]:
                 for i in np.sort(first):
                     seen.setdefault(str(values[i]), None)
         except Exception as exc:  # not Parquet, or no symbol column: the reader reports it with context
-            raise BacktestDataError(str(source.path), 0, "symbol", "", "garbage",
-                                    f"cannot read the symbol column ({exc})") from None
+            raise BacktestDataError(
+                str(source.path), 0, "symbol", "", "garbage", f"cannot read the symbol column ({exc})"
+            ) from None
     return list(seen)
 
 
-def open_tick_stream(sources: Sequence[DataSource], start: object = None, end: object = None,
-                     on_bad: str = "error", chunk_rows: int = 65_536) -> TickStream:
-    """A TickStream over SOURCES (data_sources_from_config) for trading days START..END (inclusive)."""
+def open_tick_stream(
+    sources: Sequence[DataSource],
+    start: object = None,
+    end: object = None,
+    on_bad: str = "error",
+    chunk_rows: int = 65_536,
+) -> TickStream:
+    """Open a TickStream over SOURCES (data_sources_from_config) for trading days START..END (inclusive)."""
     return TickStream(sources, start, end, on_bad, chunk_rows)
 
 
 # ------------------------------------------------------------------------------------------------- bars
 
-_VNPY_DB_BAR_COLUMNS = ("datetime", "open_price", "high_price", "low_price", "close_price", "volume", "turnover",
-                        "open_interest")
+_VNPY_DB_BAR_COLUMNS = (
+    "datetime",
+    "open_price",
+    "high_price",
+    "low_price",
+    "close_price",
+    "volume",
+    "turnover",
+    "open_interest",
+)
 _BAR_FILE_FIELDS = ("symbol", *_VNPY_DB_BAR_COLUMNS)
 
 
-def _bar_batch(row: Int64, instrument: Int32, raw: Mapping[str, Any], garbage: dict[int, tuple[str, str]],
-               start_ms: Int64, interval: str) -> _Batch:
+def _bar_batch(
+    row: Int64,
+    instrument: Int32,
+    raw: Mapping[str, Any],
+    garbage: dict[int, tuple[str, str]],
+    start_ms: Int64,
+    interval: str,
+) -> _Batch:
     n = len(row)
     length = _interval_ms(interval)
     assert length is not None
@@ -1021,19 +1312,29 @@ def _bar_batch(row: Int64, instrument: Int32, raw: Mapping[str, Any], garbage: d
     else:
         end_ms = start_ms + length
         trading_day = _core.trading_days_of(start_ms)
-    columns = {"start_ms": start_ms, "end_ms": end_ms, "trading_day": trading_day,
-               "open": number("open_price"), "high": number("high_price"), "low": number("low_price"),
-               "close": number("close_price"), "volume": volume,
-               "turnover": np.nan_to_num(number("turnover")), "open_interest": np.nan_to_num(number("open_interest"))}
+    columns = {
+        "start_ms": start_ms,
+        "end_ms": end_ms,
+        "trading_day": trading_day,
+        "open": number("open_price"),
+        "high": number("high_price"),
+        "low": number("low_price"),
+        "close": number("close_price"),
+        "volume": volume,
+        "turnover": np.nan_to_num(number("turnover")),
+        "open_interest": np.nan_to_num(number("open_interest")),
+    }
     return _Batch(row, instrument, columns, garbage)
 
 
-def _read_bar_file(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, counts: DataCounts,
-                   interval: str) -> Iterator[_Batch]:
+def _read_bar_file(
+    source: DataSource, symbols: _SymbolIndex, chunk_rows: int, counts: DataCounts, interval: str
+) -> Iterator[_Batch]:
     required = ("symbol", "datetime", "open_price", "high_price", "low_price", "close_price", "volume")
     if source.kind == "bars_parquet":
-        for row, instrument, raw, garbage, time_ms in _read_parquet(source, symbols, chunk_rows, counts,
-                                                                     _BAR_FILE_FIELDS, required):
+        for row, instrument, raw, garbage, time_ms in _read_parquet(
+            source, symbols, chunk_rows, counts, _BAR_FILE_FIELDS, required
+        ):
             yield _bar_batch(row, instrument, raw, garbage, time_ms, interval)
         return
     import pyarrow.csv as pa_csv
@@ -1042,13 +1343,22 @@ def _read_bar_file(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, c
     header = _csv_header(source.path)
     for name in required:
         if name not in header:
-            raise BacktestDataError(str(source.path), 1, name, ",".join(header), "garbage",
-                                    "missing column of the bar CSV schema (docs/backtest-data.md)")
+            raise BacktestDataError(
+                str(source.path),
+                1,
+                name,
+                ",".join(header),
+                "garbage",
+                "missing column of the bar CSV schema (docs/backtest-data.md)",
+            )
     wanted = [c for c in _BAR_FILE_FIELDS if c in header]
     reader = pa_csv.open_csv(
-        source.path, read_options=pa_csv.ReadOptions(block_size=max(1 << 16, chunk_rows * 96)),
-        convert_options=pa_csv.ConvertOptions(column_types={c: "string" for c in header}, include_columns=wanted,
-                                               strings_can_be_null=False))
+        source.path,
+        read_options=pa_csv.ReadOptions(block_size=max(1 << 16, chunk_rows * 96)),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={c: "string" for c in header}, include_columns=wanted, strings_can_be_null=False
+        ),
+    )
     seen = 0
     for record_batch in reader:
         raw = {name: record_batch.column(name).to_numpy(zero_copy_only=False) for name in wanted}
@@ -1060,32 +1370,56 @@ def _read_bar_file(source: DataSource, symbols: _SymbolIndex, chunk_rows: int, c
         if not selected.all():
             raw = {k: v[selected] for k, v in raw.items()}
             row, instrument = row[selected], instrument[selected]
-        garbage: dict[int, tuple[str, str]] = {}
+        garbage = dict[int, tuple[str, str]]()
         start_ms = _times_from_text(list(raw["datetime"]), "datetime", garbage)
         yield _bar_batch(row, instrument, raw, garbage, start_ms, interval)
 
 
 class BarStream:
-    """Bars merged by end time: stored bars (vn.py dbbardata, bar CSV / Parquet) or built from tick sources
-    by the engine's C++ BarBuilder (the same session rules as live bars)."""
+    """Bars merged by end time, stored or built from ticks.
 
-    def __init__(self, sources: Sequence[DataSource], interval: str, start: object = None, end: object = None,
-                 on_bad: str = "error", chunk_rows: int = 65_536) -> None:
+    Stored: vn.py dbbardata, bar CSV / Parquet. Built: from tick sources by the engine's C++ BarBuilder (the
+    same session rules as live bars).
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[DataSource],
+        interval: str,
+        start: object = None,
+        end: object = None,
+        on_bad: str = "error",
+        chunk_rows: int = 65_536,
+    ) -> None:
         self.interval = _core.bar_interval(interval)
-        stored = [s.kind in ("bars_csv", "bars_parquet") or (s.kind == "vnpy_sqlite" and s.table == "dbbardata")
-                  for s in sources]
+        stored = [
+            s.kind in ("bars_csv", "bars_parquet") or (s.kind == "vnpy_sqlite" and s.table == "dbbardata")
+            for s in sources
+        ]
         if any(stored) and not all(stored):
             raise ConfigError("backtest.data", "mix of bar and tick sources: a bar stream reads either kind")
         self.from_ticks = not any(stored)
         self.sources = tuple(sources)
         for s in sources:
-            if not self.from_ticks and s.interval is not None and _core.bar_interval(s.interval) != self.interval:
-                raise ConfigError("backtest.data.interval", f"{s.interval!r}: the source holds other bars than "
-                                  f"the backtest's bar_interval {self.interval!r}")
+            if (
+                not self.from_ticks
+                and s.interval is not None
+                and _core.bar_interval(s.interval) != self.interval
+            ):
+                raise ConfigError(
+                    "backtest.data.interval",
+                    f"{s.interval!r}: the source holds other bars than "
+                    f"the backtest's bar_interval {self.interval!r}",
+                )
         if not self.from_ticks and _interval_ms(self.interval) is None:
             raise ConfigError("backtest.bar_interval", f"{interval!r}: stored bars need a time interval")
         self.ticks = TickStream(sources if self.from_ticks else [], start, end, on_bad, chunk_rows)
-        self.start, self.end, self.on_bad, self.chunk_rows = self.ticks.start, self.ticks.end, on_bad, chunk_rows
+        self.start, self.end, self.on_bad, self.chunk_rows = (
+            self.ticks.start,
+            self.ticks.end,
+            on_bad,
+            chunk_rows,
+        )
         self.symbols = self.ticks.symbols if self.from_ticks else self._stored_symbols()
         self.counts = self.ticks.counts
 
@@ -1097,8 +1431,13 @@ class BarStream:
             elif s.kind == "vnpy_sqlite":
                 with _connect(s) as db:
                     _check_sqlite_table(db, s, "dbbardata", (*_VNPY_DB_BAR_COLUMNS, "interval"))
-                    names = _sqlite_symbols(db, s, "dbbardata", " AND interval = ?",
-                                            (_VNPY_INTERVALS.get(self.interval, self.interval),))
+                    names = _sqlite_symbols(
+                        db,
+                        s,
+                        "dbbardata",
+                        " AND interval = ?",
+                        (_VNPY_INTERVALS.get(self.interval, self.interval),),
+                    )
             else:
                 names = _scan_symbols(s)
             out.extend(n for n in names if n not in out)
@@ -1109,9 +1448,10 @@ class BarStream:
         if self.from_ticks:
             stream: Iterator[_Cols] = self._built()
         else:
-            self.counts = DataCounts()
-            stream = _merge([s for src in self.sources for s in self._stored(src, self.counts)], "end_ms",
-                            self.chunk_rows)
+            self.counts.__init__()  # type: ignore[misc]  # reset in place: callers may hold the object
+            stream = _merge(
+                [s for src in self.sources for s in self._stored(src, self.counts)], "end_ms", self.chunk_rows
+            )
         for cols in stream:
             self.counts.bars_out += len(cols["end_ms"])
             yield BarChunk(self.symbols, self.interval, **{k: cols[k] for k in names})
@@ -1120,27 +1460,50 @@ class BarStream:
         symbols = _SymbolIndex(source.symbols)
         if source.kind == "vnpy_sqlite":
             if self.interval not in _VNPY_INTERVALS:
-                raise ConfigError("backtest.bar_interval", f"{self.interval!r}: vn.py stores "
-                                  f"{', '.join(_VNPY_INTERVALS)} bars")
+                raise ConfigError(
+                    "backtest.bar_interval",
+                    f"{self.interval!r}: vn.py stores {', '.join(_VNPY_INTERVALS)} bars",
+                )
 
-            def make(ids: Int64, inst: Int32, raw: dict[str, Any], garbage: dict[int, tuple[str, str]],
-                     time_ms: Int64) -> _Batch:
+            def make(
+                ids: Int64,
+                inst: Int32,
+                raw: dict[str, Any],
+                garbage: dict[int, tuple[str, str]],
+                time_ms: Int64,
+            ) -> _Batch:
                 return _bar_batch(ids, inst, raw, garbage, time_ms, self.interval)
-            raws = _sqlite_sub_streams(source, symbols, self.chunk_rows, counts, "dbbardata", _VNPY_DB_BAR_COLUMNS,
-                                       " AND interval = ?", (_VNPY_INTERVALS[self.interval],), make)
+
+            raws = _sqlite_sub_streams(
+                source,
+                symbols,
+                self.chunk_rows,
+                counts,
+                "dbbardata",
+                _VNPY_DB_BAR_COLUMNS,
+                " AND interval = ?",
+                (_VNPY_INTERVALS[self.interval],),
+                make,
+            )
         else:
             raws = [_read_bar_file(source, symbols, self.chunk_rows, counts, self.interval)]
         return [self._checked(source, symbols, raw, counts) for raw in raws]
 
-    def _checked(self, source: DataSource, symbols: _SymbolIndex, raw: Iterator[_Batch], counts: DataCounts,
-                 ) -> Iterator[_Cols]:
+    def _checked(
+        self,
+        source: DataSource,
+        symbols: _SymbolIndex,
+        raw: Iterator[_Batch],
+        counts: DataCounts,
+    ) -> Iterator[_Cols]:
         global_index = {s: i for i, s in enumerate(self.symbols)}
         checker = _Checker(source, symbols, self.on_bad, counts, bars=True)
         for batch in raw:
             batch = checker.check(batch, "start_ms")
             cols = dict(batch.columns)
-            cols["instrument"] = np.array([global_index.get(s, -1) for s in symbols.symbols],
-                                          dtype=np.int32)[batch.instrument]
+            cols["instrument"] = np.array([global_index.get(s, -1) for s in symbols.symbols], dtype=np.int32)[
+                batch.instrument
+            ]
             day = cols["trading_day"]
             keep = np.ones(len(day), dtype=bool)
             if self.start is not None:
@@ -1162,14 +1525,21 @@ class BarStream:
         """
         builders = [_core.ColumnBarBuilder(s, self.interval) for s in self.symbols]
         held: list[_Cols] = []
-        hold_ms = 60_000  # the builder's largest close grace: bars ending later may still be emitted by others
+        hold_ms = (
+            60_000  # the builder's largest close grace: bars ending later may still be emitted by others
+        )
         for chunk in self.ticks:
-            self.counts = self.ticks.counts
             out: list[_Cols] = []
             for k in np.unique(chunk.instrument):
                 rows = chunk.instrument == k
-                bars = builders[int(k)].feed(chunk.time_ms[rows], chunk.trading_day[rows], chunk.last_price[rows],
-                                             chunk.volume[rows], chunk.turnover[rows], chunk.open_interest[rows])
+                bars = builders[int(k)].feed(
+                    chunk.time_ms[rows],
+                    chunk.trading_day[rows],
+                    chunk.last_price[rows],
+                    chunk.volume[rows],
+                    chunk.turnover[rows],
+                    chunk.open_interest[rows],
+                )
                 out.append(_bar_cols(bars, int(k)))
             clock = int(chunk.time_ms[-1])
             for k, builder in enumerate(builders):
@@ -1178,21 +1548,33 @@ class BarStream:
             ready, held = _release(held, clock - hold_ms)
             if ready is not None:
                 yield ready
-        self.counts = self.ticks.counts
         ready, _ = _release(held, None)
         if ready is not None:
             yield ready
 
 
 def _bar_cols(bars: Mapping[str, Any], instrument: int) -> _Cols:
-    cols = {k: bars[k] for k in ("start_ms", "end_ms", "trading_day", "open", "high", "low", "close", "volume",
-                                 "turnover", "open_interest")}
+    cols = {
+        k: bars[k]
+        for k in (
+            "start_ms",
+            "end_ms",
+            "trading_day",
+            "open",
+            "high",
+            "low",
+            "close",
+            "volume",
+            "turnover",
+            "open_interest",
+        )
+    }
     cols["instrument"] = np.full(len(cols["end_ms"]), instrument, dtype=np.int32)
     return cols
 
 
 def _release(held: list[_Cols], upto: int | None) -> tuple[_Cols | None, list[_Cols]]:
-    """The held bars ending at or before UPTO (all when None) in (end, instrument) order, and the rest."""
+    """Split off the held bars ending by UPTO (all when None), in (end, instrument) order, from the rest."""
     if not held:
         return None, []
     joined = {k: np.concatenate([h[k] for h in held]) for k in held[0]}
@@ -1204,7 +1586,13 @@ def _release(held: list[_Cols], upto: int | None) -> tuple[_Cols | None, list[_C
     return ready, rest
 
 
-def open_bar_stream(sources: Sequence[DataSource], interval: str, start: object = None, end: object = None,
-                    on_bad: str = "error", chunk_rows: int = 65_536) -> BarStream:
-    """A BarStream of INTERVAL over SOURCES: stored bars, or bars built from tick sources."""
+def open_bar_stream(
+    sources: Sequence[DataSource],
+    interval: str,
+    start: object = None,
+    end: object = None,
+    on_bad: str = "error",
+    chunk_rows: int = 65_536,
+) -> BarStream:
+    """Open a BarStream of INTERVAL over SOURCES: stored bars, or bars built from tick sources."""
     return BarStream(sources, interval, start, end, on_bad, chunk_rows)

@@ -53,10 +53,12 @@ class BacktestEngine(Engine):
 
     def __init__(self, config: Config, settings: BacktestSettings, front: dict[str, Any], *,
                  rates: list[dict[str, Any]] | None = None,
-                 progress: Callable[[Progress], None] | None = None, out: TextIO | None = None) -> None:
+                 progress: Callable[[Progress], None] | None = None, out: TextIO | None = None,
+                 chunks: Any = None) -> None:
         super().__init__(config, out=out, config_name="<backtest>")
         self.settings = settings
         self._front = front
+        self.chunks = chunks  # a TickStream (shandian.backtest.data) when the data is not the front's source
         self._rates = rates or []
         self._progress = progress
         self._trade_rows: list[tuple[Any, ...]] = []
@@ -77,7 +79,7 @@ class BacktestEngine(Engine):
             self._front, order_ms=lat.order_ms, report_ms=lat.report_ms, jitter=lat.jitter,
             jitter_ms=lat.jitter_ms, latency_seed=self.settings.seed, rates=self._rates,
             max_events_per_batch=self.config.engine.max_events_per_batch,
-            bar_history=self.config.engine.bar_history)
+            bar_history=self.config.engine.bar_history, chunks=self.chunks)
 
     def _clock_speed(self) -> float:
         return 1.0  # the risk engine's windows run on the event clock

@@ -20,6 +20,7 @@ from shandian.backtest.config import (
     front_settings,
     load_backtest_config,
     load_rates,
+    replays_natively,
     resolve_paths,
 )
 from shandian.backtest.engine import BacktestEngine, Progress
@@ -61,7 +62,16 @@ def prepare(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: 
     resolve_paths(cfg.backtest, base)
     if cfg.backtest.mode != "tick":
         raise ConfigError("backtest.mode", f"{cfg.backtest.mode!r}: this build runs tick mode")
-    front = front_settings(cfg.backtest)
+    chunks: Any = None
+    if replays_natively(cfg.backtest):
+        front = front_settings(cfg.backtest)
+    else:  # the streaming loaders (vn.py SQLite, Parquet, several sources merged): column chunks into C++
+        from shandian.backtest.data import data_sources_from_config, open_tick_stream
+
+        sources = data_sources_from_config(cfg.backtest.data, base)
+        chunks = open_tick_stream(sources, cfg.backtest.start, cfg.backtest.end, cfg.backtest.on_bad_data)
+        front = {"symbols": list(chunks.symbols), "queue": cfg.backtest.queue,
+                 "initial_balance": cfg.backtest.capital}
     rates = load_rates(cfg.backtest.instruments_csv) if cfg.backtest.instruments_csv is not None else []
     run_cfg = cfg.run
     if agents is not None:
@@ -70,7 +80,7 @@ def prepare(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: 
     # The engine's own timer (parameter updates, controls, progress) in event time: once a simulated minute,
     # not once per snapshot (a Python call per tick would cost more than the replay itself).
     run_cfg.engine.housekeeping_ms = 60_000.0
-    engine = BacktestEngine(run_cfg, cfg.backtest, front, rates=rates, progress=progress)
+    engine = BacktestEngine(run_cfg, cfg.backtest, front, rates=rates, progress=progress, chunks=chunks)
     for agent in agents or ():
         engine.add_agent(agent, getattr(agent, "symbols", ()) or ())
     engine._bt_config = cfg  # type: ignore[attr-defined]
@@ -102,6 +112,7 @@ def run(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: Sequ
         "days": counters.get("days", 0),
         "wall_seconds": wall,
         "errors": list(report.errors) if hasattr(report, "errors") else [],
+        "data_counts": dataclasses.asdict(engine.chunks.counts) if engine.chunks is not None else {},
         "multipliers": {str(s): engine.instrument(str(s)).volume_multiple for s in set(trades["symbol"])},
     }
     return build_result(trades, daily, capital=cfg.backtest.capital, meta=meta)
