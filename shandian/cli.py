@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "or local (a private instance)")
     opt.add_argument("--out", default=None, metavar="CSV", help="save the whole ranked table as CSV")
     opt.add_argument("--top", type=int, default=10, help="rows printed (default 10)")
+    opt.add_argument("--quiet", action="store_true", help="no progress line")
     bench = sub.add_parser("bench", add_help=False, help="latency harness: `shandian bench all --quick` "
                            "(same as `python -m bench`; `shandian bench --help` for its options)")
     bench.add_argument("args", nargs=argparse.REMAINDER)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zlib
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,3 +48,29 @@ def evaluate_probe(config: str, params: dict[str, dict[str, Any]]) -> dict[str, 
 def worker_pid(config: str, params: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The process a point ran in (to show where a sweep's points ran)."""
     return {"pid": os.getpid()}
+
+
+def breakout_config(directory: Path) -> Path:
+    """A one-day backtest config (3000 generator ticks of rb2505) with the Breakout agent named "breakout"."""
+    path = directory / "optimize.toml"
+    breakout = Path(__file__).resolve().parent.parent / "agents" / "breakout.py"
+    path.write_text(f"""
+[backtest]
+start = "2025-01-02"
+capital = 1_000_000.0
+seed = 7
+
+[[backtest.data]]
+kind = "generator"
+instruments = ["rb"]
+seed = 42
+days = 1
+max_ticks = 3000
+
+[[agents]]
+name = "breakout"
+class = "{breakout}:Breakout"
+symbols = ["rb2505"]
+params = {{ window = 10, lots = 1, cooldown_ticks = 2 }}
+""")
+    return path

@@ -237,3 +237,11 @@ def test_evaluate_points_when_ray_auto_finds_no_instance_error_says_so(config, m
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     with pytest.raises(SweepError, match="--ray auto: cannot start or reach Ray"):
         evaluate_points(str(config), [{}], evaluate=sweep_probe.worker_pid, ray_address="auto")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_evaluate_points_when_progress_given_reports_each_finished_point(config, jobs):
+    seen = []
+    rows = evaluate_points(str(config), [{"probe": {"window": w}} for w in (10, 20, 30)], jobs=jobs,
+                           evaluate=sweep_probe.evaluate_probe, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 3), (2, 3), (3, 3)] and len(rows) == 3

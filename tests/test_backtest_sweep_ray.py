@@ -53,3 +53,10 @@ def test_evaluate_points_when_on_ray_points_run_in_ray_workers_not_here(local_ra
     rows = evaluate_points(str(config), [{}] * 3, evaluate=sweep_probe.worker_pid, ray_address="auto")
     assert len(rows) == 3 and os.getpid() not in {row["pid"] for row in rows}
     assert ray.is_initialized()  # a sweep leaves an instance it did not start running
+
+
+def test_sweep_when_real_backtests_on_local_ray_same_table_as_jobs_1(local_ray, tmp_path):
+    config = sweep_probe.breakout_config(tmp_path)
+    on_ray = sweep(config, ["window=5,10"], objective="net_pnl", ray_address="auto")
+    assert on_ray.rows == sweep(config, ["window=5,10"], objective="net_pnl", jobs=1).rows
+    assert all(row["error"] == "" and row["trade_count"] > 0 for row in on_ray.rows)

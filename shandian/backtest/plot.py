@@ -46,6 +46,7 @@ def plot_equity(result: BacktestResult, path: str | Path, *, title: str = "") ->
                 rows = equity[equity["agent"] == agent]
                 top.plot(_dates(rows["trading_day"]), rows["balance"], linewidth=0.9, label=agent)
         top.set_ylabel("balance")
+        top.ticklabel_format(axis="y", style="plain", useOffset=False)
         top.legend(loc="best", fontsize="small")
         top.grid(alpha=0.3)
         top.set_title(title or f"equity: net PnL {result.stats.get('net_pnl', 0.0):,.2f}, "

@@ -19,7 +19,7 @@ import random
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,26 +280,34 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 def evaluate_points(config: str, overrides: Sequence[dict[str, dict[str, Any]]], *,
-                    evaluate: Evaluate = backtest_point, jobs: int = 1,
-                    ray_address: str | None = None) -> list[dict[str, Any]]:
+                    evaluate: Evaluate = backtest_point, jobs: int = 1, ray_address: str | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
     """One row per override set, in input order: in this process (jobs=1), a process pool, or Ray tasks.
 
     `ray_address`: "local" starts a private Ray instance, anything else ("auto", "ray://host:10001", ...)
     goes to `ray.init(address=...)`; when Ray is already initialised in this process it is used as it is.
+    `progress(done, total)` is called after each finished point (completion order; rows stay in input order).
     """
+    report = progress or (lambda done, total: None)
     if ray_address is not None:
-        return _evaluate_on_ray(config, overrides, evaluate, ray_address)
+        return _evaluate_on_ray(config, overrides, evaluate, ray_address, report)
     if jobs < 1:
         raise SweepError(f"--jobs {jobs}: must be at least 1")
+    rows: list[dict[str, Any]] = []
     if jobs == 1:
-        return [_evaluate_safely(evaluate, config, o) for o in overrides]
+        for o in overrides:
+            rows.append(_evaluate_safely(evaluate, config, o))
+            report(len(rows), len(overrides))
+        return rows
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_pool_context()) as pool:
-        return list(pool.map(_evaluate_safely, itertools.repeat(evaluate), itertools.repeat(config),
-                             overrides))
+        futures = [pool.submit(_evaluate_safely, evaluate, config, o) for o in overrides]
+        for done, _ in enumerate(as_completed(futures), 1):
+            report(done, len(futures))
+        return [f.result() for f in futures]
 
 
 def _evaluate_on_ray(config: str, overrides: Sequence[dict[str, dict[str, Any]]], evaluate: Evaluate,
-                     address: str) -> list[dict[str, Any]]:
+                     address: str, report: Callable[[int, int], None]) -> list[dict[str, Any]]:
     """Run the points as Ray tasks (one CPU each); gather the rows in input order."""
     try:
         ray: Any = importlib.import_module("ray")
@@ -316,7 +324,12 @@ def _evaluate_on_ray(config: str, overrides: Sequence[dict[str, dict[str, Any]]]
             raise SweepError(f"--ray {address}: cannot start or reach Ray: {e}") from None
     try:
         task = ray.remote(num_cpus=1)(_evaluate_safely)
-        return list(ray.get([task.remote(evaluate, config, o) for o in overrides]))
+        refs = [task.remote(evaluate, config, o) for o in overrides]
+        pending = list(refs)
+        while pending:
+            _, pending = ray.wait(pending, num_returns=1)
+            report(len(refs) - len(pending), len(refs))
+        return list(ray.get(refs))
     finally:
         if started:
             ray.shutdown()
@@ -343,9 +356,11 @@ class SweepTable:
 
     def format(self, top: int = 10) -> str:
         """Format the best `top` rows as a plain-text table (params, the objective, a few key statistics)."""
-        shown = [c for c in self.columns if c not in STAT_KEYS or c == self.objective]
-        shown = [c for c in shown if c != "trades_sha256"]
+        shown = [c for c in self.columns if (c not in STAT_KEYS or c == self.objective)
+                 and c not in ("trades_sha256", "error")]
         shown += [k for k in ("net_pnl", "max_drawdown", "trade_count") if k != self.objective]
+        if any(row.get("error") for row in self.rows[:top]):
+            shown.append("error")
         cells = [shown] + [[_cell(row.get(c, "")) for c in shown] for row in self.rows[:top]]
         widths = [max(len(r[i]) for r in cells) for i in range(len(shown))]
         lines = ["  ".join(f"{v:>{w}}" for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
@@ -377,8 +392,8 @@ def rank(rows: Sequence[dict[str, Any]], objective: str, minimize: bool = False)
 
 def sweep(config: str | Path, params: Sequence[str], *, objective: str = "sharpe", minimize: bool = False,
           random_n: int | None = None, seed: int = 0, jobs: int = 1, ray_address: str | None = None,
-          evaluate: Evaluate = backtest_point,
-          declared: Mapping[str, Mapping[str, Any]] | None = None) -> SweepTable:
+          evaluate: Evaluate = backtest_point, declared: Mapping[str, Mapping[str, Any]] | None = None,
+          progress: Callable[[int, int], None] | None = None) -> SweepTable:
     """Parse the specs, resolve them against the config's agents, run every point, rank by `objective`.
 
     `declared` (agent → params with defaults) is read from the config's [[agents]] when not given.
@@ -392,7 +407,7 @@ def sweep(config: str | Path, params: Sequence[str], *, objective: str = "sharpe
     dims = resolve_dimensions(specs, declared if declared is not None else declared_params(config_path))
     points = grid_points(dims) if random_n is None else random_points(dims, random_n, seed)
     rows = evaluate_points(config_path, [overrides_of(dims, p) for p in points], evaluate=evaluate, jobs=jobs,
-                           ray_address=ray_address)
+                           ray_address=ray_address, progress=progress)
     labelled = [{**dict(zip((d.label for d in dims), p, strict=True)), **row}
                 for p, row in zip(points, rows, strict=True)]
     extra = sorted({k for row in rows for k in row} - set(STAT_KEYS) - {"error"})
@@ -407,9 +422,18 @@ def optimize_main(args: Any) -> int:
     import time
 
     started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        elapsed = time.monotonic() - started
+        eta = elapsed / done * (total - done)
+        end = "\n" if done == total else ""
+        print(f"\r{done}/{total} points  {elapsed:.1f} s  ETA {eta:.0f} s", end=end, file=sys.stderr,
+              flush=True)
+
     try:
         table = sweep(args.config, args.param, objective=args.objective, minimize=args.minimize,
-                      random_n=args.random, seed=args.seed, jobs=args.jobs, ray_address=args.ray)
+                      random_n=args.random, seed=args.seed, jobs=args.jobs, ray_address=args.ray,
+                      progress=None if args.quiet else progress)
     except SweepError as e:
         print(f"shandian optimize: {e}", file=sys.stderr)
         return 2
