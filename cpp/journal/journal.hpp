@@ -107,6 +107,8 @@ class Journal final : public core::EngineObserver {
   void agent_added(AgentId agent, std::string_view name) noexcept;
   void agent_stopped(AgentId agent, std::string_view reason) noexcept;
   void param_changed(AgentId agent, std::string_view key_value) noexcept;
+  // An operator's command with its origin (agent: its target, kNoAgent for the account).
+  void command(AgentId agent, std::string_view text) noexcept;
   // A lot carried in from the previous trading day's file (an agent by name: it may not be configured today).
   void position_carried(std::string_view agent_name, const core::InstrumentId& symbol, bool is_long, std::int32_t lots,
                         double price) noexcept;

@@ -32,6 +32,8 @@ enum class RecordKind : std::uint8_t {
   Notice = 10,         // session notices (connected, ready, disconnected, ...)
   PositionCarry = 11,  // a new day's file: an agent's lots carried in from the previous day (text = agent name,
                        // direction buy = long / sell = short, volume = lots, price = average price)
+  Command = 12,        // an operator's command (dashboard, control socket): agent = its target or none,
+                       // text = "origin=... cmd=... detail" (never a credential)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(RecordKind k) noexcept {
@@ -47,6 +49,7 @@ enum class RecordKind : std::uint8_t {
     case RecordKind::RiskDecision: return "risk_decision";
     case RecordKind::Notice: return "notice";
     case RecordKind::PositionCarry: return "position_carry";
+    case RecordKind::Command: return "command";
   }
   return "unknown";
 }
