@@ -11,9 +11,23 @@ import os
 import pathlib
 import typing
 import typing_extensions
-__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Bar', 'BarConfigError', 'BarIntervalError', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'Tick', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'UnknownProductError', 'bar_interval', 'build_bars', 'build_info', 'check_bar_product', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of']
+__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Bar', 'BarConfigError', 'BarIntervalError', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'SnapshotReader', 'Tick', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'UnknownProductError', 'bar_interval', 'build_bars', 'build_info', 'check_bar_product', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of']
 class CtpLibraryError(OSError):
     pass
+class SnapshotReader:
+    """
+    Reads the state snapshot a running engine publishes (open_snapshot).
+    """
+    def __init__(self, path: str) -> None:
+        ...
+    def publishes(self) -> int:
+        """
+        How many snapshots were published so far (0 before the first).
+        """
+    def read(self) -> typing.Any:
+        """
+        A consistent copy as a dict; None when the writer was busy on every try or nothing was published.
+        """
 class BarIntervalError(ValueError):
     pass
 class UnknownProductError(ValueError):
@@ -1350,6 +1364,10 @@ class Engine:
         ...
     def journal_agent_stopped(self, agent: typing.SupportsInt | typing.SupportsIndex, reason: str) -> None:
         ...
+    def journal_command(self, agent: typing.SupportsInt | typing.SupportsIndex | None, text: str) -> None:
+        """
+        Journal an operator's command (engine thread).
+        """
     def journal_flush(self, timeout_ms: typing.SupportsFloat | typing.SupportsIndex = 5000.0) -> bool:
         ...
     def journal_param_change(self, agent: typing.SupportsInt | typing.SupportsIndex, key_value: str) -> None:
@@ -1376,6 +1394,10 @@ class Engine:
         """
         Journals every order request/update, trade, risk decision and notice to SQLite; returns (run, first_seq).
         """
+    def open_snapshot(self, path: str, interval_ms: typing.SupportsFloat | typing.SupportsIndex, latency: typing.Any = None) -> None:
+        """
+        Publish the state snapshot into PATH (mmap) at most every interval_ms, from the engine loop in C++.
+        """
     def order(self, order_id: typing.SupportsInt | typing.SupportsIndex) -> OrderUpdate | None:
         """
         A live order's current state, or None once it is final and released.
@@ -1389,6 +1411,10 @@ class Engine:
     def position(self, agent: typing.SupportsInt | typing.SupportsIndex, instrument: typing.SupportsInt | typing.SupportsIndex) -> PositionView:
         """
         The ledger's current view (agent 0xFFFFFFFF: the account).
+        """
+    def publish_snapshot(self) -> bool:
+        """
+        Publish the snapshot now (engine thread); False when none is open.
         """
     def query_account(self) -> bool:
         """

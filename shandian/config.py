@@ -253,6 +253,14 @@ class JournalSettings:
 
 
 @dataclass
+class DashboardSettings:
+    """`[dashboard]`: the web dashboard started with the run (shandian/dashboard; off without `listen`)."""
+
+    listen: str = ""  # "[HOST:]PORT"; HOST defaults to 127.0.0.1 (another address only when given here)
+    snapshot_interval_ms: float = 100.0  # the engine's state snapshot is published at most this often
+
+
+@dataclass
 class AgentSpec:
     """An agent to load: `cls` is `module:Class` or `path/to/file.py:Class` (relative to the config file)."""
 
@@ -274,6 +282,7 @@ class Config:
     journal: JournalSettings = field(default_factory=lambda: JournalSettings(enabled=False))
     base_dir: Path = field(default_factory=Path.cwd)  # where relative agent paths resolve
     risk: RiskConfig | None = None  # from [risk]; None: the default preset (shandian/risk.py)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     @classmethod
     def local(
@@ -305,7 +314,8 @@ _ACCOUNT_KEYS = {
 }
 _ENGINE_KEYS = {f for f in EngineSettings.__dataclass_fields__}
 _AGENT_KEYS = {"name", "class", "symbols", "params", "bars"}
-_TOP_KEYS = {"account", "front", "engine", "agents", "risk", "journal"}
+_TOP_KEYS = {"account", "front", "engine", "agents", "risk", "journal", "dashboard"}
+_DASHBOARD_KEYS = {f for f in DashboardSettings.__dataclass_fields__}
 _JOURNAL_KEYS = {f for f in JournalSettings.__dataclass_fields__}
 
 
@@ -535,6 +545,30 @@ def _parse_engine(data: Mapping[str, Any]) -> EngineSettings:
     )
 
 
+def _parse_dashboard(data: Mapping[str, Any]) -> DashboardSettings:
+    where = "dashboard."
+    table = _table(data, "dashboard")
+    _check_keys(table, _DASHBOARD_KEYS, where)
+    listen = _string(table, "listen", where)
+    if listen:
+        try:
+            parse_listen(listen)
+        except ValueError as e:
+            raise ConfigError(f"{where}listen", str(e)) from None
+    default = DashboardSettings.snapshot_interval_ms
+    interval = _number(table, "snapshot_interval_ms", where, default, minimum=1)
+    return DashboardSettings(listen=listen, snapshot_interval_ms=float(interval))
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """`[HOST:]PORT` -> (host, port); the host defaults to 127.0.0.1. ValueError naming the rule."""
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text!r} must be [HOST:]PORT with PORT in 1..65535")
+    return host, int(port)
+
+
 def _parse_journal(data: Mapping[str, Any]) -> JournalSettings:
     where = "journal."
     table = _table(data, "journal")
@@ -651,6 +685,7 @@ def parse_config(
         journal=_parse_journal(data),
         base_dir=root,
         risk=risk,
+        dashboard=_parse_dashboard(data),
     )
 
 

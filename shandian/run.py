@@ -12,12 +12,13 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
 
 def main(config_path: str, duration: float | None = None, json_path: str | None = None,
-         quiet: bool = False, pid_file: str | None = None) -> int:
+         quiet: bool = False, pid_file: str | None = None, dashboard: str | None = None) -> int:
     """Run CONFIG; returns the process exit status."""
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
@@ -63,13 +64,62 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
           file=sys.stderr, flush=True)
     from shandian.vendor_output import VendorOutput
 
+    listen = dashboard or config.dashboard.listen
+    try:
+        monitor = _start_dashboard(engine, pid_path, listen, config.dashboard.snapshot_interval_ms) \
+            if listen else None
+    except (OSError, ValueError) as e:
+        remove_pid_file(pid_path)
+        print(f"error: dashboard: {e}", file=sys.stderr)
+        return 2
     try:
         with VendorOutput():  # the CTP libraries' prints go to the log, the report alone to stdout
             report = engine.run(duration=duration)  # SIGUSR1/SIGUSR2 (`shandian kill`): kill switch
     finally:
         remove_pid_file(pid_path)
+        if monitor is not None:
+            monitor.stop()
     print(report.format(), flush=True)
     if json_path:
         Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")
     failed = any(a.status.startswith("failed") for a in report.agents)
     return 1 if failed or report.errors else 0
+
+
+class _Monitor:
+    """The dashboard process and the engine's command socket of one run."""
+
+    def __init__(self, server: Any, process: Any, snapshot: Path) -> None:
+        self.server, self.process, self.snapshot = server, process, snapshot
+
+    def stop(self) -> None:
+        """Stop the dashboard process (ours), close the socket, remove the snapshot file."""
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except Exception:
+            self.process.kill()
+        self.server.close()
+        self.snapshot.unlink(missing_ok=True)
+
+
+def _start_dashboard(engine: Any, pid_path: Path, listen: str, interval_ms: float) -> _Monitor:
+    """Publish the snapshot, open the command socket, spawn the dashboard and print its URLs once."""
+    import subprocess
+
+    from shandian.config import parse_listen
+    from shandian.dashboard.__main__ import urls
+    from shandian.dashboard.auth import ENV_READ_TOKEN, ENV_TOKEN, Tokens
+    from shandian.engine.remote import CommandServer
+
+    host, port = parse_listen(listen)
+    tokens = Tokens.from_env()
+    snapshot = pid_path.with_suffix(".snapshot")
+    engine.publish_state(snapshot, interval_ms)
+    server = CommandServer(engine, pid_path.with_suffix(".sock"))
+    env = {**os.environ, ENV_TOKEN: tokens.admin, ENV_READ_TOKEN: tokens.read}
+    process = subprocess.Popen([sys.executable, "-m", "shandian.dashboard", "--socket", str(server.path),
+                                "--listen", f"{host}:{port}"], env=env, stdin=subprocess.DEVNULL)
+    full, read = urls(host, port, tokens)
+    print(f"dashboard: {full}\ndashboard (read-only): {read}", file=sys.stderr, flush=True)
+    return _Monitor(server, process, snapshot)

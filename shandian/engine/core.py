@@ -100,6 +100,8 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
         self._not_ready_reported = False
         self._unattributed_live: dict[int, Order] = {}  # adopted working orders no agent is known to own
         self._recovery_cancel_deadline: float | None = None  # on_recovery = "cancel": agents wait until then
+        self._snapshot_path: str | None = None  # publish_state(): the C++ state snapshot for a monitor
+        self._snapshot_interval_ms = 100.0
         for spec in config.agents:
             self.add_agent_spec(spec)
 
@@ -155,6 +157,18 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
                                   for symbol, intervals in (bars or {}).items()}
         return agent
 
+    def publish_state(self, path: str | Path, interval_ms: float = 100.0) -> None:
+        """Publish the state snapshot (runtime/snapshot.hpp) into `path` while running.
+
+        At most every `interval_ms`, written by the engine loop in C++, read by a monitor (the dashboard).
+        """
+        if self._rt is not None:
+            raise RuntimeError("publish_state must be called before run()")
+        if not interval_ms > 0:
+            raise ValueError(f"interval_ms {interval_ms!r} must be > 0")
+        self._snapshot_path = str(path)
+        self._snapshot_interval_ms = float(interval_ms)
+
     @property
     def agents(self) -> list[Agent]:
         """The agents, in the order added."""
@@ -209,6 +223,8 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
         self._rt.add_timer(self._house, int(settings.housekeeping_ms * 1e6))
         risk = self.config.risk if self.config.risk is not None else parse_risk(None)
         self._install_risk(risk.on_clock(self._clock_speed()))
+        if self._snapshot_path is not None:
+            self._rt.open_snapshot(self._snapshot_path, self._snapshot_interval_ms, self._hist)
         # Recovery: the counter's working orders of an earlier process become pooled orders again, and its
         # order history of the day counts against the daily limits (both until the agents start).
         self._rt.set_adopt_working_orders(True)
@@ -268,6 +284,7 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
             log.info("stopping: %s", self._stop_reason)
             self._stopping = True
             self._stop_agents()
+            self._rt.publish_snapshot()  # the final state for a monitor (no-op without one)
             self._log_unlogged_repeats(lambda key: True)
             self._report_never_ready()
             report = self._build_report()
