@@ -50,7 +50,7 @@ def demo_engine(tmp: Path, duration: float = 45.0) -> Iterator[DemoRun]:
     config = load_config(ROOT / "examples" / "demo.toml")
     config.engine.progress_interval = 0
     config.journal.dir = str(tmp / "journal")
-    engine = Engine(config, out=open(tmp / "engine.out", "w"))  # noqa: SIM115 - closed with the engine's run
+    engine = Engine(config, out=open(tmp / "engine.out", "w"))
     engine.publish_state(tmp / "run.snapshot", 50.0)
     server = CommandServer(engine, tmp / "run.sock")
     thread = threading.Thread(target=engine.run, kwargs={"duration": duration}, daemon=True)
@@ -80,8 +80,16 @@ def served(run: DemoRun, tokens: Tokens = TOKENS, **hub: Any) -> Iterator[tuple[
 
     dashboard = Dashboard(EngineLink(run.socket), tokens, hub=Hub(**hub) if hub else None)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(dashboard), host="127.0.0.1", port=port, access_log=False,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(dashboard),
+            host="127.0.0.1",
+            port=port,
+            access_log=False,
+            log_level="warning",
+            lifespan="on",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
