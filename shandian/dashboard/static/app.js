@@ -82,7 +82,7 @@ function agentPage(name) {
   <span id="result"></span>
   <p>realized <b id="realized">${num(x.realized_pnl)}</b> unrealized <b id="unrealized">${num(x.unrealized_pnl)}</b>
   commission ${num(x.commission)} orders ${esc(x.orders)} fills ${esc(x.fills)}</p>
-  <h3>params</h3><form id="params" onsubmit="return saveParams('${esc(name)}')">
+  <h3>params</h3><form id="params" onsubmit="saveParams('${esc(name)}'); return false;">
   ${Object.entries(params).map(([k, v]) => `<label>${esc(k)} <input name="${esc(k)}" value="${esc(JSON.stringify(v))}" ${ro}></label>`).join(" ")}
   <button id="save-params" ${ro}>apply</button> <span id="param-error" class="err"></span></form>
   <h3>positions</h3>${table(x.positions, [["symbol", (r) => esc(r.symbol)], ["long", (r) => esc(r.long)], ["short", (r) => esc(r.short)],
@@ -126,12 +126,11 @@ async function saveParams(name) {
     if (JSON.stringify(v) !== JSON.stringify((S.params[name] || {})[input.name])) params[input.name] = v;
   }
   const el = $("param-error");
-  if (!Object.keys(params).length) { el.textContent = "nothing changed"; return false; }
+  if (!Object.keys(params).length) { el.textContent = "nothing changed"; return; }
   const {answer} = await command({cmd: "set_params", agent: name, params});
   el.className = answer.ok ? "ok" : "err";
   el.textContent = answer.ok ? "applied" : answer.error;
   editing = false;
-  return false;
 }
 
 let editing = false;
@@ -142,7 +141,7 @@ function charts(route) {
   if (route[0] === "agent" && $("pnl-chart")) {
     const pts = S.pnl.filter((p) => p[0] === route[1]);
     Plotly.react("pnl-chart", [{x: pts.map((p) => new Date(p[1])), y: pts.map((p) => p[2]), name: "PnL", type: "scatter"}],
-      {title: "intraday PnL (net of fees)", margin: {t: 30}});
+      {title: {text: "intraday PnL (net of fees)"}, margin: {t: 30}});
   }
   if (route[0] === "instrument" && $("price-chart")) {
     const sym = route[1];
@@ -158,7 +157,7 @@ function charts(route) {
       {x: fills.map((f) => new Date(f.t)), y: fills.map((f) => f.price), name: "fills", mode: "markers", type: "scatter",
        marker: {symbol: fills.map((f) => (f.direction === "buy" ? "triangle-up" : "triangle-down")), size: 11},
        text: fills.map((f) => `${f.agent} ${f.direction} ${f.volume}`)}],
-      {title: `${sym}: price, own orders and fills`, margin: {t: 30}});
+      {title: {text: `${sym}: price, own orders and fills`}, margin: {t: 30}});
   }
 }
 
