@@ -109,7 +109,7 @@ struct PyEngine {
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<PyDispatcher> dispatcher;
   std::unique_ptr<runtime::SnapshotWriter> snapshot;  // destroyed before the dispatcher that points at it
-  py::object snapshot_latency;                         // keeps the LatencyHistogram it reads alive
+  py::object snapshot_latency;                        // keeps the LatencyHistogram it reads alive
   ~PyEngine() {
     if (runtime) runtime->engine().set_dispatcher(nullptr);  // the dispatcher goes first
   }
@@ -829,7 +829,8 @@ void bind_engine_class(py::module_& m) {
                 latency.is_none() ? nullptr : &latency.cast<const core::LatencyHistogram&>();
             e.dispatcher->set_snapshot(nullptr, nullptr, nullptr);
             try {
-              e.snapshot = std::make_unique<runtime::SnapshotWriter>(path, static_cast<std::int64_t>(interval_ms * 1e6));
+              e.snapshot =
+                  std::make_unique<runtime::SnapshotWriter>(path, static_cast<std::int64_t>(interval_ms * 1e6));
             } catch (const std::exception& err) {
               throw py::value_error(err.what());
             }
@@ -1029,9 +1030,9 @@ py::dict snapshot_dict(const runtime::Snapshot& s) {
                           py::arg("margin") = s.margin, py::arg("frozen_margin") = s.frozen_margin);
   d["stats"] = py::dict(py::arg("events") = s.events, py::arg("ticks") = s.ticks,
                         py::arg("orders_sent") = s.orders_sent, py::arg("cancels_sent") = s.cancels_sent);
-  d["latency_ns"] = py::dict(py::arg("count") = s.latency_count, py::arg("p50") = s.latency_p50,
-                             py::arg("p90") = s.latency_p90, py::arg("p99") = s.latency_p99,
-                             py::arg("max") = s.latency_max);
+  d["latency_ns"] =
+      py::dict(py::arg("count") = s.latency_count, py::arg("p50") = s.latency_p50, py::arg("p90") = s.latency_p90,
+               py::arg("p99") = s.latency_p99, py::arg("max") = s.latency_max);
   py::list agents;
   for (std::size_t i = 0; i < std::min<std::size_t>(s.agent_count, Snapshot::kMaxAgents); ++i) {
     const runtime::SnapAgent& a = s.agents[i];
@@ -1058,8 +1059,8 @@ py::dict snapshot_dict(const runtime::Snapshot& s) {
     positions.append(py::dict(py::arg("agent") = p.agent, py::arg("symbol") = std::string(p.symbol),
                               py::arg("long") = p.long_lots, py::arg("short") = p.short_lots,
                               py::arg("long_avg_price") = p.long_avg_price,
-                              py::arg("short_avg_price") = p.short_avg_price,
-                              py::arg("realized_pnl") = p.realized_pnl, py::arg("unrealized_pnl") = p.unrealized_pnl));
+                              py::arg("short_avg_price") = p.short_avg_price, py::arg("realized_pnl") = p.realized_pnl,
+                              py::arg("unrealized_pnl") = p.unrealized_pnl));
   }
   d["positions"] = positions;
   d["positions_total"] = s.position_total;

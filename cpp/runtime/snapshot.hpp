@@ -158,7 +158,7 @@ class SnapshotWriter {
   std::int64_t interval_ns_;
   std::int64_t next_ns_ = 0;
   std::uint64_t publishes_ = 0;
-  Snapshot* shared_ = nullptr;  // the mapping
+  Snapshot* shared_ = nullptr;   // the mapping
   Snapshot* scratch_ = nullptr;  // built here, then copied under the seqlock (the odd window stays short)
 };
 

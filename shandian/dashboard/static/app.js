@@ -108,8 +108,14 @@ function controls() {
   <button id="kill" class="danger" ${ro} onclick="if (confirm('Kill switch: halt the account and cancel every order?')) act({cmd:'kill', flatten:false})">KILL SWITCH</button>
   <button id="kill-flatten" class="danger" ${ro} onclick="if (confirm('Kill switch AND flatten every position?')) act({cmd:'kill', flatten:true})">kill + flatten</button>
   <span id="result"></span>
-  <h3>commands (journal)</h3>${table(S.commands.slice(-40).reverse(), [["time", (r) => new Date(r.t).toLocaleTimeString()],
-    ["kind", (r) => esc(r.kind)], ["agent", (r) => esc(r.agent ?? "")], ["text", (r) => esc(r.text ?? "")]], "commands")}`;
+  ${journalTable("commands and parameter changes (journal)", (r) => r.kind !== "risk_decision", "commands")}
+  ${journalTable("recent risk refusals (journal)", (r) => r.kind === "risk_decision", "risk-refusals")}`;
+}
+
+function journalTable(title, keep, id) {
+  const rows = S.commands.filter(keep).slice(-25).reverse();
+  return `<h3>${esc(title)}</h3>` + table(rows, [["time", (r) => new Date(r.t).toLocaleTimeString()],
+    ["kind", (r) => esc(r.kind)], ["agent", (r) => esc(r.agent ?? "")], ["text", (r) => esc(r.text ?? "")]], id);
 }
 
 async function act(body) {
