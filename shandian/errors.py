@@ -13,7 +13,9 @@ from shandian import _core
 
 __all__ = [
     "BarSubscriptionError",
+    "CommandError",
     "ConfigError",
+    "EngineLinkError",
     "HistoryError",
     "HistoryFileNotFoundError",
     "HistoryFormatError",
@@ -85,3 +87,11 @@ class UnknownSymbolError(HistoryError, LookupError):
 
 class HistoryIntervalError(HistoryError, ValueError):
     """A bar interval that is malformed, or that a source does not store."""
+
+
+class CommandError(ValueError):
+    """A command to a running engine that cannot be applied (shandian.engine.remote): field, value, rule."""
+
+
+class EngineLinkError(RuntimeError):
+    """A running engine's command socket could not be reached (the dashboard's link; the run ended?)."""

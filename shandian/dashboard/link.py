@@ -10,14 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from shandian import _core
+from shandian.errors import EngineLinkError
 
-__all__ = ["EngineLink", "JournalTail", "LinkError"]
+__all__ = ["EngineLink", "EngineLinkError", "JournalTail"]
 
 _TAIL_KINDS = ("trade", "command", "order_request", "param_change", "risk_decision", "agent_stopped")
-
-
-class LinkError(RuntimeError):
-    """The engine could not be reached (its socket is gone: the run ended)."""
 
 
 class EngineLink:
@@ -31,7 +28,7 @@ class EngineLink:
         self._reader: Any = None
 
     def request(self, message: dict[str, Any]) -> dict[str, Any]:
-        """Send one command; return its answer (`ok` false when refused). LinkError when unreachable."""
+        """Send one command; return its answer (`ok` false when refused). EngineLinkError when unreachable."""
         data = json.dumps(message).encode() + b"\n"
         with self._lock:
             for attempt in (0, 1):
@@ -50,7 +47,7 @@ class EngineLink:
                 except OSError as e:
                     self.close()
                     if attempt:
-                        raise LinkError(f"engine command socket {self.socket_path}: {e}") from None
+                        raise EngineLinkError(f"engine command socket {self.socket_path}: {e}") from None
         raise AssertionError("unreachable")
 
     def close(self) -> None:

@@ -22,7 +22,8 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from shandian.dashboard.auth import RateLimit, Tokens
 from shandian.dashboard.hub import Hub
-from shandian.dashboard.link import EngineLink, JournalTail, LinkError, open_snapshot
+from shandian.dashboard.link import EngineLink, JournalTail, open_snapshot
+from shandian.errors import EngineLinkError
 
 __all__ = ["Dashboard", "create_app", "token_of"]
 
@@ -72,7 +73,7 @@ class Dashboard:
                     self._snapshot = open_snapshot(path)
                     params = await asyncio.to_thread(self.link.request, {"cmd": "params"})
                     self.hub.set_params(params.get("params", {}))
-            except (LinkError, ValueError) as e:
+            except (EngineLinkError, ValueError) as e:
                 log.debug("engine not reachable yet: %s", e)
             if self._snapshot is None:
                 await asyncio.sleep(0.2)
@@ -125,7 +126,7 @@ class Dashboard:
         message["origin"] = origin
         try:
             answer = await asyncio.to_thread(self.link.request, message)
-        except LinkError as e:
+        except EngineLinkError as e:
             return 503, {"ok": False, "error": str(e)}
         if answer.get("ok") and cmd == "set_params" and isinstance(answer.get("params"), dict):
             self.hub.set_params({**self.hub.sections["params"], str(body.get("agent")): answer["params"]})

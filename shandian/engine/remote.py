@@ -26,15 +26,12 @@ from typing import Any
 
 from shandian.agent import ParamError
 from shandian.engine.codes import NO_AGENT, log
+from shandian.errors import CommandError
 
 __all__ = ["COMMANDS", "CommandError", "CommandServer", "apply_command"]
 
 COMMANDS = ("info", "params", "set_params", "halt", "resume", "cancel", "cancel_all", "kill")
 _MAX_LINE = 65536
-
-
-class CommandError(ValueError):
-    """A command that cannot be applied: which field, which value, which rule."""
 
 
 def _agent(engine: Any, name: Any) -> Any:
