@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <ctime>
@@ -41,22 +42,28 @@ std::runtime_error os_error(const std::string& what, const std::string& path) {
 }  // namespace
 
 std::int64_t histogram_quantile(const core::LatencyHistogram& h, double q) noexcept {
+  // shandian/histogram.py's Histogram.percentile, the reference: nearest rank, the bucket's upper bound
+  // clamped to [min, max].
   const std::uint64_t total = h.count();
   if (total == 0) return 0;
-  const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total - 1)) + 1;
+  const double exact = std::ceil(q * static_cast<double>(total) - 1e-9);
+  const auto rank = static_cast<std::uint64_t>(std::max(1.0, exact));
   const auto counts = h.counts();
   const int p = h.precision_bits();
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < counts.size(); ++i) {
     seen += counts[i];
     if (seen < rank) continue;
-    if (i < (std::size_t{1} << p)) return static_cast<std::int64_t>(i);
-    // Inverse of LatencyHistogram::bucket_index: index = (shift << (p - 1)) + (value >> shift).
-    const std::size_t shift = (i >> (p - 1)) - 1;
-    const std::size_t mantissa = i - (shift << (p - 1));
-    return static_cast<std::int64_t>(mantissa << shift);
+    std::int64_t high = static_cast<std::int64_t>(i);
+    if (i >= (std::size_t{1} << p)) {
+      // Inverse of LatencyHistogram::bucket_index: index = (shift << (p - 1)) + (value >> shift).
+      const std::size_t shift = (i >> (p - 1)) - 1;
+      const std::size_t mantissa = i - (shift << (p - 1));
+      high = static_cast<std::int64_t>(((mantissa + 1) << shift) - 1);
+    }
+    return std::clamp(high, h.min(), h.max());
   }
-  return 0;
+  return h.max();
 }
 
 SnapshotWriter::SnapshotWriter(const std::string& path, std::int64_t interval_ns)

@@ -133,7 +133,7 @@ struct Snapshot {
   SnapRefusal refusals[kMaxRefusals];  // summed over every agent, by code
 };
 
-// The latency histogram's value at quantile q in [0, 1] (a bucket's lower bound; 0 when empty).
+// The latency histogram's percentile q in [0, 1] as shandian.histogram.Histogram.percentile (0 when empty).
 [[nodiscard]] std::int64_t histogram_quantile(const core::LatencyHistogram& h, double q) noexcept;
 
 class SnapshotWriter {
