@@ -82,6 +82,8 @@ def test_dashboard_in_browser_when_demo_trades_shows_updates_and_every_control_w
         _check_updates(browser, base)
         _check_params(browser, run)
         _check_halt_resume(browser, run)
+        _until("the PnL chart", lambda: browser.find_elements(By.CSS_SELECTOR, "#pnl-chart .main-svg"))
+        browser.save_screenshot(str(tmp_path / "dashboard-agent.png"))
         browser.get(base + "#/instrument/m2505")
         _until("the price chart", lambda: browser.find_elements(By.CSS_SELECTOR, "#price-chart .main-svg"))
         browser.save_screenshot(str(tmp_path / "dashboard-instrument.png"))

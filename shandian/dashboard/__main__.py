@@ -7,6 +7,7 @@ hands them over), else are drawn here and printed once as URLs (`--print-url`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from shandian.config import parse_listen
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--socket", required=True, help="the engine's command socket")
     parser.add_argument("--listen", default="8750", help="[HOST:]PORT (default 127.0.0.1:8750)")
     parser.add_argument("--print-url", action="store_true", help="print the URLs (with their tokens) once")
+    parser.add_argument("--nice", type=int, default=10,
+                        help="lower this process's CPU priority by N (default 10): on a busy host the engine "
+                        "process is scheduled first")
     args = parser.parse_args(argv)
     try:
         host, port = parse_listen(args.listen)
@@ -33,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"dashboard: {e}", file=sys.stderr)
         return 2
+    if args.nice > 0 and hasattr(os, "nice"):
+        os.nice(args.nice)
     if args.print_url:
         full, read = urls(host, port, tokens)
         print(f"dashboard: {full}\ndashboard (read-only): {read}", file=sys.stderr, flush=True)
