@@ -118,8 +118,9 @@ def _start_dashboard(engine: Any, pid_path: Path, listen: str, interval_ms: floa
     engine.publish_state(snapshot, interval_ms)
     server = CommandServer(engine, pid_path.with_suffix(".sock"))
     env = {**os.environ, ENV_TOKEN: tokens.admin, ENV_READ_TOKEN: tokens.read}
-    process = subprocess.Popen([sys.executable, "-m", "shandian.dashboard", "--socket", str(server.path),
-                                "--listen", f"{host}:{port}"], env=env, stdin=subprocess.DEVNULL)
+    command = [sys.executable, "-P", "-m", "shandian.dashboard", "--socket", str(server.path),
+               "--listen", f"{host}:{port}"]
+    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
     full, read = urls(host, port, tokens)
     print(f"dashboard: {full}\ndashboard (read-only): {read}", file=sys.stderr, flush=True)
     return _Monitor(server, process, snapshot)
