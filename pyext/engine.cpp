@@ -20,7 +20,9 @@
 #include "core/engine.hpp"
 #include "journal/journal.hpp"
 #include "journal/replay.hpp"
+#include "risk/risk_limits.hpp"
 #include "runtime/runtime.hpp"
+#include "runtime/snapshot.hpp"
 #include "tables.hpp"
 #include "time_of_day.hpp"
 
@@ -64,7 +66,17 @@ class PyDispatcher final : public AgentDispatcher {
   }
   void set_target(py::object target) { target_ = std::move(target); }
 
+  // The state snapshot (runtime/snapshot.hpp) is published here, before the GIL is taken: at most once per
+  // its interval, with no Python involved.
+  void set_snapshot(runtime::SnapshotWriter* writer, runtime::Runtime* runtime,
+                    const core::LatencyHistogram* latency) noexcept {
+    snapshot_ = writer;
+    runtime_ = runtime;
+    latency_ = latency;
+  }
+
   void on_batch(const Batch& batch) override {
+    if (snapshot_ != nullptr) (void)snapshot_->maybe_publish(*runtime_, latency_, batch.dispatch_ns);
     py::gil_scoped_acquire gil;
     if (error_ || !target_) return;
     py::object view = py::cast(BatchView{&batch});
@@ -89,12 +101,17 @@ class PyDispatcher final : public AgentDispatcher {
   Engine& engine_;
   py::object target_;
   std::optional<py::error_already_set> error_;
+  runtime::SnapshotWriter* snapshot_ = nullptr;
+  runtime::Runtime* runtime_ = nullptr;
+  const core::LatencyHistogram* latency_ = nullptr;
 };
 
 struct PyEngine {
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<PyDispatcher> dispatcher;
   backtest::BacktestGateway* backtest = nullptr;  // owned by runtime; set for a backtest engine
+  std::unique_ptr<runtime::SnapshotWriter> snapshot;  // destroyed before the dispatcher that points at it
+  py::object snapshot_latency;                        // keeps the LatencyHistogram it reads alive
   ~PyEngine() {
     if (runtime) runtime->engine().set_dispatcher(nullptr);  // the dispatcher goes first
   }
@@ -964,6 +981,39 @@ void bind_engine_class(py::module_& m) {
           },
           py::arg("agent"), py::arg("payload"))
       .def(
+          "journal_command",
+          [](PyEngine& e, std::optional<AgentId> agent, const std::string& text) {
+            if (journal::Journal* j = e.journal()) j->command(agent.value_or(kNoAgent), text);
+          },
+          py::arg("agent"), py::arg("text"), "Journal an operator's command (engine thread).")
+      .def(
+          "open_snapshot",
+          [](PyEngine& e, const std::string& path, double interval_ms, py::object latency) {
+            const core::LatencyHistogram* hist =
+                latency.is_none() ? nullptr : &latency.cast<const core::LatencyHistogram&>();
+            e.dispatcher->set_snapshot(nullptr, nullptr, nullptr);
+            try {
+              e.snapshot =
+                  std::make_unique<runtime::SnapshotWriter>(path, static_cast<std::int64_t>(interval_ms * 1e6));
+            } catch (const std::exception& err) {
+              throw py::value_error(err.what());
+            }
+            e.snapshot_latency = latency;
+            e.dispatcher->set_snapshot(e.snapshot.get(), e.runtime.get(), hist);
+          },
+          py::arg("path"), py::arg("interval_ms"), py::arg("latency") = py::none(),
+          "Publish the state snapshot into PATH (mmap) at most every interval_ms, from the engine loop in C++.")
+      .def(
+          "publish_snapshot",
+          [](PyEngine& e) {
+            if (!e.snapshot) return false;
+            const auto* hist =
+                e.snapshot_latency.is_none() ? nullptr : &e.snapshot_latency.cast<const core::LatencyHistogram&>();
+            e.snapshot->publish(*e.runtime, hist, monotonic_ns());
+            return true;
+          },
+          "Publish the snapshot now (engine thread); False when none is open.")
+      .def(
           "journal_flush",
           [](PyEngine& e, double timeout_ms) {
             journal::Journal* j = e.journal();
@@ -1153,10 +1203,133 @@ py::dict replay_dict(const journal::Replay& r) {
   return d;
 }
 
+// One consistent snapshot (runtime/snapshot.hpp) as plain Python values (enums by their names).
+py::dict snapshot_dict(const runtime::Snapshot& s) {
+  using runtime::Snapshot;
+  py::dict d;
+  d["publishes"] = s.publishes;
+  d["wall_ns"] = s.wall_ns;
+  d["mono_ns"] = s.mono_ns;
+  d["pid"] = s.pid;
+  d["trading_day"] = s.trading_day;
+  d["trader_state"] = std::string(s.trader_state);
+  d["md_state"] = std::string(s.md_state);
+  d["trading_ready"] = s.trading_ready != 0;
+  d["account_state"] = std::string(risk::to_string(static_cast<risk::TradingState>(s.account_state)));
+  d["killed"] = s.killed != 0;
+  d["account"] = py::dict(py::arg("balance") = s.balance, py::arg("available") = s.available,
+                          py::arg("margin") = s.margin, py::arg("frozen_margin") = s.frozen_margin);
+  d["stats"] = py::dict(py::arg("events") = s.events, py::arg("ticks") = s.ticks,
+                        py::arg("orders_sent") = s.orders_sent, py::arg("cancels_sent") = s.cancels_sent);
+  d["latency_ns"] =
+      py::dict(py::arg("count") = s.latency_count, py::arg("p50") = s.latency_p50, py::arg("p90") = s.latency_p90,
+               py::arg("p99") = s.latency_p99, py::arg("max") = s.latency_max);
+  py::list agents;
+  for (std::size_t i = 0; i < std::min<std::size_t>(s.agent_count, Snapshot::kMaxAgents); ++i) {
+    const runtime::SnapAgent& a = s.agents[i];
+    py::dict x;
+    x["id"] = i;
+    x["name"] = std::string(a.name);
+    x["state"] = std::string(risk::to_string(static_cast<risk::TradingState>(a.state)));
+    x["realized_pnl"] = a.realized_pnl;
+    x["unrealized_pnl"] = a.unrealized_pnl;
+    x["commission"] = a.commission;
+    x["margin"] = a.margin;
+    x["orders"] = a.orders;
+    x["fills"] = a.fills;
+    x["filled_lots"] = a.filled_lots;
+    x["cancels"] = a.cancels;
+    x["rejects"] = a.rejects;
+    x["cancelled"] = a.cancelled;
+    agents.append(x);
+  }
+  d["agents"] = agents;
+  py::list positions;
+  for (std::size_t i = 0; i < std::min<std::size_t>(s.position_count, Snapshot::kMaxPositions); ++i) {
+    const runtime::SnapPosition& p = s.positions[i];
+    positions.append(py::dict(py::arg("agent") = p.agent, py::arg("symbol") = std::string(p.symbol),
+                              py::arg("long") = p.long_lots, py::arg("short") = p.short_lots,
+                              py::arg("long_avg_price") = p.long_avg_price,
+                              py::arg("short_avg_price") = p.short_avg_price, py::arg("realized_pnl") = p.realized_pnl,
+                              py::arg("unrealized_pnl") = p.unrealized_pnl));
+  }
+  d["positions"] = positions;
+  d["positions_total"] = s.position_total;
+  py::list instruments;
+  for (std::size_t i = 0; i < std::min<std::size_t>(s.instrument_count, Snapshot::kMaxInstruments); ++i) {
+    const runtime::SnapInstrument& x = s.instruments[i];
+    instruments.append(py::dict(py::arg("symbol") = std::string(x.symbol), py::arg("last") = x.last_price,
+                                py::arg("bid") = x.bid_price, py::arg("ask") = x.ask_price,
+                                py::arg("volume") = x.volume, py::arg("update_ms") = x.update_ms));
+  }
+  d["instruments"] = instruments;
+  d["instruments_total"] = s.instrument_total;
+  py::list orders;
+  for (std::size_t i = 0; i < std::min<std::size_t>(s.order_count, Snapshot::kMaxOrders); ++i) {
+    const runtime::SnapOrder& o = s.orders[i];
+    orders.append(py::dict(py::arg("id") = o.id, py::arg("agent") = o.agent, py::arg("symbol") = std::string(o.symbol),
+                           py::arg("direction") = std::string(to_string(static_cast<Direction>(o.direction))),
+                           py::arg("offset") = std::string(to_string(static_cast<Offset>(o.offset))),
+                           py::arg("kind") = std::string(to_string(static_cast<OrderKind>(o.kind))),
+                           py::arg("status") = std::string(to_string(static_cast<OrderStatus>(o.status))),
+                           py::arg("price") = o.price, py::arg("volume") = o.volume, py::arg("traded") = o.traded));
+  }
+  d["orders"] = orders;
+  d["orders_total"] = s.order_total;
+  py::dict refusals;
+  for (std::size_t i = 0; i < std::min<std::size_t>(s.refusal_count, Snapshot::kMaxRefusals); ++i) {
+    refusals[py::str(std::string(to_string(static_cast<RejectCode>(s.refusals[i].code))))] = s.refusals[i].count;
+  }
+  d["refusals"] = refusals;
+  return d;
+}
+
+void bind_snapshot_reader(py::module_& m) {
+  struct Reader {
+    std::unique_ptr<runtime::SnapshotReader> reader;
+    std::unique_ptr<runtime::Snapshot> copy = std::make_unique<runtime::Snapshot>();
+  };
+  py::class_<Reader>(m, "SnapshotReader", "Reads the state snapshot a running engine publishes (open_snapshot).")
+      .def(py::init([](const std::string& path) {
+             auto r = std::make_unique<Reader>();
+             try {
+               r->reader = std::make_unique<runtime::SnapshotReader>(path);
+             } catch (const std::exception& err) {
+               throw py::value_error(err.what());
+             }
+             return r;
+           }),
+           py::arg("path"))
+      .def(
+          "read",
+          [](Reader& r) -> py::object {
+            bool ok = false;
+            {
+              py::gil_scoped_release nogil;
+              ok = r.reader->read(*r.copy);
+            }
+            if (!ok) return py::none();
+            return snapshot_dict(*r.copy);
+          },
+          "A consistent copy as a dict; None when the writer was busy on every try or nothing was published.")
+      .def(
+          "publishes",
+          [](Reader& r) -> std::uint64_t {
+            bool ok = false;
+            {
+              py::gil_scoped_release nogil;
+              ok = r.reader->read(*r.copy);
+            }
+            return ok ? r.copy->publishes : 0;
+          },
+          "How many snapshots were published so far (0 before the first).");
+}
+
 core::Engine& engine_of(py::handle engine) { return engine.cast<PyEngine&>().engine(); }
 runtime::Runtime& runtime_of(py::handle engine) { return *engine.cast<PyEngine&>().runtime; }
 
 void bind_engine(py::module_& m) {
+  bind_snapshot_reader(m);
   py::register_exception<bars::InvalidIntervalError>(m, "BarIntervalError", PyExc_ValueError);
   py::register_exception<bars::UnknownProductError>(m, "UnknownProductError", PyExc_ValueError);
   py::register_exception<bars::InvalidBuilderConfigError>(m, "BarConfigError", PyExc_ValueError);

@@ -24,6 +24,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="pid file for `shandian kill` (default: <tmpdir>/shandian-<uid>/run.pid)")
     run.add_argument("--status-file", default=None, metavar="PATH",
                      help="keep the engine's status (JSON, once a second) in PATH (for `shandian fleet`)")
+    run.add_argument("--dashboard", default=None, metavar="[HOST:]PORT",
+                     help="start the web dashboard (127.0.0.1 unless HOST is given); prints its URL once")
+    dash = sub.add_parser("dashboard", help="serve the web dashboard of a running `shandian run --dashboard`")
+    dash.add_argument("attach", nargs="?", default=None,
+                      help="the run's pid file or command socket (default: the default pid file's)")
+    dash.add_argument("--listen", default="8751", metavar="[HOST:]PORT", help="default 127.0.0.1:8751")
     kill = sub.add_parser("kill", help="kill switch of a running `shandian run`: halt the account and cancel "
                           "every working order (SIGUSR1; --flatten: SIGUSR2, also flatten positions)")
     kill.add_argument("--flatten", action="store_true", help="also close every agent's positions (FAK)")
@@ -90,7 +96,16 @@ def main(argv: list[str] | None = None) -> int:
         from shandian.run import main as run_main
 
         return run_main(args.config, duration=args.duration, json_path=args.json, quiet=args.quiet,
-                        pid_file=args.pid_file, status_file=args.status_file)
+                        pid_file=args.pid_file, status_file=args.status_file, dashboard=args.dashboard)
+    if args.command == "dashboard":
+        from pathlib import Path
+
+        from shandian.control import default_pid_file
+        from shandian.dashboard.__main__ import main as dashboard_main
+
+        target = Path(args.attach) if args.attach else default_pid_file()
+        sock = target if target.suffix == ".sock" else target.with_suffix(".sock")
+        return dashboard_main(["--socket", str(sock), "--listen", args.listen, "--print-url"])
     if args.command == "kill":
         from pathlib import Path
 

@@ -253,6 +253,14 @@ class JournalSettings:
 
 
 @dataclass
+class DashboardSettings:
+    """`[dashboard]`: the web dashboard started with the run (shandian/dashboard; off without `listen`)."""
+
+    listen: str = ""  # "[HOST:]PORT"; HOST defaults to 127.0.0.1 (another address only when given here)
+    snapshot_interval_ms: float = 100.0  # the engine's state snapshot is published at most this often
+
+
+@dataclass
 class AgentSpec:
     """An agent to load: `cls` is `module:Class` or `path/to/file.py:Class` (relative to the config file)."""
 
@@ -276,6 +284,7 @@ class Config:
     risk: RiskConfig | None = None  # from [risk]; None: the default preset (shandian/risk.py)
     # [mirror] / [notify] as written: validated by shandian.sidecar.parse_sidecar (the sidecar's own modules)
     sidecar: dict[str, Any] = field(default_factory=dict)
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)
 
     @classmethod
     def local(
@@ -307,7 +316,8 @@ _ACCOUNT_KEYS = {
 }
 _ENGINE_KEYS = {f for f in EngineSettings.__dataclass_fields__}
 _AGENT_KEYS = {"name", "class", "symbols", "params", "bars"}
-_TOP_KEYS = {"account", "front", "engine", "agents", "risk", "journal", "mirror", "notify"}
+_TOP_KEYS = {"account", "front", "engine", "agents", "risk", "journal", "mirror", "notify", "dashboard"}
+_DASHBOARD_KEYS = {f for f in DashboardSettings.__dataclass_fields__}
 _JOURNAL_KEYS = {f for f in JournalSettings.__dataclass_fields__}
 
 
@@ -537,6 +547,30 @@ def _parse_engine(data: Mapping[str, Any]) -> EngineSettings:
     )
 
 
+def _parse_dashboard(data: Mapping[str, Any]) -> DashboardSettings:
+    where = "dashboard."
+    table = _table(data, "dashboard")
+    _check_keys(table, _DASHBOARD_KEYS, where)
+    listen = _string(table, "listen", where)
+    if listen:
+        try:
+            parse_listen(listen)
+        except ValueError as e:
+            raise ConfigError(f"{where}listen", str(e)) from None
+    default = DashboardSettings.snapshot_interval_ms
+    interval = _number(table, "snapshot_interval_ms", where, default, minimum=1)
+    return DashboardSettings(listen=listen, snapshot_interval_ms=float(interval))
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """`[HOST:]PORT` -> (host, port); the host defaults to 127.0.0.1. ValueError naming the rule."""
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{text!r} must be [HOST:]PORT with PORT in 1..65535")
+    return host, int(port)
+
+
 def _parse_journal(data: Mapping[str, Any]) -> JournalSettings:
     where = "journal."
     table = _table(data, "journal")
@@ -654,6 +688,7 @@ def parse_config(
         base_dir=root,
         risk=risk,
         sidecar={k: data[k] for k in ("mirror", "notify") if k in data},
+        dashboard=_parse_dashboard(data),
     )
 
 

@@ -14,7 +14,9 @@ from shandian import _core
 __all__ = [
     "BacktestDataError",
     "BarSubscriptionError",
+    "CommandError",
     "ConfigError",
+    "EngineLinkError",
     "HistoryError",
     "HistoryFileNotFoundError",
     "HistoryFormatError",
@@ -115,3 +117,11 @@ class BacktestDataError(HistoryFormatError):
         why = reason
         where = f"{file}: {row_label} {row}" if row else file
         super().__init__(f"{where}: field {field}: value {value!r}: {why} [rule {rule}]")
+
+
+class CommandError(ValueError):
+    """A command to a running engine that cannot be applied (shandian.engine.remote): field, value, rule."""
+
+
+class EngineLinkError(RuntimeError):
+    """A running engine's command socket could not be reached (the dashboard's link; the run ended?)."""

@@ -12,16 +12,19 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
 
 def main(config_path: str, duration: float | None = None, json_path: str | None = None,
-         quiet: bool = False, pid_file: str | None = None, status_file: str | None = None) -> int:
+         quiet: bool = False, pid_file: str | None = None, status_file: str | None = None,
+         dashboard: str | None = None) -> int:
     """Run CONFIG; returns the process exit status.
 
     `status_file`: keep the engine's status there (shandian.status; `shandian fleet` passes one). With
     `[mirror]` or `[notify]` configured, a sidecar process (shandian.sidecar) follows the journal.
+    `dashboard`: [HOST:]PORT of the web dashboard (shandian.dashboard), or `[dashboard] listen`.
     """
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
@@ -72,6 +75,14 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
     from shandian.status import StatusWriter
     from shandian.vendor_output import VendorOutput
 
+    listen = dashboard or config.dashboard.listen
+    try:
+        monitor = _start_dashboard(engine, pid_path, listen, config.dashboard.snapshot_interval_ms) \
+            if listen else None
+    except (OSError, ValueError) as e:
+        remove_pid_file(pid_path)
+        print(f"error: dashboard: {e}", file=sys.stderr)
+        return 2
     status_path = Path(status_file) if status_file else None
     if status_path is None and sidecar_settings is not None and sidecar_settings.notify is not None:
         status_path = pid_path.with_name(f"status-{os.getpid()}.json")  # the notifier's timed rules read it
@@ -84,6 +95,8 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
             report = engine.run(duration=duration)  # SIGUSR1/SIGUSR2 (`shandian kill`): kill switch
     finally:
         remove_pid_file(pid_path)
+        if monitor is not None:
+            monitor.stop()
         if status is not None:
             status.stop()
         if sidecar is not None:  # it drains the journal after this process has gone; reap it if it is done
@@ -93,3 +106,43 @@ def main(config_path: str, duration: float | None = None, json_path: str | None 
         Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")
     failed = any(a.status.startswith("failed") for a in report.agents)
     return 1 if failed or report.errors else 0
+
+
+class _Monitor:
+    """The dashboard process and the engine's command socket of one run."""
+
+    def __init__(self, server: Any, process: Any, snapshot: Path) -> None:
+        self.server, self.process, self.snapshot = server, process, snapshot
+
+    def stop(self) -> None:
+        """Stop the dashboard process (ours), close the socket, remove the snapshot file."""
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except Exception:
+            self.process.kill()
+        self.server.close()
+        self.snapshot.unlink(missing_ok=True)
+
+
+def _start_dashboard(engine: Any, pid_path: Path, listen: str, interval_ms: float) -> _Monitor:
+    """Publish the snapshot, open the command socket, spawn the dashboard and print its URLs once."""
+    import subprocess
+
+    from shandian.config import parse_listen
+    from shandian.dashboard.__main__ import urls
+    from shandian.dashboard.auth import ENV_READ_TOKEN, ENV_TOKEN, Tokens
+    from shandian.engine.remote import CommandServer
+
+    host, port = parse_listen(listen)
+    tokens = Tokens.from_env()
+    snapshot = pid_path.with_suffix(".snapshot")
+    engine.publish_state(snapshot, interval_ms)
+    server = CommandServer(engine, pid_path.with_suffix(".sock"))
+    env = {**os.environ, ENV_TOKEN: tokens.admin, ENV_READ_TOKEN: tokens.read}
+    command = [sys.executable, "-P", "-m", "shandian.dashboard", "--socket", str(server.path),
+               "--listen", f"{host}:{port}"]
+    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
+    full, read = urls(host, port, tokens)
+    print(f"dashboard: {full}\ndashboard (read-only): {read}", file=sys.stderr, flush=True)
+    return _Monitor(server, process, snapshot)

@@ -215,6 +215,10 @@ void Journal::agent_state(AgentId agent, std::string_view payload) noexcept {
   } while (at < payload.size());
 }
 
+void Journal::command(AgentId agent, std::string_view text) noexcept {
+  push_agent_text(RecordKind::Command, agent, text);
+}
+
 void Journal::position_carried(std::string_view agent_name, const core::InstrumentId& symbol, bool is_long,
                                std::int32_t lots, double price) noexcept {
   Record r = blank(RecordKind::PositionCarry);

@@ -110,6 +110,8 @@ class Journal final : public core::EngineObserver {
   // One persistent state field's JSON payload (ASCII), cut into as many AgentState records as its length
   // needs; consecutive in seq, the last one flagged, so a reader reassembles it (or skips a torn tail).
   void agent_state(AgentId agent, std::string_view payload) noexcept;
+  // An operator's command with its origin (agent: its target, kNoAgent for the account).
+  void command(AgentId agent, std::string_view text) noexcept;
   // A lot carried in from the previous trading day's file (an agent by name: it may not be configured today).
   void position_carried(std::string_view agent_name, const core::InstrumentId& symbol, bool is_long, std::int32_t lots,
                         double price) noexcept;

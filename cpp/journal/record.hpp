@@ -34,6 +34,8 @@ enum class RecordKind : std::uint8_t {
                        // direction buy = long / sell = short, volume = lots, price = average price)
   AgentState = 12,     // one chunk of an agent's persistent state field (text: ASCII JSON ["field", value]
                        // cut into chunks, code = chunk index from 0, flag = the value's last chunk)
+  Command = 13,        // an operator's command (dashboard, control socket): agent = its target or none,
+                       // text = "origin=... cmd=... detail" (never a credential)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(RecordKind k) noexcept {
@@ -50,6 +52,7 @@ enum class RecordKind : std::uint8_t {
     case RecordKind::Notice: return "notice";
     case RecordKind::PositionCarry: return "position_carry";
     case RecordKind::AgentState: return "agent_state";
+    case RecordKind::Command: return "command";
   }
   return "unknown";
 }

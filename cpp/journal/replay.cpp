@@ -32,7 +32,7 @@ core::OrderStatus parse_status(std::string_view s) noexcept {
 }
 
 RecordKind parse_kind(std::string_view s) noexcept {
-  for (int i = 1; i <= static_cast<int>(RecordKind::AgentState); ++i) {
+  for (int i = 1; i <= static_cast<int>(RecordKind::Command); ++i) {
     const auto kind = static_cast<RecordKind>(i);
     if (to_string(kind) == s) return kind;
   }

@@ -105,6 +105,8 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
         self._aio: AsyncAgents | None = None  # built only when an agent has an async callback
         self._persist = StateJournal(self._journal_state)  # tracks agents' `state` when the journal is on
         self._saved_states: Any = None  # journal.AgentStates read at recovery
+        self._snapshot_path: str | None = None  # publish_state(): the C++ state snapshot for a monitor
+        self._snapshot_interval_ms = 100.0
         for spec in config.agents:
             self.add_agent_spec(spec)
 
@@ -159,6 +161,18 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
         self._bars[agent.name] = {symbol: [bar_interval(i) for i in intervals]
                                   for symbol, intervals in (bars or {}).items()}
         return agent
+
+    def publish_state(self, path: str | Path, interval_ms: float = 100.0) -> None:
+        """Publish the state snapshot (runtime/snapshot.hpp) into `path` while running.
+
+        At most every `interval_ms`, written by the engine loop in C++, read by a monitor (the dashboard).
+        """
+        if self._rt is not None:
+            raise RuntimeError("publish_state must be called before run()")
+        if not interval_ms > 0:
+            raise ValueError(f"interval_ms {interval_ms!r} must be > 0")
+        self._snapshot_path = str(path)
+        self._snapshot_interval_ms = float(interval_ms)
 
     @property
     def agents(self) -> list[Agent]:
@@ -218,6 +232,8 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
         self._rt.add_timer(self._house, int(settings.housekeeping_ms * 1e6))
         risk = self.config.risk if self.config.risk is not None else parse_risk(None)
         self._install_risk(risk.on_clock(self._clock_speed()))
+        if self._snapshot_path is not None:
+            self._rt.open_snapshot(self._snapshot_path, self._snapshot_interval_ms, self._hist)
         # Recovery: the counter's working orders of an earlier process become pooled orders again, and its
         # order history of the day counts against the daily limits (both until the agents start).
         self._rt.set_adopt_working_orders(True)
@@ -292,6 +308,7 @@ class Engine(OrderActions, Dispatch, Control, Recovery, Reporting):
             log.info("stopping: %s", self._stop_reason)
             self._stopping = True
             self._stop_agents()
+            self._rt.publish_snapshot()  # the final state for a monitor (no-op without one)
             self._log_unlogged_repeats(lambda key: True)
             self._report_never_ready()
             report = self._build_report()

@@ -1,0 +1,50 @@
+"""`python -m shandian.dashboard --socket PATH [--listen HOST:PORT]`: serve the dashboard of a running engine.
+
+Tokens come from SHANDIAN_DASHBOARD_TOKEN / SHANDIAN_DASHBOARD_READ_TOKEN (how `shandian run --dashboard`
+hands them over), else are drawn here and printed once as URLs (`--print-url`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from shandian.config import parse_listen
+from shandian.dashboard.auth import Tokens
+from shandian.dashboard.server import serve
+
+
+def urls(host: str, port: int, tokens: Tokens) -> tuple[str, str]:
+    """Return the full-control and the read-only URL."""
+    shown = f"[{host}]" if ":" in host else host
+    return (f"http://{shown}:{port}/?token={tokens.admin}", f"http://{shown}:{port}/?token={tokens.read}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGTERM / Ctrl-C; 2 on a bad argument."""
+    parser = argparse.ArgumentParser(prog="python -m shandian.dashboard")
+    parser.add_argument("--socket", required=True, help="the engine's command socket")
+    parser.add_argument("--listen", default="8750", help="[HOST:]PORT (default 127.0.0.1:8750)")
+    parser.add_argument("--print-url", action="store_true", help="print the URLs (with their tokens) once")
+    parser.add_argument("--nice", type=int, default=10,
+                        help="lower this process's CPU priority by N (default 10): on a busy host the engine "
+                        "process is scheduled first")
+    args = parser.parse_args(argv)
+    try:
+        host, port = parse_listen(args.listen)
+        tokens = Tokens.from_env()
+    except ValueError as e:
+        print(f"dashboard: {e}", file=sys.stderr)
+        return 2
+    if args.nice > 0 and hasattr(os, "nice"):
+        os.nice(args.nice)
+    if args.print_url:
+        full, read = urls(host, port, tokens)
+        print(f"dashboard: {full}\ndashboard (read-only): {read}", file=sys.stderr, flush=True)
+    serve(args.socket, host, port, tokens)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""The dashboard's FastAPI app: token-checked pages, state API, WebSocket push and commands.
+
+Every request, the static files included, needs a token (see `auth`); a wrong or missing one gets 401
+(a WebSocket is closed before it is accepted) and changes nothing. Commands need the full role, pass the
+rate limit, and are forwarded to the engine with their origin (the engine journals them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from shandian.dashboard.auth import RateLimit, Tokens
+from shandian.dashboard.hub import Hub
+from shandian.dashboard.link import EngineLink, JournalTail, open_snapshot
+from shandian.errors import EngineLinkError
+
+__all__ = ["Dashboard", "create_app", "token_of"]
+
+log = logging.getLogger("shandian.dashboard")
+_STATIC = Path(__file__).parent / "static"
+_COMMANDS = ("set_params", "halt", "resume", "cancel", "cancel_all", "kill")
+
+
+def _plotly_js() -> Path:
+    """Return plotly.js as bundled by the `plotly` package (nothing is fetched from a CDN)."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("the plotly package is not installed (pip install 'shandian[dashboard]')")
+    return Path(spec.origin).parent / "package_data" / "plotly.min.js"
+
+
+def token_of(headers: Any, query: Any) -> str | None:
+    """Return the token a request carries: Authorization: Bearer, X-Shandian-Token or ?token= (no cookie)."""
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return str(auth[7:].strip())
+    return headers.get("x-shandian-token") or query.get("token")
+
+
+class Dashboard:
+    """The engine link, the hub and the poll loop of one dashboard."""
+
+    def __init__(self, link: EngineLink, tokens: Tokens, poll_s: float = 0.02, journal_poll_s: float = 0.25,
+                 hub: Hub | None = None) -> None:
+        self.link = link
+        self.tokens = tokens
+        self.hub = hub or Hub()
+        self.poll_s = poll_s
+        self.journal_poll_s = journal_poll_s
+        self.limit = RateLimit()
+        self._snapshot: Any = None
+        self._journal: JournalTail | None = None
+        self.info: dict[str, Any] = {}
+
+    async def _attach(self) -> None:
+        """Ask the engine where its snapshot and journal are (retried until it publishes them)."""
+        while self._snapshot is None:
+            try:
+                self.info = await asyncio.to_thread(self.link.request, {"cmd": "info"})
+                path = self.info.get("snapshot")
+                if path and Path(path).exists():
+                    self._snapshot = open_snapshot(path)
+                    params = await asyncio.to_thread(self.link.request, {"cmd": "params"})
+                    self.hub.set_params(params.get("params", {}))
+            except (EngineLinkError, ValueError) as e:
+                log.debug("engine not reachable yet: %s", e)
+            if self._snapshot is None:
+                await asyncio.sleep(0.2)
+
+    async def run(self) -> None:
+        """Poll the snapshot (and the journal) and push deltas, until cancelled."""
+        await self._attach()
+        seen = 0
+        next_journal = 0.0
+        loop = asyncio.get_running_loop()
+        while True:
+            publishes = self._snapshot.publishes()
+            if publishes != seen:
+                snap = self._snapshot.read()
+                if snap is not None:
+                    seen = publishes
+                    self.hub.apply_snapshot(snap)
+            if loop.time() >= next_journal:
+                next_journal = loop.time() + self.journal_poll_s
+                await self._poll_journal()
+            await asyncio.sleep(self.poll_s)
+
+    async def _poll_journal(self) -> None:
+        if self._journal is None:
+            path = self.info.get("journal")
+            if not path:
+                return
+            try:
+                self._journal = JournalTail(path)
+            except Exception as e:  # sqlite3.Error: not created yet
+                log.debug("journal not readable yet: %s", e)
+                return
+        records = await asyncio.to_thread(self._journal.poll)
+        if records:
+            self.hub.apply_journal(records)
+            if any(r["kind"] == "param_change" for r in records):
+                params = await asyncio.to_thread(self.link.request, {"cmd": "params"})
+                self.hub.set_params(params.get("params", {}))
+
+    async def command(self, body: Any, origin: str) -> tuple[int, dict[str, Any]]:
+        """Check a command's shape and forward it; (HTTP status, answer)."""
+        if not isinstance(body, dict):
+            return 400, {"ok": False, "error": "a command must be a JSON object"}
+        cmd = body.get("cmd")
+        if cmd not in _COMMANDS:
+            return 400, {"ok": False, "error": f"cmd: {cmd!r} must be one of {', '.join(_COMMANDS)}"}
+        if not self.limit.allow():
+            return 429, {"ok": False, "error": "too many commands: at most 5 per second"}
+        message = {k: v for k, v in body.items() if k in ("cmd", "agent", "params", "order_id", "flatten")}
+        message["origin"] = origin
+        try:
+            answer = await asyncio.to_thread(self.link.request, message)
+        except EngineLinkError as e:
+            return 503, {"ok": False, "error": str(e)}
+        if answer.get("ok") and cmd == "set_params" and isinstance(answer.get("params"), dict):
+            self.hub.set_params({**self.hub.sections["params"], str(body.get("agent")): answer["params"]})
+        return (200 if answer.get("ok") else 400), answer
+
+
+def create_app(dashboard: Dashboard) -> FastAPI:
+    """Build the FastAPI app serving one dashboard."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(dashboard.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    tokens = dashboard.tokens
+
+    class TokenCheck(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+            role = tokens.role(token_of(request.headers, request.query_params))
+            if role is None:
+                return JSONResponse({"ok": False, "error": "missing or wrong token"}, status_code=401)
+            request.state.role = role
+            response = await call_next(request)
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Referrer-Policy"] = "no-referrer"  # the token in the URL stays here
+            return response
+
+    app.add_middleware(TokenCheck)
+
+    @app.get("/")
+    async def index() -> FileResponse:
+        return FileResponse(_STATIC / "index.html", media_type="text/html")
+
+    @app.get("/static/app.js")
+    async def app_js() -> FileResponse:
+        return FileResponse(_STATIC / "app.js", media_type="text/javascript")
+
+    @app.get("/static/plotly.min.js")
+    async def plotly_js() -> FileResponse:
+        return FileResponse(_plotly_js(), media_type="text/javascript")
+
+    @app.get("/api/state")
+    async def state(request: Request) -> dict[str, Any]:
+        return {"role": request.state.role, **dashboard.hub.full()}
+
+    @app.post("/api/command")
+    async def command(request: Request) -> JSONResponse:
+        if request.state.role != "admin":
+            return JSONResponse({"ok": False, "error": "read-only token: commands need the full token"},
+                                status_code=403)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"ok": False, "error": "the body must be JSON"}, status_code=400)
+        host = request.client.host if request.client else "?"
+        status, answer = await dashboard.command(body, f"dashboard@{host}")
+        return JSONResponse(answer, status_code=status)
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        role = tokens.role(token_of(websocket.headers, websocket.query_params))
+        if role is None:
+            await websocket.close(code=4401, reason="missing or wrong token")
+            return
+        await websocket.accept()
+        client = dashboard.hub.add_client(websocket.send_text)
+        pump = asyncio.create_task(client.pump(lambda: {"role": role, **dashboard.hub.full()}))
+        try:
+            while not pump.done():  # nothing is expected from the browser; this notices a close
+                receive = asyncio.create_task(websocket.receive_text())
+                done, _ = await asyncio.wait({receive, pump}, return_when=asyncio.FIRST_COMPLETED)
+                if receive not in done:
+                    receive.cancel()
+                    break
+                receive.result()
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            dashboard.hub.remove_client(client)
+            pump.cancel()
+            with contextlib.suppress(BaseException):
+                await pump
+            with contextlib.suppress(Exception):
+                await websocket.close()
+
+    return app
+
+
+def serve(socket_path: str, host: str, port: int, tokens: Tokens) -> None:
+    """Run the dashboard until interrupted (uvicorn, access log off: URLs carry the token)."""
+    import uvicorn
+
+    app = create_app(Dashboard(EngineLink(socket_path), tokens))
+    config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
+                            ws_max_size=65536, lifespan="on")
+    server = uvicorn.Server(config)  # SIGTERM / SIGINT: uvicorn's own orderly exit
+    os.environ.pop("SHANDIAN_DASHBOARD_TOKEN", None)
+    os.environ.pop("SHANDIAN_DASHBOARD_READ_TOKEN", None)
+    server.run()
