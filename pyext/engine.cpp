@@ -109,7 +109,7 @@ class PyDispatcher final : public AgentDispatcher {
 struct PyEngine {
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<PyDispatcher> dispatcher;
-  backtest::BacktestGateway* backtest = nullptr;  // owned by runtime; set for a backtest engine
+  backtest::BacktestGateway* backtest = nullptr;      // owned by runtime; set for a backtest engine
   std::unique_ptr<runtime::SnapshotWriter> snapshot;  // destroyed before the dispatcher that points at it
   py::object snapshot_latency;                        // keeps the LatencyHistogram it reads alive
   ~PyEngine() {

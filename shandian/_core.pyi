@@ -11,7 +11,7 @@ import os
 import pathlib
 import typing
 import typing_extensions
-__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Bar', 'BarConfigError', 'BarIntervalError', 'Batch', 'BatchItemKind', 'CancelResult', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'SnapshotReader', 'Tick', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'UnknownProductError', 'bar_interval', 'build_bars', 'build_info', 'check_bar_product', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of']
+__all__: list[str] = ['AccountLimits', 'AgentLedger', 'AgentLimits', 'Bar', 'BarConfigError', 'BarIntervalError', 'Batch', 'BatchItemKind', 'CancelResult', 'ColumnBarBuilder', 'ConditionalKind', 'ConditionalResult', 'CsvFormatError', 'CsvOrderError', 'CsvUnknownInstrumentError', 'CtpLibraryError', 'Direction', 'Engine', 'InsertResult', 'InstrumentLimits', 'LatencyHistogram', 'Offset', 'OffsetMode', 'OrderKind', 'OrderStatus', 'OrderUpdate', 'PlaceResult', 'PositionView', 'RISK_MAX_EXCHANGE_OVERRIDES', 'RISK_MAX_WINDOWS', 'RejectCode', 'ResumeType', 'RiskEngine', 'RiskLimits', 'RiskReplay', 'RiskSandbox', 'SessionConfig', 'SessionNotice', 'SessionNoticeKind', 'SnapshotReader', 'Tick', 'TickGenerator', 'TickOrderError', 'TimerFired', 'TradeUpdate', 'TriggerSource', 'UnknownProductError', 'bar_interval', 'build_bars', 'build_info', 'bundled_instrument', 'check_bar_product', 'disconnect_reason_text', 'journal_default_path', 'journal_replay', 'local_front_instruments', 'probe_ctp_library', 'read_csv_ticks', 'resolve_library_dir', 'risk_limit_fields', 'trading_days_of', 'trading_hours_mask']
 class CtpLibraryError(OSError):
     pass
 class SnapshotReader:
@@ -1314,6 +1314,11 @@ class Engine:
     """
     One account: a CTP library pair (dlopen), its session and the engine loop. Engine-thread methods must be called from the thread that runs run()/run_once() (or before it starts).
     """
+    @staticmethod
+    def backtest(front: dict, *, order_ms: typing.SupportsInt | typing.SupportsIndex = 0, report_ms: typing.SupportsFloat | typing.SupportsIndex = 0.0, jitter: str = 'none', jitter_ms: typing.SupportsFloat | typing.SupportsIndex = 0.0, latency_seed: typing.SupportsInt | typing.SupportsIndex = 7, rates: list = [], max_events_per_batch: typing.SupportsInt | typing.SupportsIndex = 512, bar_history: typing.SupportsInt | typing.SupportsIndex = 1000, max_live_orders: typing.SupportsInt | typing.SupportsIndex = 16384, chunks: typing.Any = None) -> Engine:
+        """
+        A backtest engine: the local front's matching core driven in-thread on event time (front: source, seed, instruments, session, days, max_ticks, trading_day, queue, initial_balance; rates: dicts of commission/margin overrides; chunks: an iterable of TickChunk instead of the front's source, front['symbols'] naming their instruments). run() replays the data to its end.
+        """
     def __init__(self, library_dir: os.PathLike | str | bytes, session: SessionConfig, *, wait: str = 'block', max_instruments: typing.SupportsInt | typing.SupportsIndex = 4096, max_live_orders: typing.SupportsInt | typing.SupportsIndex = 16384, orders_per_day: typing.SupportsInt | typing.SupportsIndex = 131072, trades_per_day: typing.SupportsInt | typing.SupportsIndex = 262144, max_agents: typing.SupportsInt | typing.SupportsIndex = 64, max_events_per_batch: typing.SupportsInt | typing.SupportsIndex = 512, max_wait_ms: typing.SupportsFloat | typing.SupportsIndex = 50.0, bar_history: typing.SupportsInt | typing.SupportsIndex = 1000) -> None:
         ...
     def add_agent(self, name: str) -> int:
@@ -1361,6 +1366,8 @@ class Engine:
     def instrument_index(self, symbol: str) -> int | None:
         ...
     def journal_agent_added(self, agent: typing.SupportsInt | typing.SupportsIndex, name: str) -> None:
+        ...
+    def journal_agent_state(self, agent: typing.SupportsInt | typing.SupportsIndex, payload: str) -> None:
         ...
     def journal_agent_stopped(self, agent: typing.SupportsInt | typing.SupportsIndex, reason: str) -> None:
         ...
@@ -1494,6 +1501,9 @@ class Engine:
         """
         The account tracked live by the ledgers, and its last reconciliation with the counter.
         """
+    @property
+    def backtest_counters(self) -> dict:
+        ...
     @property
     def fatal_reason(self) -> str:
         ...
@@ -1994,6 +2004,33 @@ class CsvOrderError(ValueError):
     pass
 class TickOrderError(ValueError):
     pass
+class TickGenerator:
+    """
+    The local front's seeded generator read in column chunks over consecutive trading days.
+    """
+    def __init__(self, instruments: collections.abc.Sequence[str], seed: typing.SupportsInt | typing.SupportsIndex, trading_day: str, days: typing.SupportsInt | typing.SupportsIndex = 1, start_with_night: bool = False) -> None:
+        ...
+    def read(self, max_rows: typing.SupportsInt | typing.SupportsIndex) -> dict:
+        """
+        Up to MAX_ROWS ticks as numpy columns (prices without a value are NaN); empty after the last day.
+        """
+    @property
+    def symbols(self) -> list[str]:
+        ...
+class ColumnBarBuilder:
+    """
+    One instrument's BarBuilder fed tick columns in pieces (state carries over).
+    """
+    def __init__(self, symbol: str, interval: str) -> None:
+        ...
+    def feed(self, time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], trading_day: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], last_price: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], volume: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], turnover: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], open_interest: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> dict:
+        """
+        The bars these ticks finish (dict of columns, as build_bars).
+        """
+    def on_clock(self, clock_ms: typing.SupportsInt | typing.SupportsIndex) -> dict:
+        """
+        The bars the exchange clock at CLOCK_MS closes.
+        """
 def bar_interval(text: str) -> str:
     """
     The canonical text of a bar interval ("60m" -> "1h"); BarIntervalError when invalid.
@@ -2009,6 +2046,11 @@ def build_bars(symbol: str, interval: str, time_ms: typing.Annotated[numpy.typin
 def build_info() -> dict:
     """
     Compiler, flags and pinned CTP API version this extension was built with (for provenance).
+    """
+def bundled_instrument(symbol: str, trading_day: str = '') -> dict:
+    """
+    The local front's bundled instrument row of SYMBOL (a contract or product id): symbol, product, exchange,
+    price_tick, volume_multiple. KeyError naming the symbol when the table has no such product.
     """
 def check_bar_product(symbol: str) -> None:
     """
@@ -2048,6 +2090,12 @@ def risk_limit_fields() -> dict:
 def trading_days_of(time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> numpy.typing.NDArray[numpy.uint32]:
     """
     Trading day (YYYYMMDD, uint32) of each exchange time (ms), by the weekday calendar.
+    """
+def trading_hours_mask(symbols: collections.abc.Sequence[str], instrument: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], time_ms: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> typing.Any:
+    """
+    True where exchange time TIME_MS of symbols[INSTRUMENT] is inside its product's trading hours on a
+    trading day (the windows, opening auctions and close grace the bar builder takes ticks in).
+    KeyError for a product not in the session table.
     """
 RISK_MAX_EXCHANGE_OVERRIDES: int = 8
 RISK_MAX_WINDOWS: int = 2
