@@ -62,9 +62,19 @@ class PyDispatcher final : public AgentDispatcher {
   ~PyDispatcher() override {
     py::gil_scoped_acquire gil;  // the Python references die with the GIL held
     target_ = py::object();
+    tick_handlers_ = tick_miss_ = tick_error_ = py::object();
     error_.reset();
   }
   void set_target(py::object target) { target_ = std::move(target); }
+  // Tick-only batches go straight to the agents' on_tick callables: `handlers` is the dispatcher's
+  // subscriber mask -> ((agent, on_tick), ...) cache (read, never written here), `on_miss((tick,))` delivers
+  // a tick whose mask is not cached yet (and caches it), `on_error(agent, exc)` handles an on_tick that
+  // raised. Saves the Batch view and the Python dispatcher frame per tick (backtests: one tick a batch).
+  void set_tick_handlers(py::dict handlers, py::object on_miss, py::object on_error) {
+    tick_handlers_ = std::move(handlers);
+    tick_miss_ = std::move(on_miss);
+    tick_error_ = std::move(on_error);
+  }
 
   // The state snapshot (runtime/snapshot.hpp) is published here, before the GIL is taken: at most once per
   // its interval, with no Python involved.
@@ -79,6 +89,15 @@ class PyDispatcher final : public AgentDispatcher {
     if (snapshot_ != nullptr) (void)snapshot_->maybe_publish(*runtime_, latency_, batch.dispatch_ns);
     py::gil_scoped_acquire gil;
     if (error_ || !target_) return;
+    if (tick_handlers_ && batch.sequence.size() == batch.ticks.size()) {
+      try {
+        deliver_ticks(batch.ticks);
+      } catch (py::error_already_set& e) {
+        error_.emplace(std::move(e));
+        engine_.stop();
+      }
+      return;
+    }
     py::object view = py::cast(BatchView{&batch});
     try {
       target_.attr("on_batch")(view);
@@ -87,6 +106,31 @@ class PyDispatcher final : public AgentDispatcher {
       engine_.stop();
     }
     view.cast<BatchView&>().batch = nullptr;
+  }
+
+  void deliver_ticks(std::span<const TickData> ticks) {
+    for (const TickData& t : ticks) {
+      const py::int_ mask(t.subscribers);
+      PyObject* found = PyDict_GetItemWithError(tick_handlers_.ptr(), mask.ptr());  // borrowed
+      if (found == nullptr) {
+        if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+        tick_miss_(py::make_tuple(t));
+        continue;
+      }
+      const py::tuple handlers = py::reinterpret_borrow<py::tuple>(found);  // held: a failure may clear the cache
+      if (handlers.empty()) continue;
+      const py::object tick = py::cast(t);
+      for (const py::handle pair : handlers) {
+        PyObject* fn = PyTuple_GET_ITEM(pair.ptr(), 1);
+        PyObject* result = PyObject_CallOneArg(fn, tick.ptr());
+        if (result != nullptr) {
+          Py_DECREF(result);
+          continue;
+        }
+        py::error_already_set raised;
+        tick_error_(py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(pair.ptr(), 0)), raised.value());
+      }
+    }
   }
 
   // Called with the GIL held after the loop returned.
@@ -100,6 +144,7 @@ class PyDispatcher final : public AgentDispatcher {
  private:
   Engine& engine_;
   py::object target_;
+  py::object tick_handlers_, tick_miss_, tick_error_;  // a dict and two callables; null: no fast path
   std::optional<py::error_already_set> error_;
   runtime::SnapshotWriter* snapshot_ = nullptr;
   runtime::Runtime* runtime_ = nullptr;
@@ -542,6 +587,15 @@ void bind_engine_class(py::module_& m) {
       .def(
           "set_dispatcher", [](PyEngine& e, py::object target) { e.dispatcher->set_target(std::move(target)); },
           py::arg("dispatcher"), "dispatcher.on_batch(batch) is called once per drained batch, with the GIL held")
+      .def(
+          "set_tick_handlers",
+          [](PyEngine& e, py::dict handlers, py::object on_miss, py::object on_error) {
+            e.dispatcher->set_tick_handlers(std::move(handlers), std::move(on_miss), std::move(on_error));
+          },
+          py::arg("handlers"), py::arg("on_miss"), py::arg("on_error"),
+          "Tick-only batches bypass on_batch: each tick goes to handlers[tick.subscribers]'s on_tick callables "
+          "((agent, fn) pairs); on_miss((tick,)) when the mask is not in handlers; on_error(agent, exc) when "
+          "an on_tick raised")
       .def(
           "subscribe",
           [](PyEngine& e, AgentId agent, const std::string& symbol) { return e.engine().subscribe(agent, symbol); },

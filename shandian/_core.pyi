@@ -1469,6 +1469,10 @@ class Engine:
         """
         Monopoly: only `agent` may trade the instrument.
         """
+    def set_tick_handlers(self, handlers: dict, on_miss: typing.Any, on_error: typing.Any) -> None:
+        """
+        Tick-only batches bypass on_batch: each tick goes to handlers[tick.subscribers]'s on_tick callables ((agent, fn) pairs); on_miss((tick,)) when the mask is not in handlers; on_error(agent, exc) when an on_tick raised
+        """
     def shutdown(self) -> None:
         ...
     def start(self) -> None:

@@ -81,6 +81,19 @@ class BacktestEngine(Engine):
             max_events_per_batch=self.config.engine.max_events_per_batch,
             bar_history=self.config.engine.bar_history, chunks=self.chunks)
 
+    def _build(self) -> None:
+        super()._build()
+        # Snapshots reach the agents' on_tick from C++ directly (the dispatcher's handler cache), no Batch
+        # view or Python dispatcher frame per tick; everything else still goes through on_batch.
+        self._rt.set_tick_handlers(self._tick_handlers, self._on_ticks, self._tick_failed)
+
+    def _tick_failed(self, agent: Any, exc: BaseException) -> None:
+        """Handle an on_tick that raised as the live dispatcher does: that agent stops, the others go on."""
+        try:
+            raise exc
+        except Exception:
+            self._fail(agent, "on_tick")
+
     def _clock_speed(self) -> float:
         return 1.0  # the risk engine's windows run on the event clock
 
