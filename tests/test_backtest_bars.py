@@ -22,7 +22,7 @@ NINE = dt.datetime(2025, 1, 2, 9, 0, 0)  # trading day 20250102 (a Thursday); rb
 
 def write_bars(path: Path, bars: list[tuple[float, float, float, float]], volume: int = 10,
                start: dt.datetime = NINE) -> Path:
-    """A bar CSV (docs/backtest.md schema) of rb2505 1m bars from 09:00: one (open, high, low, close) a row."""
+    """A bar CSV (docs/backtest.md schema) of rb2505 1m bars from 09:00; rows: (open, high, low, close)."""
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["symbol", "datetime", "open_price", "high_price", "low_price", "close_price", "volume"])
