@@ -85,6 +85,8 @@ def prepare(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: 
     # The engine's own timer (parameter updates, controls, progress) in event time: once a simulated minute,
     # not once per snapshot (a Python call per tick would cost more than the replay itself).
     run_cfg.engine.housekeeping_ms = 60_000.0
+    if cfg.backtest.mode == "bar":  # a simulated minute is a bar: once an hour keeps it off the per-bar path
+        run_cfg.engine.housekeeping_ms = 3_600_000.0
     engine = BacktestEngine(run_cfg, cfg.backtest, front, rates=rates, progress=progress, chunks=chunks,
                             core_options=core_options)
     engine.data_counts = data_counts if chunks is None else chunks.counts  # type: ignore[attr-defined]
