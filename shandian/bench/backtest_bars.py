@@ -1,4 +1,4 @@
-"""Bar-input rows of the `backtest` scenario: 1-minute bars from a file into a dual-MA agent (docs/backtest.md).
+"""The `backtest` scenario's bar-input row: 1-minute bars from a file into a dual-MA agent (docs/backtest.md).
 
 The bars are a seeded random walk of rb2505 over its day session (225 one-minute bars a weekday), written
 once as a Parquet file of the documented bar schema and replayed in bar-input mode: the streaming loader,
