@@ -166,7 +166,7 @@ def run_backtest(ctx: Context) -> Output:
     out.notes.append(f"dual-MA: {agent.bars} bars from {counters['ticks']} ticks in {wall:.2f} s "
                      f"({counters['ticks'] / wall / 1e6:.2f} M ticks/s incl. bar building)")
     bar_rate, bar_note = _bar_input_row(ctx.size(100_000, 1_000_000), kinds["dual_ma"])
-    out.metrics.append(Metric("dual_ma_bar_input", "1m bars from Parquet (bar-input mode) into a dual-MA agent",
+    out.metrics.append(Metric("dual_ma_bar_input", "1m bars from Parquet (bar input) into a dual-MA agent",
                               "rate", rate=bar_rate, unit="bars/s", runs=[bar_rate],
                               target=">= 1M bars/s", target_met=bar_rate >= 1e6))
     out.notes.append(bar_note)
