@@ -161,3 +161,30 @@ def test_bar_data_when_high_is_below_low_raises_naming_file_row_and_field(tmp_pa
         prepare(config(path), agents=[Scripted(name="s")]).run()
     assert info.value.row == 3 and info.value.field == "high"
     assert "bad.csv" in str(info.value)
+
+
+class Recording(Scripted):
+    """Scripted, keeping every bar it gets."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.bars: list[sd.Bar] = []
+
+    def on_bar(self, bar: sd.Bar) -> None:
+        self.bars.append(bar)
+        if self.seen == 2:  # after the third bar: a FAK well inside the risk band
+            self.params["orders"][3] = ("buy", bar.close + 20.0, 1, "fak")
+        super().on_bar(bar)
+
+
+def test_bars_built_from_a_tick_csv_when_a_fak_is_sent_fill_at_the_next_bar_open(tmp_path: Path) -> None:
+    from shandian.bench.ticks import INSTRUMENTS, make_stream, write_csv as write_ticks
+
+    stream = make_stream(13, len(INSTRUMENTS) * 720 * 2, delta_ms=500, per_step=len(INSTRUMENTS))
+    path = write_ticks([t for t in stream if t.instrument == "rb2505"], tmp_path / "rb.csv")
+    agent = Recording(name="rec")
+    cfg = {"backtest": {"mode": "bar", "slippage_ticks": 1, "start": "2025-01-02",
+                        "data": [{"kind": "csv", "path": str(path)}]}}
+    prepare(cfg, agents=[agent]).run()
+    assert len(agent.bars) >= 5 and all(b.interval == "1m" for b in agent.bars)
+    assert agent.fills == [(3, "buy", agent.bars[3].open + 1.0, 1)]
