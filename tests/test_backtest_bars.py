@@ -178,7 +178,8 @@ class Recording(Scripted):
 
 
 def test_bars_built_from_a_tick_csv_when_a_fak_is_sent_fill_at_the_next_bar_open(tmp_path: Path) -> None:
-    from shandian.bench.ticks import INSTRUMENTS, make_stream, write_csv as write_ticks
+    from shandian.bench.ticks import INSTRUMENTS, make_stream
+    from shandian.bench.ticks import write_csv as write_ticks
 
     stream = make_stream(13, len(INSTRUMENTS) * 720 * 2, delta_ms=500, per_step=len(INSTRUMENTS))
     path = write_ticks([t for t in stream if t.instrument == "rb2505"], tmp_path / "rb.csv")
