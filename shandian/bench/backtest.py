@@ -5,7 +5,8 @@ dispatcher) on the seeded generator's rb2505 day sessions (27 000 snapshots a da
 bars) per wall second: (1) no agent subscribed (replay + matching, no Python per tick); (2) a no-op Python
 agent receiving every tick; (3) vn.py's trivial strategy, a limit order every 100 ticks; (4) 1-minute bars
 built in C++ from the ticks into a dual-moving-average agent (incremental shandian.ta SMAs; bars/s counts
-bars delivered, which here come from ticks: bar-input mode is not in this build); (5) peak RSS while
+bars delivered, which here come from ticks), and the same agent on 1m bars read from Parquet in bar-input
+mode (shandian/bench/backtest_bars.py); (5) peak RSS while
 replaying a small and a 5x (quick) / 10x larger run, each in a fresh process (streaming: it should not
 grow). vn.py / backtrader baselines are
 not wired in this build: said in the notes.
