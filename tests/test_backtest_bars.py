@@ -164,20 +164,22 @@ def test_bar_data_when_high_is_below_low_raises_naming_file_row_and_field(tmp_pa
 
 
 class Recording(Scripted):
-    """Scripted, keeping every bar it gets."""
+    """Scripted, keeping every bar it gets and the closes history() shows at each."""
 
     def on_start(self) -> None:
         super().on_start()
         self.bars: list[sd.Bar] = []
+        self.history_closes: list[list[float]] = []
 
     def on_bar(self, bar: sd.Bar) -> None:
         self.bars.append(bar)
+        self.history_closes.append(list(self.history(bar.symbol, "1m", 3).close))
         if self.seen == 2:  # after the third bar: a FAK well inside the risk band
             self.params["orders"][3] = ("buy", bar.close + 20.0, 1, "fak")
         super().on_bar(bar)
 
 
-def test_bars_built_from_a_tick_csv_when_a_fak_is_sent_fill_at_the_next_bar_open(tmp_path: Path) -> None:
+def test_bars_from_a_tick_csv_when_a_fak_is_sent_fills_at_next_open_and_history_has_bars(tmp_path: Path) -> None:
     from shandian.bench.ticks import INSTRUMENTS, make_stream
     from shandian.bench.ticks import write_csv as write_ticks
 
@@ -189,3 +191,4 @@ def test_bars_built_from_a_tick_csv_when_a_fak_is_sent_fill_at_the_next_bar_open
     prepare(cfg, agents=[agent]).run()
     assert len(agent.bars) >= 5 and all(b.interval == "1m" for b in agent.bars)
     assert agent.fills == [(3, "buy", agent.bars[3].open + 1.0, 1)]
+    assert agent.history_closes[4] == [b.close for b in agent.bars[2:5]]
