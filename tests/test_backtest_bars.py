@@ -179,7 +179,7 @@ class Recording(Scripted):
         super().on_bar(bar)
 
 
-def test_bars_from_a_tick_csv_when_a_fak_is_sent_fills_at_next_open_and_history_has_bars(tmp_path: Path) -> None:
+def test_bars_from_tick_csv_when_fak_sent_fills_at_next_open_and_history_has_bars(tmp_path: Path) -> None:
     from shandian.bench.ticks import INSTRUMENTS, make_stream
     from shandian.bench.ticks import write_csv as write_ticks
 
