@@ -162,7 +162,7 @@ bool Engine::inject_bar(const bars::Bar& bar) noexcept {
     state.last_tick.instrument = index;
     state.last_tick.recv_ns = clock_ns();  // the stale-data guard's age: the bar is the newest price
     state.has_tick = true;
-    ledgers_.on_tick(index, state.last_tick.pre_settlement_price);
+    ledgers_.on_tick(index, ledgers_.pre_settlement(index));  // bars carry no settlement: keep the known one
   }
   return bars_.push_built(bar.symbol.view(), bar,
                           [this](const bars::Bar& b, std::uint64_t subscribers) { publish_bar(b, subscribers); });
