@@ -197,8 +197,8 @@ def test_bars_from_tick_csv_when_fak_sent_fills_at_next_open_and_history_has_bar
 def test_bar_position_when_held_overnight_is_marked_at_each_days_last_close(tmp_path: Path) -> None:
     path = tmp_path / "two_days.csv"
     write_bars(path, [FLAT, FLAT, (3500.0, 3504.0, 3499.0, 3503.0)])
-    day_two = write_bars(tmp_path / "d2.csv", [(3503.0, 3510.0, 3502.0, 3508.0), (3500.0, 3507.0, 3498.0, 3506.0)],
-                         start=NINE + dt.timedelta(days=1))
+    second = [(3503.0, 3510.0, 3502.0, 3508.0), (3500.0, 3507.0, 3498.0, 3506.0)]
+    day_two = write_bars(tmp_path / "d2.csv", second, start=NINE + dt.timedelta(days=1))
     with path.open("a") as f:
         f.writelines(day_two.read_text().splitlines(keepends=True)[1:])
     agent = Scripted(name="scripted", params={"orders": {1: ("buy", 3600.0, 1, "fak")}})
