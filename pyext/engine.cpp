@@ -434,12 +434,60 @@ py::dict session_stats_dict(const ctp::SessionStats& s) {
   return d;
 }
 
+// Bar-input mode: the BarStream's BarChunks pulled one at a time on the engine thread (GIL held), columns
+// kept alive until the next pull and read by pointer.
+backtest::PullBars bar_puller(const py::object& stream) {
+  struct Held {
+    py::object iterator;
+    std::vector<py::array> columns;
+  };
+  auto held = std::make_shared<Held>();
+  held->iterator = py::iter(stream);
+  return [held](backtest::BarColumns& c) {
+    const py::object chunk = py::reinterpret_steal<py::object>(PyIter_Next(held->iterator.ptr()));
+    if (!chunk) {
+      if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+      return false;
+    }
+    held->columns.clear();
+    auto column = [&](const char* name, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(chunk.attr(name));
+      if (!a) throw py::type_error(std::string("BarChunk.") + name + ": not a numeric column");
+      held->columns.push_back(a);
+      return static_cast<const T*>(a.data());
+    };
+    c.instrument = column("instrument", static_cast<std::int32_t*>(nullptr));
+    c.start_ms = column("start_ms", static_cast<std::int64_t*>(nullptr));
+    c.end_ms = column("end_ms", static_cast<std::int64_t*>(nullptr));
+    c.trading_day = column("trading_day", static_cast<std::uint32_t*>(nullptr));
+    c.open = column("open", static_cast<double*>(nullptr));
+    c.high = column("high", static_cast<double*>(nullptr));
+    c.low = column("low", static_cast<double*>(nullptr));
+    c.close = column("close", static_cast<double*>(nullptr));
+    c.volume = column("volume", static_cast<std::int64_t*>(nullptr));
+    c.turnover = column("turnover", static_cast<double*>(nullptr));
+    c.open_interest = column("open_interest", static_cast<double*>(nullptr));
+    c.rows = static_cast<std::size_t>(held->columns[0].size());
+    for (const py::array& a : held->columns) {
+      if (static_cast<std::size_t>(a.size()) != c.rows) throw py::value_error("BarChunk: columns differ in length");
+    }
+    return true;
+  };
+}
+
 std::unique_ptr<PyEngine> make_backtest_engine(const py::dict& front, std::int32_t order_ms, double report_ms,
                                                const std::string& jitter, double jitter_ms, std::uint64_t latency_seed,
                                                const py::list& rates, std::size_t max_events_per_batch,
                                                std::size_t bar_history, std::size_t max_live_orders,
-                                               const py::object& chunks) {
+                                               const py::object& chunks, const py::object& bar_stream,
+                                               const std::string& bar_interval, std::int32_t slippage_ticks) {
   backtest::BacktestSettings settings;
+  if (!bar_stream.is_none()) {
+    settings.pull_bars = bar_puller(bar_stream);
+    settings.bar_interval = bars::parse_interval(bar_interval);
+    settings.slippage_ticks = slippage_ticks;
+  }
   if (!chunks.is_none()) {
     // The stream's TickChunks, pulled one at a time on the engine thread (GIL held there): the columns are
     // kept alive until the next pull and read by pointer, so no Python runs per tick.
@@ -1193,11 +1241,13 @@ void bind_engine_class(py::module_& m) {
                   py::arg("report_ms") = 0.0, py::arg("jitter") = "none", py::arg("jitter_ms") = 0.0,
                   py::arg("latency_seed") = 7, py::arg("rates") = py::list(), py::arg("max_events_per_batch") = 512,
                   py::arg("bar_history") = 1000, py::arg("max_live_orders") = 16384, py::arg("chunks") = py::none(),
+                  py::arg("bars") = py::none(), py::arg("bar_interval") = "1m", py::arg("slippage_ticks") = 0,
                   "A backtest engine: the local front's matching core driven in-thread on event time (front: "
                   "source, seed, instruments, session, days, max_ticks, trading_day, queue, initial_balance; "
                   "rates: dicts of commission/margin overrides; chunks: an iterable of TickChunk instead of the "
                   "front's source, "
-                  "front['symbols'] naming their instruments). run() replays the data to its end.")
+                  "front['symbols'] naming their instruments; bars: an iterable of BarChunk (bar-input mode, "
+                  "bar_interval, slippage_ticks), front['symbols'] naming theirs). run() replays the data to its end.")
       .def_property_readonly("backtest_counters", [](PyEngine& e) {
         py::dict d;
         if (e.backtest == nullptr) return d;
