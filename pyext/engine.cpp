@@ -62,9 +62,19 @@ class PyDispatcher final : public AgentDispatcher {
   ~PyDispatcher() override {
     py::gil_scoped_acquire gil;  // the Python references die with the GIL held
     target_ = py::object();
+    tick_handlers_ = tick_miss_ = tick_error_ = py::object();
     error_.reset();
   }
   void set_target(py::object target) { target_ = std::move(target); }
+  // Tick-only batches go straight to the agents' on_tick callables: `handlers` is the dispatcher's
+  // subscriber mask -> ((agent, on_tick), ...) cache (read, never written here), `on_miss((tick,))` delivers
+  // a tick whose mask is not cached yet (and caches it), `on_error(agent, exc)` handles an on_tick that
+  // raised. Saves the Batch view and the Python dispatcher frame per tick (backtests: one tick a batch).
+  void set_tick_handlers(py::dict handlers, py::object on_miss, py::object on_error) {
+    tick_handlers_ = std::move(handlers);
+    tick_miss_ = std::move(on_miss);
+    tick_error_ = std::move(on_error);
+  }
 
   // The state snapshot (runtime/snapshot.hpp) is published here, before the GIL is taken: at most once per
   // its interval, with no Python involved.
@@ -79,6 +89,15 @@ class PyDispatcher final : public AgentDispatcher {
     if (snapshot_ != nullptr) (void)snapshot_->maybe_publish(*runtime_, latency_, batch.dispatch_ns);
     py::gil_scoped_acquire gil;
     if (error_ || !target_) return;
+    if (tick_handlers_ && batch.sequence.size() == batch.ticks.size()) {
+      try {
+        deliver_ticks(batch.ticks);
+      } catch (py::error_already_set& e) {
+        error_.emplace(std::move(e));
+        engine_.stop();
+      }
+      return;
+    }
     py::object view = py::cast(BatchView{&batch});
     try {
       target_.attr("on_batch")(view);
@@ -87,6 +106,31 @@ class PyDispatcher final : public AgentDispatcher {
       engine_.stop();
     }
     view.cast<BatchView&>().batch = nullptr;
+  }
+
+  void deliver_ticks(std::span<const TickData> ticks) {
+    for (const TickData& t : ticks) {
+      const py::int_ mask(t.subscribers);
+      PyObject* found = PyDict_GetItemWithError(tick_handlers_.ptr(), mask.ptr());  // borrowed
+      if (found == nullptr) {
+        if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+        tick_miss_(py::make_tuple(t));
+        continue;
+      }
+      const py::tuple handlers = py::reinterpret_borrow<py::tuple>(found);  // held: a failure may clear the cache
+      if (handlers.empty()) continue;
+      const py::object tick = py::cast(t);
+      for (const py::handle pair : handlers) {
+        PyObject* fn = PyTuple_GET_ITEM(pair.ptr(), 1);
+        PyObject* result = PyObject_CallOneArg(fn, tick.ptr());
+        if (result != nullptr) {
+          Py_DECREF(result);
+          continue;
+        }
+        py::error_already_set raised;
+        tick_error_(py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(pair.ptr(), 0)), raised.value());
+      }
+    }
   }
 
   // Called with the GIL held after the loop returned.
@@ -100,6 +144,7 @@ class PyDispatcher final : public AgentDispatcher {
  private:
   Engine& engine_;
   py::object target_;
+  py::object tick_handlers_, tick_miss_, tick_error_;  // a dict and two callables; null: no fast path
   std::optional<py::error_already_set> error_;
   runtime::SnapshotWriter* snapshot_ = nullptr;
   runtime::Runtime* runtime_ = nullptr;
@@ -389,12 +434,60 @@ py::dict session_stats_dict(const ctp::SessionStats& s) {
   return d;
 }
 
+// Bar-input mode: the BarStream's BarChunks pulled one at a time on the engine thread (GIL held), columns
+// kept alive until the next pull and read by pointer.
+backtest::PullBars bar_puller(const py::object& stream) {
+  struct Held {
+    py::object iterator;
+    std::vector<py::array> columns;
+  };
+  auto held = std::make_shared<Held>();
+  held->iterator = py::iter(stream);
+  return [held](backtest::BarColumns& c) {
+    const py::object chunk = py::reinterpret_steal<py::object>(PyIter_Next(held->iterator.ptr()));
+    if (!chunk) {
+      if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+      return false;
+    }
+    held->columns.clear();
+    auto column = [&](const char* name, auto* tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(chunk.attr(name));
+      if (!a) throw py::type_error(std::string("BarChunk.") + name + ": not a numeric column");
+      held->columns.push_back(a);
+      return static_cast<const T*>(a.data());
+    };
+    c.instrument = column("instrument", static_cast<std::int32_t*>(nullptr));
+    c.start_ms = column("start_ms", static_cast<std::int64_t*>(nullptr));
+    c.end_ms = column("end_ms", static_cast<std::int64_t*>(nullptr));
+    c.trading_day = column("trading_day", static_cast<std::uint32_t*>(nullptr));
+    c.open = column("open", static_cast<double*>(nullptr));
+    c.high = column("high", static_cast<double*>(nullptr));
+    c.low = column("low", static_cast<double*>(nullptr));
+    c.close = column("close", static_cast<double*>(nullptr));
+    c.volume = column("volume", static_cast<std::int64_t*>(nullptr));
+    c.turnover = column("turnover", static_cast<double*>(nullptr));
+    c.open_interest = column("open_interest", static_cast<double*>(nullptr));
+    c.rows = static_cast<std::size_t>(held->columns[0].size());
+    for (const py::array& a : held->columns) {
+      if (static_cast<std::size_t>(a.size()) != c.rows) throw py::value_error("BarChunk: columns differ in length");
+    }
+    return true;
+  };
+}
+
 std::unique_ptr<PyEngine> make_backtest_engine(const py::dict& front, std::int32_t order_ms, double report_ms,
                                                const std::string& jitter, double jitter_ms, std::uint64_t latency_seed,
                                                const py::list& rates, std::size_t max_events_per_batch,
                                                std::size_t bar_history, std::size_t max_live_orders,
-                                               const py::object& chunks) {
+                                               const py::object& chunks, const py::object& bar_stream,
+                                               const std::string& bar_interval, std::int32_t slippage_ticks) {
   backtest::BacktestSettings settings;
+  if (!bar_stream.is_none()) {
+    settings.pull_bars = bar_puller(bar_stream);
+    settings.bar_interval = bars::parse_interval(bar_interval);
+    settings.slippage_ticks = slippage_ticks;
+  }
   if (!chunks.is_none()) {
     // The stream's TickChunks, pulled one at a time on the engine thread (GIL held there): the columns are
     // kept alive until the next pull and read by pointer, so no Python runs per tick.
@@ -542,6 +635,15 @@ void bind_engine_class(py::module_& m) {
       .def(
           "set_dispatcher", [](PyEngine& e, py::object target) { e.dispatcher->set_target(std::move(target)); },
           py::arg("dispatcher"), "dispatcher.on_batch(batch) is called once per drained batch, with the GIL held")
+      .def(
+          "set_tick_handlers",
+          [](PyEngine& e, py::dict handlers, py::object on_miss, py::object on_error) {
+            e.dispatcher->set_tick_handlers(std::move(handlers), std::move(on_miss), std::move(on_error));
+          },
+          py::arg("handlers"), py::arg("on_miss"), py::arg("on_error"),
+          "Tick-only batches bypass on_batch: each tick goes to handlers[tick.subscribers]'s on_tick callables "
+          "((agent, fn) pairs); on_miss((tick,)) when the mask is not in handlers; on_error(agent, exc) when "
+          "an on_tick raised")
       .def(
           "subscribe",
           [](PyEngine& e, AgentId agent, const std::string& symbol) { return e.engine().subscribe(agent, symbol); },
@@ -1139,11 +1241,13 @@ void bind_engine_class(py::module_& m) {
                   py::arg("report_ms") = 0.0, py::arg("jitter") = "none", py::arg("jitter_ms") = 0.0,
                   py::arg("latency_seed") = 7, py::arg("rates") = py::list(), py::arg("max_events_per_batch") = 512,
                   py::arg("bar_history") = 1000, py::arg("max_live_orders") = 16384, py::arg("chunks") = py::none(),
+                  py::arg("bars") = py::none(), py::arg("bar_interval") = "1m", py::arg("slippage_ticks") = 0,
                   "A backtest engine: the local front's matching core driven in-thread on event time (front: "
                   "source, seed, instruments, session, days, max_ticks, trading_day, queue, initial_balance; "
                   "rates: dicts of commission/margin overrides; chunks: an iterable of TickChunk instead of the "
                   "front's source, "
-                  "front['symbols'] naming their instruments). run() replays the data to its end.")
+                  "front['symbols'] naming their instruments; bars: an iterable of BarChunk (bar-input mode, "
+                  "bar_interval, slippage_ticks), front['symbols'] naming theirs). run() replays the data to its end.")
       .def_property_readonly("backtest_counters", [](PyEngine& e) {
         py::dict d;
         if (e.backtest == nullptr) return d;

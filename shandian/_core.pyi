@@ -1315,9 +1315,9 @@ class Engine:
     One account: a CTP library pair (dlopen), its session and the engine loop. Engine-thread methods must be called from the thread that runs run()/run_once() (or before it starts).
     """
     @staticmethod
-    def backtest(front: dict, *, order_ms: typing.SupportsInt | typing.SupportsIndex = 0, report_ms: typing.SupportsFloat | typing.SupportsIndex = 0.0, jitter: str = 'none', jitter_ms: typing.SupportsFloat | typing.SupportsIndex = 0.0, latency_seed: typing.SupportsInt | typing.SupportsIndex = 7, rates: list = [], max_events_per_batch: typing.SupportsInt | typing.SupportsIndex = 512, bar_history: typing.SupportsInt | typing.SupportsIndex = 1000, max_live_orders: typing.SupportsInt | typing.SupportsIndex = 16384, chunks: typing.Any = None) -> Engine:
+    def backtest(front: dict, *, order_ms: typing.SupportsInt | typing.SupportsIndex = 0, report_ms: typing.SupportsFloat | typing.SupportsIndex = 0.0, jitter: str = 'none', jitter_ms: typing.SupportsFloat | typing.SupportsIndex = 0.0, latency_seed: typing.SupportsInt | typing.SupportsIndex = 7, rates: list = [], max_events_per_batch: typing.SupportsInt | typing.SupportsIndex = 512, bar_history: typing.SupportsInt | typing.SupportsIndex = 1000, max_live_orders: typing.SupportsInt | typing.SupportsIndex = 16384, chunks: typing.Any = None, bars: typing.Any = None, bar_interval: str = '1m', slippage_ticks: typing.SupportsInt | typing.SupportsIndex = 0) -> Engine:
         """
-        A backtest engine: the local front's matching core driven in-thread on event time (front: source, seed, instruments, session, days, max_ticks, trading_day, queue, initial_balance; rates: dicts of commission/margin overrides; chunks: an iterable of TickChunk instead of the front's source, front['symbols'] naming their instruments). run() replays the data to its end.
+        A backtest engine: the local front's matching core driven in-thread on event time (front: source, seed, instruments, session, days, max_ticks, trading_day, queue, initial_balance; rates: dicts of commission/margin overrides; chunks: an iterable of TickChunk instead of the front's source, front['symbols'] naming their instruments; bars: an iterable of BarChunk (bar-input mode, bar_interval, slippage_ticks), front['symbols'] naming theirs). run() replays the data to its end.
         """
     def __init__(self, library_dir: os.PathLike | str | bytes, session: SessionConfig, *, wait: str = 'block', max_instruments: typing.SupportsInt | typing.SupportsIndex = 4096, max_live_orders: typing.SupportsInt | typing.SupportsIndex = 16384, orders_per_day: typing.SupportsInt | typing.SupportsIndex = 131072, trades_per_day: typing.SupportsInt | typing.SupportsIndex = 262144, max_agents: typing.SupportsInt | typing.SupportsIndex = 64, max_events_per_batch: typing.SupportsInt | typing.SupportsIndex = 512, max_wait_ms: typing.SupportsFloat | typing.SupportsIndex = 50.0, bar_history: typing.SupportsInt | typing.SupportsIndex = 1000) -> None:
         ...
@@ -1468,6 +1468,10 @@ class Engine:
     def set_owner(self, instrument: typing.SupportsInt | typing.SupportsIndex, agent: typing.SupportsInt | typing.SupportsIndex) -> None:
         """
         Monopoly: only `agent` may trade the instrument.
+        """
+    def set_tick_handlers(self, handlers: dict, on_miss: typing.Any, on_error: typing.Any) -> None:
+        """
+        Tick-only batches bypass on_batch: each tick goes to handlers[tick.subscribers]'s on_tick callables ((agent, fn) pairs); on_miss((tick,)) when the mask is not in handlers; on_error(agent, exc) when an on_tick raised
         """
     def shutdown(self) -> None:
         ...

@@ -40,12 +40,14 @@ BacktestGateway::BacktestGateway(BacktestSettings settings)
   f.require_settlement_confirm = false;
   f.query_interval_ms = 0;
   f.order_rate_limit = 0;
+  if (settings_.pull_bars) settings_.latency = LatencyModel{};  // bar mode: orders meet the next bar's open
   f.exchange_delay_ms = settings_.latency.order_ms;
   if (settings_.latency.order_ms < 0 || settings_.latency.report_ms < 0 || settings_.latency.jitter_ms < 0) {
     throw std::invalid_argument("backtest latency: order_ms, report_ms and jitter_ms must be >= 0");
   }
+  const bool columns = settings_.pull_chunk || settings_.pull_bars;
   std::vector<sim::InstrumentSpec> instruments =
-      settings_.pull_chunk ? sim::select_instruments(settings_.chunk_symbols) : sim::feed_instruments(f);
+      columns ? sim::select_instruments(settings_.chunk_symbols) : sim::feed_instruments(f);
   for (const RateOverride& o : settings_.rates) {
     bool used = false;
     for (sim::InstrumentSpec& s : instruments) {
@@ -56,7 +58,13 @@ BacktestGateway::BacktestGateway(BacktestSettings settings)
     }
     (void)used;  // an override for an instrument this run does not trade is harmless
   }
-  if (settings_.pull_chunk) {
+  if (settings_.pull_bars) {
+    while (bar_cols_.rows == 0) {  // the first chunk names the first trading day; run_bars starts on it
+      if (!settings_.pull_bars(bar_cols_)) throw std::invalid_argument("backtest data: the stream holds no bars");
+    }
+    day_ = std::to_string(bar_cols_.trading_day[0]);
+    f.trading_day = day_;
+  } else if (settings_.pull_chunk) {
     auto chunks = std::make_unique<ChunkFeed>(settings_.pull_chunk, settings_.chunk_symbols, instruments);
     const std::uint32_t first = chunks->first_day();
     if (first == 0) throw std::invalid_argument("backtest data: the stream holds no ticks");
@@ -259,6 +267,7 @@ bool BacktestGateway::flush(core::Engine& engine) {
 }
 
 bool BacktestGateway::run(core::Engine& engine) {
+  if (settings_.pull_bars) return run_bars(engine);
   engine.start();
   pump(engine);
   counters_.days = 1;

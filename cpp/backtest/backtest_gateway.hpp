@@ -18,7 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "backtest/bar_feed.hpp"
 #include "backtest/chunk_feed.hpp"
+#include "bars/bar.hpp"
 #include "core/engine.hpp"
 #include "core/gateway.hpp"
 #include "ctp/spi.hpp"
@@ -55,6 +57,10 @@ struct BacktestSettings {
   // Column chunks instead of the front's source (the streaming loaders): set both.
   PullChunk pull_chunk;
   std::vector<std::string> chunk_symbols;
+  // Bar-input mode (bar_feed.hpp): bar column chunks of chunk_symbols instead of ticks; set both.
+  PullBars pull_bars;
+  bars::BarInterval bar_interval;
+  std::int32_t slippage_ticks = 0;
 };
 
 struct BacktestCounters {
@@ -114,6 +120,15 @@ class BacktestGateway final : public core::Gateway, private sim::TraderSink {
   void deliver_due(core::Engine& engine, std::int64_t until_ns);
   void pump(core::Engine& engine);
   [[nodiscard]] std::int64_t report_delay_ns() noexcept;
+  // Bar-input mode (bar_feed.cpp).
+  bool run_bars(core::Engine& engine);
+  struct BarBand {
+    double lower = 0, upper = 0;  // the day's price limits (bars carry none)
+  };
+  void bar_snapshot(int instrument, std::int64_t exchange_ns, double last, std::int64_t traded, double bid, double ask,
+                    const BarBand& band);
+  std::int64_t bar_volume_ = 0;  // the synthetic snapshots' cumulative volume
+  BarColumns bar_cols_;          // the bar chunk being replayed
 
   BacktestSettings settings_;
   std::string day_;

@@ -161,6 +161,21 @@ class BarHub {
     return SeedResult::NotSubscribed;
   }
 
+  // A bar built elsewhere (bar-input backtests): kept in its series' history and handed to sink(bar,
+  // subscribers) as a built bar would be; false when nobody subscribed to (symbol, bar.interval).
+  template <class Sink>
+  bool push_built(std::string_view symbol, const Bar& bar, Sink&& sink) {
+    const std::size_t e = find(symbol);
+    if (e == entries_.size()) return false;
+    for (std::size_t s = 0; s < entries_[e].series_count; ++s) {
+      if (entries_[e].series[s].interval == bar.interval) {
+        deliver(entries_[e], bar, sink);
+        return true;
+      }
+    }
+    return false;
+  }
+
   // Folds a tick of entry `e` in (received at monotonic recv_ns); sink(const Bar&, subscribers) per bar.
   template <class Sink>
   void on_tick(std::size_t e, const core::TickData& tick, std::int64_t recv_ns, Sink&& sink) {

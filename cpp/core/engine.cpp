@@ -154,6 +154,20 @@ void Engine::publish_bar(const bars::Bar& bar, std::uint64_t subscribers) noexce
   append(pending_.bars, BarUpdate{bar, subscribers}, BatchItemKind::Bar);
 }
 
+bool Engine::inject_bar(const bars::Bar& bar) noexcept {
+  const InstrumentIndex index = registry_.find(bar.symbol.view());
+  if (index != kNoInstrument) {
+    InstrumentState& state = registry_.at(index);
+    state.last_tick.last_price = bar.close;
+    state.last_tick.instrument = index;
+    state.last_tick.recv_ns = clock_ns();  // the stale-data guard's age: the bar is the newest price
+    state.has_tick = true;
+    ledgers_.on_tick(index, ledgers_.pre_settlement(index));  // bars carry no settlement: keep the known one
+  }
+  return bars_.push_built(bar.symbol.view(), bar,
+                          [this](const bars::Bar& b, std::uint64_t subscribers) { publish_bar(b, subscribers); });
+}
+
 void Engine::advance_bar_clock(std::int64_t now_ns) noexcept {
   if (bars_.empty() || now_ns < next_bar_clock_ns_) return;
   next_bar_clock_ns_ = now_ns + config_.bar_clock_ns;

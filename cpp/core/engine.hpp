@@ -205,6 +205,9 @@ class Engine final : private GatewayHost {
                                                      bars::BarInterval interval) const noexcept {
     return bars_.history(symbol, interval);
   }
+  // Bar-input backtests: a bar from the data, not built here: into its history and to its subscribers (next
+  // dispatch); its close becomes the instrument's mark price (ledgers). False when nobody wants the bars.
+  bool inject_bar(const bars::Bar& bar) noexcept;
   // Warm-up: appends a past bar of a subscribed (symbol, bar.interval) to its history (BarHub::seed).
   [[nodiscard]] bars::BarHub::SeedResult seed_bar(std::string_view symbol, const bars::Bar& bar) noexcept {
     return bars_.seed(symbol, bar);

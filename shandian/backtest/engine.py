@@ -54,12 +54,13 @@ class BacktestEngine(Engine):
     def __init__(self, config: Config, settings: BacktestSettings, front: dict[str, Any], *,
                  rates: list[dict[str, Any]] | None = None,
                  progress: Callable[[Progress], None] | None = None, out: TextIO | None = None,
-                 chunks: Any = None) -> None:
+                 chunks: Any = None, core_options: dict[str, Any] | None = None) -> None:
         super().__init__(config, out=out, config_name="<backtest>")
         self.settings = settings
         self._front = front
         self.chunks = chunks  # a TickStream (shandian.backtest.data) when the data is not the front's source
         self._rates = rates or []
+        self._core_options = core_options or {}  # bar-input mode's bars / bar_interval / slippage_ticks
         self._progress = progress
         self._trade_rows: list[tuple[Any, ...]] = []
         self._daily_rows: list[tuple[Any, ...]] = []
@@ -79,7 +80,20 @@ class BacktestEngine(Engine):
             self._front, order_ms=lat.order_ms, report_ms=lat.report_ms, jitter=lat.jitter,
             jitter_ms=lat.jitter_ms, latency_seed=self.settings.seed, rates=self._rates,
             max_events_per_batch=self.config.engine.max_events_per_batch,
-            bar_history=self.config.engine.bar_history, chunks=self.chunks)
+            bar_history=self.config.engine.bar_history, chunks=self.chunks, **self._core_options)
+
+    def _build(self) -> None:
+        super()._build()
+        # Snapshots reach the agents' on_tick from C++ directly (the dispatcher's handler cache), no Batch
+        # view or Python dispatcher frame per tick; everything else still goes through on_batch.
+        self._rt.set_tick_handlers(self._tick_handlers, self._on_ticks, self._tick_failed)
+
+    def _tick_failed(self, agent: Any, exc: BaseException) -> None:
+        """Handle an on_tick that raised as the live dispatcher does: that agent stops, the others go on."""
+        try:
+            raise exc
+        except Exception:
+            self._fail(agent, "on_tick")
 
     def _clock_speed(self) -> float:
         return 1.0  # the risk engine's windows run on the event clock

@@ -60,10 +60,15 @@ def prepare(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: 
     cfg = _with_overrides(cfg, start, end, params)
     base = cfg.path.resolve().parent if cfg.path is not None else cfg.run.base_dir
     resolve_paths(cfg.backtest, base)
-    if cfg.backtest.mode != "tick":
-        raise ConfigError("backtest.mode", f"{cfg.backtest.mode!r}: this build runs tick mode")
     chunks: Any = None
-    if replays_natively(cfg.backtest):
+    core_options: dict[str, Any] = {}
+    data_counts: Any = None
+    if cfg.backtest.mode == "bar":
+        from shandian.backtest.bars import bar_inputs
+
+        front, core_options, bar_stream = bar_inputs(cfg.backtest, base)
+        data_counts = bar_stream.counts
+    elif replays_natively(cfg.backtest):
         front = front_settings(cfg.backtest)
     else:  # the streaming loaders (vn.py SQLite, Parquet, several sources merged): column chunks into C++
         from shandian.backtest.data import data_sources_from_config, open_tick_stream
@@ -80,7 +85,11 @@ def prepare(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: 
     # The engine's own timer (parameter updates, controls, progress) in event time: once a simulated minute,
     # not once per snapshot (a Python call per tick would cost more than the replay itself).
     run_cfg.engine.housekeeping_ms = 60_000.0
-    engine = BacktestEngine(run_cfg, cfg.backtest, front, rates=rates, progress=progress, chunks=chunks)
+    if cfg.backtest.mode == "bar":  # a simulated minute is a bar: once an hour keeps it off the per-bar path
+        run_cfg.engine.housekeeping_ms = 3_600_000.0
+    engine = BacktestEngine(run_cfg, cfg.backtest, front, rates=rates, progress=progress, chunks=chunks,
+                            core_options=core_options)
+    engine.data_counts = data_counts if chunks is None else chunks.counts  # type: ignore[attr-defined]
     for agent in agents or ():
         engine.add_agent(agent, getattr(agent, "symbols", ()) or ())
     engine._bt_config = cfg  # type: ignore[attr-defined]
@@ -112,7 +121,7 @@ def run(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: Sequ
         "days": counters.get("days", 0),
         "wall_seconds": wall,
         "errors": list(report.errors) if hasattr(report, "errors") else [],
-        "data_counts": dataclasses.asdict(engine.chunks.counts) if engine.chunks is not None else {},
+        "data_counts": dataclasses.asdict(engine.data_counts) if engine.data_counts is not None else {},  # type: ignore[attr-defined]
         "multipliers": {str(s): engine.instrument(str(s)).volume_multiple for s in set(trades["symbol"])},
     }
     return build_result(trades, daily, capital=cfg.backtest.capital, meta=meta)
