@@ -26,6 +26,7 @@ __all__ = [
     "ParamError",
     "RejectCode",
     "StateError",
+    "SweepError",
     "UnknownSymbolError",
 ]
 
@@ -117,6 +118,10 @@ class BacktestDataError(HistoryFormatError):
         why = reason
         where = f"{file}: {row_label} {row}" if row else file
         super().__init__(f"{where}: field {field}: value {value!r}: {why} [rule {rule}]")
+
+
+class SweepError(ValueError):
+    """A sweep that cannot run: a bad --param spec, an unknown agent / param / objective (which, and why)."""
 
 
 class CommandError(ValueError):

@@ -26,6 +26,7 @@ from typing import Any
 
 from shandian.backtest.output import format_value
 from shandian.backtest.stats import STAT_KEYS
+from shandian.errors import SweepError
 
 __all__ = [
     "Dimension",
@@ -47,10 +48,6 @@ Evaluate = Callable[[str, dict[str, dict[str, Any]]], Mapping[str, Any]]
 
 _NAME = re.compile(r"^(?:(?P<agent>.+)\.)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
 _MAX_POINTS = 1_000_000
-
-
-class SweepError(ValueError):
-    """A sweep that cannot run: a bad --param spec, an unknown agent / param / objective (which, and why)."""
 
 
 @dataclass(frozen=True)
