@@ -139,7 +139,7 @@ def parse_backtest(table: Mapping[str, Any], base_dir: Path) -> BacktestSettings
         seed=seed,
         instruments_csv=(base_dir / str(rates)) if rates is not None else None,
         on_bad_data=_choice(table, "on_bad_data", "backtest", "error", ("error", "skip")),
-        out=base_dir / str(table.get("out", "backtest-out")),
+        out=Path(str(table.get("out", "backtest-out"))),  # relative to where the command runs
         data=[dict(d) for d in data],
     )
     if settings.start and settings.end and settings.end < settings.start:
