@@ -179,3 +179,18 @@ def test_backtest_cli_when_example_config_run_prints_report_and_writes_files(
     assert "Sharpe" in out and "breakout-rb" in out and "dual-ma-rb" in out
     assert (tmp_path / "trades.csv").read_text().count("\n") > 1
     assert (tmp_path / "daily.csv").read_text().count("\n") == 1 + 2 * 2  # header + 2 days x 2 agents
+
+
+def test_backtest_cli_when_market_maker_example_runs_a_day_reports_activity_within_cancel_budget(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shandian.cli import main
+
+    assert main(["backtest", str(ROOT / "examples/market_maker_backtest.toml"), "--out", str(tmp_path),
+                 "--quiet", "--no-plot"]) == 0
+    out = capsys.readouterr().out
+    line = next(row for row in out.splitlines() if row.startswith("mm-rb: orders"))
+    counts = dict(part.rsplit(" ", 1) for part in line.split(": ", 1)[1].split(", "))
+    assert int(counts["fills"].replace(",", "")) > 0  # it quoted and traded over the generated day
+    assert int(counts["cancels"].replace(",", "")) <= 480  # the SHFE preset's daily cancels per contract
+    assert counts["refused"] == "0"  # no self-trade or cancel-limit refusal
+    assert int(counts["max position"]) <= 4  # its hard_limit

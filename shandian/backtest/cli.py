@@ -48,6 +48,8 @@ def main(config: str, *, start: str | None = None, end: str | None = None, out: 
 
     out_dir = Path(out) if out else cfg.backtest.out
     print(output.format_report(result, ("ticks", "days", "wall_seconds")))
+    for name, counts in sorted(result.meta.get("activity", {}).items()):
+        print(f"{name}: " + ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in counts.items()))
     try:
         paths = output.write_result(result, out_dir, plot=plot)
     except (OSError, RuntimeError) as e:  # an unwritable directory; matplotlib missing (the backtest extra)

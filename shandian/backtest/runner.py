@@ -123,5 +123,22 @@ def run(config: str | Path | Mapping[str, Any] | BacktestConfig, *, agents: Sequ
         "errors": list(report.errors) if hasattr(report, "errors") else [],
         "data_counts": dataclasses.asdict(engine.data_counts) if engine.data_counts is not None else {},  # type: ignore[attr-defined]
         "multipliers": {str(s): engine.instrument(str(s)).volume_multiple for s in set(trades["symbol"])},
+        "activity": _activity(report, trades),
     }
     return build_result(trades, daily, capital=cfg.backtest.capital, meta=meta)
+
+
+def _activity(report: Any, trades: np.ndarray) -> dict[str, dict[str, int]]:
+    """Per agent: orders, cancels, fills, refusals (the engine's counters) and the largest net position."""
+    out: dict[str, dict[str, int]] = {}
+    for a in getattr(report, "agents", []):
+        mine = trades[trades["agent"] == a.name]
+        largest = 0
+        for symbol in sorted(set(mine["symbol"])):
+            rows = mine[mine["symbol"] == symbol]
+            signed = np.where(rows["direction"] == "buy", rows["volume"], -rows["volume"])
+            if len(signed):
+                largest = max(largest, int(np.abs(np.cumsum(signed)).max()))
+        out[a.name] = {"orders": a.orders, "cancels": a.cancels, "fills": a.fills,
+                       "refused": sum(a.rejects.values()), "max_position": largest}
+    return out
