@@ -434,44 +434,63 @@ py::dict session_stats_dict(const ctp::SessionStats& s) {
   return d;
 }
 
-// Bar-input mode: the BarStream's BarChunks pulled one at a time on the engine thread (GIL held), columns
-// kept alive until the next pull and read by pointer.
+// A stream of column chunks (btdata's TickChunk / BarChunk) pulled one at a time on the engine thread (GIL
+// held there): each chunk's numpy columns are kept alive until the next pull and read by pointer, so no
+// Python runs per row.
+class ColumnChunks {
+ public:
+  ColumnChunks(const py::object& iterable, std::string what) : iterator_(py::iter(iterable)), what_(std::move(what)) {}
+
+  // The next chunk, or false at the end of the stream (a Python error in the stream propagates).
+  [[nodiscard]] bool next() {
+    chunk_ = py::reinterpret_steal<py::object>(PyIter_Next(iterator_.ptr()));
+    columns_.clear();
+    if (!chunk_ && PyErr_Occurred() != nullptr) throw py::error_already_set();
+    return static_cast<bool>(chunk_);
+  }
+
+  // The current chunk's column NAME as T (converted when its dtype differs).
+  template <typename T>
+  [[nodiscard]] const T* column(const char* name) {
+    auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(chunk_.attr(name));
+    if (!a) throw py::type_error(what_ + "." + name + ": not a numeric column");
+    columns_.push_back(a);
+    return static_cast<const T*>(a.data());
+  }
+
+  // Rows of the current chunk: every column read so far must have the same length.
+  [[nodiscard]] std::size_t rows() const {
+    const std::size_t n = columns_.empty() ? 0 : static_cast<std::size_t>(columns_.front().size());
+    for (const py::array& a : columns_) {
+      if (static_cast<std::size_t>(a.size()) != n) throw py::value_error(what_ + ": columns differ in length");
+    }
+    return n;
+  }
+
+ private:
+  py::object iterator_;
+  std::string what_;
+  py::object chunk_;
+  std::vector<py::array> columns_;
+};
+
+// Bar-input mode: the BarStream's BarChunks.
 backtest::PullBars bar_puller(const py::object& stream) {
-  struct Held {
-    py::object iterator;
-    std::vector<py::array> columns;
-  };
-  auto held = std::make_shared<Held>();
-  held->iterator = py::iter(stream);
-  return [held](backtest::BarColumns& c) {
-    const py::object chunk = py::reinterpret_steal<py::object>(PyIter_Next(held->iterator.ptr()));
-    if (!chunk) {
-      if (PyErr_Occurred() != nullptr) throw py::error_already_set();
-      return false;
-    }
-    held->columns.clear();
-    auto column = [&](const char* name, auto* tag) {
-      using T = std::remove_pointer_t<decltype(tag)>;
-      auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(chunk.attr(name));
-      if (!a) throw py::type_error(std::string("BarChunk.") + name + ": not a numeric column");
-      held->columns.push_back(a);
-      return static_cast<const T*>(a.data());
-    };
-    c.instrument = column("instrument", static_cast<std::int32_t*>(nullptr));
-    c.start_ms = column("start_ms", static_cast<std::int64_t*>(nullptr));
-    c.end_ms = column("end_ms", static_cast<std::int64_t*>(nullptr));
-    c.trading_day = column("trading_day", static_cast<std::uint32_t*>(nullptr));
-    c.open = column("open", static_cast<double*>(nullptr));
-    c.high = column("high", static_cast<double*>(nullptr));
-    c.low = column("low", static_cast<double*>(nullptr));
-    c.close = column("close", static_cast<double*>(nullptr));
-    c.volume = column("volume", static_cast<std::int64_t*>(nullptr));
-    c.turnover = column("turnover", static_cast<double*>(nullptr));
-    c.open_interest = column("open_interest", static_cast<double*>(nullptr));
-    c.rows = static_cast<std::size_t>(held->columns[0].size());
-    for (const py::array& a : held->columns) {
-      if (static_cast<std::size_t>(a.size()) != c.rows) throw py::value_error("BarChunk: columns differ in length");
-    }
+  auto chunks = std::make_shared<ColumnChunks>(stream, "BarChunk");
+  return [chunks](backtest::BarColumns& c) {
+    if (!chunks->next()) return false;
+    c.instrument = chunks->column<std::int32_t>("instrument");
+    c.start_ms = chunks->column<std::int64_t>("start_ms");
+    c.end_ms = chunks->column<std::int64_t>("end_ms");
+    c.trading_day = chunks->column<std::uint32_t>("trading_day");
+    c.open = chunks->column<double>("open");
+    c.high = chunks->column<double>("high");
+    c.low = chunks->column<double>("low");
+    c.close = chunks->column<double>("close");
+    c.volume = chunks->column<std::int64_t>("volume");
+    c.turnover = chunks->column<double>("turnover");
+    c.open_interest = chunks->column<double>("open_interest");
+    c.rows = chunks->rows();
     return true;
   };
 }
@@ -489,45 +508,23 @@ std::unique_ptr<PyEngine> make_backtest_engine(const py::dict& front, std::int32
     settings.slippage_ticks = slippage_ticks;
   }
   if (!chunks.is_none()) {
-    // The stream's TickChunks, pulled one at a time on the engine thread (GIL held there): the columns are
-    // kept alive until the next pull and read by pointer, so no Python runs per tick.
-    struct Held {
-      py::object iterator;
-      std::vector<py::array> columns;
-    };
-    auto held = std::make_shared<Held>();
-    held->iterator = py::iter(chunks);
-    settings.pull_chunk = [held](backtest::TickColumns& c) {
-      const py::object chunk = py::reinterpret_steal<py::object>(PyIter_Next(held->iterator.ptr()));
-      if (!chunk) {
-        if (PyErr_Occurred() != nullptr) throw py::error_already_set();
-        return false;
-      }
-      held->columns.clear();
-      auto column = [&](const char* name, auto* tag) {
-        using T = std::remove_pointer_t<decltype(tag)>;
-        auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(chunk.attr(name));
-        if (!a) throw py::type_error(std::string("TickChunk.") + name + ": not a numeric column");
-        held->columns.push_back(a);
-        return static_cast<const T*>(a.data());
-      };
-      c.instrument = column("instrument", static_cast<std::int32_t*>(nullptr));
-      c.time_ms = column("time_ms", static_cast<std::int64_t*>(nullptr));
-      c.trading_day = column("trading_day", static_cast<std::uint32_t*>(nullptr));
-      c.last_price = column("last_price", static_cast<double*>(nullptr));
-      c.volume = column("volume", static_cast<std::int64_t*>(nullptr));
-      c.turnover = column("turnover", static_cast<double*>(nullptr));
-      c.open_interest = column("open_interest", static_cast<double*>(nullptr));
-      c.bid_price_1 = column("bid_price_1", static_cast<double*>(nullptr));
-      c.ask_price_1 = column("ask_price_1", static_cast<double*>(nullptr));
-      c.bid_volume_1 = column("bid_volume_1", static_cast<std::int32_t*>(nullptr));
-      c.ask_volume_1 = column("ask_volume_1", static_cast<std::int32_t*>(nullptr));
-      c.upper_limit = column("upper_limit", static_cast<double*>(nullptr));
-      c.lower_limit = column("lower_limit", static_cast<double*>(nullptr));
-      c.rows = static_cast<std::size_t>(held->columns[1].size());
-      for (const py::array& a : held->columns) {
-        if (static_cast<std::size_t>(a.size()) != c.rows) throw py::value_error("TickChunk: columns differ in length");
-      }
+    auto stream = std::make_shared<ColumnChunks>(chunks, "TickChunk");  // the stream's TickChunks
+    settings.pull_chunk = [stream](backtest::TickColumns& c) {
+      if (!stream->next()) return false;
+      c.instrument = stream->column<std::int32_t>("instrument");
+      c.time_ms = stream->column<std::int64_t>("time_ms");
+      c.trading_day = stream->column<std::uint32_t>("trading_day");
+      c.last_price = stream->column<double>("last_price");
+      c.volume = stream->column<std::int64_t>("volume");
+      c.turnover = stream->column<double>("turnover");
+      c.open_interest = stream->column<double>("open_interest");
+      c.bid_price_1 = stream->column<double>("bid_price_1");
+      c.ask_price_1 = stream->column<double>("ask_price_1");
+      c.bid_volume_1 = stream->column<std::int32_t>("bid_volume_1");
+      c.ask_volume_1 = stream->column<std::int32_t>("ask_volume_1");
+      c.upper_limit = stream->column<double>("upper_limit");
+      c.lower_limit = stream->column<double>("lower_limit");
+      c.rows = stream->rows();
       return true;
     };
   }
