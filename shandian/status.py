@@ -14,7 +14,6 @@ unrealized, all agents), risk_state (the account's: active / reducing / halted),
 from __future__ import annotations
 
 import json
-import math
 import os
 import queue
 import threading
@@ -35,37 +34,8 @@ def process_alive(pid: int) -> bool:
 
 
 def snapshot(engine: Any) -> dict[str, Any]:
-    """Return the engine's figures now; call on the engine thread only."""
-    rt = engine._rt
-    states = engine._states
-    orders = fills = rejects = 0
-    pnl = 0.0
-    agents: dict[str, str] = {}
-    for agent in engine.agents:
-        st = states[agent]
-        books = rt.agent_ledger(st.agent_id)
-        orders += books.orders
-        fills += books.fills
-        rejects += sum(books.refusals)
-        pnl += books.realized_pnl - books.commission
-        pnl += sum(p.unrealized_pnl for p in st.positions.values() if not math.isnan(p.unrealized_pnl))
-        agents[agent.name] = "running" if st.running else (st.failed or "idle")
-    return {
-        "pid": os.getpid(),
-        "time": time.time(),
-        "ready": bool(engine._started_agents),
-        "trader": str(rt.trader_state),
-        "md": str(rt.md_state),
-        "ticks": int(engine._ticks),
-        "orders": orders,
-        "fills": fills,
-        "rejects": rejects,
-        "pnl": round(pnl, 2),
-        "risk_state": engine.trading_state(),
-        "killed": engine.killed,
-        "agents": agents,
-        "errors": list(engine._errors),
-    }
+    """Return Engine.status() with this process's pid and the wall clock (engine thread only)."""
+    return {"pid": os.getpid(), "time": time.time(), **engine.status()}
 
 
 def read_status(path: str | Path) -> dict[str, Any] | None:
@@ -109,7 +79,7 @@ class StatusWriter:
             self._snapshots.put(snapshot(self.engine))
 
         try:
-            self.engine._on_engine_thread(take)
+            self.engine.on_engine_thread(take)
         except RuntimeError:  # not running yet (or any more)
             pass
 

@@ -35,6 +35,13 @@ class Control(EngineState):
         else:
             self._controls.put(action)
 
+    def on_engine_thread(self, action: Callable[[], None]) -> None:
+        """Run `action` on the engine thread, from any thread (RuntimeError when the engine is not running).
+
+        Now when called there, else at the next housekeeping tick.
+        """
+        self._on_engine_thread(action)
+
     def kill(self, flatten: bool = False, reason: str = "kill switch") -> None:
         """Kill switch (any thread): halt the account, cancel every working order, optionally flatten.
 

@@ -105,6 +105,33 @@ class Reporting(EngineState):
             errors=list(self._errors),
         )
 
+    def status(self) -> dict[str, Any]:
+        """Return the engine's figures now (engine thread only: they read the C++ books).
+
+        ready, trader / md session states, ticks, orders, fills, rejects and pnl (realized - commission +
+        unrealized, all agents) from the ledgers, the account's risk state, killed, each agent's status and
+        the report's error lines so far: what `shandian fleet status` and the notifier show.
+        """
+        rt = self._rt
+        if rt is None:
+            raise RuntimeError("the engine is not running")
+        orders = fills = rejects = 0
+        pnl = 0.0
+        agents: dict[str, str] = {}
+        for agent in self._agents:
+            st = self._states[agent]
+            books = rt.agent_ledger(st.agent_id)
+            orders += books.orders
+            fills += books.fills
+            rejects += sum(books.refusals)
+            pnl += books.realized_pnl - books.commission
+            pnl += sum(p.unrealized_pnl for p in st.positions.values() if not math.isnan(p.unrealized_pnl))
+            agents[agent.name] = "running" if st.running else (st.failed or "idle")
+        return {"ready": bool(self._started_agents), "trader": str(rt.trader_state), "md": str(rt.md_state),
+                "ticks": int(self._ticks), "orders": orders, "fills": fills, "rejects": rejects,
+                "pnl": round(pnl, 2), "risk_state": self.trading_state(), "killed": self.killed,
+                "agents": agents, "errors": list(self._errors)}
+
     def progress_line(self) -> str:
         """One status line: elapsed, session states, ticks, orders, fills, rejects, agents running."""
         running = sum(1 for a in self._agents if self._states[a].running)

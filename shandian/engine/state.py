@@ -96,6 +96,13 @@ class EngineState:
         def _flush_latency(self) -> None: raise NotImplementedError
         # control.py
         def _roll_risk_day(self) -> None: raise NotImplementedError
+        def trading_state(self, agent: str | None = None) -> str:
+            """Return the risk trading state of the account or one agent (control.py)."""
+            raise NotImplementedError
+        @property
+        def killed(self) -> bool:
+            """Whether the kill switch fired (control.py)."""
+            raise NotImplementedError
         # recovery.py
         def _begin_start(self) -> None: raise NotImplementedError
         def _restore_state(self, agent: Agent) -> None: raise NotImplementedError
