@@ -280,7 +280,13 @@ void bind_records(py::module_& m) {
       .def_property_readonly("reason", [](const OrderUpdate& o) { return std::string(o.reason.view()); })
       .def_readonly("recv_ns", &OrderUpdate::recv_ns)
       .def_readonly("update_ns", &OrderUpdate::update_ns)
-      .def_readonly("position", &OrderUpdate::position);
+      .def_readonly("position", &OrderUpdate::position)
+      // One tuple of plain ints for the Python record (shandian.records.Order.from_update): reading each enum
+      // property builds a new enum object, several times the cost of one tuple.
+      .def_property_readonly("codes", [](const OrderUpdate& o) {
+        return py::make_tuple(static_cast<int>(o.direction), static_cast<int>(o.offset), static_cast<int>(o.kind),
+                              static_cast<int>(o.status), static_cast<int>(o.reject_code));
+      });
 
   py::class_<TradeUpdate>(m, "TradeUpdate")
       .def_readonly("order", &TradeUpdate::order)
@@ -296,7 +302,10 @@ void bind_records(py::module_& m) {
       .def_readonly("trade_time_ms", &TradeUpdate::trade_ms)
       .def_readonly("from_reconcile", &TradeUpdate::from_reconcile)
       .def_readonly("recv_ns", &TradeUpdate::recv_ns)
-      .def_readonly("position", &TradeUpdate::position);
+      .def_readonly("position", &TradeUpdate::position)
+      .def_property_readonly("codes", [](const TradeUpdate& t) {  // (direction, offset) as ints, as OrderUpdate's
+        return py::make_tuple(static_cast<int>(t.direction), static_cast<int>(t.offset));
+      });
 
   py::class_<AgentLedger>(m, "AgentLedger", "One agent's money and counters in the C++ ledger (copy).")
       .def_readonly("allocation", &AgentLedger::allocation)

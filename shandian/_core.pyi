@@ -958,6 +958,9 @@ class OrderUpdate:
     def agent(self) -> int:
         ...
     @property
+    def codes(self) -> tuple[int, int, int, int, int]:
+        ...
+    @property
     def ctp_error_id(self) -> int:
         ...
     @property
@@ -1011,6 +1014,9 @@ class OrderUpdate:
 class TradeUpdate:
     @property
     def agent(self) -> int:
+        ...
+    @property
+    def codes(self) -> tuple[int, int]:
         ...
     @property
     def direction(self) -> Direction:

@@ -107,11 +107,11 @@ class Order(NamedTuple):
     @classmethod
     def from_update(cls, u: _core.OrderUpdate) -> Order:
         """From the binding's OrderUpdate record."""
+        direction, offset, kind, status, reject = u.codes  # one tuple of ints, not five enum objects
         return _tuple_new(cls, (  # in field order
-            u.id, u.symbol, DIRECTIONS[int(u.direction)], OFFSETS[int(u.offset)], KIND_NAMES[int(u.kind)],
-            u.price, u.volume, u.traded, STATUSES[int(u.status)],
-            REJECT_CODES.get(int(u.reject_code), str(u.reject_code)), u.reason, u.ctp_error_id, u.order_ref,
-            u.recv_ns, u.update_ns))
+            u.id, u.symbol, DIRECTIONS[direction], OFFSETS[offset], KIND_NAMES[kind], u.price, u.volume,
+            u.traded, STATUSES[status], REJECT_CODES.get(reject, str(reject)), u.reason, u.ctp_error_id,
+            u.order_ref, u.recv_ns, u.update_ns))
 
     @classmethod
     def submitting(cls, order_id: int, symbol: str, direction: str, offset: str, kind: str, price: float,
@@ -139,9 +139,10 @@ class Trade(NamedTuple):
     @classmethod
     def from_update(cls, t: _core.TradeUpdate) -> Trade:
         """From the binding's TradeUpdate record."""
+        direction, offset = t.codes
         return _tuple_new(cls, (  # in field order
-            t.order, t.symbol, t.exchange, t.trade_id, DIRECTIONS[int(t.direction)], OFFSETS[int(t.offset)],
-            t.price, t.volume, t.trade_time_ms, t.from_reconcile, t.recv_ns))
+            t.order, t.symbol, t.exchange, t.trade_id, DIRECTIONS[direction], OFFSETS[offset], t.price,
+            t.volume, t.trade_time_ms, t.from_reconcile, t.recv_ns))
 
 
 @dataclass(frozen=True, slots=True)

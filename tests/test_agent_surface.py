@@ -121,6 +121,8 @@ def test_order_when_built_from_update_maps_every_field_and_is_immutable() -> Non
                              volume=3, traded=1, status=_core.OrderStatus.PART_FILLED,
                              reject_code=_core.RejectCode.NONE, reason="", ctp_error_id=0, order_ref=42,
                              recv_ns=11, update_ns=12)
+    update.codes = (int(update.direction), int(update.offset), int(update.kind), int(update.status),
+                    int(update.reject_code))  # what the binding's OrderUpdate.codes returns
     order = sd.Order.from_update(update)  # type: ignore[arg-type]
     assert order == sd.Order(id=7, symbol="rb2505", direction="sell", offset="close_today", kind="fak",
                              price=3500.0, volume=3, traded=1, status="part_filled", reject_code="NONE",
@@ -136,6 +138,7 @@ def test_trade_when_built_from_update_maps_every_field_and_is_immutable() -> Non
     update = SimpleNamespace(order=7, symbol="rb2505", exchange="SHFE", trade_id="T1",
                              direction=_core.Direction.BUY, offset=_core.Offset.OPEN, price=3500.0, volume=2,
                              trade_time_ms=1_000, from_reconcile=False, recv_ns=13)
+    update.codes = (int(update.direction), int(update.offset))
     trade = sd.Trade.from_update(update)  # type: ignore[arg-type]
     assert trade == sd.Trade(order_id=7, symbol="rb2505", exchange="SHFE", trade_id="T1", direction="buy",
                              offset="open", price=3500.0, volume=2, trade_time_ms=1_000, from_reconcile=False,
