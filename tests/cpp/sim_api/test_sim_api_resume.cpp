@@ -83,6 +83,12 @@ void quick_survives_a_reconnect() {
   Trader a(address, make_flow_dir("reconnect-a"), THOST_TERT_RESTART, THOST_TERT_NONE);
   REQUIRE(trader_session(a.api, a.spi, a.request_id));  // 4 callbacks: connected, auth, login, confirm
   const std::string ref_a = insert_rejected(a);         // 3 private messages (A is dropped after them)
+  // The feed's opening status events must be in the public stream before QUICK logs in, or they reach it
+  // live (the feed's first events come at a time a loaded machine does not bound): a client subscribed to
+  // the public stream from the start of the day sees them first. Its own drop after 7 callbacks is harmless.
+  Trader watcher(address, make_flow_dir("reconnect-watcher"), THOST_TERT_NONE, THOST_TERT_RESTART);
+  REQUIRE(trader_session(watcher.api, watcher.spi, watcher.request_id));
+  REQUIRE(watcher.spi.rec.wait([&] { return watcher.spi.instrument_status >= 1; }));
 
   Trader quick(address, make_flow_dir("reconnect-quick"), THOST_TERT_QUICK, THOST_TERT_QUICK);
   REQUIRE(trader_session(quick.api, quick.spi, quick.request_id));
