@@ -647,6 +647,24 @@ _NATIVE_TO_VNPY = {
 _NATIVE_TIME = ("TradingDay", "ActionDay", "UpdateTime", "UpdateMillisec", "ExchangeID")
 
 
+# vn.py TickData columns read from a tick CSV or Parquet file (docs/backtest-data.md)
+_VNPY_TICK_FIELDS = (
+    "symbol",
+    "datetime",
+    "last_price",
+    "volume",
+    "turnover",
+    "open_interest",
+    "bid_price_1",
+    "ask_price_1",
+    "bid_volume_1",
+    "ask_volume_1",
+    "limit_up",
+    "limit_down",
+)
+_VNPY_TICK_REQUIRED = ("symbol", "datetime", "last_price", "volume")  # the rest may be absent
+
+
 def _csv_header(path: Path) -> list[str]:
     with path.open("r", encoding="utf-8-sig", newline="") as f:
         line = f.readline().rstrip("\r\n")
@@ -738,7 +756,7 @@ def _read_csv_ticks(
     if native:
         wanted = [*_NATIVE_TIME, *_NATIVE_TO_VNPY]
     else:
-        missing = [c for c in ("symbol", "datetime", "last_price", "volume") if c not in header]
+        missing = [c for c in _VNPY_TICK_REQUIRED if c not in header]
         if missing:
             raise BacktestDataError(
                 str(source.path),
@@ -748,24 +766,7 @@ def _read_csv_ticks(
                 "garbage",
                 "missing column of the tick CSV (native or vn.py TickData columns)",
             )
-        wanted = [
-            c
-            for c in (
-                "symbol",
-                "datetime",
-                "last_price",
-                "volume",
-                "turnover",
-                "open_interest",
-                "bid_price_1",
-                "ask_price_1",
-                "bid_volume_1",
-                "ask_volume_1",
-                "limit_up",
-                "limit_down",
-            )
-            if c in header
-        ]
+        wanted = [c for c in _VNPY_TICK_FIELDS if c in header]
     missing = [c for c in wanted if c not in header]
     if missing:
         raise BacktestDataError(
@@ -864,22 +865,6 @@ def _read_parquet(
         yield row, instrument, raw, garbage, time_ms
 
 
-_VNPY_TICK_FIELDS = (
-    "symbol",
-    "datetime",
-    "last_price",
-    "volume",
-    "turnover",
-    "open_interest",
-    "bid_price_1",
-    "ask_price_1",
-    "bid_volume_1",
-    "ask_volume_1",
-    "limit_up",
-    "limit_down",
-)
-
-
 def _read_parquet_ticks(
     source: DataSource,
     symbols: _SymbolIndex,
@@ -887,7 +872,7 @@ def _read_parquet_ticks(
     counts: DataCounts,
 ) -> Iterator[_Batch]:
     for row, instrument, raw, garbage, time_ms in _read_parquet(
-        source, symbols, chunk_rows, counts, _VNPY_TICK_FIELDS, ("symbol", "datetime", "last_price", "volume")
+        source, symbols, chunk_rows, counts, _VNPY_TICK_FIELDS, _VNPY_TICK_REQUIRED
     ):
         yield _tick_batch(row, instrument, raw, garbage, time_ms, vnpy_zero_is_none=True)
 
