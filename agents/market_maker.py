@@ -370,7 +370,8 @@ class MarketMaker(sd.Agent):
         for key in list(st.quotes):
             quote = st.quotes[key]
             target = targets.get(key)
-            off = target is None or abs(quote.price - target) >= threshold - _EPS
+            off = (target is None or abs(quote.price - target) >= threshold - _EPS
+                   or self._breaks_pin(st, key[0], quote.price))
             if off and may_requote and quote.status != "submitting" and self._cancel(quote):
                 used += 1
                 may_requote = plan.may_requote(used, point.elapsed)
@@ -540,3 +541,30 @@ class MarketMaker(sd.Agent):
         sign = 1 if filled_side == "bid" else -1
         st.pin = _Pin("ask" if filled_side == "bid" else "bid", round(trade.price + sign * distance, 10),
                       st.last_ms)
+        self._enforce_pin(trade.symbol, st)
+
+    def _breaks_pin(self, st: _SymbolState, side: str, price: float) -> bool:
+        """Tell whether the pin forbids a quote: pinned side inside the pin, or (ping_pong) the other side.
+
+        The requote threshold does not apply to these: a resting quote one tick inside the pin would
+        otherwise close the round trip short of the width.
+        """
+        pin = st.pin
+        if pin is None:
+            return False
+        if side != pin.side:
+            return self.params["safety"] == "ping_pong"
+        return price > pin.price + _EPS if side == "bid" else price < pin.price - _EPS
+
+    def _enforce_pin(self, symbol: str, st: _SymbolState) -> None:
+        """Cancel at once (not on the next tick) every resting quote the new pin forbids.
+
+        Between this fill and the next tick the market can still trade with such a quote; the cancel
+        uses the budget's protective allowance, like a pull.
+        """
+        plan, used = self._plan(st, self.risk(symbol))
+        for key, quote in list(st.quotes.items()):
+            if quote.status == "submitting" or not self._breaks_pin(st, key[0], quote.price):
+                continue
+            if plan.may_protect(used) and self._cancel(quote):
+                used += 1
