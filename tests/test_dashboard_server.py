@@ -94,7 +94,7 @@ def test_websocket_when_engine_trades_pushes_full_then_deltas(demo: Any) -> None
     with connect(f"ws://127.0.0.1:{port}/ws?token={TOKENS.read}", open_timeout=5) as ws:
         first = json.loads(ws.recv(timeout=5))
         assert first["type"] == "full" and first["role"] == "read"
-        assert set(first["agents"]) == {"breakout-rb", "breakout-cu", "quoter-m", "mm-rb"}
+        assert set(first["agents"]) == {"breakout-rb", "breakout-cu", "quoter-m", "mm-au"}
         deltas = [json.loads(ws.recv(timeout=5)) for _ in range(5)]
         while "prices" not in deltas[-1] and len(deltas) < 150:  # the local front's session opens in ~3 s
             deltas.append(json.loads(ws.recv(timeout=5)))

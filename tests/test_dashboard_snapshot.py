@@ -30,7 +30,7 @@ def test_snapshot_when_demo_ran_matches_ledgers_and_latency_histogram(tmp_path: 
         )
         live = reader.read()
         assert live["trader_state"] == "ready" and live["trading_ready"]
-        assert {i["symbol"] for i in live["instruments"]} == {"rb2505", "cu2502", "m2505"}
+        assert {i["symbol"] for i in live["instruments"]} == {"rb2505", "cu2502", "m2505", "au2506"}
         run.thread.join(30)
     engine = run.engine
     engine._flush_latency()

@@ -38,7 +38,7 @@ def test_run_when_demo_runs_prints_report_with_every_agent(tmp_path: Path) -> No
     assert len(list((tmp_path / "data" / "shandian" / "journal").glob("*.journal.sqlite"))) == 1
     text = proc.stdout
     assert "shandian run report" in text and "stopped: duration reached (8 s)" in text
-    for name in ("breakout-rb", "breakout-cu", "quoter-m", "mm-rb"):
+    for name in ("breakout-rb", "breakout-cu", "quoter-m", "mm-au"):
         assert name in text
     assert "tick→agent latency" in text and "rejects by reason" in text
     assert "[   5." in proc.stderr  # the progress line
