@@ -5,6 +5,7 @@ and the page in headless chromium with the link to an engine's own dashboard."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -17,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from selenium.webdriver.common.by import By
 
 from shandian.dashboard.auth import ENV_READ_TOKEN, ENV_TOKEN
@@ -120,7 +120,7 @@ def test_fleet_page_when_fleet_runs_shows_one_row_per_engine(fd: FleetDashboard)
     assert home.status_code == 307 and home.headers["location"] == f"/fleet?token={TOKENS.read}"
 
 
-@pytest.mark.parametrize("path", ["/", "/fleet", "/api/fleet", "/static/fleet.js"])
+@pytest.mark.parametrize("path", ["/", "/fleet", "/api/fleet", "/static/fleet.js", "/static/page.css"])
 def test_fleet_page_when_token_missing_or_wrong_401(fd: FleetDashboard, path: str) -> None:
     wrong = {"Authorization": "Bearer wrong-token-0123456789"}
     for headers in ({}, wrong, {"Cookie": f"token={TOKENS.admin}"}):
@@ -180,7 +180,7 @@ def test_fleet_command_when_full_token_restarts_the_engine_through_the_fleet(fd:
     before = fd.rows()["acct-b"]
     r = fd.command({"cmd": "restart", "name": "acct-b"})
     assert r.status_code == 200 and r.json() == {"ok": True, "result": f"stopped (pid {before['pid']})"}
-    assert not alive(before["pid"])
+    wait_for(lambda: not alive(before["pid"]), 5, "the old engine's exit")  # (its teardown may lag a little)
     seen = _watch(fd, "acct-b", before["pid"], "acct-b running again after the page's restart")
     assert fd.rows()["acct-b"]["restarts"] == before["restarts"] + 1, seen
     log = (fd.state / "acct-b" / "engine.log").read_text()
@@ -191,12 +191,19 @@ def test_fleet_command_when_full_token_restarts_the_engine_through_the_fleet(fd:
 def test_fleet_page_when_engine_dashboard_also_served_links_both(fd: FleetDashboard, tmp_path: Path) -> None:
     view = FleetView(load_fleet(fd.fleet_file), fd.fleet_file)
     app = create_app(Dashboard(EngineLink(tmp_path / "no-engine.sock"), TOKENS), view)
-    client = TestClient(app)  # no lifespan: the engine side is not started
-    state = client.get("/api/fleet", headers={"X-Shandian-Token": TOKENS.admin}).json()
+
+    async def get(*paths: str, token: str | None = TOKENS.admin) -> list[httpx.Response]:
+        # ASGI transport without lifespan: the engine side is not started
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            headers = {"X-Shandian-Token": token} if token else {}
+            return [await client.get(path, headers=headers) for path in paths]
+
+    fleet_state, index = asyncio.run(get("/api/fleet", "/"))
+    state = fleet_state.json()
     assert state["role"] == "admin" and state["engine_page"] is True
     assert [r["name"] for r in state["engines"]] == ["acct-a", "acct-b"]
-    assert 'id="fleet-link"' in client.get(f"/?token={TOKENS.read}").text
-    assert client.get("/api/fleet").status_code == 401
+    assert index.status_code == 200 and 'id="fleet-link"' in index.text
+    assert asyncio.run(get("/api/fleet", token=None))[0].status_code == 401
 
 
 def test_dashboard_cli_when_neither_engine_nor_fleet_or_fleet_file_bad_exits_2(tmp_path: Path) -> None:
@@ -225,6 +232,8 @@ def test_fleet_page_in_browser_when_fleet_runs_shows_both_engines(
         assert _text(driver, f"#engine-{name} .ready") == "yes"
         assert _text(driver, f"#engine-{name} .pid") == str(fd.rows()[name]["pid"])
     assert _text(driver, "#role") == "(read-only)"
+    nav = "return getComputedStyle(document.querySelector('nav')).backgroundColor"
+    _until("the shared style sheet", lambda: driver.execute_script(nav) == "rgb(34, 34, 34)")
     assert not driver.find_elements(By.CSS_SELECTOR, "#engines button")  # no controls for a monitor
     driver.save_screenshot(str(tmp_path / "fleet.png"))
 

@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from shandian.config import load_dashboard_settings, parse_listen
-from shandian.dashboard.auth import RateLimit
+from shandian.dashboard.auth import RateLimit, command_request
 from shandian.errors import ConfigError
 from shandian.fleet import EngineEntry, FleetConfig, restart_engine, status_rows, stop_engine
 
@@ -115,13 +115,8 @@ def add_fleet_routes(app: FastAPI, view: FleetView, engine_page: bool) -> None:
 
     @app.post("/api/fleet/command")
     async def fleet_command(request: Request) -> JSONResponse:
-        if request.state.role != "admin":
-            return JSONResponse({"ok": False, "error": "read-only token: commands need the full token"},
-                                status_code=403)
-        try:
-            body = await request.json()
-        except ValueError:
-            return JSONResponse({"ok": False, "error": "the body must be JSON"}, status_code=400)
-        host = request.client.host if request.client else "?"
-        status, answer = await view.command(body, f"dashboard@{host}")
+        checked = await command_request(request)
+        if isinstance(checked, JSONResponse):
+            return checked
+        status, answer = await view.command(*checked)
         return JSONResponse(answer, status_code=status)

@@ -20,7 +20,7 @@ from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from shandian.dashboard.auth import RateLimit, Tokens
+from shandian.dashboard.auth import RateLimit, Tokens, command_request
 from shandian.dashboard.fleet_page import FleetView, add_fleet_routes
 from shandian.dashboard.hub import Hub
 from shandian.dashboard.link import EngineLink, JournalTail, open_snapshot
@@ -135,8 +135,12 @@ class Dashboard:
         return (200 if answer.get("ok") else 400), answer
 
 
-def _check_tokens(app: FastAPI, tokens: Tokens) -> None:
-    """Every HTTP request needs a token (401 otherwise); its role goes to `request.state.role`."""
+def _base_app(tokens: Tokens, lifespan: Any = None) -> FastAPI:
+    """Return an app whose every request needs a token (401 otherwise; the role in `request.state.role`).
+
+    It serves the style sheet the engine page and the fleet page share.
+    """
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
     class TokenCheck(BaseHTTPMiddleware):
         async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -151,11 +155,16 @@ def _check_tokens(app: FastAPI, tokens: Tokens) -> None:
 
     app.add_middleware(TokenCheck)
 
+    @app.get("/static/page.css")
+    async def page_css() -> FileResponse:
+        return FileResponse(_STATIC / "page.css", media_type="text/css")
+
+    return app
+
 
 def create_fleet_app(fleet: FleetView, tokens: Tokens) -> FastAPI:
     """Build the app serving the fleet page alone (`shandian dashboard --fleet FLEET.toml`)."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    _check_tokens(app, tokens)
+    app = _base_app(tokens)
     add_fleet_routes(app, fleet, engine_page=False)
 
     @app.get("/")
@@ -178,9 +187,8 @@ def create_app(dashboard: Dashboard, fleet: FleetView | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
 
-    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     tokens = dashboard.tokens
-    _check_tokens(app, tokens)
+    app = _base_app(tokens, lifespan)
     if fleet is not None:
         add_fleet_routes(app, fleet, engine_page=True)
 
@@ -202,15 +210,10 @@ def create_app(dashboard: Dashboard, fleet: FleetView | None = None) -> FastAPI:
 
     @app.post("/api/command")
     async def command(request: Request) -> JSONResponse:
-        if request.state.role != "admin":
-            return JSONResponse({"ok": False, "error": "read-only token: commands need the full token"},
-                                status_code=403)
-        try:
-            body = await request.json()
-        except ValueError:
-            return JSONResponse({"ok": False, "error": "the body must be JSON"}, status_code=400)
-        host = request.client.host if request.client else "?"
-        status, answer = await dashboard.command(body, f"dashboard@{host}")
+        checked = await command_request(request)
+        if isinstance(checked, JSONResponse):
+            return checked
+        status, answer = await dashboard.command(*checked)
         return JSONResponse(answer, status_code=status)
 
     @app.websocket("/ws")
