@@ -42,7 +42,7 @@ function render(state) {
   $("role").textContent = role === "read" ? "(read-only)" : "";
   $("fleet-file").textContent = state.fleet;
   $("engine-link").innerHTML = state.engine_page ? `<a href="/?token=${encodeURIComponent(TOKEN)}">engine</a>` : "";
-  $("actions-head").textContent = role === "admin" ? "control" : "";
+  $("actions-head").hidden = role !== "admin";
   $("engines").innerHTML = state.engines.map(row).join("");
 }
 
