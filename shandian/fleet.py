@@ -393,6 +393,8 @@ def status_rows(fleet: FleetConfig, processes: dict[int, Any] | None = None) -> 
                                "restarts": sup.get("restarts", 0)}
         if _desired(e) == "stopped" and pid is None:
             row["state"] = "stopped"
+        elif row["state"] == "running" and pid is None:  # ended, not yet seen by a supervisor (or none runs)
+            row["state"] = "down"
         if pid is not None:
             try:
                 p = processes.get(pid) if processes is not None else None

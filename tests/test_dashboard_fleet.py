@@ -170,7 +170,7 @@ def test_fleet_page_when_engine_sigkilled_shows_restarting_then_running(fd: Flee
     before = fd.rows()["acct-a"]
     os.kill(before["pid"], signal.SIGKILL)
     seen = _watch(fd, "acct-a", before["pid"], "acct-a running again on the page")
-    assert {"backoff", "starting"} & set(seen), seen  # seen restarting (the fleet's own states) ...
+    assert {"down", "backoff", "starting"} & set(seen), seen  # seen restarting (the fleet's states) ...
     after = fd.rows()["acct-a"]  # ... then running, trading-ready, under a new pid
     assert after["restarts"] == before["restarts"] + 1 and after["uptime_s"] < before["uptime_s"] + 30
     assert "killed by SIGKILL" in json.loads((fd.state / "acct-a" / "state.json").read_text())["last_exit"]
@@ -248,3 +248,13 @@ def test_fleet_page_in_browser_when_fleet_runs_shows_both_engines(
     _until("acct-a's trader session", lambda: _text(driver, "#trader-state") == "ready", 20)
     assert (tmp_path / "fleet.png").stat().st_size > 5_000
 
+
+
+def test_fleet_rows_when_engine_gone_and_no_supervisor_acted_show_down(tmp_path: Path) -> None:
+    f = fleet_file(tmp_path)
+    entry = load_fleet(f).engines[0]
+    entry.dir.mkdir(parents=True)
+    entry.state_file.write_text(json.dumps({"state": "running", "pid": 999_999_999, "restarts": 0}))
+    entry.pid_file.write_text("999999999\n")  # the supervisor's last word: running; the process is gone
+    row = asyncio.run(FleetView(load_fleet(f), f).rows())[0]
+    assert row["name"] == "acct-a" and row["state"] == "down" and row["pid"] is None
