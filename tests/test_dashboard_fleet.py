@@ -29,6 +29,7 @@ from tests.dashboard_engine import TOKENS, free_port, wait_for
 from tests.test_dashboard_browser import (
     CHROMIUM,
     DRIVER,
+    _click,
     _text,
     _until,
     browser,  # noqa: F401  (the fixture, by getfixturevalue)
@@ -238,8 +239,12 @@ def test_fleet_page_in_browser_when_fleet_runs_shows_both_engines(
     driver.save_screenshot(str(tmp_path / "fleet.png"))
 
     driver.get(fd.url(f"/fleet?token={TOKENS.admin}"))
-    stop = '#engine-acct-b button[data-cmd="stop"]'
-    _until("the controls", lambda: driver.find_elements(By.CSS_SELECTOR, stop))
+    old_pid = fd.rows()["acct-b"]["pid"]
+    _click(driver, '#engine-acct-b button[data-cmd="restart"]')
+    _until("the restart confirmation", lambda: driver.switch_to.alert).accept()
+    _until("the restart's answer", lambda: _text(driver, "#answer") == f"acct-b: stopped (pid {old_pid})", 40)
+    _until("acct-b running again on the page", lambda: _text(driver, "#engine-acct-b .state") == "running"
+           and _text(driver, "#engine-acct-b .pid") not in ("-", "", str(old_pid)), 30)
     link = _until("acct-a's dashboard link",
                   lambda: driver.find_element(By.CSS_SELECTOR, "#engine-acct-a a.engine-dashboard"))
     assert link.get_attribute("href").startswith(f"http://127.0.0.1:{fd.engine_port}/?token=")
@@ -247,7 +252,6 @@ def test_fleet_page_in_browser_when_fleet_runs_shows_both_engines(
     _until("acct-a's own dashboard live", lambda: _text(driver, "#status") == "live", 20)
     _until("acct-a's trader session", lambda: _text(driver, "#trader-state") == "ready", 20)
     assert (tmp_path / "fleet.png").stat().st_size > 5_000
-
 
 
 def test_fleet_rows_when_engine_gone_and_no_supervisor_acted_show_down(tmp_path: Path) -> None:
