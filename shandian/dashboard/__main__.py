@@ -10,6 +10,7 @@ hands them over), else are drawn here and printed once as URLs (`--print-url`).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
             load_fleet(args.fleet)  # a bad fleet file is reported here, before anything is served
     except ValueError as e:
         print(f"dashboard: {e}", file=sys.stderr)
+        return 2
+    if args.fleet and importlib.util.find_spec("psutil") is None:
+        print("dashboard: --fleet needs psutil (pip install 'shandian[fleet]')", file=sys.stderr)
         return 2
     if args.nice > 0 and hasattr(os, "nice"):
         os.nice(args.nice)

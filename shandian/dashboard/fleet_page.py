@@ -49,7 +49,6 @@ class FleetView:
         self.fleet_file = str(fleet_file)
         self.max_age_s = max_age_s
         self.limit = RateLimit()
-        self.links = {e.name: engine_dashboard(e) for e in fleet.engines}
         self._rows: list[dict[str, Any]] = []
         self._at = float("-inf")
         self._lock = asyncio.Lock()
@@ -59,11 +58,15 @@ class FleetView:
         """Return the rows, at most `max_age_s` old (one computation shared by concurrent requests)."""
         async with self._lock:
             if time.monotonic() - self._at >= self.max_age_s:
-                rows = await asyncio.to_thread(status_rows, self.fleet, self._processes)
-                for row in rows:
-                    row["dashboard"] = self.links.get(row["name"])
-                self._rows, self._at = rows, time.monotonic()
+                self._rows = await asyncio.to_thread(self._read)
+                self._at = time.monotonic()
             return self._rows
+
+    def _read(self) -> list[dict[str, Any]]:
+        rows = status_rows(self.fleet, self._processes)
+        for row, entry in zip(rows, self.fleet.engines, strict=True):
+            row["dashboard"] = engine_dashboard(entry)  # read each time: a restart may bring a new config
+        return rows
 
     async def command(self, body: Any, origin: str) -> tuple[int, dict[str, Any]]:
         """Check a fleet command ({cmd: stop | restart, name}) and carry it out; (HTTP status, answer)."""
