@@ -45,11 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         tokens = Tokens.from_env()
         if args.fleet:
             load_fleet(args.fleet)  # a bad fleet file is reported here, before anything is served
+            if importlib.util.find_spec("psutil") is None:
+                raise ValueError("--fleet needs psutil (pip install 'shandian[fleet]')")
     except ValueError as e:
         print(f"dashboard: {e}", file=sys.stderr)
-        return 2
-    if args.fleet and importlib.util.find_spec("psutil") is None:
-        print("dashboard: --fleet needs psutil (pip install 'shandian[fleet]')", file=sys.stderr)
         return 2
     if args.nice > 0 and hasattr(os, "nice"):
         os.nice(args.nice)
