@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,7 +171,10 @@ def _watch(fd: FleetDashboard, name: str, old_pid: int, what: str) -> list[str]:
 def test_fleet_page_when_engine_sigkilled_shows_restarting_then_running(fd: FleetDashboard) -> None:
     before = fd.rows()["acct-a"]
     os.kill(before["pid"], signal.SIGKILL)
+    t0 = time.monotonic()
     seen = _watch(fd, "acct-a", before["pid"], "acct-a running again on the page")
+    print(f"\nfleet page: SIGKILLed engine running (trading-ready) again on the page after "
+          f"{time.monotonic() - t0:.2f} s; states seen: {' -> '.join(seen)}")
     assert {"down", "backoff", "starting"} & set(seen), seen  # seen restarting (the fleet's states) ...
     after = fd.rows()["acct-a"]  # ... then running, trading-ready, under a new pid
     assert after["restarts"] == before["restarts"] + 1 and after["uptime_s"] < before["uptime_s"] + 30
