@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     dash.add_argument("attach", nargs="?", default=None,
                       help="the run's pid file or command socket (default: the default pid file's)")
     dash.add_argument("--listen", default="8751", metavar="[HOST:]PORT", help="default 127.0.0.1:8751")
+    dash.add_argument("--fleet", default=None, metavar="FLEET.toml",
+                      help="add the fleet page (a `shandian fleet`); alone when no ATTACH is given")
     kill = sub.add_parser("kill", help="kill switch of a running `shandian run`: halt the account and cancel "
                           "every working order (SIGUSR1; --flatten: SIGUSR2, also flatten positions)")
     kill.add_argument("--flatten", action="store_true", help="also close every agent's positions (FAK)")
@@ -103,9 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         from shandian.control import default_pid_file
         from shandian.dashboard.__main__ import main as dashboard_main
 
-        target = Path(args.attach) if args.attach else default_pid_file()
-        sock = target if target.suffix == ".sock" else target.with_suffix(".sock")
-        return dashboard_main(["--socket", str(sock), "--listen", args.listen, "--print-url"])
+        argv = ["--listen", args.listen, "--print-url"] + (["--fleet", args.fleet] if args.fleet else [])
+        if args.attach or not args.fleet:
+            target = Path(args.attach) if args.attach else default_pid_file()
+            argv += ["--socket", str(target if target.suffix == ".sock" else target.with_suffix(".sock"))]
+        return dashboard_main(argv)
     if args.command == "kill":
         from pathlib import Path
 

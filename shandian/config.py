@@ -35,6 +35,7 @@ __all__ = [
     "EngineSettings",
     "Secret",
     "load_config",
+    "load_dashboard_settings",
     "parse_config",
 ]
 
@@ -692,15 +693,23 @@ def parse_config(
     )
 
 
-def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
-    """Read and validate a TOML file; relative agent paths resolve against the file's directory."""
-    path = Path(path)
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as e:
         raise ConfigError("", f"cannot read config {path}: {e.strerror}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError("", f"{path} is not valid TOML: {e}") from None
-    return parse_config(data, base_dir=path.resolve().parent, env=env)
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read and validate a TOML file; relative agent paths resolve against the file's directory."""
+    path = Path(path)
+    return parse_config(_read_toml(path), base_dir=path.resolve().parent, env=env)
+
+
+def load_dashboard_settings(path: str | Path) -> DashboardSettings:
+    """Read only a run config's `[dashboard]` table (no account secrets needed: the fleet page's links)."""
+    return _parse_dashboard(_read_toml(Path(path)))

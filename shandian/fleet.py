@@ -44,7 +44,7 @@ from shandian.errors import ConfigError
 from shandian.status import process_alive, read_status
 
 __all__ = ["EngineEntry", "FleetConfig", "Supervisor", "add_fleet_parser", "fleet_main", "load_fleet",
-           "status_rows"]
+           "restart_engine", "status_rows", "stop_engine"]
 
 
 @dataclass
@@ -362,36 +362,63 @@ def stop_engine(entry: EngineEntry, timeout: float = 30.0) -> str:
     return f"still running after {timeout:g} s (pid {pid})"
 
 
-def status_rows(fleet: FleetConfig) -> list[dict[str, Any]]:
-    """One row per engine: supervisor state, process figures (psutil), the engine's own status figures."""
+def restart_engine(fleet: FleetConfig, entry: EngineEntry) -> tuple[str, bool]:
+    """Stop an engine in order and ask the supervisor to start it again (a stopped one: just start it).
+
+    Returns what the stop did and whether a supervisor is running to do the start.
+    """
+    stopped = stop_engine(entry)
+    entry.desired_file.write_text("running\n", encoding="ascii")
+    sup = _read_pid(fleet.supervisor_pid_file)
+    return stopped, sup is not None and process_alive(sup)
+
+
+def status_rows(fleet: FleetConfig, processes: dict[int, Any] | None = None) -> list[dict[str, Any]]:
+    """One row per engine: supervisor state, process figures (psutil), the engine's own status figures.
+
+    `processes` (pid -> psutil.Process), kept by a caller that asks again and again (the dashboard's fleet
+    page): CPU % is then the share since the previous call instead of a 0.1 s sample per engine.
+    """
     import psutil
 
     rows = []
+    live: set[int] = set()
     for e in fleet.engines:
         sup = _read_json(e.state_file)
         pid = engine_pid(e)
+        if pid is not None:
+            live.add(pid)
         st = (read_status(e.status_file) or {}) if pid is not None else {}
         row: dict[str, Any] = {"name": e.name, "state": sup.get("state", "-"), "pid": pid,
                                "restarts": sup.get("restarts", 0)}
         if _desired(e) == "stopped" and pid is None:
             row["state"] = "stopped"
+        elif row["state"] == "running" and pid is None:  # ended, not yet seen by a supervisor (or none runs)
+            row["state"] = "down"
         if pid is not None:
             try:
-                p = psutil.Process(pid)
+                p = processes.get(pid) if processes is not None else None
+                if p is None or not p.is_running():  # (is_running: not a reused pid)
+                    p = psutil.Process(pid)
                 with p.oneshot():
                     row["uptime_s"] = round(time.time() - p.create_time(), 1)
-                    row["cpu_pct"] = p.cpu_percent(interval=0.1)
+                    row["cpu_pct"] = p.cpu_percent(interval=0.1 if processes is None else None)
                     row["rss_mb"] = round(p.memory_info().rss / 2**20, 1)
+                if processes is not None:
+                    processes[pid] = p
             except psutil.Error:
                 pass
             if not st.get("ready") and row["state"] == "running":
                 row["state"] = "starting"
-        for k in ("ticks_per_s", "orders", "fills", "pnl", "risk_state", "trader", "md"):
+        for k in ("ready", "ticks_per_s", "orders", "fills", "pnl", "risk_state", "trader", "md"):
             row[k] = st.get(k)
         errors = st.get("errors") or []
         last = str(errors[-1]) if errors else _last_error(e.log_file)
         row["last_error"] = last or sup.get("last_exit", "")
         rows.append(row)
+    if processes is not None:
+        for pid in set(processes) - live:
+            del processes[pid]
     return rows
 
 
@@ -456,13 +483,14 @@ def fleet_main(args: argparse.Namespace) -> int:
         if entry is None:
             print(f"fleet: no engine named {args.name!r}", file=sys.stderr)
             return 2
-        print(f"{entry.name}: {stop_engine(entry)}")
-        if cmd == "restart":
-            entry.desired_file.write_text("running\n", encoding="ascii")
-            sup = _read_pid(fleet.supervisor_pid_file)
-            if sup is None or not process_alive(sup):
-                print("fleet: no supervisor running: `shandian fleet up` starts it", file=sys.stderr)
-                return 1
+        if cmd == "stop":
+            print(f"{entry.name}: {stop_engine(entry)}")
+            return 0
+        stopped, supervised = restart_engine(fleet, entry)
+        print(f"{entry.name}: {stopped}")
+        if not supervised:
+            print("fleet: no supervisor running: `shandian fleet up` starts it", file=sys.stderr)
+            return 1
         return 0
     if cmd == "down":
         status = 0

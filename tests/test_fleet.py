@@ -97,10 +97,10 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def up(f: Path) -> subprocess.Popen[str]:
+def up(f: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "shandian", "fleet", "up", str(f)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
 
 
 def test_fleet_when_engine_sigkilled_restarts_and_supervisor_reattaches(tmp_path: Path) -> None:

@@ -6,5 +6,6 @@ file) and tails the journal (fills, commands), and sends commands over the engin
 loop and its GIL away from the agents' callbacks: the engine never waits for a client.
 
 Modules: `auth` (tokens, roles, the command rate limit), `link` (the engine side: socket, snapshot,
-journal), `hub` (state -> WebSocket deltas, coalesced per client), `server` (FastAPI app), `__main__`.
+journal), `hub` (state -> WebSocket deltas, coalesced per client), `server` (FastAPI app), `fleet_page`
+(the fleet page: every engine of a `shandian fleet`, from the fleet's files), `__main__`.
 """

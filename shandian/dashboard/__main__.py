@@ -1,5 +1,8 @@
 """`python -m shandian.dashboard --socket PATH [--listen HOST:PORT]`: serve the dashboard of a running engine.
 
+`--fleet FLEET.toml` adds the fleet page (`/fleet`: every engine of a `shandian fleet`); without
+`--socket` the dashboard serves the fleet page alone.
+
 Tokens come from SHANDIAN_DASHBOARD_TOKEN / SHANDIAN_DASHBOARD_READ_TOKEN (how `shandian run --dashboard`
 hands them over), else are drawn here and printed once as URLs (`--print-url`).
 """
@@ -7,12 +10,14 @@ hands them over), else are drawn here and printed once as URLs (`--print-url`).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 
 from shandian.config import parse_listen
 from shandian.dashboard.auth import Tokens
 from shandian.dashboard.server import serve
+from shandian.fleet import load_fleet
 
 
 def urls(host: str, port: int, tokens: Tokens) -> tuple[str, str]:
@@ -24,16 +29,24 @@ def urls(host: str, port: int, tokens: Tokens) -> tuple[str, str]:
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM / Ctrl-C; 2 on a bad argument."""
     parser = argparse.ArgumentParser(prog="python -m shandian.dashboard")
-    parser.add_argument("--socket", required=True, help="the engine's command socket")
+    parser.add_argument("--socket", default=None, help="the engine's command socket")
+    parser.add_argument("--fleet", default=None, metavar="FLEET.toml",
+                        help="serve the fleet page of this fleet file (alone when no --socket is given)")
     parser.add_argument("--listen", default="8750", help="[HOST:]PORT (default 127.0.0.1:8750)")
     parser.add_argument("--print-url", action="store_true", help="print the URLs (with their tokens) once")
     parser.add_argument("--nice", type=int, default=10,
                         help="lower this process's CPU priority by N (default 10): on a busy host the engine "
                         "process is scheduled first")
     args = parser.parse_args(argv)
+    if args.socket is None and args.fleet is None:
+        parser.error("give --socket (an engine), --fleet (a fleet) or both")
     try:
         host, port = parse_listen(args.listen)
         tokens = Tokens.from_env()
+        if args.fleet:
+            load_fleet(args.fleet)  # a bad fleet file is reported here, before anything is served
+            if importlib.util.find_spec("psutil") is None:
+                raise ValueError("--fleet needs psutil (pip install 'shandian[fleet]')")
     except ValueError as e:
         print(f"dashboard: {e}", file=sys.stderr)
         return 2
@@ -42,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_url:
         full, read = urls(host, port, tokens)
         print(f"dashboard: {full}\ndashboard (read-only): {read}", file=sys.stderr, flush=True)
-    serve(args.socket, host, port, tokens)
+    serve(args.socket, host, port, tokens, args.fleet)
     return 0
 
 

@@ -14,8 +14,12 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["ENV_READ_TOKEN", "ENV_TOKEN", "RateLimit", "Tokens"]
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+__all__ = ["ENV_READ_TOKEN", "ENV_TOKEN", "RateLimit", "Tokens", "command_request"]
 
 ENV_TOKEN = "SHANDIAN_DASHBOARD_TOKEN"
 ENV_READ_TOKEN = "SHANDIAN_DASHBOARD_READ_TOKEN"
@@ -75,3 +79,15 @@ class RateLimit:
             return False
         self._level -= 1.0
         return True
+
+
+async def command_request(request: Request) -> tuple[Any, str] | JSONResponse:
+    """Return a command request's JSON body and origin, or its refusal: 403 (read-only), 400 (not JSON)."""
+    if request.state.role != "admin":
+        return JSONResponse({"ok": False, "error": "read-only token: commands need the full token"},
+                            status_code=403)
+    try:
+        body = await request.json()
+    except ValueError:
+        return JSONResponse({"ok": False, "error": "the body must be JSON"}, status_code=400)
+    return body, f"dashboard@{request.client.host if request.client else '?'}"

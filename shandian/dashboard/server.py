@@ -17,15 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from shandian.dashboard.auth import RateLimit, Tokens
+from shandian.dashboard.auth import RateLimit, Tokens, command_request
+from shandian.dashboard.fleet_page import FleetView, add_fleet_routes
 from shandian.dashboard.hub import Hub
 from shandian.dashboard.link import EngineLink, JournalTail, open_snapshot
 from shandian.errors import EngineLinkError
+from shandian.fleet import load_fleet
 
-__all__ = ["Dashboard", "create_app", "token_of"]
+__all__ = ["Dashboard", "create_app", "create_fleet_app", "token_of"]
 
 log = logging.getLogger("shandian.dashboard")
 _STATIC = Path(__file__).parent / "static"
@@ -133,21 +135,12 @@ class Dashboard:
         return (200 if answer.get("ok") else 400), answer
 
 
-def create_app(dashboard: Dashboard) -> FastAPI:
-    """Build the FastAPI app serving one dashboard."""
+def _base_app(tokens: Tokens, lifespan: Any = None) -> FastAPI:
+    """Return an app whose every request needs a token (401 otherwise; the role in `request.state.role`).
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(dashboard.run())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-
+    It serves the style sheet the engine page and the fleet page share.
+    """
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    tokens = dashboard.tokens
 
     class TokenCheck(BaseHTTPMiddleware):
         async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -161,6 +154,43 @@ def create_app(dashboard: Dashboard) -> FastAPI:
             return response
 
     app.add_middleware(TokenCheck)
+
+    @app.get("/static/page.css")
+    async def page_css() -> FileResponse:
+        return FileResponse(_STATIC / "page.css", media_type="text/css")
+
+    return app
+
+
+def create_fleet_app(fleet: FleetView, tokens: Tokens) -> FastAPI:
+    """Build the app serving the fleet page alone (`shandian dashboard --fleet FLEET.toml`)."""
+    app = _base_app(tokens)
+    add_fleet_routes(app, fleet, engine_page=False)
+
+    @app.get("/")
+    async def index(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"/fleet?{request.url.query}", status_code=307)
+
+    return app
+
+
+def create_app(dashboard: Dashboard, fleet: FleetView | None = None) -> FastAPI:
+    """Build the FastAPI app serving one dashboard (and the fleet page when `fleet` is given)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(dashboard.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    tokens = dashboard.tokens
+    app = _base_app(tokens, lifespan)
+    if fleet is not None:
+        add_fleet_routes(app, fleet, engine_page=True)
 
     @app.get("/")
     async def index() -> FileResponse:
@@ -180,15 +210,10 @@ def create_app(dashboard: Dashboard) -> FastAPI:
 
     @app.post("/api/command")
     async def command(request: Request) -> JSONResponse:
-        if request.state.role != "admin":
-            return JSONResponse({"ok": False, "error": "read-only token: commands need the full token"},
-                                status_code=403)
-        try:
-            body = await request.json()
-        except ValueError:
-            return JSONResponse({"ok": False, "error": "the body must be JSON"}, status_code=400)
-        host = request.client.host if request.client else "?"
-        status, answer = await dashboard.command(body, f"dashboard@{host}")
+        checked = await command_request(request)
+        if isinstance(checked, JSONResponse):
+            return checked
+        status, answer = await dashboard.command(*checked)
         return JSONResponse(answer, status_code=status)
 
     @app.websocket("/ws")
@@ -221,11 +246,21 @@ def create_app(dashboard: Dashboard) -> FastAPI:
     return app
 
 
-def serve(socket_path: str, host: str, port: int, tokens: Tokens) -> None:
-    """Run the dashboard until interrupted (uvicorn, access log off: URLs carry the token)."""
+def serve(socket_path: str | None, host: str, port: int, tokens: Tokens,
+          fleet_file: str | None = None) -> None:
+    """Run the dashboard until interrupted (uvicorn, access log off: URLs carry the token).
+
+    `socket_path`: the engine's command socket; `fleet_file`: FLEET.toml for the fleet page (either or both).
+    """
     import uvicorn
 
-    app = create_app(Dashboard(EngineLink(socket_path), tokens))
+    fleet = FleetView(load_fleet(fleet_file), fleet_file) if fleet_file else None
+    if socket_path is None:
+        if fleet is None:
+            raise ValueError("serve needs an engine socket or a fleet file")
+        app = create_fleet_app(fleet, tokens)
+    else:
+        app = create_app(Dashboard(EngineLink(socket_path), tokens), fleet)
     config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
                             ws_max_size=65536, lifespan="on")
     server = uvicorn.Server(config)  # SIGTERM / SIGINT: uvicorn's own orderly exit
