@@ -115,9 +115,9 @@ struct ScriptedAgent final : core::AgentDispatcher {
         case core::BatchItemKind::Bar: {
           bars.push_back({batch.bars[item.index].bar, gateway->now_ns()});
           switch (bars.size()) {
-            case 1: send(Direction::Buy, Offset::Open, 3600); break;  // marketable at bar 1's open
-            case 2: send(Direction::Buy, Offset::Open, 3499); break;  // rests; bar 2's low 3498 trades through
-            case 3: send(Direction::Buy, Offset::Open, 3497); break;  // rests; bar 3's low is 3497: a touch
+            case 1: send(Direction::Buy, Offset::Open, 3600); break;   // marketable at bar 1's open
+            case 2: send(Direction::Buy, Offset::Open, 3499); break;   // rests; bar 2's low 3498 trades through
+            case 3: send(Direction::Buy, Offset::Open, 3497); break;   // rests; bar 3's low is 3497: a touch
             case 5: send(Direction::Sell, Offset::Open, 3400); break;  // marketable at bar 5's open
             default: break;
           }
