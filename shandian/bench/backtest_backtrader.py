@@ -14,11 +14,14 @@ import datetime as dt
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import backtrader as bt
 
-from shandian.bench.backtest_baselines import FAST_WINDOW, PRICE_OFFSET, SLOW_WINDOW, BarColumns
+from shandian.bench.backtest_baselines import FAST_WINDOW, PRICE_OFFSET, SLOW_WINDOW
+
+if TYPE_CHECKING:
+    from shandian.backtest.data import BarChunk
 
 _TZ = dt.timezone(dt.timedelta(hours=8))  # exchange time (China has no daylight saving)
 
@@ -92,7 +95,7 @@ class DualMaNext(bt.Strategy):
             self.fills += 1
 
 
-def bar_objects(chunks: Iterator[BarColumns]) -> BarLists:
+def bar_objects(chunks: Iterator[BarChunk]) -> BarLists:
     """Return the bars of the chunks as BarLists (date numbers from each bar's start, exchange time)."""
     out = BarLists([], [], [], [], [], [])
     for c in chunks:

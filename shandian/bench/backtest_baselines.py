@@ -7,7 +7,7 @@ strategies are the logic of the scenario's agents, written against each library 
 backtest_backtrader.py): vn.py tick mode with a limit order every 100 ticks, vn.py bar mode with a dual SMA
 through ArrayManager + TA-Lib, backtrader with the same dual SMA in `next()` (event mode, runonce=False)
 and, for reference, in its default vectorised-indicator mode. Each measurement runs in a fresh process
-(`python -P -m shandian.bench.backtest_baselines LIBRARY MODE COUNT`) that prints one JSON line: wall
+(`python -P -m shandian.bench.backtest_baseline_run LIBRARY MODE COUNT`) that prints one JSON line: wall
 seconds of the replay alone, orders, trades, RSS after the imports and peak RSS (VmHWM). A library that
 does not import leaves its scenario unavailable with the reason (optional: the harness still exits 0).
 """
@@ -19,9 +19,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shandian.bench.scenarios import Context, Metric, Output, Scenario, register
+
+if TYPE_CHECKING:
+    from shandian.backtest.data import BarChunk, TickChunk
 
 VNPY = "backtest_vnpy"
 BACKTRADER = "backtest_backtrader"
@@ -42,24 +45,20 @@ BAR_COUNT = (100_000, 1_000_000)
 BACKTRADER_BAR_COUNT = (20_000, 1_000_000)
 CHILD_TIMEOUT_S = 1500.0
 
-# Column chunks as shandian's loaders yield them (TickChunk / BarChunk of shandian.backtest.data).
-TickColumns = Any
-BarColumns = Any
-
 
 def generator_source(days: int) -> dict[str, Any]:
     """Return the `[[backtest.data]]` table of the scenario's tick rows: generator rb, seed 42, DAYS days."""
     return {"kind": "generator", "instruments": ["rb"], "seed": 42, "days": days}
 
 
-def generator_ticks(days: int) -> Iterator[TickColumns]:
+def generator_ticks(days: int) -> Iterator[TickChunk]:
     """Yield the scenario's ticks as shandian's tick stream does (chunks of columns)."""
     from shandian.backtest.data import data_sources_from_config, open_tick_stream
 
     return iter(open_tick_stream(data_sources_from_config([generator_source(days)], Path.cwd())))
 
 
-def bar_file_chunks(path: Path) -> Iterator[BarColumns]:
+def bar_file_chunks(path: Path) -> Iterator[BarChunk]:
     """Yield the 1-minute bars of a bar file (write_bar_file) as shandian's bar-input mode reads them."""
     from shandian.backtest.data import data_sources_from_config, open_bar_stream
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vnpy.trader.constant import Exchange, Interval
 from vnpy.trader.object import BarData, TickData
@@ -28,9 +28,10 @@ from shandian.bench.backtest_baselines import (
     PRICE_OFFSET,
     SLOW_WINDOW,
     SYMBOL,
-    BarColumns,
-    TickColumns,
 )
+
+if TYPE_CHECKING:
+    from shandian.backtest.data import BarChunk, TickChunk
 
 EXCHANGE = Exchange.SHFE
 SIZE, PRICETICK = 10, 1.0  # rb: 10 t a lot, 1 yuan price tick (the bundled instrument table)
@@ -84,7 +85,7 @@ def _local(ms: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(ms / 1000, tz=_TZ)
 
 
-def tick_objects(chunks: Iterator[TickColumns]) -> list[TickData]:
+def tick_objects(chunks: Iterator[TickChunk]) -> list[TickData]:
     """Return vn.py TickData, one per tick of the chunks (the engine's `history_data` in tick mode)."""
     out: list[TickData] = []
     for c in chunks:
@@ -101,7 +102,7 @@ def tick_objects(chunks: Iterator[TickColumns]) -> list[TickData]:
     return out
 
 
-def bar_objects(chunks: Iterator[BarColumns]) -> list[BarData]:
+def bar_objects(chunks: Iterator[BarChunk]) -> list[BarData]:
     """Return vn.py BarData (1m, stamped with the bar's start as vn.py does), one per bar of the chunks."""
     out: list[BarData] = []
     for c in chunks:
