@@ -156,7 +156,8 @@ def test_registry_when_listed_has_every_issue_scenario():
     assert {"baseline", "vnpy_ctp", "wake_floor"} <= set(REGISTRY["tick_agent"].baselines)
     assert {"baseline", "vnpy_ctp"} <= set(REGISTRY["throughput"].baselines)
     assert with_baselines(["tick_agent"], REGISTRY) == ["tick_agent", "baseline", "wake_floor", "vnpy_ctp"]
-    assert [name for name, s in REGISTRY.items() if s.optional] == ["vnpy_ctp"]
+    assert [name for name, s in REGISTRY.items() if s.optional] == ["backtest_vnpy", "backtest_backtrader",
+                                                                     "vnpy_ctp"]
 
 
 def test_scenario_when_binding_missing_is_reported_unavailable_naming_it():
