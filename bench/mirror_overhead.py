@@ -1,10 +1,12 @@
 """Redis mirror: throughput of the journal → Redis Streams catch-up, and tick → agent p99 with it off / on.
 
-    python bench/mirror_overhead.py [--records 200000] [--rounds 3] [--seconds 6] [--quick]
+    python bench/mirror_overhead.py [--records 200000] [--passes 3] [--rounds 3] [--seconds 6] [--quick]
 
 Throughput: a journal of `--records` real records (a short engine run's rows, repeated under new
-sequence numbers) is mirrored by the sidecar's own path (JournalTail.poll + RedisMirror.publish, batches
-of 2000) into a redis-server started on a free loopback port; records/s = records / wall time.
+sequence numbers) is mirrored by the sidecar's own path (JournalTail.poll + RedisMirror.send/collect,
+batches of 2000) into a redis-server started on a free loopback port, `--passes` times (a new stream each);
+records/s = records / wall time, with the CPU time per record of this process and of redis-server (what
+bounds the rate on a loaded host).
 
 Latency: the journal bench's probe engine (bench/journal_overhead.py: journal on in both arms) in
 alternating rounds, without and with the sidecar process (`python -m shandian.sidecar`, [mirror] to the
@@ -25,10 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import redis
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from journal_overhead import one_run
 
-from shandian.mirror import JournalTail, RedisMirror
+from shandian.mirror import RedisMirror
 
 
 def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -65,21 +69,43 @@ def synthetic_journal(source: Path, target: Path, records: int) -> None:
     con.close()
 
 
-def throughput(journal: Path, url: str, batch: int = 2000) -> dict[str, float]:
-    """Mirror a whole journal file the sidecar's way; records/s."""
-    mirror = RedisMirror(url, "bench", 20250102)
-    reader = JournalTail(journal, after_seq=mirror.resume_seq())
-    t0 = time.perf_counter()
+def redis_cpu_s(url: str) -> float:
+    """redis-server's CPU time so far (user + sys, INFO cpu)."""
+    info = redis.Redis.from_url(url).info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def throughput(journal: Path, url: str, account: str, batch: int = 2000) -> dict[str, float]:
+    """Mirror a whole journal file the sidecar's way into a new stream; records/s and CPU µs per record."""
+    mirror = RedisMirror(url, account, 20250102)
+    reader = mirror.tail(journal, after_seq=mirror.resume_seq())
+    redis_cpu0, cpu0, t0 = redis_cpu_s(url), time.process_time(), time.perf_counter()
     n = 0
-    while True:  # as the sidecar does: read the next batch while Redis applies the last one
+    while True:  # as the sidecar does: read the next batch while Redis applies the last
         rows = reader.poll(limit=batch)
         n += mirror.collect()
-        if not rows:
+        if rows is None:
             break
         mirror.send(rows)
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    redis_cpu = redis_cpu_s(url) - redis_cpu0
     mirror.close()
-    return {"records": n, "seconds": round(dt, 3), "records_per_s": round(n / dt)}
+    reader.close()
+    return {"records": n, "seconds": round(dt, 3), "records_per_s": round(n / dt),
+            "mirror_cpu_us_per_record": round(cpu / n * 1e6, 2),
+            "redis_cpu_us_per_record": round(redis_cpu / n * 1e6, 2)}
+
+
+def provenance(url: str) -> str:
+    """Return what the figures were taken on: host, load, versions, commit."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "?")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip() or "?"
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"host: {os.cpu_count()} x {cpu}, load average {load}; redis-server "
+            f"{redis.Redis.from_url(url).info('server')['redis_version']}, SQLite {sqlite3.sqlite_version}, "
+            f"Python {sys.version.split()[0]}, commit {commit}")
 
 
 def sidecar_config(directory: Path, journal_dir: str, url: str) -> Path:
@@ -96,6 +122,7 @@ def main() -> int:
     p.add_argument("--records", type=int, default=200_000)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=6.0)
+    p.add_argument("--passes", type=int, default=3, help="throughput passes (each into a new stream)")
     p.add_argument("--quick", action="store_true", help="50k records, 1 round of 4 s")
     args = p.parse_args()
     if args.quick:
@@ -109,9 +136,15 @@ def main() -> int:
             source = next(seed_dir.glob("*.journal.sqlite"))
             big = work / "bench-20250102.journal.sqlite"
             synthetic_journal(source, big, args.records)
-            tp = throughput(big, url)
-            print(f"mirror throughput: {tp['records']} records in {tp['seconds']} s = "
-                  f"{tp['records_per_s']} records/s to a local Redis")
+            print(provenance(url))
+            passes = [throughput(big, url, f"bench{i}") for i in range(args.passes)]
+            for tp in passes:
+                print(json.dumps({"throughput": True, **tp}))
+            rates = sorted(tp["records_per_s"] for tp in passes)
+            print(f"mirror throughput ({args.records} records -> local Redis, {args.passes} passes): "
+                  f"min {rates[0]} / median {rates[len(rates) // 2]} / max {rates[-1]} records/s; CPU per "
+                  f"record: mirror {passes[0]['mirror_cpu_us_per_record']} µs, "
+                  f"redis-server {passes[0]['redis_cpu_us_per_record']} µs (first pass)")
             runs = []
             for i in range(args.rounds):
                 runs.append({"mirror": False, **one_run(str(work / f"off{i}"), args.seconds)})
