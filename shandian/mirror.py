@@ -277,7 +277,9 @@ class RedisMirror:
 
         Complete exactly when lines == 2 * expected - errors (a cut reply leaves the count short or odd).
         """
-        sock = self._conn._sock
+        sock = self._conn._sock  # redis-py's socket of this connection: the replies are read here, raw
+        if sock is None:
+            raise self._redis.ConnectionError(f"{self.url}: the connection was closed before the replies")
         buf = bytearray()
         lines = errors = 0
         while True:
