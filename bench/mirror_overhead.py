@@ -10,7 +10,8 @@ bounds the rate on a loaded host).
 
 Latency: the journal bench's probe engine (bench/journal_overhead.py: journal on in both arms) in
 alternating rounds, without and with the sidecar process (`python -m shandian.sidecar`, [mirror] to the
-same local Redis) following its journal; the paired on/off p99 ratio is printed (median of the pairs).
+same local Redis) following its journal; the paired on/off p99 ratio is printed (median of the pairs), and
+per "on" round the sidecar's CPU time and how many of the round's journal records reached the stream.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from journal_overhead import one_run
 
-from shandian.mirror import RedisMirror
+from shandian.mirror import RedisMirror, journal_identity, stream_key
 
 
 def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -108,6 +109,26 @@ def provenance(url: str) -> str:
             f"Python {sys.version.split()[0]}, commit {commit}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + sys) process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def mirrored_count(journal_dir: Path, url: str, timeout: float = 5.0) -> tuple[int, int]:
+    """Return (records in the round's journal, records in its stream) once the sidecar caught up."""
+    path = next(journal_dir.glob("*.journal.sqlite"))
+    account, _ = journal_identity(path)
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    journaled = int(con.execute("SELECT COALESCE(MAX(seq), 0) FROM records").fetchone()[0])
+    con.close()
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + timeout
+    while (mirrored := int(client.xlen(stream_key(account)))) < journaled and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return journaled, mirrored
+
+
 def sidecar_config(directory: Path, journal_dir: str, url: str) -> Path:
     """Write the run config the sidecar reads: the bench engine's journal directory and [mirror]."""
     cfg = directory / "mirror-bench.toml"
@@ -155,7 +176,12 @@ def main() -> int:
                                          str(os.getpid()), "--config", str(cfg)], stderr=subprocess.DEVNULL)
                 time.sleep(3.0)  # its start-up (imports) is not what is measured: it waits for the journal
                 try:
-                    runs.append({"mirror": True, **one_run(str(work / f"on{i}"), args.seconds)})
+                    cpu0 = cpu_seconds(side.pid)
+                    run = one_run(str(work / f"on{i}"), args.seconds)
+                    journaled, mirrored = mirrored_count(work / f"on{i}", url)
+                    side_cpu = round(cpu_seconds(side.pid) - cpu0, 3)
+                    runs.append({"mirror": True, **run, "sidecar_cpu_s": side_cpu, "journaled": journaled,
+                                 "mirrored": mirrored})
                 finally:
                     side.terminate()
                     side.wait(timeout=10)

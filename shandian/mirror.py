@@ -164,19 +164,26 @@ class JournalTail:
         self._params: dict[str, object] = {"head": xadd_head(key, maxlen).decode(), "day": day,
                                            "day_len": len(str(day)) + 1}
         self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5.0)
+        self._drained_at: int | None = None  # PRAGMA data_version when a poll last read to the end
 
     def poll(self, limit: int) -> JournalBatch | None:
         """Return the next records (at most `limit`), None when there is none yet.
 
         Raises JournalGapError on a missing sequence number.
         """
+        # data_version changes when another connection commits: while it stands still after a poll that
+        # read to the end, nothing new can be there (an idle tail costs a pragma, not the batch query)
+        version = self._con.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._drained_at:
+            return None
         count, first, last, commands = self._con.execute(
             _SELECT_BATCH, {**self._params, "after": self.last_seq, "limit": limit}).fetchone()
-        if not count:
-            return None
-        if first != self.last_seq + 1 or last - first + 1 != count:
+        if count and (first != self.last_seq + 1 or last - first + 1 != count):
             raise JournalGapError(f"journal {self.path}: a record after seq {self.last_seq} is missing "
                                   f"(read {count} records, seq {first}..{last})")
+        self._drained_at = version if count < limit else None
+        if not count:
+            return None
         self.last_seq = last
         return JournalBatch(first, last, commands)
 

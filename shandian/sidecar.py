@@ -118,11 +118,12 @@ class Sidecar:
     """The tail loop: journal → Redis (resuming by sequence) and journal/status → notifications."""
 
     def __init__(self, settings: SidecarSettings, engine_pid: int, status_file: Path | None,
-                 poll_s: float = 0.02, drain_timeout: float = 60.0) -> None:
+                 poll_s: float = 0.02, drain_timeout: float = 60.0, alive_check_s: float = 0.2) -> None:
         self.settings = settings
         self.pid = engine_pid
         self.status_file = status_file
         self.poll_s = poll_s
+        self.alive_check_s = alive_check_s  # how often the engine's liveness is read (/proc: not free)
         self.drain_timeout = drain_timeout
         self._mirror_ok = settings.mirror is None  # the last mirror pass reached Redis
         self.mirror: RedisMirror | None = None
@@ -148,8 +149,10 @@ class Sidecar:
             self._notify_reader = JournalReader(path, after_seq=_run_start_seq(path, self.pid))
         try:
             gone_at: float | None = None
+            alive, check_at = True, 0.0
             while True:
-                alive = process_alive(self.pid)
+                if time.monotonic() >= check_at:  # (checked before the step: the last step drains)
+                    alive, check_at = process_alive(self.pid), time.monotonic() + self.alive_check_s
                 moved = self._step(path, account, day)
                 if not alive and gone_at is None:
                     gone_at = time.monotonic()
