@@ -41,6 +41,7 @@ __all__ = [
     "follow",
     "journal_identity",
     "parse_mirror",
+    "redis_module",
     "stream_key",
     "xadd_head",
 ]
@@ -97,7 +98,8 @@ def decode(rec: bytes | str) -> dict[str, Any]:
     return {c: v for c, v in zip(COLUMNS, json.loads(rec), strict=True) if v is not None}
 
 
-def _redis() -> Any:
+def redis_module() -> Any:
+    """Return the redis client package (imported on first use: only the mirror and its readers need it)."""
     try:
         import redis
     except ImportError:
@@ -212,7 +214,7 @@ class RedisMirror:
         self.maxlen = maxlen
         self.published = 0
         self.duplicates = 0  # ids the stream already held (only after an ambiguous failed round trip)
-        self._redis = _redis()
+        self._redis = redis_module()
         self._client = self._redis.Redis.from_url(url, socket_timeout=socket_timeout,
                                                   socket_connect_timeout=socket_timeout)
         self._conn: Any = None  # the connection batches are sent on (replies read in order by collect())
@@ -380,7 +382,7 @@ def follow(url: str, accounts: list[str] | None, *, block_ms: int = 1000, idle_e
     Survives Redis restarts (reconnects and resumes after each stream's last id). With `idle_exit`, stops
     after that many seconds without a new entry (for scripts and tests).
     """
-    redis = _redis()
+    redis = redis_module()
     client = redis.Redis.from_url(url, socket_timeout=max(5.0, block_ms / 1000 + 2),
                                   socket_connect_timeout=5.0)
     cursors: dict[str, StreamCursor] = {a: StreamCursor(a) for a in accounts or []}

@@ -40,6 +40,7 @@ from shandian.mirror import (
     RedisMirror,
     journal_identity,
     parse_mirror,
+    redis_module,
 )
 from shandian.notify import Notifier, NotifySettings, parse_notify
 from shandian.status import process_alive, read_status
@@ -135,6 +136,8 @@ class Sidecar:
 
     def run(self) -> int:
         """Follow the engine until it is gone, then drain; returns the exit status."""
+        if self.settings.mirror is not None:
+            redis_module()  # imported now, while the engine starts, rather than once it trades
         path = None
         while path is None:
             if not process_alive(self.pid):
