@@ -221,6 +221,29 @@ def test_mirror_when_pipeline_cut_mid_batch_resume_adds_the_rest_without_gap_or_
     assert stream_ids(redis_server.url, stream_key("acct")) == [f"20250102-{s}" for s in range(1, 501)]
 
 
+def test_mirror_when_redis_dies_under_a_sent_batch_raises_connection_error_and_resumes_exactly_once(
+        tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
+    path = tmp_path / "acct-20250102.journal.sqlite"
+    make_journal(path, 400)
+    m = RedisMirror(redis_server.url, "acct", 20250102, socket_timeout=2.0)
+    tail = m.tail(path, 0)
+    assert m.publish(tail.poll(limit=200)) == 200
+    batch = tail.poll(limit=200)
+    assert batch is not None
+    redis_server.kill()
+    with pytest.raises(redis.ConnectionError):  # on the send or on reading the replies
+        m.send(batch)
+        m.collect()
+    redis_server.start()
+    assert m.resume_seq() == 200  # the same mirror reconnects: resume after the stream's top
+    tail = m.tail(path, m.resume_seq())
+    while (batch := tail.poll(limit=150)) is not None:
+        m.send(batch)
+        m.collect()
+    assert m.duplicates == 0
+    assert stream_ids(redis_server.url, stream_key("acct")) == [f"20250102-{s}" for s in range(1, 401)]
+
+
 def test_mirror_when_redis_refuses_writes_raises_and_resumes_without_gap(
         tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
     path = tmp_path / "acct-20250102.journal.sqlite"
