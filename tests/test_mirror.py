@@ -337,12 +337,14 @@ def test_mirror_when_redis_down_at_engine_end_sidecar_waits_and_catches_up(
 def test_journal_tail_when_records_are_committed_after_it_read_to_the_end_returns_them(
         tmp_path: Path) -> None:
     path = tmp_path / "acct-20250102.journal.sqlite"
-    make_journal(path, 2)
+    make_journal(path, 4)
     tail = JournalTail(path, 0, key="k", day=20250102)
     batch = tail.poll(limit=2)
     assert batch is not None and batch.count == 2  # a full batch: the next poll must look again
-    assert tail.poll(limit=2) is None and tail.poll(limit=2) is None  # idle: nothing committed since
-    make_journal(path, 3, first=3)  # another connection commits
+    batch = tail.poll(limit=2)
+    assert batch is not None and (batch.first_seq, batch.last_seq) == (3, 4)
+    assert tail.poll(limit=3) is None and tail.poll(limit=3) is None  # idle: nothing committed since
+    make_journal(path, 3, first=5)  # another connection commits
     batch = tail.poll(limit=10)
-    assert batch is not None and (batch.first_seq, batch.last_seq) == (3, 5) and tail.last_seq == 5
+    assert batch is not None and (batch.first_seq, batch.last_seq) == (5, 7) and tail.last_seq == 7
     assert tail.poll(limit=10) is None
