@@ -17,6 +17,7 @@ per "on" round the sidecar's CPU time and how many of the round's journal record
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from journal_overhead import one_run
 
 from shandian.mirror import RedisMirror, journal_identity, stream_key
+from shandian.sidecar import find_journal
 
 
 def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -171,6 +173,9 @@ def main() -> int:
             runs = []
             for i in range(args.rounds):
                 runs.append({"mirror": False, **one_run(str(work / f"off{i}"), args.seconds)})
+                gc.collect()  # the last round's engine (and its journal file) must be gone: the sidecar
+                if find_journal(os.getpid()) is not None:  # follows the journal this process holds open
+                    raise SystemExit(f"a journal is still open before round {i}: {find_journal(os.getpid())}")
                 cfg = sidecar_config(work, str(work / f"on{i}"), url)
                 side = subprocess.Popen([sys.executable, "-m", "shandian.sidecar", "--engine-pid",
                                          str(os.getpid()), "--config", str(cfg)], stderr=subprocess.DEVNULL)
@@ -187,6 +192,9 @@ def main() -> int:
                     side.wait(timeout=10)
             for r in runs:
                 print(json.dumps(r))
+            behind = [i for i, r in enumerate(runs[1::2]) if r["mirrored"] != r["journaled"]]
+            print("sidecar: every journal record of the 'on' rounds reached the stream" if not behind else
+                  f"WARNING: the sidecar did not mirror all of 'on' round(s) {behind}: not mirror-on figures")
             pairs = zip(runs[0::2], runs[1::2], strict=True)
             ratios = sorted(on["p99_us"] / off["p99_us"] for off, on in pairs)
             print(f"tick→agent p99 ratio mirror on/off (paired, median): {ratios[len(ratios) // 2]:.3f} "
