@@ -9,9 +9,10 @@ records/s = records / wall time, with the CPU time per record of this process an
 bounds the rate on a loaded host).
 
 Latency: the journal bench's probe engine (bench/journal_overhead.py: journal on in both arms) in
-alternating rounds, without and with the sidecar process (`python -m shandian.sidecar`, [mirror] to the
-same local Redis) following its journal; the paired on/off p99 ratio is printed (median of the pairs), and
-per "on" round the sidecar's CPU time and how many of the round's journal records reached the stream.
+rounds of one run without and one with the sidecar process (`python -m shandian.sidecar`, [mirror] to the
+same local Redis) following its journal, odd rounds "with" first; the paired on/off p99 and p50 ratios are
+printed (median of the rounds), and per "on" run the sidecar's CPU time and how many of the run's journal
+records reached the stream.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 
@@ -131,6 +133,32 @@ def mirrored_count(journal_dir: Path, url: str, timeout: float = 5.0) -> tuple[i
     return journaled, mirrored
 
 
+def latency_round(work: Path, i: int, url: str, seconds: float, mirror: bool) -> dict[str, Any]:
+    """One probe-engine run, with the sidecar following its journal when `mirror`; percentiles and more."""
+    gc.collect()  # the last run's engine (and its journal file) must be gone: the sidecar follows the
+    if find_journal(os.getpid()) is not None:  # journal its engine pid (this process) holds open
+        raise SystemExit(f"a journal is still open before round {i}: {find_journal(os.getpid())}")
+    journal_dir = work / f"{'on' if mirror else 'off'}{i}"
+    side = None
+    if mirror:
+        cfg = sidecar_config(work, str(journal_dir), url)
+        side = subprocess.Popen([sys.executable, "-m", "shandian.sidecar", "--engine-pid", str(os.getpid()),
+                                 "--config", str(cfg)], stderr=subprocess.DEVNULL)
+    time.sleep(3.0)  # (both arms) the sidecar's start-up is not what is measured: it waits for the journal
+    try:
+        cpu0 = cpu_seconds(side.pid) if side else 0.0
+        run = {"mirror": mirror, **one_run(str(journal_dir), seconds)}
+        if side is not None:
+            journaled, mirrored = mirrored_count(journal_dir, url)
+            run.update(sidecar_cpu_s=round(cpu_seconds(side.pid) - cpu0, 3), journaled=journaled,
+                       mirrored=mirrored)
+        return run
+    finally:
+        if side is not None:
+            side.terminate()
+            side.wait(timeout=10)
+
+
 def sidecar_config(directory: Path, journal_dir: str, url: str) -> Path:
     """Write the run config the sidecar reads: the bench engine's journal directory and [mirror]."""
     cfg = directory / "mirror-bench.toml"
@@ -170,26 +198,11 @@ def main() -> int:
             print(f"CPU per record (mirror process + redis-server), median of the passes: "
                   f"{cpu[len(cpu) // 2]:.2f} µs = {1e6 / cpu[len(cpu) // 2]:.0f} records per CPU-second "
                   f"(the rate's bound when the two processes share one core)")
-            runs = []
+            runs = []  # (off, on) per round; odd rounds run "on" first, so an order effect cancels out
             for i in range(args.rounds):
-                runs.append({"mirror": False, **one_run(str(work / f"off{i}"), args.seconds)})
-                gc.collect()  # the last round's engine (and its journal file) must be gone: the sidecar
-                if find_journal(os.getpid()) is not None:  # follows the journal this process holds open
-                    raise SystemExit(f"a journal is still open before round {i}: {find_journal(os.getpid())}")
-                cfg = sidecar_config(work, str(work / f"on{i}"), url)
-                side = subprocess.Popen([sys.executable, "-m", "shandian.sidecar", "--engine-pid",
-                                         str(os.getpid()), "--config", str(cfg)], stderr=subprocess.DEVNULL)
-                time.sleep(3.0)  # its start-up (imports) is not what is measured: it waits for the journal
-                try:
-                    cpu0 = cpu_seconds(side.pid)
-                    run = one_run(str(work / f"on{i}"), args.seconds)
-                    journaled, mirrored = mirrored_count(work / f"on{i}", url)
-                    side_cpu = round(cpu_seconds(side.pid) - cpu0, 3)
-                    runs.append({"mirror": True, **run, "sidecar_cpu_s": side_cpu, "journaled": journaled,
-                                 "mirrored": mirrored})
-                finally:
-                    side.terminate()
-                    side.wait(timeout=10)
+                arms = [False, True] if i % 2 == 0 else [True, False]
+                pair = {on: latency_round(work, i, url, args.seconds, on) for on in arms}
+                runs += [pair[False], pair[True]]
             for r in runs:
                 print(json.dumps(r))
             behind = [i for i, r in enumerate(runs[1::2]) if r["mirrored"] != r["journaled"]]
