@@ -1,6 +1,7 @@
 """Redis mirror: throughput of the journal → Redis Streams catch-up, and tick → agent p99 with it off / on.
 
-    python bench/mirror_overhead.py [--records 200000] [--passes 3] [--rounds 3] [--seconds 6] [--quick]
+    python bench/mirror_overhead.py [--records 200000] [--passes 3] [--rounds 3] [--seconds 6] [--control]
+                                    [--quick]
 
 Throughput: a journal of `--records` real records (a short engine run's rows, repeated under new
 sequence numbers) is mirrored by the sidecar's own path (JournalTail.poll + RedisMirror.send/collect,
@@ -174,6 +175,8 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=6.0)
     p.add_argument("--passes", type=int, default=3, help="throughput passes (each into a new stream)")
+    p.add_argument("--control", action="store_true",
+                   help="A/A control: the 'on' arm runs without the sidecar too (the ratios show the noise)")
     p.add_argument("--quick", action="store_true", help="50k records, 1 round of 4 s")
     args = p.parse_args()
     if args.quick:
@@ -201,13 +204,18 @@ def main() -> int:
             runs = []  # (off, on) per round; odd rounds run "on" first, so an order effect cancels out
             for i in range(args.rounds):
                 arms = [False, True] if i % 2 == 0 else [True, False]
-                pair = {on: latency_round(work, i, url, args.seconds, on) for on in arms}
+                pair = {on: latency_round(work, i, url, args.seconds, on and not args.control) for on in arms}
+                pair[True]["mirror"] = not args.control
                 runs += [pair[False], pair[True]]
             for r in runs:
                 print(json.dumps(r))
-            behind = [i for i, r in enumerate(runs[1::2]) if r["mirrored"] != r["journaled"]]
-            print("sidecar: every journal record of the 'on' rounds reached the stream" if not behind else
-                  f"WARNING: the sidecar did not mirror all of 'on' round(s) {behind}: not mirror-on figures")
+            behind = [i for i, r in enumerate(runs[1::2]) if r.get("mirrored") != r.get("journaled")]
+            if args.control:
+                print("A/A control: no sidecar in either arm, the ratios below are the host's noise")
+            elif not behind:
+                print("sidecar: every journal record of the 'on' rounds reached the stream")
+            else:
+                print(f"WARNING: the sidecar did not mirror all of 'on' round(s) {behind}: not mirror-on")
             for pct in ("p99_us", "p50_us"):
                 ratios = sorted(on[pct] / off[pct] for off, on in zip(runs[0::2], runs[1::2], strict=True))
                 print(f"tick→agent {pct[:3]} ratio mirror on/off (paired, median): "
