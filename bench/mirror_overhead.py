@@ -134,12 +134,12 @@ def mirrored_count(journal_dir: Path, url: str, timeout: float = 5.0) -> tuple[i
     return journaled, mirrored
 
 
-def latency_round(work: Path, i: int, url: str, seconds: float, mirror: bool) -> dict[str, Any]:
+def latency_round(work: Path, name: str, url: str, seconds: float, mirror: bool) -> dict[str, Any]:
     """One probe-engine run, with the sidecar following its journal when `mirror`; percentiles and more."""
     gc.collect()  # the last run's engine (and its journal file) must be gone: the sidecar follows the
     if find_journal(os.getpid()) is not None:  # journal its engine pid (this process) holds open
-        raise SystemExit(f"a journal is still open before round {i}: {find_journal(os.getpid())}")
-    journal_dir = work / f"{'on' if mirror else 'off'}{i}"
+        raise SystemExit(f"a journal is still open before run {name}: {find_journal(os.getpid())}")
+    journal_dir = work / name
     side = None
     if mirror:
         cfg = sidecar_config(work, str(journal_dir), url)
@@ -204,8 +204,8 @@ def main() -> int:
             runs = []  # (off, on) per round; odd rounds run "on" first, so an order effect cancels out
             for i in range(args.rounds):
                 arms = [False, True] if i % 2 == 0 else [True, False]
-                pair = {on: latency_round(work, i, url, args.seconds, on and not args.control) for on in arms}
-                pair[True]["mirror"] = not args.control
+                pair = {on: latency_round(work, f"{'on' if on else 'off'}{i}", url, args.seconds,
+                                          on and not args.control) for on in arms}
                 runs += [pair[False], pair[True]]
             for r in runs:
                 print(json.dumps(r))
