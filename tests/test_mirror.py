@@ -160,11 +160,23 @@ def stream_ids(url: str, key: str) -> list[str]:
     return [e[0].decode() for e in redis.Redis.from_url(url).xrange(key)]
 
 
+def journal_and_mirror(tmp_path: Path, url: str, count: int, socket_timeout: float = 5.0,
+                       ) -> tuple[Path, RedisMirror]:
+    path = tmp_path / "acct-20250102.journal.sqlite"
+    make_journal(path, count)
+    return path, RedisMirror(url, "acct", 20250102, socket_timeout=socket_timeout)
+
+
+def catch_up(m: RedisMirror, path: Path, limit: int) -> None:
+    """As the sidecar does after an error: resume after the stream's top, publish the rest."""
+    tail = m.tail(path, m.resume_seq())
+    while (batch := tail.poll(limit=limit)) is not None:
+        m.publish(batch)
+
+
 def test_mirror_when_batch_published_twice_adds_it_once_and_resumes_after_top(
         tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
-    path = tmp_path / "acct-20250102.journal.sqlite"
-    make_journal(path, 5)
-    m = RedisMirror(redis_server.url, "acct", 20250102)
+    path, m = journal_and_mirror(tmp_path, redis_server.url, 5)
     assert m.resume_seq() == 0
     assert m.publish(m.tail(path, 0).poll(limit=3)) == 3
     assert m.resume_seq() == 3
@@ -200,9 +212,7 @@ def test_mirror_when_journal_read_in_batches_each_record_arrives_once_as_journal
 @pytest.mark.parametrize("cut", [0.0, 0.37, 0.999])
 def test_mirror_when_pipeline_cut_mid_batch_resume_adds_the_rest_without_gap_or_duplicate(
         tmp_path: Path, redis_server: RedisServer, cut: float) -> None:  # noqa: F811
-    path = tmp_path / "acct-20250102.journal.sqlite"
-    make_journal(path, 500)
-    first = RedisMirror(redis_server.url, "acct", 20250102)
+    path, first = journal_and_mirror(tmp_path, redis_server.url, 500)
     batch = first.tail(path, first.resume_seq()).poll(limit=500)
     assert batch is not None
     # the connection dies part-way through the pipeline: Redis applies the whole commands it received
@@ -223,9 +233,7 @@ def test_mirror_when_pipeline_cut_mid_batch_resume_adds_the_rest_without_gap_or_
 
 def test_mirror_when_redis_dies_under_a_sent_batch_raises_connection_error_and_resumes_exactly_once(
         tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
-    path = tmp_path / "acct-20250102.journal.sqlite"
-    make_journal(path, 400)
-    m = RedisMirror(redis_server.url, "acct", 20250102, socket_timeout=2.0)
+    path, m = journal_and_mirror(tmp_path, redis_server.url, 400, socket_timeout=2.0)
     tail = m.tail(path, 0)
     assert m.publish(tail.poll(limit=200)) == 200
     batch = tail.poll(limit=200)
@@ -236,19 +244,14 @@ def test_mirror_when_redis_dies_under_a_sent_batch_raises_connection_error_and_r
         m.collect()
     redis_server.start()
     assert m.resume_seq() == 200  # the same mirror reconnects: resume after the stream's top
-    tail = m.tail(path, m.resume_seq())
-    while (batch := tail.poll(limit=150)) is not None:
-        m.send(batch)
-        m.collect()
+    catch_up(m, path, limit=150)
     assert m.duplicates == 0
     assert stream_ids(redis_server.url, stream_key("acct")) == [f"20250102-{s}" for s in range(1, 401)]
 
 
 def test_mirror_when_redis_refuses_writes_raises_and_resumes_without_gap(
         tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
-    path = tmp_path / "acct-20250102.journal.sqlite"
-    make_journal(path, 300)
-    m = RedisMirror(redis_server.url, "acct", 20250102)
+    path, m = journal_and_mirror(tmp_path, redis_server.url, 300)
     tail = m.tail(path, 0)
     assert m.publish(tail.poll(limit=100)) == 100
     admin = redis.Redis.from_url(redis_server.url)
@@ -259,17 +262,13 @@ def test_mirror_when_redis_refuses_writes_raises_and_resumes_without_gap(
             m.publish(tail.poll(limit=100))
     finally:
         admin.config_set("maxmemory", 0)
-    tail = m.tail(path, m.resume_seq())  # as the sidecar does after an error: resume after the top
-    while (batch := tail.poll(limit=100)) is not None:
-        m.publish(batch)
+    catch_up(m, path, limit=100)
     assert stream_ids(redis_server.url, stream_key("acct")) == [f"20250102-{s}" for s in range(1, 301)]
 
 
 def test_mirror_when_a_refused_record_is_followed_by_an_applied_one_raises_gap_error(
         tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
-    path = tmp_path / "acct-20250102.journal.sqlite"
-    make_journal(path, 4)
-    m = RedisMirror(redis_server.url, "acct", 20250102)
+    path, m = journal_and_mirror(tmp_path, redis_server.url, 4)
     batch = m.tail(path, 0).poll(limit=4)
     assert batch is not None
     # replies to records 1..4: applied, refused (OOM), refused, applied: Redis never undoes a write
