@@ -7,7 +7,9 @@ from the next sequence — no gap, no duplicate. Readers (`follow`, `shandian ta
 seq is the previous one plus one within a day and report gaps.
 
     mirror = RedisMirror("redis://host:6379/0", "acct-a", 20250102)
-    mirror.publish(JournalReader(path, after_seq=mirror.resume_seq()).poll())
+    tail = mirror.tail(path, after_seq=mirror.resume_seq())
+    while (batch := tail.poll(limit=2000)) is not None:
+        mirror.publish(batch)
 
 Fields of an entry: `seq`, `kind`, `rec` (the record's columns as a JSON array, in the order of
 `shandian.journal.COLUMNS`; `decode()` turns it into the journal row's dict, empty columns left out).
@@ -19,7 +21,7 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,15 +31,19 @@ from shandian.journal import COLUMNS
 
 __all__ = [
     "STREAM_PREFIX",
+    "JournalBatch",
     "JournalTail",
     "MirrorSettings",
+    "MirrorStreamGapError",
     "RedisMirror",
     "StreamCursor",
     "decode",
     "follow",
     "journal_identity",
     "parse_mirror",
+    "redis_module",
     "stream_key",
+    "xadd_head",
 ]
 
 STREAM_PREFIX = "shandian:journal:"
@@ -49,7 +55,7 @@ class MirrorSettings:
     """`[mirror]`: where the journal is mirrored (`redis = "redis://host:port/db"`)."""
 
     redis: str
-    batch: int = 2000  # records per round trip (one atomic script call)
+    batch: int = 2000  # records per round trip (one pipeline of XADDs)
     maxlen: int = 0  # approximate cap on each stream's length (0 = keep everything)
 
 
@@ -92,7 +98,8 @@ def decode(rec: bytes | str) -> dict[str, Any]:
     return {c: v for c, v in zip(COLUMNS, json.loads(rec), strict=True) if v is not None}
 
 
-def _redis() -> Any:
+def redis_module() -> Any:
+    """Return the redis client package (imported on first use: only the mirror and its readers need it)."""
     try:
         import redis
     except ImportError:
@@ -100,54 +107,103 @@ def _redis() -> Any:
     return redis
 
 
-# One round trip per batch, applied atomically by Redis: (id, seq, kind, rec) per record in ARGV after the
-# cap. An id already in the stream is counted, not fatal (pcall), so a retried batch adds only what is new.
-_XADD_BATCH = """
-local added, dup = 0, 0
-local cap = tonumber(ARGV[1])
-for i = 2, #ARGV, 4 do
-  local r
-  if cap > 0 then
-    r = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', cap, ARGV[i], 'seq', ARGV[i+1], 'kind', ARGV[i+2],
-                    'rec', ARGV[i+3])
-  else
-    r = redis.pcall('XADD', KEYS[1], ARGV[i], 'seq', ARGV[i+1], 'kind', ARGV[i+2], 'rec', ARGV[i+3])
-  end
-  if type(r) == 'table' and r.err then dup = dup + 1 else added = added + 1 end
-end
-return {added, dup}
-"""
+class MirrorStreamGapError(RuntimeError):
+    """Redis refused one XADD of a batch (not as a duplicate) and applied a later one: the stream has a gap.
 
-# The record as a JSON array of its columns in COLUMNS order, built by SQLite: no per-field Python (the
-# mirror's throughput is bound by the per-record cost in this process).
-_SELECT_JSON = ("SELECT seq, kind, json_array(" + ", ".join(COLUMNS) + ") FROM records "
-                "WHERE seq > ? ORDER BY seq LIMIT ?")
+    Redis executes a connection's commands in order, so a dropped connection leaves a prefix of the batch
+    applied and resuming after the stream's top re-sends the rest. An error reply in the middle (OOM,
+    MISCONF) followed by a success cannot be repaired (ids only grow); readers see it as a gap too.
+    """
+
+    def __init__(self, key: str, day: int, first: int, last: int, error: str) -> None:
+        super().__init__(f"stream {key}: day {day} seq {first}..{last} were refused ({error}) and a later "
+                         f"record was applied: the stream has a gap there")
+        self.key, self.day, self.first, self.last, self.error = key, day, first, last, error
+
+
+@dataclass(frozen=True)
+class JournalBatch:
+    """Consecutive journal records as the XADD commands that publish them (one bytes object, RESP)."""
+
+    first_seq: int
+    last_seq: int
+    commands: bytes
+
+    @property
+    def count(self) -> int:
+        """Number of records (one XADD each)."""
+        return self.last_seq - self.first_seq + 1
+
+
+def _resp(*args: bytes) -> bytes:
+    return b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def xadd_head(key: str, maxlen: int) -> bytes:
+    """Return the RESP start all of a stream's XADDs share: array length, command, key, optional cap."""
+    cap = (b"MAXLEN", b"~", b"%d" % maxlen) if maxlen > 0 else ()
+    return b"*%d\r\n" % (9 + len(cap)) + _resp(b"XADD", key.encode(), *cap)
+
+
+# A batch of records as one string of pipelined XADD commands, built by SQLite: the record's columns as a
+# JSON array, and per record one printf, so this process creates no Python object per record (the
+# mirror's throughput is bound by its CPU time per record). Lengths are byte lengths (RESP bulk strings).
+_SELECT_BATCH = (
+    "SELECT count(*), min(seq), max(seq), CAST(group_concat(printf("
+    "'%s$%d\r\n%d-%d\r\n$3\r\nseq\r\n$%d\r\n%d\r\n$4\r\nkind\r\n$%d\r\n%s\r\n$3\r\nrec\r\n$%d\r\n%s\r\n', "
+    ":head, :day_len + length(seq), :day, seq, length(seq), seq, length(CAST(kind AS BLOB)), kind, "
+    "length(CAST(rec AS BLOB)), rec), '') AS BLOB) "
+    "FROM (SELECT seq, kind, json_array(" + ", ".join(COLUMNS) + ") AS rec FROM records "
+    "WHERE seq > :after ORDER BY seq LIMIT :limit)")
 
 
 class JournalTail:
-    """Reads a journal's records after a sequence as (seq, kind, JSON text), checking there is no gap."""
+    """Reads a journal's records after a sequence as XADD batches for one stream, checking there is no gap."""
 
-    def __init__(self, path: str | Path, after_seq: int) -> None:
+    def __init__(self, path: str | Path, after_seq: int, *, key: str, day: int, maxlen: int = 0) -> None:
         self.path = Path(path)
         self.last_seq = after_seq
+        self._params: dict[str, object] = {"head": xadd_head(key, maxlen).decode(), "day": day,
+                                           "day_len": len(str(day)) + 1}
         self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5.0)
+        self._drained_at: int | None = None  # PRAGMA data_version when a poll last read to the end
 
-    def poll(self, limit: int) -> list[tuple[int, str, str]]:
-        """Return the next records (at most `limit`); raises JournalGapError on a missing sequence number."""
-        rows = self._con.execute(_SELECT_JSON, (self.last_seq, limit)).fetchall()
-        if rows and rows[-1][0] - self.last_seq != len(rows):
-            raise JournalGapError(f"journal {self.path}: a record after seq {self.last_seq} is missing")
-        if rows:
-            self.last_seq = rows[-1][0]
-        return rows
+    def poll(self, limit: int) -> JournalBatch | None:
+        """Return the next records (at most `limit`), None when there is none yet.
+
+        Raises JournalGapError on a missing sequence number.
+        """
+        # data_version changes when another connection commits: while it stands still after a poll that
+        # read to the end, nothing new can be there (an idle tail costs a pragma, not the batch query)
+        version = self._con.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._drained_at:
+            return None
+        count, first, last, commands = self._con.execute(
+            _SELECT_BATCH, {**self._params, "after": self.last_seq, "limit": limit}).fetchone()
+        if count and (first != self.last_seq + 1 or last - first + 1 != count):
+            raise JournalGapError(f"journal {self.path}: a record after seq {self.last_seq} is missing "
+                                  f"(read {count} records, seq {first}..{last})")
+        self._drained_at = version if count < limit else None
+        if not count:
+            return None
+        self.last_seq = last
+        return JournalBatch(first, last, commands)
 
     def close(self) -> None:
         """Close the read connection."""
         self._con.close()
 
 
+_DUPLICATE = b"equal or smaller than the target stream top item"
+
+
 class RedisMirror:
-    """Publishes one journal file's records to its account's stream, idempotently (ids day-seq)."""
+    """Publishes one journal file's records to its account's stream, idempotently (ids day-seq).
+
+    A batch goes as one non-transactional pipeline of XADDs (one write, one read of the replies): an id
+    the stream already holds is refused by Redis and counted as a duplicate, so a batch re-sent after an
+    ambiguous failure adds only what is new.
+    """
 
     def __init__(self, url: str, account: str, trading_day: int, *, maxlen: int = 0,
                  socket_timeout: float = 5.0) -> None:
@@ -158,11 +214,15 @@ class RedisMirror:
         self.maxlen = maxlen
         self.published = 0
         self.duplicates = 0  # ids the stream already held (only after an ambiguous failed round trip)
-        self._client = _redis().Redis.from_url(url, socket_timeout=socket_timeout,
-                                               socket_connect_timeout=socket_timeout)
+        self._redis = redis_module()
+        self._client = self._redis.Redis.from_url(url, socket_timeout=socket_timeout,
+                                                  socket_connect_timeout=socket_timeout)
         self._conn: Any = None  # the connection batches are sent on (replies read in order by collect())
-        self._pending = 0
-        self._head = [b"EVAL", _XADD_BATCH.encode(), b"1", self.key.encode(), str(maxlen).encode()]
+        self._pending: list[JournalBatch] = []
+
+    def tail(self, path: str | Path, after_seq: int) -> JournalTail:
+        """Return a reader of the journal file at `path` whose batches are XADDs to this mirror's stream."""
+        return JournalTail(path, after_seq, key=self.key, day=self.day, maxlen=self.maxlen)
 
     def resume_seq(self) -> int:
         """Return the last seq of this journal file the stream holds (0: none).
@@ -178,51 +238,104 @@ class RedisMirror:
                                f"{self.day}: refusing to mirror an older day")
         return seq if day == self.day else 0
 
-    def publish(self, rows: Iterable[tuple[int, str, str]]) -> int:
-        """XADD (seq, kind, JSON) rows of JournalTail.poll atomically, wait; return the number added."""
-        return self.collect() if self.send(rows) else 0
+    def publish(self, batch: JournalBatch | None) -> int:
+        """XADD a batch of JournalTail.poll and wait; return the number of records added."""
+        if batch is None:
+            return 0
+        self.send(batch)
+        return self.collect()
 
-    def send(self, rows: Iterable[tuple[int, str, str]]) -> bool:
-        """Send one batch without waiting for its reply (`collect()` reads it); False when `rows` is empty.
+    def send(self, batch: JournalBatch) -> None:
+        """Send one batch without waiting for its replies (`collect()` reads them).
 
         Lets the caller read the next batch from the journal while Redis applies this one.
         """
-        # The command is packed here, not by the client: per record one f-string instead of four encoded
-        # arguments (the client's packing was most of the mirror's time per record).
-        day = self.day
-        parts = []
-        for seq, kind, rec in rows:
-            rid, text, body = f"{day}-{seq}", str(seq), rec.encode()
-            parts.append(f"${len(rid)}\r\n{rid}\r\n${len(text)}\r\n{text}\r\n${len(kind)}\r\n{kind}\r\n"
-                         f"${len(body)}\r\n".encode() + body + b"\r\n")
-        if not parts:
-            return False
-        head = b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in self._head)
-        data = b"*%d\r\n" % (len(self._head) + 4 * len(parts)) + head + b"".join(parts)
         if self._conn is None:
             self._conn = self._client.connection_pool.get_connection()
         try:
-            self._conn.send_packed_command([data])
+            self._conn.send_packed_command([batch.commands])
         except BaseException:
             self._drop()
             raise
-        self._pending += 1
-        return True
+        self._pending.append(batch)
 
     def collect(self) -> int:
-        """Read the replies of the batches sent; return the number of records they added."""
-        added = 0
-        while self._pending:
-            assert self._conn is not None
+        """Read the replies of the batches sent; return the number of records they added.
+
+        Raises MirrorStreamGapError when Redis refused a record (not as a duplicate) and applied a later
+        one, and redis.ResponseError when it refused records otherwise (nothing after them was applied:
+        resuming after the stream's top re-sends them).
+        """
+        if not self._pending:
+            return 0
+        expected = sum(b.count for b in self._pending)
+        try:
+            replies = self._read_replies(expected)
+        except BaseException:
+            self._drop()  # a half-read reply must not be read by the next command
+            raise
+        pending, self._pending = self._pending, []
+        errors = replies.count(b"\n-") + replies.startswith(b"-")
+        if errors:
+            return self._account(pending, replies)
+        self.published += expected
+        return expected
+
+    def _read_replies(self, expected: int) -> bytes:
+        """Read the raw replies of `expected` XADDs: each is `$n` + id (two lines) or an error (one line).
+
+        Complete exactly when lines == 2 * expected - errors (a cut reply leaves the count short or odd).
+        """
+        sock = self._conn._sock  # redis-py's socket of this connection: the replies are read here, raw
+        if sock is None:
+            raise self._redis.ConnectionError(f"{self.url}: the connection was closed before the replies")
+        buf = bytearray()
+        lines = errors = 0
+        while True:
+            start = max(len(buf) - 1, 0)
             try:
-                n, dup = self._conn.read_response()
-            except BaseException:
-                self._drop()  # a half-read reply must not be read by the next command
-                raise
-            self._pending -= 1
-            added += int(n)
-            self.duplicates += int(dup)
+                chunk = sock.recv(1 << 18)
+            except TimeoutError as e:
+                raise self._redis.TimeoutError(f"Timeout reading from {self.url}: {e}") from e
+            except OSError as e:
+                raise self._redis.ConnectionError(f"Error reading from {self.url}: {e}") from e
+            if not chunk:
+                raise self._redis.ConnectionError(f"{self.url} closed the connection")
+            buf += chunk
+            if not buf.startswith(b"$") and not buf.startswith(b"-"):
+                raise self._redis.ResponseError(f"unexpected reply to XADD: {bytes(buf[:80])!r}")
+            lines += buf.count(b"\r\n", start)
+            errors += buf.count(b"\n-", start) + (start == 0 and buf.startswith(b"-"))
+            if lines == 2 * expected - errors and buf.endswith(b"\r\n"):
+                return bytes(buf)
+
+    def _account(self, batches: list[JournalBatch], replies: bytes) -> int:
+        """Count the replies one by one (a batch with error replies: duplicates, or a failure)."""
+        seqs = [s for b in batches for s in range(b.first_seq, b.last_seq + 1)]
+        lines = iter(replies.split(b"\r\n"))
+        added = dup = 0
+        refused: list[tuple[int, bytes]] = []  # (seq, error) not duplicates
+        for seq in seqs:
+            line = next(lines)
+            if line.startswith(b"$"):
+                next(lines)
+                added += 1
+                if refused:
+                    first = refused[0][0]
+                    self.published += added
+                    self.duplicates += dup
+                    raise MirrorStreamGapError(self.key, self.day, first, seq - 1,
+                                               refused[0][1].decode(errors="replace"))
+            elif _DUPLICATE in line:
+                dup += 1
+            else:
+                refused.append((seq, line[1:]))
         self.published += added
+        self.duplicates += dup
+        if refused:
+            raise self._redis.ResponseError(
+                f"stream {self.key}: Redis refused day {self.day} seq {refused[0][0]}..{refused[-1][0]}: "
+                f"{refused[0][1].decode(errors='replace')}")
         return added
 
     def _drop(self) -> None:
@@ -230,7 +343,7 @@ class RedisMirror:
             self._conn.disconnect()
             self._client.connection_pool.release(self._conn)
         self._conn = None
-        self._pending = 0
+        self._pending = []
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -269,7 +382,7 @@ def follow(url: str, accounts: list[str] | None, *, block_ms: int = 1000, idle_e
     Survives Redis restarts (reconnects and resumes after each stream's last id). With `idle_exit`, stops
     after that many seconds without a new entry (for scripts and tests).
     """
-    redis = _redis()
+    redis = redis_module()
     client = redis.Redis.from_url(url, socket_timeout=max(5.0, block_ms / 1000 + 2),
                                   socket_connect_timeout=5.0)
     cursors: dict[str, StreamCursor] = {a: StreamCursor(a) for a in accounts or []}

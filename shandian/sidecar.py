@@ -16,7 +16,7 @@ sidecar needs no other word from the engine. When the engine process is gone (st
 the sidecar drains what is left of the journal (waiting up to `drain_timeout` for a Redis that is away),
 flushes the notifications (bounded) and exits.
 
-    python -m shandian.sidecar --engine-pid PID --config RUN.toml [--status-file PATH]
+    python -m shandian.sidecar --engine-pid PID --config RUN.toml [--status-file PATH] [--nice N]
 """
 
 from __future__ import annotations
@@ -33,7 +33,15 @@ from pathlib import Path
 
 from shandian.config import Config, ConfigError, load_config
 from shandian.journal import JournalReader
-from shandian.mirror import JournalTail, MirrorSettings, RedisMirror, journal_identity, parse_mirror
+from shandian.mirror import (
+    JournalTail,
+    MirrorSettings,
+    MirrorStreamGapError,
+    RedisMirror,
+    journal_identity,
+    parse_mirror,
+    redis_module,
+)
 from shandian.notify import Notifier, NotifySettings, parse_notify
 from shandian.status import process_alive, read_status
 
@@ -111,11 +119,12 @@ class Sidecar:
     """The tail loop: journal → Redis (resuming by sequence) and journal/status → notifications."""
 
     def __init__(self, settings: SidecarSettings, engine_pid: int, status_file: Path | None,
-                 poll_s: float = 0.02, drain_timeout: float = 60.0) -> None:
+                 poll_s: float = 0.02, drain_timeout: float = 60.0, alive_check_s: float = 0.2) -> None:
         self.settings = settings
         self.pid = engine_pid
         self.status_file = status_file
         self.poll_s = poll_s
+        self.alive_check_s = alive_check_s  # how often the engine's liveness is read (/proc: not free)
         self.drain_timeout = drain_timeout
         self._mirror_ok = settings.mirror is None  # the last mirror pass reached Redis
         self.mirror: RedisMirror | None = None
@@ -127,6 +136,8 @@ class Sidecar:
 
     def run(self) -> int:
         """Follow the engine until it is gone, then drain; returns the exit status."""
+        if self.settings.mirror is not None:
+            redis_module()  # imported now, while the engine starts, rather than once it trades
         path = None
         while path is None:
             if not process_alive(self.pid):
@@ -141,8 +152,10 @@ class Sidecar:
             self._notify_reader = JournalReader(path, after_seq=_run_start_seq(path, self.pid))
         try:
             gone_at: float | None = None
+            alive, check_at = True, 0.0
             while True:
-                alive = process_alive(self.pid)
+                if time.monotonic() >= check_at:  # (checked before the step: the last step drains)
+                    alive, check_at = process_alive(self.pid), time.monotonic() + self.alive_check_s
                 moved = self._step(path, account, day)
                 if not alive and gone_at is None:
                     gone_at = time.monotonic()
@@ -184,17 +197,19 @@ class Sidecar:
                 self.mirror = RedisMirror(self.settings.mirror.redis, account, day,
                                           maxlen=self.settings.mirror.maxlen)
             if self._mirror_reader is None:
-                self._mirror_reader = JournalTail(path, after_seq=self.mirror.resume_seq())
+                self._mirror_reader = self.mirror.tail(path, after_seq=self.mirror.resume_seq())
             batch = self._mirror_reader.poll(limit=self.settings.mirror.batch)
             self.mirror.collect()  # the previous batch: Redis applied it while this one was read
-            if batch:
+            if batch is not None:
                 self.mirror.send(batch)
             self._backoff = 0.2
             self._mirror_ok = True
-            return bool(batch)
-        except RedisError as e:
-            # Redis is away: the journal keeps everything; on return, resume after the stream's top.
-            log.warning("mirror: %s: %s (retrying in %.1f s)", type(e).__name__, e, self._backoff)
+            return batch is not None
+        except (RedisError, MirrorStreamGapError) as e:
+            # Redis is away or refused a write: the journal keeps everything; resume after the stream's top
+            # (a MirrorStreamGapError is logged as an error: that range stays missing, readers report it).
+            level = logging.ERROR if isinstance(e, MirrorStreamGapError) else logging.WARNING
+            log.log(level, "mirror: %s: %s (retrying in %.1f s)", type(e).__name__, e, self._backoff)
             if self._mirror_reader is not None:
                 self._mirror_reader.close()
             self._mirror_reader = None
@@ -205,12 +220,17 @@ class Sidecar:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m shandian.sidecar --engine-pid PID --config RUN.toml [--status-file PATH]`."""
+    """`python -m shandian.sidecar --engine-pid PID --config RUN.toml [--status-file PATH] [--nice N]`."""
     p = argparse.ArgumentParser(prog="shandian.sidecar", description="mirror and notify")
     p.add_argument("--engine-pid", type=int, required=True)
     p.add_argument("--config", required=True)
     p.add_argument("--status-file", default=None)
+    p.add_argument("--nice", type=int, default=10,
+                   help="lower this process's CPU priority by N (default 10): on a busy host the engine "
+                   "is scheduled first; the mirror only falls behind the journal and catches up")
     args = p.parse_args(argv)
+    if args.nice > 0 and hasattr(os, "nice"):
+        os.nice(args.nice)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
                         stream=sys.stderr)
     try:

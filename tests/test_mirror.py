@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,8 +15,17 @@ import pytest
 import redis
 from redis_server import RedisServer, redis_server  # noqa: F401 - the fixture
 
+from shandian.errors import JournalGapError
 from shandian.journal import COLUMNS
-from shandian.mirror import RedisMirror, StreamCursor, decode, follow, stream_key
+from shandian.mirror import (
+    JournalTail,
+    MirrorStreamGapError,
+    RedisMirror,
+    StreamCursor,
+    decode,
+    follow,
+    stream_key,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,19 +141,152 @@ def test_mirror_when_redis_killed_and_restarted_mid_run_every_record_arrives_onc
     assert tail.returncode == 0 and "gap:" not in tail_err, tail_err[-2000:]
 
 
+def make_journal(path: Path, count: int, first: int = 1) -> list[dict[str, object]]:
+    """A journal file with `count` notice records from seq `first` (multi-byte text included: RESP lengths
+    are in bytes); returns the rows as journal_rows() reads them."""
+    con = sqlite3.connect(path)
+    cols = ", ".join(f"{c} INTEGER PRIMARY KEY" if c == "seq" else c for c in COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS records({cols})")
+    con.executemany("INSERT INTO records(seq, run, kind, wall_ns, price, text) "
+                    "VALUES (?, 1, 'notice', ?, ?, ?)",
+                    [(s, 1_700_000_000_000_000_000 + s, 3500.5 + s, f"第{s}条 \"quoted\"\n" * (s % 3))
+                     for s in range(first, first + count)])
+    con.commit()
+    con.close()
+    return journal_rows(path)
+
+
+def stream_ids(url: str, key: str) -> list[str]:
+    return [e[0].decode() for e in redis.Redis.from_url(url).xrange(key)]
+
+
+def journal_and_mirror(tmp_path: Path, url: str, count: int, socket_timeout: float = 5.0,
+                       ) -> tuple[Path, RedisMirror]:
+    path = tmp_path / "acct-20250102.journal.sqlite"
+    make_journal(path, count)
+    return path, RedisMirror(url, "acct", 20250102, socket_timeout=socket_timeout)
+
+
+def catch_up(m: RedisMirror, path: Path, limit: int) -> None:
+    """As the sidecar does after an error: resume after the stream's top, publish the rest."""
+    tail = m.tail(path, m.resume_seq())
+    while (batch := tail.poll(limit=limit)) is not None:
+        m.publish(batch)
+
+
 def test_mirror_when_batch_published_twice_adds_it_once_and_resumes_after_top(
-        redis_server: RedisServer) -> None:  # noqa: F811
-    m = RedisMirror(redis_server.url, "acct", 20250102)
-    recs = [(s, "notice", json.dumps([s, *[None] * (len(COLUMNS) - 1)])) for s in range(1, 6)]
+        tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
+    path, m = journal_and_mirror(tmp_path, redis_server.url, 5)
     assert m.resume_seq() == 0
-    assert m.publish(recs[:3]) == 3
+    assert m.publish(m.tail(path, 0).poll(limit=3)) == 3
     assert m.resume_seq() == 3
-    assert m.publish(recs) == 2 and m.duplicates == 3  # an ambiguous retry re-sends: the stream refuses
+    assert m.publish(m.tail(path, 0).poll(limit=10)) == 2 and m.duplicates == 3  # a retry: Redis refuses
     assert redis.Redis.from_url(redis_server.url).xlen(stream_key("acct")) == 5
     later = RedisMirror(redis_server.url, "acct", 20250103)  # the next trading day's file starts at seq 1
-    assert later.resume_seq() == 0 and later.publish(recs[:1]) == 1
+    assert later.resume_seq() == 0 and later.publish(later.tail(path, 0).poll(limit=1)) == 1
     with pytest.raises(RuntimeError, match="already holds trading day 20250103"):
         RedisMirror(redis_server.url, "acct", 20250102).resume_seq()
+
+
+@pytest.mark.parametrize("maxlen", [0, 50])
+def test_mirror_when_journal_read_in_batches_each_record_arrives_once_as_journaled(
+        tmp_path: Path, redis_server: RedisServer, maxlen: int) -> None:  # noqa: F811
+    path = tmp_path / "acct-20250102.journal.sqlite"
+    rows = make_journal(path, 1001)
+    m = RedisMirror(redis_server.url, "acct", 20250102, maxlen=maxlen)
+    tail = m.tail(path, m.resume_seq())
+    sizes = []
+    while (batch := tail.poll(limit=100)) is not None:  # 10 full batches and one of a single record
+        sizes.append(batch.count)
+        m.send(batch)
+    assert m.collect() == 1001 and sizes == [100] * 10 + [1] and m.duplicates == 0
+    assert tail.poll(limit=100) is None
+    entries = redis.Redis.from_url(redis_server.url).xrange(stream_key("acct"))
+    kept = rows[-len(entries):]
+    assert [e[0].decode() for e in entries] == [f"20250102-{r['seq']}" for r in kept]
+    assert [decode(e[1][b"rec"]) for e in entries] == kept
+    assert [(int(e[1][b"seq"]), e[1][b"kind"]) for e in entries] == [(r["seq"], b"notice") for r in kept]
+    assert len(entries) == 1001 if maxlen == 0 else 50 <= len(entries) < 1001
+
+
+@pytest.mark.parametrize("cut", [0.0, 0.37, 0.999])
+def test_mirror_when_pipeline_cut_mid_batch_resume_adds_the_rest_without_gap_or_duplicate(
+        tmp_path: Path, redis_server: RedisServer, cut: float) -> None:  # noqa: F811
+    path, first = journal_and_mirror(tmp_path, redis_server.url, 500)
+    batch = first.tail(path, first.resume_seq()).poll(limit=500)
+    assert batch is not None
+    # the connection dies part-way through the pipeline: Redis applies the whole commands it received
+    with socket.create_connection(("127.0.0.1", redis_server.port)) as s:
+        s.sendall(batch.commands[:int(len(batch.commands) * cut)])
+        s.shutdown(socket.SHUT_WR)
+        while s.recv(1 << 16):
+            pass
+    applied = len(stream_ids(redis_server.url, stream_key("acct")))
+    assert applied < 500
+    again = RedisMirror(redis_server.url, "acct", 20250102)  # e.g. the sidecar after a reconnect
+    assert again.resume_seq() == applied
+    assert again.publish(again.tail(path, again.resume_seq()).poll(limit=1000)) == 500 - applied
+    assert again.duplicates == 0
+    assert first.publish(batch) == 0 and first.duplicates == 500  # the whole batch re-sent: all refused
+    assert stream_ids(redis_server.url, stream_key("acct")) == [f"20250102-{s}" for s in range(1, 501)]
+
+
+def test_mirror_when_redis_dies_under_a_sent_batch_raises_connection_error_and_resumes_exactly_once(
+        tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
+    path, m = journal_and_mirror(tmp_path, redis_server.url, 400, socket_timeout=2.0)
+    tail = m.tail(path, 0)
+    assert m.publish(tail.poll(limit=200)) == 200
+    batch = tail.poll(limit=200)
+    assert batch is not None
+    redis_server.kill()
+    with pytest.raises(redis.ConnectionError):  # on the send or on reading the replies
+        m.send(batch)
+        m.collect()
+    redis_server.start()
+    assert m.resume_seq() == 200  # the same mirror reconnects: resume after the stream's top
+    catch_up(m, path, limit=150)
+    assert m.duplicates == 0
+    assert stream_ids(redis_server.url, stream_key("acct")) == [f"20250102-{s}" for s in range(1, 401)]
+
+
+def test_mirror_when_redis_refuses_writes_raises_and_resumes_without_gap(
+        tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
+    path, m = journal_and_mirror(tmp_path, redis_server.url, 300)
+    tail = m.tail(path, 0)
+    assert m.publish(tail.poll(limit=100)) == 100
+    admin = redis.Redis.from_url(redis_server.url)
+    admin.config_set("maxmemory-policy", "noeviction")
+    admin.config_set("maxmemory", 1)  # every write is refused with OOM
+    try:
+        with pytest.raises(redis.ResponseError, match=r"refused day 20250102 seq 101\.\.200: OOM"):
+            m.publish(tail.poll(limit=100))
+    finally:
+        admin.config_set("maxmemory", 0)
+    catch_up(m, path, limit=100)
+    assert stream_ids(redis_server.url, stream_key("acct")) == [f"20250102-{s}" for s in range(1, 301)]
+
+
+def test_mirror_when_a_refused_record_is_followed_by_an_applied_one_raises_gap_error(
+        tmp_path: Path, redis_server: RedisServer) -> None:  # noqa: F811
+    path, m = journal_and_mirror(tmp_path, redis_server.url, 4)
+    batch = m.tail(path, 0).poll(limit=4)
+    assert batch is not None
+    # replies to records 1..4: applied, refused (OOM), refused, applied: Redis never undoes a write
+    replies = b"$10\r\n20250102-1\r\n-OOM command not allowed\r\n-OOM x\r\n$10\r\n20250102-4\r\n"
+    with pytest.raises(MirrorStreamGapError, match=r"day 20250102 seq 2\.\.3 were refused \(OOM command"):
+        m._account([batch], replies)
+
+
+def test_journal_tail_when_a_sequence_is_missing_raises_journal_gap_error(tmp_path: Path) -> None:
+    path = tmp_path / "acct-20250102.journal.sqlite"
+    make_journal(path, 3)
+    make_journal(path, 3, first=5)
+    tail = JournalTail(path, 0, key="k", day=20250102)
+    with pytest.raises(JournalGapError, match="after seq 0 is missing"):
+        tail.poll(limit=10)
+    assert tail.poll(limit=3) is not None and tail.last_seq == 3
+    with pytest.raises(JournalGapError, match=r"after seq 3 is missing \(read 3 records, seq 5\.\.7\)"):
+        tail.poll(limit=10)
 
 
 def test_follow_when_a_sequence_is_missing_reports_the_gap(redis_server: RedisServer) -> None:  # noqa: F811
@@ -188,3 +331,19 @@ def test_mirror_when_redis_down_at_engine_end_sidecar_waits_and_catches_up(
             engine.wait(timeout=10)
     ids = [e[0].decode() for e in redis.Redis.from_url(redis_server.url).xrange(key)]
     assert ids == [f"20250102-{s}" for s in range(1, last + 1)]
+
+
+def test_journal_tail_when_records_are_committed_after_it_read_to_the_end_returns_them(
+        tmp_path: Path) -> None:
+    path = tmp_path / "acct-20250102.journal.sqlite"
+    make_journal(path, 4)
+    tail = JournalTail(path, 0, key="k", day=20250102)
+    batch = tail.poll(limit=2)
+    assert batch is not None and batch.count == 2  # a full batch: the next poll must look again
+    batch = tail.poll(limit=2)
+    assert batch is not None and (batch.first_seq, batch.last_seq) == (3, 4)
+    assert tail.poll(limit=3) is None and tail.poll(limit=3) is None  # idle: nothing committed since
+    make_journal(path, 3, first=5)  # another connection commits
+    batch = tail.poll(limit=10)
+    assert batch is not None and (batch.first_seq, batch.last_seq) == (5, 7) and tail.last_seq == 7
+    assert tail.poll(limit=10) is None
