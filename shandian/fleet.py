@@ -356,10 +356,25 @@ def stop_engine(entry: EngineEntry, timeout: float = 30.0) -> str:
     os.kill(pid, signal.SIGTERM)
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if not _is_engine(pid, entry):
+        if _exited(pid, entry):
             return f"stopped (pid {pid})"
         time.sleep(0.05)
     return f"still running after {timeout:g} s (pid {pid})"
+
+
+def _exited(pid: int, entry: EngineEntry) -> bool:
+    """Whether the engine `pid` has exited (or its pid now names another process).
+
+    An exiting process reads an empty cmdline once its memory is released, before it becomes a zombie:
+    that is still "running" here, so "stopped" is only said once the process really is gone.
+    """
+    if not process_alive(pid):
+        return True
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True
+    return bool(cmdline) and not _is_engine(pid, entry)
 
 
 def restart_engine(fleet: FleetConfig, entry: EngineEntry) -> tuple[str, bool]:
