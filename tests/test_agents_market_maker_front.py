@@ -186,3 +186,100 @@ def test_market_maker_when_ak47_on_local_front_rests_spaced_ladders_no_self_trad
     assert view is not None and view.agent_cancel_limit == AK47_CANCELS, view
     # the budget was used (the ladders requote) and held: never the limit, so never a refused cancel
     assert AK47_CANCELS // 3 < view.agent_cancels < AK47_CANCELS, view
+
+
+DAY1, DAY2 = 20250102, 20250103
+# The bundled fees (cpp/sim/feed/instrument_table.cpp): cu close-today 1‱ vs 0.5‱ (yesterday's cheaper), au
+# close-today free vs CNY 2 (today's cheaper), both SHFE; m on DCE has one Close offset.
+CARRY = ("cu2502", "au2506", "m2505")
+CARRY_LOTS = 3  # a quote fill between the two passes may close one: yesterday's lots remain
+WHEN_BOTH = {"cu2502": "close_yesterday", "au2506": "close_today", "m2505": "close"}
+WHEN_YD_ONLY = {"cu2502": "close_yesterday", "au2506": "close_yesterday", "m2505": "close"}
+
+
+class CarryCloser(mm.MarketMaker):
+    """Carries long lots per instrument into the next trading day, then lets the market maker close.
+
+    Day 1: a FAK buys CARRY_LOTS lots, no quoting. Day 2, holding yesterday's lots only: one quoting pass
+    (its close offsets recorded: two ladder levels, two closes), every order cancelled; then, once nothing
+    works, a FAK buys a lot of today's unless a quote fill already did, and with both held a second
+    quoting pass (recorded). Quote fills between the passes change the lots, never the offsets checked.
+    """
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.phase = dict.fromkeys(CARRY, "open")
+        self.closes: dict[str, dict[str, list[str]]] = {s: {"yd_only": [], "both": []} for s in CARRY}
+        self.fees_known: dict[str, bool] = {}
+        self.recorded: list[int] = []
+        self.last_seen: dict[str, Any] = {}
+
+    def _day(self) -> int:
+        return int(self._engine._rt.trading_day)
+
+    def _quote(self, tick: sd.Tick, case: str) -> bool:
+        """One market-maker pass; records the offsets of the close orders it sent (True when any)."""
+        before = set(self.working_orders)
+        super().on_tick(tick)
+        new = [o for i, o in self.working_orders.items() if i not in before]  # in the order sent
+        closes = [o for o in new if o.offset != "open" and o.kind == "limit"]
+        self.closes[tick.symbol][case] += [o.offset for o in closes]
+        self.recorded += [o.id for o in closes]
+        self.fees_known[tick.symbol] = self.instrument(tick.symbol).fees is not None
+        return bool(closes)
+
+    def on_tick(self, tick: sd.Tick) -> None:
+        sym, phase = tick.symbol, self.phase.get(tick.symbol)
+        if phase is None or tick.bid_price1 <= 0 or tick.ask_price1 <= 0:
+            return
+        pos = self.position(sym)
+        step = self.instrument(sym).price_tick
+        self.last_seen[sym] = (tick.trading_day, self._day(), pos.long_today, pos.long_yd)
+        if phase == "open" and tick.trading_day == DAY1:
+            self.phase[sym] = "opening"
+            self.buy(sym, tick.ask_price1 + 5 * step, CARRY_LOTS, kind="fak")
+        elif phase == "opened" and self._day() == DAY2 and tick.trading_day == DAY2:
+            if pos.long_yd == CARRY_LOTS and pos.long_today == 0 and self._quote(tick, "yd_only"):
+                self.cancel_all(sym)
+                self.phase[sym] = "clearing"
+        elif phase == "clearing" and not any(o.symbol == sym for o in self.working_orders.values()):
+            self.phase[sym] = "buying_today"
+            if pos.long_today == 0:
+                self.buy(sym, tick.ask_price1 + 5 * step, 1, kind="fak")
+        elif phase == "buying_today" and pos.long_today >= 1 and pos.long_yd >= 1:
+            if self._quote(tick, "both"):
+                self.phase[sym] = "done"
+        elif phase == "done":
+            status = {o.id: o.status for o in self.orders(active=False)}
+            if all(self.phase[s] == "done" for s in CARRY) and all(
+                    status.get(i, "submitting") != "submitting" for i in self.recorded):
+                self._engine.stop("closes placed")
+
+    def on_trade(self, trade: sd.Trade) -> None:
+        if self.phase.get(trade.symbol) == "opening" and self.position(trade.symbol).long == CARRY_LOTS:
+            self.phase[trade.symbol] = "opened"
+        super().on_trade(trade)
+
+
+def test_market_maker_when_a_position_rolls_into_the_next_day_closes_with_the_fee_chosen_offset() -> None:
+    # days=2: the local front settles the first day and the re-login reports the next trading day (the
+    # ledger's real roll, tests/test_ledger_day_roll.py): day 1's lots are yesterday's on day 2
+    agent = CarryCloser("mm", {"safety": "ak47", "levels": 2, "divergence": 5, "hard_limit": 8,
+                               "stale_s": 600.0, "sessions": "21:00-02:30,09:00-15:00", "close_guard_s": 0.0})
+    engine = local_engine([], instruments=["cu", "au", "m"], speed=150, max_ticks=900, days=2,
+                          trading_day=DAY1, reconnect_ms=50)
+    engine.add_agent(agent, list(CARRY), capital=10_000_000)
+    # a quoting pass on three instruments sends up to 12 orders in one second: past the account's 9/s window
+    engine.config.risk = parse_risk({"account": {"order_rate": []}})
+    report = engine.run(duration=60)
+    seen = (agent.phase, agent.closes, agent.last_seen)
+    assert report.stop_reason == "closes placed", (seen, report.format())
+    assert engine._rt.account_live["day_rolls"] == 1
+    assert all(agent.fees_known.values()), agent.fees_known  # the counter's rates were there to compare
+    for sym in CARRY:
+        # only yesterday's lots: both asks CloseYesterday on SHFE, Close on DCE
+        assert agent.closes[sym]["yd_only"] == [WHEN_YD_ONLY[sym]] * 2, (sym, agent.closes)
+        # both held: the first ask takes the cheaper offset (the second whatever lot is left, not refused)
+        assert len(agent.closes[sym]["both"]) == 2 and agent.closes[sym]["both"][0] == WHEN_BOTH[sym], (
+            sym, agent.closes)
+    assert not agent.refusals and not report.agents[0].rejects, (agent.refusals, report.format())
