@@ -171,8 +171,8 @@ def test_market_maker_when_ak47_on_local_front_rests_spaced_ladders_no_self_trad
                                "hard_limit": 9, "cancel_reserve": 10})
     engine = local_engine([(agent, ["rb2505"])], instruments=["rb"], speed=200, seed=4)
     # shfe preset with a small per-agent allowance: the planner must spread it over the 4-minute window.
-    # The account's 9 inserts/s window is off: the agent does not pace inserts, and a ladder that moves
-    # re-places up to 2 x levels quotes within a second (that limit is not this test's subject).
+    # The account's 9 inserts/s window is off: on the 200x clock its second is 5 ms of wall time, in which
+    # a moving ladder's cancel confirmations and replacements land (a probe at 10x refused none).
     engine.config.risk = parse_risk({"preset": "shfe", "agent": {"daily_cancels": AK47_CANCELS},
                                      "account": {"order_rate": []},
                                      "instrument": {"stale_after_ms": 600_000}})
@@ -269,7 +269,7 @@ def test_market_maker_when_a_position_rolls_into_the_next_day_closes_with_the_fe
     engine = local_engine([], instruments=["cu", "au", "m"], speed=150, max_ticks=900, days=2,
                           trading_day=DAY1, reconnect_ms=50)
     engine.add_agent(agent, list(CARRY), capital=10_000_000)
-    # a quoting pass on three instruments sends up to 12 orders in one second: past the account's 9/s window
+    # a quoting pass on three instruments sends up to 12 orders at once: past the account's 9 inserts/s
     engine.config.risk = parse_risk({"account": {"order_rate": []}})
     report = engine.run(duration=60)
     seen = (agent.phase, agent.closes, agent.last_seen)
