@@ -269,7 +269,7 @@ def test_market_maker_when_a_position_rolls_into_the_next_day_closes_with_the_fe
     engine = local_engine([], instruments=["cu", "au", "m"], speed=150, max_ticks=900, days=2,
                           trading_day=DAY1, reconnect_ms=50)
     engine.add_agent(agent, list(CARRY), capital=10_000_000)
-    # a quoting pass on three instruments sends up to 12 orders at once: past the account's 9 inserts/s
+    # three instruments' passes and FAKs: on the 150x clock they land within the account's 9 inserts/s
     engine.config.risk = parse_risk({"account": {"order_rate": []}})
     report = engine.run(duration=60)
     seen = (agent.phase, agent.closes, agent.last_seen)
