@@ -433,23 +433,38 @@ class MarketMaker(sd.Agent):
                     order.price <= price + _EPS if buy else order.price >= price - _EPS):
                 return
         size = self.params["bid_size" if buy else "ask_size"]
+        available, today, yesterday = self._closable(symbol, pos, buy)
         try:
-            if buy and pos.short_available >= size:
-                offset = close_offset(self.instrument(symbol), pos.short_today, pos.short_yd, price, size)
-                oid = self.cover(symbol, price, size, offset=offset)
-            elif buy:
-                oid = self.buy(symbol, price, size)
-            elif pos.long_available >= size:
-                offset = close_offset(self.instrument(symbol), pos.long_today, pos.long_yd, price, size)
-                oid = self.sell(symbol, price, size, offset=offset)
+            if available >= size:
+                offset = close_offset(self.instrument(symbol), today, yesterday, price, size)
+                oid = (self.cover if buy else self.sell)(symbol, price, size, offset=offset)
             else:
-                oid = self.short(symbol, price, size)
+                oid = (self.buy if buy else self.short)(symbol, price, size)
         except sd.OrderRejected as e:
             self._refused(e)
             return
         order = self.working_orders.get(oid)
         if order is not None:
             st.quotes[key] = order
+
+    def _closable(self, symbol: str, pos: sd.Position, buy: bool) -> tuple[int, int, int]:
+        """Return the (total, today's, yesterday's) lots a new close order may take: a buy closes shorts.
+
+        The position view is the one of the last update delivered: close orders sent since (another
+        level, earlier in this tick or before their acknowledgement) have not frozen their lots in it yet,
+        so every working close order of ours is taken off here.
+        """
+        direction = "buy" if buy else "sell"
+        closing = {"close_today": 0, "close_yesterday": 0, "close": 0}
+        for order in self.working_orders.values():
+            if order.symbol == symbol and order.direction == direction and order.offset in closing:
+                closing[order.offset] += order.volume - order.traded
+        held_today, held_yd = (pos.short_today, pos.short_yd) if buy else (pos.long_today, pos.long_yd)
+        total = min(pos.short_available if buy else pos.long_available,
+                    held_today + held_yd - sum(closing.values()))
+        today = max(0, held_today - closing["close_today"])
+        yesterday = max(0, held_yd - closing["close_yesterday"] - closing["close"])  # SHFE/INE: Close ≡ yd
+        return max(0, total), today, yesterday
 
     def _rebalance(self, symbol: str, st: _SymbolState, book: Book, deviation: int, step: float) -> None:
         """Cross the spread (FAK at the far touch) for the excess beyond the divergence.
@@ -473,12 +488,12 @@ class MarketMaker(sd.Agent):
         pos = self.position(symbol)
         try:
             if sell:
-                close = min(lots, pos.long_available)
+                close = min(lots, self._closable(symbol, pos, buy=False)[0])
                 st.rebalance = (self.sell(symbol, price, close, kind="fak") if close
                                 else self.short(symbol, price, lots, kind="fak"))
                 st.crossing_ids.add(st.rebalance)
             else:
-                close = min(lots, pos.short_available)
+                close = min(lots, self._closable(symbol, pos, buy=True)[0])
                 st.rebalance = (self.cover(symbol, price, close, kind="fak") if close
                                 else self.buy(symbol, price, lots, kind="fak"))
                 st.crossing_ids.add(st.rebalance)
