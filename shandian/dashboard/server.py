@@ -80,6 +80,13 @@ class Dashboard:
 
     async def run(self) -> None:
         """Poll the snapshot (and the journal) and push deltas, until cancelled."""
+        pusher = asyncio.create_task(self.hub.push_forever())
+        try:
+            await self._poll_forever()
+        finally:
+            pusher.cancel()
+
+    async def _poll_forever(self) -> None:
         await self._attach()
         seen = 0
         next_journal = 0.0
@@ -198,12 +205,12 @@ def create_app(dashboard: Dashboard) -> FastAPI:
             await websocket.close(code=4401, reason="missing or wrong token")
             return
         await websocket.accept()
-        client = dashboard.hub.add_client(websocket.send_text)
-        pump = asyncio.create_task(client.pump(lambda: {"role": role, **dashboard.hub.full()}))
+        client = dashboard.hub.add_client(websocket.send_text, role)
+        closed = asyncio.create_task(client.closed.wait())  # the hub gave up on it (too slow, send failed)
         try:
-            while not pump.done():  # nothing is expected from the browser; this notices a close
+            while True:  # nothing is expected from the browser; this notices a close
                 receive = asyncio.create_task(websocket.receive_text())
-                done, _ = await asyncio.wait({receive, pump}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait({receive, closed}, return_when=asyncio.FIRST_COMPLETED)
                 if receive not in done:
                     receive.cancel()
                     break
@@ -212,9 +219,7 @@ def create_app(dashboard: Dashboard) -> FastAPI:
             pass
         finally:
             dashboard.hub.remove_client(client)
-            pump.cancel()
-            with contextlib.suppress(BaseException):
-                await pump
+            closed.cancel()
             with contextlib.suppress(Exception):
                 await websocket.close()
 
