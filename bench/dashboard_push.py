@@ -74,7 +74,8 @@ def _set_priority(priority: str) -> None:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
-async def _client(port: int, samples: list[float], counts: list[int]) -> None:
+async def _client(port: int, samples: list[float], to_send: list[float], sizes: list[int],
+                  counts: list[int]) -> None:
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
@@ -85,8 +86,10 @@ async def _client(port: int, samples: list[float], counts: list[int]) -> None:
                     now = time.time_ns()
                     msg = json.loads(text)
                     counts[0] += 1
+                    sizes.append(len(text))
                     if msg.get("type") == "delta" and "wall_ns" in msg:
                         samples.append((now - msg["wall_ns"]) / 1e6)
+                        to_send.append((msg["sent_wall_ns"] - msg["wall_ns"]) / 1e6)
                 return
         except ConnectionClosed:
             return
@@ -98,19 +101,27 @@ def clients_main(port: int, clients: int, out: Path, priority: str) -> int:
     """Run N WebSocket clients (this is the client process) until the dashboard closes them or SIGTERM."""
     _set_priority(priority)
     samples: list[float] = []
+    to_send: list[float] = []
+    sizes: list[int] = []
     counts = [0]
 
     async def drive() -> None:
-        tasks = [asyncio.create_task(_client(port, samples, counts)) for _ in range(clients)]
+        tasks = [asyncio.create_task(_client(port, samples, to_send, sizes, counts)) for _ in range(clients)]
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, lambda: [t.cancel() for t in tasks])
         await asyncio.gather(*tasks, return_exceptions=True)
 
     asyncio.run(drive())
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    out.write_text(json.dumps({"samples": samples, "messages": counts[0],
+    out.write_text(json.dumps({"samples": samples, "to_send": to_send, "bytes": sum(sizes),
+                               "messages": counts[0],
                                "cpu_s": usage.ru_utime + usage.ru_stime}))
     return 0
+
+
+def _pct(values: list[float], p: float) -> float | None:
+    """Return the p-th percentile of sorted `values` (nearest rank), rounded to 0.01."""
+    return round(values[min(len(values) - 1, int(p / 100 * len(values)))], 2) if values else None
 
 
 def one_run(clients: int, seconds: float, priority: str) -> dict[str, Any]:
@@ -147,14 +158,12 @@ def one_run(clients: int, seconds: float, priority: str) -> dict[str, Any]:
             data = json.loads(client_out.read_text())
             samples = sorted(data["samples"])
             cpu["clients"] = data["cpu_s"]
-
-            def pct(p: float) -> float | None:
-                if not samples:
-                    return None
-                return round(samples[min(len(samples) - 1, int(p / 100 * len(samples)))], 2)
-
-            push = {"n": len(samples), "messages": data["messages"], "p50": pct(50), "p90": pct(90),
-                    "p99": pct(99), "max": round(samples[-1], 2) if samples else None}
+            to_send = sorted(data["to_send"])
+            push = {"n": len(samples), "messages": data["messages"],
+                    "bytes_per_message": round(data["bytes"] / max(1, data["messages"])),
+                    **{f"p{p}": _pct(samples, p) for p in (50, 90, 99)},
+                    "max": round(samples[-1], 2) if samples else None,
+                    "publish_to_send_p50": _pct(to_send, 50), "publish_to_send_p99": _pct(to_send, 99)}
         report = json.loads(out.read_text())
     return {"clients": clients, "tick_agent_us": report["latency_us"], "ticks": report.get("latency_samples"),
             "push_ms": push, "cpu_s": {k: round(v, 2) for k, v in cpu.items()},

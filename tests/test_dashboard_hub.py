@@ -16,6 +16,10 @@ def _delta(i: int) -> dict[str, Any]:
     return {"overview": {"n": i}, "agents": {f"a{i % 3}": {"n": i}}, "prices": [["rb2505", i, 1.0, 1.0, 2.0]]}
 
 
+async def _nothing() -> None:
+    """The engine read of a periodic push (the test broadcasts itself)."""
+
+
 def _recorder(into: list[Any]) -> Any:
     async def send(text: str) -> None:
         into.append(text)
@@ -75,7 +79,7 @@ def test_client_when_never_reading_memory_bounded_then_closed_after_timeout_othe
             await asyncio.Event().wait()  # the socket never takes anything
 
         hub = Hub(min_interval_s=0.0, max_points=100, send_timeout_s=0.3)
-        pusher = asyncio.create_task(hub.push_forever())
+        pusher = asyncio.create_task(hub.run_periodic(_nothing))
         stuck = hub.add_client(stuck_send)
         good = hub.add_client(_recorder(fast))
         for i in range(3000):
@@ -98,7 +102,7 @@ def test_push_when_deltas_come_fast_coalesced_to_ten_per_second_with_latest_stat
 
     async def scenario() -> None:
         hub = Hub(min_interval_s=0.1, max_points=10_000, send_timeout_s=1.0)
-        pusher = asyncio.create_task(hub.push_forever())
+        pusher = asyncio.create_task(hub.run_periodic(_nothing))
         client = hub.add_client(_recorder(sent))
         client.resync = False  # deltas only
         t0 = time.monotonic()

@@ -1,11 +1,11 @@
-"""State -> WebSocket deltas: one poller, one coalesced delta, one pusher for all clients.
+"""State -> WebSocket deltas: one reader, one coalesced delta, one pusher for all clients.
 
-The poller reads the engine's snapshot (every `poll_s`; nothing happens when no new one was published)
-and the journal tail, turns them into sections (overview, agents, instruments, params) and series
-(prices, PnL, fills, commands), and merges what changed into one pending delta. The pusher sends it at
-most once per `min_interval_s` (10/s), serialised once, the same text to every client: the dashboard's
-work per period does not grow with its clients beyond handing bytes to their sockets. Memory per client
-is bounded (one message in flight) and nothing waits on a client (see `Hub`).
+Once per `min_interval_s` (10/s) the dashboard reads the engine's snapshot (nothing happens when no new
+one was published) and the journal tail, turns them into sections (overview, agents, instruments,
+params) and series (prices, PnL, fills, commands), merges what changed into one pending delta, and
+pushes it: serialised once, the same text to every client. The dashboard's work per period does not grow
+with its clients beyond handing bytes to their sockets; memory per client is bounded (one message in
+flight) and nothing waits on a client (see `Hub`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import asyncio
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 __all__ = ["Client", "Hub", "sections_of"]
@@ -52,8 +52,7 @@ def sections_of(snap: dict[str, Any], ticks_per_s: float) -> dict[str, Any]:
 class Client:
     """One WebSocket: its role, the one message in flight, and whether its next message is the full state."""
 
-    def __init__(self, send: Callable[[str], Any], role: str, send_timeout_s: float,
-                 on_idle: Callable[[], None]) -> None:
+    def __init__(self, send: Callable[[str], Any], role: str, send_timeout_s: float) -> None:
         self._send = send
         self.role = role
         self.send_timeout_s = send_timeout_s
@@ -61,7 +60,6 @@ class Client:
         self.sent = 0
         self.missed = 0  # deltas that found this client still sending (each turned into a resync)
         self.closed = asyncio.Event()
-        self._on_idle = on_idle
         self._inflight: asyncio.Task[None] | None = None
 
     @property
@@ -80,15 +78,13 @@ class Client:
             self.closed.set()
             return
         self.sent += 1
-        if self.resync:  # it missed a delta while sending: the pusher owes it a full state
-            self._on_idle()
 
 
 class Hub:
     """The current state, its short history, the delta not pushed yet, and the connected clients.
 
-    One pusher serves all clients: at most once per `min_interval_s` (10/s) it takes the coalesced
-    delta, serialises it once and hands the same text to every client. A client still sending the
+    One pusher serves all clients: once per `min_interval_s` (10/s) it takes the coalesced delta,
+    serialises it once and hands the same text to every client. A client still sending the
     previous message skips this one and gets the full state once its socket takes messages again (memory
     per client: one message in flight); one whose socket does not take a message within `send_timeout_s`
     is closed. When the pending delta's series points pass `max_points` (the pusher starved) it is
@@ -108,7 +104,6 @@ class Hub:
         self.pending: dict[str, Any] = {}
         self.points = 0  # series points in `pending`
         self.serialised = 0  # delta messages serialised (one per push, whatever the number of clients)
-        self._wake = asyncio.Event()
         self._last_ticks: tuple[int, int] | None = None  # (ticks, mono_ns) of the previous snapshot
         self._ticks_per_s = 0.0
         self._next_rate_ns = 0
@@ -119,9 +114,8 @@ class Hub:
 
     def add_client(self, send: Callable[[str], Any], role: str = "read") -> Client:
         """Register a client; its first delivery (at the next push) is the full state."""
-        client = Client(send, role, self.send_timeout_s, self._wake.set)
+        client = Client(send, role, self.send_timeout_s)
         self.clients.add(client)
-        self._wake.set()
         return client
 
     def remove_client(self, client: Client) -> None:
@@ -148,7 +142,6 @@ class Hub:
             self.pending, self.points = {}, 0
             for client in self.clients:
                 client.resync = True
-        self._wake.set()
 
     def push(self) -> None:
         """Hand the pending delta (serialised once) to every idle client; the full state to those owed it."""
@@ -176,19 +169,18 @@ class Hub:
             elif delta_text is not None:
                 client.deliver(delta_text)
 
-    async def push_forever(self) -> None:
-        """Push whenever something is pending, at most once per `min_interval_s`, until cancelled."""
+    async def run_periodic(self, read: Callable[[], Awaitable[None]]) -> None:
+        """Every `min_interval_s`: `read` the engine's state (changes folded in), then push, until cancelled.
+
+        The state is read once per period for all clients, right before the push: what a push carries is
+        at most one snapshot interval old, and the process wakes 10 times a second, whatever the clients.
+        """
         loop = asyncio.get_running_loop()
-        last = -self.min_interval_s
         while True:
-            await self._wake.wait()
-            self._wake.clear()
-            wait = last + self.min_interval_s - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._wake.clear()  # what arrived meanwhile goes out now
+            start = loop.time()
+            await read()
             self.push()
-            last = loop.time()
+            await asyncio.sleep(max(0.0, start + self.min_interval_s - loop.time()))
 
     def apply_snapshot(self, snap: dict[str, Any]) -> dict[str, Any]:
         """Fold a new snapshot in; return (and broadcast) the delta."""

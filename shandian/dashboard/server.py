@@ -51,15 +51,13 @@ def token_of(headers: Any, query: Any) -> str | None:
 class Dashboard:
     """The engine link, the hub and the poll loop of one dashboard."""
 
-    def __init__(self, link: EngineLink, tokens: Tokens, poll_s: float = 0.02, journal_poll_s: float = 0.25,
-                 hub: Hub | None = None) -> None:
+    def __init__(self, link: EngineLink, tokens: Tokens, hub: Hub | None = None) -> None:
         self.link = link
         self.tokens = tokens
         self.hub = hub or Hub()
-        self.poll_s = poll_s
-        self.journal_poll_s = journal_poll_s
         self.limit = RateLimit()
         self._snapshot: Any = None
+        self._seen = 0  # the snapshot's publication count last read
         self._journal: JournalTail | None = None
         self.info: dict[str, Any] = {}
 
@@ -79,29 +77,18 @@ class Dashboard:
                 await asyncio.sleep(0.2)
 
     async def run(self) -> None:
-        """Poll the snapshot (and the journal) and push deltas, until cancelled."""
-        pusher = asyncio.create_task(self.hub.push_forever())
-        try:
-            await self._poll_forever()
-        finally:
-            pusher.cancel()
-
-    async def _poll_forever(self) -> None:
+        """Attach, then once per push period read the snapshot and the journal and push, until cancelled."""
         await self._attach()
-        seen = 0
-        next_journal = 0.0
-        loop = asyncio.get_running_loop()
-        while True:
-            publishes = self._snapshot.publishes()
-            if publishes != seen:
-                snap = self._snapshot.read()
-                if snap is not None:
-                    seen = publishes
-                    self.hub.apply_snapshot(snap)
-            if loop.time() >= next_journal:
-                next_journal = loop.time() + self.journal_poll_s
-                await self._poll_journal()
-            await asyncio.sleep(self.poll_s)
+        await self.hub.run_periodic(self._read)
+
+    async def _read(self) -> None:
+        publishes = self._snapshot.publishes()
+        if publishes != self._seen:  # nothing to do when the engine published nothing new
+            snap = self._snapshot.read()
+            if snap is not None:
+                self._seen = publishes
+                self.hub.apply_snapshot(snap)
+        await self._poll_journal()
 
     async def _poll_journal(self) -> None:
         if self._journal is None:
@@ -231,8 +218,10 @@ def serve(socket_path: str, host: str, port: int, tokens: Tokens) -> None:
     import uvicorn
 
     app = create_app(Dashboard(EngineLink(socket_path), tokens))
+    # no permessage-deflate: compression runs per connection (its context is the client's own), so the same
+    # delta would be compressed once per client; deltas are a few kB at <= 10/s
     config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
-                            ws_max_size=65536, lifespan="on")
+                            ws_max_size=65536, ws_per_message_deflate=False, lifespan="on")
     server = uvicorn.Server(config)  # SIGTERM / SIGINT: uvicorn's own orderly exit
     os.environ.pop("SHANDIAN_DASHBOARD_TOKEN", None)
     os.environ.pop("SHANDIAN_DASHBOARD_READ_TOKEN", None)
