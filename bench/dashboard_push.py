@@ -6,36 +6,46 @@
 Each phase is one `shandian run examples/demo.toml --dashboard PORT` process (the engine with its C++
 snapshot and command socket, the dashboard in its own process). In the client phase, N WebSocket clients
 stay connected for the whole run and time every delta: the event is the engine's snapshot publication
-(`wall_ns`, CLOCK_REALTIME stamped by the engine thread in C++), the arrival is the client's CLOCK_REALTIME
-on receipt. The clients are test load, not the product: they run in one child process of the bench (one
-asyncio loop, real WebSocket connections, every message received and parsed with `json.loads`) under
-SCHED_IDLE by default, so that on a small host they take only CPU the engine does not want (as a browser on
-another machine would). The engine's tick→agent latency (CTP md callback → on_tick) comes from each run's
-JSON report; the ratio p99(N clients) / p99(no client) is printed. Phases alternate when `--rounds` > 1 (a
-noisy shared host drifts; alternation spreads the drift over both). Each phase also reports the CPU time of
+(`wall_ns`, CLOCK_REALTIME stamped by the engine thread in C++); the arrival is the kernel's receive
+timestamp of the message's data on the client socket (SO_TIMESTAMPNS, CLOCK_REALTIME: when it reached the
+client's host, as it would reach a browser on another machine); the client process's own receipt time
+and the dashboard's send stamp are reported beside it. The clients are test load, not the product: they
+run in one child process of the bench (a selector loop over N real WebSocket connections, each message
+reassembled and parsed with `json.loads`) under SCHED_IDLE by default, so that on a small host they take
+only CPU the engine does not want. The engine's tick→agent latency (CTP md callback → on_tick) comes from
+each run's JSON report; the ratio p99(N clients) / p99(no client) is printed (of the mean p99s, and per
+round). Phases alternate when `--rounds` > 1 (a noisy shared host drifts; alternation spreads the drift
+over both). Each phase also reports the CPU time of
 the engine process, the dashboard process and the client process (from /proc), and the host's load.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import base64
+import contextlib
 import json
 import os
 import platform
 import resource
+import selectors
 import signal
 import socket
+import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-token-0123456789abcdef"
 _TICK = os.sysconf("SC_CLK_TCK")
+_POLICIES = {getattr(os, k): k[6:].lower() for k in ("SCHED_OTHER", "SCHED_IDLE", "SCHED_BATCH")
+             if hasattr(os, k)}
 
 
 def _free_port() -> int:
@@ -74,47 +84,115 @@ def _set_priority(priority: str) -> None:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
-async def _client(port: int, samples: list[float], to_send: list[float], sizes: list[int],
-                  counts: list[int]) -> None:
-    from websockets.asyncio.client import connect
-    from websockets.exceptions import ConnectionClosed
+_SO_TIMESTAMPNS = 35  # Linux (asm-generic): the kernel's receive time of the data, as a cmsg of recvmsg
+_CMSG_SPACE = socket.CMSG_SPACE(16)
 
-    for _ in range(300):  # the dashboard process starts with the run
-        try:
-            async with connect(f"ws://127.0.0.1:{port}/ws?token={TOKEN}", max_size=None) as ws:
-                async for text in ws:
-                    now = time.time_ns()
-                    msg = json.loads(text)
-                    counts[0] += 1
-                    sizes.append(len(text))
-                    if msg.get("type") == "delta" and "wall_ns" in msg:
-                        samples.append((now - msg["wall_ns"]) / 1e6)
-                        to_send.append((msg["sent_wall_ns"] - msg["wall_ns"]) / 1e6)
-                return
-        except ConnectionClosed:
-            return
-        except OSError:  # not listening yet
-            await asyncio.sleep(0.1)
+
+class _Client:
+    """A minimal WebSocket client (RFC 6455, no extension): every message reassembled and `json.loads`-ed.
+
+    It records two arrival times per delta: the kernel's receive timestamp of the data that completed the
+    message (SO_TIMESTAMPNS: when the message reached this host, as it would reach a browser elsewhere,
+    whatever this idle process's scheduling) and the process's own receipt (after its wait for a CPU).
+    """
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+        self.sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(f"GET /ws?token={TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                          f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                          f"Sec-WebSocket-Version: 13\r\n\r\n".encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("closed during the handshake")
+            head += chunk
+        head, self.buf = head.split(b"\r\n\r\n", 1)
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError(head.split(b"\r\n", 1)[0].decode())
+        self.sock.setblocking(False)
+        self.parts: list[bytes] = []
+        self.kernel_ns = 0
+
+    def read(self, on_message: Callable[[bytes, int], None]) -> bool:
+        """Take what the socket has; hand each complete text message over; False once closed."""
+        data, ancdata, _, _ = self.sock.recvmsg(1 << 16, _CMSG_SPACE)
+        if not data:
+            return False
+        for level, kind, value in ancdata:
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
+                sec, nsec = struct.unpack("qq", value[:16])
+                self.kernel_ns = sec * 1_000_000_000 + nsec
+        self.buf += data
+        while len(self.buf) >= 2:
+            b0, b1 = self.buf[0], self.buf[1] & 0x7F
+            at, length = 2, b1
+            if b1 == 126:
+                at, length = 4, int.from_bytes(self.buf[2:4], "big") if len(self.buf) >= 4 else -1
+            elif b1 == 127:
+                at, length = 10, int.from_bytes(self.buf[2:10], "big") if len(self.buf) >= 10 else -1
+            if length < 0 or len(self.buf) < at + length:
+                break
+            payload, self.buf = self.buf[at:at + length], self.buf[at + length:]
+            opcode = b0 & 0x0F
+            if opcode == 8:
+                return False
+            if opcode == 9:  # ping: a masked pong with the same payload
+                mask = os.urandom(4)
+                self.sock.send(bytes([0x8A, 0x80 | len(payload)]) + mask +
+                               bytes(c ^ mask[i % 4] for i, c in enumerate(payload)))
+            elif opcode in (0, 1):
+                self.parts.append(payload)
+                if b0 & 0x80:  # FIN
+                    on_message(b"".join(self.parts), self.kernel_ns)
+                    self.parts = []
+        return True
 
 
 def clients_main(port: int, clients: int, out: Path, priority: str) -> int:
     """Run N WebSocket clients (this is the client process) until the dashboard closes them or SIGTERM."""
     _set_priority(priority)
-    samples: list[float] = []
-    to_send: list[float] = []
-    sizes: list[int] = []
-    counts = [0]
+    arrival: list[float] = []  # publication -> kernel receive stamp, ms
+    receipt: list[float] = []  # publication -> this process's receipt, ms
+    to_send: list[float] = []  # publication -> the dashboard's send stamp, ms
+    counts = {"messages": 0, "bytes": 0}
 
-    async def drive() -> None:
-        tasks = [asyncio.create_task(_client(port, samples, to_send, sizes, counts)) for _ in range(clients)]
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, lambda: [t.cancel() for t in tasks])
-        await asyncio.gather(*tasks, return_exceptions=True)
+    def on_message(text: bytes, kernel_ns: int) -> None:
+        now = time.time_ns()
+        msg = json.loads(text)
+        counts["messages"] += 1
+        counts["bytes"] += len(text)
+        if msg.get("type") == "delta" and "wall_ns" in msg:
+            arrival.append((kernel_ns - msg["wall_ns"]) / 1e6)
+            receipt.append((now - msg["wall_ns"]) / 1e6)
+            to_send.append((msg["sent_wall_ns"] - msg["wall_ns"]) / 1e6)
 
-    asyncio.run(drive())
+    stop = [False]
+    signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__(0, True))
+    selector = selectors.DefaultSelector()
+    deadline = time.monotonic() + 30
+    while len(selector.get_map()) < clients and time.monotonic() < deadline and not stop[0]:
+        try:  # the dashboard process starts with the run
+            client = _Client(port)
+        except OSError:
+            time.sleep(0.1)
+            continue
+        selector.register(client.sock, selectors.EVENT_READ, client)
+    while selector.get_map() and not stop[0]:
+        for key, _ in selector.select(1.0):
+            try:
+                alive = key.data.read(on_message)
+            except BlockingIOError:
+                continue
+            except OSError:
+                alive = False
+            if not alive:
+                selector.unregister(key.fileobj)
+                key.data.sock.close()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    out.write_text(json.dumps({"samples": samples, "to_send": to_send, "bytes": sum(sizes),
-                               "messages": counts[0],
+    out.write_text(json.dumps({"arrival": arrival, "receipt": receipt, "to_send": to_send, **counts,
                                "cpu_s": usage.ru_utime + usage.ru_stime}))
     return 0
 
@@ -139,6 +217,7 @@ def one_run(clients: int, seconds: float, priority: str) -> dict[str, Any]:
         client_proc = subprocess.Popen([sys.executable, __file__, "--serve-clients", str(port), str(clients),
                                         str(client_out), "--client-priority", priority]) if clients else None
         cpu: dict[str, float] = {}
+        policy = "?"
         while proc.poll() is None:  # the last reading before each process ends
             engine = _cpu_s(proc.pid)
             if engine is not None:
@@ -147,6 +226,8 @@ def one_run(clients: int, seconds: float, priority: str) -> dict[str, Any]:
                 value = _cpu_s(child)
                 if value is not None:
                     cpu["dashboard"] = value
+                    with contextlib.suppress(OSError):
+                        policy = _POLICIES.get(os.sched_getscheduler(child), "other")
             time.sleep(0.2)
         push: dict[str, Any] = {}
         if client_proc is not None:
@@ -156,17 +237,17 @@ def one_run(clients: int, seconds: float, priority: str) -> dict[str, Any]:
                 client_proc.terminate()
                 client_proc.wait(5)
             data = json.loads(client_out.read_text())
-            samples = sorted(data["samples"])
             cpu["clients"] = data["cpu_s"]
-            to_send = sorted(data["to_send"])
-            push = {"n": len(samples), "messages": data["messages"],
+            arrival, receipt, to_send = (sorted(data[k]) for k in ("arrival", "receipt", "to_send"))
+            push = {"n": len(arrival), "messages": data["messages"],
                     "bytes_per_message": round(data["bytes"] / max(1, data["messages"])),
-                    **{f"p{p}": _pct(samples, p) for p in (50, 90, 99)},
-                    "max": round(samples[-1], 2) if samples else None,
-                    "publish_to_send_p50": _pct(to_send, 50), "publish_to_send_p99": _pct(to_send, 99)}
+                    **{f"p{p}": _pct(arrival, p) for p in (50, 90, 99)},
+                    "max": round(arrival[-1], 2) if arrival else None,
+                    "to_send_p50": _pct(to_send, 50), "to_send_p99": _pct(to_send, 99),
+                    "receipt_p50": _pct(receipt, 50), "receipt_p99": _pct(receipt, 99)}
         report = json.loads(out.read_text())
     return {"clients": clients, "tick_agent_us": report["latency_us"], "ticks": report.get("latency_samples"),
-            "push_ms": push, "cpu_s": {k: round(v, 2) for k, v in cpu.items()},
+            "push_ms": push, "cpu_s": {k: round(v, 2) for k, v in cpu.items()}, "dashboard_policy": policy,
             "load1": [round(load0, 2), round(os.getloadavg()[0], 2)]}
 
 
@@ -217,11 +298,14 @@ def main() -> int:
     none = [r["tick_agent_us"]["p99"] for r in runs if r["clients"] == 0]
     many = [r["tick_agent_us"]["p99"] for r in runs if r["clients"] == args.clients]
     ratio = (sum(many) / len(many)) / (sum(none) / len(none))
+    per_round = [round(m / n, 3) for m, n in zip(many, none, strict=True)]  # each round's adjacent pair
+    median_ratio = statistics.median(per_round)
     pushes = sorted(p for r in runs for p in [r["push_ms"].get("p99")] if p is not None)
-    print(f"tick→agent p99 with {args.clients} clients / without (ratio of mean p99s): {ratio:.3f}; "
-          f"push p99 per phase: {pushes}")
+    print(f"tick→agent p99 with {args.clients} clients / without: ratio of mean p99s {ratio:.3f}; per round "
+          f"{per_round}, median {median_ratio:.3f}; push p99 per phase: {pushes}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"provenance": provenance, "runs": runs, "p99_ratio": ratio},
+        Path(args.json).write_text(json.dumps({"provenance": provenance, "runs": runs, "p99_ratio": ratio,
+                                              "p99_ratio_per_round": per_round},
                                               indent=1) + "\n")
     return 0
 
