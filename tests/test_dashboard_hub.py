@@ -17,7 +17,7 @@ def _delta(i: int) -> dict[str, Any]:
 
 
 async def _nothing() -> None:
-    """The engine read of a periodic push (the test broadcasts itself)."""
+    """The engine read of the push loop (the test broadcasts itself)."""
 
 
 def _recorder(into: list[Any]) -> Any:
@@ -78,13 +78,13 @@ def test_client_when_never_reading_memory_bounded_then_closed_after_timeout_othe
             sends += 1
             await asyncio.Event().wait()  # the socket never takes anything
 
-        hub = Hub(min_interval_s=0.0, max_points=100, send_timeout_s=0.3)
-        pusher = asyncio.create_task(hub.run_periodic(_nothing))
+        hub = Hub(min_interval_s=0.0, max_points=1000, send_timeout_s=0.3)
+        pusher = asyncio.create_task(hub.run(_nothing, poll_s=0.005))
         stuck = hub.add_client(stuck_send)
         good = hub.add_client(_recorder(fast))
         for i in range(3000):
             hub.broadcast(_delta(i))
-            assert hub.points <= 100
+            assert hub.points <= 1000
             if i % 100 == 0:
                 await asyncio.sleep(0.001)
         await asyncio.wait_for(stuck.closed.wait(), 5)
@@ -94,7 +94,7 @@ def test_client_when_never_reading_memory_bounded_then_closed_after_timeout_othe
 
     _, stuck, good = asyncio.run(scenario())
     assert stuck.sent == 0 and stuck.missed > 0
-    assert good.sent == len(fast) > 10 and json.loads(fast[-1])["overview"]["n"] == 2999
+    assert good.sent == len(fast) >= 2 and json.loads(fast[-1])["overview"]["n"] == 2999  # served to the end
 
 
 def test_push_when_deltas_come_fast_coalesced_to_ten_per_second_with_latest_state() -> None:
@@ -102,7 +102,7 @@ def test_push_when_deltas_come_fast_coalesced_to_ten_per_second_with_latest_stat
 
     async def scenario() -> None:
         hub = Hub(min_interval_s=0.1, max_points=10_000, send_timeout_s=1.0)
-        pusher = asyncio.create_task(hub.run_periodic(_nothing))
+        pusher = asyncio.create_task(hub.run(_nothing, poll_s=0.005))
         client = hub.add_client(_recorder(sent))
         client.resync = False  # deltas only
         t0 = time.monotonic()

@@ -1,11 +1,11 @@
 """State -> WebSocket deltas: one reader, one coalesced delta, one pusher for all clients.
 
-Once per `min_interval_s` (10/s) the dashboard reads the engine's snapshot (nothing happens when no new
-one was published) and the journal tail, turns them into sections (overview, agents, instruments,
-params) and series (prices, PnL, fills, commands), merges what changed into one pending delta, and
-pushes it: serialised once, the same text to every client. The dashboard's work per period does not grow
-with its clients beyond handing bytes to their sockets; memory per client is bounded (one message in
-flight) and nothing waits on a client (see `Hub`).
+The dashboard reads the engine's snapshot every poll (nothing happens when no new one was published) and
+the journal tail, turns them into sections (overview, agents, instruments, params) and series (prices,
+PnL, fills, commands), merges what changed into one pending delta, and pushes it at most once per
+`min_interval_s` (10/s): serialised once, the same text to every client. The dashboard's work does not
+grow with its clients beyond handing bytes to their sockets; memory per client is bounded (one message
+in flight) and nothing waits on a client (see `Hub`).
 """
 
 from __future__ import annotations
@@ -143,8 +143,11 @@ class Hub:
             for client in self.clients:
                 client.resync = True
 
-    def push(self) -> None:
-        """Hand the pending delta (serialised once) to every idle client; the full state to those owed it."""
+    def push(self) -> bool:
+        """Hand the pending delta (serialised once) to every idle client, the full state to those owed it.
+
+        Return whether any message was handed over.
+        """
         delta_text: str | None = None
         if self.pending and self.clients:
             message = {"type": "delta", **self.pending, "sent_wall_ns": time.time_ns()}
@@ -152,6 +155,7 @@ class Hub:
             self.serialised += 1
         self.pending, self.points = {}, 0
         fulls: dict[str, str] = {}  # the full state, serialised once per role
+        delivered = False
         for client in self.clients:
             if client.closed.is_set():
                 continue
@@ -168,19 +172,26 @@ class Hub:
                 client.deliver(fulls[client.role])
             elif delta_text is not None:
                 client.deliver(delta_text)
+            else:
+                continue
+            delivered = True
+        return delivered
 
-    async def run_periodic(self, read: Callable[[], Awaitable[None]]) -> None:
-        """Every `min_interval_s`: `read` the engine's state (changes folded in), then push, until cancelled.
+    async def run(self, read: Callable[[], Awaitable[None]], poll_s: float = 0.02) -> None:
+        """Every `poll_s`: `read` the engine's state (changes folded in); push when due, until cancelled.
 
-        The state is read once per period for all clients, right before the push: what a push carries is
-        at most one snapshot interval old, and the process wakes 10 times a second, whatever the clients.
+        A push is due when something is pending (or a client is owed the full state) and `min_interval_s`
+        passed since the last one: a new snapshot goes out within about one poll of its publication, and
+        the state is read once for all clients.
         """
         loop = asyncio.get_running_loop()
+        last = -self.min_interval_s
         while True:
-            start = loop.time()
             await read()
-            self.push()
-            await asyncio.sleep(max(0.0, start + self.min_interval_s - loop.time()))
+            now = loop.time()
+            if now - last >= self.min_interval_s and self.push():
+                last = now
+            await asyncio.sleep(poll_s)
 
     def apply_snapshot(self, snap: dict[str, Any]) -> dict[str, Any]:
         """Fold a new snapshot in; return (and broadcast) the delta."""

@@ -58,6 +58,7 @@ class Dashboard:
         self.limit = RateLimit()
         self._snapshot: Any = None
         self._seen = 0  # the snapshot's publication count last read
+        self._next_journal = 0.0  # the journal is read once per push period
         self._journal: JournalTail | None = None
         self.info: dict[str, Any] = {}
 
@@ -77,9 +78,9 @@ class Dashboard:
                 await asyncio.sleep(0.2)
 
     async def run(self) -> None:
-        """Attach, then once per push period read the snapshot and the journal and push, until cancelled."""
+        """Attach, then read the snapshot (and the journal) and push deltas, until cancelled."""
         await self._attach()
-        await self.hub.run_periodic(self._read)
+        await self.hub.run(self._read)
 
     async def _read(self) -> None:
         publishes = self._snapshot.publishes()
@@ -88,7 +89,10 @@ class Dashboard:
             if snap is not None:
                 self._seen = publishes
                 self.hub.apply_snapshot(snap)
-        await self._poll_journal()
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_journal:
+            self._next_journal = now + self.hub.min_interval_s
+            await self._poll_journal()
 
     async def _poll_journal(self) -> None:
         if self._journal is None:
