@@ -54,10 +54,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _config(tmp: Path) -> Path:
+def _config(tmp: Path, snapshot_ms: float) -> Path:
     text = (ROOT / "examples" / "demo.toml").read_text()
     text = text.replace('class = "../agents/', f'class = "{ROOT}/agents/')
-    text += f'\n[journal]\ndir = "{tmp / "journal"}"\n[dashboard]\nsnapshot_interval_ms = 50\n'
+    text += f'\n[journal]\ndir = "{tmp / "journal"}"\n[dashboard]\nsnapshot_interval_ms = {snapshot_ms:g}\n'
     path = tmp / "demo.toml"
     path.write_text(text)
     return path
@@ -202,7 +202,7 @@ def _pct(values: list[float], p: float) -> float | None:
     return round(values[min(len(values) - 1, int(p / 100 * len(values)))], 2) if values else None
 
 
-def one_run(clients: int, seconds: float, priority: str, engine_nice: int = 0) -> dict[str, Any]:
+def one_run(clients: int, seconds: float, priority: str, snapshot_ms: float) -> dict[str, Any]:
     """One demo run with `clients` connected; the engine's latency, the clients' push latency (ms), CPU."""
     with tempfile.TemporaryDirectory(prefix="shandian-dash-bench-") as d:
         tmp = Path(d)
@@ -210,11 +210,10 @@ def one_run(clients: int, seconds: float, priority: str, engine_nice: int = 0) -
         out, client_out = tmp / "report.json", tmp / "clients.json"
         env = {**os.environ, "SHANDIAN_DASHBOARD_TOKEN": TOKEN}
         load0 = os.getloadavg()[0]
-        proc = subprocess.Popen([*(["nice", "-n", str(engine_nice)] if engine_nice else []),
-                                 sys.executable, "-m", "shandian", "run", str(_config(tmp)), "--duration",
-                                 str(seconds), "--dashboard", str(port), "--json", str(out), "--quiet",
-                                 "--pid-file", str(tmp / "run.pid")], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([sys.executable, "-m", "shandian", "run", str(_config(tmp, snapshot_ms)),
+                                 "--duration", str(seconds), "--dashboard", str(port), "--json", str(out),
+                                 "--quiet", "--pid-file", str(tmp / "run.pid")], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client_proc = subprocess.Popen([sys.executable, __file__, "--serve-clients", str(port), str(clients),
                                         str(client_out), "--client-priority", priority]) if clients else None
         cpu: dict[str, float] = {}
@@ -265,7 +264,7 @@ def _provenance(args: argparse.Namespace) -> dict[str, Any]:
     return {"utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "commit": commit + ("+dirty" * dirty),
             "cpu": model, "cpus": os.cpu_count(), "kernel": platform.release(),
             "python": platform.python_version(), "clients": args.clients,
-            "client_priority": args.client_priority, "engine_nice": args.engine_nice, "seconds": args.seconds,
+            "client_priority": args.client_priority, "snapshot_ms": args.snapshot_ms, "seconds": args.seconds,
             "rounds": args.rounds}
 
 
@@ -278,10 +277,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="6 s phases, 1 round")
     parser.add_argument("--client-priority", choices=("idle", "normal"), default="idle",
                         help="the client process's scheduling: SCHED_IDLE (default) or the bench's own")
-    parser.add_argument("--engine-nice", type=int, default=0,
-                        help="run the engine process at this nice value in every phase (negative needs "
-                        "CAP_SYS_NICE): on a host busy with unrelated work, it keeps that work's noise out "
-                        "of both phases; the dashboard and the clients (SCHED_IDLE) yield to it either way")
+    parser.add_argument("--snapshot-ms", type=float, default=50.0,
+                        help="the engine's snapshot interval, [dashboard] snapshot_interval_ms (default 50; "
+                        "the product's default is 100)")
     parser.add_argument("--json", default=None)
     parser.add_argument("--serve-clients", nargs=3, metavar=("PORT", "N", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -296,7 +294,7 @@ def main() -> int:
     for r in range(args.rounds):
         order = (0, args.clients) if r % 2 == 0 else (args.clients, 0)
         for clients in order:
-            runs.append(one_run(clients, args.seconds, args.client_priority, args.engine_nice))
+            runs.append(one_run(clients, args.seconds, args.client_priority, args.snapshot_ms))
             row = runs[-1]
             print(f"clients {clients:>3}  tick→agent µs p50 {row['tick_agent_us']['p50']} p99 "
                   f"{row['tick_agent_us']['p99']} (n={row['ticks']})  push ms {row['push_ms']}  "
