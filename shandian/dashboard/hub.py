@@ -177,21 +177,23 @@ class Hub:
             delivered = True
         return delivered
 
-    async def run(self, read: Callable[[], Awaitable[None]], poll_s: float = 0.02) -> None:
+    async def run(self, read: Callable[[], Awaitable[None]], poll_s: float = 0.01) -> None:
         """Every `poll_s`: `read` the engine's state (changes folded in); push when due, until cancelled.
 
-        A push is due when something is pending (or a client is owed the full state) and `min_interval_s`
-        passed since the last one: a new snapshot goes out within about one poll of its publication, and
-        the state is read once for all clients.
+        A push is due `min_interval_s` after the previous one, read and sent at that very moment (not at
+        the next poll, which would drift against the snapshot's own period and age what is sent by up to
+        an interval); with nothing to send it waits for the next change, polled. A new snapshot thus goes
+        out within about one poll of its publication when the snapshot interval is the push interval,
+        and the state is read once for all clients.
         """
         loop = asyncio.get_running_loop()
-        last = -self.min_interval_s
+        due = loop.time()
         while True:
             await read()
             now = loop.time()
-            if now - last >= self.min_interval_s and self.push():
-                last = now
-            await asyncio.sleep(poll_s)
+            if now >= due:
+                due = now + (self.min_interval_s if self.push() else poll_s)
+            await asyncio.sleep(min(poll_s, max(0.0, due - loop.time())))
 
     def apply_snapshot(self, snap: dict[str, Any]) -> dict[str, Any]:
         """Fold a new snapshot in; return (and broadcast) the delta."""
