@@ -13,7 +13,8 @@ from shandian.dashboard.hub import Hub
 
 
 def _delta(i: int) -> dict[str, Any]:
-    return {"overview": {"n": i}, "agents": {f"a{i % 3}": {"n": i}}, "prices": [["rb2505", i, 1.0, 1.0, 2.0]]}
+    return {"overview": {"n": i}, "agents": {f"a{i % 3}": {"n": i}}, "prices": [["rb2505", i, 1.0, 1.0, 2.0]],
+            "wall_ns": i}  # as a snapshot's delta
 
 
 async def _nothing() -> None:
@@ -78,13 +79,13 @@ def test_client_when_never_reading_memory_bounded_then_closed_after_timeout_othe
             sends += 1
             await asyncio.Event().wait()  # the socket never takes anything
 
-        hub = Hub(min_interval_s=0.0, max_points=1000, send_timeout_s=0.3)
+        hub = Hub(min_interval_s=0.01, max_points=10_000, send_timeout_s=0.3)
         pusher = asyncio.create_task(hub.run(_nothing, poll_s=0.005))
         stuck = hub.add_client(stuck_send)
         good = hub.add_client(_recorder(fast))
         for i in range(3000):
             hub.broadcast(_delta(i))
-            assert hub.points <= 1000
+            assert hub.points <= 10_000
             if i % 100 == 0:
                 await asyncio.sleep(0.001)
         await asyncio.wait_for(stuck.closed.wait(), 5)

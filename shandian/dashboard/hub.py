@@ -180,18 +180,19 @@ class Hub:
     async def run(self, read: Callable[[], Awaitable[None]], poll_s: float = 0.01) -> None:
         """Every `poll_s`: `read` the engine's state (changes folded in); push when due, until cancelled.
 
-        A push is due `min_interval_s` after the previous one, read and sent at that very moment (not at
-        the next poll, which would drift against the snapshot's own period and age what is sent by up to
-        an interval); with nothing to send it waits for the next change, polled. A new snapshot thus goes
-        out within about one poll of its publication when the snapshot interval is the push interval,
-        and the state is read once for all clients.
+        A push is due `min_interval_s` after the previous one and goes out with the first new snapshot
+        from then on (read at the due moment, else polled), so the pushes follow the snapshots' own
+        period instead of drifting against it, which would age what is sent by up to an interval. Other
+        changes (journal records) ride along; without any snapshot for one more interval they go alone,
+        and a client owed the full state gets it when due. The state is read once for all clients.
         """
         loop = asyncio.get_running_loop()
         due = loop.time()
         while True:
             await read()
             now = loop.time()
-            if now >= due:
+            if now >= due and ("wall_ns" in self.pending or now >= due + self.min_interval_s
+                               or any(c.resync for c in self.clients)):
                 due = now + (self.min_interval_s if self.push() else poll_s)
             await asyncio.sleep(min(poll_s, max(0.0, due - loop.time())))
 
