@@ -194,7 +194,8 @@ class Hub:
             if now >= due and ("wall_ns" in self.pending or now >= due + self.min_interval_s
                                or any(c.resync for c in self.clients)):
                 due = now + (self.min_interval_s if self.push() else poll_s)
-            await asyncio.sleep(min(poll_s, max(0.0, due - loop.time())))
+            wait = due - loop.time()
+            await asyncio.sleep(min(poll_s, wait) if wait > 0 else poll_s)  # past due: poll for a snapshot
 
     def apply_snapshot(self, snap: dict[str, Any]) -> dict[str, Any]:
         """Fold a new snapshot in; return (and broadcast) the delta."""
