@@ -150,3 +150,36 @@ def test_hub_when_merging_does_not_alias_the_offered_dicts() -> None:
         assert hub.pending == {"agents": {"x": 1, "y": 2}}
 
     asyncio.run(scenario())
+
+
+def test_run_when_due_goes_out_with_the_next_snapshot_and_polls_without_spinning() -> None:
+    sent: list[str] = []
+    reads = 0
+
+    async def read() -> None:
+        nonlocal reads
+        reads += 1
+
+    async def scenario() -> None:
+        hub = Hub(min_interval_s=0.2)
+        client = hub.add_client(_recorder(sent))
+        client.resync = False
+        runner = asyncio.create_task(hub.run(read, poll_s=0.01))
+        hub.broadcast(_delta(0))
+        await asyncio.sleep(0.05)
+        assert len(sent) == 1  # the first change goes at once
+        hub.broadcast({"fills": [{"t": 1}]})  # a journal record alone, no snapshot
+        await asyncio.sleep(0.2)  # due since 0.2 s: it waits for a snapshot (until 0.4 s)
+        assert len(sent) == 1
+        hub.broadcast(_delta(1))
+        await asyncio.sleep(0.06)
+        assert len(sent) == 2  # out with the snapshot, within a poll or so
+        hub.broadcast({"fills": [{"t": 2}]})
+        await asyncio.sleep(0.6)  # no snapshot for a whole extra interval: the record goes alone
+        runner.cancel()
+
+    asyncio.run(scenario())
+    messages = [json.loads(t) for t in sent]
+    assert [m["fills"] for m in messages if "fills" in m] == [[{"t": 1}], [{"t": 2}]]
+    assert messages[1]["overview"] == {"n": 1}
+    assert reads < 150  # ~0.9 s at one read per 10 ms poll: a loop past its due time does not spin
