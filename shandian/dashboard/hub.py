@@ -1,12 +1,11 @@
-"""State -> WebSocket deltas: one poller, a coalescing slot per client.
+"""State -> WebSocket deltas: one reader, one coalesced delta, one pusher for all clients.
 
-The poller reads the engine's snapshot (every `poll_s`; nothing happens when no new one was published)
-and the journal tail, turns them into sections (overview, agents, instruments, params) and series
-(prices, PnL, fills, commands), and offers each client a delta: the sections that changed and the new
-series points. A client's pending delta is one merged dict, not a queue: a client that reads slowly gets
-fewer, larger deltas, at most one per `min_interval_s` (10/s); one whose backlog of series points passes
-`max_points` is sent a full state instead; one whose socket does not take a message within
-`send_timeout_s` is closed. Memory per client is bounded and nothing waits on a client.
+The dashboard reads the engine's snapshot every poll (nothing happens when no new one was published) and
+the journal tail, turns them into sections (overview, agents, instruments, params) and series (prices,
+PnL, fills, commands), merges what changed into one pending delta, and pushes it at most once per
+`min_interval_s` (10/s): serialised once, the same text to every client. The dashboard's work does not
+grow with its clients beyond handing bytes to their sockets; memory per client is bounded (one message
+in flight) and nothing waits on a client (see `Hub`).
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import asyncio
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 __all__ = ["Client", "Hub", "sections_of"]
@@ -51,73 +50,47 @@ def sections_of(snap: dict[str, Any], ticks_per_s: float) -> dict[str, Any]:
 
 
 class Client:
-    """One WebSocket's pending delta and its send pacing."""
+    """One WebSocket: its role, the one message in flight, and whether its next message is the full state."""
 
-    def __init__(self, send: Callable[[str], Any], min_interval_s: float, max_points: int,
-                 send_timeout_s: float) -> None:
+    def __init__(self, send: Callable[[str], Any], role: str, send_timeout_s: float) -> None:
         self._send = send
-        self.min_interval_s = min_interval_s
-        self.max_points = max_points
+        self.role = role
         self.send_timeout_s = send_timeout_s
-        self.pending: dict[str, Any] | None = None
-        self.points = 0
-        self.resync = False
+        self.resync = True  # a new client's first message is the full state
         self.sent = 0
-        self.closed = False
-        self._ready = asyncio.Event()
+        self.missed = 0  # deltas that found this client still sending (each turned into a resync)
+        self.closed = asyncio.Event()
+        self._inflight: asyncio.Task[None] | None = None
 
-    def offer(self, delta: dict[str, Any]) -> None:
-        """Merge a delta into the pending one (sections replace per key, series points append)."""
-        if self.resync:
+    @property
+    def busy(self) -> bool:
+        """True while the previous message is still being handed to the socket."""
+        return self._inflight is not None and not self._inflight.done()
+
+    def deliver(self, text: str) -> None:
+        """Start sending one message (never waits; the caller checked `busy`)."""
+        self._inflight = asyncio.ensure_future(self._deliver(text))
+
+    async def _deliver(self, text: str) -> None:
+        try:
+            await asyncio.wait_for(self._send(text), self.send_timeout_s)
+        except Exception:  # too slow (TimeoutError) or the socket failed: this client is done
+            self.closed.set()
             return
-        pending = self.pending if self.pending is not None else {}
-        for key, value in delta.items():
-            if key in _SERIES:
-                pending.setdefault(key, []).extend(value)
-                self.points += len(value)
-            elif isinstance(value, dict) and isinstance(pending.get(key), dict):
-                pending[key].update(value)
-            elif isinstance(value, dict):
-                pending[key] = dict(value)  # this client's own copy: later offers update it in place
-            else:
-                pending[key] = value
-        if self.points > self.max_points:  # too far behind: a full state replaces the backlog
-            self.resync, self.pending, self.points = True, None, 0
-        else:
-            self.pending = pending
-        self._ready.set()
-
-    async def pump(self, full: Callable[[], dict[str, Any]]) -> None:
-        """Send pending deltas (at most one per min_interval_s) until the socket fails or is too slow."""
-        last = 0.0
-        while not self.closed:
-            await self._ready.wait()
-            self._ready.clear()
-            wait = last + self.min_interval_s - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            if self.resync:
-                message: dict[str, Any] = {"type": "full", **full()}
-                self.resync = False
-                self.pending, self.points = None, 0
-            elif self.pending is not None:
-                message = {"type": "delta", **self.pending}
-                self.pending, self.points = None, 0
-            else:
-                continue
-            message["sent_wall_ns"] = time.time_ns()
-            try:
-                await asyncio.wait_for(self._send(json.dumps(message, separators=(",", ":"))),
-                                       self.send_timeout_s)
-            except TimeoutError:
-                self.closed = True
-                raise
-            self.sent += 1
-            last = time.monotonic()
+        self.sent += 1
 
 
 class Hub:
-    """The current state, its short history, and the connected clients."""
+    """The current state, its short history, the delta not pushed yet, and the connected clients.
+
+    One pusher serves all clients: once per `min_interval_s` (10/s) it takes the coalesced delta,
+    serialises it once and hands the same text to every client. A client still sending the
+    previous message skips this one and gets the full state once its socket takes messages again (memory
+    per client: one message in flight); one whose socket does not take a message within `send_timeout_s`
+    is closed. When the pending delta's series points pass `max_points` (the pusher starved) it is
+    dropped and every client gets the full state instead. Nothing is serialised while no client is
+    connected, and nothing waits on a client.
+    """
 
     def __init__(self, history: int = 2000, min_interval_s: float = 0.1, max_points: int = 5000,
                  send_timeout_s: float = 5.0) -> None:
@@ -128,6 +101,9 @@ class Hub:
         self.max_points = max_points
         self.send_timeout_s = send_timeout_s
         self.publishes = 0
+        self.pending: dict[str, Any] = {}
+        self.points = 0  # series points in `pending`
+        self.serialised = 0  # delta messages serialised (one per push, whatever the number of clients)
         self._last_ticks: tuple[int, int] | None = None  # (ticks, mono_ns) of the previous snapshot
         self._ticks_per_s = 0.0
         self._next_rate_ns = 0
@@ -136,24 +112,90 @@ class Hub:
         """Return the whole state and history (a new client's first message)."""
         return {**self.sections, **{k: list(v) for k, v in self.series.items()}}
 
-    def add_client(self, send: Callable[[str], Any]) -> Client:
-        """Register a client; its first delivery is the full state."""
-        client = Client(send, self.min_interval_s, self.max_points, self.send_timeout_s)
-        client.resync = True
-        client._ready.set()
+    def add_client(self, send: Callable[[str], Any], role: str = "read") -> Client:
+        """Register a client; its first delivery (at the next push) is the full state."""
+        client = Client(send, role, self.send_timeout_s)
         self.clients.add(client)
         return client
 
     def remove_client(self, client: Client) -> None:
         """Forget a client (its socket closed)."""
-        client.closed = True
+        client.closed.set()
         self.clients.discard(client)
 
     def broadcast(self, delta: dict[str, Any]) -> None:
-        """Offer a delta to every client (never waits)."""
-        if delta:
+        """Merge a delta into the pending one (sections replace per key, series points append)."""
+        if not delta:
+            return
+        pending = self.pending
+        for key, value in delta.items():
+            if key in _SERIES:
+                pending.setdefault(key, []).extend(value)
+                self.points += len(value)
+            elif isinstance(value, dict) and isinstance(pending.get(key), dict):
+                pending[key].update(value)
+            elif isinstance(value, dict):
+                pending[key] = dict(value)  # the pending delta's own copy: later merges update it in place
+            else:
+                pending[key] = value
+        if self.points > self.max_points:  # the pusher fell behind: a full state replaces the backlog
+            self.pending, self.points = {}, 0
             for client in self.clients:
-                client.offer(delta)
+                client.resync = True
+
+    def push(self) -> bool:
+        """Hand the pending delta (serialised once) to every idle client, the full state to those owed it.
+
+        Return whether any message was handed over.
+        """
+        delta_text: str | None = None
+        if self.pending and self.clients:
+            message = {"type": "delta", **self.pending, "sent_wall_ns": time.time_ns()}
+            delta_text = json.dumps(message, separators=(",", ":"))
+            self.serialised += 1
+        self.pending, self.points = {}, 0
+        fulls: dict[str, str] = {}  # the full state, serialised once per role
+        delivered = False
+        for client in self.clients:
+            if client.closed.is_set():
+                continue
+            if client.busy:
+                if delta_text is not None:
+                    client.resync = True
+                    client.missed += 1
+                continue
+            if client.resync:
+                if client.role not in fulls:
+                    fulls[client.role] = json.dumps({"type": "full", "role": client.role, **self.full(),
+                                                     "sent_wall_ns": time.time_ns()}, separators=(",", ":"))
+                client.resync = False
+                client.deliver(fulls[client.role])
+            elif delta_text is not None:
+                client.deliver(delta_text)
+            else:
+                continue
+            delivered = True
+        return delivered
+
+    async def run(self, read: Callable[[], Awaitable[None]], poll_s: float = 0.01) -> None:
+        """Every `poll_s`: `read` the engine's state (changes folded in); push when due, until cancelled.
+
+        A push is due `min_interval_s` after the previous one and goes out with the first new snapshot
+        from then on (read at the due moment, else polled), so the pushes follow the snapshots' own
+        period instead of drifting against it, which would age what is sent by up to an interval. Other
+        changes (journal records) ride along; without any snapshot for one more interval they go alone,
+        and a client owed the full state gets it when due. The state is read once for all clients.
+        """
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            await read()
+            now = loop.time()
+            if now >= due and ("wall_ns" in self.pending or now >= due + self.min_interval_s
+                               or any(c.resync for c in self.clients)):
+                due = now + (self.min_interval_s if self.push() else poll_s)
+            wait = due - loop.time()
+            await asyncio.sleep(min(poll_s, wait) if wait > 0 else poll_s)  # past due: poll for a snapshot
 
     def apply_snapshot(self, snap: dict[str, Any]) -> dict[str, Any]:
         """Fold a new snapshot in; return (and broadcast) the delta."""

@@ -53,15 +53,14 @@ def token_of(headers: Any, query: Any) -> str | None:
 class Dashboard:
     """The engine link, the hub and the poll loop of one dashboard."""
 
-    def __init__(self, link: EngineLink, tokens: Tokens, poll_s: float = 0.02, journal_poll_s: float = 0.25,
-                 hub: Hub | None = None) -> None:
+    def __init__(self, link: EngineLink, tokens: Tokens, hub: Hub | None = None) -> None:
         self.link = link
         self.tokens = tokens
         self.hub = hub or Hub()
-        self.poll_s = poll_s
-        self.journal_poll_s = journal_poll_s
         self.limit = RateLimit()
         self._snapshot: Any = None
+        self._seen = 0  # the snapshot's publication count last read
+        self._next_journal = 0.0  # the journal is read once per push period
         self._journal: JournalTail | None = None
         self.info: dict[str, Any] = {}
 
@@ -81,22 +80,21 @@ class Dashboard:
                 await asyncio.sleep(0.2)
 
     async def run(self) -> None:
-        """Poll the snapshot (and the journal) and push deltas, until cancelled."""
+        """Attach, then read the snapshot (and the journal) and push deltas, until cancelled."""
         await self._attach()
-        seen = 0
-        next_journal = 0.0
-        loop = asyncio.get_running_loop()
-        while True:
-            publishes = self._snapshot.publishes()
-            if publishes != seen:
-                snap = self._snapshot.read()
-                if snap is not None:
-                    seen = publishes
-                    self.hub.apply_snapshot(snap)
-            if loop.time() >= next_journal:
-                next_journal = loop.time() + self.journal_poll_s
-                await self._poll_journal()
-            await asyncio.sleep(self.poll_s)
+        await self.hub.run(self._read)
+
+    async def _read(self) -> None:
+        publishes = self._snapshot.publishes()
+        if publishes != self._seen:  # nothing to do when the engine published nothing new
+            snap = self._snapshot.read()
+            if snap is not None:
+                self._seen = publishes
+                self.hub.apply_snapshot(snap)
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_journal:
+            self._next_journal = now + self.hub.min_interval_s
+            await self._poll_journal()
 
     async def _poll_journal(self) -> None:
         if self._journal is None:
@@ -223,12 +221,12 @@ def create_app(dashboard: Dashboard, fleet: FleetView | None = None) -> FastAPI:
             await websocket.close(code=4401, reason="missing or wrong token")
             return
         await websocket.accept()
-        client = dashboard.hub.add_client(websocket.send_text)
-        pump = asyncio.create_task(client.pump(lambda: {"role": role, **dashboard.hub.full()}))
+        client = dashboard.hub.add_client(websocket.send_text, role)
+        closed = asyncio.create_task(client.closed.wait())  # the hub gave up on it (too slow, send failed)
         try:
-            while not pump.done():  # nothing is expected from the browser; this notices a close
+            while True:  # nothing is expected from the browser; this notices a close
                 receive = asyncio.create_task(websocket.receive_text())
-                done, _ = await asyncio.wait({receive, pump}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait({receive, closed}, return_when=asyncio.FIRST_COMPLETED)
                 if receive not in done:
                     receive.cancel()
                     break
@@ -237,9 +235,7 @@ def create_app(dashboard: Dashboard, fleet: FleetView | None = None) -> FastAPI:
             pass
         finally:
             dashboard.hub.remove_client(client)
-            pump.cancel()
-            with contextlib.suppress(BaseException):
-                await pump
+            closed.cancel()
             with contextlib.suppress(Exception):
                 await websocket.close()
 
@@ -261,8 +257,10 @@ def serve(socket_path: str | None, host: str, port: int, tokens: Tokens,
         app = create_fleet_app(fleet, tokens)
     else:
         app = create_app(Dashboard(EngineLink(socket_path), tokens), fleet)
+    # no permessage-deflate: compression runs per connection (its context is the client's own), so the same
+    # delta would be compressed once per client; deltas are a few kB at <= 10/s
     config = uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning",
-                            ws_max_size=65536, lifespan="on")
+                            ws_max_size=65536, ws_per_message_deflate=False, lifespan="on")
     server = uvicorn.Server(config)  # SIGTERM / SIGINT: uvicorn's own orderly exit
     os.environ.pop("SHANDIAN_DASHBOARD_TOKEN", None)
     os.environ.pop("SHANDIAN_DASHBOARD_READ_TOKEN", None)
