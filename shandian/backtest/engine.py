@@ -7,6 +7,7 @@ ledger) and one daily row per (trading day, agent) marked at the day's last pric
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ class _Book:
 class BacktestEngine(Engine):
     """An Engine whose gateway is the in-thread backtest replay; records trades and daily rows."""
 
+    direct_bars = True  # bar-only batches straight from C++ to on_bar (False: through on_batch, as live)
+
     def __init__(self, config: Config, settings: BacktestSettings, front: dict[str, Any], *,
                  rates: list[dict[str, Any]] | None = None,
                  progress: Callable[[Progress], None] | None = None, out: TextIO | None = None,
@@ -87,6 +90,10 @@ class BacktestEngine(Engine):
         # Snapshots reach the agents' on_tick from C++ directly (the dispatcher's handler cache), no Batch
         # view or Python dispatcher frame per tick; everything else still goes through on_batch.
         self._rt.set_tick_handlers(self._tick_handlers, self._on_ticks, self._tick_failed)
+        # Bars likewise (bar-input mode: one bar a batch); cached under ~mask in the same dict, so whatever
+        # invalidates the tick handlers (subscribe, an agent stopping) invalidates these too.
+        if self.direct_bars:
+            self._rt.set_bar_handlers(self._tick_handlers, self._on_bar_miss, self._bar_failed)
 
     def _tick_failed(self, agent: Any, exc: BaseException) -> None:
         """Handle an on_tick that raised as the live dispatcher does: that agent stops, the others go on."""
@@ -94,6 +101,29 @@ class BacktestEngine(Engine):
             raise exc
         except Exception:
             self._fail(agent, "on_tick")
+
+    def _on_bar_miss(self, bar: Any) -> None:
+        """Deliver a bar whose subscriber mask has no cached handlers, and cache them (not while stopping)."""
+        self._on_bar(bar)
+        if self._stopping:
+            return
+        mask = bar.subscribers
+        self._tick_handlers[~mask] = tuple(
+            (agent, self._bar_callback(agent)) for aid, agent in self._by_id.items()
+            if mask >> aid & 1 and self._states[agent].running)
+
+    def _bar_callback(self, agent: Any) -> Callable[[Any], None]:
+        """on_bar as the C++ bar loop calls it: directly, or through _call (async lane, state sync)."""
+        if (self._aio is not None and agent in self._aio) or agent in self._persist.fields:
+            return functools.partial(self._call, agent, agent.on_bar)
+        return agent.on_bar
+
+    def _bar_failed(self, agent: Any, exc: BaseException) -> None:
+        """Handle an on_bar that raised as the live dispatcher does: that agent stops, the others go on."""
+        try:
+            raise exc
+        except Exception:
+            self._fail(agent, "on_bar")
 
     def _clock_speed(self) -> float:
         return 1.0  # the risk engine's windows run on the event clock
