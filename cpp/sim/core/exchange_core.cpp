@@ -352,11 +352,9 @@ void ExchangeCore::on_feed_event(const FeedEvent& event) {
   const InstrumentSpec& s = im.instruments[static_cast<std::size_t>(idx)];
   detail::Market& mk = im.markets[static_cast<std::size_t>(idx)];
   const bool had_tick = mk.has_tick;
-  const detail::Side prev_bid = mk.shown_bid;
-  const detail::Side prev_ask = mk.shown_ask;
   const std::int64_t prev_volume = mk.cum_volume;
-  mk.prev_bid = prev_bid;
-  mk.prev_ask = prev_ask;
+  mk.prev_bid = mk.shown_bid;  // written only here: match_resting reads them below
+  mk.prev_ask = mk.shown_ask;
   mk.tick = event.tick;
   mk.has_tick = true;
   detail::read_side(s, event.tick, true, mk.shown_bid);
@@ -373,7 +371,7 @@ void ExchangeCore::on_feed_event(const FeedEvent& event) {
     mk.lower_ticks = s.to_ticks(event.tick.LowerLimitPrice);
   }
   const std::int64_t traded = had_tick ? std::max<std::int64_t>(0, mk.cum_volume - prev_volume) : 0;
-  if (mk.status == THOST_FTDC_IS_Continous) im.match_resting(idx, prev_bid, prev_ask, traded);
+  if (mk.status == THOST_FTDC_IS_Continous) im.match_resting(idx, mk.prev_bid, mk.prev_ask, traded);
 }
 
 void ExchangeCore::advance_clock(std::int64_t exchange_ns) {

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <array>
+#include <cfloat>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -66,7 +68,7 @@ struct Market {
 // Reads one side of a CTP snapshot into integer ticks.
 void read_side(const InstrumentSpec& spec, const CThostFtdcDepthMarketDataField& t, bool bid, Side& out);
 
-// True when the double carries a value (CTP marks empty fields with DBL_MAX).
-[[nodiscard]] bool has_value(double v) noexcept;
+// True when the double carries a value (CTP marks empty fields with DBL_MAX). Inline: read per level.
+[[nodiscard]] inline bool has_value(double v) noexcept { return std::isfinite(v) && std::fabs(v) < DBL_MAX / 2; }
 
 }  // namespace shandian::sim::detail
