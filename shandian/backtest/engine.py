@@ -18,6 +18,7 @@ from shandian.backtest.config import BacktestSettings
 from shandian.config import Config
 from shandian.engine import Engine
 from shandian.engine.codes import _NOTICE_NAMES
+from shandian.names import DIRECTIONS, OFFSETS
 from shandian.report import RunReport
 
 
@@ -162,15 +163,15 @@ class BacktestEngine(Engine):
         commission = t.position.commission  # the (agent, instrument) commission of the trading day
         fee = commission - seen if commission >= seen else commission
         self._commission_seen[key] = commission
-        mult = self.instrument(t.symbol).volume_multiple
-        buy = t.direction == _core.Direction.BUY
-        offset_name = t.offset.name.lower()  # open | close | close_today | close_yesterday
+        direction, offset = t.codes  # ints: no pybind enum objects per trade
+        buy = DIRECTIONS[direction] == "buy"
         self._trade_rows.append((t.recv_ns // 1_000_000, int(self._day or 0), name, t.symbol,
-                                 "buy" if buy else "sell", offset_name, t.price, t.volume, fee, t.order,
+                                 DIRECTIONS[direction], OFFSETS[offset], t.price, t.volume, fee, t.order,
                                  t.trade_id.strip()))
         book = self._books.get(key)
         if book is None:
-            book = self._books[key] = _Book(t.symbol, mult)
+            book = self._books[key] = _Book(t.symbol, self.instrument(t.symbol).volume_multiple)
+        mult = book.multiplier
         signed = t.volume if buy else -t.volume
         if book.lots == 0 or (book.lots > 0) == (signed > 0):
             total = book.lots + signed
