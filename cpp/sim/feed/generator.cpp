@@ -90,11 +90,11 @@ struct Lane {
   // from_ticks of every price in [lower, upper] (every price a snapshot shows lies there), computed once:
   // the same doubles as calling it per snapshot, without its rounding per field.
   std::vector<double> price_table;
+  std::int64_t price_count = 0;  // price_table.size(), kept signed for the range check
 
   [[nodiscard]] double price(std::int64_t ticks) const noexcept {
     const std::int64_t k = ticks - lower;
-    return k >= 0 && k < static_cast<std::int64_t>(price_table.size()) ? price_table[static_cast<std::size_t>(k)]
-                                                                       : spec->from_ticks(ticks);
+    return k >= 0 && k < price_count ? price_table[static_cast<std::size_t>(k)] : spec->from_ticks(ticks);
   }
 };
 
@@ -194,6 +194,7 @@ struct GeneratorSource::Impl {
       for (std::size_t k = 0; k < lane.price_table.size(); ++k) {
         lane.price_table[k] = spec.from_ticks(lane.lower + static_cast<std::int64_t>(k));
       }
+      lane.price_count = static_cast<std::int64_t>(lane.price_table.size());
     }
     // Rounded so that Turnover stays an exact multiple (0.02 × 1000 must be 20, not 20.000000000000004).
     lane.tick_value = std::round(spec.price_tick * spec.volume_multiple * 1e6) / 1e6;
