@@ -97,11 +97,17 @@ class BacktestEngine(Engine):
             self._rt.set_bar_handlers(self._tick_handlers, self._on_bar_miss, self._bar_failed)
 
     def _tick_failed(self, agent: Any, exc: BaseException) -> None:
-        """Handle an on_tick that raised as the live dispatcher does: that agent stops, the others go on."""
+        self._handler_failed(agent, exc, "on_tick")
+
+    def _bar_failed(self, agent: Any, exc: BaseException) -> None:
+        self._handler_failed(agent, exc, "on_bar")
+
+    def _handler_failed(self, agent: Any, exc: BaseException, where: str) -> None:
+        """Handle an on_tick/on_bar C++ called that raised, as live: that agent stops, the others go on."""
         try:
             raise exc
         except Exception:
-            self._fail(agent, "on_tick")
+            self._fail(agent, where)
 
     def _on_bar_miss(self, bar: Any) -> None:
         """Deliver a bar whose subscriber mask has no cached handlers, and cache them (not while stopping)."""
@@ -118,13 +124,6 @@ class BacktestEngine(Engine):
         if (self._aio is not None and agent in self._aio) or agent in self._persist.fields:
             return functools.partial(self._call, agent, agent.on_bar)
         return agent.on_bar
-
-    def _bar_failed(self, agent: Any, exc: BaseException) -> None:
-        """Handle an on_bar that raised as the live dispatcher does: that agent stops, the others go on."""
-        try:
-            raise exc
-        except Exception:
-            self._fail(agent, "on_bar")
 
     def _clock_speed(self) -> float:
         return 1.0  # the risk engine's windows run on the event clock
