@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -59,6 +60,11 @@ struct Market {
   char status = THOST_FTDC_IS_Continous;  // no status event yet: trading (a CSV feed may carry none)
   bool has_limits = false;
   std::int64_t upper_ticks = 0, lower_ticks = 0;
+  // The snapshot prices last_ticks / upper_ticks / lower_ticks were converted from (NaN: none yet): an
+  // equal price (the limits all day, the last price most snapshots) needs no conversion again.
+  double last_px = std::numeric_limits<double>::quiet_NaN();
+  double upper_px = std::numeric_limits<double>::quiet_NaN();
+  double lower_px = std::numeric_limits<double>::quiet_NaN();
 
   // Resting client orders: price level → order ids in time priority. Bids best (highest) first.
   std::map<std::int64_t, std::vector<int>, std::greater<>> bids;
