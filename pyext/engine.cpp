@@ -63,6 +63,7 @@ class PyDispatcher final : public AgentDispatcher {
     py::gil_scoped_acquire gil;  // the Python references die with the GIL held
     target_ = py::object();
     tick_handlers_ = tick_miss_ = tick_error_ = py::object();
+    bar_handlers_ = bar_miss_ = bar_error_ = py::object();
     error_.reset();
   }
   void set_target(py::object target) { target_ = std::move(target); }
@@ -74,6 +75,15 @@ class PyDispatcher final : public AgentDispatcher {
     tick_handlers_ = std::move(handlers);
     tick_miss_ = std::move(on_miss);
     tick_error_ = std::move(on_error);
+  }
+  // Bar-only batches go straight to the agents' on_bar callables, as ticks do: `handlers[~mask]` (the
+  // inverted subscriber mask, so the bars share the tick cache and its invalidation) holds
+  // ((agent, on_bar), ...), `on_miss(bar)` delivers a bar whose mask is not cached yet, `on_error(agent, exc)`
+  // handles an on_bar that raised. Saves the Batch view and the dispatcher frames per bar (bar backtests).
+  void set_bar_handlers(py::dict handlers, py::object on_miss, py::object on_error) {
+    bar_handlers_ = std::move(handlers);
+    bar_miss_ = std::move(on_miss);
+    bar_error_ = std::move(on_error);
   }
 
   // The state snapshot (runtime/snapshot.hpp) is published here, before the GIL is taken: at most once per
@@ -92,6 +102,15 @@ class PyDispatcher final : public AgentDispatcher {
     if (tick_handlers_ && batch.sequence.size() == batch.ticks.size()) {
       try {
         deliver_ticks(batch.ticks);
+      } catch (py::error_already_set& e) {
+        error_.emplace(std::move(e));
+        engine_.stop();
+      }
+      return;
+    }
+    if (bar_handlers_ && batch.sequence.size() == batch.bars.size()) {
+      try {
+        deliver_bars(batch.bars);
       } catch (py::error_already_set& e) {
         error_.emplace(std::move(e));
         engine_.stop();
@@ -133,6 +152,32 @@ class PyDispatcher final : public AgentDispatcher {
     }
   }
 
+  void deliver_bars(std::span<const BarUpdate> bars) {
+    for (const BarUpdate& b : bars) {
+      const py::int_ mask(b.subscribers);
+      const py::object key = py::reinterpret_steal<py::object>(PyNumber_Invert(mask.ptr()));
+      if (!key) throw py::error_already_set();
+      PyObject* found = PyDict_GetItemWithError(bar_handlers_.ptr(), key.ptr());  // borrowed
+      if (found == nullptr) {
+        if (PyErr_Occurred() != nullptr) throw py::error_already_set();
+        bar_miss_(b);
+        continue;
+      }
+      const py::tuple handlers = py::reinterpret_borrow<py::tuple>(found);  // held: a failure may clear the cache
+      if (handlers.empty()) continue;
+      const py::object bar = py::cast(b);
+      for (const py::handle pair : handlers) {
+        PyObject* result = PyObject_CallOneArg(PyTuple_GET_ITEM(pair.ptr(), 1), bar.ptr());
+        if (result != nullptr) {
+          Py_DECREF(result);
+          continue;
+        }
+        py::error_already_set raised;
+        bar_error_(py::reinterpret_borrow<py::object>(PyTuple_GET_ITEM(pair.ptr(), 0)), raised.value());
+      }
+    }
+  }
+
   // Called with the GIL held after the loop returned.
   void rethrow_pending() {
     if (!error_) return;
@@ -145,6 +190,7 @@ class PyDispatcher final : public AgentDispatcher {
   Engine& engine_;
   py::object target_;
   py::object tick_handlers_, tick_miss_, tick_error_;  // a dict and two callables; null: no fast path
+  py::object bar_handlers_, bar_miss_, bar_error_;     // the same for bar-only batches
   std::optional<py::error_already_set> error_;
   runtime::SnapshotWriter* snapshot_ = nullptr;
   runtime::Runtime* runtime_ = nullptr;
@@ -650,6 +696,15 @@ void bind_engine_class(py::module_& m) {
           "Tick-only batches bypass on_batch: each tick goes to handlers[tick.subscribers]'s on_tick callables "
           "((agent, fn) pairs); on_miss((tick,)) when the mask is not in handlers; on_error(agent, exc) when "
           "an on_tick raised")
+      .def(
+          "set_bar_handlers",
+          [](PyEngine& e, py::dict handlers, py::object on_miss, py::object on_error) {
+            e.dispatcher->set_bar_handlers(std::move(handlers), std::move(on_miss), std::move(on_error));
+          },
+          py::arg("handlers"), py::arg("on_miss"), py::arg("on_error"),
+          "Bar-only batches bypass on_batch: each bar goes to handlers[~bar.subscribers]'s on_bar callables "
+          "((agent, fn) pairs); on_miss(bar) when the key is not in handlers; on_error(agent, exc) when an "
+          "on_bar raised")
       .def(
           "subscribe",
           [](PyEngine& e, AgentId agent, const std::string& symbol) { return e.engine().subscribe(agent, symbol); },

@@ -1467,6 +1467,10 @@ class Engine:
         """
     def set_allocation(self, agent: typing.SupportsInt | typing.SupportsIndex, capital: typing.SupportsFloat | typing.SupportsIndex) -> None:
         ...
+    def set_bar_handlers(self, handlers: dict, on_miss: typing.Any, on_error: typing.Any) -> None:
+        """
+        Bar-only batches bypass on_batch: each bar goes to handlers[~bar.subscribers]'s on_bar callables ((agent, fn) pairs); on_miss(bar) when the key is not in handlers; on_error(agent, exc) when an on_bar raised
+        """
     def set_dispatcher(self, dispatcher: typing.Any) -> None:
         """
         dispatcher.on_batch(batch) is called once per drained batch, with the GIL held

@@ -129,6 +129,12 @@ class BacktestGateway final : public core::Gateway, private sim::TraderSink {
                     const BarBand& band);
   std::int64_t bar_volume_ = 0;  // the synthetic snapshots' cumulative volume
   BarColumns bar_cols_;          // the bar chunk being replayed
+  struct BarTemplate {
+    std::string day;  // the trading day `tick` was built for ("": not built)
+    CThostFtdcDepthMarketDataField tick{};
+  };
+  std::vector<BarTemplate> bar_templates_;  // by exchange core index
+  sim::FeedEvent bar_event_;                // the synthetic snapshot being replayed (reused)
 
   BacktestSettings settings_;
   std::string day_;

@@ -24,16 +24,29 @@ constexpr int kOpenBookVolume = 1'000'000'000;
 
 void BacktestGateway::bar_snapshot(int instrument, std::int64_t exchange_ns, double last, std::int64_t traded,
                                    double bid, double ask, const BarBand& band) {
-  const sim::InstrumentSpec& spec = core_->instruments()[static_cast<std::size_t>(instrument)];
-  sim::FeedEvent ev;
+  const auto at = static_cast<std::size_t>(instrument);
+  if (bar_templates_.size() != core_->instruments().size()) bar_templates_.assign(core_->instruments().size(), {});
+  BarTemplate& tpl = bar_templates_[at];
+  if (tpl.day != day_) {  // the fields a bar's snapshots share, built once a trading day per instrument
+    const sim::InstrumentSpec& spec = core_->instruments()[at];
+    CThostFtdcDepthMarketDataField& t = tpl.tick;
+    std::memset(&t, 0, sizeof t);
+    ctp::put_text(t.InstrumentID, spec.instrument_id.c_str());
+    ctp::put_text(t.ExchangeID, spec.exchange_id.c_str());
+    ctp::put_text(t.TradingDay, day_.c_str());
+    for (double* p : {&t.PreSettlementPrice, &t.PreClosePrice, &t.OpenPrice, &t.HighestPrice, &t.LowestPrice,
+                      &t.ClosePrice, &t.SettlementPrice, &t.AveragePrice, &t.BidPrice2, &t.AskPrice2, &t.BidPrice3,
+                      &t.AskPrice3, &t.BidPrice4, &t.AskPrice4, &t.BidPrice5, &t.AskPrice5}) {
+      *p = DBL_MAX;
+    }
+    tpl.day = day_;
+  }
+  sim::FeedEvent& ev = bar_event_;
   ev.kind = sim::FeedEvent::Kind::Tick;
   ev.exchange_ns = exchange_ns;
   ev.instrument_index = instrument;
   CThostFtdcDepthMarketDataField& t = ev.tick;
-  std::memset(&t, 0, sizeof t);
-  ctp::put_text(t.InstrumentID, spec.instrument_id.c_str());
-  ctp::put_text(t.ExchangeID, spec.exchange_id.c_str());
-  ctp::put_text(t.TradingDay, day_.c_str());
+  std::memcpy(&t, &tpl.tick, sizeof t);
   bar_volume_ += traded;
   t.LastPrice = last;
   t.Volume = static_cast<int>(bar_volume_);
@@ -41,11 +54,6 @@ void BacktestGateway::bar_snapshot(int instrument, std::int64_t exchange_ns, dou
   t.AskPrice1 = std::isfinite(ask) ? ask : DBL_MAX;
   t.BidVolume1 = std::isfinite(bid) ? kOpenBookVolume : 0;
   t.AskVolume1 = std::isfinite(ask) ? kOpenBookVolume : 0;
-  for (double* p : {&t.PreSettlementPrice, &t.PreClosePrice, &t.OpenPrice, &t.HighestPrice, &t.LowestPrice,
-                    &t.ClosePrice, &t.SettlementPrice, &t.AveragePrice, &t.BidPrice2, &t.AskPrice2, &t.BidPrice3,
-                    &t.AskPrice3, &t.BidPrice4, &t.AskPrice4, &t.BidPrice5, &t.AskPrice5}) {
-    *p = DBL_MAX;
-  }
   t.UpperLimitPrice = band.upper;
   t.LowerLimitPrice = band.lower;
   if (exchange_ns > clock_ns_) clock_ns_ = exchange_ns;
@@ -93,6 +101,7 @@ bool BacktestGateway::run_bars(core::Engine& engine) {
     deliver_due(engine, INT64_MAX);
     pump(engine);
   };
+  std::uint32_t day_number = static_cast<std::uint32_t>(std::stoul(day_));  // day_ as a number
   std::size_t pos = 0;
   while (!engine.stop_requested()) {
     if (pos >= bar_cols_.rows) {
@@ -110,10 +119,10 @@ bool BacktestGateway::run_bars(core::Engine& engine) {
       throw std::out_of_range("backtest data: bar instrument index " + std::to_string(k) + " out of range");
     }
     const auto s = static_cast<std::size_t>(k);
-    const std::string day = std::to_string(bar_cols_.trading_day[r]);
-    if (day != day_) {
+    if (bar_cols_.trading_day[r] != day_number) {
+      day_number = bar_cols_.trading_day[r];
       end_day();
-      roll_to(engine, day);
+      roll_to(engine, std::to_string(day_number));
       bar_volume_ = 0;
       band_set.assign(band_set.size(), false);
       ++counters_.days;

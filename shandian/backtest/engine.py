@@ -7,6 +7,7 @@ ledger) and one daily row per (trading day, agent) marked at the day's last pric
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from shandian.backtest.config import BacktestSettings
 from shandian.config import Config
 from shandian.engine import Engine
 from shandian.engine.codes import _NOTICE_NAMES
+from shandian.names import DIRECTIONS, OFFSETS
 from shandian.report import RunReport
 
 
@@ -50,6 +52,8 @@ class _Book:
 
 class BacktestEngine(Engine):
     """An Engine whose gateway is the in-thread backtest replay; records trades and daily rows."""
+
+    direct_bars = True  # bar-only batches straight from C++ to on_bar (False: through on_batch, as live)
 
     def __init__(self, config: Config, settings: BacktestSettings, front: dict[str, Any], *,
                  rates: list[dict[str, Any]] | None = None,
@@ -87,13 +91,39 @@ class BacktestEngine(Engine):
         # Snapshots reach the agents' on_tick from C++ directly (the dispatcher's handler cache), no Batch
         # view or Python dispatcher frame per tick; everything else still goes through on_batch.
         self._rt.set_tick_handlers(self._tick_handlers, self._on_ticks, self._tick_failed)
+        # Bars likewise (bar-input mode: one bar a batch); cached under ~mask in the same dict, so whatever
+        # invalidates the tick handlers (subscribe, an agent stopping) invalidates these too.
+        if self.direct_bars:
+            self._rt.set_bar_handlers(self._tick_handlers, self._on_bar_miss, self._bar_failed)
 
     def _tick_failed(self, agent: Any, exc: BaseException) -> None:
-        """Handle an on_tick that raised as the live dispatcher does: that agent stops, the others go on."""
+        self._handler_failed(agent, exc, "on_tick")
+
+    def _bar_failed(self, agent: Any, exc: BaseException) -> None:
+        self._handler_failed(agent, exc, "on_bar")
+
+    def _handler_failed(self, agent: Any, exc: BaseException, where: str) -> None:
+        """Handle an on_tick/on_bar C++ called that raised, as live: that agent stops, the others go on."""
         try:
             raise exc
         except Exception:
-            self._fail(agent, "on_tick")
+            self._fail(agent, where)
+
+    def _on_bar_miss(self, bar: Any) -> None:
+        """Deliver a bar whose subscriber mask has no cached handlers, and cache them (not while stopping)."""
+        self._on_bar(bar)
+        if self._stopping:
+            return
+        mask = bar.subscribers
+        self._tick_handlers[~mask] = tuple(
+            (agent, self._bar_callback(agent)) for aid, agent in self._by_id.items()
+            if mask >> aid & 1 and self._states[agent].running)
+
+    def _bar_callback(self, agent: Any) -> Callable[[Any], None]:
+        """on_bar as the C++ bar loop calls it: directly, or through _call (async lane, state sync)."""
+        if (self._aio is not None and agent in self._aio) or agent in self._persist.fields:
+            return functools.partial(self._call, agent, agent.on_bar)
+        return agent.on_bar
 
     def _clock_speed(self) -> float:
         return 1.0  # the risk engine's windows run on the event clock
@@ -132,15 +162,15 @@ class BacktestEngine(Engine):
         commission = t.position.commission  # the (agent, instrument) commission of the trading day
         fee = commission - seen if commission >= seen else commission
         self._commission_seen[key] = commission
-        mult = self.instrument(t.symbol).volume_multiple
-        buy = t.direction == _core.Direction.BUY
-        offset_name = t.offset.name.lower()  # open | close | close_today | close_yesterday
+        direction, offset = t.codes  # ints: no pybind enum objects per trade
+        buy = DIRECTIONS[direction] == "buy"
         self._trade_rows.append((t.recv_ns // 1_000_000, int(self._day or 0), name, t.symbol,
-                                 "buy" if buy else "sell", offset_name, t.price, t.volume, fee, t.order,
+                                 DIRECTIONS[direction], OFFSETS[offset], t.price, t.volume, fee, t.order,
                                  t.trade_id.strip()))
         book = self._books.get(key)
         if book is None:
-            book = self._books[key] = _Book(t.symbol, mult)
+            book = self._books[key] = _Book(t.symbol, self.instrument(t.symbol).volume_multiple)
+        mult = book.multiplier
         signed = t.volume if buy else -t.volume
         if book.lots == 0 or (book.lots > 0) == (signed > 0):
             total = book.lots + signed

@@ -352,11 +352,9 @@ void ExchangeCore::on_feed_event(const FeedEvent& event) {
   const InstrumentSpec& s = im.instruments[static_cast<std::size_t>(idx)];
   detail::Market& mk = im.markets[static_cast<std::size_t>(idx)];
   const bool had_tick = mk.has_tick;
-  const detail::Side prev_bid = mk.shown_bid;
-  const detail::Side prev_ask = mk.shown_ask;
   const std::int64_t prev_volume = mk.cum_volume;
-  mk.prev_bid = prev_bid;
-  mk.prev_ask = prev_ask;
+  mk.prev_bid = mk.shown_bid;  // written only here: match_resting reads them below
+  mk.prev_ask = mk.shown_ask;
   mk.tick = event.tick;
   mk.has_tick = true;
   detail::read_side(s, event.tick, true, mk.shown_bid);
@@ -364,16 +362,23 @@ void ExchangeCore::on_feed_event(const FeedEvent& event) {
   mk.bid = mk.shown_bid;  // new snapshot: liquidity our orders consumed from the last one is back
   mk.ask = mk.shown_ask;
   mk.has_last = detail::has_value(event.tick.LastPrice);
-  if (mk.has_last) mk.last_ticks = s.to_ticks(event.tick.LastPrice);
+  // A snapshot writes each *_ticks only with its *_px (the constructor's limits leave upper/lower_px NaN).
+  auto convert = [&s](double price, double& px, std::int64_t& ticks) {
+    if (price != px) {
+      px = price;
+      ticks = s.to_ticks(price);
+    }
+  };
+  if (mk.has_last) convert(event.tick.LastPrice, mk.last_px, mk.last_ticks);
   mk.cum_volume = event.tick.Volume;
   if (detail::has_value(event.tick.UpperLimitPrice) && detail::has_value(event.tick.LowerLimitPrice) &&
       event.tick.UpperLimitPrice > 0.0) {
     mk.has_limits = true;
-    mk.upper_ticks = s.to_ticks(event.tick.UpperLimitPrice);
-    mk.lower_ticks = s.to_ticks(event.tick.LowerLimitPrice);
+    convert(event.tick.UpperLimitPrice, mk.upper_px, mk.upper_ticks);
+    convert(event.tick.LowerLimitPrice, mk.lower_px, mk.lower_ticks);
   }
   const std::int64_t traded = had_tick ? std::max<std::int64_t>(0, mk.cum_volume - prev_volume) : 0;
-  if (mk.status == THOST_FTDC_IS_Continous) im.match_resting(idx, prev_bid, prev_ask, traded);
+  if (mk.status == THOST_FTDC_IS_Continous) im.match_resting(idx, mk.prev_bid, mk.prev_ask, traded);
 }
 
 void ExchangeCore::advance_clock(std::int64_t exchange_ns) {

@@ -5,8 +5,6 @@
 
 namespace shandian::sim::detail {
 
-bool has_value(double v) noexcept { return std::isfinite(v) && std::fabs(v) < DBL_MAX / 2; }
-
 void read_side(const InstrumentSpec& spec, const CThostFtdcDepthMarketDataField& t, bool bid, Side& out) {
   const double prices[kDepth] = {bid ? t.BidPrice1 : t.AskPrice1, bid ? t.BidPrice2 : t.AskPrice2,
                                  bid ? t.BidPrice3 : t.AskPrice3, bid ? t.BidPrice4 : t.AskPrice4,

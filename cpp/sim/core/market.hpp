@@ -10,8 +10,11 @@
 #pragma once
 
 #include <array>
+#include <cfloat>
+#include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -57,6 +60,11 @@ struct Market {
   char status = THOST_FTDC_IS_Continous;  // no status event yet: trading (a CSV feed may carry none)
   bool has_limits = false;
   std::int64_t upper_ticks = 0, lower_ticks = 0;
+  // The snapshot prices last_ticks / upper_ticks / lower_ticks were converted from (NaN: none yet): an
+  // equal price (the limits all day, the last price most snapshots) needs no conversion again.
+  double last_px = std::numeric_limits<double>::quiet_NaN();
+  double upper_px = std::numeric_limits<double>::quiet_NaN();
+  double lower_px = std::numeric_limits<double>::quiet_NaN();
 
   // Resting client orders: price level → order ids in time priority. Bids best (highest) first.
   std::map<std::int64_t, std::vector<int>, std::greater<>> bids;
@@ -66,7 +74,7 @@ struct Market {
 // Reads one side of a CTP snapshot into integer ticks.
 void read_side(const InstrumentSpec& spec, const CThostFtdcDepthMarketDataField& t, bool bid, Side& out);
 
-// True when the double carries a value (CTP marks empty fields with DBL_MAX).
-[[nodiscard]] bool has_value(double v) noexcept;
+// True when the double carries a value (CTP marks empty fields with DBL_MAX). Inline: read per level.
+[[nodiscard]] inline bool has_value(double v) noexcept { return std::isfinite(v) && std::fabs(v) < DBL_MAX / 2; }
 
 }  // namespace shandian::sim::detail

@@ -87,7 +87,18 @@ struct Lane {
   std::int64_t depth_base = 10;  // typical resting lots per level
   std::int64_t trade_base = 3;   // typical lots traded per snapshot
   double tick_value = 10.0;      // CNY per tick per lot (price_tick × multiplier, rounded to 1e-6)
+  // from_ticks of every price in [lower, upper] (every price a snapshot shows lies there), computed once:
+  // the same doubles as calling it per snapshot, without its rounding per field.
+  std::vector<double> price_table;
+  std::int64_t price_count = 0;  // price_table.size(), kept signed for the range check
+
+  [[nodiscard]] double price(std::int64_t ticks) const noexcept {
+    const std::int64_t k = ticks - lower;
+    return k >= 0 && k < price_count ? price_table[static_cast<std::size_t>(k)] : spec->from_ticks(ticks);
+  }
 };
+
+constexpr std::int64_t kMaxPriceTable = 1 << 16;  // wider bands (none bundled) convert per snapshot
 
 struct StatusEvent {
   std::int64_t exchange_ns;
@@ -178,6 +189,13 @@ struct GeneratorSource::Impl {
     if (lane.upper <= lane.ref) lane.upper = lane.ref + 1;
     if (lane.lower >= lane.ref) lane.lower = std::max<std::int64_t>(1, lane.ref - 1);
     lane.last = lane.ref;
+    if (lane.upper - lane.lower < kMaxPriceTable) {
+      lane.price_table.resize(static_cast<std::size_t>(lane.upper - lane.lower + 1));
+      for (std::size_t k = 0; k < lane.price_table.size(); ++k) {
+        lane.price_table[k] = spec.from_ticks(lane.lower + static_cast<std::int64_t>(k));
+      }
+      lane.price_count = static_cast<std::int64_t>(lane.price_table.size());
+    }
     // Rounded so that Turnover stays an exact multiple (0.02 × 1000 must be 20, not 20.000000000000004).
     lane.tick_value = std::round(spec.price_tick * spec.volume_multiple * 1e6) / 1e6;
     const double notional = spec.reference_price * spec.volume_multiple;
@@ -294,10 +312,10 @@ struct GeneratorSource::Impl {
     write_hhmmss(t.UpdateTime, seconds_of_day_of(lane.next_ns));
     t.UpdateMillisec = static_cast<int>(lane.next_ns / kNanosPerMilli % 1000);
     if (lane.open >= 0) {
-      t.LastPrice = spec.from_ticks(lane.last);
-      t.OpenPrice = spec.from_ticks(lane.open);
-      t.HighestPrice = spec.from_ticks(lane.high);
-      t.LowestPrice = spec.from_ticks(lane.low);
+      t.LastPrice = lane.price(lane.last);
+      t.OpenPrice = lane.price(lane.open);
+      t.HighestPrice = lane.price(lane.high);
+      t.LowestPrice = lane.price(lane.low);
       t.Turnover = static_cast<double>(lane.turnover_tick_lots) * lane.tick_value;
       t.AveragePrice = t.Turnover / static_cast<double>(lane.volume);
       if (lane.czce) t.AveragePrice /= spec.volume_multiple;
@@ -329,13 +347,13 @@ struct GeneratorSource::Impl {
       const std::uint64_t vb = level < 4 ? r4 >> (16 * level) : level5_bits;
       const std::uint64_t va = level < 4 ? r5 >> (16 * level) : level5_bits >> 16;
       if (b >= lane.lower && b >= 1) {
-        *bid_price[level] = spec.from_ticks(b);
+        *bid_price[level] = lane.price(b);
         *bid_volume[level] = static_cast<int>(1 + bounded16(vb, 2 * lane.depth_base));
       } else {
         *bid_price[level] = DBL_MAX, *bid_volume[level] = 0;
       }
       if (a >= 0 && a <= lane.upper) {
-        *ask_price[level] = spec.from_ticks(a);
+        *ask_price[level] = lane.price(a);
         *ask_volume[level] = static_cast<int>(1 + bounded16(va, 2 * lane.depth_base));
       } else {
         *ask_price[level] = DBL_MAX, *ask_volume[level] = 0;

@@ -9,6 +9,21 @@
 
 namespace shandian::sim {
 
+// std::llround / std::round without the libm call (the replay's per-snapshot conversions are the hot
+// spot): the same results, halves away from zero. For |x| < 2^62 the truncation t is exact and so is
+// x - t (Sterbenz: t <= x < t + 1 <= 2t for x >= 1, and x itself below 1), so comparing it with 0.5 is exact;
+// larger magnitudes, infinities and NaN take libm's path.
+[[nodiscard]] inline std::int64_t llround_exact(double x) noexcept {
+  if (!(std::fabs(x) < 4.0e18)) return std::llround(x);
+  const auto t = static_cast<std::int64_t>(x);
+  const double frac = x - static_cast<double>(t);
+  return frac >= 0.5 ? t + 1 : frac <= -0.5 ? t - 1 : t;
+}
+[[nodiscard]] inline double round_exact(double x) noexcept {
+  if (!(std::fabs(x) < 4.0e15)) return std::round(x);              // already integral (|x| >= 2^52), inf or NaN
+  return std::copysign(static_cast<double>(llround_exact(x)), x);  // keeps round(-0.3) == -0.0
+}
+
 // Exchange behaviours differ in offsets, FAK callback shapes and price truncation (ctp-semantics.md §2).
 enum class ExchangeKind : std::uint8_t { SHFE, INE, DCE, CZCE, CFFEX, GFEX };
 
@@ -45,12 +60,10 @@ struct InstrumentSpec {
   std::string source;            // where the figures come from (cited in the bundled table)
 
   // Exact conversions between CTP doubles and integer ticks.
-  [[nodiscard]] std::int64_t to_ticks(double price) const noexcept {
-    return static_cast<std::int64_t>(std::llround(price / price_tick));
-  }
+  [[nodiscard]] std::int64_t to_ticks(double price) const noexcept { return llround_exact(price / price_tick); }
   [[nodiscard]] double from_ticks(std::int64_t ticks) const noexcept {
     // Round to the tick's decimal precision so 0.02 * 3 prints as 0.06, not 0.060000000000000005.
-    return std::round(static_cast<double>(ticks) * price_tick * 1e6) / 1e6;
+    return round_exact(static_cast<double>(ticks) * price_tick * 1e6) / 1e6;
   }
   // True when price is (within 1e-9 of a tick) an exact multiple of the tick.
   [[nodiscard]] bool on_tick(double price) const noexcept {
