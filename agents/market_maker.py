@@ -152,12 +152,21 @@ def close_offset(instrument: sd.Instrument, today: int, yesterday: int, price: f
     return "close_today" if fee_today < fee_yesterday else "close_yesterday"
 
 
+_CONTINUOUS = "2"  # CTP THOST_FTDC_IS_Continous
+
+
 def blocked_reason(book: Book, step: float, *, max_spread_ticks: int, upper_limit: float, lower_limit: float,
                    limit_guard_ticks: int, in_window: bool, seconds_left: float, close_guard_s: float,
-                   risk_state: str) -> str:
-    """Why no quote may rest now ("" when quoting is allowed): the protections, first one that applies."""
+                   risk_state: str, trading_status: str = "") -> str:
+    """Why no quote may rest now ("" when quoting is allowed): the protections, first one that applies.
+
+    `trading_status` is the instrument's CTP status ('2' continuous; '' none seen yet): it can close (or not
+    yet open) the market before the ticks' own times say so, and the risk engine refuses orders by it.
+    """
     if risk_state != "active":
         return f"risk_{risk_state}"
+    if trading_status not in ("", _CONTINUOUS):
+        return "not_trading"
     if not book.bid_prices or not book.ask_prices or book.bid_prices[0] >= book.ask_prices[0] - _EPS:
         return "crossed_or_empty"
     if book.ask_prices[0] - book.bid_prices[0] > max_spread_ticks * step + _EPS:
@@ -343,7 +352,7 @@ class MarketMaker(sd.Agent):
                                 upper_limit=tick.upper_limit_price, lower_limit=tick.lower_limit_price,
                                 limit_guard_ticks=p["limit_guard_ticks"], in_window=point.in_window,
                                 seconds_left=point.seconds_left, close_guard_s=p["close_guard_s"],
-                                risk_state=risk.state)
+                                risk_state=risk.state, trading_status=risk.trading_status)
         if reason:
             if reason != st.blocked:
                 self.blocks[reason] = self.blocks.get(reason, 0) + 1
@@ -579,7 +588,7 @@ class MarketMaker(sd.Agent):
         """
         plan, used = self._plan(st, self.risk(symbol))
         for key, quote in list(st.quotes.items()):
-            if quote.status == "submitting" or not self._breaks_pin(st, key[0], quote.price):
+            if not self._breaks_pin(st, key[0], quote.price):  # a quote still on its way too: cancellable
                 continue
             if plan.may_protect(used) and self._cancel(quote):
                 used += 1

@@ -1008,6 +1008,15 @@ void bind_engine_class(py::module_& m) {
           py::arg("symbol"))
       .def_property_readonly("instrument_count", [](PyEngine& e) { return e.engine().registry().size(); })
       .def(
+          "trading_status",
+          [](PyEngine& e, InstrumentIndex i) -> std::string {
+            if (!e.engine().registry().contains(i)) throw py::index_error("no instrument with that index");
+            const std::uint8_t status = e.engine().registry().at(i).trading_status;
+            return status == 0 ? std::string() : std::string(1, static_cast<char>(status));
+          },
+          py::arg("index"),
+          "The instrument's last CTP InstrumentStatus code ('2' continuous trading, ...), '' before any.")
+      .def(
           "instrument",
           [](PyEngine& e, InstrumentIndex i) {
             if (!e.engine().registry().contains(i)) throw py::index_error("no instrument with that index");

@@ -1499,6 +1499,10 @@ class Engine:
         """
         Raises BarIntervalError (bad interval text) or UnknownProductError (no trading hours for the product).
         """
+    def trading_status(self, index: typing.SupportsInt | typing.SupportsIndex) -> str:
+        """
+        The instrument's last CTP InstrumentStatus code ('2' continuous trading, ...), '' before any.
+        """
     def unrealized_pnl(self, agent: typing.SupportsInt | typing.SupportsIndex, instrument: typing.SupportsInt | typing.SupportsIndex) -> float:
         """
         The agent's open lots of the instrument at mark_price (CNY).

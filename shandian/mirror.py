@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shandian.errors import ConfigError, JournalGapError
+from shandian.errors import ConfigError, JournalGapError, MirrorStreamGapError
 from shandian.journal import COLUMNS
 
 __all__ = [
@@ -105,20 +105,6 @@ def redis_module() -> Any:
     except ImportError:
         raise RuntimeError("the Redis mirror needs the redis client: pip install 'shandian[fleet]'") from None
     return redis
-
-
-class MirrorStreamGapError(RuntimeError):
-    """Redis refused one XADD of a batch (not as a duplicate) and applied a later one: the stream has a gap.
-
-    Redis executes a connection's commands in order, so a dropped connection leaves a prefix of the batch
-    applied and resuming after the stream's top re-sends the rest. An error reply in the middle (OOM,
-    MISCONF) followed by a success cannot be repaired (ids only grow); readers see it as a gap too.
-    """
-
-    def __init__(self, key: str, day: int, first: int, last: int, error: str) -> None:
-        super().__init__(f"stream {key}: day {day} seq {first}..{last} were refused ({error}) and a later "
-                         f"record was applied: the stream has a gap there")
-        self.key, self.day, self.first, self.last, self.error = key, day, first, last, error
 
 
 @dataclass(frozen=True)

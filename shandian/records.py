@@ -375,7 +375,9 @@ class RiskView:
     `state` is the agent's effective state ("active", "reducing", "halted": its own or the account's, the
     stricter). Cancels are counted per trading day on the contract, by the agent (`agent_cancels`, capped by
     its desk limit `agent_cancel_limit`) and by the whole account (`account_cancels`, capped by the exchange
-    preset's `account_cancel_limit`); a limit of 0 is off.
+    preset's `account_cancel_limit`); a limit of 0 is off. `trading_status` is the instrument's last CTP
+    InstrumentStatus code as the engine holds it ('2' continuous trading; '' before the counter sent any):
+    the risk engine's session gate refuses orders by it, and it can change before the market data shows it.
     """
 
     state: str = "active"
@@ -383,6 +385,7 @@ class RiskView:
     agent_cancel_limit: int = 0
     account_cancels: int = 0
     account_cancel_limit: int = 0
+    trading_status: str = ""
 
     @property
     def cancels_left(self) -> int | None:

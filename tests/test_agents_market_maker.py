@@ -98,6 +98,9 @@ def test_market_maker_protections_when_book_time_or_risk_say_so_block_quoting() 
     assert reason(lower_limit=99.8) == "near_limit"
     assert reason(seconds_left=20.0) == "session_end"
     assert reason(in_window=False) == "session_end"
+    # the counter's instrument status closes the market even while the ticks' times still say open
+    assert reason(trading_status="2") == "" and reason(trading_status="") == ""
+    assert reason(trading_status="6") == "not_trading" and reason(trading_status="1") == "not_trading"
 
 
 def test_market_maker_close_offset_when_both_held_picks_the_cheaper_fee() -> None:
@@ -218,9 +221,11 @@ class DayWatcher(mm.MarketMaker):
     def on_start(self) -> None:
         super().on_start()
         self.views: list[sd.RiskView] = []
+        self.statuses: set[str] = set()
 
     def on_tick(self, tick: sd.Tick) -> None:
         super().on_tick(tick)
+        self.statuses.add(self.risk(tick.symbol).trading_status)
         if len(self.views) < 1 or tick.exchange_time_ms >= 15 * 3_600_000 - 2_000:
             self.views.append(self.risk(tick.symbol))
         if tick.exchange_time_ms >= 15 * 3_600_000 - 2_000:
@@ -239,6 +244,7 @@ def test_market_maker_when_a_full_generated_day_runs_keeps_the_cancel_budget_and
     assert row.status == "ok", report.format()
     first, last = agent.views[0], agent.views[-1]
     assert first.account_cancel_limit == 480  # read from the risk preset, not a constant
+    assert "2" in agent.statuses  # the counter's instrument status reaches the agent (continuous trading)
     assert agent.books["rb2505"].plan is not None and agent.books["rb2505"].plan.limit == 480
     assert 100 < last.account_cancels <= 480 - agent.params["cancel_reserve"], last  # used, within budget
     assert row.fills > 100, report.format()

@@ -332,7 +332,7 @@ class OrderActions(EngineState):
         idx = self._instrument_index(symbol)
         risk = self._risk
         if risk is None:
-            return RiskView()
+            return RiskView(trading_status=self._rt.trading_status(idx) if self._rt is not None else "")
         aid = self._states[agent].agent_id
         limits = risk.limits
         scope = limits.exchanges.get(self.instrument(symbol).exchange, limits.instrument)
@@ -340,7 +340,8 @@ class OrderActions(EngineState):
         return RiskView(state=str(risk.agent_state(aid)), agent_cancels=risk.daily_cancels(aid, idx),
                         agent_cancel_limit=own.daily_cancels if own.enabled else 0,
                         account_cancels=risk.daily_cancels(NO_AGENT, idx),
-                        account_cancel_limit=scope.daily_cancels)
+                        account_cancel_limit=scope.daily_cancels,
+                        trading_status=self._rt.trading_status(idx))
 
     def _marks(self, agent_id: int, symbol: str) -> tuple[float, float]:
         """Return the ledger's mark price of `symbol` and the agent's unrealized PnL there (0s: unknown)."""
