@@ -32,7 +32,9 @@ China futures rules: the day's cancel allowance on the contract (the risk preset
 the engine) is spread over `sessions` by shandian.cancel_budget, which widens the requote threshold as the
 spending runs ahead of schedule; a replacement quote waits until the quote it replaces is final and never
 rests at a price our own opposite orders would trade with (no self-trade refusals); closing picks
-CloseToday or CloseYesterday by the counter's fee rates when both are held (SHFE/INE).
+CloseToday or CloseYesterday by the counter's fee rates when both are held (SHFE/INE). Inserts are paced by
+the room the risk engine's order-rate windows leave (RiskView.insert_room): a quote waits (`paced`) while it
+is at most `order_rate_reserve`, which the crossing rebalance may use.
 
     [[agents]]
     name = "mm-rb"
@@ -202,6 +204,7 @@ class _SymbolState:
     last_ms: int = 0  # exchange time of the last tick (ms since midnight)
     blocked: str = ""
     atr: Any = None
+    insert_room: int | None = None  # the risk view's insert room of this tick, less what it sent since
 
 
 class MarketMaker(sd.Agent):
@@ -234,6 +237,7 @@ class MarketMaker(sd.Agent):
         "requote_ticks": 1.0,
         "max_requote_ticks": 8.0,
         "cancel_reserve": 20,
+        "order_rate_reserve": 1,
     }
 
     def check_params(self, params: dict[str, Any]) -> None:
@@ -251,7 +255,8 @@ class MarketMaker(sd.Agent):
         for name in ("width", "stale_s", "requote_ticks"):
             if not params[name] > 0:
                 raise bad(name, "must be > 0")
-        for name in ("skew_ticks", "close_guard_s", "boomerang_s", "limit_guard_ticks", "cancel_reserve"):
+        for name in ("skew_ticks", "close_guard_s", "boomerang_s", "limit_guard_ticks", "cancel_reserve",
+                     "order_rate_reserve"):
             if params[name] < 0:
                 raise bad(name, "must be >= 0")
         if params["max_requote_ticks"] < params["requote_ticks"]:
@@ -280,6 +285,7 @@ class MarketMaker(sd.Agent):
         self.windows = session_windows(self.params["sessions"])
         self.refusals: dict[str, int] = {}
         self.cancels_sent = 0
+        self.paced = 0  # quotes not sent this tick: the order-rate windows had no room above the reserve
         self.max_inventory = 0
         self.blocks: dict[str, int] = {}
         self.add_timer(min(1.0, self.params["stale_s"] / 2))
@@ -360,6 +366,7 @@ class MarketMaker(sd.Agent):
             self._pull(symbol, st, risk)
             return
         st.blocked = ""
+        st.insert_room = risk.insert_room
         plan, used = self._plan(st, risk)
         pos = self.position(symbol)
         net = pos.expected_net
@@ -384,7 +391,7 @@ class MarketMaker(sd.Agent):
             if off and may_requote and quote.status != "submitting" and self._cancel(quote):
                 used += 1
                 may_requote = plan.may_requote(used, point.elapsed)
-        for key, price in targets.items():
+        for key, price in targets.items():  # inner levels first: outer ak47 levels wait for room
             if key not in st.quotes:
                 self._place(symbol, st, key, price, pos, step)
 
@@ -434,7 +441,13 @@ class MarketMaker(sd.Agent):
 
     def _place(self, symbol: str, st: _SymbolState, key: tuple[str, int], price: float, pos: sd.Position,
                step: float) -> None:
-        """Send one quote unless one of our own opposite orders rests at a price it would trade with."""
+        """Send one quote unless an own opposite order rests where it would trade, or the windows are short.
+
+        Short: the order-rate windows have no room above `order_rate_reserve` (kept for the rebalance FAK).
+        """
+        if st.insert_room is not None and st.insert_room <= self.params["order_rate_reserve"]:
+            self.paced += 1
+            return
         side = key[0]
         buy = side == "bid"
         for order in self.working_orders.values():  # incl. ones whose cancel is still on its way
@@ -452,6 +465,7 @@ class MarketMaker(sd.Agent):
         except sd.OrderRejected as e:
             self._refused(e)
             return
+        self._spend_room(st)
         order = self.working_orders.get(oid)
         if order is not None:
             st.quotes[key] = order
@@ -479,8 +493,9 @@ class MarketMaker(sd.Agent):
         """Cross the spread (FAK at the far touch) for the excess beyond the divergence.
 
         Our own orders the FAK would trade with are cancelled first (self-trade); it goes on a later tick.
+        It may take the order-rate reserve the quotes leave, not more.
         """
-        if st.rebalance is not None:
+        if st.rebalance is not None or (st.insert_room is not None and st.insert_room <= 0):
             return
         p = self.params
         lots = abs(deviation) - p["divergence"]
@@ -508,6 +523,14 @@ class MarketMaker(sd.Agent):
                 st.crossing_ids.add(st.rebalance)
         except sd.OrderRejected as e:
             self._refused(e)
+            return
+        self._spend_room(st)
+
+    @staticmethod
+    def _spend_room(st: _SymbolState) -> None:
+        """One insert admitted: the windows have one less room until the next tick reads them again."""
+        if st.insert_room is not None:
+            st.insert_room -= 1
 
     def _pull(self, symbol: str, st: _SymbolState, risk: sd.RiskView | None = None) -> None:
         """Protective cancel of every resting quote (may use the budget's reserve, never its last cancel)."""

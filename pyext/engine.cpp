@@ -1008,6 +1008,9 @@ void bind_engine_class(py::module_& m) {
           py::arg("symbol"))
       .def_property_readonly("instrument_count", [](PyEngine& e) { return e.engine().registry().size(); })
       .def(
+          "clock_ns", [](PyEngine& e) { return e.engine().clock_ns(); },
+          "The engine's now as its risk checks see it: the event clock in a backtest, else CLOCK_MONOTONIC.")
+      .def(
           "trading_status",
           [](PyEngine& e, InstrumentIndex i) -> std::string {
             if (!e.engine().registry().contains(i)) throw py::index_error("no instrument with that index");

@@ -260,6 +260,16 @@ void bind_risk_engine(py::module_& m) {
       .def("daily_large_cancels",
            [](const PyRisk& r, AgentId a, InstrumentIndex i) { return r.risk->daily_large_cancels(a, i); })
       .def("working_orders", [](const PyRisk& r, AgentId a) { return r.risk->working_orders(a); })
+      .def(
+          "insert_room",
+          [](const PyRisk& r, AgentId a, std::int64_t now_ns) -> std::optional<std::int64_t> {
+            const std::int64_t room = r.risk->insert_room(a, now_ns);
+            if (room == kNoInsertWindow) return std::nullopt;
+            return room;
+          },
+          py::arg("agent"), py::arg("now_ns"),
+          "Inserts the order-rate windows (agent's and account's) still admit at now_ns (the engine's "
+          "clock_ns); None when no window applies.")
       .def("stats", [](const PyRisk& r) { return stats_dict(*r.risk); });
 
   py::class_<RiskSandbox>(

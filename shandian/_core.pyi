@@ -1353,6 +1353,10 @@ class Engine:
         ...
     def cancel_timer(self, timer_id: typing.SupportsInt | typing.SupportsIndex) -> bool:
         ...
+    def clock_ns(self) -> int:
+        """
+        The engine's now as its risk checks see it: the event clock in a backtest, else CLOCK_MONOTONIC.
+        """
     def close_journal(self, timeout_ms: typing.SupportsFloat | typing.SupportsIndex = 5000.0) -> bool:
         ...
     def conditional(self, id: typing.SupportsInt | typing.SupportsIndex) -> dict | None:
@@ -1895,6 +1899,10 @@ class RiskEngine:
         ...
     def end_recovery(self) -> None:
         ...
+    def insert_room(self, agent: typing.SupportsInt | typing.SupportsIndex, now_ns: typing.SupportsInt | typing.SupportsIndex) -> int | None:
+        """
+        Inserts the order-rate windows (agent's and account's) still admit at now_ns (the engine's clock_ns); None when no window applies.
+        """
     def kill(self, reason: str, reducing_only: bool = False) -> int:
         """
         Halts the account (or REDUCING when reducing_only) and cancels every working order; returns the number of cancel requests written.

@@ -378,6 +378,9 @@ class RiskView:
     preset's `account_cancel_limit`); a limit of 0 is off. `trading_status` is the instrument's last CTP
     InstrumentStatus code as the engine holds it ('2' continuous trading; '' before the counter sent any):
     the risk engine's session gate refuses orders by it, and it can change before the market data shows it.
+    `insert_room` is how many more inserts the risk engine's order-rate windows (the agent's and the
+    account's, the tightest) admit at the engine's clock now, counted as its insert check counts them; None
+    when no window applies. A quoter paces itself by it instead of meeting RISK_ORDER_RATE refusals.
     """
 
     state: str = "active"
@@ -386,6 +389,7 @@ class RiskView:
     account_cancels: int = 0
     account_cancel_limit: int = 0
     trading_status: str = ""
+    insert_room: int | None = None
 
     @property
     def cancels_left(self) -> int | None:

@@ -171,17 +171,20 @@ def test_market_maker_when_ak47_on_local_front_rests_spaced_ladders_no_self_trad
                                "hard_limit": 9, "cancel_reserve": 10})
     engine = local_engine([(agent, ["rb2505"])], instruments=["rb"], speed=200, seed=4)
     # shfe preset with a small per-agent allowance: the planner must spread it over the 4-minute window.
-    # The account's 9 inserts/s window is off: on the 200x clock its second is 5 ms of wall time, in which
-    # a moving ladder's cancel confirmations and replacements land (a probe at 10x refused none).
+    # The account's 9 inserts per second stay on (on the 200x clock, 5 ms of wall time): the agent paces
+    # its 6-order ladders by the risk engine's insert room, outer levels waiting (whether a ladder ever
+    # meets a full window depends on the timing: test_agents_market_maker_pacing.py makes it certain).
     engine.config.risk = parse_risk({"preset": "shfe", "agent": {"daily_cancels": AK47_CANCELS},
-                                     "account": {"order_rate": []},
                                      "instrument": {"stale_after_ms": 600_000}})
+    assert engine.config.risk.account["order_rate"] == [[9, 1000]]
     report = engine.run(duration=40)
     row = report.agents[0]
     assert report.stop_reason == "past the window", report.format()
     assert agent.full_ladders >= 1, report.format()  # 3 bids and 3 asks resting, 2 ticks apart
     assert not agent.crossings, agent.crossings  # no two of our orders could ever trade with each other
-    assert not agent.refusals and not row.rejects, (agent.refusals, report.format())  # no RISK_SELF_TRADE
+    # no RISK_SELF_TRADE, no RISK_ORDER_RATE: nothing refused
+    assert not agent.refusals and not row.rejects, (agent.refusals, report.format())
+    assert engine.risk_stats()["rejects"].get("RISK_ORDER_RATE", 0) == 0, engine.risk_stats()
     view = agent.last_view
     assert view is not None and view.agent_cancel_limit == AK47_CANCELS, view
     # the budget was used (the ladders requote) and held: never the limit, so never a refused cancel
@@ -204,6 +207,7 @@ class CarryCloser(mm.MarketMaker):
     (its close offsets recorded: two ladder levels, two closes), every order cancelled; then, once nothing
     works, a FAK buys a lot of today's unless a quote fill already did, and with both held a second
     quoting pass (recorded). Quote fills between the passes change the lots, never the offsets checked.
+    The account's insert windows are on: a pass or a FAK waits for a tick whose risk view leaves room.
     """
 
     def on_start(self) -> None:
@@ -218,7 +222,13 @@ class CarryCloser(mm.MarketMaker):
         return int(self._engine._rt.trading_day)
 
     def _quote(self, tick: sd.Tick, case: str) -> bool:
-        """One market-maker pass; records the offsets of the close orders it sent (True when any)."""
+        """One market-maker pass; records the offsets of the close orders it sent (True when any).
+
+        It waits for room for a whole ladder (two levels a side, and the reserve): a pass the pacer cut
+        short would leave a close level to a later tick, when a quote fill may have changed the lots.
+        """
+        if not self._room_for(tick.symbol, 4 + self.params["order_rate_reserve"]):
+            return False
         before = set(self.working_orders)
         super().on_tick(tick)
         new = [o for i, o in self.working_orders.items() if i not in before]  # in the order sent
@@ -228,6 +238,10 @@ class CarryCloser(mm.MarketMaker):
         self.fees_known[tick.symbol] = self.instrument(tick.symbol).fees is not None
         return bool(closes)
 
+    def _room_for(self, symbol: str, inserts: int) -> bool:
+        room = self.risk(symbol).insert_room
+        return room is None or room >= inserts
+
     def on_tick(self, tick: sd.Tick) -> None:
         sym, phase = tick.symbol, self.phase.get(tick.symbol)
         if phase is None or tick.bid_price1 <= 0 or tick.ask_price1 <= 0:
@@ -235,14 +249,15 @@ class CarryCloser(mm.MarketMaker):
         pos = self.position(sym)
         step = self.instrument(sym).price_tick
         self.last_seen[sym] = (tick.trading_day, self._day(), pos.long_today, pos.long_yd)
-        if phase == "open" and tick.trading_day == DAY1:
+        if phase == "open" and tick.trading_day == DAY1 and self._room_for(sym, 1):
             self.phase[sym] = "opening"
             self.buy(sym, tick.ask_price1 + 5 * step, CARRY_LOTS, kind="fak")
         elif phase == "opened" and self._day() == DAY2 and tick.trading_day == DAY2:
             if pos.long_yd == CARRY_LOTS and pos.long_today == 0 and self._quote(tick, "yd_only"):
                 self.cancel_all(sym)
                 self.phase[sym] = "clearing"
-        elif phase == "clearing" and not any(o.symbol == sym for o in self.working_orders.values()):
+        elif (phase == "clearing" and not any(o.symbol == sym for o in self.working_orders.values())
+              and self._room_for(sym, 1)):
             self.phase[sym] = "buying_today"
             if pos.long_today == 0:
                 self.buy(sym, tick.ask_price1 + 5 * step, 1, kind="fak")
@@ -269,8 +284,8 @@ def test_market_maker_when_a_position_rolls_into_the_next_day_closes_with_the_fe
     engine = local_engine([], instruments=["cu", "au", "m"], speed=150, max_ticks=900, days=2,
                           trading_day=DAY1, reconnect_ms=50)
     engine.add_agent(agent, list(CARRY), capital=10_000_000)
-    # three instruments' passes and FAKs: on the 150x clock they land within the account's 9 inserts/s
-    engine.config.risk = parse_risk({"account": {"order_rate": []}})
+    # three instruments' passes and FAKs share the account's 9 inserts/s (on the 150x clock, 7 ms of wall
+    # time): each waits for a tick with room
     report = engine.run(duration=60)
     seen = (agent.phase, agent.closes, agent.last_seen)
     assert report.stop_reason == "closes placed", (seen, report.format())
@@ -283,3 +298,4 @@ def test_market_maker_when_a_position_rolls_into_the_next_day_closes_with_the_fe
         assert len(agent.closes[sym]["both"]) == 2 and agent.closes[sym]["both"][0] == WHEN_BOTH[sym], (
             sym, agent.closes)
     assert not agent.refusals and not report.agents[0].rejects, (agent.refusals, report.format())
+    assert engine.risk_stats()["rejects"].get("RISK_ORDER_RATE", 0) == 0, engine.risk_stats()

@@ -169,6 +169,11 @@ class Engine final : private GatewayHost {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // The engine's "now": the event clock when configured, else CLOCK_MONOTONIC.
+  [[nodiscard]] std::int64_t clock_ns() const noexcept {
+    return config_.event_clock_ns != nullptr ? *config_.event_clock_ns : monotonic_ns();
+  }
+
   // ---- set-up (engine thread, before or between run calls) ------------------------------------------
   // A dense agent id; std::length_error past max_agents.
   [[nodiscard]] AgentId add_agent(std::string_view name);
@@ -333,10 +338,6 @@ class Engine final : private GatewayHost {
     InstrumentId symbol;
   };
 
-  // The engine's "now": the event clock when configured, else CLOCK_MONOTONIC.
-  [[nodiscard]] std::int64_t clock_ns() const noexcept {
-    return config_.event_clock_ns != nullptr ? *config_.event_clock_ns : monotonic_ns();
-  }
   // The agent API's bodies (uncounted: see "agent API").
   [[nodiscard]] InsertResult submit(AgentId agent, InstrumentIndex instrument, Direction direction, Offset offset,
                                     double price, std::int32_t volume, OrderKind kind) noexcept;

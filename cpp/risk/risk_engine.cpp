@@ -33,6 +33,15 @@ template <std::size_t N>
   }
   return nullptr;
 }
+// The least room of the enabled windows of a set, lowered into `room` (kNoInsertWindow: none so far).
+template <std::size_t N>
+void lower_room(const SlidingWindow (&windows)[N], std::int64_t now, std::int64_t& room) noexcept {
+  for (const SlidingWindow& w : windows) {
+    if (!w.enabled()) continue;
+    const std::int64_t r = w.room(now);
+    if (room == kNoInsertWindow || r < room) room = r;
+  }
+}
 template <std::size_t N>
 void record_all(SlidingWindow (&windows)[N], std::int64_t now) noexcept {
   for (SlidingWindow& w : windows) w.record(now);
@@ -195,6 +204,14 @@ std::int32_t RiskEngine::max_order_volume(AgentId agent, InstrumentIndex instrum
     }
   }
   return max;
+}
+
+std::int64_t RiskEngine::insert_room(AgentId agent, std::int64_t now_ns) const noexcept {
+  std::int64_t room = kNoInsertWindow;
+  if (!limits_.enabled) return room;  // check_order admits without the windows then
+  if (agent < agents_.size() && agents_[agent].limits.enabled) lower_room(agents_[agent].order_windows, now_ns, room);
+  lower_room(account_order_windows_, now_ns, room);
+  return room;
 }
 
 void RiskEngine::new_day() noexcept {

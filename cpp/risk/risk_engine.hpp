@@ -103,6 +103,9 @@ struct OrderFacts {
 // max_order_volume() when no volume rule applies.
 inline constexpr std::int32_t kUnlimitedVolume = INT32_MAX;
 
+// insert_room() when no order-rate window applies.
+inline constexpr std::int64_t kNoInsertWindow = -1;
+
 struct RiskCapacity {
   std::size_t max_agents = 64;
   std::size_t max_instruments = 4096;
@@ -172,6 +175,12 @@ class RiskEngine final : public core::RiskHook {
   // Applies queued limit updates first, as check_order does. Engine thread; for orders sized to pass
   // the rules (flatten-on-kill), not a check: check_order still judges every order.
   [[nodiscard]] std::int32_t max_order_volume(AgentId agent, InstrumentIndex instrument) noexcept;
+
+  // How many more orders of `agent` the order-rate windows check_order applies (the agent's, when its rules
+  // are enabled, and the account's) admit at `now_ns`: the minimum of limit - count over every enabled
+  // window, counted as check_order counts them; kNoInsertWindow when no window applies. Only the windows:
+  // other rules may still refuse. Reads the limits in force (queued updates are applied by the next check).
+  [[nodiscard]] std::int64_t insert_room(AgentId agent, std::int64_t now_ns) const noexcept;
 
   // ---- live changes from any thread -----------------------------------------------------------------
   // False when the queue is full (the caller retries); applied at the engine thread's next check.

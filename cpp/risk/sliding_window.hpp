@@ -40,11 +40,16 @@ class SlidingWindow {
 
   // Requests counted in the window ending at `now` (expires the old ones).
   [[nodiscard]] std::uint32_t count(std::int64_t now) noexcept {
-    while (count_ > 0 && ring_[head_] + window_ns_ <= now) {
-      head_ = head_ + 1 == limit_ ? 0 : head_ + 1;
-      --count_;
-    }
+    const std::uint32_t expired = expired_at(now);
+    head_ += expired;
+    if (head_ >= limit_) head_ -= limit_;
+    count_ -= expired;
     return count_;
+  }
+  // Requests a window admits at `now` beyond those it holds (limit - count), without expiring anything:
+  // would_admit(now) <=> room(now) > 0. 0 when disabled (callers ask enabled() first).
+  [[nodiscard]] std::uint32_t room(std::int64_t now) const noexcept {
+    return enabled() ? limit_ - (count_ - expired_at(now)) : 0;
   }
   // Whether a request at `now` would be admitted; records nothing.
   [[nodiscard]] bool would_admit(std::int64_t now) noexcept { return !enabled() || count(now) < limit_; }
@@ -69,6 +74,12 @@ class SlidingWindow {
   }
 
  private:
+  // How many of the oldest stamps no longer count at `now` (stamps are non-decreasing, so a prefix).
+  [[nodiscard]] std::uint32_t expired_at(std::int64_t now) const noexcept {
+    std::uint32_t n = 0;
+    while (n < count_ && at(n) + window_ns_ <= now) ++n;
+    return n;
+  }
   [[nodiscard]] std::int64_t at(std::uint32_t i) const noexcept {
     std::uint32_t k = head_ + i;
     if (k >= limit_) k -= limit_;

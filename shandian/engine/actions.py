@@ -328,7 +328,10 @@ class OrderActions(EngineState):
         return pos
 
     def risk(self, agent: Agent, symbol: str) -> RiskView:
-        """AgentPort.risk: the C++ risk engine's state and daily cancel counts (exchange preset applied)."""
+        """AgentPort.risk: the C++ risk engine's state, daily cancels and insert room for the agent.
+
+        Cancel limits with the exchange preset applied; the insert room at the engine's clock (its checks').
+        """
         idx = self._instrument_index(symbol)
         risk = self._risk
         if risk is None:
@@ -341,7 +344,8 @@ class OrderActions(EngineState):
                         agent_cancel_limit=own.daily_cancels if own.enabled else 0,
                         account_cancels=risk.daily_cancels(NO_AGENT, idx),
                         account_cancel_limit=scope.daily_cancels,
-                        trading_status=self._rt.trading_status(idx))
+                        trading_status=self._rt.trading_status(idx),
+                        insert_room=risk.insert_room(aid, self._rt.clock_ns()))
 
     def _marks(self, agent_id: int, symbol: str) -> tuple[float, float]:
         """Return the ledger's mark price of `symbol` and the agent's unrealized PnL there (0s: unknown)."""

@@ -31,6 +31,7 @@ void test_window_when_random_stream_matches_brute_force() {
     for (int i = 0; i < 600; ++i) {
       now += static_cast<std::int64_t>(rng() % 3 == 0 ? 0 : rng() % (window / 4 + 2));  // bursts at equal stamps too
       const bool expect = brute_admit(admitted, now, limit, window);
+      CHECK((w.room(now) > 0) == expect);
       const bool got = w.would_admit(now);
       CHECK(got == expect);
       if (got != expect) return;
