@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import shandian as sd
 from shandian.risk import parse_risk
 from shandian.testing import local_engine
@@ -77,3 +79,12 @@ def test_market_maker_when_ak47_ladder_exceeds_insert_room_paces_without_order_r
     assert engine.risk_stats()["rejects"].get("RISK_ORDER_RATE", 0) == 0, engine.risk_stats()
     assert not agent.refusals and not report.agents[0].rejects, (agent.refusals, report.format())
     assert 4 <= report.agents[0].orders, report.format()  # the reserve left: 4 of 5 per minute quoted
+
+
+def test_market_maker_params_when_order_rate_reserve_negative_refused_and_hot_update_applies() -> None:
+    with pytest.raises(sd.ParamError, match=r"param order_rate_reserve: -1 must be >= 0"):
+        mm.MarketMaker("m", {"order_rate_reserve": -1})
+    agent = mm.MarketMaker("m", {})
+    assert agent.params["order_rate_reserve"] == 1
+    agent.update_params(order_rate_reserve=3)
+    assert agent.params["order_rate_reserve"] == 3
