@@ -3,10 +3,7 @@ the local front within the exchange's cancel budget and without a self-trade ref
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,13 +11,7 @@ import pytest
 import shandian as sd
 from shandian.risk import parse_risk
 from shandian.testing import local_engine
-
-_path = Path(__file__).resolve().parents[1] / "agents" / "market_maker.py"
-_spec = importlib.util.spec_from_file_location("agents_market_maker", _path)
-assert _spec is not None and _spec.loader is not None
-mm = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = mm  # dataclasses look their module up
-_spec.loader.exec_module(mm)
+from tests.mm_agent import CancelTracking, mm
 
 # A wide, uneven book: bid 100.0 / ask 100.5 (5 ticks of 0.1), the largest bid two levels down.
 BOOK = mm.Book((100.0, 99.9, 99.8, 99.7, 99.6), (5, 10, 40, 8, 3), (100.5, 100.6, 100.7, 100.8, 100.9),
@@ -329,7 +320,7 @@ def test_market_maker_width_when_in_bps_or_atr_scales_to_the_tick_grid() -> None
     assert agent._width(st, BOOK, STEP) == pytest.approx(math.ceil(st.atr.value * 1.5 / STEP - 1e-9) * STEP)
 
 
-class PingPongWatcher(mm.MarketMaker):
+class PingPongWatcher(CancelTracking):
     """Check the ping_pong rule where it matters: each fill closing a round trip is at least the width away.
 
     A closing fill inside the pin is a violation unless the agent had already sent that order's cancel
@@ -343,13 +334,6 @@ class PingPongWatcher(mm.MarketMaker):
         self.pong_fills = 0
         self.violations: list[tuple[str, str, float, float]] = []
         self.round_trips = 0
-        self.cancel_sent: set[int] = set()
-
-    def _cancel(self, order: sd.Order) -> bool:
-        sent = super()._cancel(order)
-        if sent:
-            self.cancel_sent.add(order.id)
-        return sent
 
     def on_tick(self, tick: sd.Tick) -> None:
         before = set(self.working_orders)

@@ -6,42 +6,19 @@ Each check is a property of every interleaving of ticks, fills and cancels, not 
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
-from pathlib import Path
 from typing import Any
 
 import shandian as sd
 from shandian.risk import parse_risk
 from shandian.testing import local_engine
-
-_path = Path(__file__).resolve().parents[1] / "agents" / "market_maker.py"
-_spec = importlib.util.spec_from_file_location("agents_market_maker_front", _path)
-assert _spec is not None and _spec.loader is not None
-mm = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = mm  # dataclasses look their module up
-_spec.loader.exec_module(mm)
+from tests.mm_agent import CancelTracking, mm
 
 _EPS = 1e-9
 
 
 def _side(direction: str) -> str:
     return "bid" if direction == "buy" else "ask"
-
-
-class CancelTracking(mm.MarketMaker):
-    """Remembers the orders whose cancel the agent sent: the market may still trade with them."""
-
-    def on_start(self) -> None:
-        super().on_start()
-        self.cancel_sent: set[int] = set()
-
-    def _cancel(self, order: sd.Order) -> bool:
-        sent = super()._cancel(order)
-        if sent:
-            self.cancel_sent.add(order.id)
-        return sent
 
 
 class BoomerangWatcher(CancelTracking):

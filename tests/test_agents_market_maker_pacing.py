@@ -11,7 +11,7 @@ import pytest
 import shandian as sd
 from shandian.risk import parse_risk
 from shandian.testing import local_engine
-from tests.test_agents_market_maker_front import mm
+from tests.mm_agent import mm
 
 WINDOW = [[5, 60_000]]  # 5 inserts per front minute: nothing expires within one tick's callback
 
