@@ -932,19 +932,8 @@ def _check_sqlite_table(
             raise BacktestDataError(source.name, 0, name, table, "garbage", "missing column of vn.py's table")
 
 
-_VNPY_DB_TICK_COLUMNS = (
-    "datetime",
-    "last_price",
-    "volume",
-    "turnover",
-    "open_interest",
-    "bid_price_1",
-    "ask_price_1",
-    "bid_volume_1",
-    "ask_volume_1",
-    "limit_up",
-    "limit_down",
-)
+# dbtickdata holds the same TickData columns; its symbol is a key column, checked and filtered apart
+_VNPY_DB_TICK_COLUMNS = tuple(name for name in _VNPY_TICK_FIELDS if name != "symbol")
 
 
 def _sqlite_sub_streams(
